@@ -1,0 +1,122 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/sagebench/sagebench/payload"
+)
+
+// Defaults applied by Run to zero fields of Config.
+const (
+	DefaultConcurrency     = 1
+	DefaultOpenConcurrency = 64 // cap on requests in flight in open loop
+	DefaultInterval        = time.Second
+	DefaultDuration        = 10 * time.Second
+)
+
+// Config says how Run drives load and for how long. The zero value of every field has a
+// useful default; only Payloads is required.
+type Config struct {
+	// Concurrency is the number of workers. In closed loop (Rate == 0) each worker sends its
+	// next request as soon as the last one returns, so Concurrency is the number of requests
+	// in flight. In open loop it caps the requests in flight (default 64); sends due while
+	// all workers are busy wait in a bounded backlog.
+	Concurrency int
+
+	// Rate > 0 selects open loop: requests are scheduled at this many per second whatever
+	// the endpoint does, and each latency is counted from the request's intended send time,
+	// so a stalled endpoint shows in the percentiles (no coordinated omission).
+	Rate float64
+
+	// MaxBacklog bounds the sends that may wait for a free worker in open loop (default
+	// 10 x Concurrency). A send due when the backlog is full is not queued: it is counted in
+	// Result.Missed, so memory never grows with a slow endpoint.
+	MaxBacklog int
+
+	// Duration is the measured window. Requests, if > 0, stops the run after that many
+	// measured requests instead. When both are zero Duration defaults to 10s; when both are
+	// set the first reached wins.
+	Duration time.Duration
+	Requests int64
+
+	// Warmup runs load for this long before the measured window; nothing it does is
+	// counted in any figure.
+	Warmup time.Duration
+
+	// Timeout bounds each request (a context deadline passed to Invoke). Zero leaves the
+	// bound to the invoker: a per-request deadline costs three allocations per request.
+	Timeout time.Duration
+
+	// Payloads are sent in turn, each worker starting at a different offset.
+	Payloads []payload.Payload
+
+	// BatchSize is the number of inferences in one request (default 1); it scales
+	// Result.InferencesPerSecond, never Throughput.
+	BatchSize int
+
+	// Interval is the width of a Result.Series bucket and the cadence of Progress
+	// (default 1s).
+	Interval time.Duration
+
+	// Progress, if set, is called once per Interval from a single goroutine with the figures
+	// so far. It must return quickly; it never runs concurrently with itself.
+	Progress func(Snapshot)
+}
+
+// openLoop reports whether c paces requests at a fixed rate.
+func (c Config) openLoop() bool { return c.Rate > 0 }
+
+// withDefaults validates c and fills its zero fields.
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	if len(c.Payloads) == 0 {
+		errs = append(errs, errors.New("no payloads"))
+	}
+	for i, p := range c.Payloads {
+		if len(p.Body) == 0 {
+			errs = append(errs, fmt.Errorf("payload %d (%q) has an empty body", i, p.Name))
+		}
+	}
+	switch {
+	case c.Concurrency < 0:
+		errs = append(errs, fmt.Errorf("concurrency %d is negative", c.Concurrency))
+	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		errs = append(errs, fmt.Errorf("rate %v is not a positive number", c.Rate))
+	case c.Rate > 1e9:
+		errs = append(errs, fmt.Errorf("rate %v is above 1e9 requests/s", c.Rate))
+	}
+	if c.MaxBacklog < 0 {
+		errs = append(errs, fmt.Errorf("max backlog %d is negative", c.MaxBacklog))
+	}
+	if c.Duration < 0 || c.Requests < 0 || c.Warmup < 0 || c.Timeout < 0 || c.Interval < 0 {
+		errs = append(errs, errors.New("durations and request counts must not be negative"))
+	}
+	if c.BatchSize < 0 {
+		errs = append(errs, fmt.Errorf("batch size %d is negative", c.BatchSize))
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("bench: invalid config: %w", errors.Join(errs...))
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+		if c.openLoop() {
+			c.Concurrency = DefaultOpenConcurrency
+		}
+	}
+	if c.openLoop() && c.MaxBacklog == 0 {
+		c.MaxBacklog = 10 * c.Concurrency
+	}
+	if c.Duration == 0 && c.Requests == 0 {
+		c.Duration = DefaultDuration
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 1
+	}
+	if c.Interval == 0 {
+		c.Interval = DefaultInterval
+	}
+	return c, nil
+}

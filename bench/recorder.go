@@ -1,0 +1,204 @@
+package bench
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// recorder is one worker's private tally. Nothing in it is shared on the hot path: the
+// worker records into its own histograms and hands a finished interval to the collector
+// only when its completions move on to the next interval.
+type recorder struct {
+	_ [64]byte // keep workers' hot fields on separate cache lines
+
+	hist             *hdrhistogram.Histogram
+	requests, errors int64
+	sumAllUS         int64 // latency of every measured request, failed ones included
+	lastDone         time.Time
+	classes          map[string]int64
+	samples          map[string]string
+
+	cur  *intervalTally
+	coll *collector
+	busy atomic.Bool
+
+	_ [64]byte
+}
+
+// intervalTally is the part of one interval seen by one worker, or, in the collector, by
+// all of them.
+type intervalTally struct {
+	idx              int
+	requests, errors int64
+	hist             *hdrhistogram.Histogram
+}
+
+func (r *recorder) record(done time.Time, latency time.Duration, err error) {
+	us := toUS(latency)
+	idx := r.coll.index(done)
+	if r.cur == nil || r.cur.idx != idx {
+		r.flush()
+		r.cur = r.coll.get(idx)
+	}
+	r.requests++
+	r.cur.requests++
+	r.sumAllUS += us
+	if done.After(r.lastDone) {
+		r.lastDone = done
+	}
+	if err != nil {
+		r.errors++
+		r.cur.errors++
+		r.recordError(err)
+		return
+	}
+	// Values are clamped to the histograms' range by toUS, so neither can refuse one.
+	_ = r.hist.RecordValue(us)
+	_ = r.cur.hist.RecordValue(us)
+}
+
+func (r *recorder) recordError(err error) {
+	class := Classify(err)
+	if r.classes == nil {
+		r.classes = make(map[string]int64)
+		r.samples = make(map[string]string)
+	}
+	r.classes[class]++
+	if _, ok := r.samples[class]; !ok {
+		r.samples[class] = err.Error()
+	}
+}
+
+// flush hands the worker's current interval to the collector.
+func (r *recorder) flush() {
+	if r.cur != nil {
+		r.coll.in <- r.cur
+		r.cur = nil
+	}
+}
+
+// collector gathers the workers' intervals into the Result's series and draws progress.
+// It runs in its own goroutine; workers reach it only through the channel in.
+type collector struct {
+	base     time.Time // a wall-clock multiple of width, carrying a monotonic reading
+	width    time.Duration
+	start    time.Time // start of the measured window
+	lag      int       // intervals after which an interval is considered complete
+	in       chan *intervalTally
+	pool     sync.Pool
+	open     map[int]*intervalTally
+	series   map[int]*Interval
+	requests int64
+	errors   int64
+}
+
+func newCollector(start time.Time, width, timeout time.Duration, workers int) *collector {
+	// Truncate works on absolute time, so every machine cuts intervals at the same
+	// wall-clock instants; subtracting the offset keeps start's monotonic reading.
+	offset := start.Sub(start.Truncate(width))
+	straggle := max(timeout, 10*time.Second)
+	c := &collector{
+		base:   start.Add(-offset),
+		width:  width,
+		start:  start,
+		lag:    int(straggle/width) + 2,
+		in:     make(chan *intervalTally, 4*workers),
+		open:   make(map[int]*intervalTally),
+		series: make(map[int]*Interval),
+	}
+	c.pool.New = func() any { return &intervalTally{hist: newIntervalHist()} }
+	return c
+}
+
+func (c *collector) index(t time.Time) int { return int(t.Sub(c.base) / c.width) }
+
+func (c *collector) get(idx int) *intervalTally {
+	t := c.pool.Get().(*intervalTally)
+	t.idx = idx
+	return t
+}
+
+// add folds a worker's interval into the collector and recycles it.
+func (c *collector) add(t *intervalTally) {
+	c.requests += t.requests
+	c.errors += t.errors
+	if iv, ok := c.series[t.idx]; ok {
+		// A straggler for an interval already closed: rare (a request slower than the
+		// lag), so merging into the closed interval's histogram is fine.
+		iv.Requests += t.requests
+		iv.Errors += t.errors
+		h := iv.histogram()
+		if h == nil {
+			h = newIntervalHist()
+		}
+		h.Merge(t.hist)
+		iv.setHistogram(h)
+	} else {
+		acc, ok := c.open[t.idx]
+		if !ok {
+			acc = &intervalTally{idx: t.idx, hist: newIntervalHist()}
+			c.open[t.idx] = acc
+		}
+		acc.requests += t.requests
+		acc.errors += t.errors
+		acc.hist.Merge(t.hist)
+	}
+	t.requests, t.errors = 0, 0
+	t.hist.Reset()
+	c.pool.Put(t)
+}
+
+// closeBefore moves every open interval with index < idx into the series, dropping its
+// full-size histogram for its compact encoding: memory stays flat however long the run.
+func (c *collector) closeBefore(idx int) {
+	for i, acc := range c.open {
+		if i >= idx {
+			continue
+		}
+		iv := &Interval{Start: c.base.Add(time.Duration(i) * c.width).Round(0), Requests: acc.requests, Errors: acc.errors}
+		iv.setHistogram(acc.hist)
+		c.series[i] = iv
+		delete(c.open, i)
+	}
+}
+
+// result returns the series in order, each interval's width clipped to [start, end].
+func (c *collector) result(end time.Time) []Interval {
+	c.closeBefore(int(^uint(0) >> 1))
+	if len(c.series) == 0 {
+		return nil
+	}
+	first, last := c.index(c.start), c.index(end)
+	if !end.After(c.base.Add(time.Duration(last) * c.width)) {
+		last-- // end falls exactly on a boundary: the next interval is empty
+	}
+	out := make([]Interval, 0, max(last-first+1, 0))
+	for i := first; i <= last; i++ {
+		lo := c.base.Add(time.Duration(i) * c.width)
+		hi := lo.Add(c.width)
+		iv, ok := c.series[i]
+		if !ok {
+			iv = &Interval{Start: lo.Round(0)}
+		}
+		iv.width = minTime(hi, end).Sub(maxTime(lo, c.start))
+		out = append(out, *iv)
+	}
+	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

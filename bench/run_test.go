@@ -1,0 +1,213 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagebench/sagebench/payload"
+)
+
+var onePayload = []payload.Payload{{Name: "p", ContentType: "application/octet-stream", Body: []byte("x")}}
+
+// sleeper holds each call for d, or until ctx ends.
+func sleeper(d time.Duration) InvokerFunc {
+	return func(ctx context.Context, _ payload.Payload) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func TestRunClosedLoopObeysLittlesLaw(t *testing.T) {
+	res, err := Run(context.Background(), sleeper(20*time.Millisecond), Config{
+		Concurrency: 8, Duration: 2 * time.Second, Warmup: 200 * time.Millisecond, Payloads: onePayload,
+	})
+	require.NoError(t, err)
+	// 8 workers / 20 ms = 400 req/s at most; a timer never fires early, so more is a
+	// counting bug, and much less means workers idle between requests.
+	assert.LessOrEqual(t, res.Throughput, 404.0)
+	assert.Greater(t, res.Throughput, 300.0)
+	assert.GreaterOrEqual(t, res.Latency.Min, 20*time.Millisecond)
+	require.NotNil(t, res.LittlesLaw)
+	assert.True(t, res.LittlesLaw.Holds, res.LittlesLaw.String())
+	assert.InDelta(t, 8, res.LittlesLaw.Predicted, 0.8)
+	assert.Empty(t, res.Warnings)
+	assert.Equal(t, 2*time.Second, res.Elapsed)
+}
+
+func TestLittlesLawFlagsImpossibleFigures(t *testing.T) {
+	// The reference study's inf1 row: 16 clients, 304.3 req/s, "4.9 ms" mean latency.
+	r := &Result{Concurrency: 16, Requests: 3043, Start: time.Unix(0, 0), End: time.Unix(10, 0),
+		sumAllUS: 3043 * 4900, hist: newHist()}
+	r.summarize()
+	r.warn(false)
+	require.NotNil(t, r.LittlesLaw)
+	assert.False(t, r.LittlesLaw.Holds)
+	assert.InDelta(t, 0.093, r.LittlesLaw.Ratio, 0.001)
+	require.Len(t, r.Warnings, 1)
+	assert.Contains(t, r.Warnings[0], "BROKEN")
+}
+
+// stallOnce serves in service time, except the call numbered at, which takes stall: with a
+// single worker that is an endpoint frozen for stall.
+func stallOnce(service, stall time.Duration, at int64) InvokerFunc {
+	var calls atomic.Int64
+	return func(ctx context.Context, p payload.Payload) error {
+		d := service
+		if calls.Add(1) == at {
+			d = stall
+		}
+		return sleeper(d)(ctx, p)
+	}
+}
+
+func TestRunOpenLoopCountsStallInTail(t *testing.T) {
+	res, err := Run(context.Background(), stallOnce(2*time.Millisecond, time.Second, 50), Config{
+		Rate: 100, Concurrency: 1, MaxBacklog: 1000, Duration: 3 * time.Second, Payloads: onePayload,
+	})
+	require.NoError(t, err)
+	// About 100 sends were due during the stall; each waited for it from its intended
+	// time, so a third of the requests sit between 0 and 1 s: p99 is close to 1 s.
+	assert.GreaterOrEqual(t, res.Latency.P99, 500*time.Millisecond, "open loop must show the stall in p99")
+	assert.Zero(t, res.Missed)
+	assert.Nil(t, res.LittlesLaw, "Little's law check is for closed loop only")
+}
+
+func TestRunClosedLoopHidesStallFromP99(t *testing.T) {
+	// The same endpoint under closed loop: while it stalls the single worker waits, sends
+	// nothing, and so only one request records the stall. This is coordinated omission,
+	// and why open loop exists: p99 looks healthy, only the max tells.
+	res, err := Run(context.Background(), stallOnce(2*time.Millisecond, time.Second, 50), Config{
+		Concurrency: 1, Duration: 3 * time.Second, Payloads: onePayload,
+	})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, res.Latency.Max, time.Second)
+	assert.Less(t, res.Latency.P99, 500*time.Millisecond)
+}
+
+func TestRunExcludesWarmup(t *testing.T) {
+	var calls atomic.Int64
+	inv := InvokerFunc(func(ctx context.Context, p payload.Payload) error {
+		// The first ten calls fail; at 10 ms each they end well inside the 1 s warmup.
+		if calls.Add(1) <= 10 {
+			_ = sleeper(10*time.Millisecond)(ctx, p)
+			return errors.New("cold start")
+		}
+		return sleeper(10*time.Millisecond)(ctx, p)
+	})
+	res, err := Run(context.Background(), inv, Config{
+		Concurrency: 1, Warmup: time.Second, Duration: 500 * time.Millisecond, Payloads: onePayload,
+	})
+	require.NoError(t, err)
+	assert.Zero(t, res.Errors, "warmup errors leaked into the result")
+	assert.Less(t, res.Requests, calls.Load()-10)
+	assert.Equal(t, 500*time.Millisecond, res.Elapsed)
+	for _, iv := range res.Series {
+		assert.False(t, iv.Start.Add(time.Second).Before(res.Start), "series starts before the window")
+	}
+}
+
+func TestRunCancelStopsPromptly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var canceledAt atomic.Pointer[time.Time]
+	var calls atomic.Int64
+	inv := InvokerFunc(func(ctx context.Context, p payload.Payload) error {
+		if calls.Add(1) == 200 {
+			now := time.Now()
+			canceledAt.Store(&now)
+			cancel()
+		}
+		return sleeper(time.Millisecond)(ctx, p)
+	})
+	res, err := Run(ctx, inv, Config{Concurrency: 4, Duration: time.Hour, Payloads: onePayload})
+	returned := time.Now()
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res, "cancellation returns the partial result")
+	assert.Less(t, returned.Sub(*canceledAt.Load()), 100*time.Millisecond)
+	assert.Greater(t, res.Requests, int64(100))
+	assert.Less(t, res.Elapsed, time.Minute)
+	assert.Zero(t, res.ErrorsByClass[ClassCanceled], "requests cut by the stop are not counted")
+	assert.Contains(t, res.Warnings, cutShortWarning)
+}
+
+func TestRunStopsAfterRequests(t *testing.T) {
+	var calls atomic.Int64
+	inv := InvokerFunc(func(context.Context, payload.Payload) error { calls.Add(1); return nil })
+	for _, cfg := range []Config{
+		{Concurrency: 3, Requests: 1000},
+		{Rate: 20000, Concurrency: 3, Requests: 1000},
+	} {
+		cfg.Payloads = onePayload
+		res, err := Run(context.Background(), inv, cfg)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1000), res.Requests, "rate %v", cfg.Rate)
+		assert.Positive(t, res.Throughput)
+	}
+}
+
+func TestRunOpenLoopBoundsBacklog(t *testing.T) {
+	res, err := Run(context.Background(), sleeper(50*time.Millisecond), Config{
+		Rate: 1000, Concurrency: 1, MaxBacklog: 5, Duration: 500 * time.Millisecond, Payloads: onePayload,
+	})
+	require.NoError(t, err)
+	assert.LessOrEqual(t, res.MaxBacklog, 5)
+	assert.Greater(t, res.Missed, int64(100), "sends beyond the backlog are counted as missed")
+	assert.NotEmpty(t, res.Warnings)
+}
+
+func TestRunTimeoutIsClassified(t *testing.T) {
+	res, err := Run(context.Background(), sleeper(time.Hour), Config{
+		Concurrency: 2, Timeout: 10 * time.Millisecond, Duration: 300 * time.Millisecond, Payloads: onePayload,
+	})
+	require.NoError(t, err)
+	require.Positive(t, res.Errors)
+	assert.Equal(t, res.Errors, res.ErrorsByClass[ClassTimeout])
+	assert.Contains(t, res.ErrorSamples[ClassTimeout], "timed out after 10ms")
+	assert.Zero(t, res.Throughput)
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"no payloads":      {},
+		"empty body":       {Payloads: []payload.Payload{{Name: "e"}}},
+		"negative workers": {Payloads: onePayload, Concurrency: -1},
+		"negative rate":    {Payloads: onePayload, Rate: -5},
+		"negative timeout": {Payloads: onePayload, Timeout: -time.Second},
+	} {
+		_, err := Run(context.Background(), sleeper(0), cfg)
+		assert.ErrorContains(t, err, "bench: invalid config", name)
+	}
+	_, err := Run(context.Background(), nil, Config{Payloads: onePayload})
+	assert.ErrorContains(t, err, "nil invoker")
+}
+
+func TestRunProgressReportsEachInterval(t *testing.T) {
+	var snaps []Snapshot
+	res, err := Run(context.Background(), sleeper(time.Millisecond), Config{
+		Concurrency: 2, Duration: 500 * time.Millisecond, Interval: 100 * time.Millisecond,
+		Payloads: onePayload, Progress: func(s Snapshot) { snaps = append(snaps, s) },
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, snaps)
+	for i := 1; i < len(snaps); i++ {
+		assert.GreaterOrEqual(t, snaps[i].Requests, snaps[i-1].Requests, "cumulative counts never go back")
+	}
+	assert.LessOrEqual(t, snaps[len(snaps)-1].Requests, res.Requests)
+	var sum int64
+	for _, iv := range res.Series {
+		sum += iv.Requests
+	}
+	assert.Equal(t, res.Requests, sum, "series must add up to the total")
+}

@@ -1,0 +1,113 @@
+package cost
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Sentinel kinds of lookup failure; a *[LookupError] matches exactly one under errors.Is.
+var (
+	ErrUnknownRegion       = errors.New("cost: unknown region")
+	ErrUnknownInstanceType = errors.New("cost: unknown instance type")
+	ErrNotPriced           = errors.New("cost: instance type not priced in region")
+)
+
+// LookupError says why a price lookup failed and what the caller may have meant.
+type LookupError struct {
+	Table        string   // the table's name
+	Region       string   // as asked
+	InstanceType string   // as asked
+	Kind         error    // ErrUnknownRegion, ErrUnknownInstanceType or ErrNotPriced
+	Suggestions  []string // closest known names (regions for ErrUnknownRegion, types otherwise)
+	PricedIn     []string // for ErrNotPriced: the regions that do price the type
+}
+
+func (e *LookupError) Error() string {
+	var b strings.Builder
+	switch e.Kind {
+	case ErrUnknownRegion:
+		fmt.Fprintf(&b, "cost: no prices for region %q in table %s", e.Region, e.Table)
+	case ErrNotPriced:
+		fmt.Fprintf(&b, "cost: no price for %s in %s in table %s (priced in %s)",
+			e.InstanceType, e.Region, e.Table, strings.Join(e.PricedIn, ", "))
+	default:
+		fmt.Fprintf(&b, "cost: no price for %s in %s in table %s", e.InstanceType, e.Region, e.Table)
+	}
+	if len(e.Suggestions) > 0 {
+		fmt.Fprintf(&b, " (did you mean %s?)", strings.Join(e.Suggestions, " or "))
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.Is match the kind of failure.
+func (e *LookupError) Unwrap() error { return e.Kind }
+
+func (t *Table) lookupError(ix *index, region, short, asked string) *LookupError {
+	e := &LookupError{Table: t.name, Region: region, InstanceType: strings.TrimSpace(asked)}
+	if !slices.Contains(ix.regions, region) {
+		e.Kind = ErrUnknownRegion
+		e.Suggestions = closest(region, ix.regions)
+		return e
+	}
+	if where, ok := ix.where[short]; ok {
+		e.Kind = ErrNotPriced
+		e.InstanceType = "ml." + short
+		e.PricedIn = slices.Clone(where)
+		return e
+	}
+	e.Kind = ErrUnknownInstanceType
+	e.Suggestions = closest("ml."+short, ix.types)
+	return e
+}
+
+// closest returns up to three candidates at the smallest edit distance from s, if that
+// distance is small enough to be a likely typo rather than a guess.
+func closest(s string, candidates []string) []string {
+	type scored struct {
+		name string
+		d    int
+	}
+	limit := max(2, len(s)/3)
+	var hits []scored
+	for _, c := range candidates {
+		if d := levenshtein(s, c); d <= limit {
+			hits = append(hits, scored{c, d})
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b scored) int { return a.d - b.d })
+	var out []string
+	for i, h := range hits {
+		if i == 3 || h.d > hits[0].d {
+			break
+		}
+		out = append(out, h.name)
+	}
+	return out
+}
+
+// levenshtein is the edit distance between a and b over bytes (names here are ASCII).
+func levenshtein(a, b string) int {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	row := make([]int, len(b)+1)
+	for j := range row {
+		row[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		prev := row[0]
+		row[0] = i
+		for j := 1; j <= len(b); j++ {
+			cur := row[j]
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			row[j] = min(row[j]+1, row[j-1]+1, prev+cost)
+			prev = cur
+		}
+	}
+	return row[len(b)]
+}

@@ -1,0 +1,68 @@
+package neo
+
+import (
+	"fmt"
+	"time"
+)
+
+// State is a compilation job's status as DescribeCompilationJob reports it.
+type State string
+
+// The states of a compilation job. COMPLETED, FAILED and STOPPED are final.
+const (
+	StateStarting   State = "STARTING"
+	StateInProgress State = "INPROGRESS"
+	StateCompleted  State = "COMPLETED"
+	StateFailed     State = "FAILED"
+	StateStopping   State = "STOPPING"
+	StateStopped    State = "STOPPED"
+)
+
+// Final reports whether the job will not change state again.
+func (s State) Final() bool {
+	return s == StateCompleted || s == StateFailed || s == StateStopped
+}
+
+// Status is a progress report: a job changed state. Elapsed counts from just
+// before CreateCompilationJob was sent.
+type Status struct {
+	JobName string
+	Target  string // device (ml_c5) or platform (LINUX/ARM64)
+	State   State
+	Elapsed time.Duration
+}
+
+func (s Status) String() string {
+	return fmt.Sprintf("%s (%s): %s after %v", s.JobName, s.Target, s.State, s.Elapsed.Round(time.Second))
+}
+
+// JobError reports a compilation job that ended without a compiled model:
+// Neo failed it, or it was stopped by someone else. errors.As finds it.
+type JobError struct {
+	JobName string
+	Target  string
+	State   State  // StateFailed or StateStopped
+	Reason  string // the job's FailureReason, if any
+}
+
+func (e *JobError) Error() string {
+	msg := fmt.Sprintf("neo: compilation job %s for %s ended %s", e.JobName, e.Target, e.State)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+// TimeoutError reports a job still running past its MaxRuntime plus the
+// Compiler's margin. The Compiler has asked Neo to stop it.
+type TimeoutError struct {
+	JobName string
+	Target  string
+	State   State         // last state seen
+	Waited  time.Duration // since the job was created
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("neo: compilation job %s for %s still %s after %v; stopped it (raise Job.MaxRuntime?)",
+		e.JobName, e.Target, e.State, e.Waited.Round(time.Second))
+}

@@ -1,0 +1,237 @@
+package neo
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+)
+
+// ValidationError lists everything wrong with a Job. Compile and CompileAll
+// return it before sending any request.
+type ValidationError struct {
+	Job      string   // the job's name, possibly empty
+	Problems []string // one sentence each
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("neo: invalid job %q: %s", e.Job, strings.Join(e.Problems, "; "))
+}
+
+// Patterns from the CreateCompilationJob API reference.
+var (
+	jobNameRE = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
+	roleARNRE = regexp.MustCompile(`^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
+	versionRE = regexp.MustCompile(`^[0-9]\.[A-Za-z0-9.]+$`)
+)
+
+// maxDataInputConfig is the API's length limit on DataInputConfig.
+const maxDataInputConfig = 1024
+
+// Validate reports every problem that would make Neo reject the job, or make
+// it compile something that cannot be served, as a *ValidationError. It sends
+// no request. The framework/target rules are the SageMaker Python SDK's
+// (NEO_ALLOWED_FRAMEWORKS and the inferentia-* image configs) plus the Neuron
+// SDK's framework matrix for ml_inf2 and ml_trn1.
+func (j Job) Validate() error {
+	var p []string
+	add := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+
+	if !jobNameRE.MatchString(j.Name) {
+		add("name %q must be 1-63 letters, digits or hyphens, starting and ending with a letter or digit", j.Name)
+	}
+	if err := checkS3URL(j.ModelDataURL, true); err != nil {
+		add("model data URL: %v", err)
+	} else if !strings.HasSuffix(j.ModelDataURL, ".tar.gz") {
+		add("model data URL %q must name a .tar.gz archive", j.ModelDataURL)
+	}
+	if err := checkS3URL(j.OutputURL, false); err != nil {
+		add("output URL: %v", err)
+	}
+	if !roleARNRE.MatchString(j.RoleARN) {
+		add("role ARN %q is not of the form arn:aws:iam::123456789012:role/Name", j.RoleARN)
+	}
+	if !slices.Contains(frameworks, j.Framework) {
+		add("framework %q is not one Neo compiles (want one of %s)", j.Framework, joinFrameworks(frameworks))
+	}
+	if v := j.FrameworkVersion; v != "" && (!versionRE.MatchString(v) || len(v) > 10) {
+		add("framework version %q is not a version like 1.8 or 1.8.1", v)
+	}
+	p = append(p, j.checkTarget()...)
+	p = append(p, j.checkShapes()...)
+	switch rt := j.MaxRuntime; {
+	case rt < 0:
+		add("max runtime %v is negative", rt)
+	case rt > maxRuntimeLimit:
+		add("max runtime %v exceeds the API limit of %v", rt, maxRuntimeLimit)
+	case rt%time.Second != 0:
+		add("max runtime %v is not a whole number of seconds", rt)
+	}
+	if strings.ContainsAny(j.EntryPoint, "/\\") {
+		add("entry point %q must be a file name inside the archive's code/ directory", j.EntryPoint)
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Job: j.Name, Problems: p}
+}
+
+// checkTarget validates the target device or platform and its framework.
+func (j Job) checkTarget() []string {
+	switch {
+	case j.Target == "" && j.TargetPlatform == nil:
+		return []string{"set a target device (e.g. ml_c5) or a target platform"}
+	case j.Target != "" && j.TargetPlatform != nil:
+		return []string{fmt.Sprintf("set a target device (%s) or a target platform (%s), not both", j.Target, j.TargetPlatform)}
+	case j.TargetPlatform != nil:
+		return j.TargetPlatform.check()
+	}
+	if !slices.Contains(types.TargetDevice("").Values(), types.TargetDevice(j.Target)) {
+		return []string{fmt.Sprintf("target %q is not a Neo target device%s", j.Target, suggestTarget(j.Target))}
+	}
+	if ok := neuronFrameworks(j.Target); ok != nil && !slices.Contains(ok, j.Framework) && slices.Contains(frameworks, j.Framework) {
+		return []string{fmt.Sprintf("Neo does not compile %s models for %s (it supports %s there)",
+			j.Framework, j.Target, joinFrameworks(ok))}
+	}
+	return nil
+}
+
+// neuronFrameworks lists the frameworks Neo compiles for a Neuron target, or
+// nil when the target is not one. ml_inf1: the frameworks the Python SDK has
+// inferentia-* images for (and sends versions for). ml_inf2/ml_trn1: the
+// Neuron SDK's NeuronX frameworks; MXNet stops at Inf1.
+func neuronFrameworks(t Target) []Framework {
+	switch {
+	case t == TargetMLInf1:
+		return []Framework{PyTorch, TensorFlow, MXNet}
+	case t.neuron():
+		return []Framework{PyTorch, TensorFlow}
+	}
+	return nil
+}
+
+func (p Platform) check() []string {
+	var out []string
+	if !slices.Contains(types.TargetPlatformOs("").Values(), types.TargetPlatformOs(p.OS)) {
+		out = append(out, fmt.Sprintf("target platform OS %q is not one of %v", p.OS, types.TargetPlatformOs("").Values()))
+	}
+	if !slices.Contains(types.TargetPlatformArch("").Values(), types.TargetPlatformArch(p.Arch)) {
+		out = append(out, fmt.Sprintf("target platform arch %q is not one of %v", p.Arch, types.TargetPlatformArch("").Values()))
+	}
+	if p.Accelerator != "" && !slices.Contains(types.TargetPlatformAccelerator("").Values(), types.TargetPlatformAccelerator(p.Accelerator)) {
+		out = append(out, fmt.Sprintf("target platform accelerator %q is not one of %v", p.Accelerator, types.TargetPlatformAccelerator("").Values()))
+	}
+	return out
+}
+
+// checkShapes validates input names and dimensions and the encoded size.
+func (j Job) checkShapes() []string {
+	if len(j.InputShapes) == 0 {
+		return []string{`input shapes are missing (e.g. {"input0": [1, 3, 224, 224]})`}
+	}
+	var out []string
+	for _, name := range sortedKeys(j.InputShapes) {
+		shape := j.InputShapes[name]
+		if name == "" || strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
+			out = append(out, fmt.Sprintf("input name %q must be non-empty without spaces or control characters", name))
+		}
+		if len(shape) == 0 {
+			out = append(out, fmt.Sprintf("input %q has no dimensions", name))
+		}
+		for i, d := range shape {
+			if d <= 0 {
+				out = append(out, fmt.Sprintf("input %q dimension %d is %d; dimensions must be positive", name, i, d))
+			}
+		}
+	}
+	if len(out) == 0 {
+		if s, err := j.DataInputConfig(); err == nil && len(s) > maxDataInputConfig {
+			out = append(out, fmt.Sprintf("input shapes encode to %d bytes; the API takes at most %d", len(s), maxDataInputConfig))
+		}
+	}
+	return out
+}
+
+// checkS3URL checks s3://bucket[/key] against S3's bucket naming rules. A key
+// is required when needKey is set.
+func checkS3URL(u string, needKey bool) error {
+	rest, ok := strings.CutPrefix(u, "s3://")
+	if !ok {
+		return fmt.Errorf("%q is not an s3:// URI", u)
+	}
+	bucket, key, _ := strings.Cut(rest, "/")
+	if err := checkBucket(bucket); err != nil {
+		return fmt.Errorf("%q: %w", u, err)
+	}
+	if needKey && key == "" {
+		return fmt.Errorf("%q names a bucket but no object", u)
+	}
+	if len(key) > 1024 {
+		return fmt.Errorf("%q: object key longer than 1024 bytes", u)
+	}
+	return nil
+}
+
+// checkBucket applies the general-purpose bucket naming rules.
+func checkBucket(b string) error {
+	switch {
+	case len(b) < 3 || len(b) > 63:
+		return fmt.Errorf("bucket name %q must be 3-63 characters", b)
+	case strings.IndexFunc(b, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '.' && r != '-'
+	}) >= 0:
+		return fmt.Errorf("bucket name %q may hold only lowercase letters, digits, dots and hyphens", b)
+	case !isAlnum(b[0]) || !isAlnum(b[len(b)-1]):
+		return fmt.Errorf("bucket name %q must start and end with a letter or digit", b)
+	case strings.Contains(b, ".."):
+		return fmt.Errorf("bucket name %q must not contain two adjacent dots", b)
+	case isIPv4(b):
+		return fmt.Errorf("bucket name %q must not be formatted as an IP address", b)
+	case strings.HasPrefix(b, "xn--") || strings.HasPrefix(b, "sthree-"):
+		return fmt.Errorf("bucket name %q uses a reserved prefix", b)
+	case strings.HasSuffix(b, "-s3alias") || strings.HasSuffix(b, "--ol-s3"):
+		return fmt.Errorf("bucket name %q uses a reserved suffix", b)
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') }
+
+func isIPv4(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is4()
+}
+
+// suggestTarget proposes the enum value closest to a mistyped target, such as
+// "ml.c5.xlarge" for which it suggests ml_c5.
+func suggestTarget(t Target) string {
+	s := strings.ToLower(strings.ReplaceAll(string(t), ".", "_"))
+	for _, v := range types.TargetDevice("").Values() {
+		if string(v) == s || strings.HasPrefix(s, string(v)+"_") {
+			return fmt.Sprintf(" (did you mean %s?)", v)
+		}
+	}
+	return ""
+}
+
+func joinFrameworks(fs []Framework) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

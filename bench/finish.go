@@ -37,10 +37,14 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 	if !s.Warmup {
 		s.Elapsed = now.Sub(r.start)
 	}
-	for _, rec := range r.recs {
-		if rec.busy.Load() {
-			s.InFlight++
+	if r.cfg.openLoop() {
+		for _, rec := range r.recs {
+			if rec.busy.Load() {
+				s.InFlight++
+			}
 		}
+	} else {
+		s.InFlight = int(r.alive.Load()) // a closed-loop worker is always in a request
 	}
 	if r.backlog != nil {
 		s.Backlog = len(r.backlog)

@@ -1,0 +1,39 @@
+package bench_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/payload"
+)
+
+// An invoker that holds each request for 10 ms, loaded by 4 workers: Little's law says
+// 4 / 10 ms = 400 requests per second, and the Result checks itself against it.
+func ExampleRun() {
+	endpoint := bench.InvokerFunc(func(ctx context.Context, p payload.Payload) error {
+		select {
+		case <-time.After(10 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	res, err := bench.Run(context.Background(), endpoint, bench.Config{
+		Concurrency: 4,
+		Requests:    200,
+		Payloads:    []payload.Payload{{Name: "hello", ContentType: "text/plain", Body: []byte("hi")}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("requests:", res.Requests, "errors:", res.Errors)
+	fmt.Println("p50 at least 10ms:", res.Latency.P50 >= 10*time.Millisecond)
+	fmt.Println("Little's law holds:", res.LittlesLaw.Holds)
+	// Output:
+	// requests: 200 errors: 0
+	// p50 at least 10ms: true
+	// Little's law holds: true
+}

@@ -121,3 +121,23 @@ func TestNPYPayload(t *testing.T) {
 		t.Errorf("NPYPayload(8 MB) error = %v, want ErrTooLarge naming big.npy", err)
 	}
 }
+
+func FuzzEncodeNPY(f *testing.F) {
+	f.Add(1, 3, 224)
+	f.Add(5, 0, -1)
+	f.Fuzz(func(t *testing.T, a, b, c int) {
+		shape := []int{a, b, c}
+		n := 0
+		if a > 0 && b > 0 && c > 0 && a <= 64 && b <= 64 && c <= 64 {
+			n = a * b * c
+		}
+		out, err := EncodeNPY(shape, make([]float32, n))
+		if err != nil {
+			return
+		}
+		start := 10 + int(binary.LittleEndian.Uint16(out[8:10]))
+		if start%64 != 0 || out[start-1] != '\n' || len(out)-start != 4*n {
+			t.Fatalf("shape %v: data at %d, %d data bytes, want 64-aligned after '\\n' and %d bytes", shape, start, len(out)-start, 4*n)
+		}
+	})
+}

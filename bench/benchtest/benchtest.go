@@ -12,7 +12,10 @@
 //		benchtest.WithErrorEvery(100, benchtest.ErrThrottled),
 //	)
 //	res, err := bench.Run(ctx, fake, cfg)
-//	// res.Requests == fake.Calls(), res.ErrorsByClass["throttled"] == fake.Errors(), ...
+//	// fake.MaxInFlight() <= 4; res.Throughput <= 4/20ms; res.ErrorsByClass["throttled"] > 0
+//
+// Calls() counts every call, including warm-up and calls cut off when a run ends (those
+// return their context's error and are counted by Canceled, not Errors).
 //
 // Random draws are seeded (WithSeed) and depend only on the call's arrival number, so a
 // run is reproducible given the order of calls.

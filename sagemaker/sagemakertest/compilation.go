@@ -1,0 +1,356 @@
+package sagemakertest
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+)
+
+// Compilation job statuses as SageMaker names them.
+const (
+	JobStarting   = "STARTING"
+	JobInProgress = "INPROGRESS"
+	JobCompleted  = "COMPLETED"
+	JobFailed     = "FAILED"
+	JobStopping   = "STOPPING"
+	JobStopped    = "STOPPED"
+)
+
+type compInput struct {
+	S3Uri            string
+	DataInputConfig  string `json:",omitempty"`
+	Framework        string
+	FrameworkVersion string `json:",omitempty"`
+}
+
+type targetPlatform struct {
+	Os, Arch    string
+	Accelerator string `json:",omitempty"`
+}
+
+type compOutput struct {
+	S3OutputLocation string
+	TargetDevice     string          `json:",omitempty"`
+	TargetPlatform   *targetPlatform `json:",omitempty"`
+	CompilerOptions  string          `json:",omitempty"`
+	KmsKeyId         string          `json:",omitempty"`
+}
+
+type stoppingCondition struct {
+	MaxRuntimeInSeconds  int `json:",omitempty"`
+	MaxWaitTimeInSeconds int `json:",omitempty"`
+}
+
+type compilationJob struct {
+	name, arn, role  string
+	input            compInput
+	output           compOutput
+	stop             *stoppingCondition
+	status, failure  string
+	artifact         string
+	created, started time.Time
+	ended, modified  time.Time
+	gen              int
+}
+
+// target is the suffix Neo gives the compiled artifact: the target device
+// (ml_c5) or the platform triple.
+func (j *compilationJob) target() string {
+	if j.output.TargetDevice != "" {
+		return j.output.TargetDevice
+	}
+	p := j.output.TargetPlatform
+	parts := []string{p.Os, p.Arch}
+	if p.Accelerator != "" {
+		parts = append(parts, p.Accelerator)
+	}
+	return strings.ToLower(strings.Join(parts, "_"))
+}
+
+// artifactURL names the output as Neo does: the input archive's base name
+// without .tar.gz, a dash, the target, .tar.gz, under S3OutputLocation.
+func (j *compilationJob) artifactURL() string {
+	base := path.Base(j.input.S3Uri)
+	base = strings.TrimSuffix(strings.TrimSuffix(base, ".gz"), ".tar")
+	base = strings.TrimSuffix(base, ".tgz")
+	return strings.TrimRight(j.output.S3OutputLocation, "/") + "/" + base + "-" + j.target() + ".tar.gz"
+}
+
+var (
+	frameworks    = enumSet(types.Framework("").Values())
+	targetDevices = enumSet(types.TargetDevice("").Values())
+)
+
+func enumSet[T ~string](vs []T) map[string]bool {
+	m := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		m[string(v)] = true
+	}
+	return m
+}
+
+func (s *Server) createCompilationJob(body []byte) (any, *APIError) {
+	var in struct {
+		CompilationJobName string
+		RoleArn            string
+		InputConfig        *compInput
+		OutputConfig       *compOutput
+		StoppingCondition  *stoppingCondition
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	if e := checkName("compilationJobName", in.CompilationJobName); e != nil {
+		return nil, e
+	}
+	if e := checkRole("roleArn", in.RoleArn); e != nil {
+		return nil, e
+	}
+	if in.InputConfig == nil {
+		return nil, validation("1 validation error detected: Value null at 'inputConfig' failed to satisfy constraint: Member must not be null")
+	}
+	if in.OutputConfig == nil {
+		return nil, validation("1 validation error detected: Value null at 'outputConfig' failed to satisfy constraint: Member must not be null")
+	}
+	if e := checkS3URI("inputConfig.s3Uri", in.InputConfig.S3Uri, true); e != nil {
+		return nil, e
+	}
+	if !frameworks[in.InputConfig.Framework] {
+		return nil, validation("1 validation error detected: Value '%s' at 'inputConfig.framework' failed to satisfy constraint: Member must satisfy enum value set: %v", in.InputConfig.Framework, types.Framework("").Values())
+	}
+	if e := checkS3URI("outputConfig.s3OutputLocation", in.OutputConfig.S3OutputLocation, true); e != nil {
+		return nil, e
+	}
+	if _, _, ok := parseS3URL(in.OutputConfig.S3OutputLocation); !ok {
+		return nil, validation("1 validation error detected: Value '%s' at 'outputConfig.s3OutputLocation' failed to satisfy constraint: Member must satisfy regular expression pattern: ^s3://([^/]+)/?(.*)$", in.OutputConfig.S3OutputLocation)
+	}
+	out := in.OutputConfig
+	switch {
+	case out.TargetDevice == "" && out.TargetPlatform == nil:
+		return nil, validation("Either TargetDevice or TargetPlatform must be provided in OutputConfig.")
+	case out.TargetDevice != "" && out.TargetPlatform != nil:
+		return nil, validation("Only one of TargetDevice or TargetPlatform can be provided in OutputConfig.")
+	case out.TargetDevice != "" && !targetDevices[out.TargetDevice]:
+		return nil, validation("1 validation error detected: Value '%s' at 'outputConfig.targetDevice' failed to satisfy constraint: Member must satisfy enum value set", out.TargetDevice)
+	case out.TargetPlatform != nil && (out.TargetPlatform.Os == "" || out.TargetPlatform.Arch == ""):
+		return nil, validation("TargetPlatform requires Os and Arch.")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	arn := s.arn("compilation-job", in.CompilationJobName)
+	if _, dup := s.jobs[in.CompilationJobName]; dup {
+		return nil, inUse("Compilation job name must be unique within an AWS account and region, and a job with this name already exists (%s)", arn)
+	}
+	now := time.Now()
+	j := &compilationJob{
+		name: in.CompilationJobName, arn: arn, role: in.RoleArn,
+		input: *in.InputConfig, output: *out, stop: in.StoppingCondition,
+		status: JobStarting, created: now, modified: now,
+	}
+	s.jobs[j.name] = j
+	gen := j.gen
+	s.afterLocked(s.opts.compileDelay/4, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if j.gen == gen && j.status == JobStarting {
+			j.status, j.started, j.modified = JobInProgress, time.Now(), time.Now()
+		}
+	})
+	s.afterLocked(s.opts.compileDelay, func() { s.finishCompilation(j, gen) })
+	return map[string]string{"CompilationJobArn": arn}, nil
+}
+
+// finishCompilation completes a job by writing its artifact, or fails it when
+// the input model is missing, the output bucket does not exist or a failure
+// was injected.
+func (s *Server) finishCompilation(j *compilationJob, gen int) {
+	s.mu.Lock()
+	if j.gen != gen || (j.status != JobStarting && j.status != JobInProgress) {
+		s.mu.Unlock()
+		return
+	}
+	reason, injected := s.failJob[j.name]
+	delete(s.failJob, j.name)
+	input, artifact := j.input.S3Uri, j.artifactURL()
+	s.mu.Unlock()
+
+	if !injected {
+		reason = s.writeArtifact(input, artifact)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j.gen != gen || (j.status != JobStarting && j.status != JobInProgress) {
+		return
+	}
+	now := time.Now()
+	if j.started.IsZero() {
+		j.started = now
+	}
+	j.ended, j.modified = now, now
+	if reason != "" {
+		j.status, j.failure = JobFailed, reason
+		return
+	}
+	j.status, j.artifact = JobCompleted, artifact
+	s.artifacts[artifact] = true
+}
+
+// writeArtifact copies the input archive to the artifact URL and returns a
+// failure reason, or "" on success. The emulator does not compile: the
+// "compiled" archive holds the input's bytes.
+func (s *Server) writeArtifact(input, artifact string) string {
+	ib, ik, ok := parseS3URL(input)
+	if !ok || !s.objectExists(ib, ik) {
+		return fmt.Sprintf("ClientError: InputConfiguration: Unable to download model artifact from %s. Please make sure the object exists and the role has s3:GetObject permission on it.", input)
+	}
+	data, err := s.readObject(ib, ik)
+	if err != nil {
+		return fmt.Sprintf("ClientError: InputConfiguration: Unable to download model artifact from %s: %v", input, err)
+	}
+	ob, ok2, _ := parseS3URL(artifact)
+	if exists, _ := s.backend.BucketExists(ob); !exists {
+		return fmt.Sprintf("ClientError: OutputConfiguration: Unable to upload the compiled model to %s: bucket %q does not exist.", artifact, ob)
+	}
+	if err := s.PutObject(ob, ok2, data); err != nil {
+		return "InternalError: " + err.Error()
+	}
+	return ""
+}
+
+func (s *Server) jobLocked(name string) (*compilationJob, *APIError) {
+	if e := checkName("compilationJobName", name); e != nil {
+		return nil, e
+	}
+	j, ok := s.jobs[name]
+	if !ok {
+		return nil, notFound("Could not find compilation job with name %s", name)
+	}
+	return j, nil
+}
+
+func (s *Server) describeCompilationJob(body []byte) (any, *APIError) {
+	var in struct{ CompilationJobName string }
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, e := s.jobLocked(in.CompilationJobName)
+	if e != nil {
+		return nil, e
+	}
+	type artifacts struct{ S3ModelArtifacts string }
+	var art *artifacts
+	if j.artifact != "" {
+		art = &artifacts{j.artifact}
+	}
+	return struct {
+		CompilationJobName   string
+		CompilationJobArn    string
+		CompilationJobStatus string
+		CompilationStartTime float64            `json:",omitempty"`
+		CompilationEndTime   float64            `json:",omitempty"`
+		StoppingCondition    *stoppingCondition `json:",omitempty"`
+		FailureReason        string             `json:",omitempty"`
+		ModelArtifacts       *artifacts         `json:",omitempty"`
+		RoleArn              string
+		InputConfig          compInput
+		OutputConfig         compOutput
+		CreationTime         float64
+		LastModifiedTime     float64
+	}{j.name, j.arn, j.status, epoch(j.started), epoch(j.ended), j.stop, j.failure, art,
+		j.role, j.input, j.output, epoch(j.created), epoch(j.modified)}, nil
+}
+
+func (s *Server) stopCompilationJob(body []byte) (any, *APIError) {
+	var in struct{ CompilationJobName string }
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, e := s.jobLocked(in.CompilationJobName)
+	if e != nil {
+		return nil, e
+	}
+	switch j.status {
+	case JobStarting, JobInProgress:
+	case JobStopping:
+		return struct{}{}, nil
+	default:
+		return nil, validation("Compilation job %s is in status %s and cannot be stopped.", j.name, j.status)
+	}
+	j.gen++
+	j.status, j.modified = JobStopping, time.Now()
+	gen := j.gen
+	s.afterLocked(s.opts.compileDelay/4, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if j.gen == gen && j.status == JobStopping {
+			j.status, j.ended, j.modified = JobStopped, time.Now(), time.Now()
+		}
+	})
+	return struct{}{}, nil
+}
+
+func (s *Server) listCompilationJobs(body []byte) (any, *APIError) {
+	var in struct {
+		NameContains, StatusEquals, SortBy, SortOrder, NextToken string
+		MaxResults                                               int
+	}
+	if e := decode(body, &in); e != nil {
+		return nil, e
+	}
+	type summary struct {
+		CompilationJobName      string
+		CompilationJobArn       string
+		CreationTime            float64
+		CompilationStartTime    float64 `json:",omitempty"`
+		CompilationEndTime      float64 `json:",omitempty"`
+		CompilationTargetDevice string  `json:",omitempty"`
+		LastModifiedTime        float64
+		CompilationJobStatus    string
+	}
+	s.mu.Lock()
+	var all []summary
+	for _, j := range s.jobs {
+		if !strings.Contains(strings.ToLower(j.name), strings.ToLower(in.NameContains)) {
+			continue
+		}
+		if in.StatusEquals != "" && in.StatusEquals != j.status {
+			continue
+		}
+		all = append(all, summary{j.name, j.arn, epoch(j.created), epoch(j.started), epoch(j.ended),
+			j.output.TargetDevice, epoch(j.modified), j.status})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(all, func(a, b summary) int {
+		var c int
+		switch in.SortBy {
+		case "Name":
+			c = -strings.Compare(a.CompilationJobName, b.CompilationJobName)
+		case "Status":
+			c = -strings.Compare(a.CompilationJobStatus, b.CompilationJobStatus)
+		default:
+			c = cmpDesc(a.CreationTime, b.CreationTime, a.CompilationJobName, b.CompilationJobName)
+		}
+		if in.SortOrder == "Ascending" {
+			c = -c
+		}
+		return c
+	})
+	lo, hi, next, e := page(len(all), in.NextToken, in.MaxResults)
+	if e != nil {
+		return nil, e
+	}
+	return struct {
+		CompilationJobSummaries []summary
+		NextToken               string `json:",omitempty"`
+	}{append([]summary{}, all[lo:hi]...), next}, nil
+}

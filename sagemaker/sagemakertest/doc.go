@@ -1,0 +1,38 @@
+// Package sagemakertest runs a local stand-in for Amazon SageMaker, its runtime
+// and S3 on a loopback port, in the spirit of net/http/httptest, so code built on
+// aws-sdk-go-v2 can be tested without an AWS account and without cost.
+//
+//	srv := sagemakertest.NewServer()
+//	defer srv.Close()
+//	sm := sagemaker.NewFromConfig(srv.Config())         // control plane (AWS JSON 1.1)
+//	rt := sagemakerruntime.NewFromConfig(srv.Config())  // InvokeEndpoint
+//	s3c := s3.NewFromConfig(srv.Config(), func(o *s3.Options) { o.UsePathStyle = true })
+//
+// One URL serves all three: requests with an X-Amz-Target header go to the
+// SageMaker API, POST /endpoints/{name}/invocations goes to the runtime, and
+// everything else goes to an in-memory S3 (github.com/johannesboyne/gofakes3).
+//
+// The control plane implements models, endpoint configurations, endpoints
+// (Creating -> InService or Failed, Updating, Deleting) and Neo compilation jobs
+// (INPROGRESS -> COMPLETED or FAILED, STOPPING -> STOPPED) with AWS's validation
+// rules and error codes, so the SDK's typed errors and waiters work unchanged.
+// Lifecycle delays are short by default and configurable.
+//
+// The runtime does real work per request with its default handler: it decodes
+// the JPEG or PNG body, resizes the shorter side to 256, centre-crops 224x224
+// and normalizes with the ImageNet mean and standard deviation into a
+// 1x3x224x224 float32 tensor, then holds the request until an emulated device
+// time has passed. Device time and the number of model workers per instance come
+// from a [Profile] keyed by instance type and whether the model is Neo-compiled;
+// the shipped profiles ([Profiles]) are calibrated so that 16 closed-loop
+// clients reproduce the throughput published by the reference study. Requests
+// beyond the workers queue, as they do in a model server.
+//
+// A model counts as Neo-compiled when its ModelDataUrl is the output artifact of
+// a compilation job that completed on this server, or when its image name
+// contains "neo" or "-inf" (the Neo and Inferentia serving images).
+//
+// Faults can be injected ([Server.FailNext], [Server.FailEndpoint],
+// [Server.FailCompilation], [Server.ThrottleRuntime]) and the state inspected
+// for leak checks ([Server.Leftovers], [Server.Calls]).
+package sagemakertest

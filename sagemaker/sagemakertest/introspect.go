@@ -1,0 +1,119 @@
+package sagemakertest
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// EndpointInfo describes a live endpoint for tests.
+type EndpointInfo struct {
+	Name, Status, ConfigName, FailureReason string
+	// Serving fields are set while the endpoint can serve requests.
+	InstanceType  string
+	InstanceCount int
+	Compiled      bool
+	Workers       int           // model workers over all instances
+	DeviceTime    time.Duration // after the time scale
+}
+
+// JobInfo describes a compilation job for tests.
+type JobInfo struct {
+	Name, Status, FailureReason string
+	Artifact                    string // s3:// URL of the output, once COMPLETED
+}
+
+// Models lists the names of live models, sorted.
+func (s *Server) Models() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.models))
+}
+
+// EndpointConfigs lists the names of live endpoint configurations, sorted.
+func (s *Server) EndpointConfigs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.configs))
+}
+
+// Endpoints lists live endpoints (including Deleting ones), sorted by name.
+func (s *Server) Endpoints() []EndpointInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]EndpointInfo, 0, len(s.endpoints))
+	for _, ep := range s.endpoints {
+		info := EndpointInfo{Name: ep.name, Status: ep.status, ConfigName: ep.configName, FailureReason: ep.failure}
+		if p := ep.serving; p != nil {
+			info.InstanceType, info.InstanceCount = p.variant.InstanceType, p.variant.InitialInstanceCount
+			info.Compiled, info.Workers, info.DeviceTime = p.compiled, cap(p.slots), p.device
+		}
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b EndpointInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// CompilationJobs lists every compilation job, sorted by name. Jobs cannot be
+// deleted, so finished ones stay listed.
+func (s *Server) CompilationJobs() []JobInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]JobInfo, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		out = append(out, JobInfo{j.name, j.status, j.failure, j.artifact})
+	}
+	slices.SortFunc(out, func(a, b JobInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Leftovers lists what would still cost money or clutter an account: models,
+// endpoint configurations, endpoints not being deleted, and compilation jobs
+// still running. It is empty when a harness cleaned up after itself. S3
+// objects are not included; see [Server.Objects].
+func (s *Server) Leftovers() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for name := range s.models {
+		out = append(out, "model "+name)
+	}
+	for name := range s.configs {
+		out = append(out, "endpoint-config "+name)
+	}
+	for name, ep := range s.endpoints {
+		if ep.status != StatusDeleting {
+			out = append(out, "endpoint "+name+" ("+ep.status+")")
+		}
+	}
+	for name, j := range s.jobs {
+		switch j.status {
+		case JobStarting, JobInProgress, JobStopping:
+			out = append(out, "compilation-job "+name+" ("+j.status+")")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Calls returns how many requests the server has seen for an operation: a
+// SageMaker API name ("CreateEndpoint"), "InvokeEndpoint", or "s3:" plus an
+// HTTP method ("s3:PUT") for S3. Requests that failed, including injected
+// faults, count.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// TotalCalls returns how many requests of any kind the server has seen.
+func (s *Server) TotalCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		n += c
+	}
+	return n
+}

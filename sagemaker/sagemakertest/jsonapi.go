@@ -1,0 +1,122 @@
+package sagemakertest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// apiOp handles one SageMaker operation: it decodes its input from body and
+// returns the output to encode, or an error.
+type apiOp func(s *Server, body []byte) (any, *APIError)
+
+var apiOps = map[string]apiOp{
+	"CreateModel":            (*Server).createModel,
+	"DescribeModel":          (*Server).describeModel,
+	"DeleteModel":            (*Server).deleteModel,
+	"ListModels":             (*Server).listModels,
+	"CreateEndpointConfig":   (*Server).createEndpointConfig,
+	"DescribeEndpointConfig": (*Server).describeEndpointConfig,
+	"DeleteEndpointConfig":   (*Server).deleteEndpointConfig,
+	"CreateEndpoint":         (*Server).createEndpoint,
+	"DescribeEndpoint":       (*Server).describeEndpoint,
+	"DeleteEndpoint":         (*Server).deleteEndpoint,
+	"UpdateEndpoint":         (*Server).updateEndpoint,
+	"ListEndpoints":          (*Server).listEndpoints,
+	"CreateCompilationJob":   (*Server).createCompilationJob,
+	"DescribeCompilationJob": (*Server).describeCompilationJob,
+	"StopCompilationJob":     (*Server).stopCompilationJob,
+	"ListCompilationJobs":    (*Server).listCompilationJobs,
+}
+
+// Operations lists the SageMaker API operations the emulator implements.
+func Operations() []string {
+	ops := make([]string, 0, len(apiOps))
+	for op := range apiOps {
+		ops = append(ops, op)
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, target string) {
+	op, ok := strings.CutPrefix(target, "SageMaker.")
+	if !ok {
+		s.count(target)
+		writeJSONError(w, &APIError{"UnknownOperationException", "sagemakertest: unknown target " + target, http.StatusBadRequest})
+		return
+	}
+	s.count(op)
+	handle, ok := apiOps[op]
+	if !ok {
+		writeJSONError(w, &APIError{"UnknownOperationException", "sagemakertest: operation " + op + " is not emulated", http.StatusBadRequest})
+		return
+	}
+	if e := s.takeFault(op); e != nil {
+		writeJSONError(w, e)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeJSONError(w, &APIError{"SerializationException", "sagemakertest: reading request body: " + err.Error(), http.StatusBadRequest})
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	out, e := handle(s, body)
+	if e != nil {
+		writeJSONError(w, e)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// decode unmarshals an operation's input, mapping malformed JSON to the error
+// AWS gives for it.
+func decode(body []byte, v any) *APIError {
+	if err := json.Unmarshal(body, v); err != nil {
+		return &APIError{"SerializationException", "sagemakertest: malformed request: " + err.Error(), http.StatusBadRequest}
+	}
+	return nil
+}
+
+// epoch renders a time the way AWS JSON 1.1 does: fractional seconds since
+// the Unix epoch. The zero time becomes 0, which omitempty drops.
+func epoch(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixMilli()) / 1000
+}
+
+func fromEpoch(f float64) time.Time {
+	if f == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(f * 1000))
+}
+
+// page applies AWS-style NextToken/MaxResults paging to n sorted items and
+// returns the half-open range to return and the next token ("" at the end).
+func page(n int, nextToken string, maxResults int) (lo, hi int, next string, e *APIError) {
+	if maxResults <= 0 || maxResults > 100 {
+		maxResults = 100
+	}
+	if nextToken != "" {
+		var err error
+		if lo, err = strconv.Atoi(nextToken); err != nil || lo < 0 || lo > n {
+			return 0, 0, "", validation("Invalid pagination token %q", nextToken)
+		}
+	}
+	hi = min(lo+maxResults, n)
+	if hi < n {
+		next = strconv.Itoa(hi)
+	}
+	return lo, hi, next, nil
+}

@@ -1,0 +1,164 @@
+package sagemakertest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// MaxPayloadBytes is SageMaker's limit on an InvokeEndpoint request body (6 MB).
+const MaxPayloadBytes = 6 << 20
+
+// pool is the serving side of an InService endpoint: its model workers as a
+// counting semaphore, the scaled device time and what it serves.
+type pool struct {
+	slots    chan struct{}
+	device   time.Duration
+	variant  variant
+	image    string
+	compiled bool
+	profile  Profile
+}
+
+func (s *Server) newPool(d deployment, compiled bool) *pool {
+	p := s.profileFor(d.variant.InstanceType, compiled)
+	workers := p.Workers * max(d.variant.InitialInstanceCount, 1)
+	return &pool{
+		slots:    make(chan struct{}, workers),
+		device:   time.Duration(float64(p.DeviceTime) * s.opts.timeScale),
+		variant:  d.variant,
+		image:    d.container.Image,
+		compiled: compiled,
+		profile:  p,
+	}
+}
+
+// serveInvoke emulates POST /endpoints/{name}/invocations.
+func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string) {
+	const op = "InvokeEndpoint"
+	s.count(op)
+	if e := s.takeFault(op); e != nil {
+		writeRESTError(w, e, nil)
+		return
+	}
+	if !s.allowRuntime() {
+		writeRESTError(w, ErrThrottling(), nil)
+		return
+	}
+	limit := s.opts.maxPayloadBytes
+	if r.ContentLength > limit {
+		writePayloadTooLarge(w, limit)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeRESTError(w, &APIError{"InternalFailure", "sagemakertest: reading request body: " + err.Error(), http.StatusInternalServerError}, nil)
+		return
+	}
+	if int64(len(body)) > limit {
+		writePayloadTooLarge(w, limit)
+		return
+	}
+
+	s.mu.Lock()
+	var p *pool
+	if ep, ok := s.endpoints[name]; ok {
+		p = ep.serving
+	}
+	handler := s.opts.handler
+	s.mu.Unlock()
+	if p == nil {
+		writeRESTError(w, &APIError{"ValidationError", fmt.Sprintf("Endpoint %s of account %s not found.", name, AccountID), http.StatusBadRequest}, nil)
+		return
+	}
+	if handler == nil {
+		handler = ImageClassifier
+	}
+
+	ctx := r.Context()
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	out, herr := s.hold(ctx, p, func() ([]byte, error) {
+		return handler(ctx, name, body, r.Header.Get("Content-Type"))
+	})
+	<-p.slots
+	if ctx.Err() != nil {
+		return
+	}
+	if herr != nil {
+		s.writeModelError(w, name, herr)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-Invoked-Production-Variant", p.variant.VariantName)
+	_, _ = w.Write(out)
+}
+
+// hold runs work and returns no earlier than the device time after the
+// request got its worker. Measuring from that moment, with the work inside
+// the window, keeps the emulated throughput calibrated on a slow CPU as long
+// as the work is shorter than the device time.
+func (s *Server) hold(ctx context.Context, p *pool, work func() ([]byte, error)) ([]byte, error) {
+	deadline := time.Now().Add(p.device)
+	out, err := work()
+	if wait := time.Until(deadline); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	return out, err
+}
+
+// writeRESTError writes e in the REST-JSON shape of the runtime API; extra
+// adds members of a modelled error such as ModelError.
+func writeRESTError(w http.ResponseWriter, e *APIError, extra map[string]any) {
+	body := map[string]any{"Message": e.Message}
+	for k, v := range extra {
+		body[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(e.StatusCode)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// writePayloadTooLarge answers an oversized body the way the SageMaker
+// runtime front end does: HTTP 413 without an error code, so the SDK reports
+// it by status.
+func writePayloadTooLarge(w http.ResponseWriter, limit int64) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": fmt.Sprintf("HTTP content length exceeded %d bytes.", limit)})
+}
+
+// writeModelError reports a handler error as SageMaker reports an error from
+// the model container: HTTP 424 ModelError carrying the container's status.
+func (s *Server) writeModelError(w http.ResponseWriter, name string, err error) {
+	status := http.StatusInternalServerError
+	var sc interface{ StatusCode() int }
+	if errors.As(err, &sc) {
+		status = sc.StatusCode()
+	}
+	kind := "server"
+	if status < 500 {
+		kind = "client"
+	}
+	region := s.opts.region
+	msg := fmt.Sprintf("Received %s error (%d) from primary with message %q. See https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#logEventViewer:group=/aws/sagemaker/Endpoints/%s in account %s for more information.",
+		kind, status, err.Error(), region, region, name, AccountID)
+	writeRESTError(w, &APIError{"ModelError", msg, http.StatusFailedDependency}, map[string]any{
+		"OriginalStatusCode": status,
+		"OriginalMessage":    err.Error(),
+		"LogStreamArn":       fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/aws/sagemaker/Endpoints/%s", region, AccountID, name),
+	})
+}

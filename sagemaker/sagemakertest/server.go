@@ -1,0 +1,198 @@
+package sagemakertest
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// AccountID is the AWS account the emulator pretends to be; it appears in ARNs
+// and in error messages.
+const AccountID = "123456789012"
+
+// Server is a running emulator. Its zero value is not usable; call [NewServer].
+type Server struct {
+	// URL is the base URL of the emulator, http://127.0.0.1:port, with no
+	// trailing slash.
+	URL string
+
+	opts    options
+	ln      net.Listener
+	hs      *http.Server
+	s3      http.Handler
+	backend *s3mem.Backend
+
+	mu        sync.Mutex
+	closed    bool
+	timers    map[*time.Timer]struct{}
+	models    map[string]*model
+	configs   map[string]*endpointConfig
+	endpoints map[string]*endpoint
+	jobs      map[string]*compilationJob
+	artifacts map[string]bool // s3:// URLs written by completed compilation jobs
+	calls     map[string]int
+	faults    map[string][]injected
+	failEP    map[string]string // endpoint name -> failure reason
+	failJob   map[string]string // compilation job name -> failure reason
+	throttle  *tokenBucket
+}
+
+// NewServer starts an emulator on 127.0.0.1 on a free port. Like
+// httptest.NewServer it panics if it cannot listen, which only happens when
+// the machine has no loopback interface or no free port.
+func NewServer(opts ...Option) *Server {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic("sagemakertest: cannot listen on 127.0.0.1: " + err.Error())
+	}
+	backend := s3mem.New()
+	fake := gofakes3.New(backend,
+		gofakes3.WithTimeSkewLimit(0),
+		gofakes3.WithoutVersioning(),
+	)
+	s := &Server{
+		URL:       "http://" + ln.Addr().String(),
+		opts:      o,
+		ln:        ln,
+		s3:        fake.Server(),
+		backend:   backend,
+		timers:    map[*time.Timer]struct{}{},
+		models:    map[string]*model{},
+		configs:   map[string]*endpointConfig{},
+		endpoints: map[string]*endpoint{},
+		jobs:      map[string]*compilationJob{},
+		artifacts: map[string]bool{},
+		calls:     map[string]int{},
+		faults:    map[string][]injected{},
+		failEP:    map[string]string{},
+		failJob:   map[string]string{},
+	}
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.hs.Serve(ln) }()
+	return s
+}
+
+// Close stops pending lifecycle transitions and shuts the server down, waiting
+// for requests in flight (including invocations held for device time).
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	for t := range s.timers {
+		t.Stop()
+	}
+	s.timers = nil
+	s.mu.Unlock()
+	_ = s.hs.Shutdown(context.Background())
+}
+
+// Region is the AWS region the emulator answers for (see [WithRegion]).
+func (s *Server) Region() string { return s.opts.region }
+
+// Config returns an aws.Config that points every client at the emulator: its
+// region, static test credentials and BaseEndpoint set to s.URL. Checksums are
+// computed only when an operation requires them, as gofakes3 does not verify
+// the SDK's default CRC trailers. S3 clients must use path-style addressing;
+// [Server.S3Client] sets it.
+func (s *Server) Config() aws.Config {
+	return aws.Config{
+		Region:                     s.opts.region,
+		Credentials:                credentials.NewStaticCredentialsProvider("AKIDSAGEMAKERTEST", "sagemakertest-secret", ""),
+		BaseEndpoint:               aws.String(s.URL),
+		HTTPClient:                 &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}},
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		RetryMaxAttempts:           3,
+	}
+}
+
+// SageMakerClient returns a SageMaker control-plane client for the emulator.
+func (s *Server) SageMakerClient(optFns ...func(*sagemaker.Options)) *sagemaker.Client {
+	return sagemaker.NewFromConfig(s.Config(), optFns...)
+}
+
+// RuntimeClient returns a SageMaker runtime client for the emulator.
+func (s *Server) RuntimeClient(optFns ...func(*sagemakerruntime.Options)) *sagemakerruntime.Client {
+	return sagemakerruntime.NewFromConfig(s.Config(), optFns...)
+}
+
+// S3Client returns a path-style S3 client for the emulator.
+func (s *Server) S3Client(optFns ...func(*s3.Options)) *s3.Client {
+	fns := append([]func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = true }}, optFns...)
+	return s3.NewFromConfig(s.Config(), fns...)
+}
+
+// ServeHTTP routes a request to the SageMaker API, the runtime or S3.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		s.serveAPI(w, r, target)
+		return
+	}
+	if name, ok := invocationPath(r.URL.Path); ok && r.Method == http.MethodPost {
+		s.serveInvoke(w, r, name)
+		return
+	}
+	s.count("s3:" + r.Method)
+	s.serveS3(w, r)
+}
+
+// invocationPath extracts the endpoint name from /endpoints/{name}/invocations.
+func invocationPath(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "/endpoints/")
+	if !ok {
+		return "", false
+	}
+	name, ok := strings.CutSuffix(rest, "/invocations")
+	if !ok || name == "" || strings.Contains(name, "/") {
+		return "", false
+	}
+	return name, true
+}
+
+// afterLocked runs f once d has passed, unless the server is closed first.
+// The caller holds s.mu; f runs without it.
+func (s *Server) afterLocked(d time.Duration, f func()) {
+	if s.closed {
+		return
+	}
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		delete(s.timers, t)
+		s.mu.Unlock()
+		f()
+	})
+	s.timers[t] = struct{}{}
+}
+
+func (s *Server) count(op string) {
+	s.mu.Lock()
+	s.calls[op]++
+	s.mu.Unlock()
+}
+
+func (s *Server) arn(kind, name string) string {
+	return "arn:aws:sagemaker:" + s.opts.region + ":" + AccountID + ":" + kind + "/" + strings.ToLower(name)
+}

@@ -21,9 +21,10 @@ type LookupError struct {
 	InstanceType string   // as asked
 	Kind         error    // ErrUnknownRegion, ErrUnknownInstanceType or ErrNotPriced
 	Suggestions  []string // closest known names (regions for ErrUnknownRegion, types otherwise)
-	PricedIn     []string // for ErrNotPriced: the regions that do price the type
+	PricedIn     []string // regions that price the type (ErrNotPriced), or all regions (ErrUnknownRegion)
 }
 
+// Error names the table, the region and the type, and offers the likely intended name.
 func (e *LookupError) Error() string {
 	var b strings.Builder
 	switch e.Kind {
@@ -35,8 +36,11 @@ func (e *LookupError) Error() string {
 	default:
 		fmt.Fprintf(&b, "cost: no price for %s in %s in table %s", e.InstanceType, e.Region, e.Table)
 	}
-	if len(e.Suggestions) > 0 {
+	switch {
+	case len(e.Suggestions) > 0:
 		fmt.Fprintf(&b, " (did you mean %s?)", strings.Join(e.Suggestions, " or "))
+	case e.Kind == ErrUnknownRegion && len(e.PricedIn) <= 8:
+		fmt.Fprintf(&b, " (it prices %s)", strings.Join(e.PricedIn, ", "))
 	}
 	return b.String()
 }
@@ -49,6 +53,7 @@ func (t *Table) lookupError(ix *index, region, short, asked string) *LookupError
 	if !slices.Contains(ix.regions, region) {
 		e.Kind = ErrUnknownRegion
 		e.Suggestions = closest(region, ix.regions)
+		e.PricedIn = slices.Clone(ix.regions)
 		return e
 	}
 	if where, ok := ix.where[short]; ok {

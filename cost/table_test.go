@@ -76,6 +76,8 @@ func TestLookupErrors(t *testing.T) {
 			`cost: no prices for region "eu-wset-1" in table t (did you mean eu-west-1?)`},
 		{"eu-west-1", "p4d.24xlarge", ErrNotPriced, nil,
 			"cost: no price for ml.p4d.24xlarge in eu-west-1 in table t (priced in us-east-1)"},
+		{"ap-southeast-1", "ml.g5.xlarge", ErrUnknownRegion, nil,
+			`cost: no prices for region "ap-southeast-1" in table t (it prices eu-west-1, us-east-1)`},
 		{"eu-west-1", "zzzzzz", ErrUnknownInstanceType, nil,
 			"cost: no price for zzzzzz in eu-west-1 in table t"},
 	}

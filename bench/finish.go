@@ -105,6 +105,7 @@ func (r *run) result() (*Result, error) {
 		end = r.start
 	}
 	res.End = end.Round(0)
+	res.Elapsed = res.End.Sub(res.Start)
 	res.Series = r.coll.result(end)
 	res.summarize()
 	res.warn(cutShort)

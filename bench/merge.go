@@ -12,7 +12,11 @@ import (
 // histograms add exactly, the window spans both, Concurrency and Rate add (two machines
 // with 8 workers each make 16), and Series intervals with the same wall-clock start
 // merge. Results of different interval widths cannot be merged.
-func (r *Result) Merge(o *Result) error {
+func (r *Result) Merge(o *Result) error { return r.merge(o, true) }
+
+// merge folds o into r. concurrent says whether o ran beside r (another machine: workers
+// and rate add) or after it (the next window of the same load: they stay).
+func (r *Result) merge(o *Result, concurrent bool) error {
 	if o == nil || o.Requests == 0 && o.Start.IsZero() {
 		return nil
 	}
@@ -32,8 +36,11 @@ func (r *Result) Merge(o *Result) error {
 	r.sumAllUS += o.sumAllUS
 	r.Missed += o.Missed
 	r.MaxBacklog = max(r.MaxBacklog, o.MaxBacklog)
-	r.Concurrency += o.Concurrency
-	r.Rate += o.Rate
+	if concurrent {
+		r.Concurrency += o.Concurrency
+		r.Rate += o.Rate
+	}
+	elapsed := r.Elapsed + o.Elapsed
 	for class, n := range o.ErrorsByClass {
 		if r.ErrorsByClass == nil {
 			r.ErrorsByClass = make(map[string]int64)
@@ -55,6 +62,10 @@ func (r *Result) Merge(o *Result) error {
 		r.SeriesInterval = o.SeriesInterval
 	}
 	r.Series = mergeSeries(r.Series, o.Series, r.Start, r.End, r.SeriesInterval)
+	r.Elapsed = r.End.Sub(r.Start)
+	if !concurrent {
+		r.Elapsed = elapsed
+	}
 	cutShort := slices.ContainsFunc(append(r.Warnings, o.Warnings...), isCutShortWarning)
 	r.summarize()
 	r.warn(cutShort)

@@ -12,7 +12,8 @@ import (
 // window only: warmup is never counted. A Result is plain data: it encodes to JSON without
 // loss (the latency histogram included) and merges exactly with Results of other runs.
 type Result struct {
-	// Start and End bound the measured window in wall-clock time; Elapsed is End - Start.
+	// Start and End bound the measured window in wall-clock time. Elapsed is End - Start,
+	// except for a sweep step, whose consecutive windows leave out the moments between them.
 	Start, End time.Time
 	Elapsed    time.Duration
 
@@ -125,8 +126,9 @@ func (l LittlesLaw) String() string {
 }
 
 // summarize recomputes every derived figure of r from its counts and histograms.
+// r.Elapsed must be set: End - Start for one run or machines side by side, the sum of
+// the windows' lengths for windows one after another.
 func (r *Result) summarize() {
-	r.Elapsed = r.End.Sub(r.Start)
 	ok := r.Requests - r.Errors
 	r.Throughput, r.InferencesPerSecond = 0, 0
 	if secs := r.Elapsed.Seconds(); secs > 0 {

@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// SLO is a latency objective: the Percentile-th latency must not exceed Max, as in
+// SageMaker Inference Recommender's ModelLatencyThresholds (e.g. {99, 200ms}).
+type SLO struct {
+	Percentile float64
+	Max        time.Duration
+}
+
+// Met reports whether r meets the objective.
+func (s SLO) Met(r *Result) bool { return r.Percentile(s.Percentile) <= s.Max }
+
+// String says the objective, e.g. "p99 <= 200ms".
+func (s SLO) String() string { return fmt.Sprintf("p%v <= %v", s.Percentile, s.Max) }
+
+// Defaults applied by Sweep to zero fields of SweepConfig.
+const (
+	DefaultWindow        = 5 * time.Second
+	DefaultStableWindows = 3
+	DefaultMaxWindows    = 10
+	DefaultTolerance     = 0.10
+	DefaultMinGain       = 0.05
+	DefaultPlateauSteps  = 2
+	DefaultMaxErrorRate  = 0.01
+)
+
+// SweepConfig says which ladder Sweep climbs and when it stops.
+type SweepConfig struct {
+	// Levels is the concurrency ladder (default Geometric(1, 64, 2): 1, 2, 4, ..., 64).
+	// Rates, if set instead, is an open-loop ladder in requests per second.
+	Levels []int
+	Rates  []float64
+
+	// Step holds the settings of every measurement: payloads, timeout, interval, the
+	// warmup before each step's first window, and Duration, the length of one window
+	// (default 5s). Its Concurrency and Rate are set from the ladder; in an open-loop
+	// sweep Step.Concurrency, if set, is the cap on requests in flight.
+	Step Config
+
+	// StableWindows windows in a row must agree on throughput and on the SLO's
+	// percentile (p99 without an SLO) within Tolerance of their mean for a step to be
+	// stable (defaults 3 and 10%), as Triton's perf_analyzer measures. A step ends
+	// unstable after MaxWindows windows (default 10).
+	StableWindows int
+	MaxWindows    int
+	Tolerance     float64
+
+	// SLO, if set, stops the sweep at the first step that breaks it.
+	SLO *SLO
+	// MinGain is the plateau threshold: a step whose throughput beats the best so far by
+	// less than this fraction (default 0.05) gains nothing; PlateauSteps such steps in a
+	// row (default 2) stop the sweep.
+	MinGain      float64
+	PlateauSteps int
+	// MaxErrorRate stops the sweep at the first step whose errors exceed this fraction
+	// of its requests (default 0.01).
+	MaxErrorRate float64
+
+	// Progress, if set, receives every Run snapshot, window and step as they happen.
+	Progress func(SweepProgress)
+}
+
+// Geometric returns the ladder start, start x factor, ... up to and including max.
+func Geometric(start, max int, factor float64) []int {
+	if start < 1 || max < start || factor <= 1 {
+		return nil
+	}
+	var out []int
+	for v := float64(start); int(v) <= max; v *= factor {
+		if n := int(v); len(out) == 0 || n != out[len(out)-1] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// SweepProgress is one event of a sweep: a live snapshot inside a window, the end of a
+// window, or the end of a step. Step is the index of the step in the ladder.
+type SweepProgress struct {
+	Step        int
+	Concurrency int
+	Rate        float64
+	Window      int       // 1-based window within the step
+	Snapshot    *Snapshot // set for live snapshots
+	WindowDone  *Result   // set when a window ends
+	StepDone    *Step     // set when a step ends
+}
+
+// Step is one rung of the ladder, measured until stable.
+type Step struct {
+	Concurrency int
+	Rate        float64
+	// Result combines the step's last StableWindows windows.
+	Result  *Result
+	Stable  bool
+	Windows int
+	// MetSLO says whether the step met the SLO (true when there is none); ErrorRate is
+	// its errors over requests.
+	MetSLO    bool
+	ErrorRate float64
+}
+
+// Why a sweep stopped.
+const (
+	StopLadderDone = "ladder done"
+	StopSLO        = "latency SLO broken"
+	StopPlateau    = "throughput plateau"
+	StopErrors     = "error rate above bound"
+	StopCanceled   = "canceled"
+)
+
+// SweepResult is what Sweep found.
+type SweepResult struct {
+	Steps []Step
+	// Peak is the index of the step with the best throughput among those that met the
+	// SLO and the error bound; Knee the index of the last step whose throughput grew by
+	// more than MinGain over the best before it. Both are -1 when no step qualifies.
+	Peak, Knee int
+	// Stop is one of the Stop constants; StopDetail says at which step and why.
+	Stop, StopDetail string
+	SLO              *SLO
+}
+
+// Verdict says the sweep's answer in one line, e.g.
+// "peak 304.3 req/s at 16 workers, p99 61ms <= 200ms (stopped: latency SLO broken)".
+func (s *SweepResult) Verdict() string {
+	if s.Peak < 0 {
+		return fmt.Sprintf("no step met the objectives (stopped: %s)", s.StopDetail)
+	}
+	p := s.Steps[s.Peak]
+	at := fmt.Sprintf("%d workers", p.Concurrency)
+	if p.Rate > 0 {
+		at = fmt.Sprintf("%.0f req/s offered", p.Rate)
+	}
+	lat := fmt.Sprintf("p99 %v", p.Result.Latency.P99.Round(time.Millisecond/10))
+	if s.SLO != nil {
+		lat = fmt.Sprintf("p%v %v <= %v", s.SLO.Percentile,
+			p.Result.Percentile(s.SLO.Percentile).Round(time.Millisecond/10), s.SLO.Max)
+	}
+	return fmt.Sprintf("peak %.1f req/s at %s, %s (stopped: %s)", p.Result.Throughput, at, lat, s.StopDetail)
+}
+
+func (c SweepConfig) withDefaults() (SweepConfig, error) {
+	if len(c.Levels) > 0 && len(c.Rates) > 0 {
+		return c, errors.New("bench: sweep: set Levels or Rates, not both")
+	}
+	if len(c.Levels) == 0 && len(c.Rates) == 0 {
+		c.Levels = Geometric(1, 64, 2)
+	}
+	for _, l := range c.Levels {
+		if l < 1 {
+			return c, fmt.Errorf("bench: sweep: concurrency level %d is not positive", l)
+		}
+	}
+	for _, r := range c.Rates {
+		if !(r > 0) || math.IsInf(r, 0) {
+			return c, fmt.Errorf("bench: sweep: rate %v is not a positive number", r)
+		}
+	}
+	if c.SLO != nil && (!(c.SLO.Percentile > 0 && c.SLO.Percentile <= 100) || c.SLO.Max <= 0) {
+		return c, fmt.Errorf("bench: sweep: SLO %v needs a percentile in (0, 100] and a positive bound", *c.SLO)
+	}
+	if c.MinGain < 0 || c.MaxErrorRate < 0 || c.Tolerance < 0 || c.StableWindows < 0 ||
+		c.MaxWindows < 0 || c.PlateauSteps < 0 {
+		return c, errors.New("bench: sweep: thresholds and window counts must not be negative")
+	}
+	if c.Step.Requests > 0 {
+		return c, errors.New("bench: sweep: windows are timed; leave Step.Requests zero")
+	}
+	if c.Step.Duration == 0 {
+		c.Step.Duration = DefaultWindow
+	}
+	c.StableWindows = cmp.Or(c.StableWindows, DefaultStableWindows)
+	c.MaxWindows = max(cmp.Or(c.MaxWindows, DefaultMaxWindows), c.StableWindows)
+	c.Tolerance = cmp.Or(c.Tolerance, DefaultTolerance)
+	c.MinGain = cmp.Or(c.MinGain, DefaultMinGain)
+	c.PlateauSteps = cmp.Or(c.PlateauSteps, DefaultPlateauSteps)
+	c.MaxErrorRate = cmp.Or(c.MaxErrorRate, DefaultMaxErrorRate)
+	return c, nil
+}

@@ -1,0 +1,132 @@
+package bench_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/bench/benchtest"
+	"github.com/sagebench/sagebench/payload"
+)
+
+var body = []payload.Payload{{Name: "p", ContentType: "application/octet-stream", Body: []byte("x")}}
+
+// quickSweep is a sweep with short windows, for tests.
+func quickSweep(levels ...int) bench.SweepConfig {
+	return bench.SweepConfig{
+		Levels:        levels,
+		Step:          bench.Config{Duration: 250 * time.Millisecond, Payloads: body},
+		StableWindows: 3,
+		MaxWindows:    4,
+		Tolerance:     0.2,
+		MinGain:       0.2,
+	}
+}
+
+func TestSweepFindsPeakAndKneeAtCapacity(t *testing.T) {
+	// K = 4 model workers, S = 10 ms: the endpoint cannot exceed K/S = 400 req/s, and
+	// adding clients beyond 4 only queues them.
+	fake := benchtest.New(benchtest.WithCapacity(4), benchtest.WithLatency(benchtest.Constant(10*time.Millisecond)))
+	res, err := bench.Sweep(context.Background(), fake, quickSweep(1, 2, 4, 8, 16, 32, 64))
+	require.NoError(t, err)
+
+	assert.Equal(t, bench.StopPlateau, res.Stop, res.StopDetail)
+	require.Len(t, res.Steps, 5, "4 -> 8 -> 16 gains nothing: two flat steps stop the sweep")
+	require.GreaterOrEqual(t, res.Knee, 0)
+	assert.Equal(t, 4, res.Steps[res.Knee].Concurrency, "the knee is at the capacity")
+	require.GreaterOrEqual(t, res.Peak, 0)
+	peak := res.Steps[res.Peak]
+	assert.GreaterOrEqual(t, peak.Concurrency, 4)
+	assert.InDelta(t, 400, peak.Result.Throughput, 80)
+	assert.LessOrEqual(t, peak.Result.Throughput, 404.0)
+	for _, s := range res.Steps {
+		assert.GreaterOrEqual(t, s.Windows, 3, "a step takes at least StableWindows windows")
+		assert.LessOrEqual(t, s.Windows, 4)
+		assert.Equal(t, s.Concurrency, s.Result.Concurrency, "windows of one step must not add workers")
+	}
+	assert.Contains(t, res.Verdict(), "req/s at ")
+}
+
+func TestSweepStopsWhenSLOBreaks(t *testing.T) {
+	// S = 20 ms, K = 4: 4 clients see 20 ms, 8 clients queue for one more service: 40 ms.
+	fake := benchtest.New(benchtest.WithCapacity(4), benchtest.WithLatency(benchtest.Constant(20*time.Millisecond)))
+	cfg := quickSweep(2, 4, 8, 16)
+	cfg.SLO = &bench.SLO{Percentile: 99, Max: 30 * time.Millisecond}
+	res, err := bench.Sweep(context.Background(), fake, cfg)
+	require.NoError(t, err)
+
+	assert.Equal(t, bench.StopSLO, res.Stop, res.StopDetail)
+	require.Len(t, res.Steps, 3)
+	assert.False(t, res.Steps[2].MetSLO)
+	require.Equal(t, 1, res.Peak, "the peak is the best step that met the SLO")
+	assert.Equal(t, 4, res.Steps[res.Peak].Concurrency)
+	assert.Contains(t, res.Verdict(), "<= 30ms")
+}
+
+func TestSweepStopsOnErrorRate(t *testing.T) {
+	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)),
+		benchtest.WithErrorEvery(10, benchtest.ErrThrottled))
+	res, err := bench.Sweep(context.Background(), fake, quickSweep(1, 2, 4))
+	require.NoError(t, err)
+	assert.Equal(t, bench.StopErrors, res.Stop)
+	require.Len(t, res.Steps, 1)
+	assert.InDelta(t, 0.10, res.Steps[0].ErrorRate, 0.02)
+	assert.Equal(t, -1, res.Peak, "a step over the error bound cannot be the peak")
+}
+
+func TestSweepOpenLoopLadder(t *testing.T) {
+	fake := benchtest.New(benchtest.WithCapacity(4), benchtest.WithLatency(benchtest.Constant(10*time.Millisecond)))
+	cfg := quickSweep()
+	cfg.Levels = nil
+	cfg.Rates = []float64{100, 200, 1000}
+	cfg.SLO = &bench.SLO{Percentile: 99, Max: 100 * time.Millisecond}
+	res, err := bench.Sweep(context.Background(), fake, cfg)
+	require.NoError(t, err)
+	// 1000 req/s offered to a 400 req/s endpoint: the backlog grows for the whole window
+	// and latency counted from the intended send time breaks the objective.
+	assert.Equal(t, bench.StopSLO, res.Stop, res.StopDetail)
+	require.Len(t, res.Steps, 3)
+	assert.Equal(t, 1, res.Peak)
+	assert.InDelta(t, 200, res.Steps[1].Result.Throughput, 30)
+}
+
+func TestSweepCancelReturnsStepsSoFar(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)))
+	cfg := quickSweep(1, 2, 4, 8)
+	cfg.MinGain = 0.01
+	cfg.Progress = func(p bench.SweepProgress) {
+		if p.StepDone != nil && p.Step == 1 {
+			cancel()
+		}
+	}
+	res, err := bench.Sweep(ctx, fake, cfg)
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res)
+	assert.Len(t, res.Steps, 2)
+	assert.Equal(t, bench.StopCanceled, res.Stop)
+}
+
+func TestSweepRejectsBadConfig(t *testing.T) {
+	fake := benchtest.New()
+	for name, cfg := range map[string]bench.SweepConfig{
+		"both ladders": {Levels: []int{1}, Rates: []float64{1}, Step: bench.Config{Payloads: body}},
+		"zero level":   {Levels: []int{0}, Step: bench.Config{Payloads: body}},
+		"bad SLO":      {SLO: &bench.SLO{Percentile: 120, Max: time.Second}, Step: bench.Config{Payloads: body}},
+		"no payloads":  {},
+	} {
+		_, err := bench.Sweep(context.Background(), fake, cfg)
+		assert.Error(t, err, name)
+	}
+}
+
+func TestGeometric(t *testing.T) {
+	assert.Equal(t, []int{1, 2, 4, 8, 16, 32, 64}, bench.Geometric(1, 64, 2))
+	assert.Equal(t, []int{1, 2, 3, 5, 7, 11, 17, 25}, bench.Geometric(1, 30, 1.5))
+	assert.Nil(t, bench.Geometric(0, 8, 2))
+}

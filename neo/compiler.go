@@ -40,6 +40,7 @@ type Options struct {
 	// Margin is how long past a job's MaxRuntime the Compiler keeps polling
 	// before it gives up, stops the job and returns a *TimeoutError. Neo
 	// enforces MaxRuntime itself; the margin covers queueing and slow status.
+	// Zero means DefaultMargin; negative means none.
 	Margin time.Duration
 	// StopTimeout bounds the StopCompilationJob call, and the wait for the
 	// job to reach STOPPED, made after the caller's context is canceled.

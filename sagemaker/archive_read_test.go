@@ -1,0 +1,203 @@
+package sagemaker
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// craft builds a tar.gz from raw headers, for archives WriteModelArchive would never make.
+func craft(t testing.TB, entries ...tarEntry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range entries {
+		h := *e.hdr
+		if h.Typeflag == tar.TypeReg || h.Typeflag == 0 {
+			h.Size = int64(len(e.body))
+		}
+		if h.Mode == 0 {
+			h.Mode = 0o644
+		}
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(e.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func file(name, body string) tarEntry {
+	return tarEntry{&tar.Header{Name: name, Typeflag: tar.TypeReg}, body}
+}
+
+func dir(name string) tarEntry {
+	return tarEntry{&tar.Header{Name: name, Typeflag: tar.TypeDir, Mode: 0o755}, ""}
+}
+
+func symlink(name, target string) tarEntry {
+	return tarEntry{&tar.Header{Name: name, Typeflag: tar.TypeSymlink, Linkname: target}, ""}
+}
+
+func hardlink(name, target string) tarEntry {
+	return tarEntry{&tar.Header{Name: name, Typeflag: tar.TypeLink, Linkname: target}, ""}
+}
+
+func TestInspectModelArchiveListsOurArchive(t *testing.T) {
+	_, a := modelDir(t)
+	var buf bytes.Buffer
+	st, err := Pack(&buf, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := InspectModelArchive(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(l.ModelFiles(), ","); got != "model.pth" {
+		t.Errorf("ModelFiles = %s, want model.pth", got)
+	}
+	if !l.Has("code/inference.py") || !l.Has("code/") || l.Has("inference.py") {
+		t.Errorf("Has is wrong for %+v", l.Entries)
+	}
+	if l.Stats.Files != st.Files || l.Stats.Bytes != st.Bytes || l.Stats.Largest != "model.pth" {
+		t.Errorf("inspected stats %+v, packed %+v", l.Stats, st)
+	}
+}
+
+func TestInspectModelArchiveAcceptsDotSlashNames(t *testing.T) {
+	// What `tar -C dir -czf model.tar.gz .` writes.
+	b := craft(t, dir("./"), file("./model.pth", "w"), dir("./code/"), file("./code/inference.py", "x"))
+	l, err := InspectModelArchive(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range l.Entries {
+		names = append(names, e.Name)
+	}
+	if got := strings.Join(names, ","); got != "model.pth,code,code/inference.py" {
+		t.Fatalf("names = %s", got)
+	}
+}
+
+func TestInspectModelArchiveRefusesTraversal(t *testing.T) {
+	cases := []struct {
+		name    string
+		entries []tarEntry
+		want    string
+	}{
+		{"dotdot", []tarEntry{file("../evil.sh", "x")}, `"../evil.sh": name contains ".."`},
+		{"dotdot inside", []tarEntry{file("code/../../evil", "x")}, `name contains ".."`},
+		{"absolute", []tarEntry{file("/etc/cron.d/evil", "x")}, "absolute name"},
+		{"backslash", []tarEntry{file(`..\evil`, "x")}, "backslash"},
+		{"drive letter", []tarEntry{file("C:/evil", "x")}, "drive letter"},
+		{"absolute symlink", []tarEntry{symlink("etc", "/etc")}, "must be relative"},
+		{"escaping symlink", []tarEntry{dir("code/"), symlink("code/up", "../../etc")}, "leaves the archive"},
+		{"through symlink", []tarEntry{dir("sub/"), symlink("link", "sub"), file("link/file", "x")}, `goes through symlink "link"`},
+		{"hardlink out", []tarEntry{hardlink("h", "../../etc/passwd")}, "hard link target"},
+		{"hardlink to unknown", []tarEntry{hardlink("h", "etc/passwd")}, "not an earlier file"},
+		{"char device", []tarEntry{{&tar.Header{Name: "tty", Typeflag: tar.TypeChar}, ""}}, "special file"},
+		{"fifo", []tarEntry{{&tar.Header{Name: "pipe", Typeflag: tar.TypeFifo}, ""}}, "special file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := InspectModelArchive(bytes.NewReader(craft(t, tc.entries...)))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestInspectModelArchiveAcceptsSafeLinks(t *testing.T) {
+	b := craft(t, file("model.pth", "w"), dir("code/"), file("code/a.py", "a"),
+		symlink("code/b.py", "a.py"), symlink("code/m", "../model.pth"), hardlink("code/c.py", "code/a.py"))
+	l, err := InspectModelArchive(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Entries) != 6 || l.Stats.Files != 2 {
+		t.Fatalf("entries %d, files %d; want 6 entries, 2 files", len(l.Entries), l.Stats.Files)
+	}
+}
+
+func TestInspectModelArchiveStopsGzipBomb(t *testing.T) {
+	// 8 MiB of zeros gzip to a few KiB; a 1 MiB entry limit must stop the read.
+	b := craft(t, file("model.pth", string(make([]byte, 8<<20))))
+	if len(b) > 64<<10 {
+		t.Fatalf("test archive is %d bytes, not a bomb", len(b))
+	}
+	lim := ReadLimits{MaxEntries: 10, MaxEntrySize: 1 << 20, MaxTotalSize: 1 << 30}
+	if _, err := lim.Inspect(bytes.NewReader(b)); err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Fatalf("err = %v, want the entry size limit", err)
+	}
+	// The total limit also holds across entries each under the entry limit.
+	var many []tarEntry
+	for i := range 4 {
+		many = append(many, file(strings.Repeat("m", i+1), string(make([]byte, 1<<20))))
+	}
+	lim = ReadLimits{MaxEntries: 10, MaxEntrySize: 2 << 20, MaxTotalSize: 3 << 20}
+	if _, err := lim.Inspect(bytes.NewReader(craft(t, many...))); err == nil || !strings.Contains(err.Error(), "limits") {
+		t.Fatalf("err = %v, want the total size limit", err)
+	}
+	lim = ReadLimits{MaxEntries: 3, MaxEntrySize: 2 << 20, MaxTotalSize: 1 << 30}
+	if _, err := lim.Inspect(bytes.NewReader(craft(t, many...))); err == nil || !strings.Contains(err.Error(), "more than 3 entries") {
+		t.Fatalf("err = %v, want the entry count limit", err)
+	}
+}
+
+func TestInspectModelArchiveRefusesNonGzip(t *testing.T) {
+	_, err := InspectModelArchive(strings.NewReader("PK\x03\x04 a zip file"))
+	if err == nil || !strings.Contains(err.Error(), "not a gzip stream") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func FuzzInspectModelArchive(f *testing.F) {
+	f.Add(craft(f, file("model.pth", "w"), dir("code/"), file("code/inference.py", "x")))
+	f.Add(craft(f, file("../evil", "x")))
+	f.Add(craft(f, dir("sub/"), symlink("link", "sub"), file("link/f", "x")))
+	f.Add(craft(f, file("model.pth", "w"), hardlink("h", "model.pth")))
+	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
+	if b, err := os.ReadFile(filepath.Join("testdata", "model.tar.gz")); err == nil {
+		f.Add(b)
+	}
+	lim := ReadLimits{MaxEntries: 64, MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := lim.Inspect(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		// Whatever was accepted must be safe to extract.
+		var total int64
+		for _, e := range l.Entries {
+			if e.Name == "" || strings.HasPrefix(e.Name, "/") || hasDotDot(e.Name) || strings.Contains(e.Name, `\`) {
+				t.Fatalf("accepted unsafe name %q", e.Name)
+			}
+			if e.Kind == KindSymlink && (strings.HasPrefix(e.Linkname, "/") || strings.HasPrefix(filepath.ToSlash(filepath.Join(filepath.Dir(e.Name), e.Linkname)), "..")) {
+				t.Fatalf("accepted escaping symlink %q -> %q", e.Name, e.Linkname)
+			}
+			if e.Size > lim.MaxEntrySize {
+				t.Fatalf("accepted entry %q of %d bytes", e.Name, e.Size)
+			}
+			total += e.Size
+		}
+		if len(l.Entries) > lim.MaxEntries || total > lim.MaxTotalSize {
+			t.Fatalf("accepted %d entries, %d bytes: over the limits", len(l.Entries), total)
+		}
+	})
+}

@@ -1,0 +1,161 @@
+package sagemaker
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
+)
+
+// API is the part of the SageMaker client that Deploy and Delete use. *sagemaker.Client
+// satisfies it; a test or a caller with special needs may substitute its own.
+type API interface {
+	CreateModel(context.Context, *sm.CreateModelInput, ...func(*sm.Options)) (*sm.CreateModelOutput, error)
+	CreateEndpointConfig(context.Context, *sm.CreateEndpointConfigInput, ...func(*sm.Options)) (*sm.CreateEndpointConfigOutput, error)
+	CreateEndpoint(context.Context, *sm.CreateEndpointInput, ...func(*sm.Options)) (*sm.CreateEndpointOutput, error)
+	DescribeEndpoint(context.Context, *sm.DescribeEndpointInput, ...func(*sm.Options)) (*sm.DescribeEndpointOutput, error)
+	DeleteEndpoint(context.Context, *sm.DeleteEndpointInput, ...func(*sm.Options)) (*sm.DeleteEndpointOutput, error)
+	DeleteEndpointConfig(context.Context, *sm.DeleteEndpointConfigInput, ...func(*sm.Options)) (*sm.DeleteEndpointConfigOutput, error)
+	DeleteModel(context.Context, *sm.DeleteModelInput, ...func(*sm.Options)) (*sm.DeleteModelOutput, error)
+}
+
+// RuntimeAPI is the part of the SageMaker runtime client that RuntimeInvoker uses.
+type RuntimeAPI interface {
+	InvokeEndpoint(context.Context, *sagemakerruntime.InvokeEndpointInput, ...func(*sagemakerruntime.Options)) (*sagemakerruntime.InvokeEndpointOutput, error)
+}
+
+// S3API is the part of the S3 client that Upload and EnsureBucket use: what the transfer
+// manager needs, plus HeadBucket and CreateBucket.
+type S3API interface {
+	transfermanager.S3APIClient
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+}
+
+// Options configure a Client. Zero values take the defaults in brackets.
+type Options struct {
+	// SageMaker, Runtime and S3 replace the clients built from the aws.Config.
+	SageMaker API
+	Runtime   RuntimeAPI
+	S3        S3API
+
+	// Region overrides the aws.Config's region (for SAGEMAKER_REGION and bucket creation).
+	Region string
+
+	// PollInterval is the shortest wait between DescribeEndpoint calls while an endpoint
+	// is being created or deleted [15s]; the SDK waiter backs off from there up to
+	// MaxPollInterval [60s, and never below PollInterval].
+	PollInterval    time.Duration
+	MaxPollInterval time.Duration
+	// MaxWait bounds the wait for an endpoint to be InService [30m].
+	MaxWait time.Duration
+	// CleanupTimeout bounds the deletion of what a failed or cancelled Deploy created. It
+	// runs on a context that survives the caller's cancellation [5m].
+	CleanupTimeout time.Duration
+	// WaitDeleted makes Endpoint.Delete wait until DescribeEndpoint no longer finds the
+	// endpoint, bounded by MaxWait. By default Delete returns once deletion is accepted.
+	WaitDeleted bool
+
+	// RuntimeMaxAttempts is how many times the runtime client tries one InvokeEndpoint
+	// [1: no retries]. While benchmarking, a retried request hides a failure and adds its
+	// latency to a success, so retries are off unless asked for.
+	RuntimeMaxAttempts int
+	// MaxIdleConnsPerHost of the runtime client's HTTP transport [256], so that a benchmark
+	// with many workers reuses connections instead of opening new ones. Applies only when
+	// the aws.Config's HTTPClient is the SDK's default (nil or *awshttp.BuildableClient).
+	MaxIdleConnsPerHost int
+
+	// UploadPartSize and UploadConcurrency tune multipart uploads [8 MiB, 5]. Archives
+	// above 16 MiB are uploaded in parts.
+	UploadPartSize    int64
+	UploadConcurrency int
+
+	// Logf, if set, receives one line per step (creating, waiting, deleting), naming
+	// resources only: never credentials, signed headers or presigned URLs.
+	Logf func(format string, args ...any)
+}
+
+// Client packages, uploads, deploys and invokes models. It is safe for concurrent use.
+type Client struct {
+	opts Options
+}
+
+// NewClient returns a Client for the account and region of cfg. Functional options may
+// replace the SDK clients or tune waiting and retries.
+func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
+	o := Options{}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Region == "" {
+		o.Region = cfg.Region
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 15 * time.Second
+	}
+	if o.MaxPollInterval <= 0 {
+		o.MaxPollInterval = 60 * time.Second
+	}
+	o.MaxPollInterval = max(o.MaxPollInterval, o.PollInterval)
+	if o.MaxWait <= 0 {
+		o.MaxWait = 30 * time.Minute
+	}
+	if o.CleanupTimeout <= 0 {
+		o.CleanupTimeout = 5 * time.Minute
+	}
+	if o.RuntimeMaxAttempts <= 0 {
+		o.RuntimeMaxAttempts = 1
+	}
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = 256
+	}
+	if o.SageMaker == nil {
+		o.SageMaker = sm.NewFromConfig(cfg)
+	}
+	if o.S3 == nil {
+		o.S3 = s3.NewFromConfig(cfg)
+	}
+	if o.Runtime == nil {
+		o.Runtime = newRuntimeClient(cfg, o)
+	}
+	return &Client{opts: o}
+}
+
+func newRuntimeClient(cfg aws.Config, o Options) *sagemakerruntime.Client {
+	return sagemakerruntime.NewFromConfig(cfg, func(ro *sagemakerruntime.Options) {
+		if o.RuntimeMaxAttempts == 1 {
+			ro.Retryer = aws.NopRetryer{}
+		} else {
+			ro.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), o.RuntimeMaxAttempts)
+		}
+		switch hc := ro.HTTPClient.(type) {
+		case nil:
+			ro.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(idleConns(o.MaxIdleConnsPerHost))
+		case *awshttp.BuildableClient:
+			ro.HTTPClient = hc.WithTransportOptions(idleConns(o.MaxIdleConnsPerHost))
+		}
+	})
+}
+
+func idleConns(n int) func(*http.Transport) {
+	return func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = n
+		t.MaxIdleConns = max(t.MaxIdleConns, n)
+	}
+}
+
+// Region is the region the client works in.
+func (c *Client) Region() string { return c.opts.Region }
+
+func (c *Client) logf(format string, args ...any) {
+	if c.opts.Logf != nil {
+		c.opts.Logf(format, args...)
+	}
+}

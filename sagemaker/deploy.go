@@ -1,0 +1,218 @@
+package sagemaker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/aws/smithy-go"
+)
+
+// Step names a stage of Deploy, as reported by DeployError.
+type Step string
+
+// The steps of Deploy, in order.
+const (
+	StepValidate             Step = "validate"
+	StepCreateModel          Step = "create model"
+	StepCreateEndpointConfig Step = "create endpoint config"
+	StepCreateEndpoint       Step = "create endpoint"
+	StepWait                 Step = "wait for InService"
+)
+
+// DeployError is the error of a failed or cancelled Deploy: the step that failed, the
+// resource it was working on and why. By the time it is returned, Deploy has deleted what
+// it created; Cleanup says if that failed too, and then which resources may remain.
+type DeployError struct {
+	Step     Step
+	Resource string
+	// FailureReason is DescribeEndpoint's reason when the endpoint reached Failed.
+	FailureReason string
+	Err           error
+	Cleanup       error
+}
+
+func (e *DeployError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sagemaker: deploy: %s %s: %v", e.Step, e.Resource, e.Err)
+	if e.Cleanup != nil {
+		fmt.Fprintf(&b, "; cleanup failed, resources may remain: %v", e.Cleanup)
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause, so errors.Is(err, context.Canceled) tells a cancelled deploy.
+func (e *DeployError) Unwrap() error { return e.Err }
+
+// ErrEndpointFailed is wrapped by the DeployError of an endpoint that reached Failed.
+var ErrEndpointFailed = errors.New("endpoint status Failed")
+
+// Deploy creates the model, the endpoint configuration (one variant, AllTraffic) and the
+// endpoint, and waits until the endpoint is InService, at most Options.MaxWait.
+//
+// Both specs are validated before any API call. If any step fails, or ctx is cancelled,
+// Deploy deletes whatever it created (on a fresh context bounded by
+// Options.CleanupTimeout, since ctx may be the thing that was cancelled) and returns a
+// *DeployError naming the step and the cause. A create call that was cut off without an
+// answer may still have succeeded on the server, so its resource is deleted too; a
+// missing resource counts as deleted.
+func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endpoint, error) {
+	if err := m.Validate(); err != nil {
+		return nil, &DeployError{Step: StepValidate, Resource: m.Name, Err: err}
+	}
+	if err := e.Validate(); err != nil {
+		return nil, &DeployError{Step: StepValidate, Resource: e.Name, Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &DeployError{Step: StepValidate, Resource: e.Name, Err: err}
+	}
+	ep := c.newEndpoint(e.Name, e.Name, m.Name)
+	ep.InstanceType, ep.InstanceCount = e.InstanceType, e.InstanceCount
+	fail := func(step Step, resource string, err error) (*Endpoint, error) {
+		de := &DeployError{Step: step, Resource: resource, Err: err}
+		var fe *failedEndpointError
+		if errors.As(err, &fe) {
+			de.FailureReason = fe.reason
+		}
+		c.logf("sagemaker: deploy %s failed at %s: deleting what was created", e.Name, step)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.CleanupTimeout)
+		defer cancel()
+		de.Cleanup = ep.Delete(cctx)
+		return nil, de
+	}
+
+	c.logf("sagemaker: creating model %s", m.Name)
+	ep.live.model = true
+	_, err := c.opts.SageMaker.CreateModel(ctx, &sm.CreateModelInput{
+		ModelName:        aws.String(m.Name),
+		ExecutionRoleArn: aws.String(m.RoleARN),
+		PrimaryContainer: &types.ContainerDefinition{
+			Image:        aws.String(m.Image),
+			ModelDataUrl: aws.String(m.ModelDataURL),
+			Environment:  m.Env,
+		},
+	})
+	if err != nil {
+		ep.live.model = !answered(err)
+		return fail(StepCreateModel, m.Name, err)
+	}
+
+	c.logf("sagemaker: creating endpoint config %s (%d x %s)", e.Name, e.InstanceCount, e.InstanceType)
+	ep.live.config = true
+	_, err = c.opts.SageMaker.CreateEndpointConfig(ctx, &sm.CreateEndpointConfigInput{
+		EndpointConfigName: aws.String(e.Name),
+		ProductionVariants: []types.ProductionVariant{{
+			VariantName:          aws.String(VariantName),
+			ModelName:            aws.String(m.Name),
+			InstanceType:         types.ProductionVariantInstanceType(e.InstanceType),
+			InitialInstanceCount: aws.Int32(int32(e.InstanceCount)),
+			InitialVariantWeight: aws.Float32(1),
+		}},
+	})
+	if err != nil {
+		ep.live.config = !answered(err)
+		return fail(StepCreateEndpointConfig, e.Name, err)
+	}
+
+	c.logf("sagemaker: creating endpoint %s", e.Name)
+	ep.live.endpoint = true
+	out, err := c.opts.SageMaker.CreateEndpoint(ctx, &sm.CreateEndpointInput{
+		EndpointName:       aws.String(e.Name),
+		EndpointConfigName: aws.String(e.Name),
+	})
+	if err != nil {
+		ep.live.endpoint = !answered(err)
+		return fail(StepCreateEndpoint, e.Name, err)
+	}
+	ep.ARN = aws.ToString(out.EndpointArn)
+
+	c.logf("sagemaker: waiting for endpoint %s to be InService (at most %s)", e.Name, c.opts.MaxWait)
+	if err := c.waitInService(ctx, e.Name); err != nil {
+		return fail(StepWait, e.Name, err)
+	}
+	c.logf("sagemaker: endpoint %s is InService", e.Name)
+	return ep, nil
+}
+
+// failedEndpointError carries DescribeEndpoint's FailureReason.
+type failedEndpointError struct {
+	name, reason string
+}
+
+func (e *failedEndpointError) Error() string {
+	return fmt.Sprintf("endpoint %s is Failed: %s", e.name, orDefault(e.reason, "no reason given"))
+}
+
+func (e *failedEndpointError) Unwrap() error { return ErrEndpointFailed }
+
+// waitInService runs the SDK's EndpointInService waiter, keeping the last status it saw
+// so that a failure can say why.
+func (c *Client) waitInService(ctx context.Context, name string) error {
+	var last *sm.DescribeEndpointOutput
+	w := sm.NewEndpointInServiceWaiter(c.opts.SageMaker, func(o *sm.EndpointInServiceWaiterOptions) {
+		o.MinDelay, o.MaxDelay = c.opts.PollInterval, c.opts.MaxPollInterval
+		modeled := o.Retryable
+		o.Retryable = func(ctx context.Context, in *sm.DescribeEndpointInput, out *sm.DescribeEndpointOutput, err error) (bool, error) {
+			if out != nil {
+				last = out
+			}
+			return modeled(ctx, in, out, err)
+		}
+	})
+	_, err := w.WaitForOutput(ctx, &sm.DescribeEndpointInput{EndpointName: aws.String(name)}, c.opts.MaxWait)
+	switch {
+	case err == nil:
+		return nil
+	case last != nil && last.EndpointStatus == types.EndpointStatusFailed:
+		return &failedEndpointError{name: name, reason: aws.ToString(last.FailureReason)}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "exceeded max wait time"):
+		status := "unknown"
+		if last != nil {
+			status = string(last.EndpointStatus)
+		}
+		return fmt.Errorf("endpoint %s not InService after %s (last status %s)", name, c.opts.MaxWait, status)
+	}
+	return err
+}
+
+// answered reports whether err is the service's answer (so the create did not happen),
+// as opposed to a cut-off call (cancellation, network) whose outcome is unknown.
+func answered(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae)
+}
+
+// isNotFound reports whether err says the resource does not exist. SageMaker answers a
+// missing endpoint, configuration or model with ValidationException "Could not find ...".
+func isNotFound(err error) bool {
+	var rnf *types.ResourceNotFound
+	if errors.As(err, &rnf) {
+		return true
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	msg := strings.ToLower(ae.ErrorMessage())
+	return ae.ErrorCode() == "ResourceNotFound" ||
+		ae.ErrorCode() == "ValidationException" && (strings.Contains(msg, "could not find") || strings.Contains(msg, "does not exist"))
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

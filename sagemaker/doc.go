@@ -1,0 +1,65 @@
+// Package sagemaker packs a model into model.tar.gz, uploads it to S3, resolves the
+// PyTorch inference container image, deploys a SageMaker real-time endpoint, invokes it,
+// and always tears it down.
+//
+// The ten lines that use it:
+//
+//	var buf bytes.Buffer
+//	err := sagemaker.WriteModelArchive(&buf, sagemaker.Archive{
+//		ModelFiles: []string{"model.pth"}, CodeDir: "code", EntryPoint: "inference.py"})
+//	c := sagemaker.NewClient(cfg)
+//	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "resnet50/model.tar.gz", Body: &buf})
+//	image, err := sagemaker.PyTorchImage(sagemaker.ImageSpec{Region: "eu-west-1", FrameworkVersion: "1.8", InstanceType: "ml.c5.xlarge"})
+//	ep, err := c.Deploy(ctx, sagemaker.ModelSpec{Name: name, Image: image, ModelDataURL: uri, RoleARN: role,
+//		Env: sagemaker.PyTorchEnv("inference.py", "eu-west-1")},
+//		sagemaker.EndpointSpec{Name: name, InstanceType: "ml.c5.xlarge", InstanceCount: 1})
+//	defer ep.Delete(context.WithoutCancel(ctx))
+//	err = ep.Invoker().Invoke(ctx, p) // a bench.Invoker
+//
+// # Never leave an endpoint running
+//
+// An endpoint is billed by the hour until it is deleted, so the package is built around
+// three rules:
+//
+//   - Deploy undoes itself. If any step fails or its context is cancelled, it deletes what
+//     it created before returning, on a fresh context (context.WithoutCancel of the
+//     caller's, bounded by Options.CleanupTimeout), and returns a *DeployError that names
+//     the step, the resource and the cause (a Failed endpoint's FailureReason included).
+//   - Endpoint.Delete is idempotent: it may be called twice, concurrently, or on a handle
+//     whose resources are partly gone.
+//   - The caller deletes with a context that outlives the one the work runs under. Run the
+//     work under signal.NotifyContext, so that Ctrl-C cancels it, and delete in a defer
+//     under context.WithoutCancel plus a timeout, so that the same Ctrl-C does not cancel
+//     the teardown:
+//
+//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+//	defer stop()
+//	ep, err := c.Deploy(ctx, model, endpoint) // Ctrl-C here: Deploy cleans up and returns
+//	if err != nil {
+//		return err
+//	}
+//	defer func() {
+//		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+//		defer cancel()
+//		if err := ep.Delete(dctx); err != nil {
+//			log.Printf("%v", err) // names what may remain
+//		}
+//	}()
+//	// ... load the endpoint under ctx; Ctrl-C ends the load, then the defer deletes.
+//
+// A second Ctrl-C after stop() has run kills the process as usual; the deletion it
+// interrupts is the one thing that can then leak, and Delete's error (or a later
+// Client.Attach(...).Delete) names it.
+//
+// # Secrets
+//
+// Nothing here logs or formats credentials, signed headers or presigned URLs: errors and
+// Options.Logf lines name resources (model, endpoint, bucket and key) only.
+//
+// # Benchmarking
+//
+// The runtime client built by NewClient makes one attempt per request: a retried request
+// hides a failure and adds its latency to a success. Options.RuntimeMaxAttempts turns
+// SDK retries back on. The client's HTTP transport keeps enough idle connections for many
+// concurrent workers.
+package sagemaker

@@ -1,0 +1,135 @@
+package sagemaker
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// ModelSpec is what CreateModel needs: a container image, the model archive and the IAM
+// role SageMaker assumes to read it.
+type ModelSpec struct {
+	Name         string            // a valid name; see UniqueName
+	Image        string            // container image URI; see PyTorchImage
+	ModelDataURL string            // s3://bucket/key of the model.tar.gz; see Upload
+	RoleARN      string            // arn:aws:iam::123456789012:role/...
+	Env          map[string]string // container environment; see PyTorchEnv
+}
+
+// EndpointSpec is what CreateEndpointConfig and CreateEndpoint need. The endpoint
+// configuration has the endpoint's name, as with the Python SDK.
+type EndpointSpec struct {
+	Name          string // a valid name; see UniqueName
+	InstanceType  string // e.g. ml.c5.xlarge
+	InstanceCount int    // >= 1
+}
+
+// VariantName is the single production variant Deploy creates, as the Python SDK does.
+const VariantName = "AllTraffic"
+
+// codeDir is where SageMaker extracts the archive's code/ directory.
+const codeDir = "/opt/ml/model/code"
+
+// PyTorchEnv returns the environment the SageMaker PyTorch inference containers read to
+// find the inference script packed under code/ by WriteModelArchive: SAGEMAKER_PROGRAM,
+// SAGEMAKER_SUBMIT_DIRECTORY, SAGEMAKER_CONTAINER_LOG_LEVEL and SAGEMAKER_REGION, as the
+// Python SDK sets them for a repacked model.
+func PyTorchEnv(entryPoint, region string) map[string]string {
+	return map[string]string{
+		"SAGEMAKER_PROGRAM":             strings.TrimPrefix(entryPoint, "./"),
+		"SAGEMAKER_SUBMIT_DIRECTORY":    codeDir,
+		"SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+		"SAGEMAKER_REGION":              region,
+	}
+}
+
+var (
+	rolePattern         = regexp.MustCompile(`^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
+	instanceTypePattern = regexp.MustCompile(`^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	modelDataPattern    = regexp.MustCompile(`^(https|s3)://[^/\s]+/\S+$`)
+	envKeyPattern       = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+)
+
+// Validate checks s against SageMaker's rules, so that a typo fails before anything is
+// created (and billed).
+func (s ModelSpec) Validate() error {
+	var errs []error
+	if err := checkName("model", s.Name); err != nil {
+		errs = append(errs, err)
+	}
+	if s.Image == "" || strings.ContainsAny(s.Image, " \t\n") || len(s.Image) > 255 {
+		errs = append(errs, fmt.Errorf("image %q must be a container image URI of at most 255 characters", s.Image))
+	}
+	if !modelDataPattern.MatchString(s.ModelDataURL) || len(s.ModelDataURL) > 1024 {
+		errs = append(errs, fmt.Errorf("model data URL %q must be s3://bucket/key", s.ModelDataURL))
+	}
+	if !rolePattern.MatchString(s.RoleARN) {
+		errs = append(errs, fmt.Errorf("role ARN %q must look like arn:aws:iam::123456789012:role/name", s.RoleARN))
+	}
+	if len(s.Env) > 100 {
+		errs = append(errs, fmt.Errorf("%d environment variables, more than 100", len(s.Env)))
+	}
+	for _, k := range sortedKeys(s.Env) {
+		if !envKeyPattern.MatchString(k) || len(k) > 1024 {
+			errs = append(errs, fmt.Errorf("environment variable name %q is invalid", k))
+		}
+		if len(s.Env[k]) > 1024 {
+			errs = append(errs, fmt.Errorf("environment variable %s is longer than 1024 characters", k))
+		}
+	}
+	return specError("model", errs)
+}
+
+// Validate checks s against SageMaker's rules.
+func (s EndpointSpec) Validate() error {
+	var errs []error
+	if err := checkName("endpoint", s.Name); err != nil {
+		errs = append(errs, err)
+	}
+	if err := checkInstanceType(s.InstanceType); err != nil {
+		errs = append(errs, err)
+	}
+	if s.InstanceCount < 1 {
+		errs = append(errs, fmt.Errorf("instance count %d must be at least 1", s.InstanceCount))
+	}
+	return specError("endpoint", errs)
+}
+
+func checkInstanceType(t string) error {
+	if !instanceTypePattern.MatchString(t) {
+		return fmt.Errorf("instance type %q must look like ml.<family>.<size>, e.g. ml.c5.xlarge", t)
+	}
+	return nil
+}
+
+func specError(what string, errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	e := &SpecError{Spec: what}
+	for _, err := range errs {
+		e.Problems = append(e.Problems, err.Error())
+	}
+	return e
+}
+
+// SpecError is the error of ModelSpec.Validate and EndpointSpec.Validate: every problem
+// found, not just the first.
+type SpecError struct {
+	Spec     string // "model" or "endpoint"
+	Problems []string
+}
+
+func (e *SpecError) Error() string {
+	return fmt.Sprintf("sagemaker: invalid %s spec: %s", e.Spec, strings.Join(e.Problems, "; "))
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,113 @@
+package sagemaker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// DefaultBucket returns the bucket name the Python SDK uses by default,
+// sagemaker-{region}-{account}. The account is not looked up (that needs STS): pass it.
+func DefaultBucket(region, account string) string {
+	return "sagemaker-" + region + "-" + account
+}
+
+// UploadInput says what to upload where.
+type UploadInput struct {
+	Bucket string
+	Key    string    // e.g. "sagebench/resnet50/model.tar.gz"
+	Body   io.Reader // e.g. an *os.File of the archive; read once, to the end
+	// KMSKeyID, if set, encrypts the object with SSE-KMS under this key (ID, ARN or
+	// alias). SageMaker's execution role then needs kms:Decrypt on it.
+	KMSKeyID string
+}
+
+var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// Upload stores in.Body at s3://Bucket/Key with the S3 transfer manager (a multipart
+// upload, in parallel parts, above 16 MiB; an aborted multipart upload is cleaned up by
+// the transfer manager) and returns the s3:// URI for ModelSpec.ModelDataURL.
+func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
+	if !bucketPattern.MatchString(in.Bucket) || strings.Contains(in.Bucket, "..") {
+		return "", fmt.Errorf("sagemaker: upload: invalid bucket name %q", in.Bucket)
+	}
+	if in.Key == "" || strings.HasPrefix(in.Key, "/") || len(in.Key) > 1024 {
+		return "", fmt.Errorf("sagemaker: upload: invalid key %q (non-empty, no leading '/')", in.Key)
+	}
+	if in.Body == nil {
+		return "", errors.New("sagemaker: upload: no body")
+	}
+	uri := "s3://" + in.Bucket + "/" + in.Key
+	tm := transfermanager.New(c.opts.S3, func(o *transfermanager.Options) {
+		if c.opts.UploadPartSize > 0 {
+			o.PartSizeBytes = c.opts.UploadPartSize
+		}
+		if c.opts.UploadConcurrency > 0 {
+			o.Concurrency = c.opts.UploadConcurrency
+		}
+	})
+	put := &transfermanager.UploadObjectInput{
+		Bucket: aws.String(in.Bucket),
+		Key:    aws.String(in.Key),
+		Body:   in.Body,
+	}
+	if in.KMSKeyID != "" {
+		put.ServerSideEncryption = tmtypes.ServerSideEncryptionAwsKms
+		put.SSEKMSKeyID = aws.String(in.KMSKeyID)
+	}
+	c.logf("sagemaker: uploading %s", uri)
+	if _, err := tm.UploadObject(ctx, put); err != nil {
+		return "", fmt.Errorf("sagemaker: upload %s: %w", uri, err)
+	}
+	return uri, nil
+}
+
+// EnsureBucket creates the bucket in the client's region unless it exists already, as the
+// Python SDK's default_bucket does. A bucket owned by another account is an error.
+func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
+	_, err := c.opts.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	if err == nil {
+		return nil
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || (ae.ErrorCode() != "NotFound" && ae.ErrorCode() != "NoSuchBucket") {
+		return fmt.Errorf("sagemaker: bucket %s: %w", bucket, err)
+	}
+	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
+	// us-east-1 is the default location and refuses to be named as a constraint.
+	if r := c.opts.Region; r != "" && r != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(r)}
+	}
+	c.logf("sagemaker: creating bucket %s", bucket)
+	if _, err := c.opts.S3.CreateBucket(ctx, in); err != nil {
+		var owned *s3types.BucketAlreadyOwnedByYou
+		if errors.As(err, &owned) {
+			return nil // created concurrently by another of our processes
+		}
+		return fmt.Errorf("sagemaker: create bucket %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// ParseS3URI splits s3://bucket/key into bucket and key.
+func ParseS3URI(uri string) (bucket, key string, err error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("sagemaker: %q is not an s3:// URI", uri)
+	}
+	bucket, key, _ = strings.Cut(rest, "/")
+	if bucket == "" || key == "" {
+		return "", "", fmt.Errorf("sagemaker: %q has no bucket or no key", uri)
+	}
+	return bucket, key, nil
+}

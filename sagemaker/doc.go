@@ -30,7 +30,9 @@
 //   - The caller deletes with a context that outlives the one the work runs under. Run the
 //     work under signal.NotifyContext, so that Ctrl-C cancels it, and delete in a defer
 //     under context.WithoutCancel plus a timeout, so that the same Ctrl-C does not cancel
-//     the teardown:
+//     the teardown.
+//
+// The pattern, in full:
 //
 //	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 //	defer stop()

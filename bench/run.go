@@ -243,44 +243,53 @@ func (r *run) pace() {
 	defer close(r.backlog)
 	done := r.ctx.Done()
 	period := max(time.Duration(float64(time.Second)/r.cfg.Rate), time.Nanosecond)
-	rl := ratelimit.New(1, ratelimit.Per(period), ratelimit.WithClock(stopClock{done}))
+	rl := ratelimit.New(1, ratelimit.Per(period), ratelimit.WithClock(&stopClock{done: done}))
 	var sent int64
 	for {
 		intended := rl.Take()
 		if r.stopped(done) {
 			return
 		}
-		measured := !intended.Before(r.start)
+		if intended.Before(r.start) {
+			select {
+			case r.backlog <- intended:
+			default: // warmup: a missed send is not reported
+			}
+			continue
+		}
 		select {
 		case r.backlog <- intended:
-			if measured {
-				r.maxDepth = max(r.maxDepth, len(r.backlog))
-			}
+			r.maxDepth = max(r.maxDepth, len(r.backlog))
 		default:
-			if measured {
-				r.missed++
-			}
+			r.missed++
+			continue // a missed send is not a request: Requests counts sends only
 		}
-		if measured {
-			if sent++; r.cfg.Requests > 0 && sent >= r.cfg.Requests {
-				r.quotaReached.Store(true)
-				return
-			}
+		if sent++; r.cfg.Requests > 0 && sent >= r.cfg.Requests {
+			r.quotaReached.Store(true)
+			return
 		}
 	}
 }
 
-// stopClock is ratelimit's clock with an interruptible sleep.
-type stopClock struct{ done <-chan struct{} }
+// stopClock is ratelimit's clock with an interruptible sleep. Only the pacer goroutine
+// sleeps on it, so one timer serves every request.
+type stopClock struct {
+	done  <-chan struct{}
+	timer *time.Timer
+}
 
-func (stopClock) Now() time.Time { return time.Now() }
+func (*stopClock) Now() time.Time { return time.Now() }
 
-func (c stopClock) Sleep(d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
+func (c *stopClock) Sleep(d time.Duration) {
+	if c.timer == nil {
+		c.timer = time.NewTimer(d)
+	} else {
+		c.timer.Reset(d) // safe without draining since Go 1.23
+	}
 	select {
-	case <-t.C:
+	case <-c.timer.C:
 	case <-c.done:
+		c.timer.Stop()
 	}
 }
 

@@ -123,7 +123,13 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 	}
 	start := time.Now()
 	if _, err := c.opts.Client.CreateCompilationJob(ctx, in); err != nil {
-		return nil, fmt.Errorf("neo: create compilation job %s for %s: %w", job.Name, job.targetName(), err)
+		err = fmt.Errorf("neo: create compilation job %s for %s: %w", job.Name, job.targetName(), err)
+		if ctx.Err() != nil {
+			// Canceled mid-request: the job may exist anyway. Stop it if it
+			// does; if it does not, the stop's failure says nothing useful.
+			_ = c.abandon(ctx, job, start, err)
+		}
+		return nil, err
 	}
 	c.report(job, StateStarting, start)
 	out, err := c.wait(ctx, job, start)
@@ -182,13 +188,7 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		if remaining <= 0 {
 			return nil, c.abandon(ctx, job, start, &TimeoutError{JobName: job.Name, Target: job.targetName(), State: state, Waited: time.Since(start)})
 		}
-		delay, err := waiter.ComputeDelay(attempt, c.opts.MinDelay, c.opts.MaxDelay, remaining)
-		if err != nil || delay <= 0 {
-			// ComputeDelay shortens the last wait to fit the deadline and can
-			// go to zero or below; never spin.
-			delay = min(c.opts.MinDelay, remaining)
-		}
-		t := time.NewTimer(delay)
+		t := time.NewTimer(c.backoff(attempt, remaining))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -196,6 +196,19 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		case <-t.C:
 		}
 	}
+}
+
+// backoff is the wait before describe attempt+1: MinDelay, then doubling
+// with jitter up to MaxDelay, never past remaining, as the SDK's waiters
+// compute it.
+func (c *Compiler) backoff(attempt int64, remaining time.Duration) time.Duration {
+	d, err := waiter.ComputeDelay(attempt, c.opts.MinDelay, c.opts.MaxDelay, remaining)
+	if err != nil || d <= 0 {
+		// ComputeDelay shortens the last wait to fit the deadline and can go
+		// to zero or below; never spin.
+		d = min(c.opts.MinDelay, remaining)
+	}
+	return max(d, time.Millisecond)
 }
 
 // abandon stops a job the Compiler will no longer watch and returns cause,
@@ -235,11 +248,7 @@ func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) error {
 		if last.Final() {
 			return nil
 		}
-		delay, err := waiter.ComputeDelay(attempt, c.opts.MinDelay, c.opts.MaxDelay, c.opts.StopTimeout)
-		if err != nil || delay <= 0 {
-			delay = c.opts.MinDelay
-		}
-		t := time.NewTimer(delay)
+		t := time.NewTimer(c.backoff(attempt, c.opts.StopTimeout))
 		select {
 		case <-sctx.Done():
 			t.Stop()

@@ -147,8 +147,8 @@ func TestCompileCancelStopsTheJob(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var rec recorder
-	// A 5 s compilation: the cancel lands long before it could complete.
-	srv, c := newServer(t, 5*time.Second, func(o *neo.Options) {
+	// A 2 s compilation: the cancel lands long before it could complete.
+	srv, c := newServer(t, 2*time.Second, func(o *neo.Options) {
 		o.Progress = func(s neo.Status) {
 			rec.record(s)
 			if s.State == neo.StateStarting {
@@ -199,7 +199,7 @@ func TestCompileRidesOutThrottling(t *testing.T) {
 }
 
 func TestCompileStopsJobItCanNoLongerWatch(t *testing.T) {
-	srv, c := newServer(t, 5*time.Second)
+	srv, c := newServer(t, 2*time.Second)
 	denied := &sagemakertest.APIError{Code: "AccessDeniedException", Message: "not allowed to describe", StatusCode: http.StatusBadRequest}
 	srv.FailNext("DescribeCompilationJob", 1, denied)
 	_, err := c.Compile(context.Background(), job(neo.TargetMLC5))

@@ -1,0 +1,76 @@
+package sagemaker
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestUniqueNameHasPythonSDKSuffix(t *testing.T) {
+	at := time.Date(2021, 3, 4, 5, 6, 7, 89_000_000, time.UTC)
+	if got, want := uniqueNameAt("resnet50", at), "resnet50-2021-03-04-05-06-07-089"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestUniqueNameSanitizesAndTrimsBase(t *testing.T) {
+	at := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	cases := []struct{ base, want string }{
+		{"pytorch_resnet50.c5", "pytorch-resnet50-c5-2021-03-04-05-06-07-000"},
+		{"--x--", "x-2021-03-04-05-06-07-000"},
+		{"", "sagebench-2021-03-04-05-06-07-000"},
+		{"é", "sagebench-2021-03-04-05-06-07-000"},
+		{strings.Repeat("a", 100), strings.Repeat("a", 39) + "-2021-03-04-05-06-07-000"},
+		// A cut that ends in '-' drops it rather than leaving "--".
+		{strings.Repeat("a", 38) + "-bbbb", strings.Repeat("a", 38) + "-2021-03-04-05-06-07-000"},
+	}
+	for _, tc := range cases {
+		got := uniqueNameAt(tc.base, at)
+		if got != tc.want {
+			t.Errorf("uniqueNameAt(%q) = %s, want %s", tc.base, got, tc.want)
+		}
+		if len(got) > MaxNameLen || checkName("test", got) != nil {
+			t.Errorf("uniqueNameAt(%q) = %s is not a valid name", tc.base, got)
+		}
+	}
+}
+
+func TestUniqueNameNeverRepeatsInProcess(t *testing.T) {
+	const n = 2000 // far more than fit in the milliseconds this takes
+	var mu sync.Mutex
+	seen := make(map[string]bool, n)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n / 4 {
+				name := UniqueName(strings.Repeat("x", 80))
+				mu.Lock()
+				if seen[name] {
+					t.Errorf("duplicate name %s", name)
+				}
+				seen[name] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Fatalf("%d distinct names, want %d", len(seen), n)
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	for _, ok := range []string{"a", "resnet50-c5", "a--b", strings.Repeat("a", 63)} {
+		if err := checkName("endpoint", ok); err != nil {
+			t.Errorf("checkName(%q) = %v, want ok", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "-a", "a-", "a_b", "a.b", strings.Repeat("a", 64)} {
+		if err := checkName("endpoint", bad); err == nil {
+			t.Errorf("checkName(%q) accepted", bad)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func TestRunClosedLoopObeysLittlesLaw(t *testing.T) {
 
 func TestLittlesLawFlagsImpossibleFigures(t *testing.T) {
 	// The reference study's inf1 row: 16 clients, 304.3 req/s, "4.9 ms" mean latency.
-	r := &Result{Concurrency: 16, Requests: 3043, Start: time.Unix(0, 0), End: time.Unix(10, 0),
+	r := &Result{Concurrency: 16, Requests: 3043, Start: time.Unix(0, 0), End: time.Unix(10, 0), Elapsed: 10 * time.Second,
 		sumAllUS: 3043 * 4900, hist: newHist()}
 	r.summarize()
 	r.warn(false)

@@ -89,6 +89,7 @@ type Platform struct {
 	Accelerator string // optional
 }
 
+// String formats the platform as OS/Arch[/Accelerator].
 func (p Platform) String() string {
 	s := p.OS + "/" + p.Arch
 	if p.Accelerator != "" {

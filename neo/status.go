@@ -32,6 +32,7 @@ type Status struct {
 	Elapsed time.Duration
 }
 
+// String formats the report for a log line.
 func (s Status) String() string {
 	return fmt.Sprintf("%s (%s): %s after %v", s.JobName, s.Target, s.State, s.Elapsed.Round(time.Second))
 }
@@ -45,6 +46,7 @@ type JobError struct {
 	Reason  string // the job's FailureReason, if any
 }
 
+// Error implements error.
 func (e *JobError) Error() string {
 	msg := fmt.Sprintf("neo: compilation job %s for %s ended %s", e.JobName, e.Target, e.State)
 	if e.Reason != "" {
@@ -62,6 +64,7 @@ type TimeoutError struct {
 	Waited  time.Duration // since the job was created
 }
 
+// Error implements error.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("neo: compilation job %s for %s still %s after %v; stopped it (raise Job.MaxRuntime?)",
 		e.JobName, e.Target, e.State, e.Waited.Round(time.Second))

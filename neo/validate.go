@@ -19,6 +19,7 @@ type ValidationError struct {
 	Problems []string // one sentence each
 }
 
+// Error implements error.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("neo: invalid job %q: %s", e.Job, strings.Join(e.Problems, "; "))
 }

@@ -1,0 +1,268 @@
+package sagemaker_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+const (
+	testRole    = "arn:aws:iam::123456789012:role/SageMakerRole"
+	testAccount = "123456789012"
+)
+
+// newEnv starts an emulator and a client for it that polls fast.
+func newEnv(t testing.TB, srvOpts []sagemakertest.Option, optFns ...func(*sagemaker.Options)) (*sagemakertest.Server, *sagemaker.Client) {
+	t.Helper()
+	srv := sagemakertest.NewServer(srvOpts...)
+	t.Cleanup(srv.Close)
+	return srv, newClient(srv, optFns...)
+}
+
+// newClient returns a client for srv that polls fast.
+func newClient(srv *sagemakertest.Server, optFns ...func(*sagemaker.Options)) *sagemaker.Client {
+	fns := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
+		o.S3 = srv.S3Client()
+		o.PollInterval = 5 * time.Millisecond
+		o.MaxPollInterval = 20 * time.Millisecond
+		o.MaxWait = 20 * time.Second
+		o.CleanupTimeout = 20 * time.Second
+	}}, optFns...)
+	return sagemaker.NewClient(srv.Config(), fns...)
+}
+
+func specs(image string) (sagemaker.ModelSpec, sagemaker.EndpointSpec) {
+	name := sagemaker.UniqueName("resnet50")
+	return sagemaker.ModelSpec{
+			Name:         name,
+			Image:        image,
+			ModelDataURL: "s3://sagemaker-eu-west-1-123456789012/resnet50/model.tar.gz",
+			RoleARN:      testRole,
+			Env:          sagemaker.PyTorchEnv("inference.py", "eu-west-1"),
+		}, sagemaker.EndpointSpec{
+			Name: name, InstanceType: "ml.c5.xlarge", InstanceCount: 1,
+		}
+}
+
+func packTestModel(t testing.TB) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"model.pth":             strings.Repeat("\x00\x01weights", 4096),
+		"code/inference.py":     "def model_fn(model_dir): ...\n",
+		"code/requirements.txt": "pillow\n",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	err := sagemaker.WriteModelArchive(&buf, sagemaker.Archive{
+		ModelFiles: []string{filepath.Join(dir, "model.pth")},
+		CodeDir:    filepath.Join(dir, "code"),
+		EntryPoint: "inference.py",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func assertNothingLeft(t *testing.T, srv *sagemakertest.Server) {
+	t.Helper()
+	if left := srv.Leftovers(); len(left) > 0 {
+		t.Fatalf("resources left behind: %v", left)
+	}
+}
+
+func TestPackUploadDeployBenchDeleteLeavesNothing(t *testing.T) {
+	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithTimeScale(0)})
+	ctx := context.Background()
+
+	archive := packTestModel(t)
+	bucket := sagemaker.DefaultBucket(c.Region(), testAccount)
+	if err := c.EnsureBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnsureBucket(ctx, bucket); err != nil {
+		t.Fatalf("second EnsureBucket: %v", err)
+	}
+	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "resnet50/model.tar.gz", Body: bytes.NewReader(archive)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uri != "s3://sagemaker-eu-west-1-123456789012/resnet50/model.tar.gz" {
+		t.Fatalf("uri = %s", uri)
+	}
+	objs := srv.Objects()
+	if len(objs) != 1 || objs[0].URL() != uri || objs[0].Size != int64(len(archive)) {
+		t.Fatalf("objects = %+v, want one of %d bytes at %s", objs, len(archive), uri)
+	}
+
+	image, err := sagemaker.PyTorchImage(sagemaker.ImageSpec{Region: c.Region(), FrameworkVersion: "1.8.1", InstanceType: "ml.c5.xlarge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, e := specs(image)
+	m.ModelDataURL = uri
+	e.InstanceCount = 2
+	ep, err := c.Deploy(ctx, m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps := srv.Endpoints()
+	if len(eps) != 1 || eps[0].Name != e.Name || eps[0].Status != "InService" || eps[0].InstanceType != "ml.c5.xlarge" || eps[0].InstanceCount != 2 {
+		t.Fatalf("endpoints = %+v", eps)
+	}
+	if !strings.HasSuffix(ep.ARN, ":endpoint/"+e.Name) {
+		t.Errorf("ARN = %s", ep.ARN)
+	}
+
+	img, err := payload.SyntheticJPEG(224, 224, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := bench.Run(ctx, ep.Invoker(), bench.Config{
+		Concurrency: 8, Requests: 400, Payloads: []payload.Payload{img},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 400 || res.Errors != 0 {
+		t.Fatalf("bench: %d requests, %d errors (%v); want 400, 0", res.Requests, res.Errors, res.ErrorsByClass)
+	}
+	if got := srv.Calls("InvokeEndpoint"); got < 400 {
+		t.Fatalf("emulator saw %d invocations, want at least 400", got)
+	}
+
+	if err := ep.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, srv)
+	deletes := srv.Calls("DeleteEndpoint") + srv.Calls("DeleteEndpointConfig") + srv.Calls("DeleteModel")
+	if err := ep.Delete(ctx); err != nil {
+		t.Fatalf("second Delete: %v", err)
+	}
+	if again := srv.Calls("DeleteEndpoint") + srv.Calls("DeleteEndpointConfig") + srv.Calls("DeleteModel"); again != deletes {
+		t.Errorf("second Delete made %d more calls, want none", again-deletes)
+	}
+}
+
+// cancelAt wraps the SageMaker API and cancels the deploy's context at one operation.
+type cancelAt struct {
+	sagemaker.API
+	op     string
+	mode   string // "before": cancel, then send; "lost": the server acts, the answer is lost; "after": cancel once answered
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *cancelAt) hit(ctx context.Context, op string, call func(context.Context) error) error {
+	if op != c.op {
+		return call(ctx)
+	}
+	fired := false
+	c.once.Do(func() { fired = true })
+	if !fired {
+		return call(ctx)
+	}
+	switch c.mode {
+	case "before":
+		c.cancel()
+		return call(ctx)
+	case "lost":
+		err := call(context.WithoutCancel(ctx))
+		c.cancel()
+		if err != nil {
+			return err
+		}
+		return ctx.Err()
+	default:
+		err := call(ctx)
+		c.cancel()
+		return err
+	}
+}
+
+func (c *cancelAt) CreateModel(ctx context.Context, in *sm.CreateModelInput, o ...func(*sm.Options)) (out *sm.CreateModelOutput, err error) {
+	err = c.hit(ctx, "CreateModel", func(ctx context.Context) (e error) { out, e = c.API.CreateModel(ctx, in, o...); return e })
+	return out, err
+}
+
+func (c *cancelAt) CreateEndpointConfig(ctx context.Context, in *sm.CreateEndpointConfigInput, o ...func(*sm.Options)) (out *sm.CreateEndpointConfigOutput, err error) {
+	err = c.hit(ctx, "CreateEndpointConfig", func(ctx context.Context) (e error) { out, e = c.API.CreateEndpointConfig(ctx, in, o...); return e })
+	return out, err
+}
+
+func (c *cancelAt) CreateEndpoint(ctx context.Context, in *sm.CreateEndpointInput, o ...func(*sm.Options)) (out *sm.CreateEndpointOutput, err error) {
+	err = c.hit(ctx, "CreateEndpoint", func(ctx context.Context) (e error) { out, e = c.API.CreateEndpoint(ctx, in, o...); return e })
+	return out, err
+}
+
+func (c *cancelAt) DescribeEndpoint(ctx context.Context, in *sm.DescribeEndpointInput, o ...func(*sm.Options)) (out *sm.DescribeEndpointOutput, err error) {
+	err = c.hit(ctx, "DescribeEndpoint", func(ctx context.Context) (e error) { out, e = c.API.DescribeEndpoint(ctx, in, o...); return e })
+	return out, err
+}
+
+func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
+	steps := []struct {
+		op   string
+		step sagemaker.Step
+	}{
+		{"CreateModel", sagemaker.StepCreateModel},
+		{"CreateEndpointConfig", sagemaker.StepCreateEndpointConfig},
+		{"CreateEndpoint", sagemaker.StepCreateEndpoint},
+		{"DescribeEndpoint", sagemaker.StepWait},
+	}
+	for _, st := range steps {
+		for _, mode := range []string{"before", "lost", "after"} {
+			t.Run(st.op+"/"+mode, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(200*time.Millisecond, 10*time.Millisecond)})
+				c := newClient(srv, func(o *sagemaker.Options) {
+					o.SageMaker = &cancelAt{API: srv.SageMakerClient(), op: st.op, mode: mode, cancel: cancel}
+				})
+				m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+				ep, err := c.Deploy(ctx, m, e)
+				if ep != nil || err == nil {
+					t.Fatalf("Deploy = %v, %v; want an error", ep, err)
+				}
+				var de *sagemaker.DeployError
+				if !errors.As(err, &de) || !errors.Is(err, context.Canceled) {
+					t.Fatalf("err = %v; want a *DeployError wrapping context.Canceled", err)
+				}
+				wantStep := st.step
+				if mode == "after" && st.step != sagemaker.StepWait {
+					// The step succeeded; the next one finds the context cancelled.
+					wantStep = map[sagemaker.Step]sagemaker.Step{
+						sagemaker.StepCreateModel:          sagemaker.StepCreateEndpointConfig,
+						sagemaker.StepCreateEndpointConfig: sagemaker.StepCreateEndpoint,
+						sagemaker.StepCreateEndpoint:       sagemaker.StepWait,
+					}[st.step]
+				}
+				if de.Step != wantStep || de.Cleanup != nil {
+					t.Fatalf("step %q cleanup %v; want step %q and a clean cleanup (err: %v)", de.Step, de.Cleanup, wantStep, err)
+				}
+				assertNothingLeft(t, srv)
+			})
+		}
+	}
+}

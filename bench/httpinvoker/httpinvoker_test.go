@@ -21,6 +21,23 @@ import (
 
 var jpeg = payload.Payload{Name: "test.jpg", ContentType: "image/jpeg", Body: bytes.Repeat([]byte{0xff, 0xd8, 0x42}, 7000)}
 
+// clients are the two ways an http:// URL can be sent: the Invoker's own HTTP/1.1 client
+// and net/http. Behavior tests run against both.
+var clients = []struct {
+	name string
+	opts []httpinvoker.Option
+}{
+	{"h1", nil},
+	{"net-http", []httpinvoker.Option{httpinvoker.WithNetHTTP()}},
+}
+
+// forEachClient runs f as a subtest once per client, with that client's options.
+func forEachClient(t *testing.T, f func(t *testing.T, opts ...httpinvoker.Option)) {
+	for _, c := range clients {
+		t.Run(c.name, func(t *testing.T) { f(t, c.opts...) })
+	}
+}
+
 func newInvoker(t *testing.T, url string, opts ...httpinvoker.Option) *httpinvoker.Invoker {
 	t.Helper()
 	inv, err := httpinvoker.New(url, opts...)
@@ -46,57 +63,64 @@ func TestInvokeMapsStatusToBenchClass(t *testing.T) {
 		{500, bench.ClassServerError},
 		{503, bench.ClassThrottled},
 	}
-	for _, c := range cases {
-		t.Run(fmt.Sprint(c.code), func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				io.Copy(io.Discard, r.Body)
-				w.WriteHeader(c.code)
-				fmt.Fprintf(w, "  status %d from model  \n", c.code)
-			}))
-			defer srv.Close()
-			err := newInvoker(t, srv.URL).Invoke(context.Background(), jpeg)
-			if got := bench.Classify(err); got != c.class {
-				t.Fatalf("status %d: class %q (err %v), want %q", c.code, got, err, c.class)
-			}
-			if c.class == "" {
-				return
-			}
-			var se *httpinvoker.StatusError
-			if !errors.As(err, &se) {
-				t.Fatalf("status %d: error %T %v is not a *StatusError", c.code, err, err)
-			}
-			wantBody := fmt.Sprintf("status %d from model", c.code)
-			if se.Code != c.code || se.Body != wantBody || se.Method != "POST" || se.URL != srv.URL {
-				t.Fatalf("StatusError = %+v, want code %d, body %q, POST %s", se, c.code, wantBody, srv.URL)
-			}
-			if !strings.Contains(err.Error(), srv.URL) || !strings.Contains(err.Error(), wantBody) {
-				t.Fatalf("message %q should name the URL and quote the body", err)
-			}
-		})
-	}
+	forEachClient(t, func(t *testing.T, opts ...httpinvoker.Option) {
+		for _, c := range cases {
+			t.Run(fmt.Sprint(c.code), func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					io.Copy(io.Discard, r.Body)
+					w.WriteHeader(c.code)
+					fmt.Fprintf(w, "  status %d from model  \n", c.code)
+				}))
+				defer srv.Close()
+				err := newInvoker(t, srv.URL, opts...).Invoke(context.Background(), jpeg)
+				if got := bench.Classify(err); got != c.class {
+					t.Fatalf("status %d: class %q (err %v), want %q", c.code, got, err, c.class)
+				}
+				if c.class == "" {
+					return
+				}
+				var se *httpinvoker.StatusError
+				if !errors.As(err, &se) {
+					t.Fatalf("status %d: error %T %v is not a *StatusError", c.code, err, err)
+				}
+				wantBody := fmt.Sprintf("status %d from model", c.code)
+				if se.Code != c.code || se.Body != wantBody || se.Method != "POST" || se.URL != srv.URL {
+					t.Fatalf("StatusError = %+v, want code %d, body %q, POST %s", se, c.code, wantBody, srv.URL)
+				}
+				if !strings.Contains(err.Error(), srv.URL) || !strings.Contains(err.Error(), wantBody) {
+					t.Fatalf("message %q should name the URL and quote the body", err)
+				}
+			})
+		}
+	})
 }
 
 func TestInvokeSendsBodyWithContentTypeAndHeaders(t *testing.T) {
+	forEachClient(t, testSendsBody)
+}
+
+func testSendsBody(t *testing.T, opts ...httpinvoker.Option) {
 	type seen struct {
-		method, path, contentType, accept, acceptEncoding string
-		length                                            int64
-		body                                              []byte
+		method, path, contentType, accept, acceptEncoding, userAgent string
+		length                                                       int64
+		body                                                         []byte
 	}
 	got := make(chan seen, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		got <- seen{r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Accept"),
-			r.Header.Get("Accept-Encoding"), r.ContentLength, body}
+		got <- seen{r.Method, r.URL.RequestURI(), r.Header.Get("Content-Type"), r.Header.Get("Accept"),
+			r.Header.Get("Accept-Encoding"), r.Header.Get("User-Agent"), r.ContentLength, body}
 	}))
 	defer srv.Close()
-	inv := newInvoker(t, srv.URL+"/score", httpinvoker.WithHeader("accept", "application/json"))
+	inv := newInvoker(t, srv.URL+"/score?v=2", append(opts, httpinvoker.WithHeader("accept", "application/json"))...)
 	if err := inv.Invoke(context.Background(), jpeg); err != nil {
 		t.Fatal(err)
 	}
 	s := <-got
-	if s.method != "POST" || s.path != "/score" || s.contentType != "image/jpeg" || s.accept != "application/json" {
-		t.Errorf("request = %s %s type %q accept %q, want POST /score type image/jpeg accept application/json",
-			s.method, s.path, s.contentType, s.accept)
+	if s.method != "POST" || s.path != "/score?v=2" || s.contentType != "image/jpeg" || s.accept != "application/json" ||
+		s.userAgent != "sagebench-httpinvoker" {
+		t.Errorf("request = %s %s type %q accept %q agent %q, want POST /score?v=2 type image/jpeg accept application/json agent sagebench-httpinvoker",
+			s.method, s.path, s.contentType, s.accept, s.userAgent)
 	}
 	if s.length != int64(len(jpeg.Body)) || !bytes.Equal(s.body, jpeg.Body) {
 		t.Errorf("server got Content-Length %d and %d body bytes, want the %d payload bytes", s.length, len(s.body), len(jpeg.Body))
@@ -129,6 +153,10 @@ func countConns(srv *httptest.Server) *atomic.Int64 {
 }
 
 func TestInvokeReadsWholeBodySoConnectionIsReused(t *testing.T) {
+	forEachClient(t, testReadsWholeBody)
+}
+
+func testReadsWholeBody(t *testing.T, opts ...httpinvoker.Option) {
 	big := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB, far beyond any read-ahead
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -142,16 +170,16 @@ func TestInvokeReadsWholeBodySoConnectionIsReused(t *testing.T) {
 	defer srv.Close()
 
 	var checked int
-	withCheck := newInvoker(t, srv.URL+"/ok", httpinvoker.WithCheck(func(status int, body []byte) error {
+	withCheck := newInvoker(t, srv.URL+"/ok", append(opts, httpinvoker.WithCheck(func(status int, body []byte) error {
 		if status != 200 || !bytes.Equal(body, big) {
 			return fmt.Errorf("status %d, %d bytes", status, len(body))
 		}
 		checked++
 		return nil
-	}))
+	}))...)
 	for _, inv := range []*httpinvoker.Invoker{
-		newInvoker(t, srv.URL+"/ok"),
-		newInvoker(t, srv.URL+"/fail"), // an error body must be drained too
+		newInvoker(t, srv.URL+"/ok", opts...),
+		newInvoker(t, srv.URL+"/fail", opts...), // an error body must be drained too
 		withCheck,
 	} {
 		before := conns.Load()
@@ -176,6 +204,10 @@ func TestInvokeReadsWholeBodySoConnectionIsReused(t *testing.T) {
 }
 
 func TestConcurrentInvokesKeepOneConnectionEach(t *testing.T) {
+	forEachClient(t, testConcurrent)
+}
+
+func testConcurrent(t *testing.T, opts ...httpinvoker.Option) {
 	const workers, perWorker = 32, 20
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -184,7 +216,7 @@ func TestConcurrentInvokesKeepOneConnectionEach(t *testing.T) {
 	conns := countConns(srv)
 	srv.Start()
 	defer srv.Close()
-	inv := newInvoker(t, srv.URL, httpinvoker.WithConcurrency(workers))
+	inv := newInvoker(t, srv.URL, append(opts, httpinvoker.WithConcurrency(workers))...)
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*perWorker)
 	for range workers {
@@ -210,16 +242,20 @@ func TestConcurrentInvokesKeepOneConnectionEach(t *testing.T) {
 }
 
 func TestCheckRejectionIsModelErrorUnlessItSaysOtherwise(t *testing.T) {
+	forEachClient(t, testCheckRejection)
+}
+
+func testCheckRejection(t *testing.T, opts ...httpinvoker.Option) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"error":"NaN logits"}`))
 	}))
 	defer srv.Close()
 	var gotStatus int
 	var gotBody string
-	reject := newInvoker(t, srv.URL, httpinvoker.WithCheck(func(status int, body []byte) error {
+	reject := newInvoker(t, srv.URL, append(opts, httpinvoker.WithCheck(func(status int, body []byte) error {
 		gotStatus, gotBody = status, string(body)
 		return errors.New("no label")
-	}))
+	}))...)
 	err := reject.Invoke(context.Background(), jpeg)
 	if gotStatus != 200 || gotBody != `{"error":"NaN logits"}` {
 		t.Errorf("check saw %d %q, want 200 and the body", gotStatus, gotBody)
@@ -232,9 +268,9 @@ func TestCheckRejectionIsModelErrorUnlessItSaysOtherwise(t *testing.T) {
 		t.Errorf("class %q, want %q", c, bench.ClassModelError)
 	}
 
-	throttled := newInvoker(t, srv.URL, httpinvoker.WithCheck(func(int, []byte) error {
+	throttled := newInvoker(t, srv.URL, append(opts, httpinvoker.WithCheck(func(int, []byte) error {
 		return classed{bench.ClassThrottled}
-	}))
+	}))...)
 	if c := bench.Classify(throttled.Invoke(context.Background(), jpeg)); c != bench.ClassThrottled {
 		t.Errorf("check error with ErrorClass %q classified %q", bench.ClassThrottled, c)
 	}
@@ -252,11 +288,14 @@ func TestRedirectIsAStatusErrorNotFollowed(t *testing.T) {
 		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
 	}))
 	defer srv.Close()
-	err := newInvoker(t, srv.URL).Invoke(context.Background(), jpeg)
-	var se *httpinvoker.StatusError
-	if !errors.As(err, &se) || se.Code != http.StatusTemporaryRedirect || hits.Load() != 1 {
-		t.Fatalf("err %v after %d requests, want a 307 StatusError after 1", err, hits.Load())
-	}
+	forEachClient(t, func(t *testing.T, opts ...httpinvoker.Option) {
+		hits.Store(0)
+		err := newInvoker(t, srv.URL, opts...).Invoke(context.Background(), jpeg)
+		var se *httpinvoker.StatusError
+		if !errors.As(err, &se) || se.Code != http.StatusTemporaryRedirect || hits.Load() != 1 {
+			t.Fatalf("err %v after %d requests, want a 307 StatusError after 1", err, hits.Load())
+		}
+	})
 }
 
 func TestHTTP2OptionSpeaksH2C(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
+	"strings"
 	"time"
 )
 
@@ -20,6 +21,7 @@ type options struct {
 	concurrency int
 	timeout     time.Duration
 	http2       bool
+	netHTTP     bool
 	client      *http.Client
 	check       func(status int, body []byte) error
 	header      http.Header
@@ -59,6 +61,17 @@ func WithTimeout(d time.Duration) Option {
 func WithHTTP2() Option {
 	return func(o *options) error {
 		o.http2 = true
+		return nil
+	}
+}
+
+// WithNetHTTP sends http:// requests through net/http's Transport instead of the Invoker's
+// own HTTP/1.1 client (see the package documentation). The built-in client is much lighter,
+// so keep it unless a server needs what it does not speak (e.g. a response framing other
+// than Content-Length, chunked or connection close), or to compare the two.
+func WithNetHTTP() Option {
+	return func(o *options) error {
+		o.netHTTP = true
 		return nil
 	}
 }
@@ -103,10 +116,21 @@ func WithHeader(key, value string) Option {
 			return fmt.Errorf("httpinvoker: WithHeader(%q, %q): empty header name", key, value)
 		case k == "Content-Type":
 			return fmt.Errorf("httpinvoker: WithHeader(%q): the content type comes from the payload", key)
+		case k == "Content-Length" || k == "Host" || k == "Transfer-Encoding" || k == "Connection":
+			return fmt.Errorf("httpinvoker: WithHeader(%q): set by the invoker itself", key)
+		case strings.ContainsFunc(k, notToken):
+			return fmt.Errorf("httpinvoker: WithHeader(%q): not a valid header name", key)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return fmt.Errorf("httpinvoker: WithHeader(%q, %q): line breaks are not allowed in a header value", key, value)
 		}
 		o.header.Add(k, value)
 		return nil
 	}
+}
+
+// notToken reports whether r may not appear in a header name (RFC 9110 token).
+func notToken(r rune) bool {
+	return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\\]{}`, r)
 }
 
 // WithReadyURL sets the URL that WaitReady polls. The server constructors (SageMaker,

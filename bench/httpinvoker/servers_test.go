@@ -90,6 +90,15 @@ func TestConstructorsRejectBadInput(t *testing.T) {
 		{"content type header", func() (*httpinvoker.Invoker, error) {
 			return httpinvoker.New("http://h", httpinvoker.WithHeader("content-type", "x"))
 		}, "content type comes from the payload"},
+		{"header name with a space", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.New("http://h", httpinvoker.WithHeader("X Model", "a"))
+		}, "not a valid header name"},
+		{"header value with a line break", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.New("http://h", httpinvoker.WithHeader("X-Model", "a\r\nEvil: 1"))
+		}, "line breaks are not allowed"},
+		{"host header", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.New("http://h", httpinvoker.WithHeader("host", "other"))
+		}, "set by the invoker itself"},
 		{"bad ready URL", func() (*httpinvoker.Invoker, error) {
 			return httpinvoker.New("http://h", httpinvoker.WithReadyURL("h/ping"))
 		}, "readiness URL"},

@@ -37,6 +37,10 @@ func stallingServer(t *testing.T, partial bool, arrived chan<- struct{}) *httpte
 }
 
 func TestTimeoutIsClassifiedAsTimeout(t *testing.T) {
+	forEachClient(t, testTimeout)
+}
+
+func testTimeout(t *testing.T, opts ...httpinvoker.Option) {
 	for _, c := range []struct {
 		name    string
 		partial bool
@@ -46,7 +50,7 @@ func TestTimeoutIsClassifiedAsTimeout(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := stallingServer(t, c.partial, nil)
-			inv := newInvoker(t, srv.URL, httpinvoker.WithTimeout(50*time.Millisecond))
+			inv := newInvoker(t, srv.URL, append(opts, httpinvoker.WithTimeout(50*time.Millisecond))...)
 			err := inv.Invoke(context.Background(), jpeg)
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("err %v does not wrap context.DeadlineExceeded", err)
@@ -59,8 +63,12 @@ func TestTimeoutIsClassifiedAsTimeout(t *testing.T) {
 }
 
 func TestContextDeadlineIsTimeoutAndCancelIsCanceled(t *testing.T) {
+	forEachClient(t, testContextEnds)
+}
+
+func testContextEnds(t *testing.T, opts ...httpinvoker.Option) {
 	srv := stallingServer(t, true, nil)
-	inv := newInvoker(t, srv.URL)
+	inv := newInvoker(t, srv.URL, opts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if got := bench.Classify(inv.Invoke(ctx, jpeg)); got != bench.ClassTimeout {
@@ -69,7 +77,7 @@ func TestContextDeadlineIsTimeoutAndCancelIsCanceled(t *testing.T) {
 
 	arrived := make(chan struct{})
 	srv = stallingServer(t, false, arrived)
-	inv = newInvoker(t, srv.URL, httpinvoker.WithTimeout(time.Hour))
+	inv = newInvoker(t, srv.URL, append(opts, httpinvoker.WithTimeout(time.Hour))...)
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() { <-arrived; cancel() }()
 	err := inv.Invoke(ctx, jpeg)
@@ -82,8 +90,10 @@ func TestConnectionRefusedIsOther(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	err := newInvoker(t, url).Invoke(context.Background(), jpeg)
-	if got := bench.Classify(err); err == nil || got != bench.ClassOther {
-		t.Errorf("closed server: err %v class %q, want an error of class %q", err, got, bench.ClassOther)
-	}
+	forEachClient(t, func(t *testing.T, opts ...httpinvoker.Option) {
+		err := newInvoker(t, url, opts...).Invoke(context.Background(), jpeg)
+		if got := bench.Classify(err); err == nil || got != bench.ClassOther {
+			t.Errorf("closed server: err %v class %q, want an error of class %q", err, got, bench.ClassOther)
+		}
+	})
 }

@@ -17,8 +17,17 @@ import (
 //     proxy between the load and the server.
 //   - No redirects: a redirect answers a different question than the one benchmarked, so it
 //     is reported as a status error instead of being followed.
+//   - A write buffer that holds a typical request (headers and an image of up to ~60 KiB)
+//     whole: the request goes out in one write, and net/http does not allocate a copy buffer
+//     the size of the body for every request, which it does when the body overflows the
+//     buffer (bufio.Writer.ReadFrom falls through to net.TCPConn.ReadFrom, whose generic
+//     path copies from an io.LimitedReader through a fresh buffer).
 //   - HTTP/1.1 unless asked otherwise, as SageMaker containers, TorchServe and KServe's REST
 //     port speak it; WithHTTP2 switches to h2c (or h2 over TLS).
+//
+// writeBufferSize is the per-connection write buffer; see newClient.
+const writeBufferSize = 64 << 10
+
 func newClient(o options) *http.Client {
 	n := o.concurrency
 	if n == 0 {
@@ -42,6 +51,7 @@ func newClient(o options) *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 		DisableCompression:  true,
+		WriteBufferSize:     writeBufferSize,
 		Protocols:           protocols,
 	}
 	return &http.Client{

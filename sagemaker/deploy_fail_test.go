@@ -1,0 +1,179 @@
+package sagemaker_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+
+	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+func TestDeployFailedEndpointReportsReasonAndCleansUp(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	const reason = "The primary container for production variant AllTraffic did not pass the ping health check."
+	srv.FailEndpoint(e.Name, reason)
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) {
+		t.Fatalf("err = %v, want *DeployError", err)
+	}
+	if de.Step != sagemaker.StepWait || de.FailureReason != reason || !errors.Is(err, sagemaker.ErrEndpointFailed) {
+		t.Fatalf("step %q reason %q (err %v); want the wait step, the reason, ErrEndpointFailed", de.Step, de.FailureReason, err)
+	}
+	if !strings.Contains(err.Error(), reason) || !strings.Contains(err.Error(), e.Name) {
+		t.Errorf("message %q does not name the endpoint and the reason", err)
+	}
+	if de.Cleanup != nil {
+		t.Errorf("cleanup: %v", de.Cleanup)
+	}
+	assertNothingLeft(t, srv)
+}
+
+func TestDeployAPIFailureAtEachStepCleansUp(t *testing.T) {
+	cases := []struct {
+		op          string
+		step        sagemaker.Step
+		wantDeletes map[string]int // a refused create is not deleted: it does not exist
+	}{
+		{"CreateModel", sagemaker.StepCreateModel, map[string]int{"DeleteModel": 0, "DeleteEndpointConfig": 0, "DeleteEndpoint": 0}},
+		{"CreateEndpointConfig", sagemaker.StepCreateEndpointConfig, map[string]int{"DeleteModel": 1, "DeleteEndpointConfig": 0, "DeleteEndpoint": 0}},
+		{"CreateEndpoint", sagemaker.StepCreateEndpoint, map[string]int{"DeleteModel": 1, "DeleteEndpointConfig": 1, "DeleteEndpoint": 0}},
+		{"DescribeEndpoint", sagemaker.StepWait, map[string]int{"DeleteModel": 1, "DeleteEndpointConfig": 1, "DeleteEndpoint": 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.op, func(t *testing.T) {
+			srv, c := newEnv(t, nil)
+			srv.FailNext(tc.op, 1, sagemakertest.ErrResourceLimitExceeded())
+			m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+			_, err := c.Deploy(context.Background(), m, e)
+			var de *sagemaker.DeployError
+			if !errors.As(err, &de) || de.Step != tc.step || de.Cleanup != nil {
+				t.Fatalf("err = %v; want a DeployError at %q with a clean cleanup", err, tc.step)
+			}
+			if !strings.Contains(err.Error(), "ResourceLimitExceeded") {
+				t.Errorf("message %q hides the cause", err)
+			}
+			for op, want := range tc.wantDeletes {
+				if got := srv.Calls(op); got != want {
+					t.Errorf("%s called %d times, want %d", op, got, want)
+				}
+			}
+			assertNothingLeft(t, srv)
+		})
+	}
+}
+
+func TestDeployValidatesBeforeAnyCall(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	badRole, badType, badCount := m, e, e
+	badRole.RoleARN = "SageMakerRole"
+	badType.InstanceType = "c5.xlarge"
+	badCount.InstanceCount = 0
+	for _, tc := range []struct {
+		m    sagemaker.ModelSpec
+		e    sagemaker.EndpointSpec
+		want string
+	}{
+		{badRole, e, "role ARN"},
+		{m, badType, "instance type"},
+		{m, badCount, "instance count"},
+	} {
+		_, err := c.Deploy(context.Background(), tc.m, tc.e)
+		var se *sagemaker.SpecError
+		var de *sagemaker.DeployError
+		if !errors.As(err, &se) || !errors.As(err, &de) || de.Step != sagemaker.StepValidate || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v; want a validate-step SpecError about %s", err, tc.want)
+		}
+	}
+	if n := srv.TotalCalls(); n != 0 {
+		t.Fatalf("%d calls reached the service for invalid specs", n)
+	}
+}
+
+func TestDeployGivesUpAfterMaxWait(t *testing.T) {
+	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(time.Hour, 0)})
+	c := newClient(srv, func(o *sagemaker.Options) { o.MaxWait = 100 * time.Millisecond })
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepWait || !strings.Contains(err.Error(), "not InService after 100ms (last status Creating)") {
+		t.Fatalf("err = %v", err)
+	}
+	assertNothingLeft(t, srv)
+}
+
+func TestDeleteIsIdempotentAndToleratesMissingParts(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	ep, err := c.Deploy(context.Background(), m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone deleted the model behind our back: Delete still removes the rest.
+	if _, err := srv.SageMakerClient().DeleteModel(context.Background(), &sm.DeleteModelInput{ModelName: aws.String(m.Name)}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- ep.Delete(context.Background()) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	assertNothingLeft(t, srv)
+	if n := srv.Calls("DeleteEndpoint"); n != 1 {
+		t.Errorf("DeleteEndpoint called %d times by two concurrent Deletes, want 1", n)
+	}
+	// Attach to names that never existed: not found counts as done.
+	if err := c.Attach("ghost", "ghost", "ghost").Delete(context.Background()); err != nil {
+		t.Fatalf("Delete of missing resources: %v", err)
+	}
+}
+
+func TestDeleteWaitsUntilGoneWhenAsked(t *testing.T) {
+	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(10*time.Millisecond, 150*time.Millisecond)})
+	c := newClient(srv, func(o *sagemaker.Options) { o.WaitDeleted = true })
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	ep, err := c.Deploy(context.Background(), m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.Delete(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if eps := srv.Endpoints(); len(eps) != 0 {
+		t.Fatalf("Delete returned while endpoints remain: %+v", eps)
+	}
+}
+
+func TestDeleteReportsWhatRemains(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	ep, err := c.Deploy(context.Background(), m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext("DeleteEndpoint", 3, sagemakertest.ErrInternalFailure()) // the SDK tries 3 times
+	err = ep.Delete(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "endpoint "+e.Name) {
+		t.Fatalf("err = %v, want it to name endpoint %s", err, e.Name)
+	}
+	// The rest was deleted; a retry finishes the job.
+	if left := srv.Leftovers(); len(left) != 1 || !strings.HasPrefix(left[0], "endpoint ") {
+		t.Fatalf("leftovers after a failed Delete = %v, want just the endpoint", left)
+	}
+	if err := ep.Delete(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, srv)
+}

@@ -1,0 +1,21 @@
+// Package report turns load results and prices into what a person reads: a Markdown table
+// like the reference study's, CSV and JSON of the same rows, and SVG charts.
+//
+// It is the one package where [bench] results and [cost] prices meet. A [Row] is one
+// configuration (a label, an instance type, compiled or not, its bench.Result, its
+// cost.Estimate when a price is known, and where the figures come from); a [Sweep] is one
+// configuration's concurrency ladder. Every figure that is doubtful stays visible: a
+// Result's warnings (a broken Little's law, missed sends, a run cut short) are marked in the
+// table and spelled out under it, a configuration without a price shows "n/a" rather than a
+// made-up 0, and each row says whether it was emulated or measured.
+//
+//	rep := report.New("ResNet50, 16 workers, eu-west-1")
+//	row := report.Row{Config: "inf1+neo", InstanceType: "ml.inf1.xlarge", Compiled: true,
+//		Result: res, Provenance: report.Emulated}
+//	if err := row.PriceFrom(cost.Current, "eu-west-1", 1); err != nil {
+//		log.Print(err) // the row keeps the reason and shows n/a
+//	}
+//	rep.Add(row)
+//	rep.AddSweep(report.Sweep{Config: "inf1+neo", Result: sweep})
+//	files, err := rep.WriteDir(ctx, "sagebench-out") // report.md, results.csv, results.json, *.svg
+package report

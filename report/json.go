@@ -1,0 +1,193 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/sagebench/sagebench/bench"
+)
+
+// SchemaVersion is the version of the JSON and CSV layouts below. It changes only when a
+// field is renamed, removed or changes meaning; new fields may appear without a change.
+const SchemaVersion = 1
+
+// JSONReport is the layout WriteJSON writes. Field names are stable (see SchemaVersion).
+// Numbers are in plain units: milliseconds, requests per second, US dollars. A figure that
+// is not known (no price) is null, never 0.
+type JSONReport struct {
+	Schema int         `json:"schema"`
+	Title  string      `json:"title,omitempty"`
+	Rows   []JSONRow   `json:"rows"`
+	Sweeps []JSONSweep `json:"sweeps,omitempty"`
+	Notes  []string    `json:"notes,omitempty"`
+	// Best is the index in Rows of the most cost-effective row, -1 when none is priced.
+	Best int `json:"best"`
+}
+
+// JSONRow is one Row in JSONReport.
+type JSONRow struct {
+	Config       string `json:"config"`
+	InstanceType string `json:"instance_type"`
+	Compiled     bool   `json:"compiled"`
+	Provenance   string `json:"provenance"`
+
+	Requests      int64            `json:"requests"`
+	Errors        int64            `json:"errors"`
+	ErrorRate     float64          `json:"error_rate"` // errors / requests, 0..1
+	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
+
+	ThroughputRPS       float64     `json:"throughput_rps"` // successful requests per second
+	InferencesPerSecond float64     `json:"inferences_per_second"`
+	Concurrency         int         `json:"concurrency,omitempty"`
+	RateRPS             float64     `json:"rate_rps,omitempty"` // offered, open loop only
+	LatencyMS           JSONLatency `json:"latency_ms"`
+
+	// Cost figures: null when the row has no price.
+	Region              string   `json:"region,omitempty"`
+	Instances           int      `json:"instances,omitempty"`
+	USDPerHour          *float64 `json:"usd_per_hour"`
+	USDPerMillion       *float64 `json:"usd_per_million"`
+	TransactionsPerHour *float64 `json:"transactions_per_hour"`
+	RatioToBest         *float64 `json:"ratio_to_best"` // 1 for the best row
+	Best                bool     `json:"best"`
+
+	// LittlesLawRatio is throughput x mean latency / concurrency (1 when the run is sound);
+	// null for open-loop runs.
+	LittlesLawRatio *float64 `json:"littles_law_ratio"`
+	LittlesLawHolds *bool    `json:"littles_law_holds"`
+	Warnings        []string `json:"warnings,omitempty"`
+	Notes           []string `json:"notes,omitempty"`
+
+	// Result is the complete bench.Result (its own JSON, histogram included), so a report
+	// can be re-read, merged or re-reported without loss.
+	Result *bench.Result `json:"result"`
+}
+
+// JSONLatency is a latency summary in milliseconds.
+type JSONLatency struct {
+	Mean   float64 `json:"mean"`
+	StdDev float64 `json:"stddev"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	P50    float64 `json:"p50"`
+	P90    float64 `json:"p90"`
+	P95    float64 `json:"p95"`
+	P99    float64 `json:"p99"`
+	P999   float64 `json:"p999"`
+}
+
+// JSONSweep is one Sweep in JSONReport.
+type JSONSweep struct {
+	Config       string     `json:"config"`
+	InstanceType string     `json:"instance_type,omitempty"`
+	Provenance   string     `json:"provenance,omitempty"`
+	SLO          string     `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
+	Peak         int        `json:"peak"`          // index in Steps, -1 if none
+	Knee         int        `json:"knee"`          // index in Steps, -1 if none
+	Stop         string     `json:"stop"`
+	StopDetail   string     `json:"stop_detail"`
+	Verdict      string     `json:"verdict"`
+	Steps        []JSONStep `json:"steps"`
+}
+
+// JSONStep is one rung of a sweep.
+type JSONStep struct {
+	Concurrency   int         `json:"concurrency"`
+	RateRPS       float64     `json:"rate_rps,omitempty"`
+	ThroughputRPS float64     `json:"throughput_rps"`
+	LatencyMS     JSONLatency `json:"latency_ms"`
+	Requests      int64       `json:"requests"`
+	Errors        int64       `json:"errors"`
+	ErrorRate     float64     `json:"error_rate"`
+	Stable        bool        `json:"stable"`
+	Windows       int         `json:"windows"`
+	MetSLO        bool        `json:"met_slo"`
+	Warnings      []string    `json:"warnings,omitempty"`
+}
+
+// JSON returns the report in the JSONReport layout.
+func (r *Report) JSON() (*JSONReport, error) {
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	out := &JSONReport{Schema: SchemaVersion, Title: r.Title, Rows: []JSONRow{}, Notes: r.Notes, Best: r.Best()}
+	for i := range r.Rows {
+		out.Rows = append(out.Rows, r.jsonRow(i))
+	}
+	for _, s := range r.Sweeps {
+		out.Sweeps = append(out.Sweeps, jsonSweep(s))
+	}
+	return out, nil
+}
+
+// WriteJSON writes the report as indented JSON in the JSONReport layout.
+func (r *Report) WriteJSON(w io.Writer) error {
+	j, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(j); err != nil {
+		return fmt.Errorf("report: encoding JSON: %w", err)
+	}
+	return nil
+}
+
+func (r *Report) jsonRow(i int) JSONRow {
+	row := r.Rows[i]
+	res := row.Result
+	j := JSONRow{
+		Config: row.Config, InstanceType: row.InstanceType, Compiled: row.Compiled, Provenance: row.Provenance,
+		Requests: res.Requests, Errors: res.Errors, ErrorRate: errorRate(res.Errors, res.Requests),
+		ErrorsByClass: res.ErrorsByClass, ThroughputRPS: res.Throughput, InferencesPerSecond: res.InferencesPerSecond,
+		Concurrency: res.Concurrency, RateRPS: res.Rate, LatencyMS: jsonLatency(res.Latency),
+		Best: i == r.Best(), Warnings: res.Warnings, Notes: row.Notes, Result: res,
+	}
+	if c := row.Cost; c != nil {
+		j.Region, j.Instances = c.Region, c.Instances
+		j.USDPerHour, j.TransactionsPerHour = ptr(c.USDPerHour), ptr(c.TransactionsPerHour)
+		if v, ok := row.perMillion(); ok {
+			j.USDPerMillion = ptr(v)
+		}
+	}
+	if v, ok := r.Ratio(i); ok {
+		j.RatioToBest = ptr(v)
+	}
+	if l := res.LittlesLaw; l != nil {
+		j.LittlesLawRatio, j.LittlesLawHolds = ptr(l.Ratio), &l.Holds
+	}
+	return j
+}
+
+func jsonSweep(s Sweep) JSONSweep {
+	sr := s.Result
+	j := JSONSweep{
+		Config: s.Config, InstanceType: s.InstanceType, Provenance: s.Provenance, Peak: sr.Peak, Knee: sr.Knee,
+		Stop: sr.Stop, StopDetail: sr.StopDetail, Verdict: sr.Verdict(), Steps: []JSONStep{},
+	}
+	if sr.SLO != nil {
+		j.SLO = sr.SLO.String()
+	}
+	for _, st := range sr.Steps {
+		res := st.Result
+		j.Steps = append(j.Steps, JSONStep{
+			Concurrency: st.Concurrency, RateRPS: st.Rate, ThroughputRPS: res.Throughput,
+			LatencyMS: jsonLatency(res.Latency), Requests: res.Requests, Errors: res.Errors,
+			ErrorRate: st.ErrorRate, Stable: st.Stable, Windows: st.Windows, MetSLO: st.MetSLO,
+			Warnings: res.Warnings,
+		})
+	}
+	return j
+}
+
+func jsonLatency(l bench.Latency) JSONLatency {
+	return JSONLatency{
+		Mean: ms(l.Mean), StdDev: ms(l.StdDev), Min: ms(l.Min), Max: ms(l.Max),
+		P50: ms(l.P50), P90: ms(l.P90), P95: ms(l.P95), P99: ms(l.P99), P999: ms(l.P999),
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

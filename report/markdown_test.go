@@ -1,0 +1,124 @@
+package report_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/report"
+)
+
+// cells returns the Markdown table row of config, split into its cells.
+func cells(t *testing.T, md, config string) []string {
+	t.Helper()
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "| ") {
+			continue
+		}
+		cs := strings.Split(strings.Trim(line, "| "), " | ")
+		if strings.Trim(cs[0], "*") == config {
+			return cs
+		}
+	}
+	t.Fatalf("no table row for %q in\n%s", config, md)
+	return nil
+}
+
+func TestMarkdownReproducesTheStudysCostColumn(t *testing.T) {
+	md := studyReport(t).Markdown()
+	for _, s := range study {
+		cs := cells(t, md, s.config)
+		if got := strings.Trim(cs[9], "*"); got != s.perMillion {
+			t.Errorf("%s: $/1M = %q, want the study's %s", s.config, got, s.perMillion)
+		}
+		if got := strings.TrimSuffix(strings.Trim(cs[11], "*"), " (best)"); got != s.ratio {
+			t.Errorf("%s: vs best = %q, want %s", s.config, got, s.ratio)
+		}
+		if got, want := cs[3], strconv.FormatFloat(s.tps, 'f', 1, 64); got != want {
+			t.Errorf("%s: TPS = %q, want %s", s.config, got, want)
+		}
+	}
+	if cs := cells(t, md, "inf1+neo"); !strings.Contains(cs[11], "(best)") || !strings.HasPrefix(cs[0], "**") {
+		t.Errorf("inf1+neo is not marked best: %q", cs)
+	}
+	for _, want := range []string{
+		"| g4dn+neo | ml.g4dn.xlarge | yes | 140.4 | 114 | 125 | 148 | 0 | 0.821 | 1.62 | 505,440 | 5.4x | emulated |  |",
+		"| c5 | ml.c5.xlarge | no | 5.9 | 2712 | 2983 | 3525 | 0 | 0.23 | 10.83 | 21,240 | 35.9x | emulated |  |",
+		"Most cost-effective: **inf1+neo**, $0.30 per million inferences; inf1+neo is 5.4x more cost-effective than g4dn+neo.",
+		"Provenance *emulated*",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestMarkdownShowsBrokenLittlesLaw(t *testing.T) {
+	// The study's published latency column: 21.19 ms at 74.7 req/s with 16 workers, ten
+	// times too small for Little's law (16 / 74.7 = 214 ms).
+	res := fakeResult(t, 16, 74.7, 21190*time.Microsecond, 25*time.Millisecond, 30*time.Millisecond, 4482, 0)
+	row := report.Row{Config: "g4dn", InstanceType: "ml.g4dn.xlarge", Result: res, Provenance: report.Measured}
+	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err != nil {
+		t.Fatal(err)
+	}
+	md := report.New("").Add(row).Markdown()
+	if cs := cells(t, md, "g4dn"); cs[13] != report.Warn+" [1]" {
+		t.Errorf("notes cell = %q, want the warning marker %q", cs[13], report.Warn+" [1]")
+	}
+	if !strings.Contains(md, "1. "+report.Warn+" g4dn: Little's law BROKEN") {
+		t.Errorf("no Little's law footnote under the table:\n%s", md)
+	}
+	if !strings.Contains(md, "Provenance *measured*") {
+		t.Errorf("provenance not explained:\n%s", md)
+	}
+}
+
+func TestMarkdownShowsNAWithoutPrice(t *testing.T) {
+	rep := studyReport(t)
+	row := report.Row{Config: "g5", InstanceType: "ml.g5.xlarge", Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)}
+	err := row.PriceFrom(cost.Study2021, "eu-west-1", 1)
+	if err == nil {
+		t.Fatal("the 2021 table priced ml.g5.xlarge")
+	}
+	rep.Add(row)
+	md := rep.Markdown()
+	cs := cells(t, md, "g5")
+	for i, col := range []string{"$/hour", "$/1M", "transactions/hour", "vs best"} {
+		if got := cs[8+i]; got != "n/a" {
+			t.Errorf("g5 %s = %q, want n/a", col, got)
+		}
+	}
+	if cs[7] != "30 (0.25%)" {
+		t.Errorf("g5 errors = %q, want 30 (0.25%%)", cs[7])
+	}
+	if cs[13] != "[1]" || !strings.Contains(md, "1. g5: no price: report: pricing g5: cost: no price for ml.g5.xlarge") {
+		t.Errorf("missing price not explained (notes %q):\n%s", cs[13], md)
+	}
+	if strings.Contains(md, "Inf") || strings.Contains(md, "NaN") {
+		t.Errorf("Markdown shows Inf or NaN:\n%s", md)
+	}
+	if !strings.Contains(md, "Rows without a provenance") {
+		t.Errorf("a row without provenance is not called out:\n%s", md)
+	}
+}
+
+func TestMarkdownWithNoPriceAtAll(t *testing.T) {
+	row := report.Row{Config: "local", InstanceType: "ml.c5.xlarge", Provenance: "laptop",
+		Result: fakeResult(t, 4, 400, 10*time.Millisecond, 10*time.Millisecond, 12*time.Millisecond, 4000, 0)}
+	md := report.New("t").Add(row).Markdown()
+	if !strings.Contains(md, "No configuration is priced") {
+		t.Errorf("no statement that nothing is priced:\n%s", md)
+	}
+	if cs := cells(t, md, "local"); cs[9] != "n/a" || cs[12] != "laptop" {
+		t.Errorf("row = %q, want $/1M n/a and provenance laptop", cs)
+	}
+}
+
+func TestMarkdownRejectsRowWithoutResult(t *testing.T) {
+	err := report.New("t").Add(report.Row{Config: "x"}).WriteMarkdown(&strings.Builder{})
+	if err == nil || !strings.Contains(err.Error(), "report: row 0 (x) has no Result") {
+		t.Errorf("err = %v, want it to name the row without a Result", err)
+	}
+}

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
+)
+
+// Provenance values for Row.Provenance and Sweep.Provenance. Any other text is shown as given.
+const (
+	// Emulated figures come from the local SageMaker emulator (sagemakertest), whose device
+	// times are calibrated profiles, not hardware.
+	Emulated = "emulated"
+	// Measured figures come from real SageMaker endpoints on AWS.
+	Measured = "measured"
+)
+
+// Row is one measured configuration.
+type Row struct {
+	Config       string // how the report names it, e.g. "g4dn+neo"
+	InstanceType string // e.g. "ml.g4dn.xlarge"
+	Compiled     bool   // compiled with SageMaker Neo
+	Result       *bench.Result
+	// Cost is nil when no price is known; the report then shows "n/a".
+	Cost *cost.Estimate
+	// Provenance says where the figures come from: Emulated, Measured or free text.
+	Provenance string
+	// Notes are shown as footnotes of the row (PriceFrom adds why a price is missing).
+	Notes []string
+}
+
+// Price sets r.Cost from r.Result and the per-instance price p for an endpoint of
+// instances instances (0 means 1). The throughput priced is Result.InferencesPerSecond,
+// which is Result.Throughput at batch size 1. On failure (no Result, zero throughput)
+// r.Cost stays nil, the reason is added to r.Notes so the report says why the row shows
+// n/a, and the error is returned.
+func (r *Row) Price(p cost.Price, instances int) error {
+	r.Cost = nil
+	if r.Result == nil {
+		return r.noPrice(fmt.Errorf("report: %s: no result to price", r.Config))
+	}
+	e, err := cost.NewEstimate(cost.Candidate{
+		Name: r.Config, Price: p, Instances: instances, TPS: r.Result.InferencesPerSecond,
+	})
+	if err != nil {
+		return r.noPrice(fmt.Errorf("report: pricing %s: %w", r.Config, err))
+	}
+	r.Cost = &e
+	return nil
+}
+
+// PriceFrom looks up r.InstanceType in region in table t and prices r as Price does.
+// When the table has no price, r.Cost stays nil and r.Notes says why.
+func (r *Row) PriceFrom(t *cost.Table, region string, instances int) error {
+	if t == nil {
+		return r.noPrice(fmt.Errorf("report: pricing %s: no price table", r.Config))
+	}
+	p, err := t.Lookup(region, r.InstanceType)
+	if err != nil {
+		return r.noPrice(fmt.Errorf("report: pricing %s: %w", r.Config, err))
+	}
+	return r.Price(p, instances)
+}
+
+func (r *Row) noPrice(err error) error {
+	r.Notes = append(r.Notes, "no price: "+err.Error())
+	return err
+}
+
+// perMillion returns the row's cost per million inferences and whether it is a usable number.
+func (r *Row) perMillion() (float64, bool) {
+	if r.Cost == nil {
+		return 0, false
+	}
+	v := r.Cost.PerMillion
+	return v, v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v)
+}
+
+// Sweep is one configuration's sweep.
+type Sweep struct {
+	Config       string
+	InstanceType string
+	Result       *bench.SweepResult
+	Provenance   string
+}
+
+// Report is a set of rows and sweeps with a title and free notes. Rows keep the order in
+// which they were added.
+type Report struct {
+	Title  string
+	Rows   []Row
+	Sweeps []Sweep
+	// Notes are printed under the table, e.g. where the prices and profiles come from.
+	Notes []string
+}
+
+// New returns an empty report with a title.
+func New(title string) *Report { return &Report{Title: title} }
+
+// Add appends rows and returns r, so calls chain.
+func (r *Report) Add(rows ...Row) *Report {
+	r.Rows = append(r.Rows, rows...)
+	return r
+}
+
+// AddSweep appends sweeps and returns r.
+func (r *Report) AddSweep(s ...Sweep) *Report {
+	r.Sweeps = append(r.Sweeps, s...)
+	return r
+}
+
+// AddNote appends a note printed under the table and returns r.
+func (r *Report) AddNote(format string, args ...any) *Report {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+	return r
+}
+
+// Best returns the index of the most cost-effective row (lowest cost per million
+// inferences; the first on a tie), or -1 when no row is priced.
+func (r *Report) Best() int {
+	best, bestV := -1, 0.0
+	for i := range r.Rows {
+		if v, ok := r.Rows[i].perMillion(); ok && (best < 0 || v < bestV) {
+			best, bestV = i, v
+		}
+	}
+	return best
+}
+
+// Ratio returns how many times as expensive per inference row i is as the best row
+// (1 for the best), and false when row i or every row is unpriced.
+func (r *Report) Ratio(i int) (float64, bool) {
+	b := r.Best()
+	if b < 0 || i < 0 || i >= len(r.Rows) {
+		return 0, false
+	}
+	v, ok := r.Rows[i].perMillion()
+	if !ok {
+		return 0, false
+	}
+	bv, _ := r.Rows[b].perMillion()
+	return v / bv, true
+}
+
+// validate reports rows and sweeps the report cannot describe.
+func (r *Report) validate() error {
+	var errs []error
+	for i, row := range r.Rows {
+		if row.Config == "" {
+			errs = append(errs, fmt.Errorf("report: row %d has no Config label", i))
+		}
+		if row.Result == nil {
+			errs = append(errs, fmt.Errorf("report: row %d (%s) has no Result", i, row.Config))
+		}
+	}
+	for i, s := range r.Sweeps {
+		if s.Result == nil {
+			errs = append(errs, fmt.Errorf("report: sweep %d (%s) has no Result", i, s.Config))
+			continue
+		}
+		for j, st := range s.Result.Steps {
+			if st.Result == nil {
+				errs = append(errs, fmt.Errorf("report: sweep %d (%s) step %d has no Result", i, s.Config, j))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,169 @@
+package sagemaker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+// Compile-time proof that the runtime invoker is a bench.Invoker, without the sagemaker
+// package importing bench.
+var _ bench.Invoker = (*sagemaker.RuntimeInvoker)(nil)
+
+type statusErr int
+
+func (s statusErr) Error() string   { return fmt.Sprintf("model failed with %d", int(s)) }
+func (s statusErr) StatusCode() int { return int(s) }
+
+// deployed starts an emulator with handler h, deploys an endpoint and returns it.
+func deployed(t *testing.T, h sagemakertest.Handler, optFns ...func(*sagemaker.Options)) (*sagemakertest.Server, *sagemaker.Endpoint) {
+	t.Helper()
+	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(h)})
+	c := newClient(srv, optFns...)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	ep, err := c.Deploy(context.Background(), m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := ep.Delete(context.WithoutCancel(context.Background())); err != nil {
+			t.Error(err)
+		}
+	})
+	return srv, ep
+}
+
+var jpeg = payload.Payload{Name: "x", ContentType: "application/x-image", Body: []byte("\xff\xd8\xff fake")}
+
+func TestInvokeSendsContentTypeAndChecksResponse(t *testing.T) {
+	var mu sync.Mutex
+	var gotType, gotBody string
+	h := func(_ context.Context, _ string, body []byte, ct string) ([]byte, error) {
+		mu.Lock()
+		gotType, gotBody = ct, string(body)
+		mu.Unlock()
+		return []byte(`{"predictions":[{"class":281}]}`), nil
+	}
+	_, ep := deployed(t, h)
+	var seen string
+	inv := ep.Invoker(sagemaker.WithResponseCheck(func(body []byte, ct string) error {
+		seen = ct + " " + string(body)
+		return nil
+	}))
+	if err := inv.Invoke(context.Background(), jpeg); err != nil {
+		t.Fatal(err)
+	}
+	if gotType != "application/x-image" || gotBody != string(jpeg.Body) {
+		t.Errorf("model got %q %q", gotType, gotBody)
+	}
+	if seen != `application/json {"predictions":[{"class":281}]}` {
+		t.Errorf("check saw %q", seen)
+	}
+
+	bad := ep.Invoker(sagemaker.WithResponseCheck(func(body []byte, _ string) error {
+		return errors.New("no class 999 in answer")
+	}))
+	err := bad.Invoke(context.Background(), jpeg)
+	var ce *sagemaker.CheckError
+	if !errors.As(err, &ce) || bench.Classify(err) != bench.ClassModelError || !strings.Contains(err.Error(), "no class 999") {
+		t.Fatalf("err = %v (class %q); want a CheckError classed model_error", err, bench.Classify(err))
+	}
+}
+
+func TestInvokeErrorsClassifyForBench(t *testing.T) {
+	h := func(_ context.Context, _ string, body []byte, _ string) ([]byte, error) {
+		if string(body) == "crash" {
+			return nil, statusErr(503)
+		}
+		return []byte("{}"), nil
+	}
+	srv, ep := deployed(t, h)
+	inv := ep.Invoker()
+	ctx := context.Background()
+
+	// The model's own status is in the message, and the class is model_error even though
+	// the model said 503 (which alone would read as throttled).
+	err := inv.Invoke(ctx, payload.Payload{ContentType: "text/plain", Body: []byte("crash")})
+	var ie *sagemaker.InvokeError
+	if !errors.As(err, &ie) || ie.ModelStatus != 503 || !strings.Contains(err.Error(), "model returned status 503") {
+		t.Fatalf("err = %v; want an InvokeError with model status 503 in its message", err)
+	}
+	if c := bench.Classify(err); c != bench.ClassModelError {
+		t.Errorf("model error classed %q", c)
+	}
+
+	srv.FailNext("InvokeEndpoint", 1, sagemakertest.ErrThrottling())
+	before := srv.Calls("InvokeEndpoint")
+	err = inv.Invoke(ctx, jpeg)
+	if c := bench.Classify(err); c != bench.ClassThrottled {
+		t.Errorf("throttling classed %q (%v)", c, err)
+	}
+	if n := srv.Calls("InvokeEndpoint") - before; n != 1 {
+		t.Errorf("a throttled request was sent %d times; retries must be off by default", n)
+	}
+
+	srv.FailNext("InvokeEndpoint", 1, sagemakertest.ErrInternalFailure())
+	if c := bench.Classify(inv.Invoke(ctx, jpeg)); c != bench.ClassServerError {
+		t.Errorf("internal failure classed %q", c)
+	}
+
+	c := newClient(srv)
+	if cl := bench.Classify(c.Invoker("no-such-endpoint").Invoke(ctx, jpeg)); cl != bench.ClassClientError {
+		t.Errorf("unknown endpoint classed %q", cl)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if cl := bench.Classify(inv.Invoke(cctx, jpeg)); cl != bench.ClassCanceled {
+		t.Errorf("cancelled request classed %q", cl)
+	}
+}
+
+func TestInvokeRetriesOnlyWhenAsked(t *testing.T) {
+	h := func(context.Context, string, []byte, string) ([]byte, error) { return []byte("{}"), nil }
+	srv, ep := deployed(t, h)
+	c := newClient(srv, func(o *sagemaker.Options) { o.RuntimeMaxAttempts = 3 })
+	srv.FailNext("InvokeEndpoint", 1, sagemakertest.ErrThrottling())
+	before := srv.Calls("InvokeEndpoint")
+	if err := c.Invoker(ep.Name).Invoke(context.Background(), jpeg); err != nil {
+		t.Fatalf("with 3 attempts a single throttle should be retried away: %v", err)
+	}
+	if n := srv.Calls("InvokeEndpoint") - before; n != 2 {
+		t.Errorf("sent %d times, want 2 (one throttled, one retried)", n)
+	}
+}
+
+// recordRuntime captures the InvokeEndpoint input.
+type recordRuntime struct{ in *sagemakerruntime.InvokeEndpointInput }
+
+func (r *recordRuntime) InvokeEndpoint(_ context.Context, in *sagemakerruntime.InvokeEndpointInput, _ ...func(*sagemakerruntime.Options)) (*sagemakerruntime.InvokeEndpointOutput, error) {
+	r.in = in
+	return &sagemakerruntime.InvokeEndpointOutput{Body: []byte("ok")}, nil
+}
+
+func TestInvokerOptionsReachTheRequest(t *testing.T) {
+	rec := &recordRuntime{}
+	c := sagemaker.NewClient(aws.Config{Region: "eu-west-1"}, func(o *sagemaker.Options) { o.Runtime = rec })
+	inv := c.Invoker("ep", sagemaker.WithAccept("application/json"), sagemaker.WithTargetVariant("Blue"),
+		sagemaker.WithCustomAttributes("trace=1"))
+	if err := inv.Invoke(context.Background(), jpeg); err != nil {
+		t.Fatal(err)
+	}
+	in := rec.in
+	if aws.ToString(in.EndpointName) != "ep" || aws.ToString(in.ContentType) != "application/x-image" ||
+		aws.ToString(in.Accept) != "application/json" || aws.ToString(in.TargetVariant) != "Blue" ||
+		aws.ToString(in.CustomAttributes) != "trace=1" || string(in.Body) != string(jpeg.Body) {
+		t.Fatalf("request = %+v", in)
+	}
+}

@@ -145,7 +145,9 @@ func TestInvokeRetriesOnlyWhenAsked(t *testing.T) {
 }
 
 // recordRuntime captures the InvokeEndpoint input.
-type recordRuntime struct{ in *sagemakerruntime.InvokeEndpointInput }
+type recordRuntime struct {
+	in *sagemakerruntime.InvokeEndpointInput
+}
 
 func (r *recordRuntime) InvokeEndpoint(_ context.Context, in *sagemakerruntime.InvokeEndpointInput, _ ...func(*sagemakerruntime.Options)) (*sagemakerruntime.InvokeEndpointOutput, error) {
 	r.in = in

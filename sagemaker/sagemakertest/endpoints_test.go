@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
@@ -261,7 +262,10 @@ func TestFailNextReturnsTypedErrors(t *testing.T) {
 func TestDefaultRetryerRidesOverInjectedThrottling(t *testing.T) {
 	srv := newServer(t)
 	srv.FailNext("ListEndpoints", 2, sagemakertest.ErrThrottling())
-	if _, err := srv.SageMakerClient().ListEndpoints(ctxT(t), &sagemaker.ListEndpointsInput{}); err != nil {
+	sm := srv.SageMakerClient(func(o *sagemaker.Options) {
+		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 5*time.Millisecond)
+	})
+	if _, err := sm.ListEndpoints(ctxT(t), &sagemaker.ListEndpointsInput{}); err != nil {
 		t.Fatalf("ListEndpoints with 2 injected throttles and 3 attempts: %v", err)
 	}
 	if got := srv.Calls("ListEndpoints"); got != 3 {

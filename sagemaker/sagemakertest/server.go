@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,6 +47,8 @@ type Server struct {
 	failEP    map[string]string // endpoint name -> failure reason
 	failJob   map[string]string // compilation job name -> failure reason
 	throttle  *tokenBucket
+
+	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
 }
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like

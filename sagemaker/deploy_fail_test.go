@@ -3,7 +3,9 @@ package sagemaker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,4 +178,41 @@ func TestDeleteReportsWhatRemains(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertNothingLeft(t, srv)
+}
+
+func TestLogsAndErrorsNameNoSecrets(t *testing.T) {
+	srv, _ := newEnv(t, nil)
+	var mu sync.Mutex
+	var lines []string
+	c := newClient(srv, func(o *sagemaker.Options) {
+		o.Logf = func(format string, args ...any) {
+			mu.Lock()
+			lines = append(lines, fmt.Sprintf(format, args...))
+			mu.Unlock()
+		}
+	})
+	ctx := context.Background()
+	creds, err := srv.Config().Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	srv.FailEndpoint(e.Name, "health check failed")
+	_, deployErr := c.Deploy(ctx, m, e)
+	_, uploadErr := c.Upload(ctx, sagemaker.UploadInput{Bucket: "no-such-bucket", Key: "k", Body: strings.NewReader("x")})
+	invokeErr := c.Invoker("no-such-endpoint").Invoke(ctx, jpeg)
+	if deployErr == nil || uploadErr == nil || invokeErr == nil {
+		t.Fatalf("expected three errors, got %v / %v / %v", deployErr, uploadErr, invokeErr)
+	}
+	texts := append(lines, deployErr.Error(), uploadErr.Error(), invokeErr.Error())
+	if len(lines) < 4 {
+		t.Fatalf("only %d log lines: %q", len(lines), lines)
+	}
+	for _, s := range texts {
+		for _, secret := range []string{creds.AccessKeyID, creds.SecretAccessKey, "Authorization", "X-Amz-Signature", "Signature=", "Credential="} {
+			if secret != "" && strings.Contains(s, secret) {
+				t.Errorf("%q leaks %q", s, secret)
+			}
+		}
+	}
 }

@@ -1,0 +1,135 @@
+package sagemaker_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+// The whole life of a benchmark endpoint, against the local emulator: pack, upload,
+// deploy, invoke, and delete on a context that Ctrl-C cannot cancel.
+func Example() {
+	srv := sagemakertest.NewServer(sagemakertest.WithTimeScale(0))
+	defer srv.Close()
+
+	// Work runs under a context that Ctrl-C cancels ...
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	dir, err := os.MkdirTemp("", "model")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	_ = os.WriteFile(filepath.Join(dir, "model.pth"), []byte("weights"), 0o644)
+	_ = os.MkdirAll(filepath.Join(dir, "code"), 0o755)
+	_ = os.WriteFile(filepath.Join(dir, "code", "inference.py"), []byte("def model_fn(d): ...\n"), 0o644)
+
+	var archive bytes.Buffer
+	st, err := sagemaker.Pack(&archive, sagemaker.Archive{
+		ModelFiles: []string{filepath.Join(dir, "model.pth")},
+		CodeDir:    filepath.Join(dir, "code"),
+		EntryPoint: "inference.py",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("packed", st.Files, "files")
+
+	c := sagemaker.NewClient(srv.Config(), func(o *sagemaker.Options) {
+		o.S3 = srv.S3Client()             // path-style S3, as the emulator needs
+		o.PollInterval = time.Millisecond // the emulator is quick; AWS takes minutes
+	})
+	bucket := sagemaker.DefaultBucket(c.Region(), "123456789012")
+	if err := c.EnsureBucket(ctx, bucket); err != nil {
+		log.Fatal(err)
+	}
+	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "resnet50/model.tar.gz", Body: &archive})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("uploaded", uri)
+
+	image, err := sagemaker.PyTorchImage(sagemaker.ImageSpec{Region: c.Region(), FrameworkVersion: "1.8.1", InstanceType: "ml.c5.xlarge"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	name := sagemaker.UniqueName("resnet50-c5")
+	ep, err := c.Deploy(ctx, sagemaker.ModelSpec{
+		Name:         name,
+		Image:        image,
+		ModelDataURL: uri,
+		RoleARN:      "arn:aws:iam::123456789012:role/SageMakerRole",
+		Env:          sagemaker.PyTorchEnv("inference.py", c.Region()),
+	}, sagemaker.EndpointSpec{Name: name, InstanceType: "ml.c5.xlarge", InstanceCount: 1})
+	if err != nil {
+		log.Fatal(err) // Deploy has already deleted whatever it created
+	}
+	// ... and teardown runs under one that it cannot.
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+		defer cancel()
+		if err := ep.Delete(dctx); err != nil {
+			log.Print(err)
+		}
+		fmt.Println("left behind:", len(srv.Leftovers()))
+	}()
+
+	img, err := payload.SyntheticJPEG(224, 224, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := ep.Invoker().Invoke(ctx, img); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("invoked", ep.InstanceType)
+	// Output:
+	// packed 2 files
+	// uploaded s3://sagemaker-eu-west-1-123456789012/resnet50/model.tar.gz
+	// invoked ml.c5.xlarge
+	// left behind: 0
+}
+
+func ExamplePyTorchImage() {
+	for _, it := range []string{"ml.c5.xlarge", "ml.g4dn.xlarge"} {
+		uri, err := sagemaker.PyTorchImage(sagemaker.ImageSpec{Region: "eu-west-1", FrameworkVersion: "1.8.1", InstanceType: it})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(uri)
+	}
+	_, err := sagemaker.PyTorchImage(sagemaker.ImageSpec{Region: "eu-west-1", FrameworkVersion: "1.8.1", InstanceType: "ml.inf1.xlarge"})
+	fmt.Println(err)
+	// Output:
+	// 763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3
+	// 763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-gpu-py3
+	// sagemaker: no pytorch-inference image for Inferentia (ml.inf1.xlarge): compile the model with Neo and use the image it returns
+}
+
+func ExampleInspectModelArchive() {
+	dir, _ := os.MkdirTemp("", "model")
+	defer os.RemoveAll(dir)
+	_ = os.WriteFile(filepath.Join(dir, "model.pth"), []byte("weights"), 0o644)
+	var buf bytes.Buffer
+	if err := sagemaker.WriteModelArchive(&buf, sagemaker.Archive{ModelFiles: []string{filepath.Join(dir, "model.pth")}}); err != nil {
+		log.Fatal(err)
+	}
+	l, err := sagemaker.InspectModelArchive(&buf)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range l.Entries {
+		fmt.Println(e.Kind, e.Name, e.Size)
+	}
+	// Output:
+	// file model.pth 7
+}

@@ -216,3 +216,34 @@ func TestLogsAndErrorsNameNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestDeployNeverDeletesWhatItDidNotCreate(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	ctx := context.Background()
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	first, err := c.Deploy(ctx, m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second deploy reusing the endpoint name: its own model is created, then the
+	// service refuses the existing configuration name.
+	m2 := m
+	m2.Name = sagemaker.UniqueName("other-model")
+	_, err = c.Deploy(ctx, m2, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepCreateEndpointConfig || de.Cleanup != nil {
+		t.Fatalf("err = %v; want a refusal at create endpoint config", err)
+	}
+	want := []string{"endpoint " + e.Name + " (InService)", "endpoint-config " + e.Name, "model " + m.Name}
+	if got := srv.Leftovers(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("after the failed deploy: %v; want the first deploy intact and nothing of the second: %v", got, want)
+	}
+	if err := first.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, srv)
+	var none *sagemaker.Endpoint
+	if err := none.Delete(ctx); err != nil {
+		t.Fatalf("nil Endpoint.Delete = %v", err)
+	}
+}

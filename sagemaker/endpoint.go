@@ -50,8 +50,12 @@ func (e *Endpoint) Invoker(opts ...InvokerOption) *RuntimeInvoker {
 // while ctx allows. With Options.WaitDeleted it also waits until the endpoint is gone.
 //
 // Give Delete a context that outlives the one the work ran under, so that Ctrl-C does
-// not also cancel the teardown; see the package documentation.
+// not also cancel the teardown; see the package documentation. A nil *Endpoint (what a
+// failed Deploy returns) has nothing to delete.
 func (e *Endpoint) Delete(ctx context.Context) error {
+	if e == nil {
+		return nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error

@@ -29,6 +29,8 @@ type Server struct {
 	URL string
 
 	opts    options
+	ctx     context.Context // parent of every request; canceled by Close
+	cancel  context.CancelFunc
 	ln      net.Listener
 	hs      *http.Server
 	s3      http.Handler
@@ -85,13 +87,18 @@ func NewServer(opts ...Option) *Server {
 		failEP:    map[string]string{},
 		failJob:   map[string]string{},
 	}
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.hs = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+	}
 	go func() { _ = s.hs.Serve(ln) }()
 	return s
 }
 
-// Close stops pending lifecycle transitions and shuts the server down, waiting
-// for requests in flight (including invocations held for device time).
+// Close stops pending lifecycle transitions, aborts invocations waiting for a
+// worker or held for device time, and shuts the server down.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -104,6 +111,7 @@ func (s *Server) Close() {
 	}
 	s.timers = nil
 	s.mu.Unlock()
+	s.cancel()
 	_ = s.hs.Shutdown(context.Background())
 }
 

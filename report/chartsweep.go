@@ -73,44 +73,48 @@ func level(st bench.Step) float64 {
 // ladderChart draws throughput against the ladder, one line per configuration, with each
 // sweep's peak ringed and knee marked by a triangle.
 func ladderChart(name, title, xLabel string, sweeps []Sweep) (Chart, error) {
-	p := newPlot(title, xLabel, "throughput (successful requests per second)")
-	var xs, ys []float64
-	for i, s := range sweeps {
-		pts := make(plotter.XYs, len(s.Result.Steps))
-		for j, st := range s.Result.Steps {
-			pts[j] = plotter.XY{X: level(st), Y: st.Result.Throughput}
-			xs, ys = append(xs, pts[j].X), append(ys, pts[j].Y)
-		}
-		if err := addCurve(p, s.Config, pts, colorAt(i)); err != nil {
-			return Chart{}, fmt.Errorf("report: chart %s: %w", name, err)
-		}
-		if err := addMarks(p, s.Result, pts); err != nil {
-			return Chart{}, fmt.Errorf("report: chart %s: %w", name, err)
-		}
-	}
-	entries := len(sweeps) + addMarkLegend(p, sweeps)
-	setAxis(&p.X, xs, true)
-	if a := &p.X; a.Tick.Marker == (logTicks{}) {
-		// Ladders are usually geometric (1, 2, 4, ... 64): tick the levels themselves.
-		a.Tick.Marker = levelTicks(xs)
-	}
-	setAxis(&p.Y, ys, true)
-	legendRoom(p, 5.5*vg.Inch, entries)
-	return Chart{Name: name, Title: title, Plot: p, Width: chartWidth, Height: 5.5 * vg.Inch}, nil
+	return curveChart(name, title, xLabel, "throughput (successful requests per second)", sweeps,
+		func(st bench.Step) plotter.XY { return plotter.XY{X: level(st), Y: st.Result.Throughput} }, nil, true)
 }
 
 // latencyCurve draws p99 latency against throughput, one line per configuration in ladder
-// order: the curve turns up where the endpoint saturates.
+// order: the curve turns up where the endpoint saturates. A p99 SLO is a dashed line.
 func latencyCurve(sweeps []Sweep) (Chart, error) {
-	const name, title = "sweep_latency", "p99 latency vs throughput"
-	p := newPlot(title, "throughput (successful requests per second)", "p99 latency (ms)")
+	var slos []float64
+	for _, s := range sweeps {
+		if slo := s.Result.SLO; slo != nil && slo.Percentile == 99 && !slices.Contains(slos, ms(slo.Max)) {
+			slos = append(slos, ms(slo.Max))
+		}
+	}
+	return curveChart("sweep_latency", "p99 latency vs throughput", "throughput (successful requests per second)",
+		"p99 latency (ms)", sweeps,
+		func(st bench.Step) plotter.XY {
+			return plotter.XY{X: st.Result.Throughput, Y: ms(st.Result.Latency.P99)}
+		},
+		slos, false)
+}
+
+// curveChart draws one line per sweep through point(step), marks peaks and knees, and draws
+// a dashed horizontal line at each of slos. levelTicksX ticks the X axis at the data's X
+// values (a ladder) when it is logarithmic.
+func curveChart(name, title, xLabel, yLabel string, sweeps []Sweep, point func(bench.Step) plotter.XY,
+	slos []float64, levelTicksX bool) (Chart, error) {
+	p := newPlot(title, xLabel, yLabel)
+	curves := make([]plotter.XYs, len(sweeps))
 	var xs, ys []float64
-	slos := map[float64]bool{}
 	for i, s := range sweeps {
-		pts := make(plotter.XYs, len(s.Result.Steps))
-		for j, st := range s.Result.Steps {
-			pts[j] = plotter.XY{X: st.Result.Throughput, Y: ms(st.Result.Latency.P99)}
-			xs, ys = append(xs, pts[j].X), append(ys, pts[j].Y)
+		for _, st := range s.Result.Steps {
+			pt := point(st)
+			curves[i] = append(curves[i], pt)
+			xs, ys = append(xs, pt.X), append(ys, pt.Y)
+		}
+	}
+	fx := fitAxis(&p.X, xs, levelTicksX)
+	fy := fitAxis(&p.Y, append(ys, slos...), false)
+	for i, s := range sweeps {
+		pts := make(plotter.XYs, len(curves[i]))
+		for j, pt := range curves[i] {
+			pts[j] = plotter.XY{X: fx(pt.X), Y: fy(pt.Y)}
 		}
 		if err := addCurve(p, s.Config, pts, colorAt(i)); err != nil {
 			return Chart{}, fmt.Errorf("report: chart %s: %w", name, err)
@@ -118,19 +122,11 @@ func latencyCurve(sweeps []Sweep) (Chart, error) {
 		if err := addMarks(p, s.Result, pts); err != nil {
 			return Chart{}, fmt.Errorf("report: chart %s: %w", name, err)
 		}
-		if slo := s.Result.SLO; slo != nil && slo.Percentile == 99 {
-			slos[ms(slo.Max)] = true
-		}
 	}
 	entries := len(sweeps) + len(slos) + addMarkLegend(p, sweeps)
-	setAxis(&p.X, xs, true)
-	for v := range slos {
-		ys = append(ys, v)
-	}
-	setAxis(&p.Y, ys, true)
-	legendRoom(p, 5.5*vg.Inch, entries) // before the SLO lines, which span the final X range
-	for v := range slos {
-		l, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: v}, {X: p.X.Max, Y: v}})
+	legendRoom(p, 5.5*vg.Inch, entries)
+	for _, v := range slos {
+		l, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: fy(v)}, {X: p.X.Max, Y: fy(v)}})
 		if err != nil {
 			return Chart{}, fmt.Errorf("report: chart %s: %w", name, err)
 		}
@@ -149,12 +145,7 @@ func legendRoom(p *plot.Plot, height vg.Length, entries int) {
 	entryH := p.Legend.TextStyle.Height("Xg") + p.Legend.Padding
 	// The data area is about the chart less title and X axis, some 90 points.
 	frac := min(float64(entryH)*float64(entries+1)/float64(height-vg.Points(90)), 0.6)
-	a := &p.Y
-	if _, ok := a.Scale.(plot.LogScale); ok && a.Min > 0 {
-		a.Max = a.Min * math.Pow(a.Max/a.Min, 1/(1-frac))
-		return
-	}
-	a.Max = a.Min + (a.Max-a.Min)/(1-frac)
+	p.Y.Max = p.Y.Min + (p.Y.Max-p.Y.Min)/(1-frac)
 }
 
 func addCurve(p *plot.Plot, label string, pts plotter.XYs, c color.Color) error {
@@ -212,9 +203,12 @@ type glyphThumb draw.GlyphStyle
 
 func (g glyphThumb) Thumbnail(c *draw.Canvas) { c.DrawGlyph(draw.GlyphStyle(g), c.Center()) }
 
-// setAxis fits the axis to vs: a log scale with readable ticks when vs spans more than
-// logSpan (and allowLog), a linear one from zero otherwise, with a margin above.
-func setAxis(a *plot.Axis, vs []float64, allowLog bool) {
+// fitAxis fits the axis to vs and returns the map from data to axis values. When vs spans
+// more than logSpan the axis is logarithmic: the map is log10 and the ticks are labelled in
+// data units (at ladder levels if levels, else at 1, 2 and 5 x 10^k). The log is taken here
+// rather than with plot.LogScale because gonum centres an axis label on the data midpoint,
+// which on a LogScale axis sits near the top and squeezes the plot.
+func fitAxis(a *plot.Axis, vs []float64, levels bool) func(float64) float64 {
 	lo, hi := math.Inf(1), 0.0
 	for _, v := range vs {
 		if v > 0 {
@@ -223,38 +217,38 @@ func setAxis(a *plot.Axis, vs []float64, allowLog bool) {
 	}
 	if hi == 0 {
 		a.Min, a.Max = 0, 1
-		return
+		return func(v float64) float64 { return v }
 	}
-	if allowLog && hi/lo > logSpan {
-		a.Scale = plot.LogScale{}
-		a.Min, a.Max = lo/1.3, hi*1.3
-		a.Tick.Marker = logTicks{}
-		return
+	if hi/lo <= logSpan {
+		a.Min, a.Max = 0, hi*1.1
+		return func(v float64) float64 { return v }
 	}
-	a.Min, a.Max = 0, hi*1.1
+	lo, hi = lo/1.3, hi*1.3
+	a.Min, a.Max = math.Log10(lo), math.Log10(hi)
+	if levels {
+		a.Tick.Marker = levelTicks(vs)
+	} else {
+		a.Tick.Marker = logTicks(lo, hi)
+	}
+	// Zero (a step with no success) has no logarithm: it is drawn on the axis.
+	return func(v float64) float64 { return math.Log10(max(v, lo)) }
 }
 
-// logTicks labels 1, 2, 5 x 10^k, which gonum's LogTicks leaves out (it labels powers of
-// ten only, too few for a ladder of 1 to 64 workers).
-type logTicks struct{}
-
-// Ticks returns ticks at 1, 2 and 5 times the powers of ten between lo and hi.
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
-	var ticks []plot.Tick
+// logTicks ticks 1, 2 and 5 x 10^k between lo and hi, at their logarithms.
+func logTicks(lo, hi float64) plot.ConstantTicks {
+	var ticks plot.ConstantTicks
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		for _, m := range []float64{1, 2, 5} {
-			v := m * math.Pow(10, e)
-			if v < lo || v > hi {
-				continue
+			if v := m * math.Pow(10, e); v >= lo && v <= hi {
+				ticks = append(ticks, plot.Tick{Value: math.Log10(v), Label: strconv.FormatFloat(v, 'f', -1, 64)})
 			}
-			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 		}
 	}
 	return ticks
 }
 
-// levelTicks ticks the ladder's levels, leaving out any too close on a log axis to the one
-// before it to be read apart.
+// levelTicks ticks the ladder's levels at their logarithms, leaving out any too close to the
+// one before it to be read apart.
 func levelTicks(levels []float64) plot.ConstantTicks {
 	ls := slices.Clone(levels)
 	slices.Sort(ls)
@@ -265,7 +259,7 @@ func levelTicks(levels []float64) plot.ConstantTicks {
 		if v <= 0 || (last > 0 && v/last < 1.4) {
 			continue
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		ticks = append(ticks, plot.Tick{Value: math.Log10(v), Label: strconv.FormatFloat(v, 'f', -1, 64)})
 		last = v
 	}
 	return ticks

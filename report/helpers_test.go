@@ -3,8 +3,11 @@ package report_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
@@ -26,8 +29,24 @@ func fakeResult(t testing.TB, workers int, tps float64, p50, p90, p99 time.Durat
 		warnings = append(warnings, ll.String())
 	}
 	elapsed := time.Duration(float64(requests-errs) / tps * float64(time.Second))
+	// The histogram makes Result.Percentile (which SLO checks and Verdict use) agree with
+	// Latency: half the requests at p50, 40% at p90, 9% at p99, 1% at p99.9.
+	h := hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)
+	for _, v := range []struct {
+		d time.Duration
+		n int64
+	}{{p50, 50}, {p90, 40}, {p99, 9}, {p99 * 3 / 2, 1}} {
+		if err := h.RecordValues(v.d.Microseconds(), v.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hist, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, err := json.Marshal(map[string]any{
-		"Elapsed": elapsed, "Concurrency": workers, "BatchSize": 1,
+		"Histogram": string(hist),
+		"Elapsed":   elapsed, "Concurrency": workers, "BatchSize": 1,
 		"Requests": requests, "Errors": errs, "Throughput": tps, "InferencesPerSecond": tps,
 		"Latency":    bench.Latency{Mean: mean, Min: p50 / 2, Max: 2 * p99, P50: p50, P90: p90, P95: (p90 + p99) / 2, P99: p99, P999: p99 * 3 / 2},
 		"LittlesLaw": ll, "Warnings": warnings,
@@ -100,4 +119,12 @@ func fakeSweep(t testing.TB, perWorker, capacity float64, steps int, slo *bench.
 	}
 	sr.StopDetail = fmt.Sprintf("throughput plateau after %d workers", sr.Steps[len(sr.Steps)-1].Concurrency)
 	return sr
+}
+
+// splitRow splits a Markdown table line into its cells, empty cells included.
+func splitRow(line string) ([]string, bool) {
+	if !strings.HasPrefix(line, "| ") || !strings.HasSuffix(line, " |") {
+		return nil, false
+	}
+	return strings.Split(line[2:len(line)-2], " | "), true
 }

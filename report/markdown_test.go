@@ -14,11 +14,7 @@ import (
 func cells(t *testing.T, md, config string) []string {
 	t.Helper()
 	for _, line := range strings.Split(md, "\n") {
-		if !strings.HasPrefix(line, "| ") {
-			continue
-		}
-		cs := strings.Split(strings.Trim(line, "| "), " | ")
-		if strings.Trim(cs[0], "*") == config {
+		if cs, ok := splitRow(line); ok && strings.Trim(cs[0], "*") == config {
 			return cs
 		}
 	}

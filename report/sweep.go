@@ -59,9 +59,9 @@ func writeSweep(b *bytes.Buffer, s Sweep) {
 	b.WriteString("\n\n")
 
 	rate := isRate(sr)
-	level := "Workers"
+	level, unit := "Workers", "workers"
 	if rate {
-		level = "Offered req/s"
+		level, unit = "Offered req/s", "req/s offered"
 	}
 	tableRow(b, []string{"Step", level, "TPS", "p50 ms", "p90 ms", "p99 ms", "Errors", "Stable", "SLO", "Mark"})
 	tableRow(b, []string{"--:", "--:", "--:", "--:", "--:", "--:", "--:", ":--", ":--", ":--"})
@@ -82,7 +82,7 @@ func writeSweep(b *bytes.Buffer, s Sweep) {
 		}
 		mark := stepMarks(sr, i)
 		for _, w := range res.Warnings {
-			warns = append(warns, fmt.Sprintf("%s step %d (%s %s): %s", Warn, i+1, lvl, level, w))
+			warns = append(warns, fmt.Sprintf("%s step %d (%s %s): %s", Warn, i+1, lvl, unit, w))
 			mark += fmt.Sprintf(" %s [%d]", Warn, len(warns))
 		}
 		tableRow(b, []string{

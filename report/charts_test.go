@@ -1,0 +1,135 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/report"
+)
+
+// svgText parses an SVG document as XML and returns the text of its <text> elements.
+func svgText(t *testing.T, svg []byte) []string {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	var texts []string
+	inText, root := false, ""
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = tok.Name.Local
+			}
+			inText = tok.Name.Local == "text"
+		case xml.CharData:
+			if inText {
+				texts = append(texts, string(tok))
+			}
+		case xml.EndElement:
+			inText = false
+		}
+	}
+	if root != "svg" {
+		t.Fatalf("root element is %q, want svg", root)
+	}
+	return texts
+}
+
+func chartReport(t *testing.T) *report.Report {
+	rep := studyReport(t)
+	rep.Add(report.Row{Config: "g5 <unpriced> & long name", InstanceType: "ml.g5.xlarge",
+		Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)})
+	slo := &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond}
+	rep.AddSweep(
+		report.Sweep{Config: "inf1+neo", Result: fakeSweep(t, 40, 304.3, 7, slo)},
+		report.Sweep{Config: "g4dn+neo", Result: fakeSweep(t, 20, 140.4, 7, slo)},
+		report.Sweep{Config: "c5", Result: fakeSweep(t, 1.5, 5.9, 6, nil)},
+	)
+	return rep
+}
+
+func TestChartsAreWellFormedSVGWithTitlesAndLabels(t *testing.T) {
+	charts, err := chartReport(t).Charts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"throughput":       {"Throughput per configuration", "successful requests per second", "inf1+neo", "304.3", "5.9"},
+		"latency":          {"Latency percentiles per configuration", "latency of successful requests (ms)", "p50", "p90", "p99", "2712"},
+		"cost":             {"Cost per million inferences (lower is better)", "not priced, left out: g5 <unpriced> & long name", "$0.30 (1.0x) best", "$10.83 (35.9x)", "$1.62 (5.4x)"},
+		"sweep_throughput": {"Throughput vs concurrency", "concurrent workers", "peak", "knee", "c5", "64"},
+		"sweep_latency":    {"p99 latency vs throughput", "p99 latency (ms)", "SLO p99 <= 200 ms"},
+	}
+	if len(charts) != len(want) {
+		t.Fatalf("%d charts, want %d", len(charts), len(want))
+	}
+	for _, c := range charts {
+		var b bytes.Buffer
+		if err := c.Render(&b, "svg"); err != nil {
+			t.Fatal(err)
+		}
+		texts := strings.Join(svgText(t, b.Bytes()), "\n")
+		for _, w := range want[c.Name] {
+			if !strings.Contains(texts, w) {
+				t.Errorf("%s.svg lacks text %q; it has:\n%s", c.Name, w, texts)
+			}
+		}
+	}
+}
+
+func TestCostChartLeavesOutUnpricedRows(t *testing.T) {
+	charts, err := chartReport(t).Charts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range charts {
+		if c.Name != "cost" {
+			continue
+		}
+		var b bytes.Buffer
+		if err := c.Render(&b, "svg"); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range svgText(t, b.Bytes()) {
+			if s == "g5 <unpriced> & long name" || strings.Contains(s, "Inf") || strings.Contains(s, "NaN") {
+				t.Errorf("cost chart draws %q", s)
+			}
+		}
+	}
+}
+
+// TestRenderPNG writes every chart as PNG into $REPORT_PNG_DIR, to look at them; it is
+// skipped otherwise. REPORT_PNG_DIR=/tmp/charts go test -run TestRenderPNG ./report
+func TestRenderPNG(t *testing.T) {
+	dir := os.Getenv("REPORT_PNG_DIR")
+	if dir == "" {
+		t.Skip("set REPORT_PNG_DIR to render the charts as PNG")
+	}
+	charts, err := chartReport(t).Charts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range charts {
+		var b bytes.Buffer
+		if err := c.Render(&b, "png"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, c.Name+".png"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -147,7 +147,10 @@ func hbarChart(name, title, xLabel string, names []string, bars []hbar) (Chart, 
 	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
 	p.X.Min = 0
 	// Room for the value labels right of the longest bar.
-	p.X.Max = max(ymax*1.2, 1e-9)
+	p.X.Max = ymax * 1.2
+	if ymax == 0 {
+		p.X.Max = 1 // every run failed: an empty axis, not a degenerate one
+	}
 	p.X.Padding = 0
 	p.X.Tick.Marker = plot.DefaultTicks{}
 	return Chart{Name: name, Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1)}, nil
@@ -272,7 +275,10 @@ func (r *Report) latencyChart() (Chart, error) {
 	p.Legend.Left = false
 	p.NominalY(reversed(r.configNames())...)
 	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
-	p.X.Min, p.X.Max, p.X.Padding = 0, max(xmax*1.25, 1e-9), 0
+	p.X.Min, p.X.Max, p.X.Padding = 0, xmax*1.25, 0
+	if xmax == 0 {
+		p.X.Max = 1
+	}
 	p.X.Tick.Marker = plot.DefaultTicks{}
 	return Chart{Name: "latency", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1.6)}, nil
 }

@@ -49,7 +49,7 @@ func svgText(t *testing.T, svg []byte) []string {
 	return texts
 }
 
-func chartReport(t *testing.T) *report.Report {
+func chartReport(t testing.TB) *report.Report {
 	rep := studyReport(t)
 	rep.Add(report.Row{Config: "g5 <unpriced> & long name", InstanceType: "ml.g5.xlarge",
 		Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)})
@@ -130,6 +130,21 @@ func TestRenderPNG(t *testing.T) {
 		}
 		if err := os.WriteFile(filepath.Join(dir, c.Name+".png"), b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkChartsSVG(b *testing.B) {
+	rep := chartReport(b)
+	for b.Loop() {
+		charts, err := rep.Charts()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range charts {
+			if err := c.Render(io.Discard, "svg"); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }

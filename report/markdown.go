@@ -73,6 +73,11 @@ func (r *Report) writeTable(b *bytes.Buffer) {
 			foot = append(foot, fmt.Sprintf("%s %s: %s", Warn, row.Config, w))
 			refs = append(refs, fmt.Sprintf("%s [%d]", Warn, len(foot)))
 		}
+		if res.BatchSize > 1 {
+			foot = append(foot, fmt.Sprintf("%s: batch size %d: TPS and latency count requests; cost counts %d inferences per request",
+				row.Config, res.BatchSize, res.BatchSize))
+			refs = append(refs, fmt.Sprintf("[%d]", len(foot)))
+		}
 		for _, n := range row.Notes {
 			foot = append(foot, fmt.Sprintf("%s: %s", row.Config, n))
 			refs = append(refs, fmt.Sprintf("[%d]", len(foot)))

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,5 +117,50 @@ func TestMarkdownRejectsRowWithoutResult(t *testing.T) {
 	err := report.New("t").Add(report.Row{Config: "x"}).WriteMarkdown(&strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), "report: row 0 (x) has no Result") {
 		t.Errorf("err = %v, want it to name the row without a Result", err)
+	}
+}
+
+func TestFailedRunIsUnpricedAndCharted(t *testing.T) {
+	res := fakeResult(t, 16, 1, 0, 0, 0, 500, 500)
+	res.Throughput, res.InferencesPerSecond = 0, 0 // every request failed
+	row := report.Row{Config: "broken", InstanceType: "ml.c5.xlarge", Result: res, Provenance: report.Emulated}
+	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err == nil {
+		t.Fatal("a run with no successful request was priced")
+	}
+	rep := report.New("t").Add(row)
+	md := rep.Markdown()
+	if cs := cells(t, md, "broken"); cs[7] != "500 (100%)" || cs[9] != "n/a" {
+		t.Errorf("errors %q, $/1M %q; want 500 (100%%) and n/a", cs[7], cs[9])
+	}
+	if !strings.Contains(md, "throughput 0 inferences/s must be a positive number") {
+		t.Errorf("the reason for n/a is not shown:\n%s", md)
+	}
+	if _, err := rep.Charts(); err != nil {
+		t.Errorf("charts of a failed run: %v", err)
+	}
+}
+
+func TestBatchedRowsSayWhatTheyCount(t *testing.T) {
+	res := fakeResult(t, 4, 100, 40*time.Millisecond, 40*time.Millisecond, 40*time.Millisecond, 1000, 0)
+	res.BatchSize, res.InferencesPerSecond = 8, 800
+	row := report.Row{Config: "batched", InstanceType: "ml.inf1.xlarge", Result: res}
+	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if want := 0.33 / (800 * 3600) * 1e6; math.Abs(row.Cost.PerMillion-want) > 1e-12 {
+		t.Errorf("$/1M = %v, want %v (priced per inference, not per request)", row.Cost.PerMillion, want)
+	}
+	if md := report.New("").Add(row).Markdown(); !strings.Contains(md, "batch size 8") {
+		t.Errorf("no batch-size footnote:\n%s", md)
+	}
+}
+
+func TestEmptyReport(t *testing.T) {
+	rep := report.New("nothing yet")
+	if md := rep.Markdown(); md != "# nothing yet\n" {
+		t.Errorf("Markdown = %q", md)
+	}
+	if c, err := rep.Charts(); err != nil || len(c) != 0 {
+		t.Errorf("charts %d, err %v; want none", len(c), err)
 	}
 }

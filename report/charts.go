@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"io"
@@ -28,11 +29,23 @@ func (c Chart) Render(w io.Writer, format string) error {
 	if err != nil {
 		return fmt.Errorf("report: rendering chart %s as %s: %w", c.Name, format, err)
 	}
-	if _, err := wt.WriteTo(w); err != nil {
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
+		return fmt.Errorf("report: rendering chart %s as %s: %w", c.Name, format, err)
+	}
+	out := b.Bytes()
+	if format == "svg" {
+		// The SVG names the font it was laid out with and no fallback; a browser without
+		// Liberation Sans would use its default serif. Arial has the same metrics.
+		out = bytes.ReplaceAll(out, []byte("font-family:Liberation Sans;"), []byte(svgFontFamily))
+	}
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("report: writing chart %s as %s: %w", c.Name, format, err)
 	}
 	return nil
 }
+
+const svgFontFamily = "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"
 
 // Chart sizes and text sizes, chosen to read well at a README's width.
 const (

@@ -148,3 +148,17 @@ func BenchmarkChartsSVG(b *testing.B) {
 		}
 	}
 }
+
+func TestSVGFontHasFallbacks(t *testing.T) {
+	charts, err := studyReport(t).Charts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := charts[0].Render(&b, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); strings.Contains(s, "font-family:Liberation Sans;") || !strings.Contains(s, "Arial") {
+		t.Errorf("SVG text has no font fallback")
+	}
+}

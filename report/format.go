@@ -123,9 +123,10 @@ func round(v float64, decimals int) float64 {
 	return math.Round(v*p) / p
 }
 
-// cell makes s safe inside a Markdown table cell.
+// cell makes s safe inside a Markdown table cell or list item: a "|" would end the cell and
+// a "<" could start raw HTML that a renderer hides.
 func cell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.NewReplacer("|", `\|`, "<", `\<`).Replace(s)
 	return strings.Join(strings.Fields(s), " ")
 }
 

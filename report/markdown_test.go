@@ -164,3 +164,12 @@ func TestEmptyReport(t *testing.T) {
 		t.Errorf("charts %d, err %v; want none", len(c), err)
 	}
 }
+
+func TestMarkdownEscapesLabels(t *testing.T) {
+	row := report.Row{Config: "a|b <x>", InstanceType: "ml.c5.xlarge",
+		Result: fakeResult(t, 1, 100, 10*time.Millisecond, 10*time.Millisecond, 10*time.Millisecond, 100, 0)}
+	md := report.New("").Add(row).Markdown()
+	if !strings.Contains(md, `| a\|b \<x> | ml.c5.xlarge |`) {
+		t.Errorf("label not escaped:\n%s", md)
+	}
+}

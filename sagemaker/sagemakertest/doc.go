@@ -14,7 +14,7 @@
 //
 // The control plane implements models, endpoint configurations, endpoints
 // (Creating -> InService or Failed, Updating, Deleting) and Neo compilation jobs
-// (INPROGRESS -> COMPLETED or FAILED, STOPPING -> STOPPED) with AWS's validation
+// (STARTING -> INPROGRESS -> COMPLETED or FAILED; STOPPING -> STOPPED) with AWS's validation
 // rules and error codes, so the SDK's typed errors and waiters work unchanged.
 // Lifecycle delays are short by default and configurable.
 //
@@ -28,11 +28,25 @@
 // clients reproduce the throughput published by the reference study. Requests
 // beyond the workers queue, as they do in a model server.
 //
-// A model counts as Neo-compiled when its ModelDataUrl is the output artifact of
-// a compilation job that completed on this server, or when its image name
-// contains "neo" or "-inf" (the Neo and Inferentia serving images).
+// A model counts as Neo-compiled when its container sets CompiledEnv
+// ("SAGEMAKERTEST_COMPILED=true"), when its ModelDataUrl is the output artifact
+// of a compilation job that completed on this server, or when its image is a
+// Neo or Inferentia serving image (repository containing "neo" or "neuron", or
+// a tag containing "-inf-"). An uncompiled model on ml.inf1 is served by a
+// documented CPU-fallback profile rather than failing.
+//
+// Compilation does not compile: the artifact, named as Neo names it
+// (<input base name>-<target>.tar.gz under S3OutputLocation), holds the input
+// archive's bytes.
 //
 // Faults can be injected ([Server.FailNext], [Server.FailEndpoint],
 // [Server.FailCompilation], [Server.ThrottleRuntime]) and the state inspected
-// for leak checks ([Server.Leftovers], [Server.Calls]).
+// for leak checks ([Server.Leftovers], [Server.Calls], [Server.Objects]).
+//
+// Errors follow SageMaker: a missing model, endpoint configuration or endpoint
+// is a ValidationException ("Could not find endpoint ..."), which the SDK's
+// EndpointDeleted waiter relies on; a missing compilation job is
+// ResourceNotFound; invoking an unknown or not-InService endpoint is the
+// runtime's ValidationError "Endpoint X of account Y not found." (HTTP 400);
+// a body over 6 MB is HTTP 413; a handler error is ModelError (HTTP 424).
 package sagemakertest

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 	rttypes "github.com/aws/aws-sdk-go-v2/service/sagemakerruntime/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -290,5 +291,56 @@ func TestCompiledDetection(t *testing.T) {
 		if want := ep.Name == "flagged"; ep.Compiled != want {
 			t.Errorf("%s: Compiled = %v, want %v", ep.Name, ep.Compiled, want)
 		}
+	}
+}
+
+func TestCloseAbortsHeldInvocations(t *testing.T) {
+	srv := sagemakertest.NewServer(sagemakertest.WithHandler(cheapHandler),
+		sagemakertest.WithProfile("ml.c5.xlarge", false, sagemakertest.Profile{Workers: 1, DeviceTime: time.Hour}))
+	deploy(t, srv, "stuck", "ml.c5.xlarge", 1, nil)
+	rt := srv.RuntimeClient(noRetry)
+	errs := make(chan error, 2)
+	for range 2 { // one held by the worker, one queued behind it
+		go func() {
+			_, err := invoke(context.Background(), rt, "stuck", []byte("x"))
+			errs <- err
+		}()
+	}
+	for srv.Calls("InvokeEndpoint") < 2 {
+		time.Sleep(time.Millisecond) // polling until both requests arrived
+	}
+	closed := make(chan struct{})
+	go func() { srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return with an invocation held for an hour")
+	}
+	for range 2 {
+		if err := <-errs; err == nil {
+			t.Error("an invocation cut short by Close succeeded")
+		}
+	}
+}
+
+func TestInvocationsContinueWhileUpdating(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(cheapHandler),
+		sagemakertest.WithEndpointDelays(50*time.Millisecond, 0))
+	deploy(t, srv, "live", "ml.c5.xlarge", 1, nil)
+	sm := srv.SageMakerClient()
+	ctx := ctxT(t)
+	srv.FailEndpoint("live", "update fails")
+	if _, err := sm.UpdateEndpoint(ctx, &sagemaker.UpdateEndpointInput{EndpointName: aws.String("live"), EndpointConfigName: aws.String("live")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := invoke(ctx, srv.RuntimeClient(noRetry), "live", []byte("x")); err != nil {
+		t.Errorf("invoke while Updating: %v", err)
+	}
+	out := waitInService(t, srv, "live")
+	if !strings.Contains(aws.ToString(out.FailureReason), "update fails") {
+		t.Errorf("failed update: FailureReason %q, want the injected reason after rollback to InService", aws.ToString(out.FailureReason))
+	}
+	if _, err := invoke(ctx, srv.RuntimeClient(noRetry), "live", []byte("x")); err != nil {
+		t.Errorf("invoke after rolled-back update: %v", err)
 	}
 }

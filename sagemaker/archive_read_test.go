@@ -135,27 +135,32 @@ func TestInspectModelArchiveAcceptsSafeLinks(t *testing.T) {
 }
 
 func TestInspectModelArchiveStopsGzipBomb(t *testing.T) {
-	// 8 MiB of zeros gzip to a few KiB; a 1 MiB entry limit must stop the read.
-	b := craft(t, file("model.pth", string(make([]byte, 8<<20))))
-	if len(b) > 64<<10 {
+	// 2 MiB of zeros gzip to a few KiB; a 256 KiB entry limit must stop the read.
+	b := craft(t, file("model.pth", string(make([]byte, 2<<20))))
+	if len(b) > 16<<10 {
 		t.Fatalf("test archive is %d bytes, not a bomb", len(b))
 	}
-	lim := ReadLimits{MaxEntries: 10, MaxEntrySize: 1 << 20, MaxTotalSize: 1 << 30}
+	lim := ReadLimits{MaxEntries: 10, MaxEntrySize: 256 << 10, MaxTotalSize: 1 << 30}
 	if _, err := lim.Inspect(bytes.NewReader(b)); err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
 		t.Fatalf("err = %v, want the entry size limit", err)
 	}
 	// The total limit also holds across entries each under the entry limit.
 	var many []tarEntry
 	for i := range 4 {
-		many = append(many, file(strings.Repeat("m", i+1), string(make([]byte, 1<<20))))
+		many = append(many, file(strings.Repeat("m", i+1), string(make([]byte, 256<<10))))
 	}
-	lim = ReadLimits{MaxEntries: 10, MaxEntrySize: 2 << 20, MaxTotalSize: 3 << 20}
+	lim = ReadLimits{MaxEntries: 10, MaxEntrySize: 512 << 10, MaxTotalSize: 768 << 10}
 	if _, err := lim.Inspect(bytes.NewReader(craft(t, many...))); err == nil || !strings.Contains(err.Error(), "limits") {
 		t.Fatalf("err = %v, want the total size limit", err)
 	}
-	lim = ReadLimits{MaxEntries: 3, MaxEntrySize: 2 << 20, MaxTotalSize: 1 << 30}
+	lim = ReadLimits{MaxEntries: 3, MaxEntrySize: 512 << 10, MaxTotalSize: 1 << 30}
 	if _, err := lim.Inspect(bytes.NewReader(craft(t, many...))); err == nil || !strings.Contains(err.Error(), "more than 3 entries") {
 		t.Fatalf("err = %v, want the entry count limit", err)
+	}
+	// Exactly at the limits is fine.
+	lim = ReadLimits{MaxEntries: 4, MaxEntrySize: 256 << 10, MaxTotalSize: 1 << 20}
+	if _, err := lim.Inspect(bytes.NewReader(craft(t, many...))); err != nil {
+		t.Fatalf("archive exactly at the limits refused: %v", err)
 	}
 }
 

@@ -161,6 +161,10 @@ func (r *Report) validate() error {
 			errs = append(errs, fmt.Errorf("report: sweep %d (%s) has no Result", i, s.Config))
 			continue
 		}
+		if n := len(s.Result.Steps); s.Result.Peak < -1 || s.Result.Peak >= n || s.Result.Knee < -1 || s.Result.Knee >= n {
+			errs = append(errs, fmt.Errorf("report: sweep %d (%s): peak %d or knee %d is not a step index (%d steps)",
+				i, s.Config, s.Result.Peak, s.Result.Knee, n))
+		}
 		for j, st := range s.Result.Steps {
 			if st.Result == nil {
 				errs = append(errs, fmt.Errorf("report: sweep %d (%s) step %d has no Result", i, s.Config, j))

@@ -56,3 +56,11 @@ func TestSweepTableOfARealSweep(t *testing.T) {
 		t.Fatalf("the fake's sweep should have a peak and a knee: %+v", sr)
 	}
 }
+
+func TestSweepWithBadPeakIsAnErrorNotAPanic(t *testing.T) {
+	sr := &bench.SweepResult{Peak: 3, Knee: -1} // no steps
+	err := report.New("t").AddSweep(report.Sweep{Config: "hand-made", Result: sr}).WriteMarkdown(&strings.Builder{})
+	if err == nil || !strings.Contains(err.Error(), "sweep 0 (hand-made): peak 3") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -1,7 +1,10 @@
 package report_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -171,5 +174,30 @@ func TestMarkdownEscapesLabels(t *testing.T) {
 	md := report.New("").Add(row).Markdown()
 	if !strings.Contains(md, `| a\|b \<x> | ml.c5.xlarge |`) {
 		t.Errorf("label not escaped:\n%s", md)
+	}
+}
+
+// TestStudyTableIsThePublishedOne ties the figures above to testdata/study-2021.csv, a
+// verbatim copy of the study's published results.
+func TestStudyTableIsThePublishedOne(t *testing.T) {
+	b, err := os.ReadFile("testdata/study-2021.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comment = '#'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1+len(study) {
+		t.Fatalf("%d published rows, want %d", len(recs)-1, len(study))
+	}
+	for i, rec := range recs[1:] {
+		s := study[i]
+		if rec[0] != s.config || rec[1] != s.instanceType || rec[2] != strconv.FormatBool(s.compiled) ||
+			rec[3] != strconv.FormatFloat(s.tps, 'f', -1, 64) || rec[7] != s.perMillion {
+			t.Errorf("published %q, test table %+v", rec, s)
+		}
 	}
 }

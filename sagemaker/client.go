@@ -57,7 +57,8 @@ type Options struct {
 	// MaxWait bounds the wait for an endpoint to be InService [30m].
 	MaxWait time.Duration
 	// CleanupTimeout bounds the deletion of what a failed or cancelled Deploy created. It
-	// runs on a context that survives the caller's cancellation [5m].
+	// runs on a context that survives the caller's cancellation [20m: an endpoint
+	// cancelled while Creating cannot be deleted until it settles].
 	CleanupTimeout time.Duration
 	// WaitDeleted makes Endpoint.Delete wait until DescribeEndpoint no longer finds the
 	// endpoint, bounded by MaxWait. By default Delete returns once deletion is accepted.
@@ -108,7 +109,7 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 		o.MaxWait = 30 * time.Minute
 	}
 	if o.CleanupTimeout <= 0 {
-		o.CleanupTimeout = 5 * time.Minute
+		o.CleanupTimeout = 20 * time.Minute
 	}
 	if o.RuntimeMaxAttempts <= 0 {
 		o.RuntimeMaxAttempts = 1

@@ -37,6 +37,7 @@ type DeployError struct {
 	Cleanup       error
 }
 
+// Error says which step failed on which resource, why, and what cleanup could not delete.
 func (e *DeployError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sagemaker: deploy: %s %s: %v", e.Step, e.Resource, e.Err)

@@ -41,17 +41,18 @@
 //		return err
 //	}
 //	defer func() {
-//		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+//		stop() // from here a second Ctrl-C kills the process: the user's explicit choice
+//		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Minute)
 //		defer cancel()
 //		if err := ep.Delete(dctx); err != nil {
-//			log.Printf("%v", err) // names what may remain
+//			log.Printf("%v", err) // names what may remain, and how to delete it
 //		}
 //	}()
 //	// ... load the endpoint under ctx; Ctrl-C ends the load, then the defer deletes.
 //
-// A second Ctrl-C after stop() has run kills the process as usual; the deletion it
-// interrupts is the one thing that can then leak, and Delete's error (or a later
-// Client.Attach(...).Delete) names it.
+// The teardown timeout is generous because SageMaker may refuse to delete an endpoint that
+// is still Creating: Delete (and Deploy's own cleanup, see Options.CleanupTimeout) waits
+// for it to settle first, which can take as long as the creation would have.
 //
 // # Secrets
 //

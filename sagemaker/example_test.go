@@ -76,7 +76,8 @@ func Example() {
 	}
 	// ... and teardown runs under one that it cannot.
 	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+		stop() // a second Ctrl-C now kills the process
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Minute)
 		defer cancel()
 		if err := ep.Delete(dctx); err != nil {
 			log.Print(err)

@@ -111,6 +111,7 @@ type InvokeError struct {
 	Err          error
 }
 
+// Error names the endpoint and, for a ModelError, the status the model returned.
 func (e *InvokeError) Error() string {
 	if e.ModelStatus != 0 {
 		return fmt.Sprintf("sagemaker: invoke %s: model returned status %d: %s", e.Endpoint, e.ModelStatus, clip(e.ModelMessage, 200))
@@ -127,6 +128,7 @@ type CheckError struct {
 	Err      error
 }
 
+// Error names the endpoint and the check's complaint.
 func (e *CheckError) Error() string {
 	return fmt.Sprintf("sagemaker: invoke %s: response check: %v", e.Endpoint, e.Err)
 }

@@ -121,6 +121,7 @@ type SpecError struct {
 	Problems []string
 }
 
+// Error lists every problem found.
 func (e *SpecError) Error() string {
 	return fmt.Sprintf("sagemaker: invalid %s spec: %s", e.Spec, strings.Join(e.Problems, "; "))
 }

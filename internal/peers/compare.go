@@ -25,7 +25,11 @@ type run struct {
 	conc, round int
 	res         loadResult
 	serverRPS   float64 // what the server counted, per second of the configured duration
-	err         error
+	// cpuPerReq is the load generator's own CPU time (user + system) per request the
+	// server counted: its cost per request, which unlike req/s does not depend on what
+	// else the machine is running at the time.
+	cpuPerReq time.Duration
+	err       error
 }
 
 // compare starts one loopback server and loads it with every tool in turn (sagebench,
@@ -114,8 +118,8 @@ func compare(args []string) error {
 			for _, t := range active {
 				r := runTool(t, spec, loadCPU, url)
 				r.conc, r.round = c, round
-				fmt.Fprintf(os.Stderr, "c=%d round %d %-9s %9.0f req/s  p50 %7.0fµs  p99 %7.0fµs  server %9.0f req/s  %v\n",
-					c, round, t.name, r.res.RPS, r.res.P50us, r.res.P99us, r.serverRPS, errText(r.err))
+				fmt.Fprintf(os.Stderr, "c=%d round %d %-9s %9.0f req/s  p50 %7.0fµs  p99 %7.0fµs  server %9.0f req/s  cpu %v/req %v\n",
+					c, round, t.name, r.res.RPS, r.res.P50us, r.res.P99us, r.serverRPS, r.cpuPerReq, errText(r.err))
 				runs = append(runs, r)
 			}
 		}
@@ -153,7 +157,8 @@ func runTool(t tool, l loadSpec, prefix []string, serverURL string) run {
 	before := served(serverURL)
 	var out []byte
 	var err error
-	for _, argv := range t.commands(l) {
+	var cpu time.Duration
+	for i, argv := range t.commands(l) {
 		argv = append(slices.Clone(prefix), argv...)
 		ctx, cancel := context.WithTimeout(context.Background(), l.dur+2*time.Minute)
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -161,6 +166,9 @@ func runTool(t tool, l loadSpec, prefix []string, serverURL string) run {
 		cmd.Stderr = &stderr
 		out, err = cmd.Output()
 		cancel()
+		if i == 0 && cmd.ProcessState != nil { // the load itself, not e.g. vegeta's report
+			cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, lastLine(stderr.String()))
 			break
@@ -168,6 +176,9 @@ func runTool(t tool, l loadSpec, prefix []string, serverURL string) run {
 	}
 	after := served(serverURL)
 	r := run{serverRPS: float64(after-before) / l.dur.Seconds(), err: err}
+	if n := after - before; n > 0 {
+		r.cpuPerReq = cpu / time.Duration(n)
+	}
 	if err == nil {
 		r.res, r.err = t.parse(string(out))
 	}

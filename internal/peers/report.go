@@ -36,19 +36,20 @@ func report(w io.Writer, info reportInfo, runs []run) {
 		fmt.Fprintf(w, "Not installed, skipped: %s.\n", strings.Join(info.missing, ", "))
 	}
 
-	fmt.Fprintf(w, "\n| concurrency | round | tool | req/s | p50 | p99 | requests | errors | server-counted req/s |\n")
-	fmt.Fprintf(w, "|---:|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "\n| concurrency | round | tool | req/s | p50 | p99 | requests | errors | server-counted req/s | load-generator CPU per request |\n")
+	fmt.Fprintf(w, "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
 		if r.err != nil {
-			fmt.Fprintf(w, "| %d | %d | %s | failed: %s | | | | | |\n", r.conc, r.round, r.res.Tool, strings.ReplaceAll(r.err.Error(), "|", "/"))
+			fmt.Fprintf(w, "| %d | %d | %s | failed: %s | | | | | | |\n", r.conc, r.round, r.res.Tool, strings.ReplaceAll(r.err.Error(), "|", "/"))
 			continue
 		}
-		fmt.Fprintf(w, "| %d | %d | %s | %.0f | %s | %s | %d | %d | %.0f |\n", r.conc, r.round, r.res.Tool,
-			r.res.RPS, fmtUS(r.res.P50us), fmtUS(r.res.P99us), r.res.Requests, r.res.Errors, r.serverRPS)
+		fmt.Fprintf(w, "| %d | %d | %s | %.0f | %s | %s | %d | %d | %.0f | %s |\n", r.conc, r.round, r.res.Tool,
+			r.res.RPS, fmtUS(r.res.P50us), fmtUS(r.res.P99us), r.res.Requests, r.res.Errors, r.serverRPS,
+			fmtUS(float64(r.cpuPerReq)/1e3))
 	}
 
-	fmt.Fprintf(w, "\n| concurrency | tool | mean req/s (min-max) | median p50 | median p99 | sagebench / tool |\n")
-	fmt.Fprintf(w, "|---:|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "\n| concurrency | tool | mean req/s (min-max) | median p50 | median p99 | median CPU per request | sagebench / tool (req/s) |\n")
+	fmt.Fprintf(w, "|---:|---|---:|---:|---:|---:|---:|\n")
 	var concs []int
 	for _, r := range runs {
 		if !slices.Contains(concs, r.conc) {
@@ -58,10 +59,11 @@ func report(w io.Writer, info reportInfo, runs []run) {
 	for _, c := range concs {
 		mean := map[string]float64{}
 		for _, t := range info.tools {
-			var rps, p50, p99 []float64
+			var rps, p50, p99, cpu []float64
 			for _, r := range runs {
 				if r.conc == c && r.res.Tool == t.name && r.err == nil {
 					rps, p50, p99 = append(rps, r.res.RPS), append(p50, r.res.P50us), append(p99, r.res.P99us)
+					cpu = append(cpu, float64(r.cpuPerReq)/1e3)
 				}
 			}
 			if len(rps) == 0 {
@@ -72,8 +74,8 @@ func report(w io.Writer, info reportInfo, runs []run) {
 			if sb, ok := mean["sagebench"]; ok && t.name != "sagebench" {
 				ratio = fmt.Sprintf("%.2f", sb/mean[t.name])
 			}
-			fmt.Fprintf(w, "| %d | %s | %.0f (%.0f-%.0f) | %s | %s | %s |\n", c, t.name, mean[t.name],
-				slices.Min(rps), slices.Max(rps), fmtUS(median(p50)), fmtUS(median(p99)), ratio)
+			fmt.Fprintf(w, "| %d | %s | %.0f (%.0f-%.0f) | %s | %s | %s | %s |\n", c, t.name, mean[t.name],
+				slices.Min(rps), slices.Max(rps), fmtUS(median(p50)), fmtUS(median(p99)), fmtUS(median(cpu)), ratio)
 		}
 	}
 }
@@ -87,8 +89,11 @@ func toolNames(ts []tool) string {
 }
 
 func fmtUS(us float64) string {
-	if us >= 1000 {
+	switch {
+	case us >= 1000:
 		return fmt.Sprintf("%.2f ms", us/1000)
+	case us < 100:
+		return fmt.Sprintf("%.1f µs", us)
 	}
 	return fmt.Sprintf("%.0f µs", us)
 }

@@ -56,9 +56,10 @@ type Options struct {
 	MaxPollInterval time.Duration
 	// MaxWait bounds the wait for an endpoint to be InService [30m].
 	MaxWait time.Duration
-	// CleanupTimeout bounds the deletion of what a failed or cancelled Deploy created. It
-	// runs on a context that survives the caller's cancellation [20m: an endpoint
-	// cancelled while Creating cannot be deleted until it settles].
+	// CleanupTimeout bounds the deletion of what a failed or cancelled Deploy created,
+	// and the abort of a failed multipart Upload. Both run on a context that survives the
+	// caller's cancellation [20m: an endpoint cancelled while Creating cannot be deleted
+	// until it settles].
 	CleanupTimeout time.Duration
 	// WaitDeleted makes Endpoint.Delete wait until DescribeEndpoint no longer finds the
 	// endpoint, bounded by MaxWait. By default Delete returns once deletion is accepted.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/sagebench/sagebench/bench"
@@ -143,6 +144,24 @@ func TestPackUploadDeployBenchDeleteLeavesNothing(t *testing.T) {
 	}
 	if !strings.HasSuffix(ep.ARN, ":endpoint/"+e.Name) {
 		t.Errorf("ARN = %s", ep.ARN)
+	}
+	api := srv.SageMakerClient()
+	dm, err := api.DescribeModel(ctx, &sm.DescribeModelInput{ModelName: aws.String(m.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := dm.PrimaryContainer
+	if aws.ToString(pc.Image) != image || aws.ToString(pc.ModelDataUrl) != uri || aws.ToString(dm.ExecutionRoleArn) != testRole ||
+		pc.Environment["SAGEMAKER_PROGRAM"] != "inference.py" || pc.Environment["SAGEMAKER_SUBMIT_DIRECTORY"] != "/opt/ml/model/code" {
+		t.Errorf("model = image %s, data %s, role %s, env %v", aws.ToString(pc.Image), aws.ToString(pc.ModelDataUrl), aws.ToString(dm.ExecutionRoleArn), pc.Environment)
+	}
+	dc, err := api.DescribeEndpointConfig(ctx, &sm.DescribeEndpointConfigInput{EndpointConfigName: aws.String(e.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := dc.ProductionVariants; len(v) != 1 || aws.ToString(v[0].VariantName) != "AllTraffic" || aws.ToString(v[0].ModelName) != m.Name ||
+		string(v[0].InstanceType) != "ml.c5.xlarge" || aws.ToInt32(v[0].InitialInstanceCount) != 2 {
+		t.Errorf("endpoint config variants = %+v", v)
 	}
 
 	img, err := payload.SyntheticJPEG(224, 224, 1)

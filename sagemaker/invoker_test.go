@@ -169,3 +169,18 @@ func TestInvokerOptionsReachTheRequest(t *testing.T) {
 		t.Fatalf("request = %+v", in)
 	}
 }
+
+func TestBenchRunCountsThrottlingFromTheRuntime(t *testing.T) {
+	h := func(context.Context, string, []byte, string) ([]byte, error) { return []byte("{}"), nil }
+	srv, ep := deployed(t, h)
+	srv.ThrottleRuntime(20) // far below what 8 closed-loop workers send with no device time
+	res, err := bench.Run(context.Background(), ep.Invoker(), bench.Config{
+		Concurrency: 8, Requests: 300, Payloads: []payload.Payload{jpeg},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ErrorsByClass[bench.ClassThrottled] == 0 || res.ErrorsByClass[bench.ClassThrottled] != res.Errors {
+		t.Fatalf("errors %d by class %v; want all of them throttled", res.Errors, res.ErrorsByClass)
+	}
+}

@@ -35,8 +35,10 @@ type UploadInput struct {
 var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // Upload stores in.Body at s3://Bucket/Key with the S3 transfer manager (a multipart
-// upload, in parallel parts, above 16 MiB; an aborted multipart upload is cleaned up by
-// the transfer manager) and returns the s3:// URI for ModelSpec.ModelDataURL.
+// upload, in parallel parts, above 16 MiB) and returns the s3:// URI for ModelSpec.ModelDataURL.
+//
+// A failed or cancelled multipart upload is aborted on a fresh context bounded by
+// Options.CleanupTimeout, so its parts do not stay stored.
 func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 	if !bucketPattern.MatchString(in.Bucket) || strings.Contains(in.Bucket, "..") {
 		return "", fmt.Errorf("sagemaker: upload: invalid bucket name %q", in.Bucket)
@@ -49,6 +51,9 @@ func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 	}
 	uri := "s3://" + in.Bucket + "/" + in.Key
 	tm := transfermanager.New(c.opts.S3, func(o *transfermanager.Options) {
+		// Without a FailTimeout the abort of a cancelled multipart upload runs on the
+		// cancelled context, fails, and leaves the parts stored (and billed).
+		o.FailTimeout = c.opts.CleanupTimeout
 		if c.opts.UploadPartSize > 0 {
 			o.PartSizeBytes = c.opts.UploadPartSize
 		}

@@ -3,6 +3,7 @@ package sagemaker_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -81,5 +82,40 @@ func TestUploadWithKMSKey(t *testing.T) {
 	}
 	if rec.put == nil || rec.put.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || aws.ToString(rec.put.SSEKMSKeyId) != key {
 		t.Fatalf("PutObject input = %+v; want SSE-KMS with the key", rec.put)
+	}
+}
+
+// cancelOnPart cancels the upload's context when the first part is sent.
+type cancelOnPart struct {
+	sagemaker.S3API
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnPart) UploadPart(ctx context.Context, in *s3.UploadPartInput, o ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	c.cancel()
+	return c.S3API.UploadPart(ctx, in, o...)
+}
+
+func TestUploadCancelledMidwayAbortsTheMultipartUpload(t *testing.T) {
+	srv, _ := newEnv(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := newClient(srv, func(o *sagemaker.Options) {
+		o.S3 = &cancelOnPart{S3API: srv.S3Client(), cancel: cancel}
+		o.UploadPartSize = 5 << 20
+		o.UploadConcurrency = 1
+	})
+	body := make([]byte, 17<<20)
+	_, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: "cancelled/model.tar.gz", Body: bytes.NewReader(body)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	for _, o := range srv.Objects() {
+		if o.Key == "cancelled/model.tar.gz" {
+			t.Fatalf("a cancelled upload left %s", o.URL())
+		}
+	}
+	if n := srv.Calls("s3:DELETE"); n != 1 {
+		t.Errorf("%d S3 DELETEs; want one AbortMultipartUpload", n)
 	}
 }

@@ -15,8 +15,11 @@ type SLO struct {
 	Max        time.Duration
 }
 
-// Met reports whether r meets the objective.
-func (s SLO) Met(r *Result) bool { return r.Percentile(s.Percentile) <= s.Max }
+// Met reports whether r meets the objective. A Result with no successful request has no
+// latency to judge and does not meet it.
+func (s SLO) Met(r *Result) bool {
+	return r.Requests > r.Errors && r.Percentile(s.Percentile) <= s.Max
+}
 
 // String says the objective, e.g. "p99 <= 200ms".
 func (s SLO) String() string { return fmt.Sprintf("p%v <= %v", s.Percentile, s.Max) }
@@ -132,7 +135,7 @@ type SweepResult struct {
 // Verdict says the sweep's answer in one line, e.g.
 // "peak 304.3 req/s at 16 workers, p99 61ms <= 200ms (stopped: latency SLO broken)".
 func (s *SweepResult) Verdict() string {
-	if s.Peak < 0 {
+	if s.Peak < 0 || s.Peak >= len(s.Steps) || s.Steps[s.Peak].Result == nil {
 		return fmt.Sprintf("no step met the objectives (stopped: %s)", s.StopDetail)
 	}
 	p := s.Steps[s.Peak]

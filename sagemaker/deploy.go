@@ -155,6 +155,7 @@ func (e *failedEndpointError) Unwrap() error { return ErrEndpointFailed }
 // so that a failure can say why.
 func (c *Client) waitInService(ctx context.Context, name string) error {
 	var last *sm.DescribeEndpointOutput
+	var lastErr error // DescribeEndpoint's own error, clearer than the waiter's summary
 	w := sm.NewEndpointInServiceWaiter(c.opts.SageMaker, func(o *sm.EndpointInServiceWaiterOptions) {
 		o.MinDelay, o.MaxDelay = c.opts.PollInterval, c.opts.MaxPollInterval
 		modeled := o.Retryable
@@ -162,6 +163,7 @@ func (c *Client) waitInService(ctx context.Context, name string) error {
 			if out != nil {
 				last = out
 			}
+			lastErr = err
 			return modeled(ctx, in, out, err)
 		}
 	})
@@ -179,6 +181,8 @@ func (c *Client) waitInService(ctx context.Context, name string) error {
 			status = string(last.EndpointStatus)
 		}
 		return fmt.Errorf("endpoint %s not InService after %s (last status %s)", name, c.opts.MaxWait, status)
+	case lastErr != nil:
+		return fmt.Errorf("describe endpoint %s: %w", name, lastErr)
 	}
 	return err
 }

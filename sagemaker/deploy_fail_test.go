@@ -247,3 +247,18 @@ func TestDeployNeverDeletesWhatItDidNotCreate(t *testing.T) {
 		t.Fatalf("nil Endpoint.Delete = %v", err)
 	}
 }
+
+func TestDeploySaysWhenTheEndpointVanishesWhileWaiting(t *testing.T) {
+	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(time.Hour, 0)})
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	// Someone deletes the endpoint while Deploy waits: DescribeEndpoint then answers
+	// ValidationException, which the SDK waiter reports only as "transitioned to Failure".
+	srv.FailNext("DescribeEndpoint", 1, &sagemakertest.APIError{Code: "ValidationException", Message: "Could not find endpoint " + e.Name, StatusCode: 400})
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepWait || !strings.Contains(err.Error(), "describe endpoint "+e.Name+": ") ||
+		!strings.Contains(err.Error(), "Could not find endpoint") {
+		t.Fatalf("err = %v", err)
+	}
+	assertNothingLeft(t, srv)
+}

@@ -102,7 +102,7 @@ func TestDeployValidatesBeforeAnyCall(t *testing.T) {
 
 func TestDeployGivesUpAfterMaxWait(t *testing.T) {
 	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(time.Hour, 0)})
-	c := newClient(srv, func(o *sagemaker.Options) { o.MaxWait = 100 * time.Millisecond })
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.MaxWait = 100 * time.Millisecond })
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	_, err := c.Deploy(context.Background(), m, e)
 	var de *sagemaker.DeployError
@@ -144,7 +144,7 @@ func TestDeleteIsIdempotentAndToleratesMissingParts(t *testing.T) {
 
 func TestDeleteWaitsUntilGoneWhenAsked(t *testing.T) {
 	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(10*time.Millisecond, 150*time.Millisecond)})
-	c := newClient(srv, func(o *sagemaker.Options) { o.WaitDeleted = true })
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.WaitDeleted = true })
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	ep, err := c.Deploy(context.Background(), m, e)
 	if err != nil {
@@ -184,7 +184,7 @@ func TestLogsAndErrorsNameNoSecrets(t *testing.T) {
 	srv, _ := newEnv(t, nil)
 	var mu sync.Mutex
 	var lines []string
-	c := newClient(srv, func(o *sagemaker.Options) {
+	c := newClient(t, srv, func(o *sagemaker.Options) {
 		o.Logf = func(format string, args ...any) {
 			mu.Lock()
 			lines = append(lines, fmt.Sprintf(format, args...))

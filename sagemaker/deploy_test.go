@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,11 +37,18 @@ func newEnv(t testing.TB, srvOpts []sagemakertest.Option, optFns ...func(*sagema
 	if err := srv.PutObject(testBucket, testKey, packTestModel(t)); err != nil {
 		t.Fatal(err)
 	}
-	return srv, newClient(srv, optFns...)
+	return srv, newClient(t, srv, optFns...)
 }
 
 // newClient returns a client for srv that polls fast.
-func newClient(srv *sagemakertest.Server, optFns ...func(*sagemaker.Options)) *sagemaker.Client {
+func newClient(t testing.TB, srv *sagemakertest.Server, optFns ...func(*sagemaker.Options)) *sagemaker.Client {
+	cfg := srv.Config()
+	// Close the client's idle connections before the server closes (cleanups run last
+	// first): http.Server.Shutdown waits up to 5s for a dialed connection that never
+	// carried a request, as one left by a request cancelled at the end of bench.Run.
+	if hc, ok := cfg.HTTPClient.(*http.Client); ok {
+		t.Cleanup(hc.CloseIdleConnections)
+	}
 	fns := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
 		o.S3 = srv.S3Client()
 		o.PollInterval = 5 * time.Millisecond
@@ -48,7 +56,7 @@ func newClient(srv *sagemakertest.Server, optFns ...func(*sagemaker.Options)) *s
 		o.MaxWait = 20 * time.Second
 		o.CleanupTimeout = 20 * time.Second
 	}}, optFns...)
-	return sagemaker.NewClient(srv.Config(), fns...)
+	return sagemaker.NewClient(cfg, fns...)
 }
 
 func specs(image string) (sagemaker.ModelSpec, sagemaker.EndpointSpec) {
@@ -270,7 +278,7 @@ func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(200*time.Millisecond, 10*time.Millisecond)})
-				c := newClient(srv, func(o *sagemaker.Options) {
+				c := newClient(t, srv, func(o *sagemaker.Options) {
 					o.SageMaker = &cancelAt{API: srv.SageMakerClient(), op: st.op, mode: mode, cancel: cancel}
 				})
 				m, e := specs("pytorch-inference:1.8.1-cpu-py3")

@@ -30,7 +30,7 @@ func (s statusErr) StatusCode() int { return int(s) }
 func deployed(t *testing.T, h sagemakertest.Handler, optFns ...func(*sagemaker.Options)) (*sagemakertest.Server, *sagemaker.Endpoint) {
 	t.Helper()
 	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(h)})
-	c := newClient(srv, optFns...)
+	c := newClient(t, srv, optFns...)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	ep, err := c.Deploy(context.Background(), m, e)
 	if err != nil {
@@ -118,7 +118,7 @@ func TestInvokeErrorsClassifyForBench(t *testing.T) {
 		t.Errorf("internal failure classed %q", c)
 	}
 
-	c := newClient(srv)
+	c := newClient(t, srv)
 	if cl := bench.Classify(c.Invoker("no-such-endpoint").Invoke(ctx, jpeg)); cl != bench.ClassClientError {
 		t.Errorf("unknown endpoint classed %q", cl)
 	}
@@ -133,7 +133,7 @@ func TestInvokeErrorsClassifyForBench(t *testing.T) {
 func TestInvokeRetriesOnlyWhenAsked(t *testing.T) {
 	h := func(context.Context, string, []byte, string) ([]byte, error) { return []byte("{}"), nil }
 	srv, ep := deployed(t, h)
-	c := newClient(srv, func(o *sagemaker.Options) { o.RuntimeMaxAttempts = 3 })
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.RuntimeMaxAttempts = 3 })
 	srv.FailNext("InvokeEndpoint", 1, sagemakertest.ErrThrottling())
 	before := srv.Calls("InvokeEndpoint")
 	if err := c.Invoker(ep.Name).Invoke(context.Background(), jpeg); err != nil {

@@ -18,7 +18,7 @@ import (
 
 func TestUploadLargeArchiveInParts(t *testing.T) {
 	srv, _ := newEnv(t, nil)
-	c := newClient(srv, func(o *sagemaker.Options) { o.UploadPartSize = 5 << 20 })
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.UploadPartSize = 5 << 20 })
 	ctx := context.Background()
 	if err := c.EnsureBucket(ctx, testBucket); err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestUploadCancelledMidwayAbortsTheMultipartUpload(t *testing.T) {
 	srv, _ := newEnv(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := newClient(srv, func(o *sagemaker.Options) {
+	c := newClient(t, srv, func(o *sagemaker.Options) {
 		o.S3 = &cancelOnPart{S3API: srv.S3Client(), cancel: cancel}
 		o.UploadPartSize = 5 << 20
 		o.UploadConcurrency = 1

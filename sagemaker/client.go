@@ -132,6 +132,9 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 
 func newRuntimeClient(cfg aws.Config, o Options) *sagemakerruntime.Client {
 	return sagemakerruntime.NewFromConfig(cfg, func(ro *sagemakerruntime.Options) {
+		// aws.Config.RetryMaxAttempts would otherwise re-wrap the retryer after this
+		// function and override the choice below.
+		ro.RetryMaxAttempts = 0
 		if o.RuntimeMaxAttempts == 1 {
 			ro.Retryer = aws.NopRetryer{}
 		} else {

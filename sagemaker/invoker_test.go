@@ -184,3 +184,19 @@ func TestBenchRunCountsThrottlingFromTheRuntime(t *testing.T) {
 		t.Fatalf("errors %d by class %v; want all of them throttled", res.Errors, res.ErrorsByClass)
 	}
 }
+
+func TestRuntimeMaxAttemptsWinsOverConfig(t *testing.T) {
+	h := func(context.Context, string, []byte, string) ([]byte, error) { return []byte("{}"), nil }
+	srv, ep := deployed(t, h)
+	// The emulator's aws.Config says RetryMaxAttempts 3; the option says 2.
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.RuntimeMaxAttempts = 2 })
+	srv.FailNext("InvokeEndpoint", 2, sagemakertest.ErrThrottling())
+	before := srv.Calls("InvokeEndpoint")
+	err := c.Invoker(ep.Name).Invoke(context.Background(), jpeg)
+	if bench.Classify(err) != bench.ClassThrottled {
+		t.Fatalf("err = %v; want the second throttle, after 2 attempts", err)
+	}
+	if n := srv.Calls("InvokeEndpoint") - before; n != 2 {
+		t.Errorf("sent %d times, want 2", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
@@ -67,7 +68,8 @@ type Options struct {
 
 	// RuntimeMaxAttempts is how many times the runtime client tries one InvokeEndpoint
 	// [1: no retries]. While benchmarking, a retried request hides a failure and adds its
-	// latency to a success, so retries are off unless asked for.
+	// latency to a success, so retries are off unless asked for. When on, they use the
+	// SDK's standard backoff without its client-side retry quota.
 	RuntimeMaxAttempts int
 	// MaxIdleConnsPerHost of the runtime client's HTTP transport [256], so that a benchmark
 	// with many workers reuses connections instead of opening new ones. Applies only when
@@ -138,7 +140,11 @@ func newRuntimeClient(cfg aws.Config, o Options) *sagemakerruntime.Client {
 		if o.RuntimeMaxAttempts == 1 {
 			ro.Retryer = aws.NopRetryer{}
 		} else {
-			ro.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), o.RuntimeMaxAttempts)
+			// No client-side retry quota: under load it would fail requests with a
+			// "retry quota exceeded" of the client's own making.
+			ro.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(func(so *retry.StandardOptions) {
+				so.RateLimiter = ratelimit.None
+			}), o.RuntimeMaxAttempts)
 		}
 		switch hc := ro.HTTPClient.(type) {
 		case nil:

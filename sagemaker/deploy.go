@@ -40,9 +40,13 @@ type DeployError struct {
 // Error says which step failed on which resource, why, and what cleanup could not delete.
 func (e *DeployError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sagemaker: deploy: %s %s: %v", e.Step, e.Resource, e.Err)
+	cause := "<nil>"
+	if e.Err != nil {
+		cause = strings.TrimPrefix(e.Err.Error(), "sagemaker: ")
+	}
+	fmt.Fprintf(&b, "sagemaker: deploy: %s %s: %s", e.Step, e.Resource, cause)
 	if e.Cleanup != nil {
-		fmt.Fprintf(&b, "; cleanup failed, resources may remain: %v", e.Cleanup)
+		fmt.Fprintf(&b, "; cleanup failed, resources may remain: %s", strings.TrimPrefix(e.Cleanup.Error(), "sagemaker: "))
 	}
 	return b.String()
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+// TestQuickstartRunsTheStudy runs the quickstart's whole pipeline with short loads and
+// emulated device times five times shorter: every configuration is deployed, measured,
+// priced and deleted, and the files are written. The emulator's image preprocessing is
+// swapped for a trivial handler: under the race detector it costs tens of milliseconds of
+// CPU per request, which would make the machine, not the profiles, set the throughput.
+func TestQuickstartRunsTheStudy(t *testing.T) {
+	o := defaultOptions()
+	o.duration, o.warmup, o.timeScale = time.Second, 700*time.Millisecond, 0.2
+	o.emulator = []sagemakertest.Option{sagemakertest.WithHandler(
+		func(context.Context, string, []byte, string) ([]byte, error) {
+			return []byte(`{"top5":[1,2,3,4,5]}`), nil
+		})}
+	o.out = t.TempDir()
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), o, &stdout, &stderr), stderr.String())
+
+	out := stdout.String()
+	assert.Contains(t, out, "EMULATED")
+	assert.Contains(t, stderr.String(), "teardown verified")
+	for _, c := range configs {
+		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.label)+`(\*\*)? \| `+regexp.QuoteMeta(c.instanceType), out)
+	}
+	assert.Contains(t, out, `table "study-2021"`, "eu-west-1 is priced by the study's snapshot")
+	for _, f := range []string{"report.md", "results.csv", "results.json", "throughput.svg", "latency.svg", "cost.svg"} {
+		assert.FileExists(t, filepath.Join(o.out, f))
+	}
+
+	b, err := os.ReadFile(filepath.Join(o.out, "results.json"))
+	require.NoError(t, err)
+	var doc struct {
+		Rows []struct {
+			Config        string   `json:"config"`
+			TPS           float64  `json:"throughput_rps"`
+			Errors        int64    `json:"errors"`
+			USDPerMillion *float64 `json:"usd_per_million"`
+		} `json:"rows"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.Len(t, doc.Rows, len(configs))
+	byName := map[string]float64{}
+	for _, r := range doc.Rows {
+		assert.Zero(t, r.Errors, r.Config)
+		assert.NotNil(t, r.USDPerMillion, "%s is priced", r.Config)
+		byName[r.Config] = r.TPS
+	}
+	// At a fifth of the device time the fast configurations outrun what a busy 2-core
+	// machine serves under -race, but the slow ones keep the study's figures and order.
+	assert.InDelta(t, 5*5.9, byName["c5"], 5*5.9*0.3)
+	assert.Greater(t, byName["c5+neo"], 1.5*byName["c5"])
+	assert.Greater(t, byName["g4dn"], 3*byName["c5+neo"])
+}
+
+func TestQuickstartRejectsBadFlags(t *testing.T) {
+	o := defaultOptions()
+	o.prices = "cheapest"
+	assert.ErrorContains(t, run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}), "-prices")
+	o = defaultOptions()
+	o.concurrency = 0
+	assert.Error(t, run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}))
+}

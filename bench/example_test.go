@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/bench/benchtest"
 	"github.com/sagebench/sagebench/payload"
 )
 
@@ -36,4 +37,28 @@ func ExampleRun() {
 	// requests: 200 errors: 0
 	// p50 at least 10ms: true
 	// Little's law holds: true
+}
+
+// A model server with 4 workers of 10 ms each serves at most 400 requests per second;
+// more clients only queue. The sweep finds the knee at 4 and stops when two more steps
+// gain nothing.
+func ExampleSweep() {
+	server := benchtest.New(benchtest.WithCapacity(4), benchtest.WithLatency(benchtest.Constant(10*time.Millisecond)))
+	sw, err := bench.Sweep(context.Background(), server, bench.SweepConfig{
+		Levels:  bench.Geometric(1, 64, 2),
+		Step:    bench.Config{Duration: 300 * time.Millisecond, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
+		SLO:     &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond},
+		MinGain: 0.2,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("steps:", len(sw.Steps))
+	fmt.Println("knee:", sw.Steps[sw.Knee].Concurrency, "workers")
+	fmt.Println("stopped:", sw.Stop)
+	// Output:
+	// steps: 5
+	// knee: 4 workers
+	// stopped: throughput plateau
 }

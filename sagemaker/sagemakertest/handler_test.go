@@ -118,9 +118,11 @@ func BenchmarkImageClassifier(b *testing.B) {
 	jpg := sampleJPEG(b)
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu0 := processCPU(b)
 	for b.Loop() {
 		if _, err := sagemakertest.ImageClassifier(ctx, "ep", jpg, "image/jpeg"); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
 }

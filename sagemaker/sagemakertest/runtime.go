@@ -92,7 +92,10 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 		return handler(ctx, name, body, r.Header.Get("Content-Type"))
 	})
 	<-p.slots
-	if ctx.Err() != nil {
+	// s.ctx is checked first: a canceled context closes its Done channel
+	// before it cancels its children, so the request's own context may not
+	// say so yet.
+	if s.ctx.Err() != nil || ctx.Err() != nil {
 		s.writeIfClosed(w)
 		return
 	}

@@ -112,7 +112,14 @@ func (s *Server) Close() {
 	s.timers = nil
 	s.mu.Unlock()
 	s.cancel()
-	_ = s.hs.Shutdown(context.Background())
+	// Shutdown lets aborted handlers write their answers, but it waits up to
+	// 5 s for connections that were dialed and never used, which the SDK
+	// leaves behind under concurrency; Close ends those.
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+	defer cancel()
+	if err := s.hs.Shutdown(ctx); err != nil {
+		_ = s.hs.Close()
+	}
 }
 
 // Region is the AWS region the emulator answers for (see [WithRegion]).

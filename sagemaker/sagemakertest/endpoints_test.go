@@ -345,3 +345,21 @@ func TestModelsAndConfigsDescribe(t *testing.T) {
 		t.Errorf("EndpointConfigs() = %v", got)
 	}
 }
+
+func TestWithRegionSetsConfigAndARNs(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithRegion("us-east-1"))
+	if srv.Region() != "us-east-1" || srv.Config().Region != "us-east-1" {
+		t.Fatalf("Region() = %s, Config().Region = %s", srv.Region(), srv.Config().Region)
+	}
+	out, err := srv.SageMakerClient().CreateModel(ctxT(t), &sagemaker.CreateModelInput{
+		ModelName: aws.String("M1"), ExecutionRoleArn: aws.String(testRole),
+		PrimaryContainer: &types.ContainerDefinition{Image: aws.String(testImage)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SageMaker lower-cases names in ARNs.
+	if got := aws.ToString(out.ModelArn); got != "arn:aws:sagemaker:us-east-1:123456789012:model/m1" {
+		t.Errorf("ModelArn = %s", got)
+	}
+}

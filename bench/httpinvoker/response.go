@@ -115,8 +115,15 @@ func readResponse(br *bufio.Reader, sink *bodySink) (status int, keepAlive bool,
 	}
 }
 
+// maxCheckBody bounds a body held in memory for a check: a wrong Content-Length must fail
+// the request, not exhaust memory.
+const maxCheckBody = 256 << 20
+
 // take reads n body bytes, keeping up to keep of them (counting what sink holds already).
 func take(br *bufio.Reader, n int64, sink *bodySink, keep int64) error {
+	if sink.buf != nil && keep > maxCheckBody && int64(sink.buf.Len())+n > maxCheckBody {
+		return fmt.Errorf("response body over %d MiB: too large to hand to a check", maxCheckBody>>20)
+	}
 	if sink.buf != nil {
 		if k := min(n, keep-int64(sink.buf.Len())); k > 0 {
 			sink.buf.Grow(int(k))

@@ -20,9 +20,10 @@ type resultJSON struct {
 // resultFields has Result's fields without its methods, so json does not recurse.
 type resultFields Result
 
-// MarshalJSON encodes r with its latency histogram.
-func (r *Result) MarshalJSON() ([]byte, error) {
-	w := resultJSON{resultFields: resultFields(*r), SumAllUS: r.sumAllUS}
+// MarshalJSON encodes r with its latency histogram. It has a value receiver so that a
+// Result stored by value (in a struct, a slice) keeps its histogram too.
+func (r Result) MarshalJSON() ([]byte, error) {
+	w := resultJSON{resultFields: resultFields(r), SumAllUS: r.sumAllUS}
 	if r.hist != nil && r.hist.TotalCount() > 0 {
 		enc, err := r.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 		if err != nil {

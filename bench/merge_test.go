@@ -123,6 +123,16 @@ func TestResultJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, orig.Latency.P99, got.Latency.P99)
 }
 
+func TestResultJSONByValueKeepsHistogram(t *testing.T) {
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	orig := resultOf(t, start, start.Add(time.Second), [][]sample{randomSamples(6, start, 100)})
+	b, err := json.Marshal(struct{ R Result }{*orig})
+	require.NoError(t, err)
+	var got struct{ R Result }
+	require.NoError(t, json.Unmarshal(b, &got))
+	assert.Equal(t, orig.Percentile(99.99), got.R.Percentile(99.99))
+}
+
 func TestResultJSONRejectsCorruptHistogram(t *testing.T) {
 	var r Result
 	err := json.Unmarshal([]byte(`{"Requests":1,"Histogram":"not-a-histogram"}`), &r)

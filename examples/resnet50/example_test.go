@@ -1,0 +1,25 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+// The bill is bounded before anything is created: each endpoint lives for its creation
+// and deletion (15 minutes allowed) plus its warmup and measured load.
+func Example_estimate() {
+	o := defaultOptions()
+	o.region, o.duration, o.warmup = "eu-west-1", 60*time.Second, 15*time.Second
+	chosen := []config{configs[0], configs[5]} // c5, inf1+neo
+	prices, _ := pickPrices("auto", o.region, chosen)
+	b, err := estimate(o, chosen, prices)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(b)
+	// Output:
+	// estimated endpoint cost: at most $0.15
+	//   c5        ml.c5.xlarge: 0.27 h x $0.23/h = $0.06
+	//   inf1+neo  ml.inf1.xlarge: 0.27 h x $0.33/h = $0.09
+}

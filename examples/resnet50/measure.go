@@ -126,8 +126,8 @@ func (s *study) sweep(ctx context.Context, c config, inv bench.Invoker, step ben
 			}
 		},
 	}
-	if s.o.dryRun {
-		cfg.StableWindows, cfg.MaxWindows = 1, 1
+	if s.o.dryRun { // one window per level, and the whole ladder: the stand-in's plateau means nothing
+		cfg.StableWindows, cfg.MaxWindows, cfg.PlateauSteps = 1, 1, len(cfg.Levels)
 	}
 	return bench.Sweep(ctx, inv, cfg)
 }

@@ -94,10 +94,16 @@ func TestRunFindsTheKneeAndPricesItAsAWhatIf(t *testing.T) {
 	require.Len(t, doc.Sweeps, 1)
 	sw := doc.Sweeps[0]
 	require.GreaterOrEqual(t, sw.Knee, 0)
-	// Two clients leave the workers idle for each request's round trip, so four may still
-	// gain a little; past four nothing can.
-	assert.Contains(t, []int{2, 4}, sw.Steps[sw.Knee].Concurrency, "throughput stops growing at the server's 2 workers")
-	assert.InDelta(t, 50, sw.Steps[0].TPS, 15, "one client: 1/20ms")
+	// The knee is where throughput stops growing: at the server's 2 workers, or a level
+	// later when two clients leave the workers idle for each round trip or a busy machine
+	// blurs a step. Never at one client, and never above the capacity.
+	knee := sw.Steps[sw.Knee]
+	assert.GreaterOrEqual(t, knee.Concurrency, 2)
+	assert.InDelta(t, 100, knee.TPS, 30, "the knee is at the server's capacity, 2/20ms")
+	for _, st := range sw.Steps {
+		assert.LessOrEqual(t, st.TPS, 110.0, "no step beats the capacity: %d workers", st.Concurrency)
+	}
+	assert.InDelta(t, 50, sw.Steps[0].TPS, 20, "one client: 1/20ms")
 
 	require.Len(t, doc.Rows, 1)
 	row := doc.Rows[0]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,9 @@ func load(concurrency int) bench.Config {
 // reason it deserves. Each bound sits far from the fake's true figure, so a busy machine
 // cannot flip a verdict, while a harness that ignored a criterion would.
 func TestEvaluate(t *testing.T) {
-	slo := bench.SLO{Percentile: 99, Max: 100 * time.Millisecond}
+	// 300ms is far above what the fast servers below need, even on a busy machine under
+	// the race detector, and far below the long tail's p99.
+	slo := bench.SLO{Percentile: 99, Max: 300 * time.Millisecond}
 	tests := []struct {
 		name   string
 		fake   []benchtest.Option
@@ -44,16 +47,19 @@ func TestEvaluate(t *testing.T) {
 		check: Check{Load: load(4), SLO: slo, MinTPS: 100, MaxErrorRate: 0.01},
 		pass:  true,
 	}, {
-		// Median 10ms, but a ragged tail: p99 = 10ms x e^(2.33 x 1.5), about 330ms. A
-		// harness that judged the mean or the median would pass it.
-		name:   "a long tail breaks the p99 objective",
-		fake:   []benchtest.Option{benchtest.WithLatency(benchtest.LogNormal(10*time.Millisecond, 1.5))},
-		check:  Check{Load: load(8), SLO: slo, MaxErrorRate: 0.01},
+		// One call in twenty takes 500ms, the rest 5ms: the median and even the mean (30ms)
+		// look fine, p99 does not. A harness that judged either would pass it. The warmup
+		// covers a slow call, so the window sees them at their steady share.
+		name: "a long tail breaks the p99 objective",
+		fake: []benchtest.Option{benchtest.WithLatency(benchtest.Empirical(append(
+			slices.Repeat([]time.Duration{5 * time.Millisecond}, 19), 500*time.Millisecond)))},
+		check: Check{Load: bench.Config{Concurrency: 8, Duration: time.Second, Warmup: 600 * time.Millisecond,
+			Payloads: []payload.Payload{img}}, SLO: slo, MaxErrorRate: 0.01},
 		reason: "latency: p99",
 	}, {
 		// Two model workers of 10ms each serve at most 200 req/s however many clients
 		// push; the other six clients queue, which shows in the latency too (about 40ms,
-		// still inside the SLO, so throughput is the only reason).
+		// inside the SLO, so throughput is the only reason).
 		name: "the capacity knee caps throughput",
 		fake: []benchtest.Option{benchtest.WithLatency(benchtest.Constant(10 * time.Millisecond)),
 			benchtest.WithCapacity(2)},
@@ -81,7 +87,6 @@ func TestEvaluate(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			fake := benchtest.New(tt.fake...)
 			v, err := Evaluate(context.Background(), fake, tt.check)
 			require.NoError(t, err)
@@ -107,7 +112,8 @@ func TestEvaluateQueueingShowsInLatency(t *testing.T) {
 	assert.False(t, v.Pass)
 	assert.Zero(t, v.Result.Errors)
 	assert.LessOrEqual(t, fake.MaxInFlight(), int64(2))
-	assert.InDelta(t, 100, v.Result.Throughput, 30, "2 workers / 20ms")
+	assert.Greater(t, v.Result.Throughput, 50.0)
+	assert.LessOrEqual(t, v.Result.Throughput, 110.0, "2 workers / 20ms at most")
 	assert.Greater(t, v.Result.Latency.P50, 60*time.Millisecond, "queueing is latency")
 }
 

@@ -39,6 +39,7 @@ func (v Verdict) String() string {
 // CheckFailed is run's error when the server was measured and failed the check.
 type CheckFailed struct{ Verdict Verdict }
 
+// Error says the verdict and its reasons.
 func (e *CheckFailed) Error() string { return e.Verdict.String() }
 
 // Evaluate loads inv as c.Load says and judges the measured window. An error means the

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,6 +25,19 @@ func (s SLO) Met(r *Result) bool {
 
 // String says the objective, e.g. "p99 <= 200ms".
 func (s SLO) String() string { return fmt.Sprintf("p%v <= %v", s.Percentile, s.Max) }
+
+// ParseSLO reads an objective as a flag would give it: "p99=200ms", "p99.9<=1s" or
+// "p50=20ms" (spaces allowed around the operator).
+func ParseSLO(s string) (SLO, error) {
+	q, d, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), "=")
+	q = strings.TrimSuffix(q, "<")
+	p, perr := strconv.ParseFloat(strings.TrimPrefix(q, "p"), 64)
+	bound, derr := time.ParseDuration(d)
+	if !ok || !strings.HasPrefix(q, "p") || perr != nil || derr != nil || !(p > 0 && p <= 100) || bound <= 0 {
+		return SLO{}, fmt.Errorf("bench: SLO %q: want pNN=duration, e.g. p99=200ms", s)
+	}
+	return SLO{Percentile: p, Max: bound}, nil
+}
 
 // Defaults applied by Sweep to zero fields of SweepConfig.
 const (

@@ -130,3 +130,20 @@ func TestGeometric(t *testing.T) {
 	assert.Equal(t, []int{1, 2, 3, 5, 7, 11, 17, 25}, bench.Geometric(1, 30, 1.5))
 	assert.Nil(t, bench.Geometric(0, 8, 2))
 }
+
+func TestParseSLO(t *testing.T) {
+	for in, want := range map[string]bench.SLO{
+		"p99=200ms":   {Percentile: 99, Max: 200 * time.Millisecond},
+		"p99.9<=1.5s": {Percentile: 99.9, Max: 1500 * time.Millisecond},
+		"p50 <= 20ms": {Percentile: 50, Max: 20 * time.Millisecond},
+		"p100=1m":     {Percentile: 100, Max: time.Minute},
+	} {
+		got, err := bench.ParseSLO(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "p99", "99=1s", "p0=1s", "p101=1s", "p99=-1s", "p99=fast", "pNaN=1s"} {
+		_, err := bench.ParseSLO(bad)
+		assert.Error(t, err, bad)
+	}
+}

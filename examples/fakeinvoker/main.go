@@ -23,7 +23,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -71,7 +70,7 @@ func main() {
 
 // run loads the server at o.url and prints the verdict.
 func run(ctx context.Context, o options, stdout io.Writer) error {
-	slo, err := parseSLO(o.slo)
+	slo, err := parseSLOFlag(o.slo)
 	if err != nil {
 		return err
 	}
@@ -108,13 +107,11 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	return nil
 }
 
-// parseSLO reads "p99=200ms" (or "p99.9=1s").
-func parseSLO(s string) (bench.SLO, error) {
-	q, d, ok := strings.Cut(s, "=")
-	p, perr := strconv.ParseFloat(strings.TrimPrefix(q, "p"), 64)
-	max, derr := time.ParseDuration(d)
-	if !ok || !strings.HasPrefix(q, "p") || perr != nil || derr != nil || p <= 0 || p > 100 || max <= 0 {
-		return bench.SLO{}, fmt.Errorf("-slo %q: want pNN=duration, e.g. p99=200ms", s)
+// parseSLOFlag reads the -slo flag with bench.ParseSLO, naming the flag in its error.
+func parseSLOFlag(s string) (bench.SLO, error) {
+	slo, err := bench.ParseSLO(s)
+	if err != nil {
+		return slo, fmt.Errorf("-slo %q: want pNN=duration, e.g. p99=200ms", s)
 	}
-	return bench.SLO{Percentile: p, Max: max}, nil
+	return slo, nil
 }

@@ -153,11 +153,11 @@ func TestRun(t *testing.T) {
 }
 
 func TestParseSLO(t *testing.T) {
-	s, err := parseSLO("p99.9=1.5s")
+	s, err := parseSLOFlag("p99.9=1.5s")
 	require.NoError(t, err)
 	assert.Equal(t, bench.SLO{Percentile: 99.9, Max: 1500 * time.Millisecond}, s)
 	for _, bad := range []string{"", "p99", "99=1s", "p0=1s", "p101=1s", "p99=-1s", "p99=fast"} {
-		_, err := parseSLO(bad)
+		_, err := parseSLOFlag(bad)
 		assert.Error(t, err, bad)
 	}
 }

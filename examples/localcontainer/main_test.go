@@ -149,7 +149,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 }
 
 func TestParseSLO(t *testing.T) {
-	s, err := parseSLO("p99.9=1.5s")
+	s, err := parseSLOFlag("p99.9=1.5s")
 	require.NoError(t, err)
 	assert.Equal(t, 99.9, s.Percentile)
 	assert.Equal(t, 1500*time.Millisecond, s.Max)

@@ -184,7 +184,7 @@ func sweepConfig(o options) (bench.SweepConfig, error) {
 		return cfg, err
 	}
 	if o.slo != "none" && o.slo != "" {
-		slo, err := parseSLO(o.slo)
+		slo, err := parseSLOFlag(o.slo)
 		if err != nil {
 			return cfg, err
 		}
@@ -203,17 +203,6 @@ func parseList[T int | float64](s, flag string, parse func(string) (T, error)) (
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// parseSLO reads "p99=200ms" (or "p99.9=1s").
-func parseSLO(s string) (bench.SLO, error) {
-	q, d, ok := strings.Cut(s, "=")
-	p, perr := strconv.ParseFloat(strings.TrimPrefix(q, "p"), 64)
-	max, derr := time.ParseDuration(d)
-	if !ok || !strings.HasPrefix(q, "p") || perr != nil || derr != nil || p <= 0 || p > 100 || max <= 0 {
-		return bench.SLO{}, fmt.Errorf("-slo %q: want pNN=duration, e.g. p99=200ms, or none", s)
-	}
-	return bench.SLO{Percentile: p, Max: max}, nil
 }
 
 // maxInFlight sizes the connection pool: the top of a concurrency ladder, or the open
@@ -265,4 +254,13 @@ func pickPrice(name, region, instance string) (*cost.Table, cost.Price, error) {
 		}
 	}
 	return nil, cost.Price{}, first
+}
+
+// parseSLOFlag reads the -slo flag with bench.ParseSLO, naming the flag in its error.
+func parseSLOFlag(s string) (bench.SLO, error) {
+	slo, err := bench.ParseSLO(s)
+	if err != nil {
+		return slo, fmt.Errorf("-slo %q: want pNN=duration, e.g. p99=200ms, or none", s)
+	}
+	return slo, nil
 }

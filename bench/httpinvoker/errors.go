@@ -27,6 +27,7 @@ type StatusError struct {
 // HTTPStatusCode returns the response's status code.
 func (e *StatusError) HTTPStatusCode() int { return e.Code }
 
+// Error says which request got which status, with the start of the body.
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("httpinvoker: %s %s: %d %s", e.Method, e.URL, e.Code, http.StatusText(e.Code))
 	if e.Body != "" {
@@ -42,6 +43,7 @@ type CheckError struct {
 	Err    error // what the check returned
 }
 
+// Error says which response the check rejected and why.
 func (e *CheckError) Error() string {
 	return fmt.Sprintf("httpinvoker: POST %s: %d response rejected by check: %v", e.URL, e.Status, e.Err)
 }

@@ -15,8 +15,8 @@
 // The client is built for load rather than for browsing. For http:// URLs the Invoker speaks
 // HTTP/1.1 itself: one writev per request and buffered reads in the calling goroutine, on
 // keep-alive connections pooled for the run's concurrency, with no allocation per request.
-// That is about three times less client CPU per request than net/http, which matters when
-// the load generator shares a machine with the server (see BENCHMARKS.md). It honors
+// That costs 3-5 times less client CPU per request than net/http, which matters when the
+// load generator shares a machine with the server (see BENCHMARKS.md). It honors
 // Content-Length, chunked and close-delimited responses, 1xx responses and
 // "Connection: close", and resends a request once when a reused connection turns out to
 // have been closed by the server. HTTPS, WithHTTP2 (h2c), WithNetHTTP and WithHTTPClient go

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/sagebench/sagebench/payload"
 )
@@ -37,5 +38,21 @@ func BenchmarkRunNoop(b *testing.B) {
 				b.Fatalf("measured %d requests, want %d", res.Requests, b.N)
 			}
 		})
+	}
+}
+
+// BenchmarkOpenLoopAccuracy runs open loop at 5000 req/s for 10 s against a no-op invoker
+// and reports the achieved rate as a percentage of the target (run with -benchtime 1x).
+func BenchmarkOpenLoopAccuracy(b *testing.B) {
+	noop := InvokerFunc(func(context.Context, payload.Payload) error { return nil })
+	for b.Loop() {
+		res, err := Run(context.Background(), noop, Config{
+			Rate: 5000, Concurrency: 16, Duration: 10 * time.Second, Payloads: onePayload,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(100*res.Throughput/5000, "%target")
+		b.ReportMetric(float64(res.Missed), "missed")
 	}
 }

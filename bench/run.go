@@ -243,7 +243,10 @@ func (r *run) pace() {
 	defer close(r.backlog)
 	done := r.ctx.Done()
 	period := max(time.Duration(float64(time.Second)/r.cfg.Rate), time.Nanosecond)
-	rl := ratelimit.New(1, ratelimit.Per(period), ratelimit.WithClock(&stopClock{done: done}))
+	// The slack lets the pacer catch up after a late wake-up of up to 100 ms (at least 10
+	// sends): with the default of 10 sends, a 5000 req/s run loses every hiccup over 2 ms.
+	slack := max(10, int(r.cfg.Rate/10))
+	rl := ratelimit.New(1, ratelimit.Per(period), ratelimit.WithSlack(slack), ratelimit.WithClock(&stopClock{done: done}))
 	var sent int64
 	for {
 		intended := rl.Take()

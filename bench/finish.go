@@ -77,16 +77,7 @@ func (r *run) result() (*Result, error) {
 		res.Errors += rec.errors
 		res.sumAllUS += rec.sumAllUS
 		res.hist.Merge(rec.hist)
-		for class, n := range rec.classes {
-			if res.ErrorsByClass == nil {
-				res.ErrorsByClass = make(map[string]int64)
-				res.ErrorSamples = make(map[string]string)
-			}
-			res.ErrorsByClass[class] += n
-			if _, ok := res.ErrorSamples[class]; !ok {
-				res.ErrorSamples[class] = rec.samples[class]
-			}
-		}
+		res.addErrors(rec.classes, rec.samples)
 		if rec.lastDone.After(lastDone) {
 			lastDone = rec.lastDone
 		}

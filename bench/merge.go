@@ -41,16 +41,7 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 		r.Rate += o.Rate
 	}
 	elapsed := r.Elapsed + o.Elapsed
-	for class, n := range o.ErrorsByClass {
-		if r.ErrorsByClass == nil {
-			r.ErrorsByClass = make(map[string]int64)
-			r.ErrorSamples = make(map[string]string)
-		}
-		r.ErrorsByClass[class] += n
-		if _, ok := r.ErrorSamples[class]; !ok {
-			r.ErrorSamples[class] = o.ErrorSamples[class]
-		}
-	}
+	r.addErrors(o.ErrorsByClass, o.ErrorSamples)
 	mergeHist(&r.hist, o.hist, newHist)
 	if o.Start.Before(r.Start) {
 		r.Start = o.Start
@@ -70,6 +61,20 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	r.summarize()
 	r.warn(cutShort)
 	return nil
+}
+
+// addErrors adds per-class error counts to r, keeping r's sample where it has one.
+func (r *Result) addErrors(classes map[string]int64, samples map[string]string) {
+	for class, n := range classes {
+		if r.ErrorsByClass == nil {
+			r.ErrorsByClass = make(map[string]int64)
+			r.ErrorSamples = make(map[string]string)
+		}
+		r.ErrorsByClass[class] += n
+		if _, ok := r.ErrorSamples[class]; !ok {
+			r.ErrorSamples[class] = samples[class]
+		}
+	}
 }
 
 func (r *Result) clone() *Result {

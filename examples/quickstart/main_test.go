@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -35,8 +36,8 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 	out := stdout.String()
 	assert.Contains(t, out, "EMULATED")
 	assert.Contains(t, stderr.String(), "teardown verified")
-	for _, c := range configs {
-		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.label)+`(\*\*)? \| `+regexp.QuoteMeta(c.instanceType), out)
+	for _, c := range study.Configs {
+		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.Label)+`(\*\*)? \| `+regexp.QuoteMeta(c.InstanceType), out)
 	}
 	assert.Contains(t, out, `table "study-2021"`, "eu-west-1 is priced by the study's snapshot")
 	for _, f := range []string{"report.md", "results.csv", "results.json", "throughput.svg", "latency.svg", "cost.svg"} {
@@ -54,7 +55,7 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 		} `json:"rows"`
 	}
 	require.NoError(t, json.Unmarshal(b, &doc))
-	require.Len(t, doc.Rows, len(configs))
+	require.Len(t, doc.Rows, len(study.Configs))
 	byName := map[string]float64{}
 	for _, r := range doc.Rows {
 		assert.Zero(t, r.Errors, r.Config)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/report"
@@ -14,31 +15,16 @@ import (
 
 // measure deploys one configuration, loads it, deletes it and returns its report row
 // (and its sweep with -sweep). The endpoint is deleted however measure returns.
-func (s *study) measure(ctx context.Context, c config, modelURL string, compiled *neo.CompiledModel,
+func (s *session) measure(ctx context.Context, c study.Config, modelURL string, compiled *neo.CompiledModel,
 	img payload.Payload) (row *report.Row, sweep *report.Sweep, err error) {
-	model := sagemaker.ModelSpec{
-		Name:         sagemaker.UniqueName("resnet50-" + dashed(c.label)),
-		ModelDataURL: modelURL,
-		RoleARN:      roleARN,
-		Env:          sagemaker.PyTorchEnv("inference.py", s.o.region),
-	}
-	if compiled != nil {
-		model.Image, model.ModelDataURL, model.Env = compiled.Image, compiled.ArtifactURL, compiled.Env
-	} else {
-		// Uncompiled models get the CPU or GPU pytorch-inference image; on inf1 that is
-		// the CPU image, since only Neuron-compiled models can use the NeuronCores.
-		spec := sagemaker.ImageSpec{Region: s.o.region, FrameworkVersion: frameworkVersion, InstanceType: c.instanceType}
-		if p, _ := sagemaker.ProcessorFor(c.instanceType); p == sagemaker.Inferentia {
-			spec.InstanceType, spec.Processor = "", sagemaker.CPU
-		}
-		if model.Image, err = sagemaker.PyTorchImage(spec); err != nil {
-			return nil, nil, err
-		}
+	model, err := c.Model(modelURL, roleARN, s.o.region, "inference.py", compiled)
+	if err != nil {
+		return nil, nil, err
 	}
 
-	done := s.phase("deploy %s on %s", c.label, c.instanceType)
+	done := s.phase("deploy %s on %s", c.Label, c.InstanceType)
 	ep, err := s.client.Deploy(ctx, model, sagemaker.EndpointSpec{
-		Name: model.Name, InstanceType: c.instanceType, InstanceCount: 1,
+		Name: model.Name, InstanceType: c.InstanceType, InstanceCount: 1,
 	})
 	if err != nil {
 		fmt.Fprintln(s.log)
@@ -54,10 +40,10 @@ func (s *study) measure(ctx context.Context, c config, modelURL string, compiled
 		}
 	}()
 
-	row = &report.Row{Config: c.label, InstanceType: c.instanceType, Compiled: compiled != nil,
+	row = &report.Row{Config: c.Label, InstanceType: c.InstanceType, Compiled: c.Compiled(),
 		Provenance: report.Emulated}
-	if c.note != "" {
-		row.Notes = append(row.Notes, c.note)
+	if c.Note != "" {
+		row.Notes = append(row.Notes, c.Note+"; the emulator's profile for it is an estimate")
 	}
 	step := bench.Config{
 		Concurrency: s.o.concurrency,
@@ -71,14 +57,14 @@ func (s *study) measure(ctx context.Context, c config, modelURL string, compiled
 		if err != nil {
 			return nil, nil, err
 		}
-		sweep = &report.Sweep{Config: c.label, InstanceType: c.instanceType, Result: res, Provenance: report.Emulated}
+		sweep = &report.Sweep{Config: c.Label, InstanceType: c.InstanceType, Result: res, Provenance: report.Emulated}
 		if res.Peak < 0 {
-			return nil, nil, fmt.Errorf("%s: %s", c.label, res.Verdict())
+			return nil, nil, fmt.Errorf("%s: %s", c.Label, res.Verdict())
 		}
 		row.Result = res.Steps[res.Peak].Result
 		row.Notes = append(row.Notes, "sweep peak: "+res.Verdict())
 	} else {
-		line := newLiveLine(s.log, fmt.Sprintf("load %s", c.label), s.o.warmup+s.o.duration)
+		line := newLiveLine(s.log, fmt.Sprintf("load %s", c.Label), s.o.warmup+s.o.duration)
 		step.Progress = line.update
 		res, err := bench.Run(ctx, ep.Invoker(), step)
 		line.finish(res)
@@ -92,8 +78,8 @@ func (s *study) measure(ctx context.Context, c config, modelURL string, compiled
 	return row, sweep, nil
 }
 
-func (s *study) sweep(ctx context.Context, c config, ep *sagemaker.Endpoint, step bench.Config) (*bench.SweepResult, error) {
-	fmt.Fprintf(s.log, "sweep %s: concurrency 1, 2, 4, ... 64, %v windows until stable\n", c.label, step.Duration)
+func (s *session) sweep(ctx context.Context, c study.Config, ep *sagemaker.Endpoint, step bench.Config) (*bench.SweepResult, error) {
+	fmt.Fprintf(s.log, "sweep %s: concurrency 1, 2, 4, ... 64, %v windows until stable\n", c.Label, step.Duration)
 	return bench.Sweep(ctx, ep.Invoker(), bench.SweepConfig{
 		Levels: bench.Geometric(1, 64, 2),
 		Step:   step,
@@ -106,14 +92,4 @@ func (s *study) sweep(ctx context.Context, c config, ep *sagemaker.Endpoint, ste
 			}
 		},
 	})
-}
-
-func dashed(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c == '+' || c == '_' || c == '.' {
-			b[i] = '-'
-		}
-	}
-	return string(b)
 }

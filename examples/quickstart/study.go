@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/report"
@@ -40,33 +41,7 @@ func defaultOptions() options {
 	}
 }
 
-// config is one of the study's configurations.
-type config struct {
-	label        string
-	instanceType string
-	target       neo.Target // "" for uncompiled
-	note         string
-}
-
-// The study's five configurations, plus inf1 without Neo: an uncompiled PyTorch model
-// cannot use the NeuronCores, so it runs on the instance's four vCPUs. The study did not
-// measure it; the emulator's profile for it is an estimate, and the report says so.
-var configs = []config{
-	{"c5", "ml.c5.xlarge", "", ""},
-	{"c5+neo", "ml.c5.xlarge", neo.TargetMLC5, ""},
-	{"g4dn", "ml.g4dn.xlarge", "", ""},
-	{"g4dn+neo", "ml.g4dn.xlarge", neo.TargetMLG4dn, ""},
-	{"inf1", "ml.inf1.xlarge", "", "not in the study: an uncompiled model runs on the inf1's vCPUs; emulated figure is an estimate"},
-	{"inf1+neo", "ml.inf1.xlarge", neo.TargetMLInf1, ""},
-}
-
-const (
-	roleARN          = "arn:aws:iam::" + sagemakertest.AccountID + ":role/SageMakerBenchmarkRole"
-	frameworkVersion = "1.8"
-	// Neo's Inferentia image exists for PyTorch 1.5.1 only (the Python SDK's
-	// inferentia-pytorch.json), so the inf1 job compiles for that version.
-	inferentiaVersion = "1.5.1"
-)
+const roleARN = "arn:aws:iam::" + sagemakertest.AccountID + ":role/SageMakerBenchmarkRole"
 
 // run is the whole study; main adds flags and signals around it.
 func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
@@ -85,7 +60,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		"resized and normalized, then held for a device time from a profile calibrated to the reference\n"+
 		"study's published throughput (sagemakertest.Profiles). Prices: table %q.\n\n", srv.URL, prices.Name())
 
-	s := &study{o: o, srv: srv, prices: prices, log: stderr,
+	s := &session{o: o, srv: srv, prices: prices, log: stderr,
 		client: sagemaker.NewClient(srv.Config(), func(opt *sagemaker.Options) {
 			opt.PollInterval = 20 * time.Millisecond
 			opt.MaxPollInterval = 200 * time.Millisecond
@@ -132,15 +107,16 @@ func pickPrices(name, region string) (*cost.Table, error) {
 }
 
 func pricesAll(t *cost.Table, region string) bool {
-	for _, c := range configs {
-		if _, err := t.Lookup(region, c.instanceType); err != nil {
+	for _, c := range study.Configs {
+		if _, err := t.Lookup(region, c.InstanceType); err != nil {
 			return false
 		}
 	}
 	return true
 }
 
-type study struct {
+// session is one run of the study against one emulator.
+type session struct {
 	o        options
 	srv      *sagemakertest.Server
 	client   *sagemaker.Client
@@ -149,14 +125,14 @@ type study struct {
 	log      io.Writer
 }
 
-func (s *study) phase(format string, args ...any) func() {
+func (s *session) phase(format string, args ...any) func() {
 	start := time.Now()
 	msg := fmt.Sprintf(format, args...)
 	fmt.Fprintf(s.log, "%-58s", msg)
 	return func() { fmt.Fprintf(s.log, " done (%v)\n", time.Since(start).Round(time.Millisecond)) }
 }
 
-func (s *study) run(ctx context.Context) (*report.Report, error) {
+func (s *session) run(ctx context.Context) (*report.Report, error) {
 	dir, err := os.MkdirTemp("", "sagebench-quickstart-")
 	if err != nil {
 		return nil, err
@@ -197,8 +173,8 @@ func (s *study) run(ctx context.Context) (*report.Report, error) {
 		s.o.concurrency, s.o.region))
 	rep.AddNote("Emulated: sagemaker/sagemakertest held each request for a device time calibrated to the reference study; the table shows what the pipeline measures, not hardware.")
 	rep.AddNote("Prices from table %q (%s).", s.prices.Name(), priceSource(s.prices, s.o.region))
-	for _, c := range configs {
-		row, sweep, err := s.measure(ctx, c, modelURL, compiled[c.target], img)
+	for _, c := range study.Configs {
+		row, sweep, err := s.measure(ctx, c, modelURL, compiled[c.Target], img)
 		if err != nil {
 			return nil, err
 		}
@@ -219,27 +195,17 @@ func priceSource(t *cost.Table, region string) string {
 }
 
 // compile runs the three Neo jobs in parallel.
-func (s *study) compile(ctx context.Context, bucket, modelURL string) (map[neo.Target]*neo.CompiledModel, error) {
+func (s *session) compile(ctx context.Context, bucket, modelURL string) (map[neo.Target]*neo.CompiledModel, error) {
 	var jobs []neo.Job
-	for _, c := range configs {
-		if c.target == "" {
+	for _, c := range study.Configs {
+		if !c.Compiled() {
 			continue
 		}
-		version := frameworkVersion
-		if c.target == neo.TargetMLInf1 {
-			version = inferentiaVersion
+		j, err := c.Job(modelURL, roleARN, "s3://"+bucket+"/resnet50/compiled", "inference.py")
+		if err != nil {
+			return nil, err
 		}
-		jobs = append(jobs, neo.Job{
-			Name:             sagemaker.UniqueName("resnet50-" + strings.ReplaceAll(string(c.target), "_", "-")),
-			ModelDataURL:     modelURL,
-			RoleARN:          roleARN,
-			Framework:        neo.PyTorch,
-			FrameworkVersion: version,
-			InputShapes:      map[string][]int{"input0": {1, 3, 224, 224}},
-			Target:           c.target,
-			OutputURL:        "s3://" + bucket + "/resnet50/compiled/" + string(c.target),
-			MaxRuntime:       1000 * time.Second, // the study's inf1 job needed about that
-		})
+		jobs = append(jobs, j)
 	}
 	done := s.phase("compile with Neo for ml_c5, ml_g4dn, ml_inf1")
 	models, err := s.compiler.CompileAll(ctx, jobs, len(jobs))

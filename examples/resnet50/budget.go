@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sagebench/sagebench/internal/study"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func (b budget) String() string {
 
 // estimate bounds the bill: each configuration's endpoint lives for its overhead plus the
 // longest its load can take (with -sweep, every level running every window).
-func estimate(o options, chosen []config, prices *cost.Table) (budget, error) {
+func estimate(o options, chosen []study.Config, prices *cost.Table) (budget, error) {
 	load := o.warmup + o.duration
 	if o.sweep {
 		levels := len(bench.Geometric(1, 64, 2))
@@ -35,16 +36,16 @@ func estimate(o options, chosen []config, prices *cost.Table) (budget, error) {
 	hours := (endpointOverhead + load).Hours()
 	var b budget
 	for _, c := range chosen {
-		p, how, err := budgetPrice(prices, o.region, c.instanceType)
+		p, how, err := budgetPrice(prices, o.region, c.InstanceType)
 		if err != nil {
 			if o.maxCost > 0 {
-				return b, fmt.Errorf("cannot estimate the cost of %s (%v); pass -max-cost-usd 0 to run without a bound", c.instanceType, err)
+				return b, fmt.Errorf("cannot estimate the cost of %s (%v); pass -max-cost-usd 0 to run without a bound", c.InstanceType, err)
 			}
-			b.lines = append(b.lines, fmt.Sprintf("%-9s %s: no price known", c.label, c.instanceType))
+			b.lines = append(b.lines, fmt.Sprintf("%-9s %s: no price known", c.Label, c.InstanceType))
 			continue
 		}
 		b.high += p * hours
-		b.lines = append(b.lines, fmt.Sprintf("%-9s %s: %.2f h x $%.4g/h%s = $%.2f", c.label, c.instanceType, hours, p, how, p*hours))
+		b.lines = append(b.lines, fmt.Sprintf("%-9s %s: %.2f h x $%.4g/h%s = $%.2f", c.Label, c.InstanceType, hours, p, how, p*hours))
 	}
 	return b, nil
 }

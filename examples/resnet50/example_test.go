@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sagebench/sagebench/internal/study"
 	"time"
 )
 
@@ -10,7 +11,7 @@ import (
 func Example_estimate() {
 	o := defaultOptions()
 	o.region, o.duration, o.warmup = "eu-west-1", 60*time.Second, 15*time.Second
-	chosen := []config{configs[0], configs[5]} // c5, inf1+neo
+	chosen := []study.Config{study.Configs[0], study.Configs[5]} // c5, inf1+neo
 	prices, _ := pickPrices("auto", o.region, chosen)
 	b, err := estimate(o, chosen, prices)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/sagebench/sagebench/internal/study"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -91,10 +92,10 @@ func TestDryRunMakesAndDeletesEveryResource(t *testing.T) {
 	cs := calls(out)
 
 	for _, op := range []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "DeleteEndpoint", "DeleteEndpointConfig", "DeleteModel"} {
-		assert.Len(t, args(cs, op), len(configs), op)
+		assert.Len(t, args(cs, op), len(study.Configs), op)
 	}
-	for _, c := range configs {
-		assert.Regexp(t, `CreateEndpointConfig name=resnet50-`+regexp.QuoteMeta(dashed(c.label))+`-\S+ .*instance=`+regexp.QuoteMeta(c.instanceType), out)
+	for _, c := range study.Configs {
+		assert.Regexp(t, `CreateEndpointConfig name=resnet50-`+regexp.QuoteMeta(study.Dashed(c.Label))+`-\S+ .*instance=`+regexp.QuoteMeta(c.InstanceType), out)
 	}
 	jobs := args(cs, "CreateCompilationJob")
 	require.Len(t, jobs, 3)
@@ -175,7 +176,7 @@ func TestRunRefusesAboveTheCostBound(t *testing.T) {
 func TestEstimate(t *testing.T) {
 	o := defaultOptions()
 	o.duration, o.warmup = 45*time.Minute, 0 // one hour per endpoint with the overhead
-	chosen := []config{configs[0], configs[2]}
+	chosen := []study.Config{study.Configs[0], study.Configs[2]}
 	b, err := estimate(o, chosen, mustPrices(t, o.region, chosen))
 	require.NoError(t, err)
 	assert.InDelta(t, 0.23+0.821, b.high, 1e-9, "one hour of c5 and g4dn at the study's prices")
@@ -207,7 +208,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 }
 
-func mustPrices(t *testing.T, region string, chosen []config) *cost.Table {
+func mustPrices(t *testing.T, region string, chosen []study.Config) *cost.Table {
 	t.Helper()
 	p, err := pickPrices("auto", region, chosen)
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sagebench/sagebench/internal/study"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
@@ -15,38 +16,20 @@ import (
 
 // measure deploys one configuration, loads it, deletes it and returns its report row (and
 // its sweep with -sweep). The endpoint is deleted however measure returns, a panic included.
-func (s *study) measure(ctx context.Context, c config, modelURL string, compiled *neo.CompiledModel,
+func (s *session) measure(ctx context.Context, c study.Config, modelURL string, compiled *neo.CompiledModel,
 	img payload.Payload) (row *report.Row, sweep *report.Sweep, err error) {
-	if c.target != "" && compiled == nil {
-		return nil, nil, fmt.Errorf("%s: no compiled model for %s", c.label, c.target)
-	}
-	model := sagemaker.ModelSpec{
-		Name:         sagemaker.UniqueName("resnet50-" + dashed(c.label)),
-		ModelDataURL: modelURL,
-		RoleARN:      s.o.role,
-		Env:          sagemaker.PyTorchEnv(s.o.entryPoint, s.o.region),
-	}
-	if compiled != nil {
-		model.Image, model.ModelDataURL, model.Env = compiled.Image, compiled.ArtifactURL, compiled.Env
-	} else {
-		// Uncompiled models get the CPU or GPU pytorch-inference image; on inf1 that is the
-		// CPU image, since only Neuron-compiled models can use the NeuronCores.
-		spec := sagemaker.ImageSpec{Region: s.o.region, FrameworkVersion: imageVersion, InstanceType: c.instanceType}
-		if p, _ := sagemaker.ProcessorFor(c.instanceType); p == sagemaker.Inferentia {
-			spec.InstanceType, spec.Processor = "", sagemaker.CPU
-		}
-		if model.Image, err = sagemaker.PyTorchImage(spec); err != nil {
-			return nil, nil, err
-		}
+	model, err := c.Model(modelURL, s.o.role, s.o.region, s.o.entryPoint, compiled)
+	if err != nil {
+		return nil, nil, err
 	}
 
-	fmt.Fprintf(s.log, "deploy %s on %s as %s (typically 5-10 minutes)\n", c.label, c.instanceType, model.Name)
+	fmt.Fprintf(s.log, "deploy %s on %s as %s (typically 5-10 minutes)\n", c.Label, c.InstanceType, model.Name)
 	names := []string{"endpoint " + model.Name, "endpoint config " + model.Name, "model " + model.Name}
 	for _, n := range names {
 		s.ledger.create(n)
 	}
 	start := time.Now()
-	ep, err := s.client.Deploy(ctx, model, sagemaker.EndpointSpec{Name: model.Name, InstanceType: c.instanceType, InstanceCount: 1})
+	ep, err := s.client.Deploy(ctx, model, sagemaker.EndpointSpec{Name: model.Name, InstanceType: c.InstanceType, InstanceCount: 1})
 	if err != nil {
 		// Deploy deleted whatever it had created; it says so unless its cleanup failed.
 		for _, n := range names {
@@ -73,9 +56,9 @@ func (s *study) measure(ctx context.Context, c config, modelURL string, compiled
 		}
 	}()
 
-	row = &report.Row{Config: c.label, InstanceType: c.instanceType, Compiled: compiled != nil, Provenance: report.Measured}
-	if c.note != "" {
-		row.Notes = append(row.Notes, c.note)
+	row = &report.Row{Config: c.Label, InstanceType: c.InstanceType, Compiled: c.Compiled(), Provenance: report.Measured}
+	if c.Note != "" {
+		row.Notes = append(row.Notes, c.Note)
 	}
 	inv := ep.Invoker(sagemaker.WithAccept("application/json"))
 	if s.o.code == "" { // the study's code answers {"top5": [...]}: check every answer
@@ -93,9 +76,9 @@ func (s *study) measure(ctx context.Context, c config, modelURL string, compiled
 		if err != nil {
 			return nil, nil, err
 		}
-		sweep = &report.Sweep{Config: c.label, InstanceType: c.instanceType, Result: res, Provenance: report.Measured}
+		sweep = &report.Sweep{Config: c.Label, InstanceType: c.InstanceType, Result: res, Provenance: report.Measured}
 		if res.Peak < 0 {
-			return nil, nil, fmt.Errorf("%s: %s", c.label, res.Verdict())
+			return nil, nil, fmt.Errorf("%s: %s", c.Label, res.Verdict())
 		}
 		row.Result = res.Steps[res.Peak].Result
 		row.Notes = append(row.Notes, "sweep peak: "+res.Verdict())
@@ -104,7 +87,7 @@ func (s *study) measure(ctx context.Context, c config, modelURL string, compiled
 		if err != nil {
 			return nil, nil, err
 		}
-		fmt.Fprintf(s.log, "  %s: %.1f req/s, p50 %v, p99 %v, %d errors\n", c.label, res.Throughput,
+		fmt.Fprintf(s.log, "  %s: %.1f req/s, p50 %v, p99 %v, %d errors\n", c.Label, res.Throughput,
 			res.Latency.P50.Round(time.Millisecond), res.Latency.P99.Round(time.Millisecond), res.Errors)
 		row.Result = res
 	}
@@ -113,7 +96,7 @@ func (s *study) measure(ctx context.Context, c config, modelURL string, compiled
 	return row, sweep, nil
 }
 
-func (s *study) sweep(ctx context.Context, c config, inv bench.Invoker, step bench.Config) (*bench.SweepResult, error) {
+func (s *session) sweep(ctx context.Context, c study.Config, inv bench.Invoker, step bench.Config) (*bench.SweepResult, error) {
 	cfg := bench.SweepConfig{
 		Levels: bench.Geometric(1, 64, 2),
 		Step:   step,
@@ -122,7 +105,7 @@ func (s *study) sweep(ctx context.Context, c config, inv bench.Invoker, step ben
 			if p.StepDone != nil {
 				r := p.StepDone.Result
 				fmt.Fprintf(s.log, "  %s %2d workers: %7.1f req/s  p99 %-10v stable=%v after %d windows\n",
-					c.label, p.Concurrency, r.Throughput, r.Latency.P99.Round(time.Millisecond), p.StepDone.Stable, p.StepDone.Windows)
+					c.Label, p.Concurrency, r.Throughput, r.Latency.P99.Round(time.Millisecond), p.StepDone.Stable, p.StepDone.Windows)
 			}
 		},
 	}

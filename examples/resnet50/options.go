@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sagebench/sagebench/internal/study"
 	"io"
 	"os"
 	"strings"
@@ -31,16 +32,12 @@ func defaultOptions() options {
 	if region == "" {
 		region = "eu-west-1"
 	}
-	var labels []string
-	for _, c := range configs {
-		labels = append(labels, c.label)
-	}
 	return options{
 		region:     region,
 		role:       os.Getenv("SAGEMAKER_ROLE_ARN"),
 		prefix:     "sagebench/resnet50",
 		entryPoint: "inference.py",
-		configs:    strings.Join(labels, ","),
+		configs:    strings.Join(study.Labels(), ","),
 		duration:   60 * time.Second,
 		// At 16 clients an uncompiled c5 takes about 2.7 s per request: the warmup must
 		// cover a few such cycles and the compiled models' first, slow inference.
@@ -54,7 +51,7 @@ func defaultOptions() options {
 
 // validate checks the flags and fills in what defaults from others; it returns the chosen
 // configurations.
-func (o *options) validate() ([]config, error) {
+func (o *options) validate() ([]study.Config, error) {
 	if o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 {
 		return nil, fmt.Errorf("need -concurrency >= 1, -duration > 0 and -warmup >= 0")
 	}
@@ -80,29 +77,20 @@ func (o *options) validate() ([]config, error) {
 	if o.model == "" && !o.dryRun {
 		return nil, fmt.Errorf("no -model: pass a TorchScript ResNet50 (see the package doc for the one-liner)")
 	}
-	var chosen []config
+	var chosen []study.Config
 	for l := range strings.SplitSeq(o.configs, ",") {
-		i := indexOf(strings.TrimSpace(l))
-		if i < 0 {
+		c, ok := study.Find(strings.TrimSpace(l))
+		if !ok {
 			return nil, fmt.Errorf("-configs: unknown configuration %q (have %s)", l, defaultOptions().configs)
 		}
-		chosen = append(chosen, configs[i])
+		chosen = append(chosen, c)
 	}
 	return chosen, nil
 }
 
-func indexOf(label string) int {
-	for i, c := range configs {
-		if c.label == label {
-			return i
-		}
-	}
-	return -1
-}
-
 // pickPrices chooses the price table for the report: "auto" takes the first of current
 // and the study's 2021 snapshot that prices every chosen configuration in region.
-func pickPrices(name, region string, chosen []config) (*cost.Table, error) {
+func pickPrices(name, region string, chosen []study.Config) (*cost.Table, error) {
 	switch name {
 	case "current":
 		return cost.Current, nil
@@ -112,7 +100,7 @@ func pickPrices(name, region string, chosen []config) (*cost.Table, error) {
 		for _, t := range []*cost.Table{cost.Current, cost.Study2021} {
 			all := true
 			for _, c := range chosen {
-				if _, err := t.Lookup(region, c.instanceType); err != nil {
+				if _, err := t.Lookup(region, c.InstanceType); err != nil {
 					all = false
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"github.com/sagebench/sagebench/internal/study"
 	"io"
 	"io/fs"
 	"os"
@@ -26,34 +27,7 @@ import (
 //go:embed code
 var studyCode embed.FS
 
-// config is one of the study's configurations.
-type config struct {
-	label        string
-	instanceType string
-	target       neo.Target // "" for uncompiled
-	note         string
-}
-
-// The study's five configurations, plus inf1 without Neo: an uncompiled model cannot use
-// the NeuronCores, so it runs on the instance's four vCPUs (the study did not measure it).
-var configs = []config{
-	{"c5", "ml.c5.xlarge", "", ""},
-	{"c5+neo", "ml.c5.xlarge", neo.TargetMLC5, ""},
-	{"g4dn", "ml.g4dn.xlarge", "", ""},
-	{"g4dn+neo", "ml.g4dn.xlarge", neo.TargetMLG4dn, ""},
-	{"inf1", "ml.inf1.xlarge", "", "not in the study: an uncompiled model runs on the inf1's vCPUs"},
-	{"inf1+neo", "ml.inf1.xlarge", neo.TargetMLInf1, ""},
-}
-
-const (
-	// The PyTorch version the study's model is saved with: the Python SDK's full form for the
-	// pytorch-inference images, major.minor for Neo (which takes no patch level).
-	imageVersion     = "1.8.1"
-	frameworkVersion = "1.8"
-	// Neo's Inferentia image exists for PyTorch 1.5.1 only, so the inf1 job compiles for it.
-	inferentiaVersion = "1.5.1"
-	dryRunRole        = "arn:aws:iam::123456789012:role/SageMakerRole"
-)
+const dryRunRole = "arn:aws:iam::123456789012:role/SageMakerRole"
 
 // apis are the AWS clients the study calls: the narrow interfaces of package sagemaker and
 // neo, plus the two deletions they do not make (S3 objects, compilation jobs). Real SDK
@@ -105,7 +79,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 		api = apis{sm: sm.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg)}
 	}
 
-	s := &study{o: o, api: api, prices: prices, log: stderr, ledger: &ledger{dryRun: o.dryRun}}
+	s := &session{o: o, api: api, prices: prices, log: stderr, ledger: &ledger{dryRun: o.dryRun}}
 	s.client = sagemaker.NewClient(cfg, func(opt *sagemaker.Options) {
 		opt.SageMaker, opt.S3, opt.Runtime = api.sm, api.s3, api.runtime
 		opt.Region = o.region
@@ -151,7 +125,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	return nil
 }
 
-type study struct {
+// session is one run of the study: its options, clients and what it created.
+type session struct {
 	o        options
 	api      apis
 	client   *sagemaker.Client
@@ -164,7 +139,7 @@ type study struct {
 	jobs    []string // compilation jobs this run created (or may have)
 }
 
-func (s *study) run(ctx context.Context, chosen []config) (*report.Report, error) {
+func (s *session) run(ctx context.Context, chosen []study.Config) (*report.Report, error) {
 	dir, err := os.MkdirTemp("", "sagebench-resnet50-")
 	if err != nil {
 		return nil, err
@@ -201,7 +176,7 @@ func (s *study) run(ctx context.Context, chosen []config) (*report.Report, error
 	rep := report.New(fmt.Sprintf("ResNet50 on SageMaker: %d clients, one JPEG per request, %s (measured)", s.o.concurrency, s.o.region))
 	rep.AddNote("Measured on real SageMaker endpoints in %s by examples/resnet50; prices from table %q.", s.o.region, s.prices.Name())
 	for _, c := range chosen {
-		row, sweep, err := s.measure(ctx, c, modelURL, compiled[c.target], img)
+		row, sweep, err := s.measure(ctx, c, modelURL, compiled[c.Target], img)
 		if err != nil {
 			return nil, err
 		}
@@ -214,7 +189,7 @@ func (s *study) run(ctx context.Context, chosen []config) (*report.Report, error
 }
 
 // pack writes model.tar.gz into dir and opens it for the upload.
-func (s *study) pack(dir string) (*os.File, error) {
+func (s *session) pack(dir string) (*os.File, error) {
 	model, code := s.o.model, s.o.code
 	if code == "" {
 		if model != "" && filepath.Base(model) != "model.pth" {
@@ -249,7 +224,7 @@ func (s *study) pack(dir string) (*os.File, error) {
 	return os.Open(path)
 }
 
-func (s *study) payload() (payload.Payload, error) {
+func (s *session) payload() (payload.Payload, error) {
 	if s.o.image != "" {
 		return payload.FromFile(s.o.image)
 	}
@@ -257,28 +232,17 @@ func (s *study) payload() (payload.Payload, error) {
 }
 
 // compile runs the chosen configurations' Neo jobs in parallel.
-func (s *study) compile(ctx context.Context, chosen []config, modelURL, outputURL string) (map[neo.Target]*neo.CompiledModel, error) {
+func (s *session) compile(ctx context.Context, chosen []study.Config, modelURL, outputURL string) (map[neo.Target]*neo.CompiledModel, error) {
 	var jobs []neo.Job
 	for _, c := range chosen {
-		if c.target == "" {
+		if !c.Compiled() {
 			continue
 		}
-		version := frameworkVersion
-		if c.target == neo.TargetMLInf1 {
-			version = inferentiaVersion
+		j, err := c.Job(modelURL, s.o.role, outputURL, s.o.entryPoint)
+		if err != nil {
+			return nil, err
 		}
-		jobs = append(jobs, neo.Job{
-			Name:             sagemaker.UniqueName("resnet50-" + dashed(string(c.target))),
-			ModelDataURL:     modelURL,
-			RoleARN:          s.o.role,
-			Framework:        neo.PyTorch,
-			FrameworkVersion: version,
-			InputShapes:      map[string][]int{"input0": {1, 3, 224, 224}},
-			Target:           c.target,
-			OutputURL:        outputURL + "/" + string(c.target),
-			MaxRuntime:       1000 * time.Second, // the study's inf1 job needed about that
-			EntryPoint:       s.o.entryPoint,
-		})
+		jobs = append(jobs, j)
 	}
 	out := map[neo.Target]*neo.CompiledModel{}
 	if len(jobs) == 0 {
@@ -298,8 +262,4 @@ func (s *study) compile(ctx context.Context, chosen []config, modelURL, outputUR
 		}
 	}
 	return out, err
-}
-
-func dashed(s string) string {
-	return strings.NewReplacer("+", "-", "_", "-", ".", "-").Replace(s)
 }

@@ -100,7 +100,7 @@ func (l *ledger) print(w io.Writer) {
 // teardown deletes the run's S3 objects and compilation jobs (the endpoints are deleted
 // as each is measured). Neither costs much, but a study should leave the account as it
 // found it. A compilation job still stopping cannot be deleted; it is reported.
-func (s *study) teardown(ctx context.Context) {
+func (s *session) teardown(ctx context.Context) {
 	for _, uri := range s.objects {
 		name := "S3 object " + uri
 		if s.o.keepArtifacts {

@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"github.com/sagebench/sagebench/internal/study"
 	"strings"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/study"
 )
 
 // endpointOverhead is the billed time of an endpoint beyond its load: SageMaker bills an

@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
-	"github.com/sagebench/sagebench/internal/study"
 	"time"
+
+	"github.com/sagebench/sagebench/internal/study"
 )
 
 // The bill is bounded before anything is created: each endpoint lives for its creation

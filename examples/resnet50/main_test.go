@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/sagebench/sagebench/internal/study"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/study"
 )
 
 // noCredentials makes any attempt to load real AWS credentials fail: the dry run must not

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sagebench/sagebench/internal/study"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/report"

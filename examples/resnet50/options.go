@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/sagebench/sagebench/internal/study"
 	"io"
 	"os"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/sagemaker"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"github.com/sagebench/sagebench/internal/study"
 	"io"
 	"io/fs"
 	"os"
@@ -18,6 +17,7 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/report"

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -59,4 +60,17 @@ func TestConfigsCoverTheStudy(t *testing.T) {
 	assert.Equal(t, []string{"c5", "c5+neo", "g4dn", "g4dn+neo", "inf1", "inf1+neo"}, Labels())
 	_, ok := Find("p3")
 	assert.False(t, ok)
+}
+
+func Example() {
+	for _, c := range Configs {
+		fmt.Printf("%-9s %-15s compiled=%v\n", c.Label, c.InstanceType, c.Compiled())
+	}
+	// Output:
+	// c5        ml.c5.xlarge    compiled=false
+	// c5+neo    ml.c5.xlarge    compiled=true
+	// g4dn      ml.g4dn.xlarge  compiled=false
+	// g4dn+neo  ml.g4dn.xlarge  compiled=true
+	// inf1      ml.inf1.xlarge  compiled=false
+	// inf1+neo  ml.inf1.xlarge  compiled=true
 }

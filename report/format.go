@@ -51,11 +51,7 @@ func fmtUSD(v float64) string {
 
 // fmtHourly prints an hourly price with two to three decimals: 0.23, 0.821, 1.50.
 func fmtHourly(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 3, 64)
-	if strings.HasSuffix(s, "0") {
-		s = s[:len(s)-1]
-	}
-	return s
+	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 3, 64), "0")
 }
 
 // fmtRatio prints a cost ratio to the best, as the study says it: "5.4x".

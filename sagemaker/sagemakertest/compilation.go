@@ -3,7 +3,6 @@ package sagemakertest
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -300,10 +299,7 @@ func (s *Server) stopCompilationJob(body []byte) (any, *APIError) {
 }
 
 func (s *Server) listCompilationJobs(body []byte) (any, *APIError) {
-	var in struct {
-		NameContains, StatusEquals, SortBy, SortOrder, NextToken string
-		MaxResults                                               int
-	}
+	var in listQuery
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
@@ -320,37 +316,20 @@ func (s *Server) listCompilationJobs(body []byte) (any, *APIError) {
 	s.mu.Lock()
 	var all []summary
 	for _, j := range s.jobs {
-		if !strings.Contains(strings.ToLower(j.name), strings.ToLower(in.NameContains)) {
-			continue
+		if in.keeps(j.name, j.status) {
+			all = append(all, summary{j.name, j.arn, epoch(j.created), epoch(j.started), epoch(j.ended),
+				j.output.TargetDevice, epoch(j.modified), j.status})
 		}
-		if in.StatusEquals != "" && in.StatusEquals != j.status {
-			continue
-		}
-		all = append(all, summary{j.name, j.arn, epoch(j.created), epoch(j.started), epoch(j.ended),
-			j.output.TargetDevice, epoch(j.modified), j.status})
 	}
 	s.mu.Unlock()
-	slices.SortFunc(all, func(a, b summary) int {
-		var c int
-		switch in.SortBy {
-		case "Name":
-			c = -strings.Compare(a.CompilationJobName, b.CompilationJobName)
-		case "Status":
-			c = -strings.Compare(a.CompilationJobStatus, b.CompilationJobStatus)
-		default:
-			c = cmpDesc(a.CreationTime, b.CreationTime, a.CompilationJobName, b.CompilationJobName)
-		}
-		if in.SortOrder == "Ascending" {
-			c = -c
-		}
-		return c
+	pg, next, e := sortedPage(all, in, func(a summary) (string, string, float64) {
+		return a.CompilationJobName, a.CompilationJobStatus, a.CreationTime
 	})
-	lo, hi, next, e := page(len(all), in.NextToken, in.MaxResults)
 	if e != nil {
 		return nil, e
 	}
 	return struct {
 		CompilationJobSummaries []summary
 		NextToken               string `json:",omitempty"`
-	}{append([]summary{}, all[lo:hi]...), next}, nil
+	}{pg, next}, nil
 }

@@ -2,7 +2,6 @@ package sagemakertest
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -259,10 +258,7 @@ func (s *Server) deleteEndpoint(body []byte) (any, *APIError) {
 }
 
 func (s *Server) listEndpoints(body []byte) (any, *APIError) {
-	var in struct {
-		NameContains, StatusEquals, SortBy, SortOrder, NextToken string
-		MaxResults                                               int
-	}
+	var in listQuery
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
@@ -276,38 +272,21 @@ func (s *Server) listEndpoints(body []byte) (any, *APIError) {
 	s.mu.Lock()
 	var all []summary
 	for _, ep := range s.endpoints {
-		if !strings.Contains(strings.ToLower(ep.name), strings.ToLower(in.NameContains)) {
-			continue
+		if in.keeps(ep.name, ep.status) {
+			all = append(all, summary{ep.name, ep.arn, epoch(ep.created), epoch(ep.modified), ep.status})
 		}
-		if in.StatusEquals != "" && in.StatusEquals != ep.status {
-			continue
-		}
-		all = append(all, summary{ep.name, ep.arn, epoch(ep.created), epoch(ep.modified), ep.status})
 	}
 	s.mu.Unlock()
-	slices.SortFunc(all, func(a, b summary) int {
-		var c int
-		switch in.SortBy {
-		case "Name":
-			c = -strings.Compare(a.EndpointName, b.EndpointName)
-		case "Status":
-			c = -strings.Compare(a.EndpointStatus, b.EndpointStatus)
-		default:
-			c = cmpDesc(a.CreationTime, b.CreationTime, a.EndpointName, b.EndpointName)
-		}
-		if in.SortOrder == "Ascending" {
-			c = -c
-		}
-		return c
+	pg, next, e := sortedPage(all, in, func(a summary) (string, string, float64) {
+		return a.EndpointName, a.EndpointStatus, a.CreationTime
 	})
-	lo, hi, next, e := page(len(all), in.NextToken, in.MaxResults)
 	if e != nil {
 		return nil, e
 	}
 	return struct {
 		Endpoints []summary
 		NextToken string `json:",omitempty"`
-	}{append([]summary{}, all[lo:hi]...), next}, nil
+	}{pg, next}, nil
 }
 
 // CompiledEnv is an environment variable of a model's container that, when

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -100,23 +99,4 @@ func fromEpoch(f float64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(int64(f * 1000))
-}
-
-// page applies AWS-style NextToken/MaxResults paging to n sorted items and
-// returns the half-open range to return and the next token ("" at the end).
-func page(n int, nextToken string, maxResults int) (lo, hi int, next string, e *APIError) {
-	if maxResults <= 0 || maxResults > 100 {
-		maxResults = 100
-	}
-	if nextToken != "" {
-		var err error
-		if lo, err = strconv.Atoi(nextToken); err != nil || lo < 0 || lo > n {
-			return 0, 0, "", validation("Invalid pagination token %q", nextToken)
-		}
-	}
-	hi = min(lo+maxResults, n)
-	if hi < n {
-		next = strconv.Itoa(hi)
-	}
-	return lo, hi, next, nil
 }

@@ -157,18 +157,6 @@ func (s *Server) listModels(body []byte) (any, *APIError) {
 	}{append([]summary{}, all[lo:hi]...), next}, nil
 }
 
-// cmpDesc orders newest first, then by name, which is AWS's default listing
-// order (SortBy CreationTime, SortOrder Descending).
-func cmpDesc(ta, tb float64, na, nb string) int {
-	switch {
-	case ta > tb:
-		return -1
-	case ta < tb:
-		return 1
-	}
-	return strings.Compare(na, nb)
-}
-
 // variant is a ProductionVariant as it travels on the wire.
 type variant struct {
 	VariantName          string

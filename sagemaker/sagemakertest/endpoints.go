@@ -37,29 +37,51 @@ type deployment struct {
 }
 
 func (s *Server) resolveLocked(configName string) (deployment, *APIError) {
-	c, ok := s.configs[configName]
-	if !ok {
-		return deployment{}, validation("Could not find endpoint configuration %q.", s.arn("endpoint-config", configName))
+	c, e := s.configLocked(configName)
+	if e != nil {
+		return deployment{}, e
 	}
 	// Multi-variant endpoints are accepted but all traffic goes to the first
 	// variant; weights are not emulated.
 	v := c.variants[0]
-	m, ok := s.models[v.ModelName]
-	if !ok {
-		return deployment{}, validation("Could not find model %q.", s.arn("model", v.ModelName))
+	m, e := s.modelLocked(v.ModelName)
+	if e != nil {
+		return deployment{}, e
 	}
 	return deployment{configName: configName, variant: v, container: m.first()}, nil
 }
 
-func (s *Server) createEndpoint(body []byte) (any, *APIError) {
-	var in struct{ EndpointName, EndpointConfigName string }
-	if e := decode(body, &in); e != nil {
+// endpointLocked validates an endpoint name and returns the endpoint, or the
+// error SageMaker gives when it does not exist.
+func (s *Server) endpointLocked(name string) (*endpoint, *APIError) {
+	if e := checkName("endpointName", name); e != nil {
 		return nil, e
+	}
+	ep, ok := s.endpoints[name]
+	if !ok {
+		return nil, validation("Could not find endpoint %q.", s.arn("endpoint", name))
+	}
+	return ep, nil
+}
+
+// endpointInput is the input of CreateEndpoint and UpdateEndpoint, which
+// SageMaker validates alike.
+type endpointInput struct{ EndpointName, EndpointConfigName string }
+
+func decodeEndpointInput(body []byte) (endpointInput, *APIError) {
+	var in endpointInput
+	if e := decode(body, &in); e != nil {
+		return in, e
 	}
 	if e := checkName("endpointName", in.EndpointName); e != nil {
-		return nil, e
+		return in, e
 	}
-	if e := checkName("endpointConfigName", in.EndpointConfigName); e != nil {
+	return in, checkName("endpointConfigName", in.EndpointConfigName)
+}
+
+func (s *Server) createEndpoint(body []byte) (any, *APIError) {
+	in, e := decodeEndpointInput(body)
+	if e != nil {
 		return nil, e
 	}
 	s.mu.Lock()
@@ -152,14 +174,11 @@ func (s *Server) describeEndpoint(body []byte) (any, *APIError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("endpointName", in.EndpointName); e != nil {
-		return nil, e
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ep, ok := s.endpoints[in.EndpointName]
-	if !ok {
-		return nil, validation("Could not find endpoint %q.", s.arn("endpoint", in.EndpointName))
+	ep, e := s.endpointLocked(in.EndpointName)
+	if e != nil {
+		return nil, e
 	}
 	type image struct{ SpecifiedImage, ResolvedImage string }
 	type variantSummary struct {
@@ -195,21 +214,15 @@ func (s *Server) describeEndpoint(body []byte) (any, *APIError) {
 }
 
 func (s *Server) updateEndpoint(body []byte) (any, *APIError) {
-	var in struct{ EndpointName, EndpointConfigName string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if e := checkName("endpointName", in.EndpointName); e != nil {
-		return nil, e
-	}
-	if e := checkName("endpointConfigName", in.EndpointConfigName); e != nil {
+	in, e := decodeEndpointInput(body)
+	if e != nil {
 		return nil, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ep, ok := s.endpoints[in.EndpointName]
-	if !ok {
-		return nil, validation("Could not find endpoint %q.", s.arn("endpoint", in.EndpointName))
+	ep, e := s.endpointLocked(in.EndpointName)
+	if e != nil {
+		return nil, e
 	}
 	switch ep.status {
 	case StatusInService:
@@ -232,14 +245,11 @@ func (s *Server) deleteEndpoint(body []byte) (any, *APIError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("endpointName", in.EndpointName); e != nil {
-		return nil, e
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ep, ok := s.endpoints[in.EndpointName]
-	if !ok {
-		return nil, validation("Could not find endpoint %q.", s.arn("endpoint", in.EndpointName))
+	ep, e := s.endpointLocked(in.EndpointName)
+	if e != nil {
+		return nil, e
 	}
 	if ep.status == StatusDeleting {
 		return struct{}{}, nil

@@ -83,19 +83,29 @@ func (s *Server) createModel(body []byte) (any, *APIError) {
 	return map[string]string{"ModelArn": arn}, nil
 }
 
+// modelLocked validates a model name and returns the model, or the error
+// SageMaker gives when it does not exist.
+func (s *Server) modelLocked(name string) (*model, *APIError) {
+	if e := checkName("modelName", name); e != nil {
+		return nil, e
+	}
+	m, ok := s.models[name]
+	if !ok {
+		return nil, validation("Could not find model %q.", s.arn("model", name))
+	}
+	return m, nil
+}
+
 func (s *Server) describeModel(body []byte) (any, *APIError) {
 	var in struct{ ModelName string }
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("modelName", in.ModelName); e != nil {
-		return nil, e
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, ok := s.models[in.ModelName]
-	if !ok {
-		return nil, validation("Could not find model %q.", s.arn("model", in.ModelName))
+	m, e := s.modelLocked(in.ModelName)
+	if e != nil {
+		return nil, e
 	}
 	return struct {
 		ModelName        string
@@ -112,13 +122,10 @@ func (s *Server) deleteModel(body []byte) (any, *APIError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("modelName", in.ModelName); e != nil {
-		return nil, e
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.models[in.ModelName]; !ok {
-		return nil, validation("Could not find model %q.", s.arn("model", in.ModelName))
+	if _, e := s.modelLocked(in.ModelName); e != nil {
+		return nil, e
 	}
 	delete(s.models, in.ModelName)
 	return struct{}{}, nil
@@ -214,8 +221,8 @@ func (s *Server) createEndpointConfig(body []byte) (any, *APIError) {
 		if v.InitialInstanceCount < 1 {
 			return nil, validation("1 validation error detected: Value '%d' at '%sinitialInstanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1", v.InitialInstanceCount, field)
 		}
-		if _, ok := s.models[v.ModelName]; !ok {
-			return nil, validation("Could not find model %q.", s.arn("model", v.ModelName))
+		if _, e := s.modelLocked(v.ModelName); e != nil {
+			return nil, e
 		}
 	}
 	arn := s.arn("endpoint-config", in.EndpointConfigName)
@@ -228,19 +235,29 @@ func (s *Server) createEndpointConfig(body []byte) (any, *APIError) {
 	return map[string]string{"EndpointConfigArn": arn}, nil
 }
 
+// configLocked validates an endpoint configuration name and returns the
+// configuration, or the error SageMaker gives when it does not exist.
+func (s *Server) configLocked(name string) (*endpointConfig, *APIError) {
+	if e := checkName("endpointConfigName", name); e != nil {
+		return nil, e
+	}
+	c, ok := s.configs[name]
+	if !ok {
+		return nil, validation("Could not find endpoint configuration %q.", s.arn("endpoint-config", name))
+	}
+	return c, nil
+}
+
 func (s *Server) describeEndpointConfig(body []byte) (any, *APIError) {
 	var in struct{ EndpointConfigName string }
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("endpointConfigName", in.EndpointConfigName); e != nil {
-		return nil, e
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.configs[in.EndpointConfigName]
-	if !ok {
-		return nil, validation("Could not find endpoint configuration %q.", s.arn("endpoint-config", in.EndpointConfigName))
+	c, e := s.configLocked(in.EndpointConfigName)
+	if e != nil {
+		return nil, e
 	}
 	return struct {
 		EndpointConfigName string
@@ -255,13 +272,10 @@ func (s *Server) deleteEndpointConfig(body []byte) (any, *APIError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("endpointConfigName", in.EndpointConfigName); e != nil {
-		return nil, e
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.configs[in.EndpointConfigName]; !ok {
-		return nil, validation("Could not find endpoint configuration %q.", s.arn("endpoint-config", in.EndpointConfigName))
+	if _, e := s.configLocked(in.EndpointConfigName); e != nil {
+		return nil, e
 	}
 	delete(s.configs, in.EndpointConfigName)
 	return struct{}{}, nil

@@ -93,10 +93,3 @@ func epoch(t time.Time) float64 {
 	}
 	return float64(t.UnixMilli()) / 1000
 }
-
-func fromEpoch(f float64) time.Time {
-	if f == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(int64(f * 1000))
-}

@@ -25,10 +25,14 @@ type Chart struct {
 
 // Render writes c in format "svg", "png" or "pdf" (any format gonum/plot supports).
 func (c Chart) Render(w io.Writer, format string) error {
-	wt, err := c.Plot.WriterTo(c.Width, c.Height, format)
+	wt, err := draw.NewFormattedCanvas(c.Width, c.Height, format)
 	if err != nil {
 		return fmt.Errorf("report: rendering chart %s as %s: %w", c.Name, format, err)
 	}
+	// gonum/plot lays the axis labels flush with the canvas edge, where a glyph's overhang
+	// (the "g" of "g4dn") is cut off: keep a margin all round.
+	margin := vg.Points(6)
+	c.Plot.Draw(draw.Crop(draw.New(wt), margin, -margin, margin, -margin))
 	var b bytes.Buffer
 	if _, err := wt.WriteTo(&b); err != nil {
 		return fmt.Errorf("report: rendering chart %s as %s: %w", c.Name, format, err)

@@ -48,7 +48,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.concurrency < 1 || o.duration <= 0 {
 		return fmt.Errorf("need -concurrency >= 1 and -duration > 0")
 	}
-	prices, err := pickPrices(o.prices, o.region)
+	prices, err := study.PriceTable(o.prices, o.region, study.Configs)
 	if err != nil {
 		return err
 	}
@@ -85,34 +85,6 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s/: %s\n", o.out, strings.Join(files, ", "))
 	return nil
-}
-
-// pickPrices chooses the price table: "auto" takes the first of current and the study's
-// 2021 snapshot that prices every configuration in region.
-func pickPrices(name, region string) (*cost.Table, error) {
-	switch name {
-	case "current":
-		return cost.Current, nil
-	case "study2021":
-		return cost.Study2021, nil
-	case "auto":
-		for _, t := range []*cost.Table{cost.Current, cost.Study2021} {
-			if pricesAll(t, region) {
-				return t, nil
-			}
-		}
-		return cost.Current, nil
-	}
-	return nil, fmt.Errorf("-prices %q: want current, study2021 or auto", name)
-}
-
-func pricesAll(t *cost.Table, region string) bool {
-	for _, c := range study.Configs {
-		if _, err := t.Lookup(region, c.InstanceType); err != nil {
-			return false
-		}
-	}
-	return true
 }
 
 // session is one run of the study against one emulator.

@@ -13,7 +13,7 @@ func Example_estimate() {
 	o := defaultOptions()
 	o.region, o.duration, o.warmup = "eu-west-1", 60*time.Second, 15*time.Second
 	chosen := []study.Config{study.Configs[0], study.Configs[5]} // c5, inf1+neo
-	prices, _ := pickPrices("auto", o.region, chosen)
+	prices, _ := study.PriceTable("auto", o.region, chosen)
 	b, err := estimate(o, chosen, prices)
 	if err != nil {
 		fmt.Println(err)

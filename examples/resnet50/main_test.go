@@ -210,7 +210,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 
 func mustPrices(t *testing.T, region string, chosen []study.Config) *cost.Table {
 	t.Helper()
-	p, err := pickPrices("auto", region, chosen)
+	p, err := study.PriceTable("auto", region, chosen)
 	require.NoError(t, err)
 	return p
 }

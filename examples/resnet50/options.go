@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -86,31 +85,6 @@ func (o *options) validate() ([]study.Config, error) {
 		chosen = append(chosen, c)
 	}
 	return chosen, nil
-}
-
-// pickPrices chooses the price table for the report: "auto" takes the first of current
-// and the study's 2021 snapshot that prices every chosen configuration in region.
-func pickPrices(name, region string, chosen []study.Config) (*cost.Table, error) {
-	switch name {
-	case "current":
-		return cost.Current, nil
-	case "study2021":
-		return cost.Study2021, nil
-	case "auto":
-		for _, t := range []*cost.Table{cost.Current, cost.Study2021} {
-			all := true
-			for _, c := range chosen {
-				if _, err := t.Lookup(region, c.InstanceType); err != nil {
-					all = false
-				}
-			}
-			if all {
-				return t, nil
-			}
-		}
-		return cost.Current, nil
-	}
-	return nil, fmt.Errorf("-prices %q: want current, study2021 or auto", name)
 }
 
 type syncWriter struct {

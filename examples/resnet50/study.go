@@ -53,7 +53,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	prices, err := pickPrices(o.prices, o.region, chosen)
+	prices, err := study.PriceTable(o.prices, o.region, chosen)
 	if err != nil {
 		return err
 	}

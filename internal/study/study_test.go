@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/neo"
 )
 
@@ -73,4 +74,16 @@ func Example() {
 	// g4dn+neo  ml.g4dn.xlarge  compiled=true
 	// inf1      ml.inf1.xlarge  compiled=false
 	// inf1+neo  ml.inf1.xlarge  compiled=true
+}
+
+func TestPriceTable(t *testing.T) {
+	// eu-west-1: only the 2021 snapshot prices c5, g4dn and inf1 together.
+	tbl, err := PriceTable("auto", "eu-west-1", Configs)
+	require.NoError(t, err)
+	assert.Equal(t, cost.Study2021, tbl)
+	tbl, err = PriceTable("current", "eu-west-1", Configs)
+	require.NoError(t, err)
+	assert.Equal(t, cost.Current, tbl)
+	_, err = PriceTable("cheapest", "eu-west-1", Configs)
+	assert.ErrorContains(t, err, "-prices")
 }

@@ -118,7 +118,7 @@ func TestGetMetricDataIsWhatTheRuntimeDid(t *testing.T) {
 	}
 	// The emulator's timers are corrected for lateness by up to 2 ms, so a
 	// hold may end that much before its device time.
-	if m := got["minmodel"]; m < float64((device-2*time.Millisecond).Microseconds()) {
+	if m := got["minmodel"]; m < float64((device - 2*time.Millisecond).Microseconds()) {
 		t.Errorf("minimum ModelLatency %v us, want >= device time %v less 2 ms", m, device)
 	}
 	if server, client := got["model"]+got["overhead"], float64(clientTotal.Microseconds()); server > client {

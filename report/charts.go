@@ -80,7 +80,8 @@ var (
 func colorAt(i int) color.Color { return palette[i%len(palette)] }
 
 // Charts returns the report's charts: throughput, latency percentiles and cost per million
-// per configuration (when there are rows), and throughput-vs-concurrency (or vs offered
+// per configuration (when there are rows), where the time goes (when rows have server
+// figures, see Row.Server), and throughput-vs-concurrency (or vs offered
 // rate) and p99-vs-throughput curves (when there are sweeps).
 func (r *Report) Charts() ([]Chart, error) {
 	if err := r.validate(); err != nil {
@@ -90,6 +91,13 @@ func (r *Report) Charts() ([]Chart, error) {
 	if len(r.Rows) > 0 {
 		for _, f := range []func() (Chart, error){r.throughputChart, r.latencyChart, r.costChart} {
 			c, err := f()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		if r.hasServer() {
+			c, err := r.splitChart()
 			if err != nil {
 				return nil, err
 			}

@@ -114,7 +114,8 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 	b.WriteString("\n")
 	b.WriteString("Model and overhead times are the endpoint's ModelLatency and OverheadLatency over the " +
 		"whole minutes around each run; network + client is the client's mean latency less the " +
-		"server's mean model and overhead time (means add up, percentiles do not).\n\n")
+		"server's mean model and overhead time (means add up, percentiles do not). Utilization is " +
+		"averaged over those minutes, so a run shorter than a minute reads low.\n\n")
 	for i, f := range foot {
 		fmt.Fprintf(b, "%d. %s\n", i+1, cell(f))
 	}

@@ -68,11 +68,11 @@ func CrossCheck(c Client, m *EndpointMetrics, tol Tolerance) Check {
 	slack := max(int64(float64(c.Requests)*tol.Requests), 1)
 	switch diff := m.Invocations - c.Requests; {
 	case diff < -slack:
-		warn("the client counted %d requests, the endpoint %d invocations in %s to %s: %d requests never reached it (a client that drops or fakes requests, or a wrong endpoint or variant)",
-			c.Requests, m.Invocations, m.Start.Format(time.TimeOnly), m.End.Format(time.TimeOnly), -diff)
+		warn("the client counted %d requests, the endpoint %d invocations in %s: %d requests never reached it (a client that drops or fakes requests, or a wrong endpoint or variant)",
+			c.Requests, m.Invocations, span(m), -diff)
 	case diff > slack:
-		warn("the endpoint counted %d invocations in %s to %s, the client %d requests: %d more, from outside the measured window (warmup, other clients) or SDK retries",
-			m.Invocations, m.Start.Format(time.TimeOnly), m.End.Format(time.TimeOnly), c.Requests, diff)
+		warn("the endpoint counted %d invocations in %s, the client %d requests: %d more, from outside the measured window (warmup, other clients) or SDK retries",
+			m.Invocations, span(m), c.Requests, diff)
 	}
 
 	if m.ModelLatency.Count == 0 || c.Mean <= 0 {
@@ -91,6 +91,11 @@ func CrossCheck(c Client, m *EndpointMetrics, tol Tolerance) Check {
 			round(ch.Remainder), round(c.Mean), round(limit))
 	}
 	return ch
+}
+
+// span is the queried window in UTC, as CloudWatch's console shows it.
+func span(m *EndpointMetrics) string {
+	return m.Start.UTC().Format(time.TimeOnly) + " to " + m.End.UTC().Format(time.TimeOnly) + " UTC"
 }
 
 func round(d time.Duration) time.Duration {

@@ -296,14 +296,20 @@ func (r *Report) latencyChart() (Chart, error) {
 			return Chart{}, fmt.Errorf("report: chart latency: %w", err)
 		}
 	}
-	p.Legend.Top = true
-	p.Legend.Left = false
+	r.legendedAxes(p, xmax)
+	return Chart{Name: "latency", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1.6)}, nil
+}
+
+// legendedAxes lays out a per-configuration chart of horizontal bars with a legend top
+// right: the configurations down the side, the first at the top, and room right of the
+// longest bar (xmax) for its label.
+func (r *Report) legendedAxes(p *plot.Plot, xmax float64) {
+	p.Legend.Top, p.Legend.Left = true, false
 	p.NominalY(reversed(r.configNames())...)
-	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
+	p.Y.Min, p.Y.Max = -0.6, float64(len(r.Rows))-0.4
 	p.X.Min, p.X.Max, p.X.Padding = 0, xmax*1.25, 0
 	if xmax == 0 {
-		p.X.Max = 1
+		p.X.Max = 1 // nothing measured: an empty axis, not a degenerate one
 	}
 	p.X.Tick.Marker = plot.DefaultTicks{}
-	return Chart{Name: "latency", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1.6)}, nil
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
@@ -65,13 +64,6 @@ func (r *Report) splitChart() (Chart, error) {
 	if err := addValueLabels(p, labels, 0); err != nil {
 		return Chart{}, fmt.Errorf("report: chart latency-split: %w", err)
 	}
-	p.Legend.Top, p.Legend.Left = true, false
-	p.NominalY(reversed(r.configNames())...)
-	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
-	p.X.Min, p.X.Max, p.X.Padding = 0, xmax*1.25, 0
-	if xmax == 0 {
-		p.X.Max = 1
-	}
-	p.X.Tick.Marker = plot.DefaultTicks{}
+	r.legendedAxes(p, xmax)
 	return Chart{Name: "latency-split", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1)}, nil
 }

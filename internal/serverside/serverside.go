@@ -19,24 +19,34 @@ import (
 // rows whose provenance is report.Emulated.
 const Source = "CloudWatch"
 
+// Options configures Fill.
+type Options struct {
+	// Tolerance is the cross-check's (zero fields take cwmetrics' defaults).
+	Tolerance cwmetrics.Tolerance
+	// Outside is how many requests the client sent outside the row's measured window
+	// (its warmup), which the server counts too; see cwmetrics.Client.
+	Outside int64
+	// Fetch are cwmetrics.Fetch's options: the wait for complete metrics, its progress,
+	// NoWait against the emulator.
+	Fetch []func(*cwmetrics.Options)
+}
+
 // Fill fetches the metrics of endpoint's variant over row.Result's window and sets
-// row.Server, with CrossCheck's warnings under tol, or row.ServerNA when CloudWatch cannot
-// answer (the error is returned too, for a log). opts are cwmetrics.Fetch's options: the
-// wait for complete metrics and its progress.
-func Fill(ctx context.Context, api cloudwatch.GetMetricDataAPIClient, row *report.Row, endpoint, variant string,
-	tol cwmetrics.Tolerance, opts ...func(*cwmetrics.Options)) error {
+// row.Server, with CrossCheck's warnings, or row.ServerNA when CloudWatch cannot answer
+// (the error is returned too, for a log).
+func Fill(ctx context.Context, api cloudwatch.GetMetricDataAPIClient, row *report.Row, endpoint, variant string, o Options) error {
 	row.Server, row.ServerNA = nil, ""
 	if row.Result == nil {
 		row.ServerNA = "no measured window"
 		return nil
 	}
-	m, err := cwmetrics.Fetch(ctx, api, endpoint, variant, row.Result.Start, row.Result.End, opts...)
+	m, err := cwmetrics.Fetch(ctx, api, endpoint, variant, row.Result.Start, row.Result.End, o.Fetch...)
 	if err != nil {
 		row.ServerNA = cwmetrics.Reason(err)
 		return err
 	}
-	chk := cwmetrics.CrossCheck(cwmetrics.Client{Requests: row.Result.Requests, Mean: row.Result.Latency.Mean}, m, tol)
-	row.Server = FromMetrics(m, chk)
+	c := cwmetrics.Client{Requests: row.Result.Requests, Outside: o.Outside, Mean: row.Result.Latency.Mean}
+	row.Server = FromMetrics(m, cwmetrics.CrossCheck(c, m, o.Tolerance))
 	return nil
 }
 

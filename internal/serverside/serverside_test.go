@@ -89,7 +89,8 @@ func TestReportShowsTheSplitForEveryConfiguration(t *testing.T) {
 			srv.FailNext("GetMetricData", 1, sagemakertest.ErrAccessDenied())
 		}
 		row := report.Row{Config: cand.config, InstanceType: cand.instanceType, Result: res, Provenance: report.Emulated}
-		err = serverside.Fill(ctx, cw, &row, ep.Name, sagemaker.VariantName, cwmetrics.Tolerance{}, func(o *cwmetrics.Options) { o.NoWait = true })
+		err = serverside.Fill(ctx, cw, &row, ep.Name, sagemaker.VariantName,
+			serverside.Options{Fetch: []func(*cwmetrics.Options){func(o *cwmetrics.Options) { o.NoWait = true }}})
 		if (err != nil) != cand.denied {
 			t.Errorf("%s: Fill: %v", cand.config, err)
 		}

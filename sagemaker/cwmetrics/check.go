@@ -9,9 +9,13 @@ import (
 // needs, so that this package does not depend on the load engine (from a bench.Result:
 // Requests, Latency.Mean).
 type Client struct {
-	// Requests is every request the client counts as sent to the endpoint, failed ones
-	// included.
+	// Requests is every request the client counts as sent to the endpoint in its measured
+	// window, failed ones included.
 	Requests int64
+	// Outside is how many requests the client sent outside its measured window but inside
+	// the whole minutes the server counts (its warmup, an estimate will do): the server's
+	// count may exceed Requests by that much without a warning.
+	Outside int64
 	// Mean is the client's mean latency.
 	Mean time.Duration
 }
@@ -53,10 +57,11 @@ type Check struct {
 }
 
 // CrossCheck compares the server's figures with the client's. The server counts whole
-// periods, so its count includes requests just outside the measured window (warmup, a
-// previous run, other clients, SDK retries): a server count above the client's is
-// explained that way in the warning, one below it means the client counted requests that
-// never reached the endpoint. A nil m gives no remainder and one warning.
+// periods, so its count includes requests just outside the measured window: the client's
+// warmup (Client.Outside allows for it), and whatever else reached the endpoint (another
+// client, an earlier run, SDK retries), which the warning names. A server count below the
+// client's means the client counted requests that never reached the endpoint. A nil m
+// gives no remainder and one warning.
 func CrossCheck(c Client, m *EndpointMetrics, tol Tolerance) Check {
 	if m == nil {
 		return Check{Warnings: []string{"no server metrics to check the client's figures against"}}
@@ -70,9 +75,9 @@ func CrossCheck(c Client, m *EndpointMetrics, tol Tolerance) Check {
 	case diff < -slack:
 		warn("the client counted %d requests, the endpoint %d invocations in %s: %d requests never reached it (a client that drops or fakes requests, or a wrong endpoint or variant)",
 			c.Requests, m.Invocations, span(m), -diff)
-	case diff > slack:
-		warn("the endpoint counted %d invocations in %s, the client %d requests: %d more, from outside the measured window (warmup, other clients) or SDK retries",
-			m.Invocations, span(m), c.Requests, diff)
+	case diff > c.Outside+slack:
+		warn("the endpoint counted %d invocations in %s, the client %d requests (and %d outside its measured window): %d more, from other clients, an earlier run or SDK retries",
+			m.Invocations, span(m), c.Requests, c.Outside, diff-c.Outside)
 	}
 
 	if m.ModelLatency.Count == 0 || c.Mean <= 0 {

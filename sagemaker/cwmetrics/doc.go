@@ -32,6 +32,9 @@
 //		fmt.Println("warning:", w)
 //	}
 //
+// CloudWatch keeps an endpoint's metrics after the endpoint is deleted, so delete it first
+// (it bills by the hour) and then wait for its metrics.
+//
 // The package knows nothing of the load engine: [Client] is the few figures of the client
 // side that the cross-check needs.
 package cwmetrics

@@ -67,7 +67,9 @@ type Progress struct {
 }
 
 // Latency is a server-side latency over the window. Count is the number of requests it
-// describes; 0 means CloudWatch had no datapoint and the other fields are zero.
+// describes; 0 means CloudWatch had no datapoint and the other fields are zero. A
+// percentile is zero when CloudWatch has none for the metric (percentiles need the raw
+// values, not only statistic sets).
 type Latency struct {
 	P50, P90, P99, Mean time.Duration
 	Count               int64

@@ -223,3 +223,19 @@ func TestFetchRejectsBadInput(t *testing.T) {
 		t.Errorf("bad input reached CloudWatch %d times", n)
 	}
 }
+
+// TestFetchRidesOutAThrottle relies on the SDK's retryer, not a loop of its own: one
+// ThrottlingException is retried and the figures still arrive.
+func TestFetchRidesOutAThrottle(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithTimeScale(0))
+	ep := deployed(t, srv, "ml.c5.xlarge")
+	res := run(t, ep.Invoker(), 8)
+	srv.FailNext("GetMetricData", 1, sagemakertest.ErrThrottling())
+	m, err := cwmetrics.Fetch(ctxT(t), srv.CloudWatchClient(), ep.Name, sagemaker.VariantName, res.Start, res.End, noWait)
+	if err != nil || m.Invocations != 8 {
+		t.Fatalf("after one throttle: %+v, %v", m, err)
+	}
+	if n := srv.Calls("cloudwatch:GetMetricData"); n != 2 {
+		t.Errorf("%d GetMetricData calls, want the throttled one and its retry", n)
+	}
+}

@@ -234,19 +234,21 @@ func cwInvalid(format string, args ...any) *APIError {
 	return &APIError{"InvalidParameterValue", fmt.Sprintf(format, args...), http.StatusBadRequest}
 }
 
+// cwShapes are the shape names CloudWatch puts in __type for the awsQuery codes the
+// emulator sends; any other code is sent as its own shape name.
+var cwShapes = map[string]string{
+	"InvalidParameterValue": "com.amazonaws.cloudwatch#InvalidParameterValueException",
+	"MissingParameter":      "com.amazonaws.cloudwatch#MissingRequiredParameterException",
+	"AccessDenied":          "com.amazon.coral.service#AccessDeniedException",
+}
+
 // writeCBORError writes e as an awsQueryCompatible RPC v2 CBOR service does:
 // the modelled shape name in __type and the awsQuery code in
 // X-Amzn-Query-Error, which the SDK reports as the error code.
 func writeCBORError(w http.ResponseWriter, e *APIError) {
-	shape := e.Code
-	switch e.Code {
-	case "InvalidParameterValue", "MissingParameter":
-		shape = "com.amazonaws.cloudwatch#" + map[string]string{
-			"InvalidParameterValue": "InvalidParameterValueException",
-			"MissingParameter":      "MissingRequiredParameterException",
-		}[e.Code]
-	case "AccessDenied":
-		shape = "com.amazon.coral.service#AccessDeniedException"
+	shape, ok := cwShapes[e.Code]
+	if !ok {
+		shape = e.Code
 	}
 	fault := "Sender"
 	if e.StatusCode >= 500 {

@@ -34,6 +34,7 @@ var apiOps = map[string]apiOp{
 	"AddTags":                (*Server).addTags,
 	"ListTags":               (*Server).listTags,
 	"DeleteTags":             (*Server).deleteTags,
+	"ListEndpointConfigs":    (*Server).listConfigsByName,
 }
 
 // Operations lists the SageMaker API operations the emulator implements.

@@ -72,8 +72,9 @@ var ErrEndpointFailed = errors.New("endpoint status Failed")
 // Every create is journaled first (Options.Journal) and tagged with the run (TagRun). A
 // create that failed may still have happened: its answer may have been lost and the
 // SDK's retry told "already exists", or it was cut off by a timeout. So a failed create
-// means "may exist": its resource is described and deleted if it exists and carries the
-// run's tag (a name taken by someone else's resource is left alone).
+// means "may exist": its resource is described, and if it exists with this Deploy's tags
+// Deploy carries on with it; if the Deploy fails later, it is deleted with the rest. A
+// name taken by someone else's resource is left alone.
 func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endpoint, error) {
 	if err := m.Validate(); err != nil {
 		return nil, &DeployError{Step: StepValidate, Resource: m.Name, Err: err}
@@ -119,7 +120,10 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	})
 	if err != nil {
 		ep.live.model = uncertain
-		return fail(StepCreateModel, m.Name, err)
+		if _, ok := c.adopt(ctx, KindModel, m.Name, ep.token, err); !ok {
+			return fail(StepCreateModel, m.Name, err)
+		}
+		ep.live.model = present
 	}
 
 	c.logf("sagemaker: creating endpoint config %s (%d x %s)", e.Name, e.InstanceCount, e.InstanceType)
@@ -140,7 +144,10 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	})
 	if err != nil {
 		ep.live.config = uncertain
-		return fail(StepCreateEndpointConfig, e.Name, err)
+		if _, ok := c.adopt(ctx, KindEndpointConfig, e.Name, ep.token, err); !ok {
+			return fail(StepCreateEndpointConfig, e.Name, err)
+		}
+		ep.live.config = present
 	}
 
 	c.logf("sagemaker: creating endpoint %s", e.Name)
@@ -153,11 +160,16 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 		EndpointConfigName: aws.String(e.Name),
 		Tags:               c.tags(ep.token),
 	})
-	if err != nil {
+	if err == nil {
+		ep.ARN = aws.ToString(out.EndpointArn)
+	} else {
 		ep.live.endpoint = uncertain
-		return fail(StepCreateEndpoint, e.Name, err)
+		arn, ok := c.adopt(ctx, KindEndpoint, e.Name, ep.token, err)
+		if !ok {
+			return fail(StepCreateEndpoint, e.Name, err)
+		}
+		ep.live.endpoint, ep.ARN = present, arn
 	}
-	ep.ARN = aws.ToString(out.EndpointArn)
 
 	c.logf("sagemaker: waiting for endpoint %s to be InService (at most %s)", e.Name, c.opts.MaxWait)
 	if err := c.waitInService(ctx, e.Name); err != nil {
@@ -165,6 +177,25 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	}
 	c.logf("sagemaker: endpoint %s is InService", e.Name)
 	return ep, nil
+}
+
+// adopt reports whether a create that returned err created the resource anyway: its
+// answer was lost and the SDK's retry was told "already exists", or it timed out after
+// the service acted. The resource then exists and carries this Deploy's token, and
+// Deploy carries on with it. A cancelled ctx adopts nothing: Deploy is to stop.
+func (c *Client) adopt(ctx context.Context, kind, name, token string, err error) (arn string, ok bool) {
+	if ctx.Err() != nil {
+		return "", false
+	}
+	mine, oerr := c.owned(ctx, kind, name, c.opts.RunID, token)
+	if oerr != nil || !mine {
+		return "", false
+	}
+	c.logf("sagemaker: %s %s exists although its create failed (%v): carrying on with it", kind, name, err)
+	if arn, derr := c.describeARN(ctx, kind, name); derr == nil {
+		return arn, true
+	}
+	return "", true
 }
 
 // failedEndpointError carries DescribeEndpoint's FailureReason.

@@ -24,7 +24,7 @@ type Endpoint struct {
 	InstanceCount int
 
 	c     *Client
-	token string // TagDeploy of what Deploy created
+	token string // TagCreate of what Deploy created
 	mu    sync.Mutex
 	live  struct{ endpoint, config, model presence }
 }

@@ -29,24 +29,68 @@ func fastRetries(srv *sagemakertest.Server) func(*sagemaker.Options) {
 }
 
 // Fails on the old code: the retry's "already exists" was taken as proof that the
-// create never happened, and the resource was left behind.
+// create never happened, the Deploy failed and the resource was left behind. Now the
+// Deploy recognizes its own resource by its tags and carries on; and when it fails
+// later, it deletes that resource with the rest.
 func TestDeployLostCreateAnswerLeavesNothing(t *testing.T) {
 	for _, op := range []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"} {
 		t.Run(op, func(t *testing.T) {
 			srv, c := newEnv(t, nil)
 			srv.LoseAnswer(op, 1)
 			m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+			ep, err := c.Deploy(context.Background(), m, e)
+			if err != nil {
+				t.Fatalf("Deploy after a lost answer: %v", err)
+			}
+			if n := srv.Calls(op); n != 2 {
+				t.Fatalf("%s calls = %d; want the lost one and the SDK's retry", op, n)
+			}
+			if op == "CreateEndpoint" && ep.ARN == "" {
+				t.Error("adopted endpoint has no ARN")
+			}
+			if err := ep.Delete(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			assertNothingLeft(t, srv)
+		})
+		t.Run(op+"ThenFailure", func(t *testing.T) {
+			srv, c := newEnv(t, nil)
+			srv.LoseAnswer(op, 1)
+			m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+			srv.FailEndpoint(e.Name, "health check failed")
 			_, err := c.Deploy(context.Background(), m, e)
 			var de *sagemaker.DeployError
 			if !errors.As(err, &de) || de.Cleanup != nil {
 				t.Fatalf("err = %v; want a DeployError whose cleanup succeeded", err)
 			}
-			if n := srv.Calls(op); n != 2 {
-				t.Fatalf("%s calls = %d; want the lost one and the SDK's retry", op, n)
-			}
 			assertNothingLeft(t, srv)
 		})
 	}
+}
+
+// A name already taken by another Deploy of the same run is refused and left alone,
+// although it carries the run's tag: the per-Deploy token tells them apart.
+func TestDeployLostAnswerNeverAdoptsAnotherDeploysResource(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	ctx := context.Background()
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	first, err := c.Deploy(ctx, m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := m
+	m2.Name = c.Name("other")
+	srv.LoseAnswer("CreateEndpointConfig", 1) // refused anyway: the name is taken
+	if _, err := c.Deploy(ctx, m2, e); err == nil {
+		t.Fatal("second Deploy under a taken name succeeded")
+	}
+	if got := len(srv.Leftovers()); got != 3 {
+		t.Fatalf("leftovers = %v; want the first deploy intact and nothing of the second", srv.Leftovers())
+	}
+	if err := first.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, srv)
 }
 
 // Fails on the old code: the SDK's three attempts were all deleteEndpoint tried.

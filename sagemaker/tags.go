@@ -19,10 +19,10 @@ import (
 const (
 	TagRun       = "sagebench:run"
 	TagCreatedBy = "sagebench:created-by"
-	// TagDeploy's value is random per Deploy: a create whose answer was lost is
-	// recognized by it, and told apart from a resource of an earlier Deploy of the
-	// same run under the same name.
-	TagDeploy = "sagebench:deploy"
+	// TagCreate's value is random per Deploy (and per neo Compile): a create whose
+	// answer was lost is recognized by it, and told apart from a resource of an
+	// earlier Deploy of the same run under the same name.
+	TagCreate = "sagebench:create"
 	createdBy = "sagebench"
 )
 
@@ -64,7 +64,7 @@ func RunTags(runID string) []types.Tag {
 }
 
 func (c *Client) tags(token string) []types.Tag {
-	return append(RunTags(c.opts.RunID), types.Tag{Key: aws.String(TagDeploy), Value: aws.String(token)})
+	return append(RunTags(c.opts.RunID), types.Tag{Key: aws.String(TagCreate), Value: aws.String(token)})
 }
 
 func (c *Client) journalCreating(kind, name string) error {
@@ -88,7 +88,7 @@ func (c *Client) journalDeleted(kind, name string) {
 var errNotOurs = errors.New("exists but was not created by this deploy")
 
 // owned reports whether the resource exists and carries run's TagRun (and, unless
-// token is empty, the TagDeploy token). A resource that does not exist is (false,
+// token is empty, the TagCreate token). A resource that does not exist is (false,
 // nil); one that exists without the tags is (false, nil) too, and is never deleted: a
 // name collision must not delete someone else's endpoint.
 func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool, error) {
@@ -99,7 +99,7 @@ func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool
 	in := &sm.ListTagsInput{ResourceArn: aws.String(arn)}
 	want := map[string]string{TagRun: run}
 	if token != "" {
-		want[TagDeploy] = token
+		want[TagCreate] = token
 	}
 	for {
 		out, err := c.opts.SageMaker.ListTags(ctx, in)

@@ -144,7 +144,7 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 		{Key: aws.String(TagCreate), Value: aws.String(token)},
 	}
 	if c.opts.Journal != nil {
-		if err := c.opts.Journal.Creating(JournalKind, job.Name); err != nil {
+		if err := c.journal(job.Name); err != nil {
 			return nil, fmt.Errorf("neo: compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		}
 	}

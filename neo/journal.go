@@ -29,6 +29,18 @@ const (
 	JournalKind = "compilation-job"
 )
 
+// regionJournal is a Journal that also records where; *sagemaker.Journal is one.
+type regionJournal interface {
+	CreatingIn(region, kind, name string) error
+}
+
+func (c *Compiler) journal(name string) error {
+	if rj, ok := c.opts.Journal.(regionJournal); ok {
+		return rj.CreatingIn(c.opts.Region, JournalKind, name)
+	}
+	return c.opts.Journal.Creating(JournalKind, name)
+}
+
 // tagLister is the call that tells a job of ours from someone else's of the same
 // name; *sagemaker.Client has it. Without it, a failed create is never adopted.
 type tagLister interface {

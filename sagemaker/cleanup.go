@@ -20,8 +20,12 @@ const runMetadata = "sagebench-run"
 // endpoints, endpoint configurations, models, compilation jobs (stopped first) and
 // S3 objects, and journals each deletion. Only resources tagged with the journal's
 // run are deleted; what is already gone counts as deleted, so Cleanup is idempotent
-// and safe to run again after a failure. optFns tune the client as for NewClient.
+// and safe to run again after a failure. The journal's region, when it recorded
+// one, replaces cfg's. optFns tune the client as for NewClient.
 func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
+	if r := j.Region(); r != "" {
+		cfg.Region = r
+	}
 	return NewClient(cfg, optFns...).Cleanup(ctx, j)
 }
 
@@ -33,8 +37,12 @@ func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...fun
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
 
-// Cleanup is the package-level Cleanup on this client's SageMaker and S3 clients.
+// Cleanup is the package-level Cleanup on this client's SageMaker and S3 clients,
+// which must be in the journal's region.
 func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
+	if r := j.Region(); r != "" && r != c.opts.Region {
+		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
+	}
 	pending, err := j.Pending()
 	if err != nil {
 		return err

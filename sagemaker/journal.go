@@ -39,10 +39,11 @@ func (r Resource) String() string { return r.Kind + " " + r.Name }
 // A Journal has a run id, written in its first line, that tags and names every
 // resource of the run (see [TagRun]). It is safe for concurrent use.
 type Journal struct {
-	path string
-	run  string
-	mu   sync.Mutex
-	f    *os.File
+	path   string
+	run    string
+	mu     sync.Mutex
+	f      *os.File
+	region string // of the first create; a journal serves one region
 }
 
 type journalLine struct {
@@ -51,6 +52,8 @@ type journalLine struct {
 	Run  string    `json:"run,omitempty"`
 	Kind string    `json:"kind,omitempty"`
 	Name string    `json:"name,omitempty"`
+	// Region is where a create happens, so that Cleanup looks in the right place.
+	Region string `json:"region,omitempty"`
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) with a new run id
@@ -69,6 +72,12 @@ func OpenJournal(path string) (*Journal, error) {
 	}
 	if len(lines) > 0 {
 		j.run = lines[0].Run
+		for _, l := range lines {
+			if l.Region != "" {
+				j.region = l.Region
+				break
+			}
+		}
 		return j, nil
 	}
 	j.run = NewRunID()
@@ -99,10 +108,39 @@ func (j *Journal) RunID() string { return j.run }
 // Path is the journal's file.
 func (j *Journal) Path() string { return j.path }
 
+// Region is the region of the journal's creates ("" before the first one that named
+// its region).
+func (j *Journal) Region() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.region
+}
+
 // Creating records, durably, that the resource is about to be created. Call it
-// before the create call: if it fails, do not create.
+// before the create call: if it fails, do not create. Prefer CreatingIn, which also
+// records where.
 func (j *Journal) Creating(kind, name string) error {
 	return j.append(journalLine{Op: "create", Kind: kind, Name: name})
+}
+
+// CreatingIn is Creating in a region. A journal serves one region: a create in
+// another is refused, so that one Cleanup finds everything.
+func (j *Journal) CreatingIn(region, kind, name string) error {
+	j.mu.Lock()
+	if j.region != "" && region != "" && region != j.region {
+		defer j.mu.Unlock()
+		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
+	}
+	j.mu.Unlock()
+	if err := j.append(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	if j.region == "" {
+		j.region = region
+	}
+	j.mu.Unlock()
+	return nil
 }
 
 // Deleted records that the resource is gone (or is being deleted and no longer

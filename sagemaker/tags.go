@@ -71,7 +71,7 @@ func (c *Client) journalCreating(kind, name string) error {
 	if c.opts.Journal == nil {
 		return nil
 	}
-	return c.opts.Journal.Creating(kind, name)
+	return c.opts.Journal.CreatingIn(c.opts.Region, kind, name)
 }
 
 func (c *Client) journalDeleted(kind, name string) {

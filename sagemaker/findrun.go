@@ -74,7 +74,7 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	}
 	var out []Resource
 	for _, l := range all {
-		ok, err := c.tagged(ctx, l.arn, runID)
+		ok, err := c.hasTags(ctx, l.arn, map[string]string{TagRun: runID})
 		if err != nil {
 			return nil, fmt.Errorf("sagemaker: find run %s: %s %s: %w", runID, l.kind, l.name, err)
 		}
@@ -94,30 +94,6 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 		}
 	}
 	return out, nil
-}
-
-// tagged reports whether the resource at arn has TagRun = run; a resource gone since
-// it was listed is not.
-func (c *Client) tagged(ctx context.Context, arn, run string) (bool, error) {
-	in := &sm.ListTagsInput{ResourceArn: aws.String(arn)}
-	for {
-		out, err := c.opts.SageMaker.ListTags(ctx, in)
-		if isNotFound(err) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		for _, t := range out.Tags {
-			if aws.ToString(t.Key) == TagRun && aws.ToString(t.Value) == run {
-				return true, nil
-			}
-		}
-		if aws.ToString(out.NextToken) == "" {
-			return false, nil
-		}
-		in.NextToken = out.NextToken
-	}
 }
 
 // inputsOf returns the S3 URIs a model or compilation job reads.

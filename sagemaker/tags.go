@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -96,18 +97,32 @@ func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool
 	if err != nil || arn == "" {
 		return false, err
 	}
-	in := &sm.ListTagsInput{ResourceArn: aws.String(arn)}
 	want := map[string]string{TagRun: run}
 	if token != "" {
 		want[TagCreate] = token
 	}
+	mine, err := c.hasTags(ctx, arn, want)
+	if err != nil {
+		return false, fmt.Errorf("list tags of %s %s: %w", kind, name, err)
+	}
+	if !mine {
+		c.logf("sagemaker: %s %s %v; leaving it alone", kind, name, errNotOurs)
+	}
+	return mine, nil
+}
+
+// hasTags reports whether the resource at arn carries every key = value of want; a
+// resource gone meanwhile does not.
+func (c *Client) hasTags(ctx context.Context, arn string, want map[string]string) (bool, error) {
+	want = maps.Clone(want)
+	in := &sm.ListTagsInput{ResourceArn: aws.String(arn)}
 	for {
 		out, err := c.opts.SageMaker.ListTags(ctx, in)
 		if isNotFound(err) {
 			return false, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("list tags of %s %s: %w", kind, name, err)
+			return false, err
 		}
 		for _, t := range out.Tags {
 			if v, ok := want[aws.ToString(t.Key)]; ok && v == aws.ToString(t.Value) {
@@ -118,7 +133,6 @@ func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool
 			return true, nil
 		}
 		if aws.ToString(out.NextToken) == "" {
-			c.logf("sagemaker: %s %s %v; leaving it alone", kind, name, errNotOurs)
 			return false, nil
 		}
 		in.NextToken = out.NextToken

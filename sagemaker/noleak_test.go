@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
@@ -271,5 +272,32 @@ func TestCleanupRunFindsTheRunByTag(t *testing.T) {
 	}
 	if keys := objectKeys(srv); !slices.Equal(keys, []string{testKey}) {
 		t.Fatalf("objects = %v; want only the user's %s", keys, testKey)
+	}
+}
+
+func TestJournalServesOneRegion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.journal")
+	j, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.CreatingIn("eu-west-1", sagemaker.KindModel, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.CreatingIn("us-east-1", sagemaker.KindModel, "b"); err == nil {
+		t.Error("a create in a second region was journaled")
+	}
+	j.Close()
+	again, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.Region() != "eu-west-1" {
+		t.Errorf("reopened journal region %q, want eu-west-1", again.Region())
+	}
+	c := sagemaker.NewClient(aws.Config{Region: "us-east-1"})
+	if err := c.Cleanup(context.Background(), again); err == nil || !strings.Contains(err.Error(), "eu-west-1") {
+		t.Errorf("Cleanup in the wrong region: %v; want a refusal naming eu-west-1", err)
 	}
 }

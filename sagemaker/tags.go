@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -45,15 +44,7 @@ func (c *Client) Name(base string) string {
 
 // RunName is Client.Name for a given run id.
 func RunName(base, runID string) string {
-	suffix := sanitizeName(runID)
-	b := sanitizeName(base)
-	if b == "" {
-		b = "sagebench"
-	}
-	if limit := MaxNameLen - len(suffix) - 1; len(b) > limit {
-		b = strings.TrimRight(b[:limit], "-")
-	}
-	return b + "-" + suffix
+	return withSuffix(base, sanitizeName(runID))
 }
 
 // RunTags returns the tags of a resource created by run runID.

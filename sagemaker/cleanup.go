@@ -20,7 +20,8 @@ const runMetadata = "sagebench-run"
 // endpoints, endpoint configurations, models, compilation jobs (stopped first) and
 // S3 objects, and journals each deletion. Only resources tagged with the journal's
 // run are deleted; what is already gone counts as deleted, so Cleanup is idempotent
-// and safe to run again after a failure. The journal's region, when it recorded
+// and safe to run again after a failure. A ctx without a deadline gets
+// Options.CleanupTimeout. The journal's region, when it recorded
 // one, replaces cfg's. optFns tune the client as for NewClient.
 func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
 	if r := j.Region(); r != "" {
@@ -71,6 +72,8 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 // jobs are stopped first (stopping takes a while), then endpoints, configurations and
 // models go, then the stopped jobs and finally the S3 objects.
 func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal) error {
+	ctx, cancel := c.cleanupContext(ctx)
+	defer cancel()
 	api, err := c.cleanupAPI()
 	if err != nil {
 		return err

@@ -71,7 +71,8 @@ func (e *Endpoint) Invoker(opts ...InvokerOption) *RuntimeInvoker {
 // are retried with backoff while ctx allows. With Options.WaitDeleted it also waits
 // until the endpoint is gone.
 //
-// Give Delete a context that outlives the one the work ran under, so that Ctrl-C does
+// A ctx without a deadline gets Options.CleanupTimeout. Give Delete a context that
+// outlives the one the work ran under, so that Ctrl-C does
 // not also cancel the teardown; see the package documentation. A nil *Endpoint has
 // nothing to delete.
 func (e *Endpoint) Delete(ctx context.Context) error {
@@ -80,6 +81,8 @@ func (e *Endpoint) Delete(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	ctx, cancel := e.c.cleanupContext(ctx)
+	defer cancel()
 	var errs []error
 	deletedEndpoint := false
 	steps := []struct {
@@ -189,6 +192,15 @@ func (c *Client) deleteEndpoint(ctx context.Context, name string) error {
 			return fmt.Errorf("still %s when the deadline came (delete it later with: aws sagemaker delete-endpoint --endpoint-name %s): %w", out.EndpointStatus, name, err)
 		}
 	}
+}
+
+// cleanupContext bounds a deletion by Options.CleanupTimeout when ctx has no deadline
+// of its own, so that retrying a refused delete ends.
+func (c *Client) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.opts.CleanupTimeout)
 }
 
 // retrying calls call until it succeeds, fails for a reason retrying cannot fix, or

@@ -69,6 +69,22 @@ func TestDeployLostCreateAnswerLeavesNothing(t *testing.T) {
 	}
 }
 
+// When a lost answer cannot be told from a refusal at once (here the describe that
+// would tell fails), the resource stays "may exist" and the failed Deploy's cleanup
+// looks again, finds it tagged as its own, and deletes it.
+func TestDeployDeletesAnUncertainCreateItFindsLater(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	srv.LoseAnswer("CreateEndpoint", 1)
+	srv.FailNext("DescribeEndpoint", 1, &sagemakertest.APIError{Code: "AccessDeniedException", Message: "not now", StatusCode: 400})
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepCreateEndpoint || de.Cleanup != nil {
+		t.Fatalf("err = %v; want a failed create endpoint whose cleanup succeeded", err)
+	}
+	assertNothingLeft(t, srv)
+}
+
 // A name already taken by another Deploy of the same run is refused and left alone,
 // although it carries the run's tag: the per-Deploy token tells them apart.
 func TestDeployLostAnswerNeverAdoptsAnotherDeploysResource(t *testing.T) {

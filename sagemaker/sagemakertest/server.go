@@ -49,7 +49,9 @@ type Server struct {
 	failEP    map[string]string // endpoint name -> failure reason
 	failJob   map[string]string // compilation job name -> failure reason
 	throttle  *tokenBucket
-	metrics   metricStore // what CloudWatch would hold, see cloudwatch.go
+	tags      map[string][]Tag // resource ARN -> tags, see tags.go
+	lose      map[string]int   // operation -> answers still to lose, see lostanswer.go
+	metrics   metricStore      // what CloudWatch would hold, see cloudwatch.go
 
 	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
 }
@@ -87,6 +89,8 @@ func NewServer(opts ...Option) *Server {
 		faults:    map[string][]injected{},
 		failEP:    map[string]string{},
 		failJob:   map[string]string{},
+		tags:      map[string][]Tag{},
+		lose:      map[string]int{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = &http.Server{

@@ -7,6 +7,7 @@ package serverside
 
 import (
 	"context"
+	"math"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -32,7 +33,8 @@ type Options struct {
 }
 
 // Fill fetches the metrics of endpoint's variant over row.Result's window and sets
-// row.Server, with CrossCheck's warnings, or row.ServerNA when CloudWatch cannot answer
+// row.Server, with CrossCheck's warnings (allowing for the requests in flight at the
+// window's edges: Result.Concurrency, or Rate x mean latency), or row.ServerNA when CloudWatch cannot answer
 // (the error is returned too, for a log).
 func Fill(ctx context.Context, api cloudwatch.GetMetricDataAPIClient, row *report.Row, endpoint, variant string, o Options) error {
 	row.Server, row.ServerNA = nil, ""
@@ -45,7 +47,12 @@ func Fill(ctx context.Context, api cloudwatch.GetMetricDataAPIClient, row *repor
 		row.ServerNA = cwmetrics.Reason(err)
 		return err
 	}
-	c := cwmetrics.Client{Requests: row.Result.Requests, Outside: o.Outside, Mean: row.Result.Latency.Mean}
+	res := row.Result
+	inFlight := int64(res.Concurrency)
+	if res.Rate > 0 { // open loop: Little's law
+		inFlight = int64(math.Ceil(res.Rate * res.Latency.Mean.Seconds()))
+	}
+	c := cwmetrics.Client{Requests: res.Requests, Outside: o.Outside, InFlight: inFlight, Mean: res.Latency.Mean}
 	row.Server = FromMetrics(m, cwmetrics.CrossCheck(c, m, o.Tolerance))
 	return nil
 }

@@ -16,6 +16,10 @@ type Client struct {
 	// the whole minutes the server counts (its warmup, an estimate will do): the server's
 	// count may exceed Requests by that much without a warning.
 	Outside int64
+	// InFlight is how many requests the client keeps in flight at once (a closed loop's
+	// workers; rate x latency in an open loop). A request in flight as the window opens or
+	// closes may be counted by one side only, so the counts may differ by that much.
+	InFlight int64
 	// Mean is the client's mean latency.
 	Mean time.Duration
 }
@@ -70,7 +74,7 @@ func CrossCheck(c Client, m *EndpointMetrics, tol Tolerance) Check {
 	var ch Check
 	warn := func(format string, args ...any) { ch.Warnings = append(ch.Warnings, fmt.Sprintf(format, args...)) }
 
-	slack := max(int64(float64(c.Requests)*tol.Requests), 1)
+	slack := max(int64(float64(c.Requests)*tol.Requests), 1) + max(c.InFlight, 0)
 	switch diff := m.Invocations - c.Requests; {
 	case diff < -slack:
 		warn("the client counted %d requests, the endpoint %d invocations in %s: %d requests never reached it (a client that drops or fakes requests, or a wrong endpoint or variant)",

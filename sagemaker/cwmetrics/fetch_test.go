@@ -143,14 +143,15 @@ func (d *dropper) Invoke(ctx context.Context, p payload.Payload) error {
 func TestCrossCheckCatchesAClientThatDropsRequests(t *testing.T) {
 	srv := newServer(t, sagemakertest.WithTimeScale(0))
 	ep := deployed(t, srv, "ml.c5.xlarge")
-	res := run(t, &dropper{inv: ep.Invoker()}, 40)
+	res := run(t, &dropper{inv: ep.Invoker()}, 80)
 	m, err := cwmetrics.Fetch(ctxT(t), srv.CloudWatchClient(), ep.Name, sagemaker.VariantName, res.Start, res.End, noWait)
 	if err != nil {
 		t.Fatal(err)
 	}
-	chk := cwmetrics.CrossCheck(cwmetrics.Client{Requests: res.Requests, Mean: res.Latency.Mean}, m, cwmetrics.Tolerance{})
-	if m.Invocations != 30 || len(chk.Warnings) == 0 || !strings.Contains(chk.Warnings[0], "10 requests never reached it") {
-		t.Errorf("client sent 30 of its 40 requests; server counted %d; warnings %q", m.Invocations, chk.Warnings)
+	client := cwmetrics.Client{Requests: res.Requests, InFlight: int64(res.Concurrency), Mean: res.Latency.Mean}
+	chk := cwmetrics.CrossCheck(client, m, cwmetrics.Tolerance{})
+	if m.Invocations != 60 || len(chk.Warnings) == 0 || !strings.Contains(chk.Warnings[0], "20 requests never reached it") {
+		t.Errorf("client sent 60 of its 80 requests; server counted %d; warnings %q", m.Invocations, chk.Warnings)
 	}
 }
 

@@ -52,7 +52,7 @@ type Options struct {
 	// as it ends, the current minute included.
 	NoWait bool
 	// Progress, if set, is called when the wait starts and every ProgressInterval during
-	// it (default 15 s).
+	// it (default 15 s, at least 1 s).
 	Progress         func(Progress)
 	ProgressInterval time.Duration
 	// Now is the clock (default time.Now); it decides the period and the wait.
@@ -109,6 +109,12 @@ func Fetch(ctx context.Context, api cloudwatch.GetMetricDataAPIClient, endpoint,
 	o := Options{ProgressInterval: 15 * time.Second, Now: time.Now}
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = 15 * time.Second
 	}
 	switch {
 	case api == nil:

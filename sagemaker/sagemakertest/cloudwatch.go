@@ -34,7 +34,9 @@ func cwPath(p string) (string, bool) {
 // runtime did: per request, ModelLatency is the time it held a model worker
 // (the handler's work plus the device time) and OverheadLatency the rest of
 // its time in the emulator, queueing for a worker included; utilization comes
-// from worker busy time. Metrics are published at once, the current minute
+// from worker busy time. (On AWS a request queued inside the container's model
+// server counts as ModelLatency; the emulator's queue is in front of its workers,
+// so its queueing shows as overhead.) Metrics are published at once, the current minute
 // included, so there is no delay to wait for. Inject AccessDenied with
 // FailNext("GetMetricData", n, ErrAccessDenied()).
 func (s *Server) CloudWatchClient(optFns ...func(*cloudwatch.Options)) *cloudwatch.Client {

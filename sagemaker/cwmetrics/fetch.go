@@ -35,8 +35,11 @@ const (
 var Resources = []Resource{CPU, Memory, GPU, GPUMemory, Disk}
 
 // DefaultDelay is how long Fetch waits, by default, after the window's last whole minute
-// before it reads: SageMaker sends each minute's datapoints once the minute is over and
-// CloudWatch makes them queryable after ingestion, which takes a few minutes at worst.
+// before it reads. SageMaker sends each minute's datapoints once the minute is over and
+// CloudWatch makes them queryable after ingestion. AWS states no figure for that; 1-minute
+// metrics are commonly queryable about 2 minutes after their minute (Datadog's guide to
+// cloud metric delay says so of CloudWatch), and 3 minutes leaves a margin. Fetch does not
+// check completeness itself: a datapoint still on its way looks like no traffic.
 const DefaultDelay = 3 * time.Minute
 
 // MaxDelay bounds Options.Delay, so that a typo cannot make a benchmark hang for an hour.

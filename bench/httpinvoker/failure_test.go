@@ -261,3 +261,37 @@ func TestWithTimeoutBoundsTheDial(t *testing.T) {
 		}
 	})
 }
+
+// A server that refuses a large body answers before it has read it and closes the
+// connection: the client's write then fails, but the server's answer is the request's
+// result. (net/http reports the write's "connection reset by peer" here instead, so this
+// runs for h1 only.) Fails on the old code, which returned the write error.
+func TestEarlyAnswerToAnUnreadBodyIsReported(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!")
+			}()
+		}
+	}()
+	huge := jpeg
+	huge.Body = make([]byte, 32<<20) // far more than the socket buffers hold
+	err = newInvoker(t, "http://"+ln.Addr().String()).Invoke(context.Background(), huge)
+	var se *httpinvoker.StatusError
+	if !errors.As(err, &se) || se.Code != 413 || se.Body != "too big!" {
+		t.Errorf("err %v, want the server's 413 StatusError", err)
+	}
+}

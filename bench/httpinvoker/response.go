@@ -153,7 +153,7 @@ func readHead(br *bufio.Reader, minor byte, budget *int) (head, error) {
 			if h.length >= 0 && (n != h.length || digits != h.lengthDigits) {
 				// Which one frames the body? Either guess puts the rest of this body, or
 				// the start of the next response, on the wrong request (RFC 9112 §6.3).
-				return h, fmt.Errorf("two different Content-Length fields (%d and %d)", h.length, n)
+				return h, fmt.Errorf("two different Content-Length fields (%d, then %q)", h.length, value)
 			}
 			h.length, h.lengthDigits = n, digits
 		case equalFold(name, "transfer-encoding"):

@@ -1,16 +1,13 @@
 package httpinvoker_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -140,32 +137,8 @@ type answerServer struct {
 }
 
 func newAnswerServer(t testing.TB) *answerServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &answerServer{url: "http://" + ln.Addr().String()}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			raw := *s.answer.Load()
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(exchangeTimeout))
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				c.Write(raw)
-			})
-		}
-	})
+	s := new(answerServer)
+	s.url = scriptedServer(t, func(int64) (string, bool) { return string(*s.answer.Load()), true }).url
 	return s
 }
 

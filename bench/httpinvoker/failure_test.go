@@ -33,7 +33,7 @@ type scripted struct {
 	reqs  atomic.Int64
 }
 
-func scriptedServer(t *testing.T, answer func(n int64) (response string, hangUp bool)) *scripted {
+func scriptedServer(t testing.TB, answer func(n int64) (response string, hangUp bool)) *scripted {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -12,8 +12,11 @@ import (
 // One request of h1: take a connection, send, read the answer, and decide whether the
 // connection may serve another request and whether the request may be sent again.
 //
-// The resend rule is net/http's for a POST: a request is sent a second time only if the
-// server cannot have started on it. A load generator that resent a request after the
+// The resend rule follows net/http's for a POST: a request is sent a second time only if
+// the server cannot have started on it. (net/http resends only when not one byte was
+// written; h1 also when writing to a connection that had been idle failed part-way, which
+// means the server reset it before it had the whole body, and a model server does not
+// start on a request it has not received.) A load generator that resent a request after the
 // server had it would count a failure (a crash, a dropped connection) as a success, run
 // the model twice and report both attempts as one latency. So:
 //

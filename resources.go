@@ -1,0 +1,289 @@
+package sagebench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/sagemaker"
+)
+
+// ResourceKind is the kind of a resource a study creates.
+type ResourceKind string
+
+// The resources a study creates.
+const (
+	KindObject         ResourceKind = "s3-object"
+	KindCompilationJob ResourceKind = "compilation-job"
+	KindModel          ResourceKind = "model"
+	KindEndpointConfig ResourceKind = "endpoint-config"
+	KindEndpoint       ResourceKind = "endpoint"
+)
+
+// Resource names one thing a study created (or may have: a create whose answer was lost).
+type Resource struct {
+	Kind ResourceKind
+	Name string // an s3:// URI for objects
+}
+
+func (r Resource) String() string { return string(r.Kind) + " " + r.Name }
+
+// Journal is told about every resource before the call that creates it and after the
+// call that deletes it, so that a crashed run can be cleaned up from what it wrote. An
+// error from Created aborts the create. Study.Run calls it from several goroutines.
+type Journal interface {
+	Created(ctx context.Context, r Resource) error
+	Deleted(ctx context.Context, r Resource) error
+}
+
+// Deletion is what became of one resource when the study ended.
+type Deletion struct {
+	Resource Resource
+	Deleted  bool
+	// Kept says why it was left on purpose (Study.KeepArtifacts, or an API without the
+	// delete call, such as an emulator without DeleteCompilationJob).
+	Kept string
+	Err  error // why it could not be deleted
+}
+
+// resources is the one place a study creates and deletes through: every create is
+// recorded in the ledger (and the journal) before it is made, every delete settles it.
+type resources struct {
+	client   *sagemaker.Client
+	compiler *neo.Compiler
+	api      *sm.Client
+	s3       *s3.Client
+	journal  Journal
+
+	mu    sync.Mutex
+	order []Resource
+	state map[Resource]*Deletion
+	live  map[string]*sagemaker.Endpoint // by endpoint name, until deleted
+	freed chan struct{}                  // closed and replaced whenever an endpoint is deleted
+}
+
+func newResources(cfg aws.Config, client *sagemaker.Client, compiler *neo.Compiler, j Journal) *resources {
+	return &resources{client: client, compiler: compiler, api: sm.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg),
+		journal: j, state: map[Resource]*Deletion{}, live: map[string]*sagemaker.Endpoint{}, freed: make(chan struct{})}
+}
+
+func (rs *resources) record(ctx context.Context, all ...Resource) error {
+	rs.mu.Lock()
+	for _, r := range all {
+		if _, ok := rs.state[r]; !ok {
+			rs.order = append(rs.order, r)
+			rs.state[r] = &Deletion{Resource: r}
+		}
+	}
+	rs.mu.Unlock()
+	if rs.journal == nil {
+		return nil
+	}
+	for _, r := range all {
+		if err := rs.journal.Created(ctx, r); err != nil {
+			return fmt.Errorf("journal refused %s: %w", r, err)
+		}
+	}
+	return nil
+}
+
+func (rs *resources) settle(ctx context.Context, r Resource, err error) {
+	rs.mu.Lock()
+	d := rs.state[r]
+	if d != nil {
+		d.Deleted, d.Err = err == nil, err
+	}
+	rs.mu.Unlock()
+	if err == nil && rs.journal != nil {
+		_ = rs.journal.Deleted(ctx, r) // the resource is gone; a stale journal line only costs a lookup
+	}
+}
+
+func (rs *resources) keep(r Resource, why string) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if d := rs.state[r]; d != nil {
+		d.Kept = why
+	}
+}
+
+func endpointResources(name string) []Resource {
+	return []Resource{{KindEndpoint, name}, {KindEndpointConfig, name}, {KindModel, name}}
+}
+
+// deploy records the endpoint, its config and its model, then deploys them. A failed
+// Deploy has deleted what it created (DeployError.Cleanup says if not).
+func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagemaker.EndpointSpec) (*sagemaker.Endpoint, error) {
+	names := endpointResources(e.Name)
+	if err := rs.record(ctx, names...); err != nil {
+		return nil, err
+	}
+	ep, err := rs.client.Deploy(ctx, m, e)
+	if err != nil {
+		var cleanup error
+		var de *sagemaker.DeployError
+		if errors.As(err, &de) {
+			cleanup = de.Cleanup
+		}
+		for _, r := range names {
+			rs.settle(ctx, r, cleanup)
+		}
+		if cleanup == nil {
+			rs.signalFreed()
+		}
+		return nil, err
+	}
+	rs.mu.Lock()
+	rs.live[ep.Name] = ep
+	rs.mu.Unlock()
+	return ep, nil
+}
+
+// deleteEndpoint deletes a deployed endpoint with its config and model.
+func (rs *resources) deleteEndpoint(ctx context.Context, ep *sagemaker.Endpoint) error {
+	err := ep.Delete(ctx)
+	for _, r := range endpointResources(ep.Name) {
+		rs.settle(ctx, r, err)
+	}
+	if err == nil {
+		rs.mu.Lock()
+		delete(rs.live, ep.Name)
+		rs.mu.Unlock()
+		rs.signalFreed()
+	}
+	return err
+}
+
+func (rs *resources) signalFreed() {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	close(rs.freed)
+	rs.freed = make(chan struct{})
+}
+
+// slotFreed is closed the next time an endpoint of this study is deleted.
+func (rs *resources) slotFreed() <-chan struct{} {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.freed
+}
+
+func (rs *resources) upload(ctx context.Context, in sagemaker.UploadInput) (string, error) {
+	if err := rs.record(ctx, Resource{KindObject, "s3://" + in.Bucket + "/" + in.Key}); err != nil {
+		return "", err
+	}
+	return rs.client.Upload(ctx, in)
+}
+
+// compile runs the jobs in parallel. The artifacts Neo writes are recorded as they are
+// reported; the jobs before they are created.
+func (rs *resources) compile(ctx context.Context, jobs []neo.Job) ([]*neo.CompiledModel, error) {
+	for _, j := range jobs {
+		if err := rs.record(ctx, Resource{KindCompilationJob, j.Name}); err != nil {
+			return nil, err
+		}
+	}
+	models, err := rs.compiler.CompileAll(ctx, jobs, len(jobs))
+	for _, m := range models {
+		if m != nil {
+			_ = rs.record(context.WithoutCancel(ctx), Resource{KindObject, m.ArtifactURL})
+		}
+	}
+	return models, err
+}
+
+// teardown deletes whatever is still recorded and not deleted: endpoints a worker could
+// not delete, then objects and compilation jobs (unless kept), and returns the ledger.
+func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletion {
+	rs.mu.Lock()
+	live := make([]*sagemaker.Endpoint, 0, len(rs.live))
+	for _, ep := range rs.live {
+		live = append(live, ep)
+	}
+	order := append([]Resource(nil), rs.order...)
+	rs.mu.Unlock()
+	for _, ep := range live {
+		_ = rs.deleteEndpoint(ctx, ep)
+	}
+	for _, r := range order {
+		rs.mu.Lock()
+		done := rs.state[r].Deleted
+		rs.mu.Unlock()
+		if done {
+			continue
+		}
+		switch r.Kind {
+		case KindObject:
+			if keepArtifacts {
+				rs.keep(r, "Study.KeepArtifacts")
+				continue
+			}
+			bucket, key, err := sagemaker.ParseS3URI(r.Name)
+			if err == nil {
+				_, err = rs.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+			}
+			rs.settle(ctx, r, err)
+		case KindCompilationJob:
+			if keepArtifacts {
+				rs.keep(r, "Study.KeepArtifacts")
+				continue
+			}
+			_, err := rs.api.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(r.Name)})
+			switch {
+			case isNotFound(err):
+				err = nil // refused or canceled before it was created, or already gone
+			case apiCode(err) == "UnknownOperationException":
+				rs.keep(r, "the API has no DeleteCompilationJob; a finished job costs nothing")
+				continue
+			}
+			rs.settle(ctx, r, err)
+		case KindEndpoint, KindEndpointConfig, KindModel:
+			// Recorded but neither live nor settled: a Deploy that never returned. Attach
+			// and delete by name; a missing resource counts as deleted.
+			if r.Kind == KindEndpoint {
+				_ = rs.deleteEndpoint(ctx, rs.client.Attach(r.Name, r.Name, r.Name))
+			}
+		}
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	out := make([]Deletion, 0, len(rs.order))
+	for _, r := range rs.order {
+		out = append(out, *rs.state[r])
+	}
+	return out
+}
+
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// isNotFound reports whether SageMaker says the resource does not exist.
+func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	var rnf *smtypes.ResourceNotFound
+	if errors.As(err, &rnf) {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (strings.Contains(strings.ToLower(ae.ErrorMessage()), "could not find") ||
+		ae.ErrorCode() == "ResourceNotFound")
+}
+
+// isLimitExceeded reports whether an account quota refused a create.
+func isLimitExceeded(err error) bool { return apiCode(err) == "ResourceLimitExceeded" }

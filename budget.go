@@ -20,11 +20,12 @@ type Estimate struct {
 
 // EstimateLine is one candidate's share of an Estimate.
 type EstimateLine struct {
-	Candidate  string
-	Hours      float64 // billed hours per instance
-	USDPerHour float64 // per instance; 0 when the price table has none
-	Instances  int
-	USD        float64
+	Candidate    string
+	InstanceType string
+	Hours        float64 // billed hours per instance
+	USDPerHour   float64 // per instance; 0 when the price table has none
+	Instances    int
+	USD          float64
 }
 
 func (e Estimate) String() string {
@@ -32,10 +33,10 @@ func (e Estimate) String() string {
 	fmt.Fprintf(&b, "estimated endpoint cost: at most $%.2f", e.USD)
 	for _, l := range e.Lines {
 		if l.USDPerHour == 0 {
-			fmt.Fprintf(&b, "\n  %-22s no price known", l.Candidate)
+			fmt.Fprintf(&b, "\n  %-12s %-16s no price known", l.Candidate, l.InstanceType)
 			continue
 		}
-		fmt.Fprintf(&b, "\n  %-22s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.Hours, l.USDPerHour, l.Instances, l.USD)
+		fmt.Fprintf(&b, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.Instances, l.USD)
 	}
 	return b.String()
 }
@@ -81,7 +82,7 @@ func (s *Study) estimate(p *Plan) Estimate {
 		if p.resumed[c.Name] != nil {
 			continue // measured by an earlier run: costs nothing now
 		}
-		l := EstimateLine{Candidate: c.Name, Hours: hours, USDPerHour: p.hourly[c.Name], Instances: c.count()}
+		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, USDPerHour: p.hourly[c.Name], Instances: c.count()}
 		l.USD = l.Hours * l.USDPerHour * float64(l.Instances)
 		p.perCandidate[c.Name] = l.USD
 		e.USD += l.USD

@@ -68,7 +68,10 @@ type resources struct {
 	order []Resource
 	state map[Resource]*Deletion
 	live  map[string]*sagemaker.Endpoint // by endpoint name, until deleted
-	freed chan struct{}                  // closed and replaced whenever an endpoint is deleted
+	// uncertain names the endpoints (and their configs and models) whose Deploy failed
+	// after a call: what it created is deleted, but a cut-off create may land later.
+	uncertain []string
+	freed     chan struct{} // closed and replaced whenever an endpoint is deleted
 }
 
 func newResources(cfg aws.Config, client *sagemaker.Client, compiler *neo.Compiler, j Journal) *resources {
@@ -129,10 +132,18 @@ func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagema
 	}
 	ep, err := rs.client.Deploy(ctx, m, e)
 	if err != nil {
+		// Deploy has deleted what it knows it created. A create cut off by a cancellation
+		// may still be processed after that delete, so teardown deletes the three by name
+		// once more at the very end (a missing resource counts as deleted).
 		var cleanup error
 		var de *sagemaker.DeployError
 		if errors.As(err, &de) {
 			cleanup = de.Cleanup
+		}
+		if de == nil || de.Step != sagemaker.StepValidate {
+			rs.mu.Lock()
+			rs.uncertain = append(rs.uncertain, e.Name)
+			rs.mu.Unlock()
 		}
 		for _, r := range names {
 			rs.settle(ctx, r, cleanup)
@@ -213,6 +224,15 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 	rs.mu.Unlock()
 	for _, ep := range live {
 		_ = rs.deleteEndpoint(ctx, ep)
+	}
+	rs.mu.Lock()
+	uncertain := append([]string(nil), rs.uncertain...)
+	rs.mu.Unlock()
+	for _, name := range uncertain {
+		err := rs.client.Attach(name, name, name).Delete(ctx)
+		for _, r := range endpointResources(name) {
+			rs.settle(ctx, r, err)
+		}
 	}
 	for _, r := range order {
 		rs.mu.Lock()

@@ -20,7 +20,7 @@ import (
 // emulator: Run uploads the model, compiles it, deploys both endpoints at once, measures
 // them, deletes them and recommends the cheaper per inference.
 func ExampleStudy_Run() {
-	srv := sagemakertest.NewServer(sagemakertest.WithRegion("eu-west-1"), sagemakertest.WithTimeScale(0.1))
+	srv := sagemakertest.NewServer(sagemakertest.WithRegion("eu-west-1"))
 	defer srv.Close()
 	dir, _ := os.MkdirTemp("", "model")
 	defer os.RemoveAll(dir)
@@ -33,7 +33,7 @@ func ExampleStudy_Run() {
 		InputShapes:      map[string][]int{"input0": {1, 3, 224, 224}},
 		RoleARN:          "arn:aws:iam::" + sagemakertest.AccountID + ":role/SageMakerRole",
 		Candidates:       sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge"}, Compile: []bool{false, true}}),
-		Load:             bench.Config{Concurrency: 4, Duration: time.Second, Payloads: []payload.Payload{img}},
+		Load:             bench.Config{Concurrency: 4, Warmup: time.Second, Duration: 2 * time.Second, Payloads: []payload.Payload{img}},
 		Prices:           cost.Study2021,
 		// The emulator answers in milliseconds, not minutes: poll it often.
 		SageMaker: []func(*sagemaker.Options){func(o *sagemaker.Options) { o.PollInterval = 10 * time.Millisecond }},

@@ -2,10 +2,13 @@ package sagebench_test
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -208,6 +211,23 @@ func TestRunResumesOnlyTheMissingCandidates(t *testing.T) {
 	assert.Equal(t, 3, srv.Calls("CreateEndpoint")-before, "Rerun measures everything again")
 }
 
+// loseAnswer sends the first request of op, then cancels the run and drops the answer.
+type loseAnswer struct {
+	next   aws.HTTPClient
+	op     string
+	cancel context.CancelFunc
+}
+
+func (l loseAnswer) Do(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.Do(r)
+	if strings.HasSuffix(r.Header.Get("X-Amz-Target"), "."+l.op) && err == nil {
+		resp.Body.Close()
+		l.cancel()
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
 // refused is an error the SDK does not retry.
 var refused = &sagemakertest.APIError{Code: "ValidationException", Message: "refused by the test", StatusCode: 400}
 
@@ -227,6 +247,20 @@ func TestRunTearsDownOnEveryExitPath(t *testing.T) {
 		}
 		rep, err := st.Run(ctx, srv.Config())
 		require.ErrorIs(t, err, context.Canceled)
+		assertNothingLeft(t, srv, rep)
+	})
+	t.Run("lost answer of CreateModel", func(t *testing.T) {
+		// The model is created, then the run is canceled before its answer arrives: the
+		// study cannot know the model exists, and must delete it all the same.
+		srv := newEmulator(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cfg := srv.Config()
+		cfg.HTTPClient = loseAnswer{next: cfg.HTTPClient, op: "CreateModel", cancel: cancel}
+		st := newStudy(t, study3()[:1]...)
+		rep, err := st.Run(ctx, cfg)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, 1, srv.Calls("CreateModel"))
 		assertNothingLeft(t, srv, rep)
 	})
 	t.Run("failed compilation", func(t *testing.T) {

@@ -52,7 +52,8 @@ func (e *BudgetError) Error() string {
 		"shorten the load, or raise the bound\n%s", e.Estimate.USD, e.MaxUSD, e.Estimate)
 }
 
-// loadBound is the longest one candidate's load can run.
+// loadBound is the longest one candidate's load can run. A load bounded only by a
+// count of Requests has no time bound: Plan refuses it under MaxCostUSD.
 func (s *Study) loadBound() time.Duration {
 	window := s.Load.Duration
 	if window == 0 && s.Load.Requests == 0 {

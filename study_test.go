@@ -48,6 +48,7 @@ func TestPlanRefusesBadInputListingEveryProblem(t *testing.T) {
 		{"payload over 6 MB", func(s *sagebench.Study) { s.Load.Payloads = []payload.Payload{big} }, []string{`payload "huge.jpg" is 7340032 bytes`}},
 		{"missing role", func(s *sagebench.Study) { s.RoleARN = "" }, []string{"no RoleARN"}},
 		{"no prices", func(s *sagebench.Study) { s.Prices = nil }, []string{"no Prices"}},
+		{"budget without a time bound", func(s *sagebench.Study) { s.MaxCostUSD = 5 }, []string{"Load.Requests alone has no time bound"}},
 		{"everything at once", func(s *sagebench.Study) {
 			s.RoleARN, s.Load.Payloads = "", []payload.Payload{big}
 			s.Model = sagebench.LocalModel{Files: []string{"/nonexistent/model.pth"}}
@@ -96,6 +97,7 @@ func TestRunRefusesOverBudgetBeforeAnyCall(t *testing.T) {
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
 	st.MaxCostUSD = 0.10 // 3 endpoints of 15 minutes each cost more
+	st.Load.Duration = time.Second
 	_, err := st.Run(context.Background(), srv.Config())
 	var be *sagebench.BudgetError
 	require.ErrorAs(t, err, &be)
@@ -111,7 +113,7 @@ func TestRunStopsStartingCandidatesWhenTheRunningEstimatePasses(t *testing.T) {
 	srv := newEmulator(t, sagemakertest.WithEndpointDelays(500*time.Millisecond, 10*time.Millisecond))
 	st := newStudy(t, study3()...)
 	st.MaxParallel = 1
-	st.EndpointOverhead = time.Millisecond
+	st.EndpointOverhead, st.Load.Duration = time.Millisecond, time.Millisecond
 	plan, err := st.Plan(srv.Config())
 	require.NoError(t, err)
 	st.MaxCostUSD = plan.Estimate.USD * 1.01
@@ -305,4 +307,20 @@ func TestRunUsesAnS3ModelAsIs(t *testing.T) {
 	assert.NotNil(t, rep.Outcomes[0].Result)
 	assert.Empty(t, srv.Leftovers())
 	assert.Len(t, srv.Objects(), 1, "the user's archive is not the study's to delete")
+}
+
+// Two candidates share ml_c5: one compilation serves both.
+func TestRunCompilesOncePerTarget(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge"}, Compile: []bool{true},
+		Env: []map[string]string{{"OMP_NUM_THREADS": "1"}, {"OMP_NUM_THREADS": "2"}}})...)
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Calls("CreateCompilationJob"))
+	for _, o := range rep.Outcomes {
+		assert.NotNil(t, o.Result, o.Candidate.Name)
+	}
+	assert.Equal(t, []string{"c5+neo OMP_NUM_THREADS=1", "c5+neo OMP_NUM_THREADS=2"},
+		[]string{rep.Outcomes[0].Candidate.Name, rep.Outcomes[1].Candidate.Name})
+	assertNothingLeft(t, srv, rep)
 }

@@ -71,6 +71,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		add("no Prices: a cost table such as cost.Current")
 	}
 	probs = append(probs, loadProblems(s.Load)...)
+	if s.MaxCostUSD > 0 && s.Load.Requests > 0 && s.Load.Duration == 0 {
+		add("Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
+	}
 	if len(s.Candidates) == 0 {
 		add("no Candidates: see Matrix")
 	}

@@ -219,6 +219,9 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 	if err := r.compileTargets(ctx, modelURL, todo); err != nil {
 		return fmt.Errorf("sagebench: %w", err)
 	}
+	// A panic in one worker stops the others' loads too; each deletes its endpoint.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	work := make(chan int)
 	var wg sync.WaitGroup
 	var panicked any
@@ -230,6 +233,7 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 					pmu.Lock()
 					panicked = p
 					pmu.Unlock()
+					stop()
 					for range work { // let the feeder finish; nothing new is started
 					}
 				}

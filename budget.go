@@ -28,6 +28,7 @@ type EstimateLine struct {
 	USD          float64
 }
 
+// String is the estimate as the examples print it: the total, then one line a candidate.
 func (e Estimate) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "estimated endpoint cost: at most $%.2f", e.USD)
@@ -47,6 +48,7 @@ type BudgetError struct {
 	MaxUSD   float64
 }
 
+// Error says the estimate, the bound and how to get under it.
 func (e *BudgetError) Error() string {
 	return fmt.Sprintf("sagebench: estimated endpoint cost up to $%.2f exceeds MaxCostUSD $%.2f: measure fewer candidates, "+
 		"shorten the load, or raise the bound\n%s", e.Estimate.USD, e.MaxUSD, e.Estimate)

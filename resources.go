@@ -35,6 +35,7 @@ type Resource struct {
 	Name string // an s3:// URI for objects
 }
 
+// String is the kind and the name, e.g. "endpoint resnet50-c5-2026-...".
 func (r Resource) String() string { return string(r.Kind) + " " + r.Name }
 
 // Journal is told about every resource before the call that creates it and after the

@@ -20,6 +20,7 @@ const maxPayloadBytes = 6 << 20
 // InputError is a study refused before any AWS call, with every problem found.
 type InputError struct{ Problems []string }
 
+// Error lists every problem, one a line.
 func (e *InputError) Error() string {
 	return "sagebench: invalid study:\n  - " + strings.Join(e.Problems, "\n  - ")
 }

@@ -158,10 +158,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		return nil, &BudgetError{Estimate: plan.Estimate, MaxUSD: s.MaxCostUSD}
 	}
 	smOpts := append([]func(*sagemaker.Options){func(o *sagemaker.Options) { o.Region = plan.Region }}, s.SageMaker...)
-	neoOpts := append([]func(*neo.Options){func(o *neo.Options) {
-		o.Region = plan.Region
-		o.Progress = nil
-	}}, s.Neo...)
+	neoOpts := append([]func(*neo.Options){func(o *neo.Options) { o.Region = plan.Region }}, s.Neo...)
 	client := sagemaker.NewClient(cfg, smOpts...)
 	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket,
 		prefix: s.name() + "/" + sagemaker.UniqueName("run"), compiled: map[neo.Target]*neo.CompiledModel{}}
@@ -178,7 +175,9 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		for _, d := range rep.Teardown {
 			if !d.Deleted && d.Kept == "" {
 				left = append(left, fmt.Sprintf("%s (%v)", d.Resource, d.Err))
-				r.emit(Event{Kind: EventTeardownError, Reason: d.Resource.String(), Err: d.Err})
+				if p == nil { // the panic may have come from Events itself
+					r.emit(Event{Kind: EventTeardownError, Reason: d.Resource.String(), Err: d.Err})
+				}
 			}
 		}
 		if p != nil {

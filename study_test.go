@@ -324,3 +324,33 @@ func TestRunCompilesOncePerTarget(t *testing.T) {
 		[]string{rep.Outcomes[0].Candidate.Name, rep.Outcomes[1].Candidate.Name})
 	assertNothingLeft(t, srv, rep)
 }
+
+// With Sweep set each endpoint is swept, and the peak step is the candidate's figure.
+func TestRunSweepsWhenAsked(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration = 0, 100*time.Millisecond
+	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}, StableWindows: 1, MaxWindows: 1}
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	o := rep.Outcomes[0]
+	require.NotNil(t, o.Sweep)
+	require.GreaterOrEqual(t, o.Sweep.Peak, 0)
+	assert.Same(t, o.Sweep.Steps[o.Sweep.Peak].Result, o.Result)
+	assert.Len(t, rep.Table("t", "emulated").Sweeps, 1)
+	assertNothingLeft(t, srv, rep)
+}
+
+// A saved result is only reused for the same candidate: a changed one is measured again.
+func TestResumeIgnoresAChangedCandidate(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:2]...)
+	st.OutputDir = t.TempDir()
+	_, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	st.Candidates[1].Env = map[string]string{"OMP_NUM_THREADS": "2"}
+	st.Candidates[0].Note = "notes do not change what is measured"
+	plan, err := st.Plan(srv.Config())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c5"}, plan.Resumed)
+}

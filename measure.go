@@ -12,7 +12,7 @@ import (
 )
 
 // measure deploys one candidate, measures it and deletes it, whatever happens in between.
-func (r *run) measure(ctx context.Context, c Candidate, modelURL string) (out Outcome) {
+func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) (out Outcome) {
 	out.Candidate = c
 	if reason := r.budget.start(c.Name, r.plan.perCandidate[c.Name]); reason != "" {
 		out.Skipped = reason
@@ -27,11 +27,11 @@ func (r *run) measure(ctx context.Context, c Candidate, modelURL string) (out Ou
 		return out
 	}
 
-	model, err := r.model(c, modelURL)
+	model, err := r.model(i, c, modelURL)
 	if err != nil {
 		return fail(err)
 	}
-	ep, err := r.deploy(ctx, c, model)
+	ep, err := r.deploy(ctx, i, c, model)
 	if err != nil {
 		return fail(err)
 	}
@@ -104,11 +104,11 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 
 // deploy creates the candidate's endpoint, waiting for a slot while the account's
 // endpoint limit refuses it.
-func (r *run) deploy(ctx context.Context, c Candidate, m sagemaker.ModelSpec) (*sagemaker.Endpoint, error) {
+func (r *run) deploy(ctx context.Context, i int, c Candidate, m sagemaker.ModelSpec) (*sagemaker.Endpoint, error) {
 	backoff := orDuration(r.s.LimitBackoff, time.Minute)
 	deadline := time.Now().Add(orDuration(r.s.LimitWait, 30*time.Minute))
 	wait := min(backoff, time.Second)
-	for {
+	for attempt := 2; ; attempt++ {
 		r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
 		freed := r.res.slotFreed()
 		spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count()}
@@ -130,7 +130,7 @@ func (r *run) deploy(ctx context.Context, c Candidate, m sagemaker.ModelSpec) (*
 		}
 		t.Stop()
 		wait = min(2*wait, backoff)
-		m.Name = sagemaker.UniqueName(r.s.name() + "-" + dashed(c.Name))
+		m.Name = r.resourceName(i, c, attempt) // the refused attempt's resources are deleted; use fresh names
 	}
 }
 
@@ -144,9 +144,9 @@ func orDuration(d, def time.Duration) time.Duration {
 // model is the SageMaker model of a candidate: the compiled artifact with Neo's image
 // and environment, or the uploaded archive with the framework's serving image (its CPU
 // image on Inferentia, whose NeuronCores need a Neuron-compiled model).
-func (r *run) model(c Candidate, modelURL string) (sagemaker.ModelSpec, error) {
+func (r *run) model(i int, c Candidate, modelURL string) (sagemaker.ModelSpec, error) {
 	m := sagemaker.ModelSpec{
-		Name:         sagemaker.UniqueName(r.s.name() + "-" + dashed(c.Name)),
+		Name:         r.resourceName(i, c, 1),
 		ModelDataURL: modelURL,
 		RoleARN:      r.s.RoleARN,
 		Image:        c.Image,
@@ -174,6 +174,17 @@ func (r *run) model(c Candidate, modelURL string) (sagemaker.ModelSpec, error) {
 	}
 	maps.Copy(m.Env, c.Env)
 	return m, nil
+}
+
+// resourceName names the model, endpoint config and endpoint of candidate i: the
+// study's name, the candidate's position (unique even where long names are cut to 63
+// characters), the candidate's name, the attempt after the first, and the run id.
+func (r *run) resourceName(i int, c Candidate, attempt int) string {
+	base := fmt.Sprintf("%s-%d-%s", r.s.name(), i+1, dashed(c.Name))
+	if attempt > 1 {
+		base = fmt.Sprintf("%s-%d-r%d-%s", r.s.name(), i+1, attempt, dashed(c.Name))
+	}
+	return r.client.Name(base)
 }
 
 // dashed turns a candidate name into a resource-name part: "g4dn+neo workers=2" gives

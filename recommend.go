@@ -18,6 +18,8 @@ const MaxErrorRate = 0.01
 // Report is what a study found: every candidate's outcome in the order given, the
 // recommendation, and what was deleted.
 type Report struct {
+	// RunID tags and names every resource of the run (sagemaker.TagRun).
+	RunID    string
 	Region   string
 	Prices   *cost.Table
 	SLO      *bench.SLO

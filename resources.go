@@ -3,7 +3,6 @@ package sagebench
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -17,38 +16,9 @@ import (
 	"github.com/sagebench/sagebench/sagemaker"
 )
 
-// ResourceKind is the kind of a resource a study creates.
-type ResourceKind string
-
-// The resources a study creates.
-const (
-	KindObject         ResourceKind = "s3-object"
-	KindCompilationJob ResourceKind = "compilation-job"
-	KindModel          ResourceKind = "model"
-	KindEndpointConfig ResourceKind = "endpoint-config"
-	KindEndpoint       ResourceKind = "endpoint"
-)
-
-// Resource names one thing a study created (or may have: a create whose answer was lost).
-type Resource struct {
-	Kind ResourceKind
-	Name string // an s3:// URI for objects
-}
-
-// String is the kind and the name, e.g. "endpoint resnet50-c5-2026-...".
-func (r Resource) String() string { return string(r.Kind) + " " + r.Name }
-
-// Journal is told about every resource before the call that creates it and after the
-// call that deletes it, so that a crashed run can be cleaned up from what it wrote. An
-// error from Created aborts the create. Study.Run calls it from several goroutines.
-type Journal interface {
-	Created(ctx context.Context, r Resource) error
-	Deleted(ctx context.Context, r Resource) error
-}
-
 // Deletion is what became of one resource when the study ended.
 type Deletion struct {
-	Resource Resource
+	Resource sagemaker.Resource
 	Deleted  bool
 	// Kept says why it was left on purpose (Study.KeepArtifacts, or an API without the
 	// delete call, such as an emulator without DeleteCompilationJob).
@@ -57,17 +27,21 @@ type Deletion struct {
 }
 
 // resources is the one place a study creates and deletes through: every create is
-// recorded in the ledger (and the journal) before it is made, every delete settles it.
+// recorded in the ledger before it is made, every delete settles it. The crash-safe
+// journal (sagemaker.Journal) is written by the sagemaker and neo clients for what they
+// create and delete, and here for what they do not: the artifacts Neo writes, and the
+// deletion of those and of the compilation jobs.
 type resources struct {
 	client   *sagemaker.Client
 	compiler *neo.Compiler
 	api      *sm.Client
 	s3       *s3.Client
-	journal  Journal
+	journal  *sagemaker.Journal
+	region   string
 
 	mu    sync.Mutex
-	order []Resource
-	state map[Resource]*Deletion
+	order []sagemaker.Resource
+	state map[sagemaker.Resource]*Deletion
 	live  map[string]*sagemaker.Endpoint // by endpoint name, until deleted
 	// uncertain names the endpoints (and their configs and models) whose Deploy failed
 	// after a call: what it created is deleted, but a cut-off create may land later.
@@ -75,44 +49,37 @@ type resources struct {
 	freed     chan struct{} // closed and replaced whenever an endpoint is deleted
 }
 
-func newResources(cfg aws.Config, client *sagemaker.Client, compiler *neo.Compiler, j Journal) *resources {
+func newResources(cfg aws.Config, region string, client *sagemaker.Client, compiler *neo.Compiler, j *sagemaker.Journal) *resources {
 	return &resources{client: client, compiler: compiler, api: sm.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg),
-		journal: j, state: map[Resource]*Deletion{}, live: map[string]*sagemaker.Endpoint{}, freed: make(chan struct{})}
+		journal: j, region: region, state: map[sagemaker.Resource]*Deletion{}, live: map[string]*sagemaker.Endpoint{}, freed: make(chan struct{})}
 }
 
-func (rs *resources) record(ctx context.Context, all ...Resource) error {
+func (rs *resources) record(all ...sagemaker.Resource) {
 	rs.mu.Lock()
+	defer rs.mu.Unlock()
 	for _, r := range all {
 		if _, ok := rs.state[r]; !ok {
 			rs.order = append(rs.order, r)
 			rs.state[r] = &Deletion{Resource: r}
 		}
 	}
-	rs.mu.Unlock()
-	if rs.journal == nil {
-		return nil
-	}
-	for _, r := range all {
-		if err := rs.journal.Created(ctx, r); err != nil {
-			return fmt.Errorf("journal refused %s: %w", r, err)
-		}
-	}
-	return nil
 }
 
-func (rs *resources) settle(ctx context.Context, r Resource, err error) {
+// settle records the outcome of a deletion. journaled says whether the call that
+// deleted went through a journaling client; if not, the journal hears of it here.
+func (rs *resources) settle(r sagemaker.Resource, err error, journaled bool) {
 	rs.mu.Lock()
 	d := rs.state[r]
 	if d != nil {
 		d.Deleted, d.Err = err == nil, err
 	}
 	rs.mu.Unlock()
-	if err == nil && rs.journal != nil {
-		_ = rs.journal.Deleted(ctx, r) // the resource is gone; a stale journal line only costs a lookup
+	if err == nil && !journaled && rs.journal != nil {
+		_ = rs.journal.Deleted(r.Kind, r.Name) // the resource is gone; a stale line costs Cleanup one lookup
 	}
 }
 
-func (rs *resources) keep(r Resource, why string) {
+func (rs *resources) keep(r sagemaker.Resource, why string) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if d := rs.state[r]; d != nil {
@@ -120,17 +87,16 @@ func (rs *resources) keep(r Resource, why string) {
 	}
 }
 
-func endpointResources(name string) []Resource {
-	return []Resource{{KindEndpoint, name}, {KindEndpointConfig, name}, {KindModel, name}}
+func endpointResources(name string) []sagemaker.Resource {
+	return []sagemaker.Resource{{Kind: sagemaker.KindEndpoint, Name: name},
+		{Kind: sagemaker.KindEndpointConfig, Name: name}, {Kind: sagemaker.KindModel, Name: name}}
 }
 
 // deploy records the endpoint, its config and its model, then deploys them. A failed
 // Deploy has deleted what it created (DeployError.Cleanup says if not).
 func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagemaker.EndpointSpec) (*sagemaker.Endpoint, error) {
 	names := endpointResources(e.Name)
-	if err := rs.record(ctx, names...); err != nil {
-		return nil, err
-	}
+	rs.record(names...)
 	ep, err := rs.client.Deploy(ctx, m, e)
 	if err != nil {
 		// Deploy has deleted what it knows it created. A create cut off by a cancellation
@@ -147,7 +113,7 @@ func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagema
 			rs.mu.Unlock()
 		}
 		for _, r := range names {
-			rs.settle(ctx, r, cleanup)
+			rs.settle(r, cleanup, true)
 		}
 		if cleanup == nil {
 			rs.signalFreed()
@@ -164,7 +130,7 @@ func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagema
 func (rs *resources) deleteEndpoint(ctx context.Context, ep *sagemaker.Endpoint) error {
 	err := ep.Delete(ctx)
 	for _, r := range endpointResources(ep.Name) {
-		rs.settle(ctx, r, err)
+		rs.settle(r, err, true)
 	}
 	if err == nil {
 		rs.mu.Lock()
@@ -190,24 +156,27 @@ func (rs *resources) slotFreed() <-chan struct{} {
 }
 
 func (rs *resources) upload(ctx context.Context, in sagemaker.UploadInput) (string, error) {
-	if err := rs.record(ctx, Resource{KindObject, "s3://" + in.Bucket + "/" + in.Key}); err != nil {
-		return "", err
-	}
+	rs.record(sagemaker.Resource{Kind: sagemaker.KindS3Object, Name: "s3://" + in.Bucket + "/" + in.Key})
 	return rs.client.Upload(ctx, in)
 }
 
-// compile runs the jobs in parallel. The artifacts Neo writes are recorded as they are
-// reported; the jobs before they are created.
+// compile runs the jobs in parallel. The jobs are recorded (and journaled by the
+// compiler) before they are created; the artifacts Neo writes as their jobs report them.
 func (rs *resources) compile(ctx context.Context, jobs []neo.Job) ([]*neo.CompiledModel, error) {
 	for _, j := range jobs {
-		if err := rs.record(ctx, Resource{KindCompilationJob, j.Name}); err != nil {
-			return nil, err
-		}
+		rs.record(sagemaker.Resource{Kind: sagemaker.KindCompilationJob, Name: j.Name})
 	}
 	models, err := rs.compiler.CompileAll(ctx, jobs, len(jobs))
 	for _, m := range models {
-		if m != nil {
-			_ = rs.record(context.WithoutCancel(ctx), Resource{KindObject, m.ArtifactURL})
+		if m == nil {
+			continue
+		}
+		r := sagemaker.Resource{Kind: sagemaker.KindS3Object, Name: m.ArtifactURL}
+		rs.record(r)
+		if rs.journal != nil {
+			if jerr := rs.journal.CreatingIn(rs.region, r.Kind, r.Name); jerr != nil && err == nil {
+				err = jerr // an artifact the journal does not know would survive a crash
+			}
 		}
 	}
 	return models, err
@@ -221,7 +190,7 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 	for _, ep := range rs.live {
 		live = append(live, ep)
 	}
-	order := append([]Resource(nil), rs.order...)
+	order := append([]sagemaker.Resource(nil), rs.order...)
 	rs.mu.Unlock()
 	for _, ep := range live {
 		_ = rs.deleteEndpoint(ctx, ep)
@@ -232,7 +201,7 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 	for _, name := range uncertain {
 		err := rs.client.Attach(name, name, name).Delete(ctx)
 		for _, r := range endpointResources(name) {
-			rs.settle(ctx, r, err)
+			rs.settle(r, err, true)
 		}
 	}
 	for _, r := range order {
@@ -243,7 +212,7 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 			continue
 		}
 		switch r.Kind {
-		case KindObject:
+		case sagemaker.KindS3Object:
 			if keepArtifacts {
 				rs.keep(r, "Study.KeepArtifacts")
 				continue
@@ -252,8 +221,8 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 			if err == nil {
 				_, err = rs.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 			}
-			rs.settle(ctx, r, err)
-		case KindCompilationJob:
+			rs.settle(r, err, false)
+		case sagemaker.KindCompilationJob:
 			if keepArtifacts {
 				rs.keep(r, "Study.KeepArtifacts")
 				continue
@@ -266,11 +235,11 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 				rs.keep(r, "the API has no DeleteCompilationJob; a finished job costs nothing")
 				continue
 			}
-			rs.settle(ctx, r, err)
-		case KindEndpoint, KindEndpointConfig, KindModel:
+			rs.settle(r, err, false)
+		case sagemaker.KindEndpoint, sagemaker.KindEndpointConfig, sagemaker.KindModel:
 			// Recorded but neither live nor settled: a Deploy that never returned. Attach
 			// and delete by name; a missing resource counts as deleted.
-			if r.Kind == KindEndpoint {
+			if r.Kind == sagemaker.KindEndpoint {
 				_ = rs.deleteEndpoint(ctx, rs.client.Attach(r.Name, r.Name, r.Name))
 			}
 		}

@@ -94,8 +94,11 @@ type Study struct {
 
 	// KeepArtifacts keeps the S3 objects and compilation jobs (never endpoints).
 	KeepArtifacts bool
-	// Journal, if set, is told of every resource before it is created; see Journal.
-	Journal Journal
+	// Journal, if set, records every resource before it is created and after it is
+	// deleted, so that sagemaker.Cleanup deletes what a crashed run left; its run id
+	// tags and names them. Without one they are still tagged with a fresh run id
+	// (Report.RunID), which sagemaker.CleanupRun finds.
+	Journal *sagemaker.Journal
 	// Events, if set, receives progress. Calls are serialized.
 	Events func(Event)
 
@@ -157,14 +160,25 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	if s.MaxCostUSD > 0 && plan.Estimate.USD > s.MaxCostUSD {
 		return nil, &BudgetError{Estimate: plan.Estimate, MaxUSD: s.MaxCostUSD}
 	}
-	smOpts := append([]func(*sagemaker.Options){func(o *sagemaker.Options) { o.Region = plan.Region }}, s.SageMaker...)
-	neoOpts := append([]func(*neo.Options){func(o *neo.Options) { o.Region = plan.Region }}, s.Neo...)
+	runID := sagemaker.NewRunID()
+	if s.Journal != nil {
+		runID = s.Journal.RunID()
+	}
+	smOpts := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
+		o.Region, o.Journal, o.RunID = plan.Region, s.Journal, runID
+	}}, s.SageMaker...)
+	neoOpts := append([]func(*neo.Options){func(o *neo.Options) {
+		o.Region, o.RunID = plan.Region, runID
+		if s.Journal != nil {
+			o.Journal = s.Journal
+		}
+	}}, s.Neo...)
 	client := sagemaker.NewClient(cfg, smOpts...)
 	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket,
-		prefix: s.name() + "/" + sagemaker.UniqueName("run"), compiled: map[neo.Target]*neo.CompiledModel{}}
-	r.res = newResources(cfg, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
+		prefix: s.name() + "/" + runID, compiled: map[neo.Target]*neo.CompiledModel{}}
+	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
-	rep = &Report{Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
+	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
 
 	defer func() {
 		p := recover()
@@ -238,7 +252,7 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 				}
 			}()
 			for i := range work {
-				rep.Outcomes[i] = r.measure(ctx, rep.Outcomes[i].Candidate, modelURL)
+				rep.Outcomes[i] = r.measure(ctx, i, rep.Outcomes[i].Candidate, modelURL)
 			}
 		})
 	}
@@ -272,6 +286,7 @@ func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) e
 		}
 		seen[c.Target] = true
 		j := r.s.job(c.Target, modelURL, "s3://"+r.bucket+"/"+r.prefix+"/compiled/"+string(c.Target))
+		j.Name = r.client.Name(r.s.name() + "-" + dashed(string(c.Target)))
 		jobs = append(jobs, j)
 		r.emit(Event{Kind: EventCompiling, Target: c.Target})
 	}

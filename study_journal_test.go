@@ -1,73 +1,71 @@
 package sagebench_test
 
 import (
+	"bufio"
 	"context"
-	"slices"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sagebench/sagebench"
-	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+	"github.com/sagebench/sagebench/sagemaker"
 )
 
-// journal checks, at each Created, that the emulator does not hold the resource yet.
-type journal struct {
-	srv     *sagemakertest.Server
-	mu      sync.Mutex
-	created []sagebench.Resource
-	deleted []sagebench.Resource
-	early   []string // resources that existed before the journal heard of them
-}
-
-func (j *journal) Created(_ context.Context, r sagebench.Resource) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if r.Kind == sagebench.KindModel && slices.Contains(j.srv.Models(), r.Name) {
-		j.early = append(j.early, r.String())
-	}
-	for _, o := range j.srv.Objects() {
-		if r.Kind == sagebench.KindObject && o.URL() == r.Name && !strings.Contains(r.Name, "/compiled/") {
-			j.early = append(j.early, r.String())
+// journalLines counts a journal file's "create" and "delete" lines by kind.
+func journalLines(t *testing.T, path string) (created, deleted map[string]int) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	created, deleted = map[string]int{}, map[string]int{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l struct{ Op, Kind string }
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l))
+		switch l.Op {
+		case "create":
+			created[l.Kind]++
+		case "delete":
+			deleted[l.Kind]++
 		}
 	}
-	j.created = append(j.created, r)
-	return nil
+	return created, deleted
 }
 
-func (j *journal) Deleted(_ context.Context, r sagebench.Resource) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.deleted = append(j.deleted, r)
-	return nil
-}
-
-// Every resource goes through the journal before its create and after its delete: the
-// hook a crash-safe journal plugs into.
-func TestRunRecordsEveryResourceInTheJournalBeforeCreatingIt(t *testing.T) {
+// Every resource of the study goes through the crash-safe journal, and by the end the
+// journal says nothing of the run remains; the run id names and tags them.
+func TestRunJournalsEveryResource(t *testing.T) {
 	srv := newEmulator(t)
-	j := &journal{srv: srv}
+	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	require.NoError(t, err)
+	defer j.Close()
 	st := newStudy(t, study3()...)
 	st.Journal = j
 	rep, err := st.Run(context.Background(), srv.Config())
 	require.NoError(t, err)
-	assert.Empty(t, j.early, "created before the journal was told")
-	kinds := map[sagebench.ResourceKind]int{}
-	for _, r := range j.created {
-		kinds[r.Kind]++
+	assert.Equal(t, j.RunID(), rep.RunID)
+
+	created, deleted := journalLines(t, j.Path())
+	// c5, c5+neo, g4dn: one archive and one compiled artifact, one job, three endpoints.
+	want := map[string]int{sagemaker.KindS3Object: 2, sagemaker.KindCompilationJob: 1,
+		sagemaker.KindModel: 3, sagemaker.KindEndpointConfig: 3, sagemaker.KindEndpoint: 3}
+	assert.Equal(t, want, created)
+	for kind, n := range want {
+		assert.GreaterOrEqual(t, deleted[kind], n, "every %s deleted is journaled", kind)
 	}
-	// c5, c5+neo, g4dn: one archive and one compiled artifact (journaled when its job
-	// reports it; the job itself before it is created), one job, three endpoints.
-	assert.Equal(t, map[sagebench.ResourceKind]int{sagebench.KindObject: 2, sagebench.KindCompilationJob: 1,
-		sagebench.KindModel: 3, sagebench.KindEndpointConfig: 3, sagebench.KindEndpoint: 3}, kinds)
-	for _, r := range j.created {
-		if r.Kind != sagebench.KindCompilationJob { // the emulator cannot delete jobs yet
-			assert.Contains(t, j.deleted, r, "%s is created but never deleted", r)
+	pending, err := j.Pending()
+	require.NoError(t, err)
+	assert.Empty(t, pending)
+	suffix := strings.TrimPrefix(sagemaker.RunName("x", j.RunID()), "x")
+	for _, d := range rep.Teardown {
+		if d.Resource.Kind != sagemaker.KindS3Object {
+			assert.True(t, strings.HasSuffix(d.Resource.Name, suffix), "%s is named after run %s", d.Resource, j.RunID())
 		}
 	}
-	assert.Len(t, rep.Teardown, len(j.created))
+	assert.Len(t, rep.Teardown, 2+1+3*3)
 	assertNothingLeft(t, srv, rep)
 }

@@ -7,7 +7,14 @@
 //
 // Everything it creates is deleted on success, on error, on Ctrl-C and on a panic (the
 // endpoints as soon as each is measured; the S3 objects and compilation jobs at the end,
-// unless -keep-artifacts), and it prints what it deleted. Each candidate's result is
+// unless -keep-artifacts), and it prints what it deleted. Every resource is tagged with
+// the run and recorded in a journal before it is created (the path is printed at start),
+// so that even after kill -9 one command deletes what is left:
+//
+//	go run ./examples/resnet50 -cleanup sagebench-out/journal-20261201t210504.jsonl
+//	go run ./examples/resnet50 -cleanup-run 20261201t210504-9f3a -region eu-west-1  # journal lost
+//
+// Each candidate's result is
 // saved in -out/candidates/ as soon as it is measured: a rerun skips those (-rerun
 // measures them again), so an interrupted study loses only the candidates in flight.
 //
@@ -62,6 +69,9 @@ func main() {
 	flag.StringVar(&o.out, "out", o.out, "directory for the results, report.md, results.csv/json and charts")
 	flag.BoolVar(&o.rerun, "rerun", o.rerun, "measure again the candidates -out already holds")
 	flag.BoolVar(&o.planOnly, "plan", o.planOnly, "print the plan and the bill estimate; make no call, need no credentials")
+	flag.StringVar(&o.journal, "journal", o.journal, "file recording every resource before it is created (default <out>/journal-<time>.jsonl)")
+	flag.StringVar(&o.cleanup, "cleanup", o.cleanup, "delete what the run of this journal left (after a crash), then exit")
+	flag.StringVar(&o.cleanupRun, "cleanup-run", o.cleanupRun, "delete what the run with this id left in -region, found by its tags (journal lost), then exit")
 	flag.DurationVar(&o.poll, "poll", o.poll, "status poll interval (default: 15s for endpoints, 5s for Neo; shorter for an emulator)")
 	flag.Parse()
 
@@ -75,7 +85,12 @@ func main() {
 		stop()
 		fmt.Fprintln(os.Stderr, "resnet50: interrupted; deleting what was created (Ctrl-C again abandons it)")
 	}()
-	err := run(ctx, o, os.Stdout, os.Stderr)
+	var err error
+	if o.cleanup != "" || o.cleanupRun != "" {
+		err = cleanupMode(ctx, o, os.Stdout)
+	} else {
+		err = run(ctx, o, os.Stdout, os.Stderr)
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(os.Stderr, "resnet50: interrupted")

@@ -66,6 +66,7 @@ func TestProcessMeasuresTheEmulatorAndLeavesNothing(t *testing.T) {
 	assert.Regexp(t, `\| (\*\*)?g4dn\+neo(\*\*)? \| ml.g4dn.xlarge`, stdout.String())
 	assert.Contains(t, stdout.String(), "measured at "+srv.URL, "not passed off as AWS")
 	assert.NotContains(t, stdout.String(), "NOT deleted")
+	assert.Regexp(t, `journal \S+: nothing of run \S+ remains`, stdout.String())
 	assert.Empty(t, srv.Leftovers())
 	assert.Empty(t, srv.Objects())
 
@@ -124,4 +125,38 @@ func TestProcessInterruptedMidDeployLeavesNothing(t *testing.T) {
 	assert.NotContains(t, stdout.String(), "NOT deleted")
 	assert.Empty(t, srv.Leftovers(), log.String())
 	assert.Empty(t, srv.Objects())
+}
+
+// kill -9 while an endpoint is being created leaves it (nothing can run in a killed
+// process); -cleanup with the journal the run printed deletes everything it left.
+func TestProcessKilledMidDeployIsCleanedUpFromItsJournal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	srv := sagemakertest.NewServer(sagemakertest.WithRegion("eu-west-1"), sagemakertest.WithEndpointDelays(time.Hour, 0))
+	defer srv.Close()
+	bin := buildBinary(t)
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	cmd, _ := command(t, bin, srv, "-configs", "c5,c5+neo", "-duration", "1s", "-journal", journal)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if strings.HasSuffix(lines.Text(), ": deploying") {
+			break
+		}
+	}
+	require.Eventually(t, func() bool { return len(srv.Endpoints()) > 0 }, time.Minute, 10*time.Millisecond)
+	require.NoError(t, cmd.Process.Kill())
+	_, _ = io.Copy(io.Discard, stderr)
+	_ = cmd.Wait()
+	require.NotEmpty(t, srv.Leftovers(), "a killed process cannot clean up")
+
+	cleanup, _ := command(t, bin, srv, "-cleanup", journal)
+	out, err := cleanup.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "cleanup of run")
+	assert.Empty(t, srv.Leftovers(), "%s", out)
+	assert.Empty(t, srv.Objects(), "%s", out)
 }

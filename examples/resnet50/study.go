@@ -68,10 +68,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stderr, plan.Estimate)
+	if st.Journal, err = openJournal(o, stderr); err != nil {
+		return err
+	}
+	defer st.Journal.Close()
 
 	rep, err := st.Run(ctx, cfg)
 	if rep != nil {
 		printTeardown(stdout, rep.Teardown)
+		reportJournal(stdout, st.Journal)
 	}
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ const (
 	EventMeasured      EventKind = "measured"       // Result is the candidate's figure
 	EventDeleted       EventKind = "deleted"        // the candidate's endpoint, config and model are gone
 	EventSkipped       EventKind = "skipped"        // not measured in this run; Reason says why
-	EventFailed        EventKind = "failed"         // Err says what failed
+	EventFailed        EventKind = "failed"         // Err says what failed (a candidate, or Target's compilation)
 	EventTeardownError EventKind = "teardown-error" // a resource could not be deleted; Err says why
 )
 
@@ -68,6 +68,9 @@ func (e Event) String() string {
 	case EventSkipped:
 		return fmt.Sprintf("%s: skipped (%s)", e.Candidate, e.Reason)
 	case EventFailed:
+		if e.Candidate == "" {
+			return fmt.Sprintf("compiling for %s failed: %v", e.Target, e.Err)
+		}
 		return fmt.Sprintf("%s: failed: %v", e.Candidate, e.Err)
 	case EventTeardownError:
 		return fmt.Sprintf("teardown: %s: %v", e.Reason, e.Err)

@@ -155,7 +155,7 @@ func (r *run) model(i int, c Candidate, modelURL string) (sagemaker.ModelSpec, e
 	if c.Compiled() {
 		cm := r.compiled[c.Target]
 		if cm == nil {
-			return m, fmt.Errorf("no compiled model for %s", c.Target)
+			return m, fmt.Errorf("no compiled model for %s: %w", c.Target, r.compileErr[c.Target])
 		}
 		m.ModelDataURL, m.Env = cm.ArtifactURL, maps.Clone(cm.Env)
 		if m.Image == "" {

@@ -125,15 +125,16 @@ func orDefault(s, def string) string {
 
 // run is one execution of a study.
 type run struct {
-	s        *Study
-	plan     *Plan
-	client   *sagemaker.Client
-	res      *resources
-	bucket   string
-	prefix   string // S3 key prefix of this run
-	events   sync.Mutex
-	compiled map[neo.Target]*neo.CompiledModel
-	budget   budgetMeter
+	s          *Study
+	plan       *Plan
+	client     *sagemaker.Client
+	res        *resources
+	bucket     string
+	prefix     string // S3 key prefix of this run
+	events     sync.Mutex
+	compiled   map[neo.Target]*neo.CompiledModel
+	compileErr map[neo.Target]error
+	budget     budgetMeter
 }
 
 func (r *run) emit(e Event) {
@@ -150,8 +151,8 @@ func (r *run) emit(e Event) {
 // budget overrun before any call. Every resource it creates is deleted before it
 // returns, on success, error, cancellation and panic; Report.Teardown says what was
 // deleted and what could not be. Candidates that fail are in the report, not errors;
-// the error is for the study as a whole (cancellation, a failed upload or compilation,
-// a resource left behind), and the report is returned with it whenever one exists.
+// the error is for the study as a whole (cancellation, a failed upload, a resource
+// left behind), and the report is returned with it whenever one exists.
 func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error) {
 	plan, err := s.Plan(cfg)
 	if err != nil {
@@ -175,7 +176,8 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	}}, s.Neo...)
 	client := sagemaker.NewClient(cfg, smOpts...)
 	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket,
-		prefix: s.name() + "/" + runID, compiled: map[neo.Target]*neo.CompiledModel{}}
+		prefix: s.name() + "/" + runID, compiled: map[neo.Target]*neo.CompiledModel{},
+		compileErr: map[neo.Target]error{}}
 	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
@@ -293,11 +295,17 @@ func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) e
 	if len(jobs) == 0 {
 		return nil
 	}
+	// One target failing fails only its candidates; the others are measured.
 	models, err := r.res.compile(ctx, jobs)
-	if err != nil {
-		return err
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	for _, m := range models {
+	for i, m := range models {
+		if m == nil {
+			r.compileErr[jobs[i].Target] = err // joins every job's failure, each naming its job
+			r.emit(Event{Kind: EventFailed, Target: jobs[i].Target, Err: err})
+			continue
+		}
 		r.compiled[m.Target] = m
 		r.emit(Event{Kind: EventCompiled, Target: m.Target, Elapsed: m.Duration})
 	}

@@ -270,7 +270,12 @@ func TestRunTearsDownOnEveryExitPath(t *testing.T) {
 		srv.FailNext("CreateCompilationJob", 1, refused)
 		st := newStudy(t, study3()...)
 		rep, err := st.Run(context.Background(), srv.Config())
-		require.Error(t, err)
+		require.NoError(t, err, "a failed target fails its candidates, not the study")
+		assert.ErrorContains(t, rep.Outcomes[1].Err, "no compiled model for ml_c5")
+		assert.ErrorContains(t, rep.Outcomes[1].Err, "refused by the test")
+		assert.NotNil(t, rep.Outcomes[0].Result, "c5 is measured all the same")
+		assert.NotNil(t, rep.Outcomes[2].Result, "g4dn is measured all the same")
+		assert.Contains(t, rep.Recommendation(), "c5+neo failed")
 		assertNothingLeft(t, srv, rep)
 	})
 	t.Run("failed endpoint", func(t *testing.T) {

@@ -21,8 +21,9 @@ import (
 // deploys the candidates MaxParallel at a time, measures each as soon as it is in
 // service, deletes it at once, prices the results and recommends one.
 //
-// The zero value of every field but Model, RoleARN, Candidates, Load.Payloads and Prices
-// has a useful default.
+// Model, RoleARN, Candidates, Load.Payloads and Prices are required; FrameworkVersion
+// where an image or a Neo job needs it, InputShapes for Neo. Every other field's zero
+// value has a useful default. Plan says, before any call, everything that is missing.
 type Study struct {
 	// Name prefixes every resource the study creates and its S3 keys ["sagebench"].
 	Name string

@@ -15,11 +15,14 @@ type recorder struct {
 	_ [64]byte // keep workers' hot fields on separate cache lines
 
 	hist             *hdrhistogram.Histogram
+	failHist         *hdrhistogram.Histogram // latency of failed requests; made on the first
 	requests, errors int64
 	sumAllUS         int64 // latency of every measured request, failed ones included
+	preUS            int64 // of sumAllUS, the part before the window (requests sent in the warmup)
 	lastDone         time.Time
-	classes          map[string]int64
-	samples          map[string]string
+	classes          map[ErrorClass]int64
+	samples          map[ErrorClass]string
+	cut              time.Time // send time of the request in flight at the end, if any
 
 	cur  *intervalTally
 	coll *collector
@@ -53,6 +56,10 @@ func (r *recorder) record(done time.Time, latency time.Duration, err error) {
 		r.errors++
 		r.cur.errors++
 		r.recordError(err)
+		if r.failHist == nil {
+			r.failHist = newHist()
+		}
+		_ = r.failHist.RecordValue(us)
 		return
 	}
 	// Values are clamped to the histograms' range by toUS, so neither can refuse one.
@@ -63,8 +70,8 @@ func (r *recorder) record(done time.Time, latency time.Duration, err error) {
 func (r *recorder) recordError(err error) {
 	class := Classify(err)
 	if r.classes == nil {
-		r.classes = make(map[string]int64)
-		r.samples = make(map[string]string)
+		r.classes = make(map[ErrorClass]int64)
+		r.samples = make(map[ErrorClass]string)
 	}
 	r.classes[class]++
 	if _, ok := r.samples[class]; !ok {
@@ -165,11 +172,17 @@ func (c *collector) closeBefore(idx int) {
 	}
 }
 
-// result returns the series in order, each interval's width clipped to [start, end].
+// result returns the series in order, each interval's width clipped to [start, end]. A
+// window of more than MaxSeriesLen intervals (a Requests run of unknown length) has its
+// intervals merged k at a time first, so the series stays bounded: c.width is then k
+// times wider.
 func (c *collector) result(end time.Time) []Interval {
 	c.closeBefore(int(^uint(0) >> 1))
 	if len(c.series) == 0 {
 		return nil
+	}
+	if n := int64(end.Sub(c.start)/c.width) + 2; n > MaxSeriesLen {
+		c.coarsen((n + MaxSeriesLen - 1) / MaxSeriesLen)
 	}
 	first, last := c.index(c.start), c.index(end)
 	if !end.After(c.base.Add(time.Duration(last) * c.width)) {
@@ -187,6 +200,27 @@ func (c *collector) result(end time.Time) []Interval {
 		out = append(out, *iv)
 	}
 	return out
+}
+
+// coarsen merges the closed series k intervals at a time into intervals k times wider.
+func (c *collector) coarsen(k int64) {
+	width := c.width * time.Duration(k)
+	base := c.start.Add(-c.start.Sub(c.start.Truncate(width)))
+	merged := make(map[int]*Interval)
+	for i, iv := range c.series {
+		j := int(c.base.Add(time.Duration(i)*c.width).Sub(base) / width)
+		acc, ok := merged[j]
+		if !ok {
+			acc = &Interval{Start: base.Add(time.Duration(j) * width).Round(0)}
+			merged[j] = acc
+		}
+		acc.Requests += iv.Requests
+		acc.Errors += iv.Errors
+		h := acc.histogram()
+		mergeHist(&h, iv.histogram(), newIntervalHist)
+		acc.setHistogram(h)
+	}
+	c.series, c.base, c.width = merged, base, width
 }
 
 func maxTime(a, b time.Time) time.Time {

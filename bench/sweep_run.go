@@ -114,7 +114,7 @@ func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Ste
 		}
 	}
 	last := windows[max(0, len(windows)-cfg.StableWindows):]
-	combined := last[0].clone()
+	combined := last[0].Clone()
 	for _, w := range last[1:] {
 		if err := combined.merge(w, false); err != nil {
 			return nil, err

@@ -32,10 +32,10 @@ type JSONRow struct {
 	Compiled     bool   `json:"compiled"`
 	Provenance   string `json:"provenance"`
 
-	Requests      int64            `json:"requests"`
-	Errors        int64            `json:"errors"`
-	ErrorRate     float64          `json:"error_rate"` // errors / requests, 0..1
-	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
+	Requests      int64                      `json:"requests"`
+	Errors        int64                      `json:"errors"`
+	ErrorRate     float64                    `json:"error_rate"` // errors / requests, 0..1
+	ErrorsByClass map[bench.ErrorClass]int64 `json:"errors_by_class,omitempty"`
 
 	ThroughputRPS       float64     `json:"throughput_rps"` // successful requests per second
 	InferencesPerSecond float64     `json:"inferences_per_second"`

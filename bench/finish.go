@@ -11,13 +11,24 @@ func (r *run) collect(finished chan<- struct{}) {
 	defer close(finished)
 	tick := time.NewTicker(r.cfg.Interval)
 	defer tick.Stop()
-	for {
+	var wins chan *windowTally // nil unless windowed: never ready
+	if r.win != nil {
+		wins = r.win.in
+	}
+	for in := r.coll.in; in != nil || wins != nil; {
 		select {
-		case t, ok := <-r.coll.in:
+		case t, ok := <-in:
 			if !ok {
-				return
+				in = nil
+				continue
 			}
 			r.coll.add(t)
+		case tl, ok := <-wins:
+			if !ok {
+				wins = nil
+				continue
+			}
+			r.addWindow(tl)
 		case now := <-tick.C:
 			idx := r.coll.index(now)
 			r.coll.closeBefore(idx - r.coll.lag)

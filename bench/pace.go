@@ -135,6 +135,9 @@ func (r *run) pace() {
 			p.maxDepth = max(p.maxDepth, len(r.backlog))
 			if now.Sub(at) > ClientSlack {
 				p.late++
+				if r.win != nil {
+					r.win.late[r.win.index(r, at)].Add(1)
+				}
 			}
 			if r.cfg.Requests > 0 && p.sent >= r.cfg.Requests {
 				r.quotaReached.Store(true)
@@ -149,9 +152,17 @@ func (r *run) pace() {
 				last = max(min(last, p.before(p.end)), p.next+1)
 			}
 			n := p.measuredIn(p.next, last)
+			client := r.clientBound(now.Sub(at))
 			p.missed += n
-			if r.clientBound(now.Sub(at)) {
+			if client {
 				p.clientMiss += n
+			}
+			if r.win != nil && n > 0 {
+				k := r.win.index(r, at)
+				r.win.missed[k].Add(n)
+				if client {
+					r.win.clientMiss[k].Add(n)
+				}
 			}
 			p.next = last - 1
 		}

@@ -23,6 +23,7 @@ type recorder struct {
 	classes          map[ErrorClass]int64
 	samples          map[ErrorClass]string
 	cut              time.Time // send time of the request in flight at the end, if any
+	id, winIdx       int       // worker number; window of the totals above (Sweep only)
 
 	cur  *intervalTally
 	coll *collector

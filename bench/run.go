@@ -70,6 +70,7 @@ type run struct {
 	backlog      chan time.Time // open loop only; made before any goroutine starts
 	queued       []time.Time    // sends left in the backlog at the end
 	pacer        pacer          // open loop only; read after the pacer has returned
+	win          *windows       // Sweep: the run is cut into consecutive windows
 }
 
 func newRun(parent context.Context, inv Invoker, cfg Config) *run {
@@ -83,7 +84,7 @@ func newRun(parent context.Context, inv Invoker, cfg Config) *run {
 	r.coll = newCollector(r.start, cfg.Interval, cfg.Timeout, cfg.Concurrency)
 	r.recs = make([]*recorder, cfg.Concurrency)
 	for i := range r.recs {
-		r.recs[i] = &recorder{hist: newHist(), coll: r.coll}
+		r.recs[i] = &recorder{id: i, hist: newHist(), coll: r.coll}
 	}
 	if cfg.openLoop() {
 		r.backlog = make(chan time.Time, cfg.MaxBacklog)
@@ -123,8 +124,6 @@ func (r *run) run() (*Result, error) {
 		})
 	}
 	wg.Wait()
-	close(r.coll.in)
-	<-collected
 	// Workers may see the cancellation before the AfterFunc has stamped its time: wait for
 	// the stamp, so that a canceled run always knows when it was canceled.
 	if !unwatch() {
@@ -135,6 +134,18 @@ func (r *run) run() (*Result, error) {
 			r.queued = append(r.queued, at)
 		}
 	}
+	if r.win != nil {
+		canceled := !r.canceledAt.IsZero() && r.canceledAt.Before(r.end)
+		r.finishWindows(!canceled && !r.win.enough.Load())
+		close(r.coll.in)
+		<-collected
+		if canceled {
+			return nil, r.parent.Err()
+		}
+		return nil, nil
+	}
+	close(r.coll.in)
+	<-collected
 	return r.result()
 }
 
@@ -179,9 +190,14 @@ func (r *run) closedWorker(rec *recorder, next int) {
 			return
 		}
 		if r.counts(t1, measured) {
+			lo := r.start
+			if r.win != nil {
+				r.advance(rec, t0, t1)
+				lo = r.win.start(r, rec.winIdx)
+			}
 			rec.record(t1, t1.Sub(t0), err)
-			if !measured { // sent in the warmup: only its part in the window was busy in it
-				rec.preUS += toUS(r.start.Sub(t0))
+			if t0.Before(lo) { // sent before the window: only its part inside was busy in it
+				rec.preUS += toUS(lo.Sub(t0))
 			}
 		}
 		t0 = t1
@@ -241,6 +257,9 @@ func (r *run) openWorker(rec *recorder, next int) {
 		// intended carries a monotonic reading (it is begin plus an offset), so this
 		// difference is immune to wall-clock steps.
 		if r.counts(t1, measured) {
+			if r.win != nil {
+				r.advance(rec, time.Time{}, t1)
+			}
 			rec.record(t1, t1.Sub(intended), err)
 		}
 	}

@@ -79,16 +79,16 @@ type JSONLatency struct {
 
 // JSONSweep is one Sweep in JSONReport.
 type JSONSweep struct {
-	Config       string     `json:"config"`
-	InstanceType string     `json:"instance_type,omitempty"`
-	Provenance   string     `json:"provenance,omitempty"`
-	SLO          string     `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
-	Peak         int        `json:"peak"`          // index in Steps, -1 if none
-	Knee         int        `json:"knee"`          // index in Steps, -1 if none
-	Stop         string     `json:"stop"`
-	StopDetail   string     `json:"stop_detail"`
-	Verdict      string     `json:"verdict"`
-	Steps        []JSONStep `json:"steps"`
+	Config       string           `json:"config"`
+	InstanceType string           `json:"instance_type,omitempty"`
+	Provenance   string           `json:"provenance,omitempty"`
+	SLO          string           `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
+	Peak         int              `json:"peak"`          // index in Steps, -1 if none
+	Knee         int              `json:"knee"`          // index in Steps, -1 if none
+	Stop         bench.StopReason `json:"stop"`
+	StopDetail   string           `json:"stop_detail"`
+	Verdict      string           `json:"verdict"`
+	Steps        []JSONStep       `json:"steps"`
 }
 
 // JSONStep is one rung of a sweep.

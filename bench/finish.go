@@ -145,7 +145,9 @@ func (r *run) result() (*Result, error) {
 
 	if r.cfg.openLoop() {
 		p := &r.pacer
-		p.settle(end)
+		if !r.quotaReached.Load() { // after the quota no send is due: there is nothing to settle
+			p.settle(end)
+		}
 		res.Offered = p.offered(end)
 		res.Missed, res.ClientMissed, res.ClientLate = p.missed, p.clientMiss, p.late
 		res.MaxBacklog = p.maxDepth

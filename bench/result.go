@@ -31,9 +31,8 @@ import (
 // successes, failures (a timeout counts its timeout) and unfinished requests, each of those
 // at its age when the window ended, a lower bound of the latency it would have had.
 type Result struct {
-	// Start and End bound the measured window in wall-clock time. Elapsed is End - Start for
-	// one run, several machines side by side, or a sweep step's consecutive windows; for
-	// Results merged one after another (Merge of later runs) it is the sum of their windows.
+	// Start and End bound the measured window in wall-clock time; Elapsed is End - Start
+	// (for a sweep step, the span of its consecutive windows).
 	Start, End time.Time
 	Elapsed    time.Duration
 

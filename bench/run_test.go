@@ -154,6 +154,9 @@ func TestRunStopsAfterRequests(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, int64(1000), res.Requests, "rate %v", cfg.Rate)
 		assert.Positive(t, res.Throughput)
+		if cfg.Rate > 0 {
+			assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "rate %v", cfg.Rate)
+		}
 	}
 }
 

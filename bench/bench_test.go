@@ -93,17 +93,7 @@ func honestyRow(b *testing.B, rate float64, hog bool) {
 	})
 	stop := make(chan struct{})
 	if hog {
-		go func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				for range 1000 {
-				}
-			}
-		}()
+		go spin(stop)
 	}
 	res, err := Run(context.Background(), inv, Config{
 		Rate: rate, Concurrency: 1, MaxBacklog: 1 << 20, Duration: window, Payloads: onePayload,
@@ -143,4 +133,17 @@ func hasClientWarning(res *Result) bool {
 	return slices.ContainsFunc(res.Warnings, func(w string) bool {
 		return strings.Contains(w, "the load generator could not keep up")
 	})
+}
+
+// spin keeps one goroutine busy until stop is closed: a client whose CPU is taken.
+func spin(stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		for range 1000 {
+		}
+	}
 }

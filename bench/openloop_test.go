@@ -12,31 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/bench/benchtest"
 	"github.com/sagebench/sagebench/payload"
 )
 
 // ClientSlackForTests is bench.ClientSlack.
 const ClientSlackForTests = bench.ClientSlack
 
-// hog spins on one goroutine until stop is closed: a client whose CPU is taken.
-func hog(stop <-chan struct{}) {
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		for range 1000 {
-		}
-	}
-}
-
 func TestRunOpenLoopCountsTheClientsOwnLatenessFromTheIntendedTime(t *testing.T) {
 	// One P and a spinning goroutine: the pacer wakes up to 10 ms late. ratelimit stamped
 	// every catch-up send "now", so the Result reported p50 3 us against a true 10 ms.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	stop := make(chan struct{})
-	go hog(stop)
+	go bench.Spin(stop)
 	const rate = 1000
 	calls := make([]time.Time, 0, 4096)
 	var n atomic.Int64
@@ -101,25 +89,12 @@ func TestRunOpenLoopAccountsForEveryScheduledSend(t *testing.T) {
 
 func TestRunOpenLoopBlamesASlowEndpoint(t *testing.T) {
 	// Workers all inside a 50 ms call, backlog full: the endpoint's fault, not the client's.
-	res, err := bench.Run(context.Background(), sleeper(50*time.Millisecond), bench.Config{
+	slow := benchtest.New(benchtest.WithLatency(benchtest.Constant(50 * time.Millisecond)))
+	res, err := bench.Run(context.Background(), slow, bench.Config{
 		Rate: 1000, Concurrency: 1, MaxBacklog: 5, Duration: 300 * time.Millisecond, Payloads: body,
 	})
 	require.NoError(t, err)
 	assert.Greater(t, res.Missed-res.ClientMissed, int64(100))
 	assert.True(t, hasWarning(res, "the endpoint could not keep up"), "warnings %q", res.Warnings)
 	assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished)
-}
-
-// sleeper holds each call for d, or until ctx ends.
-func sleeper(d time.Duration) bench.InvokerFunc {
-	return func(ctx context.Context, _ payload.Payload) error {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 }

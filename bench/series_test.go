@@ -51,3 +51,15 @@ func TestRunBoundsTheSeriesForAnyRunLength(t *testing.T) {
 	assert.Equal(t, int64(3*MaxSeriesLen/1000), sum, "coarsening keeps every request")
 	assert.Equal(t, 4*time.Millisecond, c.width)
 }
+
+func TestOpenLoopBacklogExistsBeforeAnyGoroutineStarts(t *testing.T) {
+	// run used to make the backlog after starting the collector, whose snapshots read it:
+	// a data race -race reported with a small Interval and a Progress callback. Whatever
+	// goroutines read must exist when newRun returns.
+	cfg, err := Config{Rate: 10, Payloads: onePayload}.withDefaults()
+	require.NoError(t, err)
+	r := newRun(context.Background(), sleeper(0), cfg)
+	defer r.stop()
+	require.NotNil(t, r.backlog)
+	assert.Equal(t, cfg.MaxBacklog, cap(r.backlog))
+}

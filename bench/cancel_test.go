@@ -100,8 +100,8 @@ func TestRunCountsRequestsUnfinishedAtTheEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, res.Unfinished, int64(40), "the hung and queued requests are counted")
 	assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "every scheduled send is accounted for")
-	assert.Less(t, res.Latency.P99, 100*time.Millisecond, "successes alone look healthy")
 	assert.Greater(t, res.PercentileAll(99), 300*time.Millisecond, "all requests show the hang")
+	assert.Greater(t, res.PercentileAll(99), res.Latency.P99+200*time.Millisecond, "successes alone do not")
 	assert.Equal(t, res.PercentileAll(99), res.LatencyAll.P99)
 	assert.True(t, hasWarning(res, "unfinished"), "warnings %q", res.Warnings)
 }

@@ -47,7 +47,7 @@ func ExampleSweep() {
 	sw, err := bench.Sweep(context.Background(), server, bench.SweepConfig{
 		Levels:  bench.Geometric(1, 64, 2),
 		Step:    bench.Config{Duration: 300 * time.Millisecond, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
-		SLO:     &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond},
+		SLO:     &bench.SLO{Percentile: 99, Max: time.Second},
 		MinGain: new(0.2),
 	})
 	if err != nil {

@@ -159,7 +159,7 @@ func (r *run) result() (*Result, error) {
 	res.End = end.Round(0)
 	res.Elapsed = res.End.Sub(res.Start)
 	res.Series = r.coll.result(end)
-	res.SeriesInterval = r.coll.width
+	res.SeriesInterval = r.coll.swidth
 	res.summarize()
 	res.warn(cutShort)
 	if cutShort {

@@ -49,7 +49,7 @@ func TestRunBoundsTheSeriesForAnyRunLength(t *testing.T) {
 		sum += iv.Requests
 	}
 	assert.Equal(t, int64(3*MaxSeriesLen/1000), sum, "coarsening keeps every request")
-	assert.Equal(t, 4*time.Millisecond, c.width)
+	assert.Equal(t, 4*time.Millisecond, c.swidth)
 }
 
 func TestOpenLoopBacklogExistsBeforeAnyGoroutineStarts(t *testing.T) {
@@ -62,4 +62,30 @@ func TestOpenLoopBacklogExistsBeforeAnyGoroutineStarts(t *testing.T) {
 	defer r.stop()
 	require.NotNil(t, r.backlog)
 	assert.Equal(t, cfg.MaxBacklog, cap(r.backlog))
+}
+
+func TestCollectorMemoryStaysBoundedInALongRun(t *testing.T) {
+	// A Requests run has no known length: one non-empty 1 ms interval each for 150 s. The
+	// closed series is widened as it goes, so it never holds more than MaxSeriesLen.
+	start := time.Unix(1_700_000_000, 0)
+	c := newCollector(start, time.Millisecond, 0, 1)
+	const n = MaxSeriesLen + MaxSeriesLen/2
+	peak := 0
+	for i := range n {
+		tl := c.get(c.index(start) + i)
+		tl.requests = 1
+		c.add(tl)
+		if i%1000 == 999 {
+			c.closeBefore(c.index(start) + i - c.lag)
+			peak = max(peak, len(c.series))
+		}
+	}
+	assert.LessOrEqual(t, peak, MaxSeriesLen)
+	series := c.result(start.Add(n * time.Millisecond))
+	assert.LessOrEqual(t, len(series), MaxSeriesLen)
+	var sum int64
+	for _, iv := range series {
+		sum += iv.Requests
+	}
+	assert.Equal(t, int64(n), sum)
 }

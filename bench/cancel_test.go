@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/bench/benchtest"
 	"github.com/sagebench/sagebench/payload"
 )
 
@@ -135,3 +137,21 @@ func hasWarning(res *bench.Result, sub string) bool {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestMergeIntoACopyOfARunLeavesTheRunAlone(t *testing.T) {
+	// The user's view of "a Result is plain data": m := *a; m.Merge(b) must not change a.
+	fake := benchtest.New(benchtest.WithErrorEvery(3, benchtest.ErrThrottled))
+	a, err := bench.Run(context.Background(), fake, bench.Config{Requests: 30, Payloads: body})
+	require.NoError(t, err)
+	b, err := bench.Run(context.Background(), fake, bench.Config{Requests: 30, Payloads: body})
+	require.NoError(t, err)
+	before, err := json.Marshal(a)
+	require.NoError(t, err)
+	m := *a
+	require.NoError(t, m.Merge(b))
+	after, err := json.Marshal(a)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(before), string(after))
+	assert.Equal(t, a.Requests+b.Requests, m.Requests)
+	assert.Equal(t, a.ErrorsByClass[bench.ClassThrottled]+b.ErrorsByClass[bench.ClassThrottled], m.ErrorsByClass[bench.ClassThrottled])
+}

@@ -32,10 +32,10 @@ type JSONRow struct {
 	Compiled     bool   `json:"compiled"`
 	Provenance   string `json:"provenance"`
 
-	Requests      int64            `json:"requests"`
-	Errors        int64            `json:"errors"`
-	ErrorRate     float64          `json:"error_rate"` // errors / requests, 0..1
-	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
+	Requests      int64                      `json:"requests"`
+	Errors        int64                      `json:"errors"`
+	ErrorRate     float64                    `json:"error_rate"` // errors / requests, 0..1
+	ErrorsByClass map[bench.ErrorClass]int64 `json:"errors_by_class,omitempty"`
 
 	ThroughputRPS       float64     `json:"throughput_rps"` // successful requests per second
 	InferencesPerSecond float64     `json:"inferences_per_second"`
@@ -106,16 +106,16 @@ type JSONLatency struct {
 
 // JSONSweep is one Sweep in JSONReport.
 type JSONSweep struct {
-	Config       string     `json:"config"`
-	InstanceType string     `json:"instance_type,omitempty"`
-	Provenance   string     `json:"provenance,omitempty"`
-	SLO          string     `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
-	Peak         int        `json:"peak"`          // index in Steps, -1 if none
-	Knee         int        `json:"knee"`          // index in Steps, -1 if none
-	Stop         string     `json:"stop"`
-	StopDetail   string     `json:"stop_detail"`
-	Verdict      string     `json:"verdict"`
-	Steps        []JSONStep `json:"steps"`
+	Config       string           `json:"config"`
+	InstanceType string           `json:"instance_type,omitempty"`
+	Provenance   string           `json:"provenance,omitempty"`
+	SLO          string           `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
+	Peak         int              `json:"peak"`          // index in Steps, -1 if none
+	Knee         int              `json:"knee"`          // index in Steps, -1 if none
+	Stop         bench.StopReason `json:"stop"`
+	StopDetail   string           `json:"stop_detail"`
+	Verdict      string           `json:"verdict"`
+	Steps        []JSONStep       `json:"steps"`
 }
 
 // JSONStep is one rung of a sweep.

@@ -63,6 +63,9 @@ func (j Job) Validate() error {
 	if v := j.FrameworkVersion; v != "" && (!versionRE.MatchString(v) || len(v) > 10) {
 		add("framework version %q is not a version like 1.8 or 1.8.1", v)
 	}
+	if j.FrameworkVersion == "" && j.needsVersionForImage() {
+		add("framework version is required for %s on %s: the inference image that serves the compiled model depends on it", j.Framework, j.Target)
+	}
 	p = append(p, j.checkTarget()...)
 	p = append(p, j.checkShapes()...)
 	switch rt := j.MaxRuntime; {
@@ -80,6 +83,12 @@ func (j Job) Validate() error {
 		return nil
 	}
 	return &ValidationError{Job: j.Name, Problems: p}
+}
+
+// needsVersionForImage reports whether the job's serving image is chosen by
+// framework version: a cloud target and a framework with Neo images.
+func (j Job) needsVersionForImage() bool {
+	return j.TargetPlatform == nil && j.Target.Cloud() && slices.Contains([]Framework{PyTorch, TensorFlow, MXNet}, j.Framework)
 }
 
 // checkTarget validates the target device or platform and its framework.

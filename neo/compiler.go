@@ -114,6 +114,9 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
+	if err := job.checkRegion(c.opts.Region); err != nil {
+		return nil, err
+	}
 	in, err := job.request()
 	if err != nil {
 		return nil, err

@@ -101,8 +101,8 @@ func (j Job) checkTarget() []string {
 	case j.TargetPlatform != nil:
 		return j.TargetPlatform.check()
 	}
-	if !slices.Contains(types.TargetDevice("").Values(), types.TargetDevice(j.Target)) {
-		return []string{fmt.Sprintf("target %q is not a Neo target device%s", j.Target, suggestTarget(j.Target))}
+	if err := j.Target.Check(); err != nil {
+		return []string{strings.TrimPrefix(err.Error(), "neo: ")}
 	}
 	if ok := neuronFrameworks(j.Target); ok != nil && !slices.Contains(ok, j.Framework) && slices.Contains(frameworks, j.Framework) {
 		return []string{fmt.Sprintf("Neo does not compile %s models for %s (it supports %s there)",
@@ -215,18 +215,6 @@ func isAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '
 func isIPv4(s string) bool {
 	a, err := netip.ParseAddr(s)
 	return err == nil && a.Is4()
-}
-
-// suggestTarget proposes the enum value closest to a mistyped target, such as
-// "ml.c5.xlarge" for which it suggests ml_c5.
-func suggestTarget(t Target) string {
-	s := strings.ToLower(strings.ReplaceAll(string(t), ".", "_"))
-	for _, v := range types.TargetDevice("").Values() {
-		if string(v) == s || strings.HasPrefix(s, string(v)+"_") {
-			return fmt.Sprintf(" (did you mean %s?)", v)
-		}
-	}
-	return ""
 }
 
 func joinFrameworks(fs []Framework) string {

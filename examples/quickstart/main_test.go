@@ -35,6 +35,8 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 
 	out := stdout.String()
 	assert.Contains(t, out, "EMULATED")
+	assert.Contains(t, out, "inf1+neo  pytorch 1.7  802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.7-inf-py3")
+	assert.Contains(t, out, "g4dn      pytorch 1.6  763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.6-gpu-py3")
 	assert.Contains(t, stderr.String(), "teardown verified")
 	for _, c := range study.Configs {
 		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.Label)+`(\*\*)? \| `+regexp.QuoteMeta(c.InstanceType), out)
@@ -76,4 +78,13 @@ func TestQuickstartRejectsBadFlags(t *testing.T) {
 	o = defaultOptions()
 	o.concurrency = 0
 	assert.Error(t, run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}))
+}
+
+func TestQuickstartSaysWhichVersionsItUses(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, printVersions(&b, "eu-west-1"))
+	for _, c := range study.Configs {
+		assert.Regexp(t, `(?m)^  `+regexp.QuoteMeta(c.Label)+` +pytorch `+regexp.QuoteMeta(c.FrameworkVersion)+` +\S+:`+regexp.QuoteMeta(c.FrameworkVersion)+`-`, b.String())
+	}
+	assert.Contains(t, b.String(), "c5+neo    pytorch 1.6  802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.6-cpu-py3")
 }

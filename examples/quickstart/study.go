@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
@@ -59,6 +60,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Endpoints are EMULATED by sagemaker/sagemakertest on %s: every request is really decoded,\n"+
 		"resized and normalized, then held for a device time from a profile calibrated to the reference\n"+
 		"study's published throughput (sagemakertest.Profiles). Prices: table %q.\n\n", srv.URL, prices.Name())
+	if err := printVersions(stdout, o.region); err != nil {
+		return err
+	}
 
 	s := &session{o: o, srv: srv, prices: prices, log: stderr,
 		client: sagemaker.NewClient(srv.Config(), func(opt *sagemaker.Options) {
@@ -191,4 +195,20 @@ func (s *session) compile(ctx context.Context, bucket, modelURL string) (map[neo
 		fmt.Fprintf(s.log, "  %-8s %s\n", m.Target, m.ArtifactURL)
 	}
 	return out, nil
+}
+
+// printVersions says which PyTorch version each configuration's model was saved with (as
+// the study's notebook set it) and the image the SageMaker Python SDK resolves for it.
+func printVersions(w io.Writer, region string) error {
+	fmt.Fprintf(w, "PyTorch versions as the study's notebook set them, and their images in %s\n"+
+		"(SageMaker Python SDK image_uri_config @%.8s):\n", region, catalog.SourceCommit)
+	for _, c := range study.Configs {
+		img, err := c.Image(region)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Label, err)
+		}
+		fmt.Fprintf(w, "  %-9s pytorch %-4s %s\n", c.Label, c.FrameworkVersion, img)
+	}
+	fmt.Fprintln(w)
+	return nil
 }

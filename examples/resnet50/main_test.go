@@ -107,8 +107,8 @@ func TestDryRunMakesAndDeletesEveryResource(t *testing.T) {
 	assertEveryCreateDeleted(t, cs)
 
 	// Compiled configurations serve Neo's artifact; the others the uploaded archive.
-	assert.Regexp(t, `CreateModel name=resnet50-inf1-neo-\S+ image=\S+sagemaker-neo-pytorch\S+ data=s3://\S+/compiled/ml_inf1/model-ml_inf1.tar.gz`, out)
-	assert.Regexp(t, `CreateModel name=resnet50-c5-2\S+ image=\S+pytorch-inference:1.8.1-cpu-py3 data=s3://sagemaker-eu-west-1-123456789012/\S+/model.tar.gz`, out)
+	assert.Regexp(t, `CreateModel name=resnet50-inf1-neo-\S+ image=\S+sagemaker-neo-pytorch:1.7-inf-py3 data=s3://\S+/compiled/ml_inf1/model-ml_inf1.tar.gz`, out)
+	assert.Regexp(t, `CreateModel name=resnet50-c5-2\S+ image=\S+pytorch-inference:1.7-cpu-py3 data=s3://sagemaker-eu-west-1-123456789012/\S+/model.tar.gz`, out)
 
 	// One endpoint at a time: each is deleted before the next is created.
 	var live int

@@ -22,6 +22,9 @@ type LookupError struct {
 	Kind         error    // ErrUnknownRegion, ErrUnknownInstanceType or ErrNotPriced
 	Suggestions  []string // closest known names (regions for ErrUnknownRegion, types otherwise)
 	PricedIn     []string // regions that price the type (ErrNotPriced), or all regions (ErrUnknownRegion)
+	// Refresh is the call that reads the region's current prices from AWS's public Price
+	// List, when the table can be refreshed (Current and Refresh's tables; not Study2021).
+	Refresh string
 }
 
 // Error names the table, the region and the type, and offers the likely intended name.
@@ -42,6 +45,9 @@ func (e *LookupError) Error() string {
 	case e.Kind == ErrUnknownRegion && len(e.PricedIn) <= 8:
 		fmt.Fprintf(&b, " (it prices %s)", strings.Join(e.PricedIn, ", "))
 	}
+	if e.Refresh != "" {
+		fmt.Fprintf(&b, "; refresh it with %s (public Price List files, no AWS account needed)", e.Refresh)
+	}
 	return b.String()
 }
 
@@ -49,6 +55,14 @@ func (e *LookupError) Error() string {
 func (e *LookupError) Unwrap() error { return e.Kind }
 
 func (t *Table) lookupError(ix *index, region, short, asked string) *LookupError {
+	e := t.classify(ix, region, short, asked)
+	if t.refreshable && validRegion(region) {
+		e.Refresh = fmt.Sprintf("cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{%q}})", region)
+	}
+	return e
+}
+
+func (t *Table) classify(ix *index, region, short, asked string) *LookupError {
 	e := &LookupError{Table: t.name, Region: region, InstanceType: strings.TrimSpace(asked)}
 	if !slices.Contains(ix.regions, region) {
 		e.Kind = ErrUnknownRegion

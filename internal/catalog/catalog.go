@@ -105,6 +105,10 @@ func Resolve(r Request) (Image, error) {
 	if err := checkProcessor(e, proc, cfg.processors); err != nil {
 		return Image{}, err
 	}
+	if key == "pytorch/inference" && family(r.InstanceType) == "p2" && compareVersions(vkey, "1.13") >= 0 {
+		// image_uris._validate_instance_deprecation
+		return Image{}, e.with(FieldInstance, "P2 instances are deprecated from PyTorch 1.13 on: use a newer GPU family")
+	}
 	py, err := pyVersion(e, r.PyVersion, v.py)
 	if err != nil {
 		return Image{}, err
@@ -154,6 +158,11 @@ func (r Request) scope(e *NoImageError) (key, proc string, err error) {
 			return "", "", e.with(FieldFramework, fmt.Sprintf("the SDK lists Neo images for pytorch, tensorflow and mxnet, not %q", r.Framework))
 		}
 		switch {
+		case slices.Contains(graviton, fam):
+			// image_uris._validate_for_suppported_frameworks_and_instance_type refuses every
+			// neo-* framework for a Graviton family (only pytorch, tensorflow, xgboost and
+			// sklearn pass), so the SDK resolves no image here.
+			return "", "", e.with(FieldInstance, fmt.Sprintf("the SDK resolves no Neo image for the Graviton target %s: use the image DescribeCompilationJob reports", r.Target))
 		case fam == "inf1":
 			return "inferentia-" + r.Framework, "inf", nil
 		case slices.Contains(neuronX, fam):

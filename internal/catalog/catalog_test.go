@@ -218,7 +218,7 @@ func TestResolveKnownURIs(t *testing.T) {
 			"763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6-gpu-py312"},
 		{Request{Framework: PyTorch, Version: "2.0.1", InstanceType: "ml.c7g.xlarge", Region: "us-west-2"},
 			"763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference-graviton:2.0.1-cpu-py310-ubuntu20.04-sagemaker"},
-		{Request{Framework: PyTorch, Version: "2.0", Target: "ml_c6g", Region: "us-east-1"},
+		{Request{Framework: PyTorch, Version: "2.0", Target: "ml_m5", Region: "us-east-1"},
 			"785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-inference-pytorch:2.0-cpu-py3"},
 		{Request{Framework: TensorFlow, Version: "2.5.2", Target: "ml_inf1", Region: "us-east-1"},
 			"785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-neo-tensorflow:2.5.2-inf-py3"},
@@ -259,6 +259,8 @@ func TestResolveSaysWhyThereIsNoImage(t *testing.T) {
 		{Request{Framework: HuggingFaceNeuronX, Version: "4.36.2", InstanceType: "ml.inf2.xlarge", Region: "us-east-1"}, FieldBaseFramework, "pytorch1.13.1, pytorch2.1.2"},
 		{Request{Framework: PyTorch, Version: "1.8", InstanceType: "c5.xlarge", Region: "eu-west-1"}, FieldInstance, "ml.<family>.<size>"},
 		{Request{Framework: PyTorch, Version: "1.8", Region: "eu-west-1"}, FieldInstance, "instance type"},
+		{Request{Framework: PyTorch, Version: "2.0", InstanceType: "ml.p2.xlarge", Region: "eu-west-1"}, FieldInstance, "P2"},
+		{Request{Framework: PyTorch, Version: "2.0", Target: "ml_c6g", Region: "us-east-1"}, FieldInstance, "Graviton"},
 	}
 	for _, tc := range cases {
 		img, err := Resolve(tc.r)

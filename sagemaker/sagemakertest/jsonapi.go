@@ -30,6 +30,11 @@ var apiOps = map[string]apiOp{
 	"DescribeCompilationJob": (*Server).describeCompilationJob,
 	"StopCompilationJob":     (*Server).stopCompilationJob,
 	"ListCompilationJobs":    (*Server).listCompilationJobs,
+	"DeleteCompilationJob":   (*Server).deleteCompilationJob,
+	"AddTags":                (*Server).addTags,
+	"ListTags":               (*Server).listTags,
+	"DeleteTags":             (*Server).deleteTags,
+	"ListEndpointConfigs":    (*Server).listConfigsByName,
 }
 
 // Operations lists the SageMaker API operations the emulator implements.
@@ -67,7 +72,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, target string)
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	out, e := handle(s, body)
+	out, e := s.callTagged(op, handle, body)
+	if s.takeLostAnswer(op) {
+		dropConnection(w)
+		return
+	}
 	if e != nil {
 		writeJSONError(w, e)
 		return

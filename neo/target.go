@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
-	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/internal/suggest"
 )
 
 // targetRegions are the targets Neo compiles for in one region only. The source is the
@@ -86,7 +86,7 @@ func suggestTarget(t Target) string {
 			return fmt.Sprintf(" (did you mean %s?)", v)
 		}
 	}
-	if c := catalog.Closest(s, values); len(c) > 0 {
+	if c := suggest.Closest(s, values); len(c) > 0 {
 		return fmt.Sprintf(" (did you mean %s?)", strings.Join(c, " or "))
 	}
 	return ""

@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
-	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/internal/suggest"
 )
 
 // hostingTypes are the instance types real-time endpoints take: aws-sdk-go-v2's
@@ -41,7 +41,7 @@ func checkInstanceType(t string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("instance type %q is not one SageMaker hosting offers", t)
-	if c := catalog.Closest(t, hostingTypes()); len(c) > 0 {
+	if c := suggest.Closest(t, hostingTypes()); len(c) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, " or "))
 	}
 	return fmt.Errorf("%s", msg)

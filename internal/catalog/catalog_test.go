@@ -51,6 +51,18 @@ func readJSONScope(t *testing.T, file, scope string) jsonScope {
 	return s
 }
 
+// eachVersion calls f for every version entry of s.
+func eachVersion(t *testing.T, s jsonScope, f func(v string, jv jsonVersion)) {
+	t.Helper()
+	for v, raw := range s.Versions {
+		var jv jsonVersion
+		if err := json.Unmarshal(raw, &jv); err != nil {
+			t.Fatal(err)
+		}
+		f(v, jv)
+	}
+}
+
 func sdkURI(account, region, repo, tag string) string {
 	return fmt.Sprintf("%s.dkr.ecr.%s.%s/%s:%s", account, region, Domain(region), repo, tag)
 }
@@ -61,11 +73,7 @@ func TestEveryNeoAndInferentiaEntryResolvesLikeTheSDK(t *testing.T) {
 	for _, fw := range []string{PyTorch, TensorFlow, MXNet} {
 		for _, prefix := range []string{"neo-", "inferentia-"} {
 			s := readJSONScope(t, prefix+fw+".json", "")
-			for v, raw := range s.Versions {
-				var jv jsonVersion
-				if err := json.Unmarshal(raw, &jv); err != nil {
-					t.Fatal(err)
-				}
+			eachVersion(t, s, func(v string, jv jsonVersion) {
 				for _, proc := range s.Processors {
 					for region, account := range jv.Registries {
 						for _, py := range jv.PyVersions {
@@ -78,7 +86,7 @@ func TestEveryNeoAndInferentiaEntryResolvesLikeTheSDK(t *testing.T) {
 						}
 					}
 				}
-			}
+			})
 		}
 	}
 	if n < 500 {
@@ -89,11 +97,7 @@ func TestEveryNeoAndInferentiaEntryResolvesLikeTheSDK(t *testing.T) {
 func TestEveryPyTorchHostingEntryResolvesLikeTheSDK(t *testing.T) {
 	instance := map[string]string{"cpu": "ml.c5.xlarge", "gpu": "ml.g4dn.xlarge"}
 	s := readJSONScope(t, "pytorch.json", "inference")
-	for v, raw := range s.Versions {
-		var jv jsonVersion
-		if err := json.Unmarshal(raw, &jv); err != nil {
-			t.Fatal(err)
-		}
+	eachVersion(t, s, func(v string, jv jsonVersion) {
 		for _, proc := range s.Processors {
 			for region, account := range jv.Registries {
 				for _, py := range jv.PyVersions {
@@ -105,7 +109,7 @@ func TestEveryPyTorchHostingEntryResolvesLikeTheSDK(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 	// Aliases: the version's images, with the version as given in the tag.
 	for alias, full := range s.Aliases {
 		var jv jsonVersion
@@ -125,11 +129,7 @@ func TestEveryGravitonEntryResolvesLikeTheSDK(t *testing.T) {
 	// test_graviton.py's GRAVITON_INSTANCE_TYPES.
 	types := []string{"ml.m6g.4xlarge", "ml.m6gd.2xlarge", "ml.c6g.2xlarge", "ml.c6gd.4xlarge", "ml.c6gn.4xlarge", "ml.c7g.2xlarge", "ml.r6g.2xlarge", "ml.r6gd.4xlarge"}
 	s := readJSONScope(t, "pytorch.json", "inference_graviton")
-	for v, raw := range s.Versions {
-		var jv jsonVersion
-		if err := json.Unmarshal(raw, &jv); err != nil {
-			t.Fatal(err)
-		}
+	eachVersion(t, s, func(v string, jv jsonVersion) {
 		for region, account := range jv.Registries {
 			for _, py := range jv.PyVersions {
 				want := sdkURI(account, region, jv.Repository, v+"-cpu-"+py+"-"+jv.ContainerVersion["cpu"]+"-sagemaker")
@@ -141,16 +141,12 @@ func TestEveryGravitonEntryResolvesLikeTheSDK(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestEveryDJLNeuronXEntryResolvesLikeTheSDK(t *testing.T) {
 	s := readJSONScope(t, "djl-neuronx.json", "")
-	for v, raw := range s.Versions {
-		var jv jsonVersion
-		if err := json.Unmarshal(raw, &jv); err != nil {
-			t.Fatal(err)
-		}
+	eachVersion(t, s, func(v string, jv jsonVersion) {
 		for region, account := range jv.Registries {
 			want := sdkURI(account, region, "djl-inference", jv.TagPrefix) // djl_framework_uri
 			for _, it := range []string{"ml.inf2.xlarge", "ml.trn1.2xlarge"} {
@@ -160,7 +156,7 @@ func TestEveryDJLNeuronXEntryResolvesLikeTheSDK(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestEveryHuggingFaceNeuronXEntryResolvesLikeTheSDK(t *testing.T) {

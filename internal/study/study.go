@@ -1,135 +1,142 @@
 // Package study defines the reference study once, for the examples that run it (the
-// offline quickstart and the real examples/resnet50): its six configurations with the
-// PyTorch version of each, the images the SageMaker Python SDK resolves for them, and how
-// each configuration becomes a Neo job and a SageMaker model.
+// offline quickstart and the real examples/resnet50): its six candidates with the PyTorch
+// version of each as the study's notebook set it, its inference code and the check of its
+// answers. Everything else is sagebench.Study.
 package study
 
 import (
+	"embed"
+	"encoding/json"
 	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/neo"
-	"github.com/sagebench/sagebench/sagemaker"
 )
 
-// Config is one configuration of the study: an instance type, compiled with Neo for Target
-// or not compiled at all, from a model saved with PyTorch FrameworkVersion.
-type Config struct {
-	Label        string
-	InstanceType string
-	Target       neo.Target // "" for an uncompiled model
-	// FrameworkVersion is the PyTorchModel framework_version the study's notebook set
-	// (../shared/data/study-2021-configs.csv): it picks the serving image, and Neo is told it.
-	FrameworkVersion string
-	Note             string // shown under the report when set
+// Candidates are the study's five configurations plus inf1 without Neo: an uncompiled
+// PyTorch model cannot use the NeuronCores, so it runs on the instance's four vCPUs. The
+// study did not measure that one, and its note says so. The notebook saved c5's and
+// inf1+neo's models with PyTorch 1.7 and the others' with 1.6 (the shared record
+// study-2021-configs.csv); uncompiled candidates carry their version, compiled ones get it
+// from the Study's NeoVersions. inf1 without Neo serves inf1+neo's 1.7 model.
+func Candidates() []sagebench.Candidate {
+	cs := sagebench.Matrix(sagebench.Grid{
+		InstanceTypes: []string{"ml.c5.xlarge", "ml.g4dn.xlarge", "ml.inf1.xlarge"},
+		Compile:       []bool{false, true},
+	})
+	cs[0].FrameworkVersion = "1.7" // c5
+	cs[4].FrameworkVersion = "1.7" // inf1
+	cs[4].Note = "not in the study: an uncompiled model runs on the inf1's vCPUs"
+	return cs
 }
 
-// Configs are the study's five configurations, each with the PyTorch version its notebook
-// used (1.7 for c5 and inf1+neo, 1.6 for the others), plus inf1 without Neo: an
-// uncompiled PyTorch model cannot use the NeuronCores, so it runs on the instance's four
-// vCPUs, from the same PyTorch 1.7 model as inf1+neo. The study did not measure that one,
-// and its note says so.
-var Configs = []Config{
-	{"c5", "ml.c5.xlarge", "", "1.7", ""},
-	{"c5+neo", "ml.c5.xlarge", neo.TargetMLC5, "1.6", ""},
-	{"g4dn", "ml.g4dn.xlarge", "", "1.6", ""},
-	{"g4dn+neo", "ml.g4dn.xlarge", neo.TargetMLG4dn, "1.6", ""},
-	{"inf1", "ml.inf1.xlarge", "", "1.7", "not in the study: an uncompiled model runs on the inf1's vCPUs"},
-	{"inf1+neo", "ml.inf1.xlarge", neo.TargetMLInf1, "1.7", ""},
-}
-
-const (
-	// PyVersion is the notebook's py_version.
-	PyVersion = "py3"
-	// MaxCompileTime bounds a Neo job: the study's inf1 job needed about 1000 s.
-	MaxCompileTime = 1000 * time.Second
-)
-
-// InputShape is ResNet50's input: one 224x224 RGB image.
-var InputShape = []int{1, 3, 224, 224}
-
-// Find returns the configuration with the given label.
-func Find(label string) (Config, bool) {
-	for _, c := range Configs {
-		if c.Label == label {
-			return c, true
-		}
+// Version is the PyTorch version of the model candidate c serves in Study.
+func Version(c sagebench.Candidate) string {
+	switch {
+	case c.FrameworkVersion != "":
+		return c.FrameworkVersion
+	case NeoVersions[c.Target] != "":
+		return NeoVersions[c.Target]
 	}
-	return Config{}, false
+	return FrameworkVersion
 }
 
-// Labels lists the configurations' labels in order.
+// Labels lists the candidates' names in order.
 func Labels() []string {
-	out := make([]string, len(Configs))
-	for i, c := range Configs {
-		out[i] = c.Label
+	var out []string
+	for _, c := range Candidates() {
+		out = append(out, c.Name)
 	}
 	return out
 }
 
-// Compiled reports whether the configuration runs a Neo-compiled model.
-func (c Config) Compiled() bool { return c.Target != "" }
-
-// Job is the Neo compilation job of a compiled configuration, writing under outputURL/target.
-func (c Config) Job(modelURL, roleARN, outputURL, entryPoint string) (neo.Job, error) {
-	if !c.Compiled() {
-		return neo.Job{}, fmt.Errorf("study: %s is not compiled", c.Label)
+// Select returns the candidates named in a comma-separated list, in the list's order.
+func Select(list string) ([]sagebench.Candidate, error) {
+	byName := map[string]sagebench.Candidate{}
+	for _, c := range Candidates() {
+		byName[c.Name] = c
 	}
-	if err := c.Target.CheckServes(c.InstanceType); err != nil {
-		return neo.Job{}, fmt.Errorf("study: %s: %w", c.Label, err)
-	}
-	return neo.Job{
-		Name:             sagemaker.UniqueName("resnet50-" + Dashed(string(c.Target))),
-		ModelDataURL:     modelURL,
-		RoleARN:          roleARN,
-		Framework:        neo.PyTorch,
-		FrameworkVersion: c.FrameworkVersion,
-		InputShapes:      map[string][]int{"input0": InputShape},
-		Target:           c.Target,
-		OutputURL:        strings.TrimSuffix(outputURL, "/") + "/" + string(c.Target),
-		MaxRuntime:       MaxCompileTime,
-		EntryPoint:       entryPoint,
-	}, nil
-}
-
-// Image is the serving image the SageMaker Python SDK resolves for the configuration in
-// region: Neo's image for the target when compiled, else the pytorch-inference image (its
-// CPU image on inf1, since only Neuron-compiled models can use the NeuronCores).
-func (c Config) Image(region string) (string, error) {
-	if c.Compiled() {
-		return neo.ImageURI(region, c.Target, neo.PyTorch, c.FrameworkVersion)
-	}
-	spec := sagemaker.ImageSpec{Region: region, FrameworkVersion: c.FrameworkVersion, PyVersion: PyVersion, InstanceType: c.InstanceType}
-	if p, _ := sagemaker.ProcessorFor(c.InstanceType); p == sagemaker.Inferentia {
-		spec.InstanceType, spec.Processor = "", sagemaker.CPU
-	}
-	return sagemaker.PyTorchImage(spec)
-}
-
-// Model is the SageMaker model of the configuration: the compiled artifact with Neo's image
-// and environment, or the uploaded archive with the pytorch-inference image (its CPU image
-// on inf1, since only Neuron-compiled models can use the NeuronCores).
-func (c Config) Model(modelURL, roleARN, region, entryPoint string, compiled *neo.CompiledModel) (sagemaker.ModelSpec, error) {
-	m := sagemaker.ModelSpec{
-		Name:         sagemaker.UniqueName("resnet50-" + Dashed(c.Label)),
-		ModelDataURL: modelURL,
-		RoleARN:      roleARN,
-		Env:          sagemaker.PyTorchEnv(entryPoint, region),
-	}
-	if c.Compiled() {
-		if compiled == nil {
-			return m, fmt.Errorf("study: %s: no compiled model for %s", c.Label, c.Target)
+	var out []sagebench.Candidate
+	for l := range strings.SplitSeq(list, ",") {
+		c, ok := byName[strings.TrimSpace(l)]
+		if !ok {
+			return nil, fmt.Errorf("unknown configuration %q (have %s)", strings.TrimSpace(l), strings.Join(Labels(), ","))
 		}
-		m.Image, m.ModelDataURL, m.Env = compiled.Image, compiled.ArtifactURL, compiled.Env
-		return m, nil
+		out = append(out, c)
 	}
-	img, err := c.Image(region)
-	m.Image = img
-	return m, err
+	return out, nil
 }
 
-// Dashed turns a label or target into a resource-name part: "g4dn+neo" gives "g4dn-neo".
-func Dashed(s string) string {
-	return strings.NewReplacer("+", "-", "_", "-", ".", "-").Replace(s)
+const (
+	// FrameworkVersion is the study's PyTorch version where a candidate does not say
+	// otherwise: g4dn, and the ml_c5 and ml_g4dn Neo jobs.
+	FrameworkVersion = "1.6"
+	// MaxCompileTime bounds a Neo job: the study's inf1 job needed about 1000 s.
+	MaxCompileTime = 1000 * time.Second
+)
+
+// NeoVersions are the Neo jobs' versions that differ from FrameworkVersion: the study
+// compiled its inf1 model from PyTorch 1.7 (inferentia-pytorch lists 1.7, 1.8 and 1.9).
+var NeoVersions = map[neo.Target]string{neo.TargetMLInf1: "1.7"}
+
+// InputShape is ResNet50's input: one 224x224 RGB image.
+var InputShape = []int{1, 3, 224, 224}
+
+// Study is the reference study of model with role, ready for Load, Prices and bounds.
+func Study(model sagebench.ModelSource, role string) sagebench.Study {
+	return sagebench.Study{
+		Name:             "resnet50",
+		Model:            model,
+		Framework:        neo.PyTorch,
+		FrameworkVersion: FrameworkVersion,
+		NeoVersions:      maps.Clone(NeoVersions),
+		InputShapes:      map[string][]int{"input0": InputShape},
+		CompileTimeout:   MaxCompileTime,
+		RoleARN:          role,
+		Candidates:       Candidates(),
+		Check:            CheckAnswer,
+	}
+}
+
+//go:embed code
+var code embed.FS
+
+// WriteCode writes the study's inference code (inference.py, requirements.txt) into
+// dir/code and returns that directory, for LocalModel.CodeDir.
+func WriteCode(dir string) (string, error) {
+	sub, _ := fs.Sub(code, "code")
+	out := filepath.Join(dir, "code")
+	if err := os.CopyFS(out, sub); err != nil {
+		return "", fmt.Errorf("writing the study's code: %w", err)
+	}
+	return out, nil
+}
+
+// CheckAnswer accepts the answer of the study's inference code, which is also the
+// format of sagemakertest's default handler: {"predictions": [5 x {"class", "score"}]}.
+func CheckAnswer(body []byte, _ string) error {
+	var a struct {
+		Predictions []struct {
+			Class *int     `json:"class"`
+			Score *float64 `json:"score"`
+		} `json:"predictions"`
+	}
+	err := json.Unmarshal(body, &a)
+	if err == nil && len(a.Predictions) == 5 {
+		for _, p := range a.Predictions {
+			if p.Class == nil || p.Score == nil {
+				err = fmt.Errorf("missing class or score")
+			}
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf(`answer is not {"predictions": [5 x {"class", "score"}]}: %.80q`, body)
 }

@@ -1,21 +1,53 @@
 package study
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
-const role = "arn:aws:iam::123456789012:role/SageMakerRole"
+func TestCandidatesCoverTheStudy(t *testing.T) {
+	assert.Equal(t, []string{"c5", "c5+neo", "g4dn", "g4dn+neo", "inf1", "inf1+neo"}, Labels())
+	cs := Candidates()
+	assert.Equal(t, neo.TargetMLInf1, cs[5].Target)
+	assert.NotEmpty(t, cs[4].Note)
+	picked, err := Select("g4dn+neo, c5")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"g4dn+neo", "c5"}, []string{picked[0].Name, picked[1].Name})
+	_, err = Select("c5,p3")
+	assert.ErrorContains(t, err, `unknown configuration "p3"`)
+}
+
+// The reference study is a valid sagebench.Study in eu-west-1: every image and Neo job
+// of its six candidates resolves.
+func TestStudyPlansInEuWest1(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.pth")
+	require.NoError(t, os.WriteFile(model, []byte("w"), 0o644))
+	codeDir, err := WriteCode(dir)
+	require.NoError(t, err)
+	assert.FileExists(t, filepath.Join(codeDir, "inference.py"))
+	st := Study(sagebench.LocalModel{Files: []string{model}, CodeDir: codeDir}, "arn:aws:iam::123456789012:role/R")
+	st.Region, st.Prices = "eu-west-1", cost.Study2021
+	st.Load.Payloads = []payload.Payload{{Name: "x", Body: []byte{1}}}
+	plan, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "sagemaker-eu-west-1-123456789012", plan.Bucket)
+	assert.Len(t, plan.Estimate.Lines, 6)
+}
 
 // The images the SageMaker Python SDK resolves in eu-west-1 for what the notebook set:
 // PyTorchModel(framework_version=..., py_version="py3"), compiled or not.
@@ -29,15 +61,17 @@ var studyImages = map[string]string{
 }
 
 func TestImagesAreWhatTheSDKResolves(t *testing.T) {
-	for _, c := range Configs {
-		img, err := c.Image("eu-west-1")
-		require.NoError(t, err, c.Label)
-		assert.Equal(t, studyImages[c.Label], img, c.Label)
+	st := Study(sagebench.S3Model("s3://bkt/model.tar.gz"), "arn:aws:iam::123456789012:role/R")
+	for _, c := range Candidates() {
+		img, err := st.Image("eu-west-1", c)
+		require.NoError(t, err, c.Name)
+		assert.Equal(t, studyImages[c.Name], img, c.Name)
 	}
 }
 
-// The configurations are exactly the study's (../shared/data/study-2021-configs.csv).
-func TestConfigsAreTheStudysNotebook(t *testing.T) {
+// The candidates are exactly the study's (../shared/data/study-2021-configs.csv): instance
+// type, compiled or not, Neo target and the PyTorch version the notebook set.
+func TestCandidatesAreTheStudysNotebook(t *testing.T) {
 	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "study-2021-configs.csv"))
 	require.NoError(t, err)
 	defer f.Close()
@@ -46,85 +80,62 @@ func TestConfigsAreTheStudysNotebook(t *testing.T) {
 	rows, err := r.ReadAll()
 	require.NoError(t, err)
 	require.Equal(t, []string{"config", "instance_type", "compiled", "neo_target", "framework_version"}, rows[0])
+	byName := map[string]sagebench.Candidate{}
+	for _, c := range Candidates() {
+		byName[c.Name] = c
+	}
 	for _, row := range rows[1:] {
-		c, ok := Find(row[0])
+		c, ok := byName[row[0]]
 		require.True(t, ok, row[0])
 		assert.Equal(t, row[1], c.InstanceType, row[0])
 		assert.Equal(t, row[2] == "yes", c.Compiled(), row[0])
 		assert.Equal(t, row[3], string(c.Target), row[0])
-		assert.Equal(t, row[4], c.FrameworkVersion, row[0])
+		assert.Equal(t, row[4], Version(c), row[0])
 	}
-	assert.Len(t, rows[1:], len(Configs)-1, "every configuration but inf1 (not in the study) comes from the CSV")
+	assert.Len(t, rows[1:], len(byName)-1, "every candidate but inf1 (not in the study) comes from the CSV")
 }
 
-func TestModelPicksTheImage(t *testing.T) {
-	for _, label := range []string{"c5", "g4dn", "inf1"} {
-		c, ok := Find(label)
-		require.True(t, ok)
-		m, err := c.Model("s3://bkt/model.tar.gz", role, "eu-west-1", "inference.py", nil)
-		require.NoError(t, err, label)
-		assert.Equal(t, studyImages[label], m.Image, label)
-		assert.Equal(t, "s3://bkt/model.tar.gz", m.ModelDataURL)
-		assert.Regexp(t, regexp.MustCompile(`^resnet50-`+Dashed(label)+`-\d{4}-`), m.Name)
-		assert.NoError(t, m.Validate())
-	}
-}
-
-func TestModelOfCompiledConfigUsesTheArtifact(t *testing.T) {
-	c, _ := Find("inf1+neo")
-	_, err := c.Model("s3://bkt/model.tar.gz", role, "eu-west-1", "inference.py", nil)
-	assert.ErrorContains(t, err, "no compiled model")
-	cm := &neo.CompiledModel{ArtifactURL: "s3://bkt/out/model-ml_inf1.tar.gz", Image: "img", Env: map[string]string{"A": "1"}}
-	m, err := c.Model("s3://bkt/model.tar.gz", role, "eu-west-1", "inference.py", cm)
+// The emulator's default answer is the study code's format: one check for both.
+func TestCheckAnswerAcceptsTheEmulatorsDefaultAnswer(t *testing.T) {
+	img, err := payload.SyntheticJPEG(224, 224, 1)
 	require.NoError(t, err)
-	assert.Equal(t, cm.ArtifactURL, m.ModelDataURL)
-	assert.Equal(t, "img", m.Image)
-}
-
-func TestJobUsesTheStudysVersions(t *testing.T) {
-	for label, want := range map[string]string{"inf1+neo": "1.7", "c5+neo": "1.6", "g4dn+neo": "1.6"} {
-		c, _ := Find(label)
-		j, err := c.Job("s3://bkt/model.tar.gz", role, "s3://bkt/out/", "inference.py")
-		require.NoError(t, err, label)
-		assert.Equal(t, want, j.FrameworkVersion, label)
-		assert.Equal(t, "s3://bkt/out/"+string(c.Target), j.OutputURL)
-		assert.NoError(t, j.Validate())
-	}
-	plain, _ := Find("c5")
-	_, err := plain.Job("s3://bkt/model.tar.gz", role, "s3://bkt/out", "inference.py")
-	assert.Error(t, err)
-	misfit := Config{Label: "bad", InstanceType: "ml.inf2.xlarge", Target: neo.TargetMLInf1, FrameworkVersion: "1.7"}
-	_, err = misfit.Job("s3://bkt/model.tar.gz", role, "s3://bkt/out", "inference.py")
-	assert.ErrorContains(t, err, "compile for ml_inf2")
-}
-
-func TestConfigsCoverTheStudy(t *testing.T) {
-	assert.Equal(t, []string{"c5", "c5+neo", "g4dn", "g4dn+neo", "inf1", "inf1+neo"}, Labels())
-	_, ok := Find("p3")
-	assert.False(t, ok)
-}
-
-func Example() {
-	for _, c := range Configs {
-		fmt.Printf("%-9s %-15s compiled=%-5v pytorch %s\n", c.Label, c.InstanceType, c.Compiled(), c.FrameworkVersion)
-	}
-	// Output:
-	// c5        ml.c5.xlarge    compiled=false pytorch 1.7
-	// c5+neo    ml.c5.xlarge    compiled=true  pytorch 1.6
-	// g4dn      ml.g4dn.xlarge  compiled=false pytorch 1.6
-	// g4dn+neo  ml.g4dn.xlarge  compiled=true  pytorch 1.6
-	// inf1      ml.inf1.xlarge  compiled=false pytorch 1.7
-	// inf1+neo  ml.inf1.xlarge  compiled=true  pytorch 1.7
+	body, err := sagemakertest.ImageClassifier(t.Context(), "ep", img.Body, "application/x-image")
+	require.NoError(t, err)
+	assert.NoError(t, CheckAnswer(body, "application/json"))
+	assert.Error(t, CheckAnswer([]byte(`{"top5":[1,2,3,4,5]}`), "application/json"))
+	assert.Error(t, CheckAnswer([]byte(`{"predictions":[{"class":1}]}`), "application/json"))
 }
 
 func TestPriceTable(t *testing.T) {
 	// eu-west-1: only the 2021 snapshot prices c5, g4dn and inf1 together.
-	tbl, err := PriceTable("auto", "eu-west-1", Configs)
+	tbl, err := PriceTable("auto", "eu-west-1", Candidates())
 	require.NoError(t, err)
 	assert.Equal(t, cost.Study2021, tbl)
-	tbl, err = PriceTable("current", "eu-west-1", Configs)
+	tbl, err = PriceTable("current", "eu-west-1", Candidates())
 	require.NoError(t, err)
 	assert.Equal(t, cost.Current, tbl)
-	_, err = PriceTable("cheapest", "eu-west-1", Configs)
+	_, err = PriceTable("cheapest", "eu-west-1", Candidates())
 	assert.ErrorContains(t, err, "-prices")
+}
+
+func TestProgressLeavesLiveSnapshotsOutOfALog(t *testing.T) {
+	var b bytes.Buffer
+	p := Progress(&b)
+	p(sagebench.Event{Kind: sagebench.EventDeploying, Candidate: "c5"})
+	p(sagebench.Event{Kind: sagebench.EventMeasuring, Candidate: "c5"})
+	p(sagebench.Event{Kind: sagebench.EventDeleted, Candidate: "c5"})
+	assert.Equal(t, "c5: deploying\nc5: endpoint deleted\n", b.String())
+}
+
+func Example() {
+	for _, c := range Candidates() {
+		fmt.Printf("%-9s %-15s compiled=%v\n", c.Name, c.InstanceType, c.Compiled())
+	}
+	// Output:
+	// c5        ml.c5.xlarge    compiled=false
+	// c5+neo    ml.c5.xlarge    compiled=true
+	// g4dn      ml.g4dn.xlarge  compiled=false
+	// g4dn+neo  ml.g4dn.xlarge  compiled=true
+	// inf1      ml.inf1.xlarge  compiled=false
+	// inf1+neo  ml.inf1.xlarge  compiled=true
 }

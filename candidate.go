@@ -22,6 +22,10 @@ type Candidate struct {
 	// Target, when set, serves the model compiled by Neo for this device (ml_g4dn); each
 	// target is compiled once however many candidates share it.
 	Target neo.Target
+	// FrameworkVersion, for an uncompiled candidate, is the version of the model it serves
+	// when that is not the study's (Study.FrameworkVersion): it picks the serving image.
+	// Compiled candidates share their target's Neo job; set Study.NeoVersions for those.
+	FrameworkVersion string `json:",omitempty"`
 	// Image overrides the container image the study would resolve.
 	Image string
 	// Env is laid over the container environment the study would set.

@@ -37,7 +37,7 @@ type Study struct {
 	FrameworkVersion string
 	InputShapes      map[string][]int
 	// NeoVersions overrides FrameworkVersion for the Neo jobs of some targets: Neo's
-	// Inferentia image exists for PyTorch 1.5.1 only, so ml_inf1 may need {"ml_inf1": "1.5.1"}.
+	// Inferentia images exist for PyTorch 1.7, 1.8 and 1.9 only, so ml_inf1 may need {"ml_inf1": "1.7"}.
 	NeoVersions map[neo.Target]string
 	// EntryPoint is the inference script in LocalModel.CodeDir [inference.py].
 	EntryPoint string

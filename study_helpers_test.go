@@ -50,7 +50,7 @@ func newStudy(t *testing.T, candidates ...sagebench.Candidate) sagebench.Study {
 	return sagebench.Study{
 		Model:            sagebench.LocalModel{Files: []string{model}},
 		FrameworkVersion: "1.8.1",
-		NeoVersions:      map[neo.Target]string{neo.TargetMLInf1: "1.5.1"},
+		NeoVersions:      map[neo.Target]string{neo.TargetMLInf1: "1.7"},
 		InputShapes:      map[string][]int{"input0": {1, 3, 224, 224}},
 		RoleARN:          testRole,
 		Candidates:       candidates,

@@ -36,11 +36,11 @@ func TestPlanRefusesBadInputListingEveryProblem(t *testing.T) {
 			s.Candidates = []sagebench.Candidate{{Name: "c5+inf", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLInf1}}
 		}, []string{"Neo target ml_inf1 does not fit instance type ml.c5.xlarge (want ml_c5)"}},
 		{"framework version without image", func(s *sagebench.Study) { s.FrameworkVersion = "0.9" },
-			[]string{`unknown PyTorch inference version "0.9"`}},
+			[]string{`pytorch/inference lists no version "0.9"`}},
 		{"no Neo image for the version", func(s *sagebench.Study) {
 			s.Candidates = []sagebench.Candidate{{Name: "c5+neo", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLC5}}
 			s.FrameworkVersion = "1.9.0"
-		}, []string{`no Neo PyTorch image for version "1.9.0"`}},
+		}, []string{`neo-pytorch lists no version "1.9.0"`}},
 		{"missing model file", func(s *sagebench.Study) {
 			s.Model = sagebench.LocalModel{Files: []string{"/nonexistent/model.pth"}}
 		}, []string{"model file /nonexistent/model.pth"}},

@@ -98,6 +98,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		}
 		if c.Compiled() {
 			probs = append(probs, s.targetProblems(label, c, p.Region)...)
+			if c.FrameworkVersion != "" {
+				add("%s: FrameworkVersion is for uncompiled candidates; a compiled one's is Study.NeoVersions[%s]", label, c.Target)
+			}
 		} else if c.Image == "" {
 			if _, err := p.imageFor(s, c); err != nil {
 				add("%s: %v", label, err)
@@ -128,16 +131,31 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	return p, nil
 }
 
-// image resolves the serving image of an uncompiled candidate without an override.
+// imageFor resolves the serving image of an uncompiled candidate without an override.
 func (p *Plan) imageFor(s *Study, c Candidate) (string, error) {
 	if s.framework() != neo.PyTorch {
 		return "", fmt.Errorf("no image table for %s models: set the candidate's Image", s.framework())
 	}
-	spec := sagemaker.ImageSpec{Region: p.Region, FrameworkVersion: s.FrameworkVersion, InstanceType: c.InstanceType}
+	spec := sagemaker.ImageSpec{Region: p.Region, FrameworkVersion: orDefault(c.FrameworkVersion, s.FrameworkVersion), InstanceType: c.InstanceType}
 	if proc, _ := sagemaker.ProcessorFor(c.InstanceType); proc == sagemaker.Inferentia {
 		spec.InstanceType, spec.Processor = "", sagemaker.CPU
 	}
 	return sagemaker.PyTorchImage(spec)
+}
+
+// Image is the serving image of candidate c in region, as Run would resolve it when
+// Neo reports none: c.Image if set, else the Python SDK's image for the candidate's Neo
+// target and job version, or for its framework version (c.FrameworkVersion, else the
+// study's) on its instance type.
+func (s *Study) Image(region string, c Candidate) (string, error) {
+	switch {
+	case c.Image != "":
+		return c.Image, nil
+	case c.Compiled():
+		j := s.job(c.Target, "", "")
+		return neo.ImageURI(region, c.Target, j.Framework, j.FrameworkVersion)
+	}
+	return (&Plan{Region: region}).imageFor(s, c)
 }
 
 // targetProblems checks that c's Neo target fits its instance type and that Neo's job

@@ -18,8 +18,17 @@
 //	b, _ := cost.NewEstimate(cost.Candidate{Name: "g4dn+neo", Price: g4dn, TPS: 140.4})
 //	c, _ := cost.Compare(a, b) // "inf1+neo is 5.4x more cost-effective than g4dn+neo"
 //
-// The package imports only the standard library; it knows nothing of load testing or AWS.
-// Subpackage pricing rebuilds the current table from the AWS Price List API.
+// Fresh prices need no AWS account: AWS publishes its Price List as public bulk files.
+// [Refresh] streams SageMaker's regional files ([ParseOffer]), keeps the on-demand hosting
+// rows and caches them under os.UserCacheDir with their publication date; its table has the
+// same API as [Current]. A price missing from [Current] names that call in its error.
+// "go generate ./cost" rebuilds data/current.csv with the same code.
+//
+//	t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"eu-west-1"}})
+//	p, err := t.Lookup("eu-west-1", "ml.inf1.xlarge")
+//
+// The package imports only the standard library; it knows nothing of load testing or AWS
+// SDKs. Subpackage pricing reads the Price List Query API instead (it needs credentials).
 package cost
 
 //go:generate go run ../internal/cmd/pricegen -out data/current.csv

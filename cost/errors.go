@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sagebench/sagebench/internal/suggest"
 )
 
 // Sentinel kinds of lookup failure; a *[LookupError] matches exactly one under errors.Is.
@@ -22,6 +24,9 @@ type LookupError struct {
 	Kind         error    // ErrUnknownRegion, ErrUnknownInstanceType or ErrNotPriced
 	Suggestions  []string // closest known names (regions for ErrUnknownRegion, types otherwise)
 	PricedIn     []string // regions that price the type (ErrNotPriced), or all regions (ErrUnknownRegion)
+	// Refresh is the call that reads the region's current prices from AWS's public Price
+	// List, when the table can be refreshed (Current and Refresh's tables; not Study2021).
+	Refresh string
 }
 
 // Error names the table, the region and the type, and offers the likely intended name.
@@ -42,6 +47,9 @@ func (e *LookupError) Error() string {
 	case e.Kind == ErrUnknownRegion && len(e.PricedIn) <= 8:
 		fmt.Fprintf(&b, " (it prices %s)", strings.Join(e.PricedIn, ", "))
 	}
+	if e.Refresh != "" {
+		fmt.Fprintf(&b, "; refresh it with %s (public Price List files, no AWS account needed)", e.Refresh)
+	}
 	return b.String()
 }
 
@@ -49,6 +57,14 @@ func (e *LookupError) Error() string {
 func (e *LookupError) Unwrap() error { return e.Kind }
 
 func (t *Table) lookupError(ix *index, region, short, asked string) *LookupError {
+	e := t.classify(ix, region, short, asked)
+	if t.refreshable && validRegion(region) {
+		e.Refresh = fmt.Sprintf("cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{%q}})", region)
+	}
+	return e
+}
+
+func (t *Table) classify(ix *index, region, short, asked string) *LookupError {
 	e := &LookupError{Table: t.name, Region: region, InstanceType: strings.TrimSpace(asked)}
 	if !slices.Contains(ix.regions, region) {
 		e.Kind = ErrUnknownRegion
@@ -67,52 +83,4 @@ func (t *Table) lookupError(ix *index, region, short, asked string) *LookupError
 	return e
 }
 
-// closest returns up to three candidates at the smallest edit distance from s, if that
-// distance is small enough to be a likely typo rather than a guess.
-func closest(s string, candidates []string) []string {
-	type scored struct {
-		name string
-		d    int
-	}
-	limit := max(2, len(s)/3)
-	var hits []scored
-	for _, c := range candidates {
-		if d := levenshtein(s, c); d <= limit {
-			hits = append(hits, scored{c, d})
-		}
-	}
-	slices.SortStableFunc(hits, func(a, b scored) int { return a.d - b.d })
-	var out []string
-	for i, h := range hits {
-		if i == 3 || h.d > hits[0].d {
-			break
-		}
-		out = append(out, h.name)
-	}
-	return out
-}
-
-// levenshtein is the edit distance between a and b over bytes (names here are ASCII).
-func levenshtein(a, b string) int {
-	if len(a) < len(b) {
-		a, b = b, a
-	}
-	row := make([]int, len(b)+1)
-	for j := range row {
-		row[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		prev := row[0]
-		row[0] = i
-		for j := 1; j <= len(b); j++ {
-			cur := row[j]
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			row[j] = min(row[j]+1, row[j-1]+1, prev+cost)
-			prev = cur
-		}
-	}
-	return row[len(b)]
-}
+func closest(s string, candidates []string) []string { return suggest.Closest(s, candidates) }

@@ -3,6 +3,8 @@ package cost_test
 import (
 	"errors"
 	"fmt"
+	"log"
+	"os"
 
 	"github.com/sagebench/sagebench/cost"
 )
@@ -55,7 +57,7 @@ func ExampleLookup() {
 	// Output:
 	// ml.g5.xlarge 1.4084 <nil>
 	// true
-	// cost: no price for ml.g9.xlarge in us-east-1 in table current (did you mean ml.g5.xlarge?)
+	// cost: no price for ml.g9.xlarge in us-east-1 in table current (did you mean ml.g5.xlarge?); refresh it with cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"us-east-1"}}) (public Price List files, no AWS account needed)
 }
 
 func ExampleCheapest() {
@@ -78,4 +80,26 @@ func ExampleInstancesFor() {
 	n, _ := cost.InstancesFor(1000, 140.4, 0.2) // 1200 / 140.4 = 8.5
 	fmt.Println(n)
 	// Output: 9
+}
+
+func ExampleParseOffer() {
+	f, err := os.Open("testdata/bulk/AmazonSageMaker-eu-west-1.csv")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	off, err := cost.ParseOffer(f, "eu-west-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(off.OfferCode, off.Published)
+	for _, p := range off.Prices {
+		fmt.Println(p.InstanceType, p.USDPerHour)
+	}
+	// Output:
+	// AmazonSageMaker 2026-11-20T18:42:07Z
+	// ml.c5.xlarge 0.25
+	// ml.g4dn.xlarge 0.9
+	// ml.inf1.xlarge 0.4
+	// ml.m5.xlarge 0.26
 }

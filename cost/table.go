@@ -22,7 +22,7 @@ type Price struct {
 var dataFS embed.FS
 
 // Current is the present price table, embedded from data/current.csv.
-var Current = embedded("current", "data/current.csv")
+var Current = refreshable(embedded("current", "data/current.csv"))
 
 // Study2021 is the reference study's price table (eu-west-1, 2021), embedded from
 // data/study-2021.csv. Pin the study's published figures against it, not against [Current].
@@ -39,6 +39,9 @@ func Lookup(region, instanceType string) (Price, error) {
 type Table struct {
 	name string
 	load func() (*index, error)
+	// refreshable tables name, in a missing price's error, the call that reads current
+	// prices; a dated snapshot such as Study2021 is not.
+	refreshable bool
 }
 
 // key is the map key of a price: the instance type is stored without its "ml." prefix so
@@ -51,6 +54,11 @@ type index struct {
 	regions []string            // sorted, unique
 	types   []string            // canonical names, sorted, unique
 	where   map[string][]string // short type -> regions that price it
+}
+
+func refreshable(t *Table) *Table {
+	t.refreshable = true
+	return t
 }
 
 func embedded(name, path string) *Table {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sagebench/sagebench/internal/suggest"
 )
 
 func TestLookupCurrentTable(t *testing.T) {
@@ -115,7 +117,7 @@ func TestSuggestionsAreNearestFirst(t *testing.T) {
 		a, b string
 		d    int
 	}{{"", "abc", 3}, {"kitten", "sitting", 3}, {"ml.c5.xlarge", "ml.c5.xlarge", 0}, {"eu-west-1", "eu-wset-1", 2}} {
-		if got := levenshtein(tt.a, tt.b); got != tt.d {
+		if got := suggest.Distance(tt.a, tt.b); got != tt.d {
 			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.d)
 		}
 	}

@@ -21,6 +21,8 @@ func (c *Compiler) CompileAll(ctx context.Context, jobs []Job, parallel int) ([]
 	for i, j := range jobs {
 		if err := j.Validate(); err != nil {
 			invalid = append(invalid, err)
+		} else if err := j.checkRegion(c.opts.Region); err != nil {
+			invalid = append(invalid, err)
 		}
 		if first, dup := seen[j.Name]; dup && j.Name != "" {
 			invalid = append(invalid, &ValidationError{Job: j.Name, Problems: []string{

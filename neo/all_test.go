@@ -17,7 +17,7 @@ import (
 // studyJobs are the reference study's three compilations.
 func studyJobs() []neo.Job {
 	jobs := []neo.Job{job(neo.TargetMLC5), job(neo.TargetMLG4dn), job(neo.TargetMLInf1)}
-	jobs[2].FrameworkVersion = "1.5.1"
+	jobs[2].FrameworkVersion = "1.7"        // the study compiled its inf1 model from PyTorch 1.7
 	jobs[2].MaxRuntime = 1000 * time.Second // what the study needed for inf1
 	return jobs
 }
@@ -73,7 +73,7 @@ func TestCompileAllStudyTargetsWithBoundedParallelism(t *testing.T) {
 	want := []struct{ artifact, image string }{
 		{"s3://sagebench-models/resnet50/compiled/model-ml_c5.tar.gz", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.8-cpu-py3"},
 		{"s3://sagebench-models/resnet50/compiled/model-ml_g4dn.tar.gz", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.8-gpu-py3"},
-		{"s3://sagebench-models/resnet50/compiled/model-ml_inf1.tar.gz", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.5.1-inf-py3"},
+		{"s3://sagebench-models/resnet50/compiled/model-ml_inf1.tar.gz", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.7-inf-py3"},
 	}
 	objects := map[string]bool{}
 	for _, o := range srv.Objects() {

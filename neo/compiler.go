@@ -104,8 +104,8 @@ type CompiledModel struct {
 	// ArtifactURL is the s3:// URI of the compiled model.tar.gz.
 	ArtifactURL string
 	// Image is the inference image URI: the one DescribeCompilationJob
-	// reported, else ImageURI's answer, else empty (edge targets, platforms,
-	// frameworks without an image table).
+	// reported, else ImageURI's answer. It is never empty for a cloud target
+	// (Compile fails instead); it is empty for edge targets and platforms.
 	Image  string
 	Target Target
 	// Env is the container environment; see ContainerEnv.
@@ -128,6 +128,9 @@ type CompiledModel struct {
 // Options.StopTimeout, and returns ctx's error.
 func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error) {
 	if err := job.Validate(); err != nil {
+		return nil, err
+	}
+	if err := job.checkRegion(c.opts.Region); err != nil {
 		return nil, err
 	}
 	in, err := job.request()
@@ -183,8 +186,15 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 		return nil, fmt.Errorf("neo: compilation job %s for %s completed without a model artifact", job.Name, job.targetName())
 	}
 	m.Image = aws.ToString(out.InferenceImage)
-	if m.Image == "" && job.TargetPlatform == nil {
-		m.Image, _ = ImageURI(c.opts.Region, job.Target, job.Framework, job.FrameworkVersion)
+	if m.Image == "" && job.TargetPlatform == nil && job.Target.Cloud() {
+		// A model for a hosting instance is only useful with an image to serve it:
+		// without one, this is a failure, not a CompiledModel.
+		img, err := ImageURI(c.opts.Region, job.Target, job.Framework, job.FrameworkVersion)
+		if err != nil {
+			return nil, fmt.Errorf("neo: compilation job %s for %s completed (artifact %s) but no inference image serves it: %w",
+				job.Name, job.targetName(), m.ArtifactURL, err)
+		}
+		m.Image = img
 	}
 	if job.TargetPlatform == nil && job.Target.Cloud() {
 		m.Env = ContainerEnv(c.opts.Region, job.Framework, job.EntryPoint)

@@ -64,7 +64,8 @@ func TestCompilePrefersTheImageTheAPIReports(t *testing.T) {
 	}
 	api = &scripted{states: []types.CompilationJobStatus{"COMPLETED"}}
 	m, err = fakeCompiler(api).Compile(context.Background(), studyJob(TargetMLC5))
-	if want := "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-inference-pytorch:1.8-cpu-py3"; err != nil || m.Image != want {
+	// The SDK keeps the version as given (1.8.1, an alias of 1.8) in the tag.
+	if want := "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-inference-pytorch:1.8.1-cpu-py3"; err != nil || m.Image != want {
 		t.Fatalf("Compile = %+v, %v; want the table's image %s", m, err, want)
 	}
 }

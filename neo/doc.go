@@ -25,8 +25,11 @@
 //
 // CompileAll compiles several jobs at once with bounded parallelism and
 // reports each job's outcome. ImageURI gives the inference image Neo's
-// PyTorch artifacts run in, per region and target, as the SageMaker Python
-// SDK resolves it.
+// PyTorch, TensorFlow and MXNet artifacts run in, per region and target, as
+// the SageMaker Python SDK resolves it (tables generated from its
+// image_uri_config). Target.Check, TargetFor, Target.CheckServes and
+// Target.CheckRegion validate targets against aws-sdk-go-v2's enum, the
+// instance family they serve and the regions Neo compiles them in.
 //
 // The package knows nothing of load testing or endpoints; it speaks the
 // aws-sdk-go-v2 dialect (constructor with optFns, context first, typed errors).

@@ -35,7 +35,7 @@ func Example() {
 		j := base
 		j.Name, j.Target = "resnet50-"+string(t[3:]), t
 		if t == neo.TargetMLInf1 {
-			j.FrameworkVersion = "1.5.1"      // the version Neo's Inferentia image serves
+			j.FrameworkVersion = "1.7"        // the study compiled its inf1 model from PyTorch 1.7
 			j.MaxRuntime = 1000 * time.Second // Neuron compiles take longer
 		}
 		jobs = append(jobs, j)
@@ -55,13 +55,13 @@ func Example() {
 	// ml_g4dn s3://my-models/resnet50/compiled/model-ml_g4dn.tar.gz
 	//    802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.8-gpu-py3
 	// ml_inf1 s3://my-models/resnet50/compiled/model-ml_inf1.tar.gz
-	//    802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.5.1-inf-py3
+	//    802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.7-inf-py3
 }
 
 func ExampleImageURI() {
-	uri, err := neo.ImageURI("us-east-1", neo.TargetMLG4dn, neo.PyTorch, "1.8.1")
+	uri, err := neo.ImageURI("us-east-1", neo.TargetMLInf1, neo.PyTorch, "1.7")
 	fmt.Println(uri, err)
-	// Output: 785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-inference-pytorch:1.8-gpu-py3 <nil>
+	// Output: 785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-neo-pytorch:1.7-inf-py3 <nil>
 }
 
 func ExampleJob_Validate() {

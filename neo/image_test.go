@@ -1,15 +1,13 @@
 package neo
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
 
-// The expected URIs follow the SageMaker Python SDK: accounts from
-// image_uri_config/neo-pytorch.json and inferentia-pytorch.json (eu-west-1
-// 802834080501, us-east-1 785573368785), tags as in
-// tests/unit/sagemaker/image_uris/test_neo.py (<version>-<processor>-py3 in
-// sagemaker-inference-pytorch; <version>-inf-py3 in sagemaker-neo-pytorch).
+// ImageURI is catalog.Resolve (tested against every entry of the SDK's JSON there); these
+// pin what neo adds: the study's targets, the "neo: " prefix and the typed error.
 func TestImageURIForStudyTargets(t *testing.T) {
 	cases := []struct {
 		region  string
@@ -17,33 +15,11 @@ func TestImageURIForStudyTargets(t *testing.T) {
 		version string
 		want    string
 	}{
-		{"eu-west-1", TargetMLC5, "1.8", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.8-cpu-py3"},
-		{"eu-west-1", TargetMLG4dn, "1.8", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.8-gpu-py3"},
-		{"eu-west-1", TargetMLInf1, "1.5.1", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.5.1-inf-py3"},
-		{"us-east-1", TargetMLC5, "1.8", "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-inference-pytorch:1.8-cpu-py3"},
-		{"us-east-1", TargetMLG4dn, "1.8", "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-inference-pytorch:1.8-gpu-py3"},
-		{"us-east-1", TargetMLInf1, "1.5.1", "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-neo-pytorch:1.5.1-inf-py3"},
-	}
-	for _, tc := range cases {
-		got, err := ImageURI(tc.region, tc.target, PyTorch, tc.version)
-		if err != nil || got != tc.want {
-			t.Errorf("ImageURI(%s, %s, %s) = %q, %v; want %q", tc.region, tc.target, tc.version, got, err, tc.want)
-		}
-	}
-}
-
-func TestImageURIVersionAliasesAndPartitions(t *testing.T) {
-	cases := []struct {
-		region  string
-		target  Target
-		version string
-		want    string
-	}{
-		// neo-pytorch.json version_aliases: 1.8.1 and 1.3.0 map to image versions.
-		{"us-west-2", TargetMLC5, "1.8.1", "301217895009.dkr.ecr.us-west-2.amazonaws.com/sagemaker-inference-pytorch:1.8-cpu-py3"},
-		{"us-west-2", TargetMLP3, "1.3.0", "301217895009.dkr.ecr.us-west-2.amazonaws.com/sagemaker-inference-pytorch:1.4-gpu-py3"},
-		{"us-west-2", TargetMLM5, "1.12.1", "301217895009.dkr.ecr.us-west-2.amazonaws.com/sagemaker-inference-pytorch:1.12-cpu-py3"},
-		// China regions use the amazonaws.com.cn domain (sagemaker ALTERNATE_DOMAINS).
+		{"eu-west-1", TargetMLC5, "1.6", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.6-cpu-py3"},
+		{"eu-west-1", TargetMLG4dn, "1.6", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.6-gpu-py3"},
+		{"eu-west-1", TargetMLInf1, "1.7", "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.7-inf-py3"},
+		{"us-east-1", TargetMLInf1, "1.9", "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-neo-pytorch:1.9-inf-py3"},
+		{"us-west-2", TargetMLC5, "2.0", "301217895009.dkr.ecr.us-west-2.amazonaws.com/sagemaker-inference-pytorch:2.0-cpu-py3"},
 		{"cn-north-1", TargetMLC5, "1.8", "472730292857.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-inference-pytorch:1.8-cpu-py3"},
 	}
 	for _, tc := range cases {
@@ -62,17 +38,18 @@ func TestImageURIRefusesUnknowns(t *testing.T) {
 		version   string
 		want      string
 	}{
-		{"eu-west-1", TargetMLC5, PyTorch, "1.9", `version "1.9"`},
-		{"eu-west-1", TargetMLInf1, PyTorch, "1.8", `Inferentia PyTorch image for version "1.8"`},
+		{"eu-west-1", TargetMLC5, PyTorch, "1.9", `no version "1.9"`},
+		{"eu-west-1", TargetMLInf1, PyTorch, "1.5.1", "1.7, 1.8, 1.9"}, // the SDK dropped 1.5.1
 		{"mars-north-1", TargetMLC5, PyTorch, "1.8", `region "mars-north-1"`},
-		{"eu-west-1", TargetMLC5, TensorFlow, "2.9", "TENSORFLOW"},
-		{"eu-west-1", TargetJetsonNano, PyTorch, "1.8", "not a SageMaker hosting instance family"},
-		{"eu-west-1", TargetMLInf2, PyTorch, "1.13", "ml_inf2"},
+		{"eu-west-1", TargetMLC5, ONNX, "1.0", "onnx"},
+		{"eu-west-1", TargetJetsonNano, PyTorch, "1.8", "not a SageMaker hosting family"},
+		{"us-east-2", TargetMLInf2, PyTorch, "1.13", "ml_inf2"},
 	}
 	for _, tc := range cases {
 		got, err := ImageURI(tc.region, tc.target, tc.framework, tc.version)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "neo: ") {
-			t.Errorf("ImageURI(%s, %s, %s, %s) = %q, %v; want an error mentioning %q", tc.region, tc.target, tc.framework, tc.version, got, err, tc.want)
+		var ne *NoImageError
+		if !errors.As(err, &ne) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "neo: ") {
+			t.Errorf("ImageURI(%s, %s, %s, %s) = %q, %v; want a *NoImageError mentioning %q", tc.region, tc.target, tc.framework, tc.version, got, err, tc.want)
 		}
 	}
 }

@@ -63,6 +63,9 @@ func (j Job) Validate() error {
 	if v := j.FrameworkVersion; v != "" && (!versionRE.MatchString(v) || len(v) > 10) {
 		add("framework version %q is not a version like 1.8 or 1.8.1", v)
 	}
+	if j.FrameworkVersion == "" && j.needsVersionForImage() {
+		add("framework version is required for %s on %s: the inference image that serves the compiled model depends on it", j.Framework, j.Target)
+	}
 	p = append(p, j.checkTarget()...)
 	p = append(p, j.checkShapes()...)
 	switch rt := j.MaxRuntime; {
@@ -82,6 +85,12 @@ func (j Job) Validate() error {
 	return &ValidationError{Job: j.Name, Problems: p}
 }
 
+// needsVersionForImage reports whether the job's serving image is chosen by
+// framework version: a cloud target and a framework with Neo images.
+func (j Job) needsVersionForImage() bool {
+	return j.TargetPlatform == nil && j.Target.Cloud() && slices.Contains([]Framework{PyTorch, TensorFlow, MXNet}, j.Framework)
+}
+
 // checkTarget validates the target device or platform and its framework.
 func (j Job) checkTarget() []string {
 	switch {
@@ -92,8 +101,8 @@ func (j Job) checkTarget() []string {
 	case j.TargetPlatform != nil:
 		return j.TargetPlatform.check()
 	}
-	if !slices.Contains(types.TargetDevice("").Values(), types.TargetDevice(j.Target)) {
-		return []string{fmt.Sprintf("target %q is not a Neo target device%s", j.Target, suggestTarget(j.Target))}
+	if err := j.Target.Check(); err != nil {
+		return []string{strings.TrimPrefix(err.Error(), "neo: ")}
 	}
 	if ok := neuronFrameworks(j.Target); ok != nil && !slices.Contains(ok, j.Framework) && slices.Contains(frameworks, j.Framework) {
 		return []string{fmt.Sprintf("Neo does not compile %s models for %s (it supports %s there)",
@@ -206,18 +215,6 @@ func isAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '
 func isIPv4(s string) bool {
 	a, err := netip.ParseAddr(s)
 	return err == nil && a.Is4()
-}
-
-// suggestTarget proposes the enum value closest to a mistyped target, such as
-// "ml.c5.xlarge" for which it suggests ml_c5.
-func suggestTarget(t Target) string {
-	s := strings.ToLower(strings.ReplaceAll(string(t), ".", "_"))
-	for _, v := range types.TargetDevice("").Values() {
-		if string(v) == s || strings.HasPrefix(s, string(v)+"_") {
-			return fmt.Sprintf(" (did you mean %s?)", v)
-		}
-	}
-	return ""
 }
 
 func joinFrameworks(fs []Framework) string {

@@ -113,7 +113,14 @@ func ExamplePyTorchImage() {
 	// Output:
 	// 763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3
 	// 763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-gpu-py3
-	// sagemaker: no pytorch-inference image for Inferentia (ml.inf1.xlarge): compile the model with Neo and use the image it returns
+	// sagemaker: no pytorch 1.8.1 image for ml.inf1.xlarge in eu-west-1: an uncompiled PyTorch model cannot use ml.inf1.xlarge's NeuronCores: compile it with Neo for ml_inf1, or use a CPU instance
+}
+
+func ExampleImageURI() {
+	// Inf2 and Trn1 serve models from the Neuron containers.
+	uri, err := sagemaker.ImageURI(sagemaker.ImageSpec{Framework: sagemaker.DJLNeuronX, Region: "us-east-2", FrameworkVersion: "latest", InstanceType: "ml.inf2.xlarge"})
+	fmt.Println(uri, err)
+	// Output: 763104351884.dkr.ecr.us-east-2.amazonaws.com/djl-inference:0.29.0-neuronx-sdk2.19.1 <nil>
 }
 
 func ExampleInspectModelArchive() {

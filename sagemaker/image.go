@@ -1,178 +1,128 @@
 package sagemaker
 
 import (
+	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
+
+	"github.com/sagebench/sagebench/internal/catalog"
 )
 
 // Processor is the hardware an inference container image is built for.
 type Processor string
 
-// The processors of the PyTorch inference images. Inferentia (ml.inf*) takes a Neo
-// compiled model and a Neo image, which package neo resolves.
+// The processors of the inference images. Inferentia and Trainium models are compiled by
+// Neo (package neo) or served by the Neuron containers (DJLNeuronX, HuggingFaceNeuronX).
 const (
 	CPU        Processor = "cpu"
 	GPU        Processor = "gpu"
 	Inferentia Processor = "inf"
+	Trainium   Processor = "trn"
 )
 
+// Frameworks of the hosting images ImageURI resolves.
+const (
+	PyTorch            = catalog.PyTorch            // pytorch-inference, pytorch-inference-graviton
+	DJLNeuronX         = catalog.DJLNeuronX         // djl-inference on Neuron: ml.inf2, ml.trn1
+	HuggingFaceNeuronX = catalog.HuggingFaceNeuronX // huggingface-pytorch-inference-neuronx: ml.inf2
+)
+
+// NoImageError says why an ImageSpec resolves to no image: which field (Field), why
+// (Reason) and what would work (Known). It is the same type as neo.NoImageError.
+type NoImageError = catalog.NoImageError
+
 // ProcessorFor returns the processor of an instance type the way the Python SDK does:
-// ml.inf* is Inferentia, ml.g* and ml.p* are GPU, anything else is CPU.
+// ml.inf* is Inferentia, ml.trn* Trainium, ml.g* and ml.p* GPU, anything else CPU. The
+// type must be one SageMaker hosting offers (see CheckInstanceType).
 func ProcessorFor(instanceType string) (Processor, error) {
-	if err := checkInstanceType(instanceType); err != nil {
-		return "", fmt.Errorf("sagemaker: %w", err)
+	if err := CheckInstanceType(instanceType); err != nil {
+		return "", err
 	}
 	family := strings.Split(instanceType, ".")[1]
 	switch {
 	case strings.HasPrefix(family, "inf"):
 		return Inferentia, nil
+	case strings.HasPrefix(family, "trn"):
+		return Trainium, nil
 	case family[0] == 'g' || family[0] == 'p':
 		return GPU, nil
 	}
 	return CPU, nil
 }
 
-// ImageSpec selects a PyTorch inference container image.
+// ImageSpec selects an inference container image for an uncompiled model.
 type ImageSpec struct {
+	Framework        string // PyTorch (the default), DJLNeuronX or HuggingFaceNeuronX
 	Region           string // e.g. "eu-west-1"
-	FrameworkVersion string // e.g. "1.8", "1.8.1", "2.1"; the tag keeps the form given
-	PyVersion        string // e.g. "py3", "py38"; empty picks the version's only (or "py3")
-	// Processor, or InstanceType to derive it (ml.g4dn.xlarge gives GPU).
-	Processor    Processor
+	FrameworkVersion string // e.g. "1.8", "1.8.1", "2.6"; the tag keeps the form given
+	// PyVersion is e.g. "py3" or "py310". Empty picks the version's only one, or py3
+	// where a version has several (the SDK would ask).
+	PyVersion string
+	// InstanceType, e.g. ml.g4dn.xlarge, picks the processor and the scope (ml.c7g and
+	// the other Graviton families get the inference_graviton images). Processor may be
+	// given instead, for PyTorch on x86 CPU or GPU.
 	InstanceType string
+	Processor    Processor
+	// BaseFramework is the Hugging Face image's framework, e.g. "pytorch2.1.2".
+	BaseFramework string
 }
 
-// pytorchVersion is one row of the table below: the Python versions its images exist for.
-type pytorchVersion struct {
-	py []string
-}
-
-// pytorchInference mirrors the "inference" section of the Python SDK's
-// image_uri_config/pytorch.json (repository pytorch-inference), for versions 1.2 to 2.3.
-var pytorchInference = map[string]pytorchVersion{
-	"1.2.0": {py: []string{"py2", "py3"}}, "1.3.1": {py: []string{"py2", "py3"}},
-	"1.4.0": {py: []string{"py3", "py36"}}, "1.5.0": {py: []string{"py3", "py36"}},
-	"1.5.1": {py: []string{"py3", "py36"}}, "1.6.0": {py: []string{"py3", "py36"}},
-	"1.7.1": {py: []string{"py3", "py36"}}, "1.8.0": {py: []string{"py3", "py36"}},
-	"1.8.1": {py: []string{"py3", "py36"}},
-	"1.9.0": {py: []string{"py38"}}, "1.9.1": {py: []string{"py38"}},
-	"1.10.0": {py: []string{"py38"}}, "1.10.2": {py: []string{"py38"}},
-	"1.11.0": {py: []string{"py38"}}, "1.12.0": {py: []string{"py38"}},
-	"1.12.1": {py: []string{"py38"}},
-	"1.13.0": {py: []string{"py39"}}, "1.13.1": {py: []string{"py39"}},
-	"2.0.0": {py: []string{"py310"}}, "2.0.1": {py: []string{"py310"}},
-	"2.1.0": {py: []string{"py310"}}, "2.2.0": {py: []string{"py310"}},
-	"2.3.0": {py: []string{"py311"}},
-}
-
-// pytorchAliases are the short versions the Python SDK accepts.
-var pytorchAliases = map[string]string{
-	"1.2": "1.2.0", "1.3": "1.3.1", "1.4": "1.4.0", "1.5": "1.5.1", "1.6": "1.6.0",
-	"1.7": "1.7.1", "1.8": "1.8.1", "1.9": "1.9.1", "1.10": "1.10.2", "1.11": "1.11.0",
-	"1.12": "1.12.1", "1.13": "1.13.1", "2.0": "2.0.1", "2.1": "2.1.0", "2.2": "2.2.0",
-	"2.3": "2.3.0",
-}
-
-// dlcRegistries are the ECR accounts of the AWS Deep Learning Containers per region, from
-// the same file (the same for every pytorch-inference version listed above).
-var dlcRegistries = map[string]string{
-	"af-south-1": "626614931356", "ap-east-1": "871362719292",
-	"ap-northeast-1": "763104351884", "ap-northeast-2": "763104351884",
-	"ap-northeast-3": "364406365360", "ap-south-1": "763104351884",
-	"ap-south-2": "772153158452", "ap-southeast-1": "763104351884",
-	"ap-southeast-2": "763104351884", "ap-southeast-3": "907027046896",
-	"ap-southeast-4": "457447274322", "ca-central-1": "763104351884",
-	"ca-west-1": "204538143572", "cn-north-1": "727897471807",
-	"cn-northwest-1": "727897471807", "eu-central-1": "763104351884",
-	"eu-central-2": "380420809688", "eu-north-1": "763104351884",
-	"eu-south-1": "692866216735", "eu-south-2": "503227376785",
-	"eu-west-1": "763104351884", "eu-west-2": "763104351884",
-	"eu-west-3": "763104351884", "il-central-1": "780543022126",
-	"me-central-1": "914824155844", "me-south-1": "217643126080",
-	"sa-east-1": "763104351884", "us-east-1": "763104351884",
-	"us-east-2": "763104351884", "us-gov-east-1": "446045086412",
-	"us-gov-west-1": "442386744353", "us-west-1": "763104351884",
-	"us-west-2": "763104351884",
-}
-
-// PyTorchImage returns the URI of the PyTorch inference container image for s, as the
-// Python SDK's image_uris.retrieve("pytorch", ...) does, e.g.
-// 763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-gpu-py3.
-// It refuses a version, Python version or region it does not know, and Inferentia, whose
-// models are compiled by Neo and served from Neo images (package neo).
-func PyTorchImage(s ImageSpec) (string, error) {
-	proc := s.Processor
-	if proc == "" && s.InstanceType != "" {
-		p, err := ProcessorFor(s.InstanceType)
-		if err != nil {
+// ImageURI returns the URI of the inference container image for s, as the SageMaker
+// Python SDK's image_uris.retrieve does, from tables generated from the SDK's
+// image_uri_config JSON. Errors are a *SpecError for a malformed instance type, or a
+// *NoImageError saying why no image exists (version, Python version, region, or an
+// instance family the framework's images do not serve).
+func ImageURI(s ImageSpec) (string, error) {
+	fw := strings.ToLower(s.Framework)
+	if fw == "" {
+		fw = PyTorch
+	}
+	it := s.InstanceType
+	if it != "" {
+		if err := CheckInstanceType(it); err != nil {
 			return "", err
 		}
-		proc = p
-	}
-	switch proc {
-	case "":
-		proc = CPU
-	case CPU, GPU:
-	case Inferentia:
-		return "", fmt.Errorf("sagemaker: no pytorch-inference image for Inferentia (%s): compile the model with Neo and use the image it returns", orDefault(s.InstanceType, "inf"))
-	default:
-		return "", fmt.Errorf("sagemaker: unknown processor %q (want cpu or gpu)", proc)
-	}
-	full, ok := pytorchAliases[s.FrameworkVersion]
-	if !ok {
-		full = s.FrameworkVersion
-	}
-	v, ok := pytorchInference[full]
-	if !ok {
-		return "", fmt.Errorf("sagemaker: unknown PyTorch inference version %q (known: %s)", s.FrameworkVersion, strings.Join(knownVersions(), ", "))
-	}
-	py := s.PyVersion
-	switch {
-	case py == "" && len(v.py) == 1:
-		py = v.py[0]
-	case py == "":
-		py = "py3"
-	case !slices.Contains(v.py, py):
-		return "", fmt.Errorf("sagemaker: PyTorch %s images exist for %s, not %s", s.FrameworkVersion, strings.Join(v.py, ", "), py)
-	}
-	account, ok := dlcRegistries[s.Region]
-	if !ok {
-		return "", fmt.Errorf("sagemaker: no PyTorch inference images known in region %q", s.Region)
-	}
-	return fmt.Sprintf("%s.dkr.ecr.%s.%s/pytorch-inference:%s-%s-%s", account, s.Region, ecrDomain(s.Region), s.FrameworkVersion, proc, py), nil
-}
-
-func ecrDomain(region string) string {
-	if strings.HasPrefix(region, "cn-") {
-		return "amazonaws.com.cn"
-	}
-	return "amazonaws.com"
-}
-
-func knownVersions() []string {
-	var out []string
-	for k := range pytorchAliases {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return versionLess(out[i], out[j]) })
-	return out
-}
-
-// versionLess orders dotted versions numerically ("1.9" < "1.10").
-func versionLess(a, b string) bool {
-	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(pa) && i < len(pb); i++ {
-		if len(pa[i]) != len(pb[i]) {
-			return len(pa[i]) < len(pb[i])
-		}
-		if pa[i] != pb[i] {
-			return pa[i] < pb[i]
+	} else {
+		// The processor stands for an instance of its kind: the tag depends on the
+		// processor only (the SDK's _processor), so any type of the kind gives the same URI.
+		switch s.Processor {
+		case CPU, "":
+			it = "ml.c5.xlarge"
+		case GPU:
+			it = "ml.g4dn.xlarge"
+		case Inferentia, Trainium:
+			return "", fmt.Errorf("sagemaker: give the instance type for processor %s (ml.inf1 needs a Neo-compiled model; ml.inf2 and ml.trn1 the Neuron containers)", s.Processor)
+		default:
+			return "", fmt.Errorf("sagemaker: unknown processor %q (want cpu or gpu)", s.Processor)
 		}
 	}
-	return len(pa) < len(pb)
+	req := catalog.Request{
+		Framework: fw, Version: s.FrameworkVersion, InstanceType: it, Region: s.Region,
+		PyVersion: s.PyVersion, BaseFramework: s.BaseFramework,
+	}
+	img, err := catalog.Resolve(req)
+	var ne *NoImageError
+	if s.PyVersion == "" && errors.As(err, &ne) && ne.Field == catalog.FieldPyVersion && slices.Contains(ne.Known, "py3") {
+		req.PyVersion = "py3"
+		img, err = catalog.Resolve(req)
+	}
+	if err != nil {
+		return "", fmt.Errorf("sagemaker: %w", err)
+	}
+	return img.URI, nil
 }
+
+// PyTorchImage is ImageURI for the PyTorch inference images (s.Framework is ignored), e.g.
+// 763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-gpu-py3. It refuses
+// Inferentia and Trainium instances, whose PyTorch models are compiled by Neo (package neo)
+// or served by the Neuron containers.
+func PyTorchImage(s ImageSpec) (string, error) {
+	s.Framework = PyTorch
+	return ImageURI(s)
+}
+
+func ecrDomain(region string) string { return catalog.Domain(region) }
 
 func orDefault(s, def string) string {
 	if s == "" {

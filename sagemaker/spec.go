@@ -96,13 +96,6 @@ func (s EndpointSpec) Validate() error {
 	return specError("endpoint", errs)
 }
 
-func checkInstanceType(t string) error {
-	if !instanceTypePattern.MatchString(t) {
-		return fmt.Errorf("instance type %q must look like ml.<family>.<size>, e.g. ml.c5.xlarge", t)
-	}
-	return nil
-}
-
 func specError(what string, errs []error) error {
 	if len(errs) == 0 {
 		return nil

@@ -32,11 +32,11 @@ import (
 const ServiceCode = "AmazonSageMaker"
 
 // DefaultRegions are the regions the embedded table aims to cover.
-var DefaultRegions = []string{"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-southeast-1"}
+var DefaultRegions = cost.CommonRegions
 
 // DefaultFamilies are the instance families people benchmark for inference.
 var DefaultFamilies = []string{"ml.c5", "ml.c6i", "ml.c7g", "ml.m5", "ml.m6i", "ml.r5",
-	"ml.g4dn", "ml.g5", "ml.g6", "ml.p3", "ml.p4d", "ml.inf1", "ml.inf2"}
+	"ml.g4dn", "ml.g5", "ml.g6", "ml.p3", "ml.p4d", "ml.inf1", "ml.inf2", "ml.trn1"}
 
 // Options choose what Fetch asks for. The zero value asks for the defaults.
 type Options struct {
@@ -100,7 +100,7 @@ func fetchRegion(ctx context.Context, client awspricing.GetProductsAPIClient, re
 			if err != nil {
 				return nil, fmt.Errorf("pricing: %s: %w", region, err)
 			}
-			if !ok || it.region != region || !wanted(it.instanceType, families) {
+			if !ok || it.region != region || !Wanted(it.instanceType, families) {
 				continue
 			}
 			p := cost.Price{Region: region, InstanceType: it.instanceType, USDPerHour: it.usdPerHour,
@@ -129,8 +129,9 @@ func termMatch(field, value string) types.Filter {
 	return types.Filter{Type: types.FilterTypeTermMatch, Field: aws.String(field), Value: aws.String(value)}
 }
 
-// wanted keeps types of the chosen families sized xlarge or larger ("xlarge", "2xlarge", ...).
-func wanted(instanceType string, families []string) bool {
+// Wanted reports whether instanceType is of one of families ("ml.c5") and sized xlarge or
+// larger ("xlarge", "2xlarge", ...): the types the embedded table keeps.
+func Wanted(instanceType string, families []string) bool {
 	family, size, ok := strings.Cut(strings.TrimPrefix(instanceType, "ml."), ".")
 	if !ok || !strings.HasSuffix(size, "xlarge") {
 		return false

@@ -37,6 +37,9 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 
 	out := stdout.String()
 	assert.Contains(t, out, "EMULATED")
+	assert.Contains(t, out, "inf1+neo  pytorch 1.7  802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.7-inf-py3")
+	assert.Contains(t, out, "c5        pytorch 1.7  763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.7-cpu-py3")
+	assert.Contains(t, out, "g4dn+neo  pytorch 1.6  802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.6-gpu-py3")
 	assert.Contains(t, stderr.String(), "teardown verified")
 	for _, c := range study.Candidates() {
 		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.Name)+`(\*\*)? \| `+regexp.QuoteMeta(c.InstanceType), out)

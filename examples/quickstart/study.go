@@ -12,6 +12,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
@@ -92,6 +93,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		st.Sweep = &bench.SweepConfig{Levels: bench.Geometric(1, 64, 2), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
 	}
 	st.Prices, st.MaxParallel, st.Events = prices, o.parallel, study.Progress(stderr)
+	if err := printVersions(stdout, &st, o.region); err != nil {
+		return err
+	}
 	// The emulator creates an endpoint in 100 ms, not minutes: poll it often.
 	st.SageMaker = []func(*sagemaker.Options){func(opt *sagemaker.Options) {
 		opt.PollInterval, opt.MaxPollInterval = 20*time.Millisecond, 200*time.Millisecond
@@ -130,4 +134,20 @@ func standInModel(dir string) (string, error) {
 	}
 	path := filepath.Join(dir, "model.pth")
 	return path, os.WriteFile(path, weights, 0o644)
+}
+
+// printVersions says which PyTorch version each candidate's model was saved with (as the
+// study's notebook set it) and the image the SageMaker Python SDK resolves for it.
+func printVersions(w io.Writer, st *sagebench.Study, region string) error {
+	fmt.Fprintf(w, "PyTorch versions as the study's notebook set them, and their images in %s\n"+
+		"(SageMaker Python SDK image_uri_config @%.8s):\n", region, catalog.SourceCommit)
+	for _, c := range st.Candidates {
+		img, err := st.Image(region, c)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+		fmt.Fprintf(w, "  %-9s pytorch %-4s %s\n", c.Name, study.Version(c), img)
+	}
+	fmt.Fprintln(w)
+	return nil
 }

@@ -1,7 +1,7 @@
 // Package study defines the reference study once, for the examples that run it (the
-// offline quickstart and the real examples/resnet50): its six candidates, the PyTorch
-// versions of its images and Neo jobs, its inference code and the check of its answers.
-// Everything else is sagebench.Study.
+// offline quickstart and the real examples/resnet50): its six candidates with the PyTorch
+// version of each as the study's notebook set it, its inference code and the check of its
+// answers. Everything else is sagebench.Study.
 package study
 
 import (
@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,14 +21,30 @@ import (
 
 // Candidates are the study's five configurations plus inf1 without Neo: an uncompiled
 // PyTorch model cannot use the NeuronCores, so it runs on the instance's four vCPUs. The
-// study did not measure that one, and its note says so.
+// study did not measure that one, and its note says so. The notebook saved c5's and
+// inf1+neo's models with PyTorch 1.7 and the others' with 1.6 (the shared record
+// study-2021-configs.csv); uncompiled candidates carry their version, compiled ones get it
+// from the Study's NeoVersions. inf1 without Neo serves inf1+neo's 1.7 model.
 func Candidates() []sagebench.Candidate {
 	cs := sagebench.Matrix(sagebench.Grid{
 		InstanceTypes: []string{"ml.c5.xlarge", "ml.g4dn.xlarge", "ml.inf1.xlarge"},
 		Compile:       []bool{false, true},
 	})
+	cs[0].FrameworkVersion = "1.7" // c5
+	cs[4].FrameworkVersion = "1.7" // inf1
 	cs[4].Note = "not in the study: an uncompiled model runs on the inf1's vCPUs"
 	return cs
+}
+
+// Version is the PyTorch version of the model candidate c serves in Study.
+func Version(c sagebench.Candidate) string {
+	switch {
+	case c.FrameworkVersion != "":
+		return c.FrameworkVersion
+	case NeoVersions[c.Target] != "":
+		return NeoVersions[c.Target]
+	}
+	return FrameworkVersion
 }
 
 // Labels lists the candidates' names in order.
@@ -57,15 +74,16 @@ func Select(list string) ([]sagebench.Candidate, error) {
 }
 
 const (
-	// FrameworkVersion is the PyTorch version of the model, the pytorch-inference
-	// images and the CPU/GPU Neo jobs, in the Python SDK's full form.
-	FrameworkVersion = "1.8.1"
-	// InferentiaVersion: Neo's Inferentia image exists for PyTorch 1.5.1 only (the Python
-	// SDK's inferentia-pytorch.json), so the inf1 job compiles for it.
-	InferentiaVersion = "1.5.1"
+	// FrameworkVersion is the study's PyTorch version where a candidate does not say
+	// otherwise: g4dn, and the ml_c5 and ml_g4dn Neo jobs.
+	FrameworkVersion = "1.6"
 	// MaxCompileTime bounds a Neo job: the study's inf1 job needed about 1000 s.
 	MaxCompileTime = 1000 * time.Second
 )
+
+// NeoVersions are the Neo jobs' versions that differ from FrameworkVersion: the study
+// compiled its inf1 model from PyTorch 1.7 (inferentia-pytorch lists 1.7, 1.8 and 1.9).
+var NeoVersions = map[neo.Target]string{neo.TargetMLInf1: "1.7"}
 
 // InputShape is ResNet50's input: one 224x224 RGB image.
 var InputShape = []int{1, 3, 224, 224}
@@ -77,7 +95,7 @@ func Study(model sagebench.ModelSource, role string) sagebench.Study {
 		Model:            model,
 		Framework:        neo.PyTorch,
 		FrameworkVersion: FrameworkVersion,
-		NeoVersions:      map[neo.Target]string{neo.TargetMLInf1: InferentiaVersion},
+		NeoVersions:      maps.Clone(NeoVersions),
 		InputShapes:      map[string][]int{"input0": InputShape},
 		CompileTimeout:   MaxCompileTime,
 		RoleARN:          role,

@@ -2,6 +2,7 @@ package study
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,6 +47,52 @@ func TestStudyPlansInEuWest1(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "sagemaker-eu-west-1-123456789012", plan.Bucket)
 	assert.Len(t, plan.Estimate.Lines, 6)
+}
+
+// The images the SageMaker Python SDK resolves in eu-west-1 for what the notebook set:
+// PyTorchModel(framework_version=..., py_version="py3"), compiled or not.
+var studyImages = map[string]string{
+	"c5":       "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.7-cpu-py3",
+	"g4dn":     "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.6-gpu-py3",
+	"inf1":     "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.7-cpu-py3",
+	"c5+neo":   "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.6-cpu-py3",
+	"g4dn+neo": "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-inference-pytorch:1.6-gpu-py3",
+	"inf1+neo": "802834080501.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-neo-pytorch:1.7-inf-py3",
+}
+
+func TestImagesAreWhatTheSDKResolves(t *testing.T) {
+	st := Study(sagebench.S3Model("s3://bkt/model.tar.gz"), "arn:aws:iam::123456789012:role/R")
+	for _, c := range Candidates() {
+		img, err := st.Image("eu-west-1", c)
+		require.NoError(t, err, c.Name)
+		assert.Equal(t, studyImages[c.Name], img, c.Name)
+	}
+}
+
+// The candidates are exactly the study's (../shared/data/study-2021-configs.csv): instance
+// type, compiled or not, Neo target and the PyTorch version the notebook set.
+func TestCandidatesAreTheStudysNotebook(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "study-2021-configs.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"config", "instance_type", "compiled", "neo_target", "framework_version"}, rows[0])
+	byName := map[string]sagebench.Candidate{}
+	for _, c := range Candidates() {
+		byName[c.Name] = c
+	}
+	for _, row := range rows[1:] {
+		c, ok := byName[row[0]]
+		require.True(t, ok, row[0])
+		assert.Equal(t, row[1], c.InstanceType, row[0])
+		assert.Equal(t, row[2] == "yes", c.Compiled(), row[0])
+		assert.Equal(t, row[3], string(c.Target), row[0])
+		assert.Equal(t, row[4], Version(c), row[0])
+	}
+	assert.Len(t, rows[1:], len(byName)-1, "every candidate but inf1 (not in the study) comes from the CSV")
 }
 
 // The emulator's default answer is the study code's format: one check for both.

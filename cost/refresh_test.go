@@ -1,0 +1,112 @@
+package cost_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sagebench/sagebench/cost"
+)
+
+// bulkServer serves a region index and the fixture as eu-west-1's price list file, at the
+// paths the Price List documentation gives, and counts requests.
+func bulkServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	csv, err := os.ReadFile(filepath.Join("testdata", "bulk", "AmazonSageMaker-eu-west-1.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /offers/v1.0/aws/AmazonSageMaker/current/region_index.json", func(w http.ResponseWriter, _ *http.Request) {
+		n.Add(1)
+		w.Write([]byte(`{"formatVersion":"v1.0","disclaimer":"test","publicationDate":"2026-11-20T18:42:07Z",
+			"regions":{"eu-west-1":{"regionCode":"eu-west-1","currentVersionUrl":"/offers/v1.0/aws/AmazonSageMaker/20261120184207/eu-west-1/index.json"}}}`))
+	})
+	mux.HandleFunc("GET /offers/v1.0/aws/AmazonSageMaker/20261120184207/eu-west-1/index.csv", func(w http.ResponseWriter, _ *http.Request) {
+		n.Add(1)
+		w.Write(csv)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestRefreshReadsTheBulkFilesAndCachesThem(t *testing.T) {
+	srv, calls := bulkServer(t)
+	opts := cost.RefreshOptions{Regions: []string{"eu-west-1"}, BaseURL: srv.URL, Client: srv.Client(), CacheDir: t.TempDir()}
+	tbl, err := cost.Refresh(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := tbl.Lookup("eu-west-1", "ml.inf1.xlarge")
+	if err != nil || p.USDPerHour != 0.4 || p.AsOf != "2026-11-20" || !strings.Contains(p.Source, "SKUINF1HOST") {
+		t.Errorf("Lookup(inf1) = %+v, %v", p, err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("first refresh made %d requests; want 2 (region index, price list)", calls.Load())
+	}
+
+	again, err := cost.Refresh(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("second refresh made %d more requests; want the cache to answer", calls.Load()-2)
+	}
+	a, _ := tbl.Prices()
+	b, _ := again.Prices()
+	if len(a) != 4 || len(a) != len(b) {
+		t.Fatalf("cached table has %d rows, fresh one %d; want 4 each", len(b), len(a))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Errorf("cached row %+v differs from %+v", b[i], a[i])
+		}
+	}
+
+	// A missing price names the call that refreshes it.
+	_, err = tbl.Lookup("eu-west-1", "ml.g5.xlarge")
+	var le *cost.LookupError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), `cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"eu-west-1"}})`) {
+		t.Errorf("missing price: %v; want the refresh call", err)
+	}
+}
+
+func TestRefreshFailures(t *testing.T) {
+	srv, _ := bulkServer(t)
+	base := cost.RefreshOptions{BaseURL: srv.URL, Client: srv.Client(), CacheDir: "-"}
+
+	o := base
+	o.Regions = []string{"mars-1"}
+	if _, err := cost.Refresh(context.Background(), o); err == nil || !strings.Contains(err.Error(), `"mars-1"`) {
+		t.Errorf("unknown region: %v", err)
+	}
+	o = base
+	o.BaseURL = srv.URL + "/nothing-here"
+	if _, err := cost.Refresh(context.Background(), o); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing index: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := cost.Refresh(ctx, base); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %v; want context.Canceled", err)
+	}
+}
+
+func TestCurrentNamesTheRefreshForAMissingPrice(t *testing.T) {
+	_, err := cost.Lookup("eu-west-1", "ml.trn1.2xlarge")
+	if err == nil || !strings.Contains(err.Error(), "cost.Refresh(") {
+		t.Errorf("Current: %v; want the refresh call", err)
+	}
+	_, err = cost.Study2021.Lookup("eu-west-1", "ml.trn1.2xlarge")
+	if err == nil || strings.Contains(err.Error(), "Refresh") {
+		t.Errorf("Study2021 is a snapshot, never refreshed: %v", err)
+	}
+}

@@ -21,15 +21,18 @@ var apiOps = map[string]apiOp{
 	"CreateEndpointConfig":   (*Server).createEndpointConfig,
 	"DescribeEndpointConfig": (*Server).describeEndpointConfig,
 	"DeleteEndpointConfig":   (*Server).deleteEndpointConfig,
+	"ListEndpointConfigs":    (*Server).listEndpointConfigs,
 	"CreateEndpoint":         (*Server).createEndpoint,
 	"DescribeEndpoint":       (*Server).describeEndpoint,
 	"DeleteEndpoint":         (*Server).deleteEndpoint,
 	"UpdateEndpoint":         (*Server).updateEndpoint,
 	"ListEndpoints":          (*Server).listEndpoints,
-	"CreateCompilationJob":   (*Server).createCompilationJob,
-	"DescribeCompilationJob": (*Server).describeCompilationJob,
-	"StopCompilationJob":     (*Server).stopCompilationJob,
-	"ListCompilationJobs":    (*Server).listCompilationJobs,
+
+	"UpdateEndpointWeightsAndCapacities": (*Server).updateEndpointWeightsAndCapacities,
+	"CreateCompilationJob":               (*Server).createCompilationJob,
+	"DescribeCompilationJob":             (*Server).describeCompilationJob,
+	"StopCompilationJob":                 (*Server).stopCompilationJob,
+	"ListCompilationJobs":                (*Server).listCompilationJobs,
 }
 
 // Operations lists the SageMaker API operations the emulator implements.

@@ -2,8 +2,10 @@ package sagemakertest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,23 +57,40 @@ type Server struct {
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like
 // httptest.NewServer it panics if it cannot listen, which only happens when
-// the machine has no loopback interface or no free port.
+// the machine has no loopback interface or no free port; use [Listen] to get
+// an error instead.
 func NewServer(opts ...Option) *Server {
+	s, err := Listen("127.0.0.1:0", opts...)
+	if err != nil {
+		panic(err.Error())
+	}
+	return s
+}
+
+// Listen starts an emulator on addr (host:port; port 0 picks a free one), as
+// the sagemakertest command does. URL names the address the listener got; an
+// unspecified host (":8080", "0.0.0.0:8080") is reached through 127.0.0.1, an
+// IP address, so that S3 clients address buckets by path (see [Server.Config]).
+func Listen(addr string, opts ...Option) (*Server, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		panic("sagemakertest: cannot listen on 127.0.0.1: " + err.Error())
+		return nil, fmt.Errorf("sagemakertest: cannot listen on %q: %w", addr, err)
 	}
+	return serve(ln, o), nil
+}
+
+func serve(ln net.Listener, o options) *Server {
 	backend := s3mem.New()
 	fake := gofakes3.New(backend,
 		gofakes3.WithTimeSkewLimit(0),
 		gofakes3.WithoutVersioning(),
 	)
 	s := &Server{
-		URL:       "http://" + ln.Addr().String(),
+		URL:       "http://" + dialAddr(ln.Addr()),
 		opts:      o,
 		ln:        ln,
 		s3:        fake.Server(),
@@ -95,6 +114,23 @@ func NewServer(opts ...Option) *Server {
 	}
 	go func() { _ = s.hs.Serve(ln) }()
 	return s
+}
+
+// dialAddr is the address a client on this machine dials to reach a listener:
+// an unspecified IP becomes loopback.
+func dialAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := tcp.IP
+	switch {
+	case ip == nil || ip.Equal(net.IPv4zero):
+		ip = net.IPv4(127, 0, 0, 1)
+	case ip.IsUnspecified():
+		ip = net.IPv6loopback
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
 // Close stops pending lifecycle transitions, aborts invocations waiting for a

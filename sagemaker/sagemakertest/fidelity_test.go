@@ -3,6 +3,8 @@ package sagemakertest_test
 import (
 	"context"
 	"errors"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -247,5 +249,24 @@ func TestDefaultHandlerRefusesNonJSONAccept(t *testing.T) {
 	var me *rttypes.ModelError
 	if !errors.As(err, &me) || aws.ToInt32(me.OriginalStatusCode) != 406 {
 		t.Errorf("Accept text/csv: %v, want ModelError with OriginalStatusCode 406", err)
+	}
+}
+
+// TestREADMEListsEveryOperation keeps the README's list of what is
+// emulated true to Operations().
+func TestREADMEListsEveryOperation(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "Emulated SageMaker operations (`sagemakertest.Operations()`):")
+	if !ok {
+		t.Fatal("README has no \"Emulated SageMaker operations\" list")
+	}
+	section, _, _ = strings.Cut(section, "\n\n")
+	for _, op := range sagemakertest.Operations() {
+		if !regexp.MustCompile(`\b` + op + `\b`).MatchString(section) {
+			t.Errorf("README's list of emulated operations lacks %s", op)
+		}
 	}
 }

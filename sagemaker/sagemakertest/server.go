@@ -117,18 +117,16 @@ func serve(ln net.Listener, o options) *Server {
 }
 
 // dialAddr is the address a client on this machine dials to reach a listener:
-// an unspecified IP becomes loopback.
+// an unspecified IP (0.0.0.0, or :: which Go listens on dual-stack) becomes
+// 127.0.0.1.
 func dialAddr(a net.Addr) string {
 	tcp, ok := a.(*net.TCPAddr)
 	if !ok {
 		return a.String()
 	}
 	ip := tcp.IP
-	switch {
-	case ip == nil || ip.Equal(net.IPv4zero):
+	if ip == nil || ip.IsUnspecified() {
 		ip = net.IPv4(127, 0, 0, 1)
-	case ip.IsUnspecified():
-		ip = net.IPv6loopback
 	}
 	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
@@ -164,8 +162,9 @@ func (s *Server) Region() string { return s.opts.region }
 // Config returns an aws.Config that points every client at the emulator: its
 // region, static test credentials and BaseEndpoint set to s.URL. Checksums are
 // computed only when an operation requires them, as gofakes3 does not verify
-// the SDK's default CRC trailers. S3 clients must use path-style addressing;
-// [Server.S3Client] sets it.
+// the SDK's default CRC trailers. S3 clients must address buckets by path:
+// the SDK does so by default for an IP endpoint such as s.URL, and
+// [Server.S3Client] also sets UsePathStyle.
 func (s *Server) Config() aws.Config {
 	return aws.Config{
 		Region:                     s.opts.region,
@@ -194,7 +193,9 @@ func (s *Server) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 	return s3.NewFromConfig(s.Config(), fns...)
 }
 
-// ServeHTTP routes a request to the SageMaker API, the runtime or S3.
+// ServeHTTP routes a request to the SageMaker API, the runtime or S3. It is
+// the one place that dispatches by protocol: an API served in another
+// protocol (AWS JSON 1.0, Smithy RPC v2 CBOR) gets a case here.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		s.serveAPI(w, r, target)

@@ -86,6 +86,10 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// pollLimit bounds how long an Until step polls: far more than the server's
+// delays (4 s at most) on a busy machine, far less than the test's timeout.
+const pollLimit = time.Minute
+
 // runScript runs every step, substituting saved values and polling Until
 // steps, and checks each outcome; it returns the outcomes in step order.
 func runScript(t *testing.T, c client) []outcome {
@@ -97,6 +101,7 @@ func runScript(t *testing.T, c client) []outcome {
 		s.Params = substitute(s.Params, vars).(map[string]any)
 		label := fmt.Sprintf("step %d %s %s", i, s.Service, s.Op)
 		var out outcome
+		giveUp := time.After(pollLimit)
 		for {
 			var err error
 			if out, err = c.run(ctx, s); err != nil {
@@ -106,8 +111,8 @@ func runScript(t *testing.T, c client) []outcome {
 				break
 			}
 			select {
-			case <-ctx.Done():
-				t.Fatalf("%s: still not %v: %s", label, s.Until, matches(out.Output, s.Until))
+			case <-giveUp:
+				t.Fatalf("%s: still not %v after %v: %s", label, s.Until, pollLimit, matches(out.Output, s.Until))
 			case <-time.After(50 * time.Millisecond): // a harness's polling interval
 			}
 		}

@@ -193,6 +193,23 @@ func (s *Server) checkModelData(c container) string {
 	return fmt.Sprintf("Failed to download model data for container %q from URL: %q. Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.", "container_1", c.ModelDataUrl)
 }
 
+// updatableLocked returns an endpoint that an update may change: one that
+// is InService, as SageMaker requires of UpdateEndpoint and
+// UpdateEndpointWeightsAndCapacities.
+func (s *Server) updatableLocked(name string) (*endpoint, *APIError) {
+	ep, e := s.endpointLocked(name)
+	if e != nil {
+		return nil, e
+	}
+	switch ep.status {
+	case StatusInService:
+		return ep, nil
+	case StatusFailed:
+		return nil, validation("Cannot update failed endpoint %q.", ep.arn)
+	}
+	return nil, validation("Cannot update in-progress endpoint %q.", ep.arn)
+}
+
 func (s *Server) updateEndpoint(body []byte) (any, *APIError) {
 	in, e := decodeEndpointInput(body)
 	if e != nil {
@@ -200,16 +217,9 @@ func (s *Server) updateEndpoint(body []byte) (any, *APIError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ep, e := s.endpointLocked(in.EndpointName)
+	ep, e := s.updatableLocked(in.EndpointName)
 	if e != nil {
 		return nil, e
-	}
-	switch ep.status {
-	case StatusInService:
-	case StatusFailed:
-		return nil, validation("Cannot update failed endpoint %q.", ep.arn)
-	default:
-		return nil, validation("Cannot update in-progress endpoint %q.", ep.arn)
 	}
 	d, e := s.resolveLocked(in.EndpointConfigName)
 	if e != nil {

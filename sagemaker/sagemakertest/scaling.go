@@ -100,16 +100,9 @@ func (s *Server) updateEndpointWeightsAndCapacities(body []byte) (any, *APIError
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ep, e := s.endpointLocked(in.EndpointName)
+	ep, e := s.updatableLocked(in.EndpointName)
 	if e != nil {
 		return nil, e
-	}
-	switch ep.status {
-	case StatusInService:
-	case StatusFailed:
-		return nil, validation("Cannot update failed endpoint %q.", ep.arn)
-	default:
-		return nil, validation("Cannot update in-progress endpoint %q.", ep.arn)
 	}
 	d := ep.current.clone()
 	var missing []string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/smithy-go/waiter"
 )
 
@@ -45,6 +46,11 @@ type Options struct {
 	// StopTimeout bounds the StopCompilationJob call, and the wait for the
 	// job to reach STOPPED, made after the caller's context is canceled.
 	StopTimeout time.Duration
+	// Journal, if set, records each job before it is created; its run id tags the
+	// jobs.
+	Journal Journal
+	// RunID tags the jobs (TagRun) when there is no Journal [a fresh id per Compiler].
+	RunID string
 	// Progress, if set, is called each time a job's state changes. With
 	// CompileAll it is called from several goroutines at once.
 	Progress func(Status)
@@ -84,6 +90,11 @@ func NewCompiler(cfg aws.Config, optFns ...func(*Options)) *Compiler {
 	if o.StopTimeout <= 0 {
 		o.StopTimeout = DefaultStopTimeout
 	}
+	if o.Journal != nil {
+		o.RunID = o.Journal.RunID()
+	} else if o.RunID == "" {
+		o.RunID = time.Now().UTC().Format("20060102t150405") + "-" + newToken()[:4]
+	}
 	return &Compiler{opts: o}
 }
 
@@ -103,7 +114,12 @@ type CompiledModel struct {
 	Duration time.Duration
 }
 
-// Compile validates job, creates the compilation job and waits for it to end.
+// Compile validates job, journals it (Options.Journal), creates the compilation job,
+// tagged with the run, and waits for it to end. A create that fails may still have
+// happened (its answer lost, the SDK's retry told ResourceInUse): if a job of that
+// name exists with this Compile's tags, Compile carries on with it; otherwise it is
+// left alone, or stopped if ctx was canceled.
+//
 // It returns the compiled model on COMPLETED, a *JobError on FAILED or
 // STOPPED (with Neo's FailureReason), a *TimeoutError if the job outlives
 // MaxRuntime plus Options.Margin, and a *ValidationError, without sending
@@ -121,15 +137,34 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	token := newToken()
+	in.Tags = []types.Tag{
+		{Key: aws.String(TagRun), Value: aws.String(c.opts.RunID)},
+		{Key: aws.String(TagCreatedBy), Value: aws.String("sagebench")},
+		{Key: aws.String(TagCreate), Value: aws.String(token)},
+	}
+	if c.opts.Journal != nil {
+		if err := c.journal(job.Name); err != nil {
+			return nil, fmt.Errorf("neo: compilation job %s for %s: %w", job.Name, job.targetName(), err)
+		}
+	}
 	start := time.Now()
 	if _, err := c.opts.Client.CreateCompilationJob(ctx, in); err != nil {
 		err = fmt.Errorf("neo: create compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		if ctx.Err() != nil {
-			// Canceled mid-request: the job may exist anyway. Stop it if it
-			// does; if it does not, the stop's failure says nothing useful.
-			_ = c.abandon(ctx, job, start, err)
+			// Canceled mid-request: the job may exist anyway. Stop it if it is
+			// ours; if it does not exist, the stop's failure says nothing useful.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.StopTimeout)
+			defer cancel()
+			if mine, known := c.owned(sctx, job.Name, token); mine || !known {
+				_ = c.abandon(ctx, job, start, err)
+			}
+			return nil, err
 		}
-		return nil, err
+		if mine, _ := c.owned(ctx, job.Name, token); !mine {
+			return nil, err
+		}
+		// Our own job: the answer to its create was lost.
 	}
 	c.report(job, StateStarting, start)
 	out, err := c.wait(ctx, job, start)

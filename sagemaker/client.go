@@ -25,6 +25,25 @@ type API interface {
 	DeleteEndpoint(context.Context, *sm.DeleteEndpointInput, ...func(*sm.Options)) (*sm.DeleteEndpointOutput, error)
 	DeleteEndpointConfig(context.Context, *sm.DeleteEndpointConfigInput, ...func(*sm.Options)) (*sm.DeleteEndpointConfigOutput, error)
 	DeleteModel(context.Context, *sm.DeleteModelInput, ...func(*sm.Options)) (*sm.DeleteModelOutput, error)
+
+	// What a create with an unknown outcome, and Cleanup, use to find out whether a
+	// resource exists and belongs to the run.
+	DescribeModel(context.Context, *sm.DescribeModelInput, ...func(*sm.Options)) (*sm.DescribeModelOutput, error)
+	DescribeEndpointConfig(context.Context, *sm.DescribeEndpointConfigInput, ...func(*sm.Options)) (*sm.DescribeEndpointConfigOutput, error)
+	ListTags(context.Context, *sm.ListTagsInput, ...func(*sm.Options)) (*sm.ListTagsOutput, error)
+}
+
+// CleanupAPI is what Cleanup and CleanupRun use besides API: compilation jobs and
+// the listings a search by tag walks. *sagemaker.Client satisfies it.
+type CleanupAPI interface {
+	API
+	DescribeCompilationJob(context.Context, *sm.DescribeCompilationJobInput, ...func(*sm.Options)) (*sm.DescribeCompilationJobOutput, error)
+	StopCompilationJob(context.Context, *sm.StopCompilationJobInput, ...func(*sm.Options)) (*sm.StopCompilationJobOutput, error)
+	DeleteCompilationJob(context.Context, *sm.DeleteCompilationJobInput, ...func(*sm.Options)) (*sm.DeleteCompilationJobOutput, error)
+	ListModels(context.Context, *sm.ListModelsInput, ...func(*sm.Options)) (*sm.ListModelsOutput, error)
+	ListEndpointConfigs(context.Context, *sm.ListEndpointConfigsInput, ...func(*sm.Options)) (*sm.ListEndpointConfigsOutput, error)
+	ListEndpoints(context.Context, *sm.ListEndpointsInput, ...func(*sm.Options)) (*sm.ListEndpointsOutput, error)
+	ListCompilationJobs(context.Context, *sm.ListCompilationJobsInput, ...func(*sm.Options)) (*sm.ListCompilationJobsOutput, error)
 }
 
 // RuntimeAPI is the part of the SageMaker runtime client that RuntimeInvoker uses.
@@ -38,6 +57,7 @@ type S3API interface {
 	transfermanager.S3APIClient
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
 // Options configure a Client. Zero values take the defaults in brackets.
@@ -46,6 +66,14 @@ type Options struct {
 	SageMaker API
 	Runtime   RuntimeAPI
 	S3        S3API
+
+	// Journal, if set, records every model, endpoint configuration, endpoint and S3
+	// object before it is created and after it is deleted, so that Cleanup can finish
+	// the job after a crash. Its run id tags the resources.
+	Journal *Journal
+	// RunID tags every resource the client creates (see TagRun) when there is no
+	// Journal [a NewRunID per Client].
+	RunID string
 
 	// Region overrides the aws.Config's region (for SAGEMAKER_REGION and bucket creation).
 	Region string
@@ -119,6 +147,11 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 	}
 	if o.MaxIdleConnsPerHost <= 0 {
 		o.MaxIdleConnsPerHost = 256
+	}
+	if o.Journal != nil {
+		o.RunID = o.Journal.RunID()
+	} else if o.RunID == "" {
+		o.RunID = NewRunID()
 	}
 	if o.SageMaker == nil {
 		o.SageMaker = sm.NewFromConfig(cfg)

@@ -27,7 +27,8 @@ const (
 
 // DeployError is the error of a failed or cancelled Deploy: the step that failed, the
 // resource it was working on and why. By the time it is returned, Deploy has deleted what
-// it created; Cleanup says if that failed too, and then which resources may remain.
+// it created; Cleanup says if that failed too, and then which resources may remain, and
+// Endpoint is a handle whose Delete finishes the job.
 type DeployError struct {
 	Step     Step
 	Resource string
@@ -35,6 +36,9 @@ type DeployError struct {
 	FailureReason string
 	Err           error
 	Cleanup       error
+	// Endpoint is set when Cleanup is: call its Delete (again, later, on a fresh
+	// context) to delete what remains. The journal, if any, also still lists it.
+	Endpoint *Endpoint
 }
 
 // Error says which step failed on which resource, why, and what cleanup could not delete.
@@ -63,9 +67,14 @@ var ErrEndpointFailed = errors.New("endpoint status Failed")
 // Both specs are validated before any API call. If any step fails, or ctx is cancelled,
 // Deploy deletes whatever it created (on a fresh context bounded by
 // Options.CleanupTimeout, since ctx may be the thing that was cancelled) and returns a
-// *DeployError naming the step and the cause. A create call that was cut off without an
-// answer may still have succeeded on the server, so its resource is deleted too; a
-// missing resource counts as deleted.
+// *DeployError naming the step and the cause.
+//
+// Every create is journaled first (Options.Journal) and tagged with the run (TagRun). A
+// create that failed may still have happened: its answer may have been lost and the
+// SDK's retry told "already exists", or it was cut off by a timeout. So a failed create
+// means "may exist": its resource is described, and if it exists with this Deploy's tags
+// Deploy carries on with it; if the Deploy fails later, it is deleted with the rest. A
+// name taken by someone else's resource is left alone.
 func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endpoint, error) {
 	if err := m.Validate(); err != nil {
 		return nil, &DeployError{Step: StepValidate, Resource: m.Name, Err: err}
@@ -78,6 +87,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	}
 	ep := c.newEndpoint(e.Name, e.Name, m.Name)
 	ep.InstanceType, ep.InstanceCount = e.InstanceType, e.InstanceCount
+	ep.token = newToken()
 	fail := func(step Step, resource string, err error) (*Endpoint, error) {
 		de := &DeployError{Step: step, Resource: resource, Err: err}
 		var fe *failedEndpointError
@@ -87,12 +97,17 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 		c.logf("sagemaker: deploy %s failed at %s: deleting what was created", e.Name, step)
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.CleanupTimeout)
 		defer cancel()
-		de.Cleanup = ep.Delete(cctx)
+		if de.Cleanup = ep.Delete(cctx); de.Cleanup != nil {
+			de.Endpoint = ep
+		}
 		return nil, de
 	}
 
 	c.logf("sagemaker: creating model %s", m.Name)
-	ep.live.model = true
+	if err := c.journalCreating(KindModel, m.Name); err != nil {
+		return fail(StepCreateModel, m.Name, err)
+	}
+	ep.live.model = present
 	_, err := c.opts.SageMaker.CreateModel(ctx, &sm.CreateModelInput{
 		ModelName:        aws.String(m.Name),
 		ExecutionRoleArn: aws.String(m.RoleARN),
@@ -101,14 +116,21 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 			ModelDataUrl: aws.String(m.ModelDataURL),
 			Environment:  m.Env,
 		},
+		Tags: c.tags(ep.token),
 	})
 	if err != nil {
-		ep.live.model = !answered(err)
-		return fail(StepCreateModel, m.Name, err)
+		ep.live.model = uncertain
+		if _, ok := c.adopt(ctx, KindModel, m.Name, ep.token, err); !ok {
+			return fail(StepCreateModel, m.Name, err)
+		}
+		ep.live.model = present
 	}
 
 	c.logf("sagemaker: creating endpoint config %s (%d x %s)", e.Name, e.InstanceCount, e.InstanceType)
-	ep.live.config = true
+	if err := c.journalCreating(KindEndpointConfig, e.Name); err != nil {
+		return fail(StepCreateEndpointConfig, e.Name, err)
+	}
+	ep.live.config = present
 	_, err = c.opts.SageMaker.CreateEndpointConfig(ctx, &sm.CreateEndpointConfigInput{
 		EndpointConfigName: aws.String(e.Name),
 		ProductionVariants: []types.ProductionVariant{{
@@ -118,23 +140,36 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 			InitialInstanceCount: aws.Int32(int32(e.InstanceCount)),
 			InitialVariantWeight: aws.Float32(1),
 		}},
+		Tags: c.tags(ep.token),
 	})
 	if err != nil {
-		ep.live.config = !answered(err)
-		return fail(StepCreateEndpointConfig, e.Name, err)
+		ep.live.config = uncertain
+		if _, ok := c.adopt(ctx, KindEndpointConfig, e.Name, ep.token, err); !ok {
+			return fail(StepCreateEndpointConfig, e.Name, err)
+		}
+		ep.live.config = present
 	}
 
 	c.logf("sagemaker: creating endpoint %s", e.Name)
-	ep.live.endpoint = true
+	if err := c.journalCreating(KindEndpoint, e.Name); err != nil {
+		return fail(StepCreateEndpoint, e.Name, err)
+	}
+	ep.live.endpoint = present
 	out, err := c.opts.SageMaker.CreateEndpoint(ctx, &sm.CreateEndpointInput{
 		EndpointName:       aws.String(e.Name),
 		EndpointConfigName: aws.String(e.Name),
+		Tags:               c.tags(ep.token),
 	})
-	if err != nil {
-		ep.live.endpoint = !answered(err)
-		return fail(StepCreateEndpoint, e.Name, err)
+	if err == nil {
+		ep.ARN = aws.ToString(out.EndpointArn)
+	} else {
+		ep.live.endpoint = uncertain
+		arn, ok := c.adopt(ctx, KindEndpoint, e.Name, ep.token, err)
+		if !ok {
+			return fail(StepCreateEndpoint, e.Name, err)
+		}
+		ep.live.endpoint, ep.ARN = present, arn
 	}
-	ep.ARN = aws.ToString(out.EndpointArn)
 
 	c.logf("sagemaker: waiting for endpoint %s to be InService (at most %s)", e.Name, c.opts.MaxWait)
 	if err := c.waitInService(ctx, e.Name); err != nil {
@@ -142,6 +177,25 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	}
 	c.logf("sagemaker: endpoint %s is InService", e.Name)
 	return ep, nil
+}
+
+// adopt reports whether a create that returned err created the resource anyway: its
+// answer was lost and the SDK's retry was told "already exists", or it timed out after
+// the service acted. The resource then exists and carries this Deploy's token, and
+// Deploy carries on with it. A cancelled ctx adopts nothing: Deploy is to stop.
+func (c *Client) adopt(ctx context.Context, kind, name, token string, err error) (arn string, ok bool) {
+	if ctx.Err() != nil {
+		return "", false
+	}
+	mine, oerr := c.owned(ctx, kind, name, c.opts.RunID, token)
+	if oerr != nil || !mine {
+		return "", false
+	}
+	c.logf("sagemaker: %s %s exists although its create failed (%v): carrying on with it", kind, name, err)
+	if arn, derr := c.describeARN(ctx, kind, name); derr == nil {
+		return arn, true
+	}
+	return "", true
 }
 
 // failedEndpointError carries DescribeEndpoint's FailureReason.
@@ -191,8 +245,9 @@ func (c *Client) waitInService(ctx context.Context, name string) error {
 	return err
 }
 
-// answered reports whether err is the service's answer (so the create did not happen),
-// as opposed to a cut-off call (cancellation, network) whose outcome is unknown.
+// answered reports whether err is the service's answer, as opposed to a cut-off call
+// (cancellation, network). An answer to a create does not prove that the create did not
+// happen: it may be the answer to the SDK's retry of a call whose own answer was lost.
 func answered(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae)

@@ -165,7 +165,8 @@ func TestDeleteReportsWhatRemains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.FailNext("DeleteEndpoint", 3, sagemakertest.ErrInternalFailure()) // the SDK tries 3 times
+	// A refusal that retrying cannot fix (throttling and 5xx are retried until the deadline).
+	srv.FailNext("DeleteEndpoint", 1, &sagemakertest.APIError{Code: "AccessDeniedException", Message: "not allowed", StatusCode: 400})
 	err = ep.Delete(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "endpoint "+e.Name) {
 		t.Fatalf("err = %v, want it to name endpoint %s", err, e.Name)

@@ -54,6 +54,25 @@
 // is still Creating: Delete (and Deploy's own cleanup, see Options.CleanupTimeout) waits
 // for it to settle first, which can take as long as the creation would have.
 //
+// # Surviving the process
+//
+// A kill -9 runs no defer. So every resource is tagged with its run (TagRun, TagCreatedBy,
+// and a per-Deploy TagCreate) and, with Options.Journal, appended and fsynced to a local
+// journal before its create call is sent. After a crash, Cleanup deletes what the journal
+// lists; CleanupRun finds the run's resources by tag when the journal is gone as well.
+// Both are idempotent and delete only what carries the run's tag:
+//
+//	j, err := sagemaker.OpenJournal("sagebench-out/run.journal") // print j.Path() for the user
+//	c := sagemaker.NewClient(cfg, func(o *sagemaker.Options) { o.Journal = j })
+//	comp := neo.NewCompiler(cfg, func(o *neo.Options) { o.Journal = j })
+//	// ... after a crash, in a new process:
+//	err = sagemaker.Cleanup(ctx, cfg, j)                   // or, journal lost:
+//	err = sagemaker.CleanupRun(ctx, cfg, "20261201t210504-9f3a")
+//
+// A failed create means "may exist", not "was not created": its answer may have been
+// lost and the SDK's retry told "already exists". Deploy then looks for the resource and,
+// if it carries this Deploy's tags, carries on with it.
+//
 // # Secrets
 //
 // Nothing here logs or formats credentials, signed headers or presigned URLs: errors and

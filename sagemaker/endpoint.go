@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 )
@@ -21,10 +23,20 @@ type Endpoint struct {
 	InstanceType  string
 	InstanceCount int
 
-	c    *Client
-	mu   sync.Mutex
-	live struct{ endpoint, config, model bool } // may exist on the server
+	c     *Client
+	token string // TagCreate of what Deploy created
+	mu    sync.Mutex
+	live  struct{ endpoint, config, model presence }
 }
+
+// presence is what a handle knows about one of its resources on the server.
+type presence uint8
+
+const (
+	absent    presence = iota // deleted, or never created
+	present                   // created (or attached)
+	uncertain                 // a create whose outcome is unknown: exists if tagged with the run
+)
 
 func (c *Client) newEndpoint(name, config, model string) *Endpoint {
 	return &Endpoint{Name: name, ConfigName: config, ModelName: model, c: c}
@@ -34,7 +46,14 @@ func (c *Client) newEndpoint(name, config, model string) *Endpoint {
 // so that Delete can remove them. An empty name skips that resource.
 func (c *Client) Attach(endpointName, configName, modelName string) *Endpoint {
 	e := c.newEndpoint(endpointName, configName, modelName)
-	e.live.endpoint, e.live.config, e.live.model = endpointName != "", configName != "", modelName != ""
+	for _, r := range []struct {
+		p    *presence
+		name string
+	}{{&e.live.endpoint, endpointName}, {&e.live.config, configName}, {&e.live.model, modelName}} {
+		if r.name != "" {
+			*r.p = present
+		}
+	}
 	return e
 }
 
@@ -45,46 +64,59 @@ func (e *Endpoint) Invoker(opts ...InvokerOption) *RuntimeInvoker {
 
 // Delete deletes the endpoint, its configuration and its model, in that order. It is
 // idempotent and safe to call concurrently, twice, or on a partly created endpoint: a
-// resource already gone counts as deleted, and one deleted is not asked for again. An
-// endpoint still being created cannot be deleted yet, so Delete waits for it to settle
-// while ctx allows. With Options.WaitDeleted it also waits until the endpoint is gone.
+// resource already gone counts as deleted, and one deleted is not asked for again. A
+// resource whose create had an unknown outcome is deleted only if it exists and is
+// tagged with the client's run. An endpoint still being created cannot be deleted
+// yet, so Delete waits for it to settle while ctx allows; throttled and 5xx answers
+// are retried with backoff while ctx allows. With Options.WaitDeleted it also waits
+// until the endpoint is gone.
 //
-// Give Delete a context that outlives the one the work ran under, so that Ctrl-C does
-// not also cancel the teardown; see the package documentation. A nil *Endpoint (what a
-// failed Deploy returns) has nothing to delete.
+// A ctx without a deadline gets Options.CleanupTimeout. Give Delete a context that
+// outlives the one the work ran under, so that Ctrl-C does
+// not also cancel the teardown; see the package documentation. A nil *Endpoint has
+// nothing to delete.
 func (e *Endpoint) Delete(ctx context.Context) error {
 	if e == nil {
 		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	ctx, cancel := e.c.cleanupContext(ctx)
+	defer cancel()
 	var errs []error
 	deletedEndpoint := false
-	if e.live.endpoint {
-		e.c.logf("sagemaker: deleting endpoint %s", e.Name)
-		if err := e.c.deleteEndpoint(ctx, e.Name); err != nil {
-			errs = append(errs, fmt.Errorf("endpoint %s: %w", e.Name, err))
-		} else {
-			e.live.endpoint, deletedEndpoint = false, true
-		}
+	steps := []struct {
+		kind, name string
+		p          *presence
+	}{
+		{KindEndpoint, e.Name, &e.live.endpoint},
+		{KindEndpointConfig, e.ConfigName, &e.live.config},
+		{KindModel, e.ModelName, &e.live.model},
 	}
-	if e.live.config {
-		e.c.logf("sagemaker: deleting endpoint config %s", e.ConfigName)
-		_, err := e.c.opts.SageMaker.DeleteEndpointConfig(ctx, &sm.DeleteEndpointConfigInput{EndpointConfigName: aws.String(e.ConfigName)})
-		if err != nil && !isNotFound(err) {
-			errs = append(errs, fmt.Errorf("endpoint config %s: %w", e.ConfigName, err))
-		} else {
-			e.live.config = false
+	for _, st := range steps {
+		if *st.p == absent {
+			continue
 		}
-	}
-	if e.live.model {
-		e.c.logf("sagemaker: deleting model %s", e.ModelName)
-		_, err := e.c.opts.SageMaker.DeleteModel(ctx, &sm.DeleteModelInput{ModelName: aws.String(e.ModelName)})
-		if err != nil && !isNotFound(err) {
-			errs = append(errs, fmt.Errorf("model %s: %w", e.ModelName, err))
-		} else {
-			e.live.model = false
+		if *st.p == uncertain {
+			mine, err := e.c.owned(ctx, st.kind, st.name, e.c.opts.RunID, e.token)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s %s: %w", st.kind, st.name, err))
+				continue
+			}
+			if !mine {
+				*st.p = absent
+				e.c.journalDeleted(st.kind, st.name)
+				continue
+			}
 		}
+		e.c.logf("sagemaker: deleting %s %s", st.kind, st.name)
+		if err := e.c.deleteResource(ctx, st.kind, st.name); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", st.kind, st.name, err))
+			continue
+		}
+		*st.p = absent
+		e.c.journalDeleted(st.kind, st.name)
+		deletedEndpoint = deletedEndpoint || st.kind == KindEndpoint
 	}
 	if deletedEndpoint && e.c.opts.WaitDeleted {
 		w := sm.NewEndpointDeletedWaiter(e.c.opts.SageMaker, func(o *sm.EndpointDeletedWaiterOptions) {
@@ -100,18 +132,51 @@ func (e *Endpoint) Delete(ctx context.Context) error {
 	return nil
 }
 
+// deleteResource deletes one model, endpoint configuration or endpoint. Not found
+// counts as deleted. Throttling, 5xx answers and lost connections are retried with
+// the SDK's backoff until ctx ends, not only for the SDK's few attempts: a cleanup
+// deadline of minutes is there to be used.
+func (c *Client) deleteResource(ctx context.Context, kind, name string) error {
+	if kind == KindEndpoint {
+		return c.deleteEndpoint(ctx, name)
+	}
+	return c.retrying(ctx, kind+" "+name, func() error {
+		var err error
+		switch kind {
+		case KindEndpointConfig:
+			_, err = c.opts.SageMaker.DeleteEndpointConfig(ctx, &sm.DeleteEndpointConfigInput{EndpointConfigName: aws.String(name)})
+		case KindModel:
+			_, err = c.opts.SageMaker.DeleteModel(ctx, &sm.DeleteModelInput{ModelName: aws.String(name)})
+		default:
+			return fmt.Errorf("cannot delete a %s here", kind)
+		}
+		if isNotFound(err) {
+			return nil
+		}
+		return err
+	})
+}
+
 // deleteEndpoint deletes an endpoint, waiting while it is in a state that refuses
 // deletion (Creating, Updating, ...). Not found counts as deleted.
 func (c *Client) deleteEndpoint(ctx context.Context, name string) error {
 	for {
-		_, err := c.opts.SageMaker.DeleteEndpoint(ctx, &sm.DeleteEndpointInput{EndpointName: aws.String(name)})
+		err := c.retrying(ctx, "endpoint "+name, func() error {
+			_, err := c.opts.SageMaker.DeleteEndpoint(ctx, &sm.DeleteEndpointInput{EndpointName: aws.String(name)})
+			return err
+		})
 		if err == nil || isNotFound(err) {
 			return nil
 		}
 		if !answered(err) {
 			return err
 		}
-		out, derr := c.opts.SageMaker.DescribeEndpoint(ctx, &sm.DescribeEndpointInput{EndpointName: aws.String(name)})
+		var out *sm.DescribeEndpointOutput
+		derr := c.retrying(ctx, "endpoint "+name, func() error {
+			var err error
+			out, err = c.opts.SageMaker.DescribeEndpoint(ctx, &sm.DescribeEndpointInput{EndpointName: aws.String(name)})
+			return err
+		})
 		switch {
 		case derr != nil && isNotFound(derr):
 			return nil
@@ -127,6 +192,43 @@ func (c *Client) deleteEndpoint(ctx context.Context, name string) error {
 			return fmt.Errorf("still %s when the deadline came (delete it later with: aws sagemaker delete-endpoint --endpoint-name %s): %w", out.EndpointStatus, name, err)
 		}
 	}
+}
+
+// cleanupContext bounds a deletion by Options.CleanupTimeout when ctx has no deadline
+// of its own, so that retrying a refused delete ends.
+func (c *Client) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.opts.CleanupTimeout)
+}
+
+// retrying calls call until it succeeds, fails for a reason retrying cannot fix, or
+// ctx ends; between tries it waits the SDK's exponential backoff with jitter, at
+// least PollInterval and at most MaxPollInterval.
+func (c *Client) retrying(ctx context.Context, what string, call func() error) error {
+	backoff := retry.NewExponentialJitterBackoff(c.opts.MaxPollInterval)
+	for attempt := 1; ; attempt++ {
+		err := call()
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		d, derr := backoff.BackoffDelay(attempt, err)
+		if derr != nil {
+			d = c.opts.PollInterval
+		}
+		d = min(max(d, c.opts.PollInterval), c.opts.MaxPollInterval)
+		c.logf("sagemaker: %s: %v; trying again in %s", what, err, d.Round(time.Millisecond))
+		if werr := sleepCtx(ctx, d); werr != nil {
+			return fmt.Errorf("%w (still failing when the cleanup deadline came)", err)
+		}
+	}
+}
+
+// retryable reports whether err is throttling, a 5xx, a timeout or a lost
+// connection: what the SDK itself retries.
+func retryable(err error) bool {
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }
 
 func transitional(s types.EndpointStatus) bool {

@@ -134,3 +134,40 @@ func ExampleInspectModelArchive() {
 	// Output:
 	// file model.pth 7
 }
+
+// A run that journals what it creates, and the cleanup another process would run after
+// a crash.
+func ExampleCleanup() {
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	dir, _ := os.MkdirTemp("", "journal")
+	defer os.RemoveAll(dir)
+	j, err := sagemaker.OpenJournal(filepath.Join(dir, "run.journal"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer j.Close()
+	c := sagemaker.NewClient(srv.Config(), func(o *sagemaker.Options) {
+		o.Journal, o.S3, o.PollInterval = j, srv.S3Client(), time.Millisecond
+	})
+	_ = srv.PutObject("models", "resnet50/model.tar.gz", []byte("archive"))
+	name := c.Name("resnet50-c5") // resnet50-c5-<run id>
+	if _, err := c.Deploy(context.Background(), sagemaker.ModelSpec{
+		Name: name, Image: "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3",
+		ModelDataURL: "s3://models/resnet50/model.tar.gz", RoleARN: "arn:aws:iam::123456789012:role/SageMakerRole",
+	}, sagemaker.EndpointSpec{Name: name, InstanceType: "ml.c5.xlarge", InstanceCount: 1}); err != nil {
+		log.Fatal(err)
+	}
+	// The process dies here without deleting anything.
+	pending, _ := j.Pending()
+	fmt.Println("journal lists", len(pending), "resources")
+	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
+		o.S3, o.PollInterval = srv.S3Client(), time.Millisecond
+	}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("left after cleanup:", len(srv.Leftovers()))
+	// Output:
+	// journal lists 3 resources
+	// left after cleanup: 0
+}

@@ -48,7 +48,12 @@ func nextStamp(now time.Time) time.Time {
 }
 
 func uniqueNameAt(base string, t time.Time) string {
-	suffix := strings.Replace(t.UTC().Format(timestampLayout), ".", "-", 1)
+	return withSuffix(base, strings.Replace(t.UTC().Format(timestampLayout), ".", "-", 1))
+}
+
+// withSuffix returns sanitized base, "-" and suffix, cutting base (never the suffix) to
+// fit MaxNameLen. An empty base becomes "sagebench".
+func withSuffix(base, suffix string) string {
 	b := sanitizeName(base)
 	if b == "" {
 		b = "sagebench"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -37,7 +38,8 @@ var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // Upload stores in.Body at s3://Bucket/Key with the S3 transfer manager (a multipart
 // upload, in parallel parts, above 16 MiB) and returns the s3:// URI for ModelSpec.ModelDataURL.
 //
-// A failed or cancelled multipart upload is aborted on a fresh context bounded by
+// The object is journaled first (Options.Journal) and marked with the run id. A failed
+// or cancelled multipart upload is aborted on a fresh context bounded by
 // Options.CleanupTimeout, so its parts do not stay stored.
 func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 	if !bucketPattern.MatchString(in.Bucket) || strings.Contains(in.Bucket, "..") {
@@ -65,10 +67,17 @@ func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 		Bucket: aws.String(in.Bucket),
 		Key:    aws.String(in.Key),
 		Body:   in.Body,
+		// The run's mark, read back by CleanupRun before it deletes an object; the
+		// object tag is for people and lifecycle rules.
+		Metadata: map[string]string{runMetadata: c.opts.RunID},
+		Tagging:  aws.String(url.QueryEscape(TagRun) + "=" + url.QueryEscape(c.opts.RunID)),
 	}
 	if in.KMSKeyID != "" {
 		put.ServerSideEncryption = tmtypes.ServerSideEncryptionAwsKms
 		put.SSEKMSKeyID = aws.String(in.KMSKeyID)
+	}
+	if err := c.journalCreating(KindS3Object, uri); err != nil {
+		return "", err
 	}
 	c.logf("sagemaker: uploading %s", uri)
 	if _, err := tm.UploadObject(ctx, put); err != nil {

@@ -86,6 +86,24 @@ func (d *dryRun) DescribeEndpoint(_ context.Context, in *sm.DescribeEndpointInpu
 	return &sm.DescribeEndpointOutput{EndpointName: in.EndpointName, EndpointStatus: smtypes.EndpointStatusInService}, nil
 }
 
+// DescribeModel, DescribeEndpointConfig and ListTags are how a failed create is
+// checked; a dry run's creates never fail, so they only print.
+func (d *dryRun) DescribeModel(_ context.Context, in *sm.DescribeModelInput, _ ...func(*sm.Options)) (*sm.DescribeModelOutput, error) {
+	d.printf("sagemaker DescribeModel name=%s", aws.ToString(in.ModelName))
+	return &sm.DescribeModelOutput{ModelName: in.ModelName, ModelArn: aws.String(d.arn("model", aws.ToString(in.ModelName)))}, nil
+}
+
+func (d *dryRun) DescribeEndpointConfig(_ context.Context, in *sm.DescribeEndpointConfigInput, _ ...func(*sm.Options)) (*sm.DescribeEndpointConfigOutput, error) {
+	d.printf("sagemaker DescribeEndpointConfig name=%s", aws.ToString(in.EndpointConfigName))
+	return &sm.DescribeEndpointConfigOutput{EndpointConfigName: in.EndpointConfigName,
+		EndpointConfigArn: aws.String(d.arn("endpoint-config", aws.ToString(in.EndpointConfigName)))}, nil
+}
+
+func (d *dryRun) ListTags(_ context.Context, in *sm.ListTagsInput, _ ...func(*sm.Options)) (*sm.ListTagsOutput, error) {
+	d.printf("sagemaker ListTags arn=%s (answering no tags)", aws.ToString(in.ResourceArn))
+	return &sm.ListTagsOutput{}, nil
+}
+
 func (d *dryRun) DeleteEndpoint(_ context.Context, in *sm.DeleteEndpointInput, _ ...func(*sm.Options)) (*sm.DeleteEndpointOutput, error) {
 	d.printf("sagemaker DeleteEndpoint name=%s", aws.ToString(in.EndpointName))
 	return &sm.DeleteEndpointOutput{}, nil

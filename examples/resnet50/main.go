@@ -7,7 +7,12 @@
 //
 // Everything it creates is deleted on success, on error, on Ctrl-C and on a panic (the
 // endpoints as soon as each is measured; the S3 objects and compilation jobs at the end,
-// unless -keep-artifacts), and it prints what it deleted.
+// unless -keep-artifacts), and it prints what it deleted. Every resource is tagged with
+// the run and recorded in a journal before it is created (the path is printed at start),
+// so that even after kill -9 one command deletes what is left:
+//
+//	go run ./examples/resnet50 -cleanup sagebench-out/journal-20261201t210504.jsonl
+//	go run ./examples/resnet50 -cleanup-run 20261201t210504-9f3a -region eu-west-1  # journal lost
 //
 // Make a model once (PyTorch with torchvision):
 //
@@ -58,6 +63,9 @@ func main() {
 	flag.BoolVar(&o.keepArtifacts, "keep-artifacts", o.keepArtifacts, "keep the S3 objects and compilation jobs")
 	flag.StringVar(&o.out, "out", o.out, "directory for report.md, results.csv/json and charts")
 	flag.BoolVar(&o.dryRun, "dry-run", o.dryRun, "print every AWS call instead of making it; needs no credentials")
+	flag.StringVar(&o.journal, "journal", o.journal, "file recording every resource before it is created (default <out>/journal-<time>.jsonl)")
+	flag.StringVar(&o.cleanup, "cleanup", o.cleanup, "delete what the run of this journal left (after a crash), then exit")
+	flag.StringVar(&o.cleanupRun, "cleanup-run", o.cleanupRun, "delete what the run with this id left in -region, found by its tags (journal lost), then exit")
 	flag.Parse()
 
 	// Ctrl-C or SIGTERM cancels the work; every deletion runs on a context that outlives
@@ -70,7 +78,12 @@ func main() {
 		stop()
 		fmt.Fprintln(os.Stderr, "resnet50: interrupted; deleting what was created (Ctrl-C again abandons it)")
 	}()
-	err := run(ctx, o, os.Stdout, os.Stderr)
+	var err error
+	if o.cleanup != "" || o.cleanupRun != "" {
+		err = cleanupMode(ctx, o, os.Stdout)
+	} else {
+		err = run(ctx, o, os.Stdout, os.Stderr)
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(os.Stderr, "resnet50: interrupted")

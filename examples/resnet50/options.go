@@ -24,6 +24,10 @@ type options struct {
 	keepArtifacts                         bool
 	out                                   string
 	dryRun                                bool
+	// journal is where a real run records what it creates (default
+	// <out>/journal-<UTC time>.jsonl); cleanup and cleanupRun make the command
+	// delete what a crashed run left, from its journal or by its run id.
+	journal, cleanup, cleanupRun string
 }
 
 func defaultOptions() options {

@@ -80,8 +80,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	}
 
 	s := &session{o: o, api: api, prices: prices, log: stderr, ledger: &ledger{dryRun: o.dryRun}}
+	if !o.dryRun {
+		if s.journal, err = openJournal(o, stderr); err != nil {
+			return err
+		}
+		defer s.journal.Close()
+	}
 	s.client = sagemaker.NewClient(cfg, func(opt *sagemaker.Options) {
 		opt.SageMaker, opt.S3, opt.Runtime = api.sm, api.s3, api.runtime
+		opt.Journal = s.journal
 		opt.Region = o.region
 		opt.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, "  "+format+"\n", args...) }
 		if o.dryRun {
@@ -90,6 +97,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	})
 	s.compiler = neo.NewCompiler(cfg, func(opt *neo.Options) {
 		opt.Client, opt.Region = api.sm, o.region
+		if s.journal != nil {
+			opt.Journal = s.journal
+		}
 		opt.Progress = func(st neo.Status) { fmt.Fprintf(stderr, "  neo: %s\n", st) }
 		if o.dryRun {
 			opt.MinDelay, opt.MaxDelay = time.Millisecond, time.Millisecond
@@ -102,6 +112,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 		defer cancel()
 		s.teardown(dctx)
 		s.ledger.print(stdout)
+		s.reportJournal(stdout)
 		if left := s.ledger.failed(); left > 0 && err == nil {
 			err = fmt.Errorf("%d resources could not be deleted; see above", left)
 		}
@@ -134,6 +145,7 @@ type session struct {
 	prices   *cost.Table
 	log      io.Writer
 	ledger   *ledger
+	journal  *sagemaker.Journal // nil in a dry run
 
 	objects []string // s3:// URIs this run wrote
 	jobs    []string // compilation jobs this run created (or may have)

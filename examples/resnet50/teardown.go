@@ -111,6 +111,7 @@ func (s *session) teardown(ctx context.Context) {
 		if err == nil {
 			_, err = s.api.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		}
+		s.journaled(sagemaker.KindS3Object, uri, err)
 		s.ledger.settle(name, err)
 	}
 	for _, job := range s.jobs {
@@ -121,9 +122,11 @@ func (s *session) teardown(ctx context.Context) {
 		}
 		_, err := s.api.sm.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(job)})
 		if err != nil && isNotFound(err) {
+			s.journaled(sagemaker.KindCompilationJob, job, nil)
 			s.ledger.forget(name) // never created: refused or canceled before its turn
 			continue
 		}
+		s.journaled(sagemaker.KindCompilationJob, job, err)
 		s.ledger.settle(name, err)
 	}
 }

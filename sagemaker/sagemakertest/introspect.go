@@ -75,8 +75,8 @@ func (s *Server) Endpoints() []EndpointInfo {
 	return out
 }
 
-// CompilationJobs lists every compilation job, sorted by name. Jobs cannot be
-// deleted, so finished ones stay listed.
+// CompilationJobs lists every compilation job not deleted with
+// DeleteCompilationJob, sorted by name; finished ones stay listed until then.
 func (s *Server) CompilationJobs() []JobInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()

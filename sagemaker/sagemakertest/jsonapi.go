@@ -27,12 +27,16 @@ var apiOps = map[string]apiOp{
 	"DeleteEndpoint":         (*Server).deleteEndpoint,
 	"UpdateEndpoint":         (*Server).updateEndpoint,
 	"ListEndpoints":          (*Server).listEndpoints,
+	"CreateCompilationJob":   (*Server).createCompilationJob,
+	"DescribeCompilationJob": (*Server).describeCompilationJob,
+	"StopCompilationJob":     (*Server).stopCompilationJob,
+	"ListCompilationJobs":    (*Server).listCompilationJobs,
+	"DeleteCompilationJob":   (*Server).deleteCompilationJob,
+	"AddTags":                (*Server).addTags,
+	"ListTags":               (*Server).listTags,
+	"DeleteTags":             (*Server).deleteTags,
 
 	"UpdateEndpointWeightsAndCapacities": (*Server).updateEndpointWeightsAndCapacities,
-	"CreateCompilationJob":               (*Server).createCompilationJob,
-	"DescribeCompilationJob":             (*Server).describeCompilationJob,
-	"StopCompilationJob":                 (*Server).stopCompilationJob,
-	"ListCompilationJobs":                (*Server).listCompilationJobs,
 }
 
 // Operations lists the SageMaker API operations the emulator implements.
@@ -70,7 +74,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, target string)
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	out, e := handle(s, body)
+	out, e := s.callTagged(op, handle, body)
+	if s.takeLostAnswer(op) {
+		dropConnection(w)
+		return
+	}
 	if e != nil {
 		writeJSONError(w, e)
 		return

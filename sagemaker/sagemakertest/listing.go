@@ -111,7 +111,11 @@ func cmpDesc(ta, tb float64, na, nb string) int {
 
 // page applies AWS-style NextToken/MaxResults paging to n sorted items and
 // returns the half-open range to return and the next token ("" at the end).
+// A maxResults of 0 or less means the default, 100.
 func page(n int, nextToken string, maxResults int) (lo, hi int, next string, e *APIError) {
+	if maxResults <= 0 {
+		maxResults = 100
+	}
 	if nextToken != "" {
 		var err error
 		if lo, err = strconv.Atoi(nextToken); err != nil || lo < 0 || lo > n {

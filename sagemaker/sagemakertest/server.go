@@ -51,6 +51,8 @@ type Server struct {
 	failEP    map[string]string // endpoint name -> failure reason
 	failJob   map[string]string // compilation job name -> failure reason
 	throttle  *tokenBucket
+	tags      map[string][]Tag // resource ARN -> tags, see tags.go
+	lose      map[string]int   // operation -> answers still to lose, see lostanswer.go
 
 	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
 }
@@ -105,6 +107,8 @@ func serve(ln net.Listener, o options) *Server {
 		faults:    map[string][]injected{},
 		failEP:    map[string]string{},
 		failJob:   map[string]string{},
+		tags:      map[string][]Tag{},
+		lose:      map[string]int{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = &http.Server{

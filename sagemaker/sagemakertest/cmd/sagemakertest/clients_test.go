@@ -62,7 +62,7 @@ func (g *goClient) run(ctx context.Context, s step) (outcome, error) {
 	}
 	m := g.clients[s.Service].MethodByName(s.Op)
 	if !m.IsValid() {
-		return outcome{}, fmt.Errorf("aws-sdk-go-v2 %s client has no %s", s.Service, s.Op)
+		return outcome{Unsupported: true}, nil
 	}
 	in := reflect.New(m.Type().In(1).Elem())
 	params, blobs, err := splitFiles(s.Params, g.files)
@@ -276,6 +276,9 @@ func (c *cliClient) run(ctx context.Context, s step) (outcome, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if err != nil {
+		if strings.Contains(stderr.String(), "Invalid choice: '"+kebab(s.Op)+"'") {
+			return outcome{Unsupported: true}, nil
+		}
 		if m := cliError.FindStringSubmatch(stderr.String()); m != nil {
 			return outcome{Code: m[1], Message: strings.TrimSpace(m[2])}, nil
 		}

@@ -24,6 +24,9 @@ type step struct {
 	Err *wantErr
 	// Save names output paths whose values later steps use as ${name}.
 	Save map[string]string
+	// Requires is an operation the step depends on: a client that does not
+	// know it skips the step.
+	Requires string
 }
 
 // wantErr is an expected error: its code, its exact message (or, when
@@ -76,7 +79,16 @@ var script = []step{
 	{Service: "sagemaker", Op: "CreateModel", Params: map[string]any{
 		"ModelName": "resnet50", "ExecutionRoleArn": role,
 		"PrimaryContainer": map[string]any{"Image": image, "ModelDataUrl": "s3://models/resnet50/model.tar.gz"},
+		"Tags":             []any{map[string]any{"Key": "sagebench:run", "Value": "conformance"}},
 	}, Want: map[string]any{"ModelArn": arnPrefix + "model/resnet50"}},
+	{Service: "sagemaker", Op: "ListTags", Params: map[string]any{"ResourceArn": arnPrefix + "model/resnet50"},
+		Want: map[string]any{"Tags#": 1, "Tags.0.Key": "sagebench:run", "Tags.0.Value": "conformance"}},
+	{Service: "sagemaker", Op: "AddTags", Params: map[string]any{"ResourceArn": arnPrefix + "model/resnet50", "Tags": []any{map[string]any{"Key": "team", "Value": "ml"}}},
+		Want: map[string]any{"Tags#": 1, "Tags.0.Key": "team"}},
+	{Service: "sagemaker", Op: "ListTags", Params: map[string]any{"ResourceArn": arnPrefix + "model/resnet50"}, Want: map[string]any{"Tags#": 2}},
+	{Service: "sagemaker", Op: "DeleteTags", Params: map[string]any{"ResourceArn": arnPrefix + "model/resnet50", "TagKeys": []any{"team"}}},
+	{Service: "sagemaker", Op: "ListTags", Params: map[string]any{"ResourceArn": arnPrefix + "model/resnet50"},
+		Want: map[string]any{"Tags#": 1, "Tags.0.Key": "sagebench:run"}},
 	{Service: "sagemaker", Op: "DescribeModel", Params: map[string]any{"ModelName": "resnet50"},
 		Want: map[string]any{"PrimaryContainer.ModelDataUrl": "s3://models/resnet50/model.tar.gz", "ExecutionRoleArn": role}},
 	{Service: "sagemaker", Op: "CreateEndpointConfig", Params: map[string]any{"EndpointConfigName": "resnet50", "ProductionVariants": variantOf("resnet50", "ml.c5.xlarge")},
@@ -170,6 +182,10 @@ var script = []step{
 	{Service: "sagemaker", Op: "UpdateEndpointWeightsAndCapacities", Params: map[string]any{
 		"EndpointName": "resnet50", "DesiredWeightsAndCapacities": []any{map[string]any{"VariantName": "Canary", "DesiredInstanceCount": 1}},
 	}, Err: &wantErr{"ValidationException", `The variant(s) "[Canary]" is/are not present in the endpoint "` + arnPrefix + `endpoint/resnet50".`, 400}},
+	{Service: "sagemaker", Op: "AddTags", Params: map[string]any{"ResourceArn": arnPrefix + "model/resnet50", "Tags": []any{map[string]any{"Key": "aws:owner", "Value": "me"}}},
+		Err: &wantErr{"ValidationException", "Tag keys starting with 'aws:' are reserved for system use: aws:owner", 400}},
+	{Service: "sagemaker", Op: "DeleteCompilationJob", Params: map[string]any{"CompilationJobName": "ghost"},
+		Err: &wantErr{"ResourceNotFound", "Could not find compilation job with name ghost", 400}},
 	{Service: "runtime", Op: "InvokeEndpoint", Params: map[string]any{"EndpointName": "ghost", "ContentType": "image/jpeg", "Body": map[string]any{"$file": "sample.jpg"}},
 		Err: &wantErr{"ValidationError", "Endpoint ghost of account 123456789012 not found.", 400}},
 	{Service: "runtime", Op: "InvokeEndpoint", Params: map[string]any{"EndpointName": "resnet50", "ContentType": "image/jpeg", "Body": map[string]any{"$file": "not-an-image.txt"}},
@@ -181,8 +197,11 @@ var script = []step{
 	{Service: "sagemaker", Op: "DeleteEndpointConfig", Params: map[string]any{"EndpointConfigName": "resnet50"}},
 	{Service: "sagemaker", Op: "DeleteEndpointConfig", Params: map[string]any{"EndpointConfigName": "resnet50-g4dn"}},
 	{Service: "sagemaker", Op: "DeleteModel", Params: map[string]any{"ModelName": "resnet50"}},
+	{Service: "sagemaker", Op: "DeleteCompilationJob", Params: map[string]any{"CompilationJobName": "resnet50-ml-c5"}},
+	{Service: "sagemaker", Op: "DeleteCompilationJob", Params: map[string]any{"CompilationJobName": "resnet50-stopped"}},
 	{Service: "sagemaker", Op: "ListEndpoints", Want: map[string]any{"Endpoints#": 0}},
 	{Service: "sagemaker", Op: "ListModels", Want: map[string]any{"Models#": 0}},
+	{Service: "sagemaker", Op: "ListCompilationJobs", Want: map[string]any{"CompilationJobSummaries#": 0}, Requires: "DeleteCompilationJob"},
 }
 
 // modelArchive is the "model" uploaded; the emulator does not unpack it.

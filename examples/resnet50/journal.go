@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/sagebench/sagebench/sagemaker"
+)
+
+// openJournal opens the run's journal, at -journal or in -out, and says where it is and
+// what to do with it after a crash.
+func openJournal(o options, stderr io.Writer) (*sagemaker.Journal, error) {
+	path := o.journal
+	if path == "" {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+		path = filepath.Join(o.out, "journal-"+time.Now().UTC().Format("20060102t150405")+".jsonl")
+	}
+	j, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "journal %s (run %s); if this process dies, delete what it left with:\n  go run ./examples/resnet50 -region %s -cleanup %s\n",
+		path, j.RunID(), o.region, path)
+	return j, nil
+}
+
+// journaled records a teardown deletion that did not go through package sagemaker.
+func (s *session) journaled(kind, name string, err error) {
+	if s.journal == nil || err != nil {
+		return
+	}
+	if jerr := s.journal.Deleted(kind, name); jerr != nil {
+		fmt.Fprintf(s.log, "  %v\n", jerr)
+	}
+}
+
+// reportJournal says whether the journal still lists anything: after -keep-artifacts, or
+// a deletion that failed, -cleanup finishes the job.
+func (s *session) reportJournal(w io.Writer) {
+	if s.journal == nil {
+		return
+	}
+	pending, err := s.journal.Pending()
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "journal: %v\n", err)
+	case len(pending) == 0:
+		fmt.Fprintf(w, "journal %s: nothing of run %s remains\n", s.journal.Path(), s.journal.RunID())
+	default:
+		fmt.Fprintf(w, "journal %s lists %d resources that may remain; delete them with -cleanup %s\n",
+			s.journal.Path(), len(pending), s.journal.Path())
+	}
+}
+
+// cleanupMode is -cleanup JOURNAL and -cleanup-run RUNID: delete what a run left, in
+// the journal's region (else -region).
+func cleanupMode(ctx context.Context, o options, stdout io.Writer) error {
+	var j *sagemaker.Journal
+	region := o.region
+	if o.cleanupRun == "" {
+		if _, err := os.Stat(o.cleanup); err != nil {
+			return fmt.Errorf("-cleanup: %w", err) // OpenJournal would create it
+		}
+		var err error
+		if j, err = sagemaker.OpenJournal(o.cleanup); err != nil {
+			return err
+		}
+		defer j.Close()
+		if r := j.Region(); r != "" {
+			region = r
+		}
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	if err != nil {
+		return fmt.Errorf("loading AWS credentials: %w", err)
+	}
+	return cleanupWith(ctx, sagemaker.NewClient(cfg), j, o.cleanupRun, stdout)
+}
+
+// cleanupWith deletes what the journal j lists, or with no journal what run runID
+// left, found by its tags.
+func cleanupWith(ctx context.Context, c *sagemaker.Client, j *sagemaker.Journal, runID string, stdout io.Writer) error {
+	// Cleanup must finish even if the user presses Ctrl-C once; a second one kills.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
+	defer cancel()
+	if j == nil {
+		found, err := c.FindRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "run %s left %d resources in %s: %v\n", runID, len(found), c.Region(), found)
+		if err := c.CleanupRun(ctx, runID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "cleanup of run %s: done\n", runID)
+		return nil
+	}
+	pending, err := j.Pending()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "journal %s (run %s, %s) lists %d resources that may remain: %v\n", j.Path(), j.RunID(), c.Region(), len(pending), pending)
+	if err := c.Cleanup(ctx, j); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "cleanup of run %s: done\n", j.RunID())
+	return nil
+}

@@ -1,0 +1,81 @@
+package neo_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+func TestTagKeysMatchPackageSagemaker(t *testing.T) {
+	if neo.TagRun != sagemaker.TagRun || neo.TagCreatedBy != sagemaker.TagCreatedBy ||
+		neo.TagCreate != sagemaker.TagCreate || neo.JournalKind != sagemaker.KindCompilationJob {
+		t.Error("neo's tag keys or journal kind differ from package sagemaker's: CleanupRun would miss jobs")
+	}
+	var _ neo.Journal = (*sagemaker.Journal)(nil)
+}
+
+// Fails on the old code: after the lost answer, the retry's ResourceInUse was the
+// error Compile returned, and the job it had started ran on unwatched.
+func TestCompileLostCreateAnswerCarriesOnWithItsJob(t *testing.T) {
+	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	srv, c := newServer(t, 20*time.Millisecond, func(o *neo.Options) { o.Journal = j })
+	srv.LoseAnswer("CreateCompilationJob", 1)
+	m, err := c.Compile(context.Background(), job(neo.TargetMLC5))
+	if err != nil {
+		t.Fatalf("Compile after a lost answer: %v", err)
+	}
+	if n := srv.Calls("CreateCompilationJob"); n != 2 {
+		t.Errorf("CreateCompilationJob calls = %d, want the lost one and the SDK's retry", n)
+	}
+	if m.ArtifactURL == "" || len(srv.Leftovers()) != 0 {
+		t.Errorf("artifact %q, leftovers %v", m.ArtifactURL, srv.Leftovers())
+	}
+	p, _ := j.Pending()
+	if !slices.Contains(p, sagemaker.Resource{Kind: sagemaker.KindCompilationJob, Name: m.JobName}) {
+		t.Errorf("journal pending = %v; want the job", p)
+	}
+	arn := "arn:aws:sagemaker:" + srv.Region() + ":" + sagemakertest.AccountID + ":compilation-job/" + m.JobName
+	if tags := srv.Tags(arn); !slices.Contains(tags, sagemakertest.Tag{Key: neo.TagRun, Value: j.RunID()}) {
+		t.Errorf("job tags = %v; want %s=%s", tags, neo.TagRun, j.RunID())
+	}
+}
+
+// A job of the same name that is not ours is neither adopted nor stopped.
+func TestCompileLeavesSomeoneElsesJobAlone(t *testing.T) {
+	srv, c := newServer(t, time.Hour)
+	jb := job(neo.TargetMLC5)
+	smc := srv.SageMakerClient()
+	ctx := context.Background()
+	if _, err := smc.CreateCompilationJob(ctx, &sm.CreateCompilationJobInput{
+		CompilationJobName: aws.String(jb.Name), RoleArn: aws.String(role),
+		InputConfig: &types.InputConfig{S3Uri: aws.String(jb.ModelDataURL), Framework: types.FrameworkPytorch,
+			FrameworkVersion: aws.String("1.8"), DataInputConfig: aws.String(`{"input0":[1,3,224,224]}`)},
+		OutputConfig:      &types.OutputConfig{S3OutputLocation: aws.String(jb.OutputURL), TargetDevice: types.TargetDeviceMlC5},
+		StoppingCondition: &types.StoppingCondition{MaxRuntimeInSeconds: aws.Int32(900)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Compile(ctx, jb)
+	var inUse *types.ResourceInUse
+	if !errors.As(err, &inUse) {
+		t.Fatalf("err = %v; want the ResourceInUse refusal", err)
+	}
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobInProgress && jobs[0].Status != sagemakertest.JobStarting {
+		t.Errorf("the other job is %+v; want it still running", jobs)
+	}
+}

@@ -1,0 +1,212 @@
+package sagemaker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+)
+
+// runMetadata is the S3 user metadata key (x-amz-meta-sagebench-run) that marks an
+// object uploaded by a run.
+const runMetadata = "sagebench-run"
+
+// Cleanup deletes everything the journal says its run may have left in cfg's region:
+// endpoints, endpoint configurations, models, compilation jobs (stopped first) and
+// S3 objects, and journals each deletion. Only resources tagged with the journal's
+// run are deleted; what is already gone counts as deleted, so Cleanup is idempotent
+// and safe to run again after a failure. A ctx without a deadline gets
+// Options.CleanupTimeout. The journal's region, when it recorded
+// one, replaces cfg's. optFns tune the client as for NewClient.
+func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
+	if r := j.Region(); r != "" {
+		cfg.Region = r
+	}
+	return NewClient(cfg, optFns...).Cleanup(ctx, j)
+}
+
+// CleanupRun is Cleanup for when the journal is lost too: it finds the run's
+// resources in cfg's region by their TagRun tag (see FindRun) and deletes them, with
+// the S3 objects their models and compilation jobs reference that carry the run's
+// mark, and the artifacts of its compilation jobs.
+func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
+	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
+}
+
+// Cleanup is the package-level Cleanup on this client's SageMaker and S3 clients,
+// which must be in the journal's region.
+func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
+	if r := j.Region(); r != "" && r != c.opts.Region {
+		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
+	}
+	pending, err := j.Pending()
+	if err != nil {
+		return err
+	}
+	return c.cleanup(ctx, j.RunID(), pending, j)
+}
+
+// CleanupRun is the package-level CleanupRun on this client's clients.
+func (c *Client) CleanupRun(ctx context.Context, runID string) error {
+	found, err := c.FindRun(ctx, runID)
+	if err != nil {
+		return err
+	}
+	return c.cleanup(ctx, runID, found, nil)
+}
+
+func (c *Client) cleanupAPI() (CleanupAPI, error) {
+	api, ok := c.opts.SageMaker.(CleanupAPI)
+	if !ok {
+		return nil, errors.New("sagemaker: cleanup: the SageMaker client does not implement CleanupAPI")
+	}
+	return api, nil
+}
+
+// cleanup deletes rs, which run may have created, in an order SageMaker accepts:
+// jobs are stopped first (stopping takes a while), then endpoints, configurations and
+// models go, then the stopped jobs and finally the S3 objects.
+func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal) error {
+	ctx, cancel := c.cleanupContext(ctx)
+	defer cancel()
+	api, err := c.cleanupAPI()
+	if err != nil {
+		return err
+	}
+	done := func(r Resource) {
+		if j != nil {
+			if err := j.Deleted(r.Kind, r.Name); err != nil {
+				c.logf("sagemaker: %v", err)
+			}
+		}
+	}
+	var errs []error
+	mine := map[Resource]bool{}
+	for _, kind := range []string{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {
+		for _, r := range rs {
+			if r.Kind != kind {
+				continue
+			}
+			ok, err := c.owned(ctx, r.Kind, r.Name, run, "")
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+			case !ok:
+				done(r) // gone, or never ours
+			case kind == KindCompilationJob:
+				mine[r] = true
+				if err := c.stopJob(ctx, api, r.Name); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				}
+			default:
+				c.logf("sagemaker: cleanup: deleting %s", r)
+				if err := c.deleteResource(ctx, r.Kind, r.Name); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				} else {
+					done(r)
+				}
+			}
+		}
+	}
+	for _, r := range rs {
+		if !mine[r] {
+			continue
+		}
+		artifact, err := c.deleteJob(ctx, api, r.Name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r, err))
+			continue
+		}
+		done(r)
+		if artifact != "" {
+			// The output of a job of ours is ours, whatever the journal says.
+			rs = append(rs, Resource{KindS3Object, artifact})
+		}
+	}
+	var deletedObjects []string
+	for _, r := range rs {
+		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
+			continue
+		}
+		if err := c.deleteObject(ctx, r.Name); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r, err))
+			continue
+		}
+		deletedObjects = append(deletedObjects, r.Name)
+		done(r)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sagemaker: cleanup of run %s: %w", run, errors.Join(errs...))
+	}
+	return nil
+}
+
+// stopJob stops a compilation job that is still running; a final one is left as is.
+func (c *Client) stopJob(ctx context.Context, api CleanupAPI, name string) error {
+	return c.retrying(ctx, "compilation job "+name, func() error {
+		_, err := api.StopCompilationJob(ctx, &sm.StopCompilationJobInput{CompilationJobName: aws.String(name)})
+		if err == nil || isNotFound(err) || !retryable(err) {
+			return nil // a final job refuses to stop; deleteJob waits for and checks the state
+		}
+		return err
+	})
+}
+
+// deleteJob waits for a compilation job to be final, deletes it, and returns the
+// s3:// URI of its artifact, if it wrote one.
+func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) (string, error) {
+	in := &sm.DescribeCompilationJobInput{CompilationJobName: aws.String(name)}
+	for {
+		var out *sm.DescribeCompilationJobOutput
+		err := c.retrying(ctx, "compilation job "+name, func() error {
+			var err error
+			out, err = api.DescribeCompilationJob(ctx, in)
+			return err
+		})
+		if isNotFound(err) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		switch out.CompilationJobStatus {
+		case types.CompilationJobStatusCompleted, types.CompilationJobStatusFailed, types.CompilationJobStatusStopped:
+			c.logf("sagemaker: cleanup: deleting compilation job %s", name)
+			err := c.retrying(ctx, "compilation job "+name, func() error {
+				_, err := api.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(name)})
+				if isNotFound(err) {
+					return nil
+				}
+				return err
+			})
+			var artifact string
+			if a := out.ModelArtifacts; a != nil {
+				artifact = aws.ToString(a.S3ModelArtifacts)
+			}
+			return artifact, err
+		}
+		c.logf("sagemaker: cleanup: compilation job %s is %s; waiting for it to stop", name, out.CompilationJobStatus)
+		if err := sleepCtx(ctx, c.opts.PollInterval); err != nil {
+			return "", fmt.Errorf("still %s when the deadline came (delete it later with: aws sagemaker delete-compilation-job --compilation-job-name %s): %w", out.CompilationJobStatus, name, err)
+		}
+	}
+}
+
+// deleteObject deletes an S3 object; a missing one counts as deleted (S3 says so
+// itself).
+func (c *Client) deleteObject(ctx context.Context, uri string) error {
+	bucket, key, err := ParseS3URI(uri)
+	if err != nil {
+		return err
+	}
+	c.logf("sagemaker: cleanup: deleting %s", uri)
+	return c.retrying(ctx, uri, func() error {
+		_, err := c.opts.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		return err
+	})
+}

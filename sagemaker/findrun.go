@@ -1,0 +1,150 @@
+package sagemaker
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+)
+
+// FindRun lists what run runID left in the client's region, found by tag: every
+// model, endpoint configuration, endpoint and compilation job whose TagRun is runID,
+// and the S3 objects its models and jobs read that Upload marked with the run.
+//
+// It walks ListModels, ListEndpointConfigs, ListEndpoints and ListCompilationJobs
+// (from an hour before the run id's start time, when it parses) and asks ListTags of
+// each. The Resource Groups Tagging API would find tagged resources in one paginated
+// call, but it is one more service and client to depend on and to emulate, covers
+// compilation jobs only as "sagemaker:compilation-job" ARNs that still need the
+// SageMaker names, and is eventually consistent; the SageMaker listings are exact.
+func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) {
+	api, err := c.cleanupAPI()
+	if err != nil {
+		return nil, err
+	}
+	if runID == "" {
+		return nil, fmt.Errorf("sagemaker: find run: empty run id")
+	}
+	var after *time.Time
+	if t, err := time.Parse("20060102t150405", strings.SplitN(runID, "-", 2)[0]); err == nil {
+		after = aws.Time(t.Add(-time.Hour))
+	}
+	type listed struct{ kind, name, arn string }
+	var all []listed
+	for p := sm.NewListEndpointsPaginator(api, &sm.ListEndpointsInput{CreationTimeAfter: after}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list endpoints: %w", runID, err)
+		}
+		for _, e := range page.Endpoints {
+			all = append(all, listed{KindEndpoint, aws.ToString(e.EndpointName), aws.ToString(e.EndpointArn)})
+		}
+	}
+	for p := sm.NewListEndpointConfigsPaginator(api, &sm.ListEndpointConfigsInput{CreationTimeAfter: after}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list endpoint configs: %w", runID, err)
+		}
+		for _, e := range page.EndpointConfigs {
+			all = append(all, listed{KindEndpointConfig, aws.ToString(e.EndpointConfigName), aws.ToString(e.EndpointConfigArn)})
+		}
+	}
+	for p := sm.NewListModelsPaginator(api, &sm.ListModelsInput{CreationTimeAfter: after}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list models: %w", runID, err)
+		}
+		for _, m := range page.Models {
+			all = append(all, listed{KindModel, aws.ToString(m.ModelName), aws.ToString(m.ModelArn)})
+		}
+	}
+	for p := sm.NewListCompilationJobsPaginator(api, &sm.ListCompilationJobsInput{CreationTimeAfter: after}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list compilation jobs: %w", runID, err)
+		}
+		for _, j := range page.CompilationJobSummaries {
+			all = append(all, listed{KindCompilationJob, aws.ToString(j.CompilationJobName), aws.ToString(j.CompilationJobArn)})
+		}
+	}
+	var out []Resource
+	for _, l := range all {
+		ok, err := c.hasTags(ctx, l.arn, map[string]string{TagRun: runID})
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: %s %s: %w", runID, l.kind, l.name, err)
+		}
+		if !ok {
+			continue
+		}
+		out = append(out, Resource{l.kind, l.name})
+		objs, err := c.inputsOf(ctx, api, l.kind, l.name)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: %w", runID, err)
+		}
+		for _, uri := range objs {
+			r := Resource{KindS3Object, uri}
+			if !slices.Contains(out, r) && c.markedBy(ctx, uri, runID) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// inputsOf returns the S3 URIs a model or compilation job reads.
+func (c *Client) inputsOf(ctx context.Context, api CleanupAPI, kind, name string) ([]string, error) {
+	switch kind {
+	case KindModel:
+		out, err := api.DescribeModel(ctx, &sm.DescribeModelInput{ModelName: aws.String(name)})
+		if isNotFound(err) {
+			return nil, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("describe model %s: %w", name, err)
+		}
+		var uris []string
+		if pc := out.PrimaryContainer; pc != nil && aws.ToString(pc.ModelDataUrl) != "" {
+			uris = append(uris, aws.ToString(pc.ModelDataUrl))
+		}
+		for _, ct := range out.Containers {
+			if u := aws.ToString(ct.ModelDataUrl); u != "" {
+				uris = append(uris, u)
+			}
+		}
+		return uris, nil
+	case KindCompilationJob:
+		out, err := api.DescribeCompilationJob(ctx, &sm.DescribeCompilationJobInput{CompilationJobName: aws.String(name)})
+		if isNotFound(err) {
+			return nil, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("describe compilation job %s: %w", name, err)
+		}
+		if in := out.InputConfig; in != nil && aws.ToString(in.S3Uri) != "" {
+			return []string{aws.ToString(in.S3Uri)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// markedBy reports whether the S3 object exists and Upload marked it with run: an
+// object the run only read (the user's own archive) is never deleted.
+func (c *Client) markedBy(ctx context.Context, uri, run string) bool {
+	bucket, key, err := ParseS3URI(uri)
+	if err != nil {
+		return false
+	}
+	out, err := c.opts.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return false
+	}
+	for k, v := range out.Metadata {
+		if strings.EqualFold(k, runMetadata) && v == run {
+			return true
+		}
+	}
+	return false
+}

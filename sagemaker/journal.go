@@ -1,0 +1,235 @@
+package sagemaker
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Kinds of resource a Journal records.
+const (
+	KindModel          = "model"
+	KindEndpointConfig = "endpoint-config"
+	KindEndpoint       = "endpoint"
+	KindCompilationJob = "compilation-job"
+	KindS3Object       = "s3-object" // Name is the s3:// URI
+)
+
+// Resource is something a run created, or may have: a kind and its name.
+type Resource struct {
+	Kind string
+	Name string
+}
+
+func (r Resource) String() string { return r.Kind + " " + r.Name }
+
+// Journal is an append-only file, one JSON object per line, that survives the
+// process: before each create, Deploy, Upload and neo's Compile append what they are
+// about to create, and after each delete, that it is gone; every line is fsynced
+// before the call it announces is sent. After a crash (kill -9, OOM, a CI timeout)
+// [Cleanup] reads it and deletes what may remain.
+//
+// A Journal has a run id, written in its first line, that tags and names every
+// resource of the run (see [TagRun]). It is safe for concurrent use.
+type Journal struct {
+	path   string
+	run    string
+	mu     sync.Mutex
+	f      *os.File
+	region string // of the first create; a journal serves one region
+}
+
+type journalLine struct {
+	Time time.Time `json:"time"`
+	Op   string    `json:"op"` // "open", "create" or "delete"
+	Run  string    `json:"run,omitempty"`
+	Kind string    `json:"kind,omitempty"`
+	Name string    `json:"name,omitempty"`
+	// Region is where a create happens, so that Cleanup looks in the right place.
+	Region string `json:"region,omitempty"`
+}
+
+// OpenJournal opens the journal at path, creating it (mode 0600) with a new run id
+// if it does not exist. An existing journal keeps its run id, so a resumed run
+// appends to it and one Cleanup covers both.
+func OpenJournal(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sagemaker: journal: %w", err)
+	}
+	j := &Journal{path: path, f: f}
+	lines, err := readJournal(path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if len(lines) > 0 {
+		j.run = lines[0].Run
+		for _, l := range lines {
+			if l.Region != "" {
+				j.region = l.Region
+				break
+			}
+		}
+		return j, nil
+	}
+	j.run = NewRunID()
+	if err := j.append(journalLine{Op: "open", Run: j.run}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	// The new file's directory entry must survive a crash too.
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return j, nil
+}
+
+// NewRunID returns a fresh run id: the UTC start time to the second and four random
+// hex digits, "20261201t210504-9f3a", short enough to append to a resource name and
+// valid as a tag value.
+func NewRunID() string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// RunID is the id of the run this journal records.
+func (j *Journal) RunID() string { return j.run }
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Region is the region of the journal's creates ("" before the first one that named
+// its region).
+func (j *Journal) Region() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.region
+}
+
+// Creating records, durably, that the resource is about to be created. Call it
+// before the create call: if it fails, do not create. Prefer CreatingIn, which also
+// records where.
+func (j *Journal) Creating(kind, name string) error {
+	return j.append(journalLine{Op: "create", Kind: kind, Name: name})
+}
+
+// CreatingIn is Creating in a region. A journal serves one region: a create in
+// another is refused, so that one Cleanup finds everything.
+func (j *Journal) CreatingIn(region, kind, name string) error {
+	j.mu.Lock()
+	if j.region != "" && region != "" && region != j.region {
+		defer j.mu.Unlock()
+		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
+	}
+	j.mu.Unlock()
+	if err := j.append(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	if j.region == "" {
+		j.region = region
+	}
+	j.mu.Unlock()
+	return nil
+}
+
+// Deleted records that the resource is gone (or is being deleted and no longer
+// bills, like an endpoint in Deleting).
+func (j *Journal) Deleted(kind, name string) error {
+	return j.append(journalLine{Op: "delete", Kind: kind, Name: name})
+}
+
+func (j *Journal) append(l journalLine) error {
+	l.Time = time.Now().UTC()
+	b, err := json.Marshal(l)
+	if err != nil {
+		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
+	}
+	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sagemaker: journal %s: fsync: %w", j.path, err)
+	}
+	return nil
+}
+
+// Pending lists what the journal says may still exist: each resource recorded as
+// being created and not recorded as deleted since, in creation order.
+func (j *Journal) Pending() ([]Resource, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	lines, err := readJournal(j.path)
+	if err != nil {
+		return nil, err
+	}
+	var out []Resource
+	for _, l := range lines {
+		r := Resource{l.Kind, l.Name}
+		switch l.Op {
+		case "create":
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		case "delete":
+			out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
+		}
+	}
+	return out, nil
+}
+
+// Close closes the file. Pending still works on a closed journal.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}
+
+// readJournal parses the journal. A last line without its newline was cut off by a
+// crash mid-write, before the fsync that the create waits for, so that create was
+// never sent: it is ignored. Any other malformed line is an error, since guessing
+// could lose a resource.
+func readJournal(path string) ([]journalLine, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sagemaker: journal: %w", err)
+	}
+	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
+		data = data[:i+1]
+	}
+	var out []journalLine
+	for n, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		if len(data) == 0 {
+			break
+		}
+		var l journalLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			return nil, fmt.Errorf("sagemaker: journal %s: line %d: %w", path, n+1, err)
+		}
+		if n == 0 && (l.Op != "open" || l.Run == "") {
+			return nil, fmt.Errorf("sagemaker: %s is not a sagebench journal (its first line names no run)", path)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}

@@ -1,0 +1,172 @@
+package sagemaker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+)
+
+// Tags sagebench puts on every model, endpoint configuration, endpoint and
+// compilation job it creates. TagRun's value is the run id; CleanupRun finds a run's
+// resources by it.
+const (
+	TagRun       = "sagebench:run"
+	TagCreatedBy = "sagebench:created-by"
+	// TagCreate's value is random per Deploy (and per neo Compile): a create whose
+	// answer was lost is recognized by it, and told apart from a resource of an
+	// earlier Deploy of the same run under the same name.
+	TagCreate = "sagebench:create"
+	createdBy = "sagebench"
+)
+
+func newToken() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// RunID is the id that tags, and with Name names, what this client creates.
+func (c *Client) RunID() string { return c.opts.RunID }
+
+// Name returns base followed by "-" and the run id, cut to a valid SageMaker name of
+// at most 63 characters, so that the console shows which run a resource belongs to.
+// Different bases give different names within a run.
+func (c *Client) Name(base string) string {
+	return RunName(base, c.opts.RunID)
+}
+
+// RunName is Client.Name for a given run id.
+func RunName(base, runID string) string {
+	return withSuffix(base, sanitizeName(runID))
+}
+
+// RunTags returns the tags of a resource created by run runID.
+func RunTags(runID string) []types.Tag {
+	return []types.Tag{
+		{Key: aws.String(TagRun), Value: aws.String(runID)},
+		{Key: aws.String(TagCreatedBy), Value: aws.String(createdBy)},
+	}
+}
+
+func (c *Client) tags(token string) []types.Tag {
+	return append(RunTags(c.opts.RunID), types.Tag{Key: aws.String(TagCreate), Value: aws.String(token)})
+}
+
+func (c *Client) journalCreating(kind, name string) error {
+	if c.opts.Journal == nil {
+		return nil
+	}
+	return c.opts.Journal.CreatingIn(c.opts.Region, kind, name)
+}
+
+func (c *Client) journalDeleted(kind, name string) {
+	if c.opts.Journal == nil {
+		return
+	}
+	if err := c.opts.Journal.Deleted(kind, name); err != nil {
+		// Not fatal: a stale "may exist" costs Cleanup one describe, nothing more.
+		c.logf("sagemaker: %v", err)
+	}
+}
+
+// errNotOurs says a resource exists under the name but was not created by the run.
+var errNotOurs = errors.New("exists but was not created by this deploy")
+
+// owned reports whether the resource exists and carries run's TagRun (and, unless
+// token is empty, the TagCreate token). A resource that does not exist is (false,
+// nil); one that exists without the tags is (false, nil) too, and is never deleted: a
+// name collision must not delete someone else's endpoint.
+func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool, error) {
+	arn, err := c.describeARN(ctx, kind, name)
+	if err != nil || arn == "" {
+		return false, err
+	}
+	want := map[string]string{TagRun: run}
+	if token != "" {
+		want[TagCreate] = token
+	}
+	mine, err := c.hasTags(ctx, arn, want)
+	if err != nil {
+		return false, fmt.Errorf("list tags of %s %s: %w", kind, name, err)
+	}
+	if !mine {
+		c.logf("sagemaker: %s %s %v; leaving it alone", kind, name, errNotOurs)
+	}
+	return mine, nil
+}
+
+// hasTags reports whether the resource at arn carries every key = value of want; a
+// resource gone meanwhile does not.
+func (c *Client) hasTags(ctx context.Context, arn string, want map[string]string) (bool, error) {
+	want = maps.Clone(want)
+	in := &sm.ListTagsInput{ResourceArn: aws.String(arn)}
+	for {
+		out, err := c.opts.SageMaker.ListTags(ctx, in)
+		if isNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		for _, t := range out.Tags {
+			if v, ok := want[aws.ToString(t.Key)]; ok && v == aws.ToString(t.Value) {
+				delete(want, aws.ToString(t.Key))
+			}
+		}
+		if len(want) == 0 {
+			return true, nil
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return false, nil
+		}
+		in.NextToken = out.NextToken
+	}
+}
+
+// describeARN returns the ARN of the resource, or "" if it does not exist.
+func (c *Client) describeARN(ctx context.Context, kind, name string) (string, error) {
+	var arn *string
+	var err error
+	switch kind {
+	case KindModel:
+		var out *sm.DescribeModelOutput
+		if out, err = c.opts.SageMaker.DescribeModel(ctx, &sm.DescribeModelInput{ModelName: aws.String(name)}); err == nil {
+			arn = out.ModelArn
+		}
+	case KindEndpointConfig:
+		var out *sm.DescribeEndpointConfigOutput
+		if out, err = c.opts.SageMaker.DescribeEndpointConfig(ctx, &sm.DescribeEndpointConfigInput{EndpointConfigName: aws.String(name)}); err == nil {
+			arn = out.EndpointConfigArn
+		}
+	case KindEndpoint:
+		var out *sm.DescribeEndpointOutput
+		if out, err = c.opts.SageMaker.DescribeEndpoint(ctx, &sm.DescribeEndpointInput{EndpointName: aws.String(name)}); err == nil {
+			arn = out.EndpointArn
+		}
+	case KindCompilationJob:
+		api, ok := c.opts.SageMaker.(CleanupAPI)
+		if !ok {
+			return "", fmt.Errorf("compilation job %s: the SageMaker client cannot describe compilation jobs", name)
+		}
+		var out *sm.DescribeCompilationJobOutput
+		if out, err = api.DescribeCompilationJob(ctx, &sm.DescribeCompilationJobInput{CompilationJobName: aws.String(name)}); err == nil {
+			arn = out.CompilationJobArn
+		}
+	default:
+		return "", fmt.Errorf("unknown resource kind %q", kind)
+	}
+	if isNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("describe %s %s: %w", kind, name, err)
+	}
+	return aws.ToString(arn), nil
+}

@@ -238,6 +238,12 @@ func TestInvokeHeadersRoundTrip(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Errorf("unknown target variant: %v, want ValidationError", err)
 	}
+	long := strings.Repeat("i", 65)
+	_, err = rt.InvokeEndpoint(ctx, &sagemakerruntime.InvokeEndpointInput{EndpointName: aws.String("ab"), Body: []byte("x"), InferenceId: aws.String(long)})
+	want := "1 validation error detected: Value '" + long + "' at 'inferenceId' failed to satisfy constraint: Member must have length less than or equal to 64"
+	if !errors.As(err, &ve) || aws.ToString(ve.Message) != want {
+		t.Errorf("65-character InferenceId: %v\nwant ValidationError %s", err, want)
+	}
 }
 
 func TestDefaultHandlerRefusesNonJSONAccept(t *testing.T) {

@@ -238,6 +238,10 @@ func TestInvokeHeadersRoundTrip(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Errorf("unknown target variant: %v, want ValidationError", err)
 	}
+	_, err = rt.InvokeEndpoint(ctx, &sagemakerruntime.InvokeEndpointInput{EndpointName: aws.String("ab"), Body: []byte("x"), TargetModel: aws.String("m.tar.gz")})
+	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), "multi-model endpoints (TargetModel) are not emulated") {
+		t.Errorf("TargetModel: %v, want a ValidationError saying multi-model endpoints are not emulated", err)
+	}
 	long := strings.Repeat("i", 65)
 	_, err = rt.InvokeEndpoint(ctx, &sagemakerruntime.InvokeEndpointInput{EndpointName: aws.String("ab"), Body: []byte("x"), InferenceId: aws.String(long)})
 	want := "1 validation error detected: Value '" + long + "' at 'inferenceId' failed to satisfy constraint: Member must have length less than or equal to 64"

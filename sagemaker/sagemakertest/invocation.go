@@ -52,6 +52,16 @@ func readInvocation(r *http.Request, endpointName string) (Invocation, *APIError
 		e.Code = "ValidationError"
 		return inv, e
 	}
+	// Serving features the emulator does not have are refused rather than
+	// ignored, so that a harness that relies on them finds out.
+	for header, feature := range map[string]string{
+		"X-Amzn-SageMaker-Target-Model":        "multi-model endpoints (TargetModel)",
+		"X-Amzn-SageMaker-Inference-Component": "inference components (InferenceComponentName)",
+	} {
+		if h.Get(header) != "" {
+			return inv, &APIError{"ValidationError", "sagemakertest: " + feature + " are not emulated", http.StatusBadRequest}
+		}
+	}
 	return inv, nil
 }
 

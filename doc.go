@@ -1,8 +1,26 @@
 // Package sagebench answers one question for ML teams: which instance type, accelerator
 // and compilation gives my model the best price/performance on Amazon SageMaker?
 //
-// It turns the study that answers it by hand into a program, a pipeline of small
-// packages that each do one step and can be used alone:
+// [Study] is the whole answer as one call: give it a model, its [Candidates] (see
+// [Matrix]: instance types x {as is, Neo} x container parameters x counts), a load and a
+// price table, and [Study.Run] packs, uploads, compiles once per Neo target, deploys
+// MaxParallel endpoints at a time, measures each as soon as it is in service, deletes it,
+// and returns a [Report] with the recommendation and a ledger of what it deleted. It runs
+// on any aws.Config: AWS's, or the local emulator's.
+//
+//	st := sagebench.Study{
+//		Model:            sagebench.LocalModel{Files: []string{"model.pth"}, CodeDir: "code"},
+//		FrameworkVersion: "1.8.1",
+//		InputShapes:      map[string][]int{"input0": {1, 3, 224, 224}},
+//		RoleARN:          role,
+//		Candidates:       sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge", "ml.g4dn.xlarge"}, Compile: []bool{false, true}}),
+//		Load:             bench.Config{Concurrency: 16, Duration: time.Minute, Payloads: p},
+//		SLO:              &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond},
+//		Prices:           cost.Current,
+//	}
+//	rep, err := st.Run(ctx, cfg)
+//
+// The pipeline is made of small packages that each do one step and can be used alone:
 //
 //   - Pack: [github.com/sagebench/sagebench/sagemaker.WriteModelArchive] writes a
 //     reproducible model.tar.gz, model files at the root and inference code under code/,

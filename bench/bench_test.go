@@ -2,6 +2,10 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,5 +58,92 @@ func BenchmarkOpenLoopAccuracy(b *testing.B) {
 		}
 		b.ReportMetric(100*res.Throughput/5000, "%target")
 		b.ReportMetric(float64(res.Missed), "missed")
+	}
+}
+
+// BenchmarkOpenLoopHonesty is the "open-loop honesty" table of BENCHMARKS.md: a no-op
+// invoker behind one worker at several rates, with and without a goroutine spinning in
+// the same process (the loaded client), at GOMAXPROCS 1 and 2. It reports the sends the
+// schedule offered, how many of them were accounted for (made, missed or unfinished), and
+// the reported latency against the true send lateness: call k's start minus start + k/Rate.
+// With one worker the calls arrive in schedule order, so that is exact when no send was
+// missed and a lower bound otherwise. Run with -benchtime 1x.
+func BenchmarkOpenLoopHonesty(b *testing.B) {
+	for _, procs := range []int{1, 2} {
+		for _, hog := range []bool{false, true} {
+			for _, rate := range []float64{1e3, 1e5, 1e6, 5e6} {
+				name := fmt.Sprintf("procs=%d/hog=%v/rate=%.0e", procs, hog, rate)
+				b.Run(name, func(b *testing.B) {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					for b.Loop() {
+						honestyRow(b, rate, hog)
+					}
+				})
+			}
+		}
+	}
+}
+
+func honestyRow(b *testing.B, rate float64, hog bool) {
+	const window = time.Second
+	calls := make([]time.Time, 0, int(rate*window.Seconds())+1024)
+	inv := InvokerFunc(func(context.Context, payload.Payload) error {
+		calls = append(calls, time.Now()) // one worker: no lock needed
+		return nil
+	})
+	stop := make(chan struct{})
+	if hog {
+		go spin(stop)
+	}
+	res, err := Run(context.Background(), inv, Config{
+		Rate: rate, Concurrency: 1, MaxBacklog: 1 << 20, Duration: window, Payloads: onePayload,
+	})
+	close(stop)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := min(int(res.Requests), len(calls))
+	late := make([]time.Duration, n)
+	for k := range n {
+		late[k] = calls[k].Sub(res.Start.Add(time.Duration(float64(k) / rate * float64(time.Second))))
+	}
+	slices.Sort(late)
+	pct := func(q float64) float64 {
+		if n == 0 {
+			return 0
+		}
+		return float64(late[int(q/100*float64(n-1))]) / 1e3
+	}
+	b.ReportMetric(float64(res.Offered), "offered")
+	b.ReportMetric(100*float64(res.Requests+res.Missed+res.Unfinished)/max(rate*res.Elapsed.Seconds(), 1), "%accounted")
+	b.ReportMetric(float64(res.Requests), "made")
+	b.ReportMetric(float64(res.Missed), "missed")
+	b.ReportMetric(float64(res.Latency.P50)/1e3, "rep-p50-us")
+	b.ReportMetric(float64(res.Latency.P99)/1e3, "rep-p99-us")
+	b.ReportMetric(pct(50), "true-p50-us")
+	b.ReportMetric(pct(99), "true-p99-us")
+	if hasClientWarning(res) {
+		b.ReportMetric(1, "client-warned")
+	} else {
+		b.ReportMetric(0, "client-warned")
+	}
+}
+
+func hasClientWarning(res *Result) bool {
+	return slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "the load generator could not keep up")
+	})
+}
+
+// spin keeps one goroutine busy until stop is closed: a client whose CPU is taken.
+func spin(stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		for range 1000 {
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/sagebench/sagebench/payload"
 )
 
 type codedErr struct {
@@ -36,7 +38,7 @@ func (c classed) ErrorClass() string { return string(c) }
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
-		want string
+		want ErrorClass
 	}{
 		{nil, ""},
 		{context.DeadlineExceeded, ClassTimeout},
@@ -52,7 +54,51 @@ func TestClassify(t *testing.T) {
 		{netTimeout{}, ClassTimeout},
 		{classed("my_class"), "my_class"},
 		{errors.New("connection refused"), ClassOther},
+		// Back pressure from the model server (TorchServe/MMS queue full) or an endpoint not
+		// ready yet: the endpoint asks the client to slow down. Model errors otherwise.
+		{modelError(429), ClassThrottled},
+		{fmt.Errorf("invoke: %w", modelError(503)), ClassThrottled},
+		{modelError(500), ClassModelError},
+		{modelError(0), ClassModelError},
+		{errors.Join(errors.New("x"), &shapedModelError{status: 503}), ClassThrottled},
+		{codedErr{"ModelNotReadyException", 400}, ClassThrottled},
 	} {
 		assert.Equal(t, tc.want, Classify(tc.err), "%v", tc.err)
 	}
+}
+
+// sdkModelError has the shape of sagemakerruntime's types.ModelError: an ErrorCode method
+// and the model's status as a pointer field.
+type sdkModelError struct {
+	OriginalStatusCode *int32
+	OriginalMessage    *string
+}
+
+func (e *sdkModelError) Error() string     { return "ModelError: " + *e.OriginalMessage }
+func (e *sdkModelError) ErrorCode() string { return "ModelError" }
+
+func modelError(status int32) error {
+	msg := "queue full"
+	e := &sdkModelError{OriginalMessage: &msg}
+	if status != 0 {
+		e.OriginalStatusCode = &status
+	}
+	return e
+}
+
+// shapedModelError says its status with a method instead.
+type shapedModelError struct{ status int }
+
+func (e *shapedModelError) Error() string           { return "model error" }
+func (e *shapedModelError) ErrorCode() string       { return "ModelError" }
+func (e *shapedModelError) OriginalStatusCode() int { return e.status }
+
+func TestRunKeepsTheOriginalSampleOfThrottledModelErrors(t *testing.T) {
+	inv := InvokerFunc(func(context.Context, payload.Payload) error { return modelError(503) })
+	res, err := Run(context.Background(), inv, Config{Requests: 5, Payloads: onePayload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assert.Equal(t, map[ErrorClass]int64{ClassThrottled: 5}, res.ErrorsByClass)
+	assert.Equal(t, "ModelError: queue full", res.ErrorSamples[ClassThrottled], "the sample is the error as it came")
 }

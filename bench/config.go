@@ -15,6 +15,13 @@ const (
 	DefaultOpenConcurrency = 64 // cap on requests in flight in open loop
 	DefaultInterval        = time.Second
 	DefaultDuration        = 10 * time.Second
+
+	// MinInterval is the narrowest Config.Interval Run accepts: a narrower one is almost
+	// always a unit slip (Interval: 100 is 100 ns, not 100 ms).
+	MinInterval = time.Millisecond
+	// MaxSeriesLen bounds Result.Series: a run whose window would hold more intervals has
+	// them widened to a multiple of Interval (Result.SeriesInterval says which).
+	MaxSeriesLen = 100_000
 )
 
 // Config says how Run drives load and for how long. The zero value of every field has a
@@ -58,7 +65,8 @@ type Config struct {
 	BatchSize int
 
 	// Interval is the width of a Result.Series bucket and the cadence of Progress
-	// (default 1s).
+	// (default 1s, at least MinInterval). A window of more than MaxSeriesLen intervals has
+	// its series buckets widened to keep the series bounded.
 	Interval time.Duration
 
 	// Progress, if set, is called once per Interval from a single goroutine with the figures
@@ -94,6 +102,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Duration < 0 || c.Requests < 0 || c.Warmup < 0 || c.Timeout < 0 || c.Interval < 0 {
 		errs = append(errs, errors.New("durations and request counts must not be negative"))
 	}
+	if c.Interval > 0 && c.Interval < MinInterval {
+		errs = append(errs, fmt.Errorf("interval %v is under %v (did you mean %v?)",
+			c.Interval, MinInterval, c.Interval*time.Millisecond))
+	}
 	if c.BatchSize < 0 {
 		errs = append(errs, fmt.Errorf("batch size %d is negative", c.BatchSize))
 	}
@@ -117,6 +129,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Interval == 0 {
 		c.Interval = DefaultInterval
+	}
+	if n := c.Duration / c.Interval; n > MaxSeriesLen {
+		c.Interval *= (n + MaxSeriesLen - 1) / MaxSeriesLen
 	}
 	return c, nil
 }

@@ -15,6 +15,18 @@
 //	if err != nil { ... }
 //	fmt.Printf("%.1f req/s, p99 %v\n", res.Throughput, res.Latency.P99)
 //
+// In open loop send n is due at start + n/Rate on the monotonic clock: the schedule is
+// arithmetic, never a rate limiter's answer, so a pacer that wakes late (a CPU-starved
+// client) releases every send already due and each carries its lateness in its latency.
+//
+// What is counted where: a request sent in the window and completed before its end is
+// made (Result.Requests; Errors if it failed); an open-loop send due in the window and never
+// sent is missed (Result.Missed, ClientMissed when the client is to blame); a request sent
+// or queued in the window and not done at its end is unfinished (Result.Unfinished). In
+// open loop Requests + Missed + Unfinished = Offered, the sends the schedule held.
+// Result.Latency is successful requests only; Result.LatencyAll adds failures and
+// unfinished requests (at their age at the end).
+//
 // Latencies go into one HDR histogram per worker (github.com/HdrHistogram/hdrhistogram-go),
 // merged at the end, so memory does not grow with the number of requests and percentiles
 // are exact to 0.1%. Throughput counts successful requests per second of the measured
@@ -22,10 +34,11 @@
 // the package needs no import of AWS or HTTP.
 //
 // Every closed-loop Result checks itself against Little's law: N workers always busy
-// means throughput x mean latency = N. A Result that breaks it carries a warning; the
-// reference study this project grew from reported latencies ten times too small, which
-// this check would have caught.
+// means the time requests spent in flight inside the window, over its length, is N. A
+// Result that breaks it carries a warning; the reference study this project grew from
+// reported latencies ten times too small, which this check would have caught.
 //
-// Sweep climbs a ladder of concurrency levels (or rates), measuring each step until it is
-// stable, to find the highest throughput that meets a latency objective.
+// Sweep climbs a ladder of concurrency levels (or rates), measuring each step in
+// consecutive windows of one continuous run until they agree, to find the highest
+// throughput that meets a latency objective.
 package bench

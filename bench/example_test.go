@@ -47,8 +47,8 @@ func ExampleSweep() {
 	sw, err := bench.Sweep(context.Background(), server, bench.SweepConfig{
 		Levels:  bench.Geometric(1, 64, 2),
 		Step:    bench.Config{Duration: 300 * time.Millisecond, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
-		SLO:     &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond},
-		MinGain: 0.2,
+		SLO:     &bench.SLO{Percentile: 99, Max: time.Second},
+		MinGain: new(0.2),
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // collect folds the workers' intervals and draws progress until the workers are done.
@@ -9,13 +11,24 @@ func (r *run) collect(finished chan<- struct{}) {
 	defer close(finished)
 	tick := time.NewTicker(r.cfg.Interval)
 	defer tick.Stop()
-	for {
+	var wins chan *windowTally // nil unless windowed: never ready
+	if r.win != nil {
+		wins = r.win.in
+	}
+	for in := r.coll.in; in != nil || wins != nil; {
 		select {
-		case t, ok := <-r.coll.in:
+		case t, ok := <-in:
 			if !ok {
-				return
+				in = nil
+				continue
 			}
 			r.coll.add(t)
+		case tl, ok := <-wins:
+			if !ok {
+				wins = nil
+				continue
+			}
+			r.addWindow(tl)
 		case now := <-tick.C:
 			idx := r.coll.index(now)
 			r.coll.closeBefore(idx - r.coll.lag)
@@ -43,20 +56,34 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 				s.InFlight++
 			}
 		}
+		s.Backlog = len(r.backlog)
 	} else {
 		s.InFlight = int(r.alive.Load()) // a closed-loop worker is always in a request
 	}
-	if r.backlog != nil {
-		s.Backlog = len(r.backlog)
-	}
 	if acc, ok := r.coll.open[idx-1]; ok {
-		s.Throughput = float64(acc.requests-acc.errors) / r.cfg.Interval.Seconds()
+		// The first interval of the window may have begun before it: its rate is over the
+		// part the window covers, as in Result.Series.
+		lo := r.coll.base.Add(time.Duration(idx-1) * r.cfg.Interval)
+		if width := lo.Add(r.cfg.Interval).Sub(maxTime(lo, r.start)); width > 0 {
+			s.Throughput = float64(acc.requests-acc.errors) / width.Seconds()
+		}
 		if acc.hist.TotalCount() > 0 {
 			s.P50 = usToDuration(acc.hist.ValueAtPercentile(50))
 			s.P99 = usToDuration(acc.hist.ValueAtPercentile(99))
 		}
 	}
 	return s
+}
+
+// emptyResult is the valid, empty Result of a run that did not start.
+func emptyResult(cfg Config, now time.Time) *Result {
+	res := &Result{
+		Start: now.Round(0), End: now.Round(0), Concurrency: cfg.Concurrency, Rate: cfg.Rate,
+		BatchSize: cfg.BatchSize, SeriesInterval: cfg.Interval, hist: newHist(),
+	}
+	res.summarize()
+	res.warn(true)
+	return res
 }
 
 // result assembles the Result once every worker and the collector are done.
@@ -67,16 +94,16 @@ func (r *run) result() (*Result, error) {
 		Rate:           r.cfg.Rate,
 		BatchSize:      r.cfg.BatchSize,
 		SeriesInterval: r.cfg.Interval,
-		Missed:         r.missed,
-		MaxBacklog:     r.maxDepth,
 		hist:           newHist(),
 	}
 	var lastDone time.Time
+	var fail *hdrhistogram.Histogram
 	for _, rec := range r.recs {
 		res.Requests += rec.requests
 		res.Errors += rec.errors
-		res.sumAllUS += rec.sumAllUS
+		res.busyUS += rec.sumAllUS - rec.preUS
 		res.hist.Merge(rec.hist)
+		mergeHist(&fail, rec.failHist, newHist)
 		res.addErrors(rec.classes, rec.samples)
 		if rec.lastDone.After(lastDone) {
 			lastDone = rec.lastDone
@@ -84,20 +111,55 @@ func (r *run) result() (*Result, error) {
 	}
 
 	end := r.end
-	canceled := r.canceledAt.Load()
-	cutShort := canceled != nil && (end.IsZero() || canceled.Before(end))
+	canceled := !r.canceledAt.IsZero()
+	cutShort := canceled && (end.IsZero() || r.canceledAt.Before(end))
 	switch {
 	case cutShort:
-		end = *canceled
+		end = r.canceledAt
 	case r.quotaReached.Load() && !lastDone.IsZero():
 		end = lastDone // the Requests quota ended the run when its last request returned
 	}
 	if end.Before(r.start) {
 		end = r.start
 	}
+
+	// Requests in flight or queued at the end: counted, and in LatencyAll at their age.
+	pending := r.queued
+	for _, rec := range r.recs {
+		if !rec.cut.IsZero() {
+			pending = append(pending, rec.cut)
+		}
+	}
+	for _, sent := range pending {
+		if !sent.Before(end) || !end.After(r.start) {
+			continue
+		}
+		res.Unfinished++
+		res.busyUS += toUS(end.Sub(maxTime(sent, r.start)))
+		if fail == nil {
+			fail = newHist()
+		}
+		_ = fail.RecordValue(toUS(end.Sub(sent)))
+	}
+	res.failHist = fail
+
+	if r.cfg.openLoop() {
+		p := &r.pacer
+		if !r.quotaReached.Load() { // after the quota no send is due: there is nothing to settle
+			p.settle(end)
+		}
+		res.Offered = p.offered(end)
+		res.Missed, res.ClientMissed, res.ClientLate = p.missed, p.clientMiss, p.late
+		res.MaxBacklog = p.maxDepth
+		if r.cfg.Requests > 0 {
+			res.Offered = res.Requests + res.Missed + res.Unfinished
+		}
+	}
+
 	res.End = end.Round(0)
 	res.Elapsed = res.End.Sub(res.Start)
 	res.Series = r.coll.result(end)
+	res.SeriesInterval = r.coll.swidth
 	res.summarize()
 	res.warn(cutShort)
 	if cutShort {

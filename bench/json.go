@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +15,10 @@ import (
 // the same percentiles and merges exactly.
 type resultJSON struct {
 	resultFields
-	Histogram string `json:"Histogram,omitempty"`
-	SumAllUS  int64  `json:"SumAllMicros,omitempty"`
+	Histogram     string `json:"Histogram,omitempty"`
+	FailHistogram string `json:"FailHistogram,omitempty"` // failed and unfinished requests
+	BusyUS        int64  `json:"BusyMicros,omitempty"`
+	SumAllUS      int64  `json:"SumAllMicros,omitempty"` // read only: files written before BusyMicros
 }
 
 // resultFields has Result's fields without its methods, so json does not recurse.
@@ -23,15 +27,26 @@ type resultFields Result
 // MarshalJSON encodes r with its latency histogram. It has a value receiver so that a
 // Result stored by value (in a struct, a slice) keeps its histogram too.
 func (r Result) MarshalJSON() ([]byte, error) {
-	w := resultJSON{resultFields: resultFields(r), SumAllUS: r.sumAllUS}
-	if r.hist != nil && r.hist.TotalCount() > 0 {
-		enc, err := r.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-		if err != nil {
-			return nil, fmt.Errorf("bench: encoding latency histogram: %w", err)
-		}
-		w.Histogram = string(enc)
+	w := resultJSON{resultFields: resultFields(r), BusyUS: r.busyUS}
+	var err error
+	if w.Histogram, err = encodeHist(r.hist); err != nil {
+		return nil, err
+	}
+	if w.FailHistogram, err = encodeHist(r.failHist); err != nil {
+		return nil, err
 	}
 	return json.Marshal(w)
+}
+
+func encodeHist(h *hdrhistogram.Histogram) (string, error) {
+	if h == nil || h.TotalCount() == 0 {
+		return "", nil
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("bench: encoding latency histogram: %w", err)
+	}
+	return string(enc), nil
 }
 
 // UnmarshalJSON decodes a Result written by MarshalJSON.
@@ -41,14 +56,37 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = Result(w.resultFields)
-	r.sumAllUS = w.SumAllUS
-	r.hist = nil
-	if w.Histogram != "" {
-		h, err := decodeHist(w.Histogram)
+	r.busyUS = cmp.Or(w.BusyUS, w.SumAllUS)
+	r.hist, r.failHist = nil, nil
+	for _, h := range []struct {
+		dst **hdrhistogram.Histogram
+		enc string
+	}{{&r.hist, w.Histogram}, {&r.failHist, w.FailHistogram}} {
+		if h.enc == "" {
+			continue
+		}
+		dec, err := decodeHist(h.enc)
 		if err != nil {
 			return err
 		}
-		r.hist = h
+		*h.dst = dec
+	}
+	return r.validate()
+}
+
+// validate refuses a decoded Result that no run could have made, so that nothing later
+// (Merge, Percentile, a report) meets an impossible value.
+func (r *Result) validate() error {
+	switch {
+	case r.Requests < 0 || r.Errors < 0 || r.Errors > r.Requests || r.Unfinished < 0 ||
+		r.Missed < 0 || r.Offered < 0 || r.ClientMissed < 0 || r.ClientLate < 0 || r.busyUS < 0:
+		return errors.New("bench: decoding result: negative or inconsistent counts")
+	case r.Elapsed < 0 || r.SeriesInterval < 0 || r.End.Before(r.Start):
+		return errors.New("bench: decoding result: negative window or interval")
+	case r.SeriesInterval > 0 && len(r.Series) > 0 && r.End.Sub(r.Start)/r.SeriesInterval > MaxSeriesLen:
+		return fmt.Errorf("bench: decoding result: window of over %d intervals", MaxSeriesLen)
+	case len(r.Series) > MaxSeriesLen:
+		return fmt.Errorf("bench: decoding result: series of over %d intervals", MaxSeriesLen)
 	}
 	return nil
 }
@@ -84,10 +122,20 @@ func (iv *Interval) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func decodeHist(s string) (*hdrhistogram.Histogram, error) {
-	h, err := hdrhistogram.Decode([]byte(s))
+// decodeHist decodes a histogram and refuses one that is not ours in shape: a range
+// beyond an hour or a precision above ours could be made to allocate without bound.
+func decodeHist(s string) (h *hdrhistogram.Histogram, err error) {
+	defer func() {
+		if p := recover(); p != nil { // the decoder's own defence, not ours to trust
+			h, err = nil, fmt.Errorf("bench: decoding latency histogram: %v", p)
+		}
+	}()
+	h, err = hdrhistogram.Decode([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("bench: decoding latency histogram: %w", err)
+	}
+	if h.HighestTrackableValue() > histMaxUS || h.SignificantFigures() > histSigFigs || h.LowestTrackableValue() < 1 {
+		return nil, errors.New("bench: decoding latency histogram: range or precision beyond bench's")
 	}
 	return h, nil
 }

@@ -1,17 +1,24 @@
 package bench
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Merge folds o into r as if both had been one run: counts, error classes and latency
 // histograms add exactly, the window spans both, Concurrency and Rate add (two machines
 // with 8 workers each make 16), and Series intervals with the same wall-clock start
 // merge. Results of different interval widths cannot be merged.
+//
+// Merge is copy-on-write: it never writes to a map, slice or histogram r may share with
+// another Result (a shallow copy `m := *a` shares a's), and never to o's. It never panics,
+// whatever r and o hold (a hand-built Result, one decoded from JSON without samples).
 func (r *Result) Merge(o *Result) error { return r.merge(o, true) }
 
 // merge folds o into r. concurrent says whether o ran beside r (another machine: workers
@@ -21,7 +28,7 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 		return nil
 	}
 	if r.Start.IsZero() && r.Requests == 0 {
-		*r = *o.clone()
+		*r = *o.Clone()
 		return nil
 	}
 	if r.SeriesInterval != o.SeriesInterval && len(r.Series) > 0 && len(o.Series) > 0 {
@@ -31,10 +38,31 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 		return errors.New("bench: cannot merge results of different batch sizes")
 	}
 
+	start, end := r.Start, r.End
+	if o.Start.Before(start) {
+		start = o.Start
+	}
+	if o.End.After(end) {
+		end = o.End
+	}
+	width := cmp.Or(r.SeriesInterval, o.SeriesInterval)
+	if width > 0 && (len(r.Series) > 0 || len(o.Series) > 0) && end.Sub(start)/width > MaxSeriesLen {
+		return fmt.Errorf("bench: cannot merge: %v to %v in %v intervals is over %d intervals",
+			start, end, width, MaxSeriesLen)
+	}
+
+	// Copy-on-write: from here on r's maps, slices and histograms are fresh.
+	r.ErrorsByClass, r.ErrorSamples = maps.Clone(r.ErrorsByClass), maps.Clone(r.ErrorSamples)
+	r.hist, r.failHist = cloneHist(r.hist), cloneHist(r.failHist)
+
 	r.Requests += o.Requests
 	r.Errors += o.Errors
-	r.sumAllUS += o.sumAllUS
+	r.Unfinished += o.Unfinished
+	r.busyUS += o.busyUS
+	r.Offered += o.Offered
 	r.Missed += o.Missed
+	r.ClientMissed += o.ClientMissed
+	r.ClientLate += o.ClientLate
 	r.MaxBacklog = max(r.MaxBacklog, o.MaxBacklog)
 	if concurrent {
 		r.Concurrency += o.Concurrency
@@ -43,51 +71,59 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	elapsed := r.Elapsed + o.Elapsed
 	r.addErrors(o.ErrorsByClass, o.ErrorSamples)
 	mergeHist(&r.hist, o.hist, newHist)
-	if o.Start.Before(r.Start) {
-		r.Start = o.Start
-	}
-	if o.End.After(r.End) {
-		r.End = o.End
-	}
-	if r.SeriesInterval == 0 {
-		r.SeriesInterval = o.SeriesInterval
-	}
+	mergeHist(&r.failHist, o.failHist, newHist)
+	r.Start, r.End, r.SeriesInterval = start, end, width
 	r.Series = mergeSeries(r.Series, o.Series, r.Start, r.End, r.SeriesInterval)
 	r.Elapsed = r.End.Sub(r.Start)
 	if !concurrent {
 		r.Elapsed = elapsed
 	}
-	cutShort := slices.ContainsFunc(append(r.Warnings, o.Warnings...), isCutShortWarning)
+	cutShort := slices.ContainsFunc(r.Warnings, isCutShortWarning) || slices.ContainsFunc(o.Warnings, isCutShortWarning)
+	r.Warnings = nil // warn appends: never into a backing array shared with a copy
 	r.summarize()
 	r.warn(cutShort)
 	return nil
 }
 
-// addErrors adds per-class error counts to r, keeping r's sample where it has one.
-func (r *Result) addErrors(classes map[string]int64, samples map[string]string) {
+// addErrors adds per-class error counts to r, keeping r's sample where it has one. It
+// writes into r's maps: callers make sure r does not share them.
+func (r *Result) addErrors(classes map[ErrorClass]int64, samples map[ErrorClass]string) {
 	for class, n := range classes {
 		if r.ErrorsByClass == nil {
-			r.ErrorsByClass = make(map[string]int64)
-			r.ErrorSamples = make(map[string]string)
+			r.ErrorsByClass = make(map[ErrorClass]int64)
+		}
+		if r.ErrorSamples == nil {
+			r.ErrorSamples = make(map[ErrorClass]string)
 		}
 		r.ErrorsByClass[class] += n
-		if _, ok := r.ErrorSamples[class]; !ok {
-			r.ErrorSamples[class] = samples[class]
+		if s, ok := samples[class]; ok {
+			if _, ok := r.ErrorSamples[class]; !ok {
+				r.ErrorSamples[class] = s
+			}
 		}
 	}
 }
 
-func (r *Result) clone() *Result {
+// Clone returns a deep copy of r: nothing done to the copy or to r changes the other.
+func (r *Result) Clone() *Result {
 	c := *r
 	c.ErrorsByClass = maps.Clone(r.ErrorsByClass)
 	c.ErrorSamples = maps.Clone(r.ErrorSamples)
-	c.Series = slices.Clone(r.Series)
+	c.Series = slices.Clone(r.Series) // an Interval's histogram bytes are never written in place
 	c.Warnings = slices.Clone(r.Warnings)
-	if r.hist != nil {
-		c.hist = newHist()
-		c.hist.Merge(r.hist)
+	if r.LittlesLaw != nil {
+		l := *r.LittlesLaw
+		c.LittlesLaw = &l
 	}
+	c.hist, c.failHist = cloneHist(r.hist), cloneHist(r.failHist)
 	return &c
+}
+
+func cloneHist(h *hdrhistogram.Histogram) *hdrhistogram.Histogram {
+	if h == nil {
+		return nil
+	}
+	return h.Clone()
 }
 
 // mergeSeries aligns a and b by interval start, merges intervals that coincide, fills

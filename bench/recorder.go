@@ -15,11 +15,15 @@ type recorder struct {
 	_ [64]byte // keep workers' hot fields on separate cache lines
 
 	hist             *hdrhistogram.Histogram
+	failHist         *hdrhistogram.Histogram // latency of failed requests; made on the first
 	requests, errors int64
 	sumAllUS         int64 // latency of every measured request, failed ones included
+	preUS            int64 // of sumAllUS, the part before the window (requests sent in the warmup)
 	lastDone         time.Time
-	classes          map[string]int64
-	samples          map[string]string
+	classes          map[ErrorClass]int64
+	samples          map[ErrorClass]string
+	cut              time.Time // send time of the request in flight at the end, if any
+	id, winIdx       int       // worker number; window of the totals above (Sweep only)
 
 	cur  *intervalTally
 	coll *collector
@@ -53,6 +57,10 @@ func (r *recorder) record(done time.Time, latency time.Duration, err error) {
 		r.errors++
 		r.cur.errors++
 		r.recordError(err)
+		if r.failHist == nil {
+			r.failHist = newHist()
+		}
+		_ = r.failHist.RecordValue(us)
 		return
 	}
 	// Values are clamped to the histograms' range by toUS, so neither can refuse one.
@@ -63,8 +71,8 @@ func (r *recorder) record(done time.Time, latency time.Duration, err error) {
 func (r *recorder) recordError(err error) {
 	class := Classify(err)
 	if r.classes == nil {
-		r.classes = make(map[string]int64)
-		r.samples = make(map[string]string)
+		r.classes = make(map[ErrorClass]int64)
+		r.samples = make(map[ErrorClass]string)
 	}
 	r.classes[class]++
 	if _, ok := r.samples[class]; !ok {
@@ -90,9 +98,17 @@ type collector struct {
 	in       chan *intervalTally
 	pool     sync.Pool
 	open     map[int]*intervalTally
-	series   map[int]*Interval
 	requests int64
 	errors   int64
+
+	// The closed series, in buckets of swidth from sbase: a multiple of width, widened
+	// (coarsen) when the series would pass MaxSeriesLen, so that memory stays bounded
+	// however long a run lasts. Only the collector goroutine touches these; workers use
+	// base and width, which never change.
+	series      map[int]*Interval
+	sbase       time.Time
+	swidth      time.Duration
+	closedBelow int // intervals below this index are in series
 }
 
 func newCollector(start time.Time, width, timeout time.Duration, workers int) *collector {
@@ -108,12 +124,20 @@ func newCollector(start time.Time, width, timeout time.Duration, workers int) *c
 		in:     make(chan *intervalTally, 4*workers),
 		open:   make(map[int]*intervalTally),
 		series: make(map[int]*Interval),
+		sbase:  start.Add(-offset),
+		swidth: width,
 	}
 	c.pool.New = func() any { return &intervalTally{hist: newIntervalHist()} }
 	return c
 }
 
 func (c *collector) index(t time.Time) int { return int(t.Sub(c.base) / c.width) }
+
+// skey is the series bucket of time t.
+func (c *collector) skey(t time.Time) int { return int(t.Sub(c.sbase) / c.swidth) }
+
+// sstart is the start of interval idx (of width), which lies wholly in one series bucket.
+func (c *collector) sstart(idx int) time.Time { return c.base.Add(time.Duration(idx) * c.width) }
 
 func (c *collector) get(idx int) *intervalTally {
 	t := c.pool.Get().(*intervalTally)
@@ -125,17 +149,10 @@ func (c *collector) get(idx int) *intervalTally {
 func (c *collector) add(t *intervalTally) {
 	c.requests += t.requests
 	c.errors += t.errors
-	if iv, ok := c.series[t.idx]; ok {
+	if t.idx < c.closedBelow {
 		// A straggler for an interval already closed: rare (a request slower than the
-		// lag), so merging into the closed interval's histogram is fine.
-		iv.Requests += t.requests
-		iv.Errors += t.errors
-		h := iv.histogram()
-		if h == nil {
-			h = newIntervalHist()
-		}
-		h.Merge(t.hist)
-		iv.setHistogram(h)
+		// lag), so merging into the closed bucket's histogram is fine.
+		c.toSeries(t.idx, t.requests, t.errors, t.hist)
 	} else {
 		acc, ok := c.open[t.idx]
 		if !ok {
@@ -154,31 +171,59 @@ func (c *collector) add(t *intervalTally) {
 // closeBefore moves every open interval with index < idx into the series, dropping its
 // full-size histogram for its compact encoding: memory stays flat however long the run.
 func (c *collector) closeBefore(idx int) {
+	c.closedBelow = max(c.closedBelow, idx)
 	for i, acc := range c.open {
 		if i >= idx {
 			continue
 		}
-		iv := &Interval{Start: c.base.Add(time.Duration(i) * c.width).Round(0), Requests: acc.requests, Errors: acc.errors}
-		iv.setHistogram(acc.hist)
-		c.series[i] = iv
+		c.toSeries(i, acc.requests, acc.errors, acc.hist)
 		delete(c.open, i)
+	}
+	if len(c.series) > MaxSeriesLen {
+		c.coarsen(2)
 	}
 }
 
-// result returns the series in order, each interval's width clipped to [start, end].
+// toSeries folds the figures of interval idx into its series bucket.
+func (c *collector) toSeries(idx int, requests, errors int64, h *hdrhistogram.Histogram) {
+	key := c.skey(c.sstart(idx))
+	iv, ok := c.series[key]
+	if !ok {
+		iv = &Interval{Start: c.sbase.Add(time.Duration(key) * c.swidth).Round(0)}
+		c.series[key] = iv
+	}
+	iv.Requests += requests
+	iv.Errors += errors
+	if h == nil || h.TotalCount() == 0 {
+		return
+	}
+	if old := iv.histogram(); old != nil {
+		old.Merge(h)
+		h = old
+	}
+	iv.setHistogram(h)
+}
+
+// result returns the series in order, each interval's width clipped to [start, end]. A
+// window of more than MaxSeriesLen buckets (a Requests run of unknown length) has its
+// buckets merged k at a time first, so the series stays bounded: c.swidth is then k
+// times wider.
 func (c *collector) result(end time.Time) []Interval {
 	c.closeBefore(int(^uint(0) >> 1))
 	if len(c.series) == 0 {
 		return nil
 	}
-	first, last := c.index(c.start), c.index(end)
-	if !end.After(c.base.Add(time.Duration(last) * c.width)) {
+	if n := int64(end.Sub(c.start)/c.swidth) + 2; n > MaxSeriesLen {
+		c.coarsen((n + MaxSeriesLen - 1) / MaxSeriesLen)
+	}
+	first, last := c.skey(c.start), c.skey(end)
+	if !end.After(c.sbase.Add(time.Duration(last) * c.swidth)) {
 		last-- // end falls exactly on a boundary: the next interval is empty
 	}
 	out := make([]Interval, 0, max(last-first+1, 0))
 	for i := first; i <= last; i++ {
-		lo := c.base.Add(time.Duration(i) * c.width)
-		hi := lo.Add(c.width)
+		lo := c.sbase.Add(time.Duration(i) * c.swidth)
+		hi := lo.Add(c.swidth)
 		iv, ok := c.series[i]
 		if !ok {
 			iv = &Interval{Start: lo.Round(0)}
@@ -187,6 +232,28 @@ func (c *collector) result(end time.Time) []Interval {
 		out = append(out, *iv)
 	}
 	return out
+}
+
+// coarsen merges the series into buckets k times wider, aligned like the intervals to
+// wall-clock multiples of their width, so every interval still falls in one bucket.
+func (c *collector) coarsen(k int64) {
+	width := c.swidth * time.Duration(k)
+	base := c.start.Add(-c.start.Sub(c.start.Truncate(width)))
+	merged := make(map[int]*Interval)
+	for i, iv := range c.series {
+		j := int(c.sbase.Add(time.Duration(i)*c.swidth).Sub(base) / width)
+		acc, ok := merged[j]
+		if !ok {
+			acc = &Interval{Start: base.Add(time.Duration(j) * width).Round(0)}
+			merged[j] = acc
+		}
+		acc.Requests += iv.Requests
+		acc.Errors += iv.Errors
+		h := acc.histogram()
+		mergeHist(&h, iv.histogram(), newIntervalHist)
+		acc.setHistogram(h)
+	}
+	c.series, c.sbase, c.swidth = merged, base, width
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -10,10 +10,29 @@ import (
 
 // Result holds the figures of one measured window. Everything in it describes the measured
 // window only: warmup is never counted. A Result is plain data: it encodes to JSON without
-// loss (the latency histogram included) and merges exactly with Results of other runs.
+// loss (the latency histograms included) and merges exactly with Results of other runs.
+//
+// Copies share: a Result holds maps, slices and histograms, so `c := *r` is a shallow copy
+// whose maps and histograms are r's. Merge never writes to what the receiver shares with
+// another Result (it replaces, never mutates, its maps, slices and histograms), so
+// `m := *a; m.Merge(b)` leaves a as it was; use Clone for a copy that is independent
+// whatever is done to it.
+//
+// What is counted where:
+//
+//	Requests    made: sent in the window and completed before its end (failed or not)
+//	Errors      of Requests, those that failed (ErrorsByClass says why)
+//	Missed      open loop: due in the window and never sent
+//	Unfinished  sent or queued in the window, still not completed at its end
+//	Offered     open loop: sends the schedule held in the window = Requests+Missed+Unfinished
+//
+// Latency, Percentile and the Series percentiles describe successful requests only (the
+// figure a price per inference is for). LatencyAll and PercentileAll describe every request:
+// successes, failures (a timeout counts its timeout) and unfinished requests, each of those
+// at its age when the window ended, a lower bound of the latency it would have had.
 type Result struct {
-	// Start and End bound the measured window in wall-clock time. Elapsed is End - Start,
-	// except for a sweep step, whose consecutive windows leave out the moments between them.
+	// Start and End bound the measured window in wall-clock time; Elapsed is End - Start
+	// (for a sweep step, the span of its consecutive windows).
 	Start, End time.Time
 	Elapsed    time.Duration
 
@@ -26,8 +45,13 @@ type Result struct {
 	Requests, Errors int64
 	// ErrorsByClass counts errors per class (see Classify); ErrorSamples keeps the message
 	// of the first error seen in each class, for reports.
-	ErrorsByClass map[string]int64
-	ErrorSamples  map[string]string
+	ErrorsByClass map[ErrorClass]int64
+	ErrorSamples  map[ErrorClass]string
+
+	// Unfinished counts requests sent (or, in open loop, due and queued) in the window that
+	// had not completed at its end: they were canceled, and are neither in Requests nor in
+	// Latency; LatencyAll counts each at its age at the end.
+	Unfinished int64
 
 	// Throughput is successful requests per second of Elapsed; InferencesPerSecond is
 	// Throughput x BatchSize.
@@ -37,16 +61,28 @@ type Result struct {
 	// Latency summarises the latency of successful requests. In open loop it is counted
 	// from each request's intended send time.
 	Latency Latency
+	// LatencyAll summarises the latency of every measured request: successes, failures and
+	// unfinished requests (at their age at the end of the window).
+	LatencyAll Latency
 
 	// Series holds per-interval figures, SeriesInterval wide, aligned to wall-clock
 	// multiples of it so that Series of runs on several machines line up.
 	Series         []Interval
 	SeriesInterval time.Duration
 
-	// Missed counts open-loop sends that were due while the backlog was full: the
-	// endpoint could not keep up with Rate. MaxBacklog is the deepest the backlog got.
-	Missed     int64
-	MaxBacklog int
+	// Open loop only. Offered is the number of sends the schedule held in the window
+	// (Rate x Elapsed, to one send); each was made (Requests), missed or unfinished.
+	// Missed counts sends never made: due while the backlog was full, or not released by
+	// the end because the pacer was behind. ClientMissed is the part of Missed that is the
+	// load generator's fault (a worker was free, or the pacer itself was late), not the
+	// endpoint's. ClientLate counts made sends the pacer released more than ClientSlack
+	// after their intended time: their latency includes that lateness, but the client,
+	// not the endpoint, caused it. MaxBacklog is the deepest the backlog got.
+	Offered      int64
+	Missed       int64
+	ClientMissed int64
+	ClientLate   int64
+	MaxBacklog   int
 
 	// LittlesLaw is the closed-loop self-check; nil for open-loop runs.
 	LittlesLaw *LittlesLaw
@@ -55,7 +91,8 @@ type Result struct {
 	Warnings []string
 
 	hist     *hdrhistogram.Histogram // latency of successful requests, in microseconds
-	sumAllUS int64                   // summed latency of all measured requests, for Little's law
+	failHist *hdrhistogram.Histogram // latency of failed and unfinished requests
+	busyUS   int64                   // time requests spent in flight inside the window, for Little's law
 }
 
 // Latency is a latency distribution summary in real units.
@@ -71,19 +108,45 @@ func (r *Result) Percentile(q float64) time.Duration {
 	if r.hist != nil {
 		return usToDuration(r.hist.ValueAtPercentile(q))
 	}
+	return r.Latency.at(q)
+}
+
+// PercentileAll returns the latency at percentile q (0 < q <= 100) of every measured
+// request, failed and unfinished ones included (see LatencyAll).
+func (r *Result) PercentileAll(q float64) time.Duration {
+	if h := r.allHist(); h != nil {
+		return usToDuration(h.ValueAtPercentile(q))
+	}
+	return r.LatencyAll.at(q)
+}
+
+// allHist is the histogram of every measured request; nil without histograms.
+func (r *Result) allHist() *hdrhistogram.Histogram {
+	if r.failHist == nil || r.failHist.TotalCount() == 0 {
+		return r.hist
+	}
+	h := newHist()
+	if r.hist != nil {
+		h.Merge(r.hist)
+	}
+	h.Merge(r.failHist)
+	return h
+}
+
+func (l Latency) at(q float64) time.Duration {
 	switch q {
 	case 50:
-		return r.Latency.P50
+		return l.P50
 	case 90:
-		return r.Latency.P90
+		return l.P90
 	case 95:
-		return r.Latency.P95
+		return l.P95
 	case 99:
-		return r.Latency.P99
+		return l.P99
 	case 99.9:
-		return r.Latency.P999
+		return l.P999
 	case 100:
-		return r.Latency.Max
+		return l.Max
 	}
 	return 0
 }
@@ -117,25 +180,26 @@ type Snapshot struct {
 }
 
 // LittlesLaw checks a closed-loop run against Little's law, L = lambda x W: with
-// Concurrency requests always in flight, the request rate times the mean latency must
-// come back to Concurrency. When it does not, the clock, the invoker or the counting is
-// wrong (the reference study's latency column breaks it tenfold).
+// Concurrency requests always in flight, the time requests spent in flight inside the
+// window, over the window's length, must come back to Concurrency. When it does not, the
+// clock, the invoker or the counting is wrong (the reference study's latency column breaks
+// it tenfold), or the workers sat idle.
 //
-// A finite window bends the law at its edges: requests cut by the end are not counted,
-// and without a warmup none started before the beginning, so the product falls short by
-// up to W/T (mean latency over window length). Tolerance is LittlesLawTolerance plus that
-// bound, so a short window is not accused of an error it cannot avoid, while a units bug
-// (a factor of ten) is caught in any window long enough to measure.
+// Every request counts only its part inside the window: one sent in the warmup from the
+// start of the window, one unfinished at the end up to the end. So a short window bends
+// nothing and the tolerance is LittlesLawTolerance whatever the window's length; an
+// allowance for the window's edges (as earlier versions had, W/T) would let a check on a
+// window shorter than the latency pass anything.
 type LittlesLaw struct {
 	Concurrency int     // L, as configured
-	Predicted   float64 // lambda x W: all requests per second x mean latency of all requests
+	Predicted   float64 // lambda x W: time in flight inside the window / the window's length
 	Ratio       float64 // Predicted / Concurrency
 	Tolerance   float64 // how far Ratio may stray from 1
 	Holds       bool    // |Ratio - 1| <= Tolerance
 }
 
-// LittlesLawTolerance is how far Predicted / Concurrency may stray from 1, beyond the
-// window's edge effect, before a Result carries a warning.
+// LittlesLawTolerance is how far Predicted / Concurrency may stray from 1 before a Result
+// carries a warning.
 const LittlesLawTolerance = 0.10
 
 // String says the check in one line.
@@ -159,22 +223,24 @@ func (r *Result) summarize() {
 		r.InferencesPerSecond = r.Throughput * float64(max(r.BatchSize, 1))
 	}
 	r.Latency = summarize(r.hist)
+	r.LatencyAll = summarize(r.allHist())
 	for i := range r.Series {
 		r.Series[i].summarize()
 	}
 	r.LittlesLaw = nil
 	if r.Rate == 0 && r.Concurrency > 0 && r.Requests > 0 && r.Elapsed > 0 {
-		// lambda and W over all requests, failed ones included: they occupied a worker too.
-		meanAll := float64(r.sumAllUS) / float64(r.Requests) / microsPerSecondF
-		predicted := float64(r.Requests) / r.Elapsed.Seconds() * meanAll
+		// L is the time requests spent in flight inside the window over its length, failed
+		// and unfinished requests included: they occupied a worker too. Each request counts
+		// only its part inside the window, so the window's edges bend nothing and the
+		// tolerance needs no allowance for them.
+		predicted := float64(r.busyUS) / microsPerSecondF / r.Elapsed.Seconds()
 		ratio := predicted / float64(r.Concurrency)
-		tol := LittlesLawTolerance + meanAll/r.Elapsed.Seconds()
 		r.LittlesLaw = &LittlesLaw{
 			Concurrency: r.Concurrency,
 			Predicted:   predicted,
 			Ratio:       ratio,
-			Tolerance:   tol,
-			Holds:       math.Abs(ratio-1) <= tol,
+			Tolerance:   LittlesLawTolerance,
+			Holds:       math.Abs(ratio-1) <= LittlesLawTolerance,
 		}
 	}
 }
@@ -185,9 +251,19 @@ func (r *Result) warn(cutShort bool) {
 	if l := r.LittlesLaw; l != nil && !l.Holds {
 		r.Warnings = append(r.Warnings, l.String())
 	}
-	if r.Missed > 0 {
+	if n := r.Missed - r.ClientMissed; n > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"the endpoint could not keep up with %.0f req/s: %d sends missed (backlog full)", r.Rate, r.Missed))
+			"the endpoint could not keep up with %.0f req/s: %d sends missed (backlog full, every worker in a request)", r.Rate, n))
+	}
+	if r.ClientMissed > 0 || r.ClientLate > 0 && r.ClientLate*100 >= max(r.Offered, 1) {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"the load generator could not keep up with %.0f req/s: %d of %d sends missed and %d released over %v late by the client itself (its CPU or scheduling, not the endpoint)",
+			r.Rate, r.ClientMissed, r.Offered, r.ClientLate, ClientSlack))
+	}
+	if r.Unfinished+r.Errors > 0 && r.LatencyAll.P99 > r.Latency.P99+r.Latency.P99/10 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"p99 of all requests is %v against %v for successes alone: %d failed and %d unfinished at the end (see LatencyAll)",
+			r.LatencyAll.P99, r.Latency.P99, r.Errors, r.Unfinished))
 	}
 	if cutShort {
 		r.Warnings = append(r.Warnings, cutShortWarning)

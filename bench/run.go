@@ -8,24 +8,32 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.uber.org/ratelimit"
-
 	"github.com/sagebench/sagebench/payload"
 )
 
 // Run drives load against inv as cfg says and returns the figures of the measured window.
 //
 // Closed loop (cfg.Rate == 0): cfg.Concurrency workers each send a request as soon as their
-// last one returns. Open loop (cfg.Rate > 0): requests are scheduled at cfg.Rate per second
-// whatever the endpoint does, and latency is counted from the intended send time.
+// last one returns. Open loop (cfg.Rate > 0): send n is due at start + n/cfg.Rate on the
+// monotonic clock whatever the endpoint does, and its latency is counted from that intended
+// time, so the lateness of a busy client or a stalled endpoint is in the figures.
 //
-// A request belongs to the measured window when it completes inside it; when cfg.Requests
-// is set, the first cfg.Requests requests sent after the warmup are measured instead.
-// Requests still in flight when the run stops are canceled and not counted.
+// What is counted where (see Result for the fields):
+//
+//   - made: a request sent in the window (closed loop: completed in it; open loop: due in
+//     it) that completed before its end counts in Requests, and in Errors if it failed;
+//   - missed: an open-loop send due in the window that was never made (the backlog was
+//     full, or the pacer fell behind) counts in Missed;
+//   - unfinished: a request sent, or queued, in the window and not completed at its end
+//     counts in Unfinished; it is then canceled. In open loop Requests + Missed +
+//     Unfinished = Offered, the sends the schedule held.
+//
+// When cfg.Requests is set, the first cfg.Requests requests sent after the warmup are
+// measured instead.
 //
 // Run stops at the end of cfg.Duration, after cfg.Requests measured requests, or when ctx
-// is canceled, whichever comes first. On cancellation it stops every worker, and returns
-// the partial Result together with ctx's error.
+// is canceled, whichever comes first. A canceled run always returns ctx's error with a
+// valid Result whose window ends at the cancellation (empty if ctx was done before Run).
 func Run(ctx context.Context, inv Invoker, cfg Config) (*Result, error) {
 	if inv == nil {
 		return nil, errors.New("bench: nil invoker")
@@ -35,7 +43,7 @@ func Run(ctx context.Context, inv Invoker, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("bench: not started: %w", err)
+		return emptyResult(cfg, time.Now()), fmt.Errorf("bench: not started: %w", err)
 	}
 	r := newRun(ctx, inv, cfg)
 	defer r.stop()
@@ -51,20 +59,22 @@ type run struct {
 	stop   context.CancelFunc
 
 	begin, start, end time.Time // end is zero when there is no Duration
-	canceledAt        atomic.Pointer[time.Time]
+	canceledAt        time.Time // set by the AfterFunc before it closes canceled
+	canceled          chan struct{}
 
 	recs         []*recorder
 	coll         *collector
 	tickets      atomic.Int64
 	quotaReached atomic.Bool    // the last of cfg.Requests measured requests was sent
 	alive        atomic.Int32   // workers still running
-	backlog      chan time.Time // open loop only
-	missed       int64          // written by the pacer only
-	maxDepth     int            // written by the pacer only
+	backlog      chan time.Time // open loop only; made before any goroutine starts
+	queued       []time.Time    // sends left in the backlog at the end
+	pacer        pacer          // open loop only; read after the pacer has returned
+	win          *windows       // Sweep: the run is cut into consecutive windows
 }
 
 func newRun(parent context.Context, inv Invoker, cfg Config) *run {
-	r := &run{cfg: cfg, inv: inv, parent: parent}
+	r := &run{cfg: cfg, inv: inv, parent: parent, canceled: make(chan struct{})}
 	r.ctx, r.stop = context.WithCancel(parent)
 	r.begin = time.Now()
 	r.start = r.begin.Add(cfg.Warmup)
@@ -74,28 +84,30 @@ func newRun(parent context.Context, inv Invoker, cfg Config) *run {
 	r.coll = newCollector(r.start, cfg.Interval, cfg.Timeout, cfg.Concurrency)
 	r.recs = make([]*recorder, cfg.Concurrency)
 	for i := range r.recs {
-		r.recs[i] = &recorder{hist: newHist(), coll: r.coll}
+		r.recs[i] = &recorder{id: i, hist: newHist(), coll: r.coll}
+	}
+	if cfg.openLoop() {
+		r.backlog = make(chan time.Time, cfg.MaxBacklog)
+		r.pacer = newPacer(r.begin, r.start, r.end, cfg.Rate)
 	}
 	return r
 }
 
 func (r *run) run() (*Result, error) {
-	if !r.end.IsZero() {
+	if !r.end.IsZero() && !r.cfg.openLoop() { // in open loop the pacer ends the run
 		t := time.AfterFunc(time.Until(r.end), r.stop)
 		defer t.Stop()
 	}
 	unwatch := context.AfterFunc(r.parent, func() {
-		now := time.Now()
-		r.canceledAt.Store(&now)
+		r.canceledAt = time.Now()
+		close(r.canceled)
 	})
-	defer unwatch()
 
 	collected := make(chan struct{})
 	go r.collect(collected)
 
 	var wg sync.WaitGroup
 	if r.cfg.openLoop() {
-		r.backlog = make(chan time.Time, r.cfg.MaxBacklog)
 		wg.Go(r.pace)
 	}
 	for i, rec := range r.recs {
@@ -112,6 +124,26 @@ func (r *run) run() (*Result, error) {
 		})
 	}
 	wg.Wait()
+	// Workers may see the cancellation before the AfterFunc has stamped its time: wait for
+	// the stamp, so that a canceled run always knows when it was canceled.
+	if !unwatch() {
+		<-r.canceled
+	}
+	if r.backlog != nil {
+		for at := range r.backlog { // closed by the pacer
+			r.queued = append(r.queued, at)
+		}
+	}
+	if r.win != nil {
+		canceled := !r.canceledAt.IsZero() && r.canceledAt.Before(r.end)
+		r.finishWindows(!canceled && !r.win.enough.Load())
+		close(r.coll.in)
+		<-collected
+		if canceled {
+			return nil, r.parent.Err()
+		}
+		return nil, nil
+	}
 	close(r.coll.in)
 	<-collected
 	return r.result()
@@ -151,8 +183,22 @@ func (r *run) closedWorker(rec *recorder, next int) {
 		if next++; next == len(payloads) {
 			next = 0
 		}
-		if r.counts(done, t1, measured) {
+		if r.cut(done, t1) {
+			if measured || r.cfg.Requests == 0 {
+				rec.cut = t0 // in flight at the end
+			}
+			return
+		}
+		if r.counts(t1, measured) {
+			lo := r.start
+			if r.win != nil {
+				r.advance(rec, t0, t1)
+				lo = r.win.start(r, rec.winIdx)
+			}
 			rec.record(t1, t1.Sub(t0), err)
+			if t0.Before(lo) { // sent before the window: only its part inside was busy in it
+				rec.preUS += toUS(lo.Sub(t0))
+			}
 		}
 		t0 = t1
 	}
@@ -201,25 +247,38 @@ func (r *run) openWorker(rec *recorder, next int) {
 		if next++; next == len(payloads) {
 			next = 0
 		}
-		// intended carries no monotonic reading, so this is a wall-clock difference.
-		if r.counts(done, t1, !intended.Before(r.start)) {
+		measured := !intended.Before(r.start)
+		if r.cut(done, t1) {
+			if measured {
+				rec.cut = intended
+			}
+			return
+		}
+		// intended carries a monotonic reading (it is begin plus an offset), so this
+		// difference is immune to wall-clock steps.
+		if r.counts(t1, measured) {
+			if r.win != nil {
+				r.advance(rec, time.Time{}, t1)
+			}
 			rec.record(t1, t1.Sub(intended), err)
 		}
 	}
 }
 
-// counts reports whether a request that completed at t1 is measured. sentInWindow says
-// whether it was sent (or, in open loop, scheduled) after the warmup.
-func (r *run) counts(done <-chan struct{}, t1 time.Time, sentInWindow bool) bool {
+// cut reports whether a request that completed at t1 straddles the end of the run or a
+// cancellation: it was in flight at the end, so it is unfinished, not made.
+func (r *run) cut(done <-chan struct{}, t1 time.Time) bool {
+	return r.stopped(done) || !r.end.IsZero() && t1.After(r.end)
+}
+
+// counts reports whether a request that completed at t1, before the end, is measured.
+// sent says whether it was sent (in open loop, due) after the warmup.
+func (r *run) counts(t1 time.Time, sent bool) bool {
 	switch {
-	case r.stopped(done):
-		return false // straddles the end or a cancellation
 	case t1.Before(r.start):
 		return false // warmup
-	case !r.end.IsZero() && t1.After(r.end):
-		return false
-	case r.cfg.Requests > 0:
-		return sentInWindow
+	case r.cfg.Requests > 0 || r.cfg.openLoop():
+		return sent
 	}
 	return true
 }
@@ -237,65 +296,6 @@ func (r *run) invoke(p payload.Payload) error {
 	return err
 }
 
-// pace schedules open-loop sends with go.uber.org/ratelimit. Its clock sleeps on a timer
-// that the run's end interrupts, so a slow rate never delays a stop.
-func (r *run) pace() {
-	defer close(r.backlog)
-	done := r.ctx.Done()
-	period := max(time.Duration(float64(time.Second)/r.cfg.Rate), time.Nanosecond)
-	// The slack lets the pacer catch up after a late wake-up of up to 100 ms (at least 10
-	// sends): with the default of 10 sends, a 5000 req/s run loses every hiccup over 2 ms.
-	slack := max(10, int(r.cfg.Rate/10))
-	rl := ratelimit.New(1, ratelimit.Per(period), ratelimit.WithSlack(slack), ratelimit.WithClock(&stopClock{done: done}))
-	var sent int64
-	for {
-		intended := rl.Take()
-		if r.stopped(done) {
-			return
-		}
-		if intended.Before(r.start) {
-			select {
-			case r.backlog <- intended:
-			default: // warmup: a missed send is not reported
-			}
-			continue
-		}
-		select {
-		case r.backlog <- intended:
-			r.maxDepth = max(r.maxDepth, len(r.backlog))
-		default:
-			r.missed++
-			continue // a missed send is not a request: Requests counts sends only
-		}
-		if sent++; r.cfg.Requests > 0 && sent >= r.cfg.Requests {
-			r.quotaReached.Store(true)
-			return
-		}
-	}
-}
-
-// stopClock is ratelimit's clock with an interruptible sleep. Only the pacer goroutine
-// sleeps on it, so one timer serves every request.
-type stopClock struct {
-	done  <-chan struct{}
-	timer *time.Timer
-}
-
-func (*stopClock) Now() time.Time { return time.Now() }
-
-func (c *stopClock) Sleep(d time.Duration) {
-	if c.timer == nil {
-		c.timer = time.NewTimer(d)
-	} else {
-		c.timer.Reset(d) // safe without draining since Go 1.23
-	}
-	select {
-	case <-c.timer.C:
-	case <-c.done:
-		c.timer.Stop()
-	}
-}
-
 // timeoutError marks an error caused by Config.Timeout, whatever the invoker wrapped it in.
 type timeoutError struct {
 	err   error
@@ -306,4 +306,4 @@ func (e *timeoutError) Error() string {
 	return fmt.Sprintf("timed out after %v: %v", e.after, e.err)
 }
 func (e *timeoutError) Unwrap() error      { return e.err }
-func (e *timeoutError) ErrorClass() string { return ClassTimeout }
+func (e *timeoutError) ErrorClass() string { return string(ClassTimeout) }

@@ -66,21 +66,27 @@ type SweepConfig struct {
 	// StableWindows windows in a row must agree on throughput and on the SLO's
 	// percentile (p99 without an SLO) within Tolerance of their mean for a step to be
 	// stable (defaults 3 and 10%), as Triton's perf_analyzer measures. A step ends
-	// unstable after MaxWindows windows (default 10).
+	// unstable after MaxWindows windows (default 10). The windows of a step are
+	// consecutive slices of one continuous run: load never stops between them.
 	StableWindows int
 	MaxWindows    int
-	Tolerance     float64
+
+	// Tolerance, MinGain and MaxErrorRate are pointers so that zero can be said: nil is
+	// the default, new(0.0) is zero (MaxErrorRate: new(0.0) stops at the first error).
+	//
+	// Tolerance is the stability bound above (default 0.10).
+	Tolerance *float64
 
 	// SLO, if set, stops the sweep at the first step that breaks it.
 	SLO *SLO
 	// MinGain is the plateau threshold: a step whose throughput beats the best so far by
-	// less than this fraction (default 0.05) gains nothing; PlateauSteps such steps in a
-	// row (default 2) stop the sweep.
-	MinGain      float64
+	// less than this fraction (default 0.05; zero: any gain counts) gains nothing;
+	// PlateauSteps such steps in a row (default 2) stop the sweep.
+	MinGain      *float64
 	PlateauSteps int
 	// MaxErrorRate stops the sweep at the first step whose errors exceed this fraction
-	// of its requests (default 0.01).
-	MaxErrorRate float64
+	// of its requests (default 0.01; zero: at the first error).
+	MaxErrorRate *float64
 
 	// Progress, if set, receives every Run snapshot, window and step as they happen.
 	Progress func(SweepProgress)
@@ -124,27 +130,36 @@ type Step struct {
 	// its errors over requests.
 	MetSLO    bool
 	ErrorRate float64
+	// Sustained says whether an open-loop step made every send its schedule offered: no
+	// send missed and no more unfinished at the end than the requests in flight allowed
+	// (always true in closed loop). A step that did not sustain its rate cannot be Peak.
+	Sustained bool
 }
+
+// StopReason says why a sweep stopped. Its values are stable: they appear in saved JSON.
+type StopReason string
 
 // Why a sweep stopped.
 const (
-	StopLadderDone = "ladder done"
-	StopSLO        = "latency SLO broken"
-	StopPlateau    = "throughput plateau"
-	StopErrors     = "error rate above bound"
-	StopCanceled   = "canceled"
+	StopLadderDone StopReason = "ladder done"
+	StopSLO        StopReason = "latency SLO broken"
+	StopPlateau    StopReason = "throughput plateau"
+	StopErrors     StopReason = "error rate above bound"
+	StopCanceled   StopReason = "canceled"
 )
 
 // SweepResult is what Sweep found.
 type SweepResult struct {
 	Steps []Step
 	// Peak is the index of the step with the best throughput among those that met the
-	// SLO and the error bound; Knee the index of the last step whose throughput grew by
-	// more than MinGain over the best before it. Both are -1 when no step qualifies.
+	// SLO and the error bound and, in an open-loop sweep, sustained their rate (Step.
+	// Sustained); Knee the index of the last step whose throughput grew by more than
+	// MinGain over the best before it. Both are -1 when no step qualifies.
 	Peak, Knee int
-	// Stop is one of the Stop constants; StopDetail says at which step and why.
-	Stop, StopDetail string
-	SLO              *SLO
+	// Stop is why the sweep stopped; StopDetail says at which step and why.
+	Stop       StopReason
+	StopDetail string
+	SLO        *SLO
 }
 
 // Verdict says the sweep's answer in one line, e.g.
@@ -186,9 +201,13 @@ func (c SweepConfig) withDefaults() (SweepConfig, error) {
 	if c.SLO != nil && (!(c.SLO.Percentile > 0 && c.SLO.Percentile <= 100) || c.SLO.Max <= 0) {
 		return c, fmt.Errorf("bench: sweep: SLO %v needs a percentile in (0, 100] and a positive bound", *c.SLO)
 	}
-	if c.MinGain < 0 || c.MaxErrorRate < 0 || c.Tolerance < 0 || c.StableWindows < 0 ||
-		c.MaxWindows < 0 || c.PlateauSteps < 0 {
-		return c, errors.New("bench: sweep: thresholds and window counts must not be negative")
+	for _, f := range []*float64{c.MinGain, c.MaxErrorRate, c.Tolerance} {
+		if f != nil && (*f < 0 || math.IsNaN(*f) || math.IsInf(*f, 0)) {
+			return c, errors.New("bench: sweep: thresholds must be finite and not negative")
+		}
+	}
+	if c.StableWindows < 0 || c.MaxWindows < 0 || c.PlateauSteps < 0 {
+		return c, errors.New("bench: sweep: window and step counts must not be negative")
 	}
 	if c.Step.Requests > 0 {
 		return c, errors.New("bench: sweep: windows are timed; leave Step.Requests zero")
@@ -198,9 +217,17 @@ func (c SweepConfig) withDefaults() (SweepConfig, error) {
 	}
 	c.StableWindows = cmp.Or(c.StableWindows, DefaultStableWindows)
 	c.MaxWindows = max(cmp.Or(c.MaxWindows, DefaultMaxWindows), c.StableWindows)
-	c.Tolerance = cmp.Or(c.Tolerance, DefaultTolerance)
-	c.MinGain = cmp.Or(c.MinGain, DefaultMinGain)
+	c.Tolerance = orDefault(c.Tolerance, DefaultTolerance)
+	c.MinGain = orDefault(c.MinGain, DefaultMinGain)
 	c.PlateauSteps = cmp.Or(c.PlateauSteps, DefaultPlateauSteps)
-	c.MaxErrorRate = cmp.Or(c.MaxErrorRate, DefaultMaxErrorRate)
+	c.MaxErrorRate = orDefault(c.MaxErrorRate, DefaultMaxErrorRate)
 	return c, nil
+}
+
+// orDefault returns a fresh pointer to *p, or to def when p is nil: never the caller's.
+func orDefault(p *float64, def float64) *float64 {
+	if p != nil {
+		def = *p
+	}
+	return &def
 }

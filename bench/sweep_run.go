@@ -39,21 +39,22 @@ func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (*SweepResult, err
 				Window: step.Windows, StepDone: step})
 		}
 		tput := step.Result.Throughput
-		grew := tput > best*(1+cfg.MinGain)
+		minGain, maxErr := *cfg.MinGain, *cfg.MaxErrorRate
+		grew := tput > best*(1+minGain)
 		if grew {
 			res.Knee, flat = i, 0
 		} else {
 			flat++
 		}
 		best = math.Max(best, tput)
-		ok := step.MetSLO && step.ErrorRate <= cfg.MaxErrorRate
+		ok := step.MetSLO && step.ErrorRate <= maxErr && step.Sustained
 		if ok && (res.Peak < 0 || tput > res.Steps[res.Peak].Result.Throughput) {
 			res.Peak = i
 		}
 		switch {
-		case step.ErrorRate > cfg.MaxErrorRate:
+		case step.ErrorRate > maxErr:
 			res.Stop = StopErrors
-			res.StopDetail = fmt.Sprintf("errors %.1f%% > %.1f%% at %s", 100*step.ErrorRate, 100*cfg.MaxErrorRate, step.level())
+			res.StopDetail = fmt.Sprintf("errors %.1f%% > %.1f%% at %s", 100*step.ErrorRate, 100*maxErr, step.level())
 		case !step.MetSLO:
 			res.Stop = StopSLO
 			res.StopDetail = fmt.Sprintf("%s broken at %s (%v)", cfg.SLO, step.level(),
@@ -61,13 +62,13 @@ func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (*SweepResult, err
 		case flat >= cfg.PlateauSteps:
 			res.Stop = StopPlateau
 			res.StopDetail = fmt.Sprintf("throughput gained under %.0f%% for %d steps, up to %s",
-				100*cfg.MinGain, flat, step.level())
+				100*minGain, flat, step.level())
 		}
 		if res.Stop != "" {
 			return res, nil
 		}
 	}
-	res.Stop, res.StopDetail = StopLadderDone, StopLadderDone
+	res.Stop, res.StopDetail = StopLadderDone, string(StopLadderDone)
 	return res, nil
 }
 
@@ -78,8 +79,9 @@ func (s *Step) level() string {
 	return fmt.Sprintf("%d workers", s.Concurrency)
 }
 
-// measureStep runs step i in windows until the last StableWindows agree or MaxWindows
-// have run. Each window is a Run of Step.Duration; only the first has the warmup.
+// measureStep runs step i as one continuous run cut into windows, until the last
+// StableWindows agree or MaxWindows have run. Only the first window follows the warmup;
+// requests in flight at a window's end complete, and count, in the next.
 func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Step, error) {
 	run := cfg.Step
 	step := &Step{}
@@ -89,32 +91,35 @@ func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Ste
 		run.Concurrency, step.Concurrency = cfg.Levels[i], cfg.Levels[i]
 	}
 	var windows []*Result
-	for w := 1; w <= cfg.MaxWindows; w++ {
-		if cfg.Progress != nil {
-			run.Progress = func(s Snapshot) {
-				cfg.Progress(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate, Window: w, Snapshot: &s})
-			}
+	if cfg.Progress != nil {
+		run.Progress = func(s Snapshot) {
+			cfg.Progress(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
+				Window: len(windows) + 1, Snapshot: &s})
 		}
-		r, err := Run(ctx, inv, run)
-		if err != nil {
-			return nil, err
-		}
+	}
+	err := runWindows(ctx, inv, run, cfg.MaxWindows, func(r *Result) bool {
+		windows = append(windows, r)
 		if step.Concurrency == 0 {
 			step.Concurrency = r.Concurrency
 		}
-		run.Warmup = 0 // the load has been running; later windows need none
-		windows = append(windows, r)
-		step.Windows = w
+		step.Windows = len(windows)
 		if cfg.Progress != nil {
-			cfg.Progress(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate, Window: w, WindowDone: r})
+			cfg.Progress(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
+				Window: len(windows), WindowDone: r})
 		}
 		if len(windows) >= cfg.StableWindows && stable(windows[len(windows)-cfg.StableWindows:], cfg) {
 			step.Stable = true
-			break
 		}
+		return step.Stable || len(windows) == cfg.MaxWindows
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(windows) == 0 {
+		return nil, fmt.Errorf("bench: sweep: step %d completed no window", i+1)
 	}
 	last := windows[max(0, len(windows)-cfg.StableWindows):]
-	combined := last[0].clone()
+	combined := last[0].Clone()
 	for _, w := range last[1:] {
 		if err := combined.merge(w, false); err != nil {
 			return nil, err
@@ -125,7 +130,14 @@ func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Ste
 	if combined.Requests > 0 {
 		step.ErrorRate = float64(combined.Errors) / float64(combined.Requests)
 	}
+	step.Sustained = sustained(combined)
 	return step, nil
+}
+
+// sustained reports whether an open-loop Result made its schedule: no send missed, and no
+// more requests unfinished at the end than could be in flight. Closed loop always does.
+func sustained(r *Result) bool {
+	return r.Rate == 0 || r.Missed == 0 && r.Unfinished <= int64(r.Concurrency)
 }
 
 // stable reports whether every window's throughput and tail latency lie within the
@@ -140,7 +152,7 @@ func stable(ws []*Result, cfg SweepConfig) bool {
 		tput = append(tput, w.Throughput)
 		tail = append(tail, float64(w.Percentile(q)))
 	}
-	return within(tput, cfg.Tolerance) && within(tail, cfg.Tolerance)
+	return within(tput, *cfg.Tolerance) && within(tail, *cfg.Tolerance)
 }
 
 func within(xs []float64, tol float64) bool {

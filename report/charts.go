@@ -80,7 +80,8 @@ var (
 func colorAt(i int) color.Color { return palette[i%len(palette)] }
 
 // Charts returns the report's charts: throughput, latency percentiles and cost per million
-// per configuration (when there are rows), and throughput-vs-concurrency (or vs offered
+// per configuration (when there are rows), where the time goes (when rows have server
+// figures, see Row.Server), and throughput-vs-concurrency (or vs offered
 // rate) and p99-vs-throughput curves (when there are sweeps).
 func (r *Report) Charts() ([]Chart, error) {
 	if err := r.validate(); err != nil {
@@ -90,6 +91,13 @@ func (r *Report) Charts() ([]Chart, error) {
 	if len(r.Rows) > 0 {
 		for _, f := range []func() (Chart, error){r.throughputChart, r.latencyChart, r.costChart} {
 			c, err := f()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		if r.hasServer() {
+			c, err := r.splitChart()
 			if err != nil {
 				return nil, err
 			}
@@ -288,14 +296,20 @@ func (r *Report) latencyChart() (Chart, error) {
 			return Chart{}, fmt.Errorf("report: chart latency: %w", err)
 		}
 	}
-	p.Legend.Top = true
-	p.Legend.Left = false
+	r.legendedAxes(p, xmax)
+	return Chart{Name: "latency", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1.6)}, nil
+}
+
+// legendedAxes lays out a per-configuration chart of horizontal bars with a legend top
+// right: the configurations down the side, the first at the top, and room right of the
+// longest bar (xmax) for its label.
+func (r *Report) legendedAxes(p *plot.Plot, xmax float64) {
+	p.Legend.Top, p.Legend.Left = true, false
 	p.NominalY(reversed(r.configNames())...)
-	p.Y.Min, p.Y.Max = -0.6, float64(n)-0.4
+	p.Y.Min, p.Y.Max = -0.6, float64(len(r.Rows))-0.4
 	p.X.Min, p.X.Max, p.X.Padding = 0, xmax*1.25, 0
 	if xmax == 0 {
-		p.X.Max = 1
+		p.X.Max = 1 // nothing measured: an empty axis, not a degenerate one
 	}
 	p.X.Tick.Marker = plot.DefaultTicks{}
-	return Chart{Name: "latency", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1.6)}, nil
 }

@@ -32,10 +32,10 @@ type JSONRow struct {
 	Compiled     bool   `json:"compiled"`
 	Provenance   string `json:"provenance"`
 
-	Requests      int64            `json:"requests"`
-	Errors        int64            `json:"errors"`
-	ErrorRate     float64          `json:"error_rate"` // errors / requests, 0..1
-	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
+	Requests      int64                      `json:"requests"`
+	Errors        int64                      `json:"errors"`
+	ErrorRate     float64                    `json:"error_rate"` // errors / requests, 0..1
+	ErrorsByClass map[bench.ErrorClass]int64 `json:"errors_by_class,omitempty"`
 
 	ThroughputRPS       float64     `json:"throughput_rps"` // successful requests per second
 	InferencesPerSecond float64     `json:"inferences_per_second"`
@@ -59,9 +59,36 @@ type JSONRow struct {
 	Warnings        []string `json:"warnings,omitempty"`
 	Notes           []string `json:"notes,omitempty"`
 
+	// Server is the endpoint's own figures (CloudWatch), absent when there are none;
+	// ServerNA then says why.
+	Server   *JSONServer `json:"server,omitempty"`
+	ServerNA string      `json:"server_na,omitempty"`
+
 	// Result is the complete bench.Result (its own JSON, histogram included), so a report
 	// can be re-read, merged or re-reported without loss.
 	Result *bench.Result `json:"result"`
+}
+
+// JSONServer is a Row's Server in milliseconds and percent. NetworkClientMS is the
+// client's mean latency less the server's mean model and overhead time (null when unknown).
+type JSONServer struct {
+	Source          string            `json:"source"`
+	Invocations     int64             `json:"invocations"`
+	ModelP50MS      float64           `json:"model_p50_ms"`
+	ModelP99MS      float64           `json:"model_p99_ms"`
+	ModelMeanMS     float64           `json:"model_mean_ms"`
+	OverheadP50MS   float64           `json:"overhead_p50_ms"`
+	OverheadMeanMS  float64           `json:"overhead_mean_ms"`
+	NetworkClientMS *float64          `json:"network_client_ms"`
+	Utilization     []JSONUtilization `json:"utilization,omitempty"`
+	Warnings        []string          `json:"warnings,omitempty"`
+}
+
+// JSONUtilization is one resource's utilization in percent.
+type JSONUtilization struct {
+	Resource string  `json:"resource"`
+	MeanPct  float64 `json:"mean_pct"`
+	MaxPct   float64 `json:"max_pct"`
 }
 
 // JSONLatency is a latency summary in milliseconds.
@@ -79,16 +106,16 @@ type JSONLatency struct {
 
 // JSONSweep is one Sweep in JSONReport.
 type JSONSweep struct {
-	Config       string     `json:"config"`
-	InstanceType string     `json:"instance_type,omitempty"`
-	Provenance   string     `json:"provenance,omitempty"`
-	SLO          string     `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
-	Peak         int        `json:"peak"`          // index in Steps, -1 if none
-	Knee         int        `json:"knee"`          // index in Steps, -1 if none
-	Stop         string     `json:"stop"`
-	StopDetail   string     `json:"stop_detail"`
-	Verdict      string     `json:"verdict"`
-	Steps        []JSONStep `json:"steps"`
+	Config       string           `json:"config"`
+	InstanceType string           `json:"instance_type,omitempty"`
+	Provenance   string           `json:"provenance,omitempty"`
+	SLO          string           `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
+	Peak         int              `json:"peak"`          // index in Steps, -1 if none
+	Knee         int              `json:"knee"`          // index in Steps, -1 if none
+	Stop         bench.StopReason `json:"stop"`
+	StopDetail   string           `json:"stop_detail"`
+	Verdict      string           `json:"verdict"`
+	Steps        []JSONStep       `json:"steps"`
 }
 
 // JSONStep is one rung of a sweep.
@@ -158,6 +185,27 @@ func (r *Report) jsonRow(i int) JSONRow {
 	}
 	if l := res.LittlesLaw; l != nil {
 		j.LittlesLawRatio, j.LittlesLawHolds = ptr(l.Ratio), &l.Holds
+	}
+	j.Server, j.ServerNA = jsonServer(&row), row.ServerNA
+	return j
+}
+
+func jsonServer(row *Row) *JSONServer {
+	s := row.Server
+	if s == nil {
+		return nil
+	}
+	j := &JSONServer{
+		Source: s.Source, Invocations: s.Invocations,
+		ModelP50MS: round(ms(s.ModelP50), 3), ModelP99MS: round(ms(s.ModelP99), 3), ModelMeanMS: round(ms(s.ModelMean), 3),
+		OverheadP50MS: round(ms(s.OverheadP50), 3), OverheadMeanMS: round(ms(s.OverheadMean), 3),
+		Warnings: s.Warnings,
+	}
+	if d, ok := row.remainder(); ok {
+		j.NetworkClientMS = ptr(round(ms(d), 3))
+	}
+	for _, u := range s.Utilization {
+		j.Utilization = append(j.Utilization, JSONUtilization{u.Resource, round(u.Mean, 2), round(u.Max, 2)})
 	}
 	return j
 }

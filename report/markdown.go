@@ -22,7 +22,8 @@ var mdAlign = []string{":--", ":--", ":-:", "--:", "--:", "--:", "--:", "--:", "
 
 // WriteMarkdown writes the report as Markdown: a title, the comparison table in the order
 // the rows were added, the best configuration in bold with "1.0x (best)", footnotes for
-// every warning and note of a row, the report's notes, and a table per sweep.
+// every warning and note of a row, where the time goes when rows have server figures (see
+// Row.Server), the report's notes, and a table per sweep.
 //
 // TPS is successful requests per second; p50/p90/p99 are the latency of successful requests;
 // $/hour is the whole endpoint; $/1M inferences and transactions/hour come from the row's
@@ -37,6 +38,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	if len(r.Rows) > 0 {
 		r.writeTable(&b)
+	}
+	if r.hasServer() {
+		r.writeSplit(&b)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "%s\n\n", n)

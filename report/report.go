@@ -30,6 +30,11 @@ type Row struct {
 	Provenance string
 	// Notes are shown as footnotes of the row (PriceFrom adds why a price is missing).
 	Notes []string
+	// Server holds the endpoint's own figures over the row's window (CloudWatch); nil when
+	// there are none, and ServerNA then says why ("no CloudWatch access: ..."). A report
+	// with either on any row shows where the time goes, per row, and charts it.
+	Server   *Server
+	ServerNA string
 }
 
 // Price sets r.Cost from r.Result and the per-instance price p for an endpoint of

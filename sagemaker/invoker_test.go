@@ -92,15 +92,15 @@ func TestInvokeErrorsClassifyForBench(t *testing.T) {
 	inv := ep.Invoker()
 	ctx := context.Background()
 
-	// The model's own status is in the message, and the class is model_error even though
-	// the model said 503 (which alone would read as throttled).
+	// The model's own status is in the message. A model server's 503 inside a ModelError
+	// is its queue-full back pressure (TorchServe, MMS): bench counts it as throttled.
 	err := inv.Invoke(ctx, payload.Payload{ContentType: "text/plain", Body: []byte("crash")})
 	var ie *sagemaker.InvokeError
 	if !errors.As(err, &ie) || ie.ModelStatus != 503 || !strings.Contains(err.Error(), "model returned status 503") {
 		t.Fatalf("err = %v; want an InvokeError with model status 503 in its message", err)
 	}
-	if c := bench.Classify(err); c != bench.ClassModelError {
-		t.Errorf("model error classed %q", c)
+	if c := bench.Classify(err); c != bench.ClassThrottled {
+		t.Errorf("model error with model status 503 classed %q, want throttled", c)
 	}
 
 	srv.FailNext("InvokeEndpoint", 1, sagemakertest.ErrThrottling())

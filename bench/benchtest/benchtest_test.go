@@ -324,7 +324,7 @@ func TestStallOverlap(t *testing.T) {
 func TestErrorsCarryTheirClass(t *testing.T) {
 	tests := []struct {
 		err  error
-		want string
+		want bench.ErrorClass
 	}{
 		{ErrThrottled, bench.ClassThrottled},
 		{ErrModel, bench.ClassModelError},

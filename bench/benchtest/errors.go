@@ -5,20 +5,20 @@ import "github.com/sagebench/sagebench/bench"
 // Error is a failure the fake injects. Its ErrorClass method makes bench.Classify file it
 // under Class, whatever its message says.
 type Error struct {
-	Class   string // one of the bench.Class constants
+	Class   bench.ErrorClass // one of the bench.Class constants
 	Message string
 }
 
 // Error returns the message, prefixed with the package name and the class.
 func (e *Error) Error() string {
 	if e.Message == "" {
-		return "benchtest: injected " + e.Class + " error"
+		return "benchtest: injected " + string(e.Class) + " error"
 	}
-	return "benchtest: injected " + e.Class + " error: " + e.Message
+	return "benchtest: injected " + string(e.Class) + " error: " + e.Message
 }
 
 // ErrorClass returns e.Class, the class bench.Classify reports.
-func (e *Error) ErrorClass() string { return e.Class }
+func (e *Error) ErrorClass() string { return string(e.Class) }
 
 // Ready-made injected errors, one per class a real endpoint produces. They are returned as
 // they are (never wrapped), so errors.Is(err, benchtest.ErrThrottled) works and an injected
@@ -32,4 +32,4 @@ var (
 )
 
 // NewError returns an injectable error of the given class, e.g. NewError(bench.ClassOther).
-func NewError(class string) *Error { return &Error{Class: class} }
+func NewError(class bench.ErrorClass) *Error { return &Error{Class: class} }

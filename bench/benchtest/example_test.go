@@ -17,7 +17,7 @@ func Example() {
 		benchtest.WithErrorEvery(4, benchtest.ErrThrottled),
 	)
 	p := payload.Payload{Name: "x.bin", ContentType: payload.ContentTypeBinary, Body: []byte{1, 2, 3}}
-	byClass := map[string]int{}
+	byClass := map[bench.ErrorClass]int{}
 	for range 10 {
 		if err := fake.Invoke(context.Background(), p); err != nil {
 			byClass[bench.Classify(err)]++

@@ -79,3 +79,28 @@ func ExampleWithCheck() {
 	}
 	// Output: model_error: no label in {"error":"model not loaded"}
 }
+
+// After a run, Stats says whether any request was sent twice. A resend happens only when a
+// request could not be written to a reused connection, so the server never saw it; a
+// failure after the request was written is the request's error, never retried.
+func ExampleInvoker_Stats() {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, `{"label":"tabby cat"}`)
+	}))
+	defer server.Close()
+
+	inv, err := httpinvoker.SageMaker(server.URL, httpinvoker.WithConcurrency(1))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer inv.CloseIdleConnections()
+	for range 3 {
+		if err := inv.Invoke(context.Background(), payload.Payload{ContentType: "image/jpeg", Body: []byte("\xff\xd8")}); err != nil {
+			fmt.Println(err)
+		}
+	}
+	fmt.Printf("%+v\n", inv.Stats())
+	// Output: {Dials:1 Discarded:0 Resends:0}
+}

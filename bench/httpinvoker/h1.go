@@ -3,14 +3,14 @@ package httpinvoker
 import (
 	"bufio"
 	"context"
-	"errors"
 	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -28,6 +28,8 @@ import (
 // It speaks exactly the subset a benchmark needs: POST with a Content-Length body; responses
 // framed by Content-Length, chunked encoding or connection close; 1xx responses skipped;
 // "Connection: close" honored. Anything else fails the request and drops the connection.
+// It never accepts a response that net/http rejects (see response.go), and never sends a
+// request twice unless the server cannot have started on it (see exchange.go).
 type h1 struct {
 	addr   string // host:port to dial
 	prefix []byte // request line, Host, User-Agent and WithHeader headers
@@ -36,6 +38,10 @@ type h1 struct {
 	mu      sync.Mutex
 	idle    []*h1conn // LIFO: the most recently used connection is the warmest
 	maxIdle int
+
+	// Rare events, counted for Stats: never touched on the path of a request that reuses
+	// a healthy connection.
+	dials, discarded, resends atomic.Int64
 }
 
 func newH1(u *url.URL, extra http.Header, maxIdle int) *h1 {
@@ -64,6 +70,15 @@ type h1conn struct {
 	head []byte
 	bufs [2][]byte
 	out  net.Buffers
+
+	// probe looks at the socket without blocking (see probe_unix.go): rc is nil where
+	// the OS or the connection type does not allow it, and probeFn is bound once so
+	// that a probe allocates nothing.
+	rc       syscall.RawConn
+	probeFn  func(fd uintptr) bool
+	probeN   int
+	probeErr error
+	probeBuf [1]byte
 
 	// Cancellation: an AfterFunc on the Done channel of a request's context sets a past
 	// deadline, which unblocks the request's reads and writes. Requests of one run share a
@@ -122,110 +137,4 @@ func (c *h1conn) close() {
 		c.stop()
 	}
 	c.nc.Close()
-}
-
-func (h *h1) get(ctx context.Context) (*h1conn, error) {
-	h.mu.Lock()
-	if n := len(h.idle); n > 0 {
-		c := h.idle[n-1]
-		h.idle[n-1] = nil
-		h.idle = h.idle[:n-1]
-		h.mu.Unlock()
-		return c, nil
-	}
-	h.mu.Unlock()
-	nc, err := h.dialer.DialContext(ctx, "tcp", h.addr)
-	if err != nil {
-		return nil, err
-	}
-	return &h1conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), head: make([]byte, 0, 512)}, nil
-}
-
-func (h *h1) put(c *h1conn) {
-	c.reused = true
-	h.mu.Lock()
-	if len(h.idle) < h.maxIdle {
-		h.idle = append(h.idle, c)
-		h.mu.Unlock()
-		return
-	}
-	h.mu.Unlock()
-	c.close()
-}
-
-func (h *h1) closeIdle() {
-	h.mu.Lock()
-	idle := h.idle
-	h.idle = nil
-	h.mu.Unlock()
-	for _, c := range idle {
-		c.close()
-	}
-}
-
-// errStale is a reused connection that the server had closed before the request: nothing
-// of a response arrived, so the request is sent again once on a new connection.
-var errStale = errors.New("httpinvoker: keep-alive connection closed by the server")
-
-// do sends one request, with deadline dl (zero: none), and reads the response into sink
-// (see response.go).
-func (h *h1) do(ctx context.Context, dl time.Time, contentType string, body []byte, sink *bodySink) (status int, err error) {
-	for attempt := 0; ; attempt++ {
-		status, err = h.try(ctx, dl, contentType, body, sink)
-		if err != errStale || attempt > 0 {
-			return status, err
-		}
-		sink.reset()
-	}
-}
-
-func (h *h1) try(ctx context.Context, dl time.Time, contentType string, body []byte, sink *bodySink) (int, error) {
-	c, err := h.get(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if err := c.start(ctx, dl); err != nil {
-		c.finish()
-		h.put(c)
-		return 0, err
-	}
-	c.head = append(c.head[:0], h.prefix...)
-	if contentType != "" {
-		c.head = append(c.head, "Content-Type: "...)
-		c.head = append(c.head, contentType...)
-		c.head = append(c.head, "\r\n"...)
-	}
-	c.head = append(c.head, "Content-Length: "...)
-	c.head = strconv.AppendInt(c.head, int64(len(body)), 10)
-	c.head = append(c.head, "\r\n\r\n"...)
-	c.bufs = [2][]byte{c.head, body}
-	c.out = c.bufs[:]
-	if _, err := c.out.WriteTo(c.nc); err != nil {
-		c.finish()
-		c.close()
-		if c.reused && !isTimeout(err) {
-			return 0, errStale
-		}
-		return 0, err
-	}
-	status, keep, err := readResponse(c.br, sink)
-	c.finish()
-	if err != nil {
-		c.close()
-		if c.reused && status == 0 && errors.Is(err, errNoResponse) {
-			return 0, errStale
-		}
-		return status, err
-	}
-	if keep {
-		h.put(c)
-	} else {
-		c.close()
-	}
-	return status, nil
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }

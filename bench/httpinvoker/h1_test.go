@@ -85,7 +85,7 @@ func TestInterimResponsesAreSkipped(t *testing.T) {
 	}
 }
 
-func TestStaleKeepAliveConnectionIsReplacedOnce(t *testing.T) {
+func TestStaleKeepAliveConnectionIsReplaced(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, "ok")
@@ -102,6 +102,9 @@ func TestStaleKeepAliveConnectionIsReplacedOnce(t *testing.T) {
 	}
 	if conns.Load() != 3 {
 		t.Errorf("%d connections, want 3 (one per request)", conns.Load())
+	}
+	if got, want := inv.Stats(), (httpinvoker.Stats{Dials: 3, Discarded: 2}); got != want {
+		t.Errorf("Stats %+v, want %+v (closed connections dropped before use, nothing resent)", got, want)
 	}
 }
 
@@ -145,6 +148,14 @@ func TestMalformedResponsesFail(t *testing.T) {
 	for _, c := range []struct{ name, response, want string }{
 		{"not HTTP", "SSH-2.0-OpenSSH\r\n\r\n", "malformed status line"},
 		{"bad status", "HTTP/1.1 2x0 OK\r\n\r\n", "malformed status line"},
+		{"bad minor version", "HTTP/1.x 200 OK\r\nContent-Length: 0\r\n\r\n", "malformed status line"},
+		{"four-digit status", "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n", "malformed status line"},
+		{"status without a space", "HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n", "malformed status line"},
+		{"two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", "two different Content-Length"},
+		{"two transfer encodings", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "more than one Transfer-Encoding"},
+		{"folded header", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n 0\r\n\r\nok", "folded header line"},
+		{"no colon", "HTTP/1.1 200 OK\r\nContent-Length 2\r\n\r\nok", "malformed header line"},
+		{"chunk end", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n", "malformed chunk end"},
 		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: 12a\r\n\r\n", "malformed Content-Length"},
 		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", "unexpected EOF"},
 		{"bad chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed chunk size"},

@@ -18,8 +18,10 @@
 // That costs 3-5 times less client CPU per request than net/http, which matters when the
 // load generator shares a machine with the server (see BENCHMARKS.md). It honors
 // Content-Length, chunked and close-delimited responses, 1xx responses and
-// "Connection: close", and resends a request once when a reused connection turns out to
-// have been closed by the server. HTTPS, WithHTTP2 (h2c), WithNetHTTP and WithHTTPClient go
+// "Connection: close", and rejects every response that net/http rejects. Before reusing a
+// keep-alive connection it checks that the server has not closed it; a request is sent a
+// second time only if writing it to a reused connection failed, so the server cannot have
+// started on it (Stats counts these). HTTPS, WithHTTP2 (h2c), WithNetHTTP and WithHTTPClient go
 // through net/http instead, with a transport tuned the same way: no transparent compression,
 // no proxy from the environment, no redirects followed.
 package httpinvoker
@@ -101,6 +103,31 @@ func New(rawURL string, opts ...Option) (*Invoker, error) {
 
 // userAgent identifies the load in the server's logs, unless WithHeader sets another.
 const userAgent = "sagebench-httpinvoker"
+
+// Stats counts what the built-in HTTP/1.1 client did besides sending each request once
+// on a warm connection. Under net/http (https, WithHTTP2, WithNetHTTP, WithHTTPClient) it
+// is all zeros.
+type Stats struct {
+	// Dials is the number of connections opened.
+	Dials int64
+	// Discarded is the number of keep-alive connections dropped instead of reused because
+	// the server had closed them (e.g. its idle timeout) or had sent bytes that answer no
+	// request. No request is lost or repeated: nothing had been sent on them.
+	Discarded int64
+	// Resends is the number of requests sent a second time, on a new connection, because
+	// writing them to a reused connection failed: the server closed it after the check
+	// and before the request reached it, so it cannot have started on the request. A
+	// request whose writing succeeded is never resent.
+	Resends int64
+}
+
+// Stats returns the counts since New. It is safe to call during a run.
+func (inv *Invoker) Stats() Stats {
+	if inv.h1 == nil {
+		return Stats{}
+	}
+	return Stats{Dials: inv.h1.dials.Load(), Discarded: inv.h1.discarded.Load(), Resends: inv.h1.resends.Load()}
+}
 
 // URL returns the URL that Invoke POSTs to.
 func (inv *Invoker) URL() string { return inv.url }

@@ -51,7 +51,7 @@ func newInvoker(t *testing.T, url string, opts ...httpinvoker.Option) *httpinvok
 func TestInvokeMapsStatusToBenchClass(t *testing.T) {
 	cases := []struct {
 		code  int
-		class string
+		class bench.ErrorClass
 	}{
 		{200, ""},
 		{204, ""},
@@ -269,7 +269,7 @@ func testCheckRejection(t *testing.T, opts ...httpinvoker.Option) {
 	}
 
 	throttled := newInvoker(t, srv.URL, append(opts, httpinvoker.WithCheck(func(int, []byte) error {
-		return classed{bench.ClassThrottled}
+		return classed{string(bench.ClassThrottled)}
 	}))...)
 	if c := bench.Classify(throttled.Invoke(context.Background(), jpeg)); c != bench.ClassThrottled {
 		t.Errorf("check error with ErrorClass %q classified %q", bench.ClassThrottled, c)

@@ -42,7 +42,8 @@ func WithConcurrency(n int) Option {
 	}
 }
 
-// WithTimeout bounds each request, from sending it to reading the last byte of the response.
+// WithTimeout bounds each request as a whole: opening a connection if it needs one, sending
+// the request and reading the last byte of the response.
 // A request that runs out of time fails with an error that wraps context.DeadlineExceeded, so
 // bench classifies it as a timeout. Zero means no bound other than the context's.
 func WithTimeout(d time.Duration) Option {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/sagebench/sagebench/bench"
@@ -81,12 +82,8 @@ func Evaluate(ctx context.Context, inv bench.Invoker, c Check) (Verdict, error) 
 	return v, nil
 }
 
-func byClass(m map[string]int64) string {
-	classes := make([]string, 0, len(m))
-	for c := range m {
-		classes = append(classes, c)
-	}
-	sort.Strings(classes)
+func byClass(m map[bench.ErrorClass]int64) string {
+	classes := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(classes))
 	for i, c := range classes {
 		parts[i] = fmt.Sprintf("%s %d", c, m[c])

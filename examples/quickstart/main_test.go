@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +29,7 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 	o.duration, o.warmup, o.timeScale = time.Second, 700*time.Millisecond, 0.2
 	o.emulator = []sagemakertest.Option{sagemakertest.WithHandler(
 		func(context.Context, string, []byte, string) ([]byte, error) {
-			return []byte(`{"top5":[1,2,3,4,5]}`), nil
+			return []byte(`{"predictions":[{"class":1,"score":0.5},{"class":2,"score":0.2},{"class":3,"score":0.1},{"class":4,"score":0.1},{"class":5,"score":0.1}]}`), nil
 		})}
 	o.out = t.TempDir()
 	var stdout, stderr bytes.Buffer
@@ -36,8 +38,8 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 	out := stdout.String()
 	assert.Contains(t, out, "EMULATED")
 	assert.Contains(t, stderr.String(), "teardown verified")
-	for _, c := range study.Configs {
-		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.Label)+`(\*\*)? \| `+regexp.QuoteMeta(c.InstanceType), out)
+	for _, c := range study.Candidates() {
+		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.Name)+`(\*\*)? \| `+regexp.QuoteMeta(c.InstanceType), out)
 	}
 	assert.Contains(t, out, `table "study-2021"`, "eu-west-1 is priced by the study's snapshot")
 	for _, f := range []string{"report.md", "results.csv", "results.json", "throughput.svg", "latency.svg", "cost.svg"} {
@@ -55,7 +57,7 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 		} `json:"rows"`
 	}
 	require.NoError(t, json.Unmarshal(b, &doc))
-	require.Len(t, doc.Rows, len(study.Configs))
+	require.Len(t, doc.Rows, len(study.Candidates()))
 	byName := map[string]float64{}
 	for _, r := range doc.Rows {
 		assert.Zero(t, r.Errors, r.Config)
@@ -76,4 +78,22 @@ func TestQuickstartRejectsBadFlags(t *testing.T) {
 	o = defaultOptions()
 	o.concurrency = 0
 	assert.Error(t, run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}))
+}
+
+// -h shows how to run the study for your own model, before the flags.
+func TestHelpShowsHowToRunYourOwnModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "quickstart")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	out, err = exec.Command(bin, "-h").CombinedOutput()
+	require.NoError(t, err, "-h exits 0")
+	help := string(out)
+	for _, want := range []string{"Run the study for your own model", "sagebench.Study{", "st.Run(ctx, cfg)",
+		"go run ./examples/resnet50 -h", "-parallel"} {
+		assert.Contains(t, help, want)
+	}
+	assert.Less(t, strings.Index(help, "sagebench.Study{"), strings.Index(help, "-concurrency"), "the how-to comes first")
 }

@@ -32,31 +32,18 @@ func openJournal(o options, stderr io.Writer) (*sagemaker.Journal, error) {
 	return j, nil
 }
 
-// journaled records a teardown deletion that did not go through package sagemaker.
-func (s *session) journaled(kind, name string, err error) {
-	if s.journal == nil || err != nil {
-		return
-	}
-	if jerr := s.journal.Deleted(kind, name); jerr != nil {
-		fmt.Fprintf(s.log, "  %v\n", jerr)
-	}
-}
-
 // reportJournal says whether the journal still lists anything: after -keep-artifacts, or
 // a deletion that failed, -cleanup finishes the job.
-func (s *session) reportJournal(w io.Writer) {
-	if s.journal == nil {
-		return
-	}
-	pending, err := s.journal.Pending()
+func reportJournal(w io.Writer, j *sagemaker.Journal) {
+	pending, err := j.Pending()
 	switch {
 	case err != nil:
 		fmt.Fprintf(w, "journal: %v\n", err)
 	case len(pending) == 0:
-		fmt.Fprintf(w, "journal %s: nothing of run %s remains\n", s.journal.Path(), s.journal.RunID())
+		fmt.Fprintf(w, "journal %s: nothing of run %s remains\n", j.Path(), j.RunID())
 	default:
 		fmt.Fprintf(w, "journal %s lists %d resources that may remain; delete them with -cleanup %s\n",
-			s.journal.Path(), len(pending), s.journal.Path())
+			j.Path(), len(pending), j.Path())
 	}
 }
 

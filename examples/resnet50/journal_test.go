@@ -26,7 +26,7 @@ func leaveARun(t *testing.T, srv *sagemakertest.Server, j *sagemaker.Journal) *s
 	name := c.Name("resnet50-c5")
 	_, err := c.Deploy(context.Background(), sagemaker.ModelSpec{
 		Name: name, Image: "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3",
-		ModelDataURL: "s3://b/m.tar.gz", RoleARN: dryRunRole,
+		ModelDataURL: "s3://b/m.tar.gz", RoleARN: planRole,
 	}, sagemaker.EndpointSpec{Name: name, InstanceType: "ml.c5.xlarge", InstanceCount: 1})
 	require.NoError(t, err)
 	require.NotEmpty(t, srv.Leftovers())

@@ -2,28 +2,28 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/internal/study"
-	"github.com/sagebench/sagebench/sagemaker"
 )
 
 type options struct {
-	region, role, account, bucket, prefix string
-	model, code, entryPoint, image        string
-	configs                               string
-	duration, warmup                      time.Duration
-	concurrency                           int
-	sweep                                 bool
-	prices                                string
-	maxCost                               float64
-	keepArtifacts                         bool
-	out                                   string
-	dryRun                                bool
+	region, role, bucket    string
+	model, code, entryPoint string
+	image                   string
+	configs                 string
+	duration, warmup        time.Duration
+	concurrency, parallel   int
+	sweep, rerun            bool
+	prices                  string
+	maxCost                 float64
+	keepArtifacts, planOnly bool
+	out                     string
+	poll                    time.Duration
 	// journal is where a real run records what it creates (default
 	// <out>/journal-<UTC time>.jsonl); cleanup and cleanupRun make the command
 	// delete what a crashed run left, from its journal or by its run id.
@@ -38,7 +38,6 @@ func defaultOptions() options {
 	return options{
 		region:     region,
 		role:       os.Getenv("SAGEMAKER_ROLE_ARN"),
-		prefix:     "sagebench/resnet50",
 		entryPoint: "inference.py",
 		configs:    strings.Join(study.Labels(), ","),
 		duration:   60 * time.Second,
@@ -46,58 +45,32 @@ func defaultOptions() options {
 		// cover a few such cycles and the compiled models' first, slow inference.
 		warmup:      15 * time.Second,
 		concurrency: 16,
-		prices:      "auto",
-		maxCost:     5,
-		out:         "sagebench-out",
+		// Three endpoints of 5-10 minutes' creation at once: six candidates in about a
+		// third of the time, within the default account quota of ml.*.xlarge endpoints.
+		parallel: 3,
+		prices:   "auto",
+		maxCost:  5,
+		out:      "sagebench-out",
 	}
 }
 
-// validate checks the flags and fills in what defaults from others; it returns the chosen
-// configurations.
-func (o *options) validate() ([]study.Config, error) {
-	if o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 {
-		return nil, fmt.Errorf("need -concurrency >= 1, -duration > 0 and -warmup >= 0")
+// validate checks the flags that Study.Plan cannot, and returns the chosen candidates.
+func (o *options) validate() ([]sagebench.Candidate, error) {
+	if o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 || o.parallel < 1 {
+		return nil, fmt.Errorf("need -concurrency >= 1, -parallel >= 1, -duration > 0 and -warmup >= 0")
 	}
-	if o.role == "" {
-		if !o.dryRun {
-			return nil, fmt.Errorf("no role: pass -role or set SAGEMAKER_ROLE_ARN to an IAM role SageMaker may assume")
-		}
-		o.role = dryRunRole
+	if o.role == "" && !o.planOnly {
+		return nil, fmt.Errorf("no role: pass -role or set SAGEMAKER_ROLE_ARN to an IAM role SageMaker may assume")
 	}
-	if o.account == "" {
-		// arn:aws:iam::123456789012:role/Name: the role's account is almost always the
-		// caller's, and reading it here spares an STS call.
-		if parts := strings.Split(o.role, ":"); len(parts) >= 6 && parts[2] == "iam" {
-			o.account = parts[4]
-		}
-	}
-	if o.bucket == "" {
-		if o.account == "" {
-			return nil, fmt.Errorf("-role %q is not an IAM role ARN; pass -bucket or -account", o.role)
-		}
-		o.bucket = sagemaker.DefaultBucket(o.region, o.account)
-	}
-	if o.model == "" && !o.dryRun {
+	if o.model == "" && !o.planOnly {
 		return nil, fmt.Errorf("no -model: pass a TorchScript ResNet50 (see the package doc for the one-liner)")
 	}
-	var chosen []study.Config
-	for l := range strings.SplitSeq(o.configs, ",") {
-		c, ok := study.Find(strings.TrimSpace(l))
-		if !ok {
-			return nil, fmt.Errorf("-configs: unknown configuration %q (have %s)", l, defaultOptions().configs)
-		}
-		chosen = append(chosen, c)
+	if o.code == "" && o.model != "" && filepath.Base(o.model) != "model.pth" {
+		return nil, fmt.Errorf("-model %s: the study's inference code loads model.pth; rename the file or pass -code", o.model)
+	}
+	chosen, err := study.Select(o.configs)
+	if err != nil {
+		return nil, fmt.Errorf("-configs: %w", err)
 	}
 	return chosen, nil
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }

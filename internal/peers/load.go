@@ -28,6 +28,11 @@ type loadResult struct {
 	Missed       int64   `json:"missed,omitempty"`
 	AllocsPerReq float64 `json:"allocs_per_request,omitempty"`
 	HeapMiB      float64 `json:"heap_inuse_mib,omitempty"`
+	// The built-in HTTP client's connection events (httpinvoker.Stats): a resend is a
+	// request sent twice, which must stay rare enough not to matter.
+	Dials     int64 `json:"dials,omitempty"`
+	Discarded int64 `json:"discarded_connections,omitempty"`
+	Resends   int64 `json:"resends,omitempty"`
 }
 
 // load is one sagebench run against url, printed as a JSON line on stdout and a
@@ -89,12 +94,14 @@ func load(args []string) error {
 		P50us: us(res.Latency.P50), P99us: us(res.Latency.P99), Target: *rate, Missed: res.Missed,
 		HeapMiB: float64(after.HeapInuse) / (1 << 20),
 	}
+	st := inv.Stats()
+	out.Dials, out.Discarded, out.Resends = st.Dials, st.Discarded, st.Resends
 	if *warmup == 0 && res.Requests > 0 {
 		out.AllocsPerReq = float64(after.Mallocs-before.Mallocs) / float64(res.Requests)
 	}
-	fmt.Fprintf(os.Stderr, "sagebench: %d requests, %d errors %v, %.1f req/s (achieved %.2f%% of target %.0f), p50 %v p99 %v, %.1f allocs/request, missed %d, warnings %q\n",
+	fmt.Fprintf(os.Stderr, "sagebench: %d requests, %d errors %v, %.1f req/s (achieved %.2f%% of target %.0f), p50 %v p99 %v, %.1f allocs/request, missed %d, warnings %q, connections %+v\n",
 		res.Requests, res.Errors, res.ErrorsByClass, res.Throughput, pct(res.Throughput, *rate), *rate,
-		res.Latency.P50, res.Latency.P99, out.AllocsPerReq, res.Missed, res.Warnings)
+		res.Latency.P50, res.Latency.P99, out.AllocsPerReq, res.Missed, res.Warnings, st)
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
 

@@ -3,13 +3,14 @@ package study
 import (
 	"fmt"
 
+	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
 )
 
 // PriceTable picks the price table a -prices flag names: "current", "study2021", or "auto",
-// the first of the two that prices every configuration in chosen in region (cost.Current
+// the first of the two that prices every candidate in chosen in region (cost.Current
 // when neither does, so that the report shows which rows it cannot price).
-func PriceTable(name, region string, chosen []Config) (*cost.Table, error) {
+func PriceTable(name, region string, chosen []sagebench.Candidate) (*cost.Table, error) {
 	switch name {
 	case "current":
 		return cost.Current, nil
@@ -26,7 +27,7 @@ func PriceTable(name, region string, chosen []Config) (*cost.Table, error) {
 	return nil, fmt.Errorf("-prices %q: want current, study2021 or auto", name)
 }
 
-func pricesAll(t *cost.Table, region string, chosen []Config) bool {
+func pricesAll(t *cost.Table, region string, chosen []sagebench.Candidate) bool {
 	for _, c := range chosen {
 		if _, err := t.Lookup(region, c.InstanceType); err != nil {
 			return false

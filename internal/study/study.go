@@ -1,45 +1,65 @@
 // Package study defines the reference study once, for the examples that run it (the
-// offline quickstart and the real examples/resnet50): its six configurations, the PyTorch
-// versions of its images and Neo jobs, and how each configuration becomes a Neo job and a
-// SageMaker model.
+// offline quickstart and the real examples/resnet50): its six candidates, the PyTorch
+// versions of its images and Neo jobs, its inference code and the check of its answers.
+// Everything else is sagebench.Study.
 package study
 
 import (
+	"embed"
+	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/neo"
-	"github.com/sagebench/sagebench/sagemaker"
 )
 
-// Config is one configuration of the study: an instance type, compiled with Neo for Target
-// or not compiled at all.
-type Config struct {
-	Label        string
-	InstanceType string
-	Target       neo.Target // "" for an uncompiled model
-	Note         string     // shown under the report when set
+// Candidates are the study's five configurations plus inf1 without Neo: an uncompiled
+// PyTorch model cannot use the NeuronCores, so it runs on the instance's four vCPUs. The
+// study did not measure that one, and its note says so.
+func Candidates() []sagebench.Candidate {
+	cs := sagebench.Matrix(sagebench.Grid{
+		InstanceTypes: []string{"ml.c5.xlarge", "ml.g4dn.xlarge", "ml.inf1.xlarge"},
+		Compile:       []bool{false, true},
+	})
+	cs[4].Note = "not in the study: an uncompiled model runs on the inf1's vCPUs"
+	return cs
 }
 
-// Configs are the study's five configurations plus inf1 without Neo: an uncompiled PyTorch
-// model cannot use the NeuronCores, so it runs on the instance's four vCPUs. The study did
-// not measure that one, and its note says so.
-var Configs = []Config{
-	{"c5", "ml.c5.xlarge", "", ""},
-	{"c5+neo", "ml.c5.xlarge", neo.TargetMLC5, ""},
-	{"g4dn", "ml.g4dn.xlarge", "", ""},
-	{"g4dn+neo", "ml.g4dn.xlarge", neo.TargetMLG4dn, ""},
-	{"inf1", "ml.inf1.xlarge", "", "not in the study: an uncompiled model runs on the inf1's vCPUs"},
-	{"inf1+neo", "ml.inf1.xlarge", neo.TargetMLInf1, ""},
+// Labels lists the candidates' names in order.
+func Labels() []string {
+	var out []string
+	for _, c := range Candidates() {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// Select returns the candidates named in a comma-separated list, in the list's order.
+func Select(list string) ([]sagebench.Candidate, error) {
+	byName := map[string]sagebench.Candidate{}
+	for _, c := range Candidates() {
+		byName[c.Name] = c
+	}
+	var out []sagebench.Candidate
+	for l := range strings.SplitSeq(list, ",") {
+		c, ok := byName[strings.TrimSpace(l)]
+		if !ok {
+			return nil, fmt.Errorf("unknown configuration %q (have %s)", strings.TrimSpace(l), strings.Join(Labels(), ","))
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 const (
-	// ImageVersion is the PyTorch version of the pytorch-inference images for the
-	// uncompiled configurations, in the Python SDK's full form.
-	ImageVersion = "1.8.1"
-	// FrameworkVersion is what Neo is told the model was saved with (major.minor).
-	FrameworkVersion = "1.8"
+	// FrameworkVersion is the PyTorch version of the model, the pytorch-inference
+	// images and the CPU/GPU Neo jobs, in the Python SDK's full form.
+	FrameworkVersion = "1.8.1"
 	// InferentiaVersion: Neo's Inferentia image exists for PyTorch 1.5.1 only (the Python
 	// SDK's inferentia-pytorch.json), so the inf1 job compiles for it.
 	InferentiaVersion = "1.5.1"
@@ -50,78 +70,55 @@ const (
 // InputShape is ResNet50's input: one 224x224 RGB image.
 var InputShape = []int{1, 3, 224, 224}
 
-// Find returns the configuration with the given label.
-func Find(label string) (Config, bool) {
-	for _, c := range Configs {
-		if c.Label == label {
-			return c, true
-		}
-	}
-	return Config{}, false
-}
-
-// Labels lists the configurations' labels in order.
-func Labels() []string {
-	out := make([]string, len(Configs))
-	for i, c := range Configs {
-		out[i] = c.Label
-	}
-	return out
-}
-
-// Compiled reports whether the configuration runs a Neo-compiled model.
-func (c Config) Compiled() bool { return c.Target != "" }
-
-// Job is the Neo compilation job of a compiled configuration, writing under outputURL/target.
-func (c Config) Job(modelURL, roleARN, outputURL, entryPoint string) (neo.Job, error) {
-	if !c.Compiled() {
-		return neo.Job{}, fmt.Errorf("study: %s is not compiled", c.Label)
-	}
-	version := FrameworkVersion
-	if c.Target == neo.TargetMLInf1 {
-		version = InferentiaVersion
-	}
-	return neo.Job{
-		Name:             sagemaker.UniqueName("resnet50-" + Dashed(string(c.Target))),
-		ModelDataURL:     modelURL,
-		RoleARN:          roleARN,
+// Study is the reference study of model with role, ready for Load, Prices and bounds.
+func Study(model sagebench.ModelSource, role string) sagebench.Study {
+	return sagebench.Study{
+		Name:             "resnet50",
+		Model:            model,
 		Framework:        neo.PyTorch,
-		FrameworkVersion: version,
+		FrameworkVersion: FrameworkVersion,
+		NeoVersions:      map[neo.Target]string{neo.TargetMLInf1: InferentiaVersion},
 		InputShapes:      map[string][]int{"input0": InputShape},
-		Target:           c.Target,
-		OutputURL:        strings.TrimSuffix(outputURL, "/") + "/" + string(c.Target),
-		MaxRuntime:       MaxCompileTime,
-		EntryPoint:       entryPoint,
-	}, nil
+		CompileTimeout:   MaxCompileTime,
+		RoleARN:          role,
+		Candidates:       Candidates(),
+		Check:            CheckAnswer,
+	}
 }
 
-// Model is the SageMaker model of the configuration: the compiled artifact with Neo's image
-// and environment, or the uploaded archive with the pytorch-inference image (its CPU image
-// on inf1, since only Neuron-compiled models can use the NeuronCores).
-func (c Config) Model(modelURL, roleARN, region, entryPoint string, compiled *neo.CompiledModel) (sagemaker.ModelSpec, error) {
-	m := sagemaker.ModelSpec{
-		Name:         sagemaker.UniqueName("resnet50-" + Dashed(c.Label)),
-		ModelDataURL: modelURL,
-		RoleARN:      roleARN,
-		Env:          sagemaker.PyTorchEnv(entryPoint, region),
+//go:embed code
+var code embed.FS
+
+// WriteCode writes the study's inference code (inference.py, requirements.txt) into
+// dir/code and returns that directory, for LocalModel.CodeDir.
+func WriteCode(dir string) (string, error) {
+	sub, _ := fs.Sub(code, "code")
+	out := filepath.Join(dir, "code")
+	if err := os.CopyFS(out, sub); err != nil {
+		return "", fmt.Errorf("writing the study's code: %w", err)
 	}
-	if c.Compiled() {
-		if compiled == nil {
-			return m, fmt.Errorf("study: %s: no compiled model for %s", c.Label, c.Target)
+	return out, nil
+}
+
+// CheckAnswer accepts the answer of the study's inference code, which is also the
+// format of sagemakertest's default handler: {"predictions": [5 x {"class", "score"}]}.
+func CheckAnswer(body []byte, _ string) error {
+	var a struct {
+		Predictions []struct {
+			Class *int     `json:"class"`
+			Score *float64 `json:"score"`
+		} `json:"predictions"`
+	}
+	err := json.Unmarshal(body, &a)
+	if err == nil && len(a.Predictions) == 5 {
+		for _, p := range a.Predictions {
+			if p.Class == nil || p.Score == nil {
+				err = fmt.Errorf("missing class or score")
+			}
 		}
-		m.Image, m.ModelDataURL, m.Env = compiled.Image, compiled.ArtifactURL, compiled.Env
-		return m, nil
+		if err == nil {
+			return nil
+		}
 	}
-	spec := sagemaker.ImageSpec{Region: region, FrameworkVersion: ImageVersion, InstanceType: c.InstanceType}
-	if p, _ := sagemaker.ProcessorFor(c.InstanceType); p == sagemaker.Inferentia {
-		spec.InstanceType, spec.Processor = "", sagemaker.CPU
-	}
-	img, err := sagemaker.PyTorchImage(spec)
-	m.Image = img
-	return m, err
-}
-
-// Dashed turns a label or target into a resource-name part: "g4dn+neo" gives "g4dn-neo".
-func Dashed(s string) string {
-	return strings.NewReplacer("+", "-", "_", "-", ".", "-").Replace(s)
+	return fmt.Errorf(`answer is not {"predictions": [5 x {"class", "score"}]}: %.80q`, body)
 }

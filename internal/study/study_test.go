@@ -1,71 +1,88 @@
 package study
 
 import (
+	"bytes"
 	"fmt"
-	"regexp"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
-const role = "arn:aws:iam::123456789012:role/SageMakerRole"
-
-func TestModelPicksTheImage(t *testing.T) {
-	for label, want := range map[string]string{
-		"c5":   "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3",
-		"g4dn": "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-gpu-py3",
-		"inf1": "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3",
-	} {
-		c, ok := Find(label)
-		require.True(t, ok)
-		m, err := c.Model("s3://bkt/model.tar.gz", role, "eu-west-1", "inference.py", nil)
-		require.NoError(t, err, label)
-		assert.Equal(t, want, m.Image, label)
-		assert.Equal(t, "s3://bkt/model.tar.gz", m.ModelDataURL)
-		assert.Regexp(t, regexp.MustCompile(`^resnet50-`+Dashed(label)+`-\d{4}-`), m.Name)
-		assert.NoError(t, m.Validate())
-	}
-}
-
-func TestModelOfCompiledConfigUsesTheArtifact(t *testing.T) {
-	c, _ := Find("inf1+neo")
-	_, err := c.Model("s3://bkt/model.tar.gz", role, "eu-west-1", "inference.py", nil)
-	assert.ErrorContains(t, err, "no compiled model")
-	cm := &neo.CompiledModel{ArtifactURL: "s3://bkt/out/model-ml_inf1.tar.gz", Image: "img", Env: map[string]string{"A": "1"}}
-	m, err := c.Model("s3://bkt/model.tar.gz", role, "eu-west-1", "inference.py", cm)
-	require.NoError(t, err)
-	assert.Equal(t, cm.ArtifactURL, m.ModelDataURL)
-	assert.Equal(t, "img", m.Image)
-}
-
-func TestJobUsesNeosVersions(t *testing.T) {
-	inf1, _ := Find("inf1+neo")
-	j, err := inf1.Job("s3://bkt/model.tar.gz", role, "s3://bkt/out/", "inference.py")
-	require.NoError(t, err)
-	assert.Equal(t, InferentiaVersion, j.FrameworkVersion)
-	assert.Equal(t, "s3://bkt/out/ml_inf1", j.OutputURL)
-	assert.NoError(t, j.Validate())
-	c5, _ := Find("c5+neo")
-	j, _ = c5.Job("s3://bkt/model.tar.gz", role, "s3://bkt/out", "inference.py")
-	assert.Equal(t, FrameworkVersion, j.FrameworkVersion)
-	plain, _ := Find("c5")
-	_, err = plain.Job("s3://bkt/model.tar.gz", role, "s3://bkt/out", "inference.py")
-	assert.Error(t, err)
-}
-
-func TestConfigsCoverTheStudy(t *testing.T) {
+func TestCandidatesCoverTheStudy(t *testing.T) {
 	assert.Equal(t, []string{"c5", "c5+neo", "g4dn", "g4dn+neo", "inf1", "inf1+neo"}, Labels())
-	_, ok := Find("p3")
-	assert.False(t, ok)
+	cs := Candidates()
+	assert.Equal(t, neo.TargetMLInf1, cs[5].Target)
+	assert.NotEmpty(t, cs[4].Note)
+	picked, err := Select("g4dn+neo, c5")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"g4dn+neo", "c5"}, []string{picked[0].Name, picked[1].Name})
+	_, err = Select("c5,p3")
+	assert.ErrorContains(t, err, `unknown configuration "p3"`)
+}
+
+// The reference study is a valid sagebench.Study in eu-west-1: every image and Neo job
+// of its six candidates resolves.
+func TestStudyPlansInEuWest1(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.pth")
+	require.NoError(t, os.WriteFile(model, []byte("w"), 0o644))
+	codeDir, err := WriteCode(dir)
+	require.NoError(t, err)
+	assert.FileExists(t, filepath.Join(codeDir, "inference.py"))
+	st := Study(sagebench.LocalModel{Files: []string{model}, CodeDir: codeDir}, "arn:aws:iam::123456789012:role/R")
+	st.Region, st.Prices = "eu-west-1", cost.Study2021
+	st.Load.Payloads = []payload.Payload{{Name: "x", Body: []byte{1}}}
+	plan, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "sagemaker-eu-west-1-123456789012", plan.Bucket)
+	assert.Len(t, plan.Estimate.Lines, 6)
+}
+
+// The emulator's default answer is the study code's format: one check for both.
+func TestCheckAnswerAcceptsTheEmulatorsDefaultAnswer(t *testing.T) {
+	img, err := payload.SyntheticJPEG(224, 224, 1)
+	require.NoError(t, err)
+	body, err := sagemakertest.ImageClassifier(t.Context(), "ep", img.Body, "application/x-image")
+	require.NoError(t, err)
+	assert.NoError(t, CheckAnswer(body, "application/json"))
+	assert.Error(t, CheckAnswer([]byte(`{"top5":[1,2,3,4,5]}`), "application/json"))
+	assert.Error(t, CheckAnswer([]byte(`{"predictions":[{"class":1}]}`), "application/json"))
+}
+
+func TestPriceTable(t *testing.T) {
+	// eu-west-1: only the 2021 snapshot prices c5, g4dn and inf1 together.
+	tbl, err := PriceTable("auto", "eu-west-1", Candidates())
+	require.NoError(t, err)
+	assert.Equal(t, cost.Study2021, tbl)
+	tbl, err = PriceTable("current", "eu-west-1", Candidates())
+	require.NoError(t, err)
+	assert.Equal(t, cost.Current, tbl)
+	_, err = PriceTable("cheapest", "eu-west-1", Candidates())
+	assert.ErrorContains(t, err, "-prices")
+}
+
+func TestProgressLeavesLiveSnapshotsOutOfALog(t *testing.T) {
+	var b bytes.Buffer
+	p := Progress(&b)
+	p(sagebench.Event{Kind: sagebench.EventDeploying, Candidate: "c5"})
+	p(sagebench.Event{Kind: sagebench.EventMeasuring, Candidate: "c5"})
+	p(sagebench.Event{Kind: sagebench.EventDeleted, Candidate: "c5"})
+	assert.Equal(t, "c5: deploying\nc5: endpoint deleted\n", b.String())
 }
 
 func Example() {
-	for _, c := range Configs {
-		fmt.Printf("%-9s %-15s compiled=%v\n", c.Label, c.InstanceType, c.Compiled())
+	for _, c := range Candidates() {
+		fmt.Printf("%-9s %-15s compiled=%v\n", c.Name, c.InstanceType, c.Compiled())
 	}
 	// Output:
 	// c5        ml.c5.xlarge    compiled=false
@@ -74,16 +91,4 @@ func Example() {
 	// g4dn+neo  ml.g4dn.xlarge  compiled=true
 	// inf1      ml.inf1.xlarge  compiled=false
 	// inf1+neo  ml.inf1.xlarge  compiled=true
-}
-
-func TestPriceTable(t *testing.T) {
-	// eu-west-1: only the 2021 snapshot prices c5, g4dn and inf1 together.
-	tbl, err := PriceTable("auto", "eu-west-1", Configs)
-	require.NoError(t, err)
-	assert.Equal(t, cost.Study2021, tbl)
-	tbl, err = PriceTable("current", "eu-west-1", Configs)
-	require.NoError(t, err)
-	assert.Equal(t, cost.Current, tbl)
-	_, err = PriceTable("cheapest", "eu-west-1", Configs)
-	assert.ErrorContains(t, err, "-prices")
 }

@@ -54,6 +54,13 @@
 // (<input base name>-<target>.tar.gz under S3OutputLocation), holds the input
 // archive's bytes.
 //
+// CloudWatch's GetMetricData is served too ([Server.CloudWatchClient]), over the
+// Smithy RPC v2 CBOR protocol the SDK's CloudWatch client speaks, for the metrics
+// SageMaker publishes per endpoint variant: Invocations, the error counts,
+// ModelLatency (the time a request held a model worker) and OverheadLatency (the
+// rest of its time in the emulator, queueing included), in microseconds, and
+// CPUUtilization and GPUUtilization from worker busy time, filed per minute.
+//
 // Faults can be injected ([Server.FailNext], [Server.FailEndpoint],
 // [Server.FailCompilation], [Server.ThrottleRuntime]) and the state inspected
 // for leak checks ([Server.Leftovers], [Server.Calls], [Server.Objects]).

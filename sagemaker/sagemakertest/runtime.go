@@ -46,6 +46,7 @@ func (s *Server) newPool(dv deployedVariant, compiled bool) *pool {
 // serveInvoke emulates POST /endpoints/{name}/invocations.
 func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string) {
 	const op = "InvokeEndpoint"
+	arrived := time.Now()
 	s.count(op)
 	if e := s.takeFault(op); e != nil {
 		writeRESTError(w, e, nil)
@@ -91,6 +92,8 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	if handler == nil {
 		handler = ImageClassifier
 	}
+	rec := s.startInvocation(name, p, arrived)
+	defer rec.finish()
 
 	// A request abandoned while it queues is dropped; one that has a worker
 	// keeps it for the whole device time even if its client gives up, as a
@@ -98,6 +101,7 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	ctx := context.WithValue(r.Context(), invocationKey{}, inv)
 	select {
 	case p.slots <- struct{}{}:
+		rec.started = time.Now()
 	case <-ctx.Done():
 		s.writeIfClosed(w)
 		return
@@ -105,6 +109,7 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	out, herr := s.hold(p, func() ([]byte, error) {
 		return handler(ctx, name, body, r.Header.Get("Content-Type"))
 	})
+	rec.ended = time.Now()
 	<-p.slots
 	// s.ctx is checked first: a canceled context closes its Done channel
 	// before it cancels its children, so the request's own context may not
@@ -114,7 +119,7 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 		return
 	}
 	if herr != nil {
-		s.writeModelError(w, name, herr)
+		rec.status = s.writeModelError(w, name, herr)
 		return
 	}
 	w.Header().Set("Content-Type", inv.responseType())
@@ -192,8 +197,9 @@ func writePayloadTooLarge(w http.ResponseWriter, limit int64) {
 }
 
 // writeModelError reports a handler error as SageMaker reports an error from
-// the model container: HTTP 424 ModelError carrying the container's status.
-func (s *Server) writeModelError(w http.ResponseWriter, name string, err error) {
+// the model container: HTTP 424 ModelError carrying the container's status,
+// which it returns.
+func (s *Server) writeModelError(w http.ResponseWriter, name string, err error) int {
 	status := http.StatusInternalServerError
 	var sc interface{ StatusCode() int }
 	if errors.As(err, &sc) {
@@ -211,4 +217,5 @@ func (s *Server) writeModelError(w http.ResponseWriter, name string, err error) 
 		"OriginalMessage":    err.Error(),
 		"LogStreamArn":       fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/aws/sagemaker/Endpoints/%s", region, AccountID, name),
 	})
+	return status
 }

@@ -53,6 +53,7 @@ type Server struct {
 	throttle  *tokenBucket
 	tags      map[string][]Tag // resource ARN -> tags, see tags.go
 	lose      map[string]int   // operation -> answers still to lose, see lostanswer.go
+	metrics   metricStore      // what CloudWatch would hold, see cloudwatch.go
 
 	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
 }
@@ -197,10 +198,14 @@ func (s *Server) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 	return s3.NewFromConfig(s.Config(), fns...)
 }
 
-// ServeHTTP routes a request to the SageMaker API, the runtime or S3. It is
-// the one place that dispatches by protocol: an API served in another
-// protocol (AWS JSON 1.0, Smithy RPC v2 CBOR) gets a case here.
+// ServeHTTP routes a request to CloudWatch, the SageMaker API, the runtime or
+// S3. It is the one place that dispatches by protocol: an API served in
+// another protocol gets a case here.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if op, ok := cwPath(r.URL.Path); ok && r.Header.Get("Smithy-Protocol") != "" {
+		s.serveCloudWatch(w, r, op)
+		return
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		s.serveAPI(w, r, target)
 		return

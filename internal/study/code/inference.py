@@ -1,7 +1,8 @@
 # Inference handlers for SageMaker's PyTorch serving containers, uncompiled and Neo-compiled
 # (the reference study's layout: model file at the archive root, this file under code/).
-# Expects one image per request (Content-Type application/x-image), answers the top-5
-# ImageNet class indices as JSON.
+# Expects one image per request (Content-Type application/x-image) and answers the top five
+# ImageNet classes as {"predictions": [{"class": 281, "score": 0.91}, ...]}: the format of
+# sagemakertest's default handler, so one response check serves the emulator and AWS.
 import io
 import json
 import os
@@ -53,4 +54,7 @@ def predict_fn(batch, model):
 
 
 def output_fn(prediction, accept):
-    return json.dumps({"top5": torch.topk(prediction, 5).indices[0].tolist()})
+    scores, classes = torch.topk(torch.softmax(prediction, dim=1), 5)
+    return json.dumps({"predictions": [
+        {"class": int(c), "score": float(s)} for c, s in zip(classes[0].tolist(), scores[0].tolist())
+    ]})

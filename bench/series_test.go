@@ -1,0 +1,91 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSnapshotThroughputOfAPartialFirstInterval(t *testing.T) {
+	// The window starts 750 ms into a 1 s interval: 25 requests in its last 250 ms are
+	// 100 req/s, not the 25 req/s that dividing by the full Interval made.
+	cfg, err := Config{Concurrency: 1, Duration: time.Minute, Payloads: onePayload}.withDefaults()
+	require.NoError(t, err)
+	r := newRun(context.Background(), sleeper(0), cfg)
+	defer r.stop()
+	base := r.coll.base
+	r.start = base.Add(750 * time.Millisecond)
+	r.coll.start = r.start
+	idx := r.coll.index(r.start)
+	acc := r.coll.get(idx)
+	acc.requests = 25
+	r.coll.open[idx] = acc
+	s := r.snapshot(base.Add(time.Second+time.Millisecond), idx+1)
+	assert.InDelta(t, 100, s.Throughput, 0.01)
+}
+
+func TestRunBoundsTheSeriesForAnyRunLength(t *testing.T) {
+	cfg, err := Config{Duration: 24 * time.Hour, Interval: time.Millisecond, Payloads: onePayload}.withDefaults()
+	require.NoError(t, err)
+	assert.LessOrEqual(t, cfg.Duration/cfg.Interval, time.Duration(MaxSeriesLen), "interval %v", cfg.Interval)
+
+	// A Requests run has no known length: its series is coarsened at the end instead.
+	start := time.Unix(1_700_000_000, 0)
+	c := newCollector(start, time.Millisecond, 0, 1)
+	for i := 0; i < 3*MaxSeriesLen; i += 1000 {
+		tl := c.get(c.index(start) + i)
+		tl.requests = 1
+		_ = tl.hist.RecordValue(1000)
+		c.add(tl)
+	}
+	end := start.Add(3 * MaxSeriesLen * time.Millisecond)
+	series := c.result(end)
+	assert.LessOrEqual(t, len(series), MaxSeriesLen)
+	var sum int64
+	for _, iv := range series {
+		sum += iv.Requests
+	}
+	assert.Equal(t, int64(3*MaxSeriesLen/1000), sum, "coarsening keeps every request")
+	assert.Equal(t, 4*time.Millisecond, c.swidth)
+}
+
+func TestOpenLoopBacklogExistsBeforeAnyGoroutineStarts(t *testing.T) {
+	// run used to make the backlog after starting the collector, whose snapshots read it:
+	// a data race -race reported with a small Interval and a Progress callback. Whatever
+	// goroutines read must exist when newRun returns.
+	cfg, err := Config{Rate: 10, Payloads: onePayload}.withDefaults()
+	require.NoError(t, err)
+	r := newRun(context.Background(), sleeper(0), cfg)
+	defer r.stop()
+	require.NotNil(t, r.backlog)
+	assert.Equal(t, cfg.MaxBacklog, cap(r.backlog))
+}
+
+func TestCollectorMemoryStaysBoundedInALongRun(t *testing.T) {
+	// A Requests run has no known length: one non-empty 1 ms interval each for 150 s. The
+	// closed series is widened as it goes, so it never holds more than MaxSeriesLen.
+	start := time.Unix(1_700_000_000, 0)
+	c := newCollector(start, time.Millisecond, 0, 1)
+	const n = MaxSeriesLen + MaxSeriesLen/2
+	peak := 0
+	for i := range n {
+		tl := c.get(c.index(start) + i)
+		tl.requests = 1
+		c.add(tl)
+		if i%1000 == 999 {
+			c.closeBefore(c.index(start) + i - c.lag)
+			peak = max(peak, len(c.series))
+		}
+	}
+	assert.LessOrEqual(t, peak, MaxSeriesLen)
+	series := c.result(start.Add(n * time.Millisecond))
+	assert.LessOrEqual(t, len(series), MaxSeriesLen)
+	var sum int64
+	for _, iv := range series {
+		sum += iv.Requests
+	}
+	assert.Equal(t, int64(n), sum)
+}

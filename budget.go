@@ -1,0 +1,129 @@
+package sagebench
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sagebench/sagebench/bench"
+)
+
+// Estimate is a study's endpoint bill worked out before the first call: each candidate's
+// endpoint lives for Study.EndpointOverhead plus the longest its load can take, at its
+// instance type's hourly price times its instance count. Neo compilation is not billed;
+// the S3 objects cost fractions of a cent.
+type Estimate struct {
+	USD   float64
+	Lines []EstimateLine
+}
+
+// EstimateLine is one candidate's share of an Estimate.
+type EstimateLine struct {
+	Candidate    string
+	InstanceType string
+	Hours        float64 // billed hours per instance
+	USDPerHour   float64 // per instance; 0 when the price table has none
+	Instances    int
+	USD          float64
+}
+
+// String is the estimate as the examples print it: the total, then one line a candidate.
+func (e Estimate) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "estimated endpoint cost: at most $%.2f", e.USD)
+	for _, l := range e.Lines {
+		if l.USDPerHour == 0 {
+			fmt.Fprintf(&b, "\n  %-12s %-16s no price known", l.Candidate, l.InstanceType)
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.Instances, l.USD)
+	}
+	return b.String()
+}
+
+// BudgetError is a study refused because its estimate exceeds Study.MaxCostUSD.
+type BudgetError struct {
+	Estimate Estimate
+	MaxUSD   float64
+}
+
+// Error says the estimate, the bound and how to get under it.
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("sagebench: estimated endpoint cost up to $%.2f exceeds MaxCostUSD $%.2f: measure fewer candidates, "+
+		"shorten the load, or raise the bound\n%s", e.Estimate.USD, e.MaxUSD, e.Estimate)
+}
+
+// loadBound is the longest one candidate's load can run. A load bounded only by a
+// count of Requests has no time bound: Plan refuses it under MaxCostUSD.
+func (s *Study) loadBound() time.Duration {
+	window := s.Load.Duration
+	if window == 0 && s.Load.Requests == 0 {
+		window = 10 * time.Second // bench.Run's default
+	}
+	if s.Sweep == nil {
+		return s.Load.Warmup + window
+	}
+	if s.Load.Duration == 0 {
+		window = bench.DefaultWindow
+	}
+	levels := max(len(s.Sweep.Levels), len(s.Sweep.Rates))
+	if levels == 0 {
+		levels = len(bench.Geometric(1, 64, 2))
+	}
+	windows := s.Sweep.MaxWindows
+	if windows <= 0 {
+		windows = bench.DefaultMaxWindows
+	}
+	return time.Duration(levels) * (s.Load.Warmup + time.Duration(windows)*window)
+}
+
+func (s *Study) estimate(p *Plan) Estimate {
+	hours := (orDuration(s.EndpointOverhead, 15*time.Minute) + s.loadBound()).Hours()
+	var e Estimate
+	for _, c := range s.Candidates {
+		if p.resumed[c.Name] != nil {
+			continue // measured by an earlier run: costs nothing now
+		}
+		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, USDPerHour: p.hourly[c.Name], Instances: c.count()}
+		l.USD = l.Hours * l.USDPerHour * float64(l.Instances)
+		p.perCandidate[c.Name] = l.USD
+		e.USD += l.USD
+		e.Lines = append(e.Lines, l)
+	}
+	return e
+}
+
+// budgetMeter is the running estimate: what finished candidates really cost (their
+// endpoint's lifetime at its price) plus the estimates of those in flight. A candidate
+// starts only if its estimate still fits under max.
+type budgetMeter struct {
+	max      float64
+	mu       sync.Mutex
+	spent    float64
+	inFlight map[string]float64
+}
+
+func (b *budgetMeter) start(name string, estimate float64) (refused string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.inFlight == nil {
+		b.inFlight = map[string]float64{}
+	}
+	total := b.spent + estimate
+	for _, v := range b.inFlight {
+		total += v
+	}
+	if b.max > 0 && total > b.max {
+		return fmt.Sprintf("budget: the running estimate would reach $%.2f, over MaxCostUSD $%.2f", total, b.max)
+	}
+	b.inFlight[name] = estimate
+	return ""
+}
+
+func (b *budgetMeter) finish(name string, lived time.Duration, usdPerHour float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.inFlight, name)
+	b.spent += lived.Hours() * usdPerHour
+}

@@ -1,0 +1,125 @@
+package sagebench
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/sagebench/sagebench/neo"
+)
+
+// Candidate is one deployment the study measures: an endpoint of InstanceCount instances
+// of InstanceType serving the model as is, or compiled by Neo for Target, with optional
+// container parameters (environment variables such as model-server workers or thread
+// counts, like Inference Recommender's EnvironmentParameterRanges).
+type Candidate struct {
+	// Name identifies the candidate in events, reports and the resume directory; unique
+	// within a study. Matrix derives it ("g4dn+neo workers=2").
+	Name          string
+	InstanceType  string // e.g. ml.g4dn.xlarge
+	InstanceCount int    // 0 means 1
+	// Target, when set, serves the model compiled by Neo for this device (ml_g4dn); each
+	// target is compiled once however many candidates share it.
+	Target neo.Target
+	// Image overrides the container image the study would resolve.
+	Image string
+	// Env is laid over the container environment the study would set.
+	Env map[string]string
+	// Note is shown under the report's row.
+	Note string `json:",omitempty"`
+}
+
+// Compiled reports whether the candidate serves a Neo-compiled model.
+func (c Candidate) Compiled() bool { return c.Target != "" }
+
+func (c Candidate) count() int { return max(c.InstanceCount, 1) }
+
+// Grid is the set of choices Matrix crosses. A nil field takes the one-value default.
+type Grid struct {
+	InstanceTypes []string
+	// Compile lists the compilation choices: false serves the model as is, true compiles
+	// it with Neo for the instance type's family (ml.c5.xlarge: ml_c5) [{false}].
+	Compile []bool
+	// Env lists container parameter sets; each is one choice [{}].
+	Env []map[string]string
+	// Counts lists instance counts [{1}].
+	Counts []int
+}
+
+// Matrix returns the cross product of g's choices, instance type first, with derived,
+// unique names: the instance family (with its size when two sizes of a family are in
+// the grid), "+neo" when compiled, the container parameters as key=value sorted by key,
+// and "x3" for three instances, e.g. "g4dn+neo workers=2 x3".
+func Matrix(g Grid) []Candidate {
+	compile := orOne(g.Compile, false)
+	envs := orOne(g.Env, nil)
+	counts := orOne(g.Counts, 1)
+	families := map[string]int{}
+	for _, t := range slices.Compact(slices.Clone(g.InstanceTypes)) {
+		families[family(t)]++
+	}
+	var out []Candidate
+	for _, it := range g.InstanceTypes {
+		label := family(it)
+		if families[label] > 1 {
+			label = strings.TrimPrefix(it, "ml.")
+		}
+		for _, neoOn := range compile {
+			for _, env := range envs {
+				for _, n := range counts {
+					c := Candidate{InstanceType: it, InstanceCount: n, Env: maps.Clone(env)}
+					name := label
+					if neoOn {
+						c.Target = TargetFor(it)
+						name += "+neo"
+					}
+					for _, k := range slices.Sorted(maps.Keys(env)) {
+						name += " " + k + "=" + env[k]
+					}
+					if n > 1 {
+						name += fmt.Sprintf(" x%d", n)
+					}
+					c.Name = name
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return uniqueNames(out)
+}
+
+// TargetFor is the Neo target device of an instance type's family: ml.g4dn.xlarge gives
+// ml_g4dn. It does not check that Neo knows the target; Study.Plan does.
+func TargetFor(instanceType string) neo.Target {
+	return neo.Target("ml_" + family(instanceType))
+}
+
+// family is the instance family of ml.<family>.<size>, or the whole string.
+func family(instanceType string) string {
+	parts := strings.Split(instanceType, ".")
+	if len(parts) == 3 {
+		return parts[1]
+	}
+	return instanceType
+}
+
+func orOne[T any](s []T, def T) []T {
+	if len(s) == 0 {
+		return []T{def}
+	}
+	return s
+}
+
+// uniqueNames suffixes repeated names with #2, #3, ... so that a grid with a repeated
+// choice still names every candidate once.
+func uniqueNames(cs []Candidate) []Candidate {
+	seen := map[string]int{}
+	for i := range cs {
+		seen[cs[i].Name]++
+		if n := seen[cs[i].Name]; n > 1 {
+			cs[i].Name = fmt.Sprintf("%s #%d", cs[i].Name, n)
+		}
+	}
+	return cs
+}

@@ -1,0 +1,79 @@
+package sagebench
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/neo"
+)
+
+// EventKind says what happened to a candidate or a compilation.
+type EventKind string
+
+// The events of a study, in the order a candidate meets them.
+const (
+	EventCompiling     EventKind = "compiling"      // a Neo job for Target was created
+	EventCompiled      EventKind = "compiled"       // Target's job completed after Elapsed
+	EventDeploying     EventKind = "deploying"      // the candidate's endpoint is being created
+	EventWaitingSlot   EventKind = "waiting"        // the account's endpoint limit was hit; Reason says so
+	EventInService     EventKind = "in-service"     // the endpoint is InService after Elapsed
+	EventMeasuring     EventKind = "measuring"      // a live Snapshot of the load
+	EventMeasured      EventKind = "measured"       // Result is the candidate's figure
+	EventDeleted       EventKind = "deleted"        // the candidate's endpoint, config and model are gone
+	EventSkipped       EventKind = "skipped"        // not measured in this run; Reason says why
+	EventFailed        EventKind = "failed"         // Err says what failed (a candidate, or Target's compilation)
+	EventTeardownError EventKind = "teardown-error" // a resource could not be deleted; Err says why
+)
+
+// Event is one step of a study, passed to Study.Events.
+type Event struct {
+	Kind      EventKind
+	Candidate string     // empty for compilation events
+	Target    neo.Target // compilation events
+	// Elapsed is the time the step took: deploy to InService, a compilation, a load.
+	Elapsed  time.Duration
+	Snapshot *bench.Snapshot // EventMeasuring
+	Result   *bench.Result   // EventMeasured
+	Reason   string
+	Err      error
+}
+
+// String is a one-line description, as the examples print it.
+func (e Event) String() string {
+	switch e.Kind {
+	case EventCompiling:
+		return fmt.Sprintf("compiling for %s", e.Target)
+	case EventCompiled:
+		return fmt.Sprintf("compiled for %s in %v", e.Target, e.Elapsed.Round(time.Millisecond))
+	case EventDeploying:
+		return fmt.Sprintf("%s: deploying", e.Candidate)
+	case EventWaitingSlot:
+		return fmt.Sprintf("%s: waiting for an endpoint slot (%s)", e.Candidate, e.Reason)
+	case EventInService:
+		return fmt.Sprintf("%s: InService after %v", e.Candidate, e.Elapsed.Round(time.Millisecond))
+	case EventMeasuring:
+		s := e.Snapshot
+		if s == nil || s.Warmup {
+			return fmt.Sprintf("%s: warming up", e.Candidate)
+		}
+		return fmt.Sprintf("%s: %v %d requests, %.1f req/s, p99 %v", e.Candidate, s.Elapsed.Round(time.Second),
+			s.Requests, s.Throughput, s.P99.Round(time.Millisecond))
+	case EventMeasured:
+		r := e.Result
+		return fmt.Sprintf("%s: %.1f req/s, p50 %v, p99 %v, %d errors", e.Candidate, r.Throughput,
+			r.Latency.P50.Round(time.Millisecond), r.Latency.P99.Round(time.Millisecond), r.Errors)
+	case EventDeleted:
+		return fmt.Sprintf("%s: endpoint deleted", e.Candidate)
+	case EventSkipped:
+		return fmt.Sprintf("%s: skipped (%s)", e.Candidate, e.Reason)
+	case EventFailed:
+		if e.Candidate == "" {
+			return fmt.Sprintf("compiling for %s failed: %v", e.Target, e.Err)
+		}
+		return fmt.Sprintf("%s: failed: %v", e.Candidate, e.Err)
+	case EventTeardownError:
+		return fmt.Sprintf("teardown: %s: %v", e.Reason, e.Err)
+	}
+	return string(e.Kind)
+}

@@ -1,0 +1,199 @@
+package sagebench
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/sagemaker"
+)
+
+// measure deploys one candidate, measures it and deletes it, whatever happens in between.
+func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) (out Outcome) {
+	out.Candidate = c
+	if reason := r.budget.start(c.Name, r.plan.perCandidate[c.Name]); reason != "" {
+		out.Skipped = reason
+		r.emit(Event{Kind: EventSkipped, Candidate: c.Name, Reason: reason})
+		return out
+	}
+	start := time.Now()
+	defer func() { r.budget.finish(c.Name, time.Since(start), r.plan.hourly[c.Name]*float64(c.count())) }()
+	fail := func(err error) Outcome {
+		out.Err = err
+		r.emit(Event{Kind: EventFailed, Candidate: c.Name, Err: err})
+		return out
+	}
+
+	model, err := r.model(i, c, modelURL)
+	if err != nil {
+		return fail(err)
+	}
+	ep, err := r.deploy(ctx, i, c, model)
+	if err != nil {
+		return fail(err)
+	}
+	out.TimeToInService = time.Since(start)
+	r.emit(Event{Kind: EventInService, Candidate: c.Name, Elapsed: out.TimeToInService})
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Minute)
+		defer cancel()
+		if err := r.res.deleteEndpoint(dctx, ep); err != nil {
+			out.Err = fmt.Errorf("deleting %s: %w", ep.Name, err)
+			r.emit(Event{Kind: EventFailed, Candidate: c.Name, Err: out.Err})
+			return
+		}
+		r.emit(Event{Kind: EventDeleted, Candidate: c.Name})
+	}()
+
+	opts := []sagemaker.InvokerOption{sagemaker.WithAccept(orDefault(r.s.Accept, "application/json"))}
+	if r.s.Check != nil {
+		opts = append(opts, sagemaker.WithResponseCheck(r.s.Check))
+	}
+	inv := ep.Invoker(opts...)
+	loadStart := time.Now()
+	if err := r.load(ctx, c, inv, &out); err != nil {
+		return fail(err)
+	}
+	r.emit(Event{Kind: EventMeasured, Candidate: c.Name, Result: out.Result, Elapsed: time.Since(loadStart)})
+	if err := r.save(out); err != nil {
+		return fail(err)
+	}
+	return out
+}
+
+// load measures with bench.Run, or bench.Sweep when the study asks for one.
+func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Outcome) error {
+	step := r.s.Load
+	step.Progress = func(s bench.Snapshot) { r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: &s}) }
+	if r.s.Sweep == nil {
+		res, err := bench.Run(ctx, inv, step)
+		if err != nil {
+			return err
+		}
+		out.Result = res
+		return nil
+	}
+	sc := *r.s.Sweep
+	sc.Step = step
+	if sc.SLO == nil {
+		sc.SLO = r.s.SLO
+	}
+	user := sc.Progress
+	sc.Progress = func(p bench.SweepProgress) {
+		if p.Snapshot != nil {
+			r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: p.Snapshot})
+		}
+		if user != nil {
+			user(p)
+		}
+	}
+	sw, err := bench.Sweep(ctx, inv, sc)
+	if err != nil {
+		return err
+	}
+	out.Sweep = sw
+	if sw.Peak < 0 {
+		return fmt.Errorf("sweep found no qualifying step: %s", sw.Verdict())
+	}
+	out.Result = sw.Steps[sw.Peak].Result
+	return nil
+}
+
+// deploy creates the candidate's endpoint, waiting for a slot while the account's
+// endpoint limit refuses it.
+func (r *run) deploy(ctx context.Context, i int, c Candidate, m sagemaker.ModelSpec) (*sagemaker.Endpoint, error) {
+	backoff := orDuration(r.s.LimitBackoff, time.Minute)
+	deadline := time.Now().Add(orDuration(r.s.LimitWait, 30*time.Minute))
+	wait := min(backoff, time.Second)
+	for attempt := 2; ; attempt++ {
+		r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
+		freed := r.res.slotFreed()
+		spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count()}
+		ep, err := r.res.deploy(ctx, m, spec)
+		if err == nil || !isLimitExceeded(err) {
+			return ep, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the account's endpoint limit refused it for %v: %w", orDuration(r.s.LimitWait, 30*time.Minute), err)
+		}
+		r.emit(Event{Kind: EventWaitingSlot, Candidate: c.Name, Reason: "ResourceLimitExceeded"})
+		t := time.NewTimer(wait)
+		select {
+		case <-freed:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+		t.Stop()
+		wait = min(2*wait, backoff)
+		m.Name = r.resourceName(i, c, attempt) // the refused attempt's resources are deleted; use fresh names
+	}
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// model is the SageMaker model of a candidate: the compiled artifact with Neo's image
+// and environment, or the uploaded archive with the framework's serving image (its CPU
+// image on Inferentia, whose NeuronCores need a Neuron-compiled model).
+func (r *run) model(i int, c Candidate, modelURL string) (sagemaker.ModelSpec, error) {
+	m := sagemaker.ModelSpec{
+		Name:         r.resourceName(i, c, 1),
+		ModelDataURL: modelURL,
+		RoleARN:      r.s.RoleARN,
+		Image:        c.Image,
+		Env:          sagemaker.PyTorchEnv(r.s.entryPoint(), r.plan.Region),
+	}
+	if c.Compiled() {
+		cm := r.compiled[c.Target]
+		if cm == nil {
+			return m, fmt.Errorf("no compiled model for %s: %w", c.Target, r.compileErr[c.Target])
+		}
+		m.ModelDataURL, m.Env = cm.ArtifactURL, maps.Clone(cm.Env)
+		if m.Image == "" {
+			m.Image = cm.Image
+		}
+	}
+	if m.Image == "" {
+		img, err := r.plan.imageFor(r.s, c)
+		if err != nil {
+			return m, err
+		}
+		m.Image = img
+	}
+	if m.Env == nil {
+		m.Env = map[string]string{}
+	}
+	maps.Copy(m.Env, c.Env)
+	return m, nil
+}
+
+// resourceName names the model, endpoint config and endpoint of candidate i: the
+// study's name, the candidate's position (unique even where long names are cut to 63
+// characters), the candidate's name, the attempt after the first, and the run id.
+func (r *run) resourceName(i int, c Candidate, attempt int) string {
+	base := fmt.Sprintf("%s-%d-%s", r.s.name(), i+1, dashed(c.Name))
+	if attempt > 1 {
+		base = fmt.Sprintf("%s-%d-r%d-%s", r.s.name(), i+1, attempt, dashed(c.Name))
+	}
+	return r.client.Name(base)
+}
+
+// dashed turns a candidate name into a resource-name part: "g4dn+neo workers=2" gives
+// "g4dn-neo-workers-2".
+func dashed(s string) string {
+	return strings.Trim(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, s), "-")
+}

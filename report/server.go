@@ -1,0 +1,149 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Server is what the endpoint itself reported over a row's window (SageMaker's CloudWatch
+// metrics, see package sagemaker/cwmetrics), as plain data so that the report needs no AWS
+// import. The report sets it beside the client's figures: the remainder of the client's
+// mean latency after the server's mean model and overhead time is network and client time.
+type Server struct {
+	// Source says where the figures come from, e.g. "CloudWatch" or "emulated CloudWatch".
+	Source      string
+	Invocations int64
+
+	ModelP50, ModelP99, ModelMean time.Duration
+	OverheadP50, OverheadMean     time.Duration
+
+	// Utilization holds the resources the endpoint published, in the order to show them.
+	Utilization []Utilization
+
+	// Warnings are where the server's figures disagree with the client's (a cross-check);
+	// they are footnotes of the split table.
+	Warnings []string
+}
+
+// Utilization is one resource's utilization over the window, in percent (CloudWatch adds
+// up cores: 4 busy vCPUs read 400%).
+type Utilization struct {
+	Resource  string // e.g. "CPU", "GPU"
+	Mean, Max float64
+}
+
+// remainder is the row's mean client latency less the server's mean time; ok is false
+// without server figures or a client mean.
+func (r *Row) remainder() (time.Duration, bool) {
+	if r.Server == nil || r.Result == nil || r.Result.Latency.Mean <= 0 || r.Server.ModelMean <= 0 {
+		return 0, false
+	}
+	return r.Result.Latency.Mean - r.Server.ModelMean - r.Server.OverheadMean, true
+}
+
+// hasServer says whether any row has server figures or a reason for their absence, which
+// is when the report shows where the time goes.
+func (r *Report) hasServer() bool {
+	for _, row := range r.Rows {
+		if row.Server != nil || row.ServerNA != "" {
+			return true
+		}
+	}
+	return false
+}
+
+var splitHeader = []string{
+	"Config", "client p50 ms", "client p99 ms", "model p50 ms", "model p99 ms", "overhead p50 ms",
+	"network + client ms (mean)", "utilization mean/max", "server figures", "Notes",
+}
+
+var splitAlign = []string{":--", "--:", "--:", "--:", "--:", "--:", "--:", ":--", ":--", ":--"}
+
+// writeSplit writes the latency split: per row the client's percentiles, the server's
+// model and overhead times, the remainder and the utilization, or n/a and why.
+func (r *Report) writeSplit(b *bytes.Buffer) {
+	b.WriteString("## Where the time goes\n\n")
+	var foot []string
+	tableRow(b, splitHeader)
+	tableRow(b, splitAlign)
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		lat := row.Result.Latency
+		s := row.Server
+		if s == nil {
+			why := row.ServerNA
+			if why == "" {
+				why = "not fetched"
+			}
+			missing := na + " (" + cell(why) + ")"
+			tableRow(b, []string{cell(row.Config), fmtMS(lat.P50), fmtMS(lat.P99), missing, na, na, na, na, na, ""})
+			continue
+		}
+		var refs []string
+		for _, w := range s.Warnings {
+			foot = append(foot, fmt.Sprintf("%s %s: %s", Warn, row.Config, w))
+			refs = append(refs, fmt.Sprintf("%s [%d]", Warn, len(foot)))
+		}
+		rest := na
+		if d, ok := row.remainder(); ok {
+			rest = fmtSignedMS(d)
+		}
+		var util []string
+		for _, u := range s.Utilization {
+			util = append(util, fmt.Sprintf("%s %s/%s%%", u.Resource, fmtPctValue(u.Mean), fmtPctValue(u.Max)))
+		}
+		utilCell := na
+		if len(util) > 0 {
+			utilCell = strings.Join(util, ", ")
+		}
+		source := s.Source
+		if source == "" {
+			source = "server"
+		}
+		if row.Provenance == Emulated && !strings.Contains(source, "emulated") {
+			source = "emulated " + source
+		}
+		tableRow(b, []string{
+			cell(row.Config), fmtMS(lat.P50), fmtMS(lat.P99),
+			optMS(s.ModelP50), optMS(s.ModelP99), optMS(s.OverheadP50), rest, utilCell,
+			cell(fmt.Sprintf("%s, %d invocations", source, s.Invocations)), strings.Join(refs, " "),
+		})
+	}
+	b.WriteString("\n")
+	b.WriteString("Model and overhead times are the endpoint's ModelLatency and OverheadLatency over the " +
+		"whole minutes around each run; network + client is the client's mean latency less the " +
+		"server's mean model and overhead time (means add up, percentiles do not). Utilization is " +
+		"averaged over those minutes, so a run shorter than a minute reads low.\n\n")
+	for i, f := range foot {
+		fmt.Fprintf(b, "%d. %s\n", i+1, cell(f))
+	}
+	if len(foot) > 0 {
+		b.WriteString("\n")
+	}
+}
+
+// optMS prints a server latency, n/a when CloudWatch had none.
+func optMS(d time.Duration) string {
+	if d <= 0 {
+		return na
+	}
+	return fmtMS(d)
+}
+
+// fmtSignedMS prints a remainder, which is negative when the server's time exceeds the client's.
+func fmtSignedMS(d time.Duration) string {
+	if d < 0 {
+		return "-" + fmtMS(-d)
+	}
+	return fmtMS(d)
+}
+
+// fmtPctValue prints a utilization percentage: no decimals from 10%, one below.
+func fmtPctValue(v float64) string {
+	if v >= 10 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}

@@ -1,0 +1,334 @@
+package sagebench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/sagemaker"
+)
+
+// Study is the whole question for one model: which of its Candidates gives the best
+// price/performance? Run packs and uploads the model, compiles it once per Neo target,
+// deploys the candidates MaxParallel at a time, measures each as soon as it is in
+// service, deletes it at once, prices the results and recommends one.
+//
+// Model, RoleARN, Candidates, Load.Payloads and Prices are required; FrameworkVersion
+// where an image or a Neo job needs it, InputShapes for Neo. Every other field's zero
+// value has a useful default. Plan says, before any call, everything that is missing.
+type Study struct {
+	// Name prefixes every resource the study creates and its S3 keys ["sagebench"].
+	Name string
+
+	// Model is the model: LocalModel files to pack, or an S3Model archive.
+	Model ModelSource
+	// Framework, FrameworkVersion and InputShapes describe the model for Neo and pick
+	// the serving image of uncompiled candidates [PyTorch]. FrameworkVersion is the
+	// Python SDK's form ("1.8.1").
+	Framework        neo.Framework
+	FrameworkVersion string
+	InputShapes      map[string][]int
+	// NeoVersions overrides FrameworkVersion for the Neo jobs of some targets: Neo's
+	// Inferentia image exists for PyTorch 1.5.1 only, so ml_inf1 may need {"ml_inf1": "1.5.1"}.
+	NeoVersions map[neo.Target]string
+	// EntryPoint is the inference script in LocalModel.CodeDir [inference.py].
+	EntryPoint string
+	// CompileTimeout bounds each Neo job [neo.DefaultMaxRuntime; the study's inf1 job
+	// needed about 1000 s].
+	CompileTimeout time.Duration
+
+	// RoleARN is the IAM role SageMaker assumes to read the model and write Neo's output.
+	RoleARN string
+	// Region overrides the aws.Config's region.
+	Region string
+	// Bucket holds the archive and Neo's output [sagemaker-{region}-{account of RoleARN}].
+	Bucket string
+
+	// Candidates are what is measured; see Matrix.
+	Candidates []Candidate
+
+	// Load is how each endpoint is measured with bench.Run. Its Progress is replaced by
+	// EventMeasuring events.
+	Load bench.Config
+	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step;
+	// the peak step is the candidate's figure.
+	Sweep *bench.SweepConfig
+	// SLO is the latency objective a recommended candidate must meet.
+	SLO *bench.SLO
+	// TargetTPS, if > 0, asks how many instances of which candidate serve that many
+	// inferences per second cheapest (cost.Cheapest, with Headroom spare).
+	TargetTPS float64
+	Headroom  float64
+	// Check, if set, validates every answer (sagemaker.WithResponseCheck); Accept is the
+	// answer's MIME type [application/json].
+	Check  func(body []byte, contentType string) error
+	Accept string
+
+	// Prices prices the results and the budget.
+	Prices *cost.Table
+	// MaxCostUSD, if > 0, refuses a study whose estimated endpoint bill exceeds it, and
+	// stops starting candidates when the running estimate would.
+	MaxCostUSD float64
+	// EndpointOverhead is the billed time of an endpoint beyond its load: creation and
+	// deletion [15m, SageMaker's 5-10 minutes to create with a margin].
+	EndpointOverhead time.Duration
+
+	// MaxParallel bounds the endpoints alive at once [2].
+	MaxParallel int
+	// LimitBackoff is the longest wait before retrying a create refused by the account's
+	// endpoint limit, unless one of the study's own endpoints is deleted first [1m];
+	// LimitWait bounds the total wait of one candidate [30m].
+	LimitBackoff, LimitWait time.Duration
+
+	// OutputDir, if set, receives each candidate's result as soon as it is measured;
+	// a rerun with the same directory skips those already measured unless Rerun.
+	OutputDir string
+	Rerun     bool
+
+	// KeepArtifacts keeps the S3 objects and compilation jobs (never endpoints).
+	KeepArtifacts bool
+	// Journal, if set, records every resource before it is created and after it is
+	// deleted, so that sagemaker.Cleanup deletes what a crashed run left; its run id
+	// tags and names them. Without one they are still tagged with a fresh run id
+	// (Report.RunID), which sagemaker.CleanupRun finds.
+	Journal *sagemaker.Journal
+	// Events, if set, receives progress. Calls are serialized.
+	Events func(Event)
+
+	// SageMaker and Neo tune the clients the study builds (poll intervals, logging).
+	SageMaker []func(*sagemaker.Options)
+	Neo       []func(*neo.Options)
+}
+
+func (s *Study) name() string       { return orDefault(s.Name, "sagebench") }
+func (s *Study) entryPoint() string { return orDefault(s.EntryPoint, neo.DefaultEntryPoint) }
+func (s *Study) framework() neo.Framework {
+	if s.Framework == "" {
+		return neo.PyTorch
+	}
+	return s.Framework
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// run is one execution of a study.
+type run struct {
+	s          *Study
+	plan       *Plan
+	client     *sagemaker.Client
+	res        *resources
+	bucket     string
+	prefix     string // S3 key prefix of this run
+	events     sync.Mutex
+	compiled   map[neo.Target]*neo.CompiledModel
+	compileErr map[neo.Target]error
+	budget     budgetMeter
+}
+
+func (r *run) emit(e Event) {
+	if r.s.Events == nil {
+		return
+	}
+	r.events.Lock()
+	defer r.events.Unlock()
+	r.s.Events(e)
+}
+
+// Run executes the study against the SageMaker that cfg reaches: AWS from
+// config.LoadDefaultConfig, or an emulator's srv.Config(). It refuses bad input and a
+// budget overrun before any call. Every resource it creates is deleted before it
+// returns, on success, error, cancellation and panic; Report.Teardown says what was
+// deleted and what could not be. Candidates that fail are in the report, not errors;
+// the error is for the study as a whole (cancellation, a failed upload, a resource
+// left behind), and the report is returned with it whenever one exists.
+func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error) {
+	plan, err := s.Plan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if s.MaxCostUSD > 0 && plan.Estimate.USD > s.MaxCostUSD {
+		return nil, &BudgetError{Estimate: plan.Estimate, MaxUSD: s.MaxCostUSD}
+	}
+	runID := sagemaker.NewRunID()
+	if s.Journal != nil {
+		runID = s.Journal.RunID()
+	}
+	smOpts := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
+		o.Region, o.Journal, o.RunID = plan.Region, s.Journal, runID
+	}}, s.SageMaker...)
+	neoOpts := append([]func(*neo.Options){func(o *neo.Options) {
+		o.Region, o.RunID = plan.Region, runID
+		if s.Journal != nil {
+			o.Journal = s.Journal
+		}
+	}}, s.Neo...)
+	client := sagemaker.NewClient(cfg, smOpts...)
+	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket,
+		prefix: s.name() + "/" + runID, compiled: map[neo.Target]*neo.CompiledModel{},
+		compileErr: map[neo.Target]error{}}
+	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
+	r.budget = budgetMeter{max: s.MaxCostUSD}
+	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
+
+	defer func() {
+		p := recover()
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
+		defer cancel()
+		rep.Teardown = r.res.teardown(dctx, s.KeepArtifacts)
+		var left []string
+		for _, d := range rep.Teardown {
+			if !d.Deleted && d.Kept == "" {
+				left = append(left, fmt.Sprintf("%s (%v)", d.Resource, d.Err))
+				if p == nil { // the panic may have come from Events itself
+					r.emit(Event{Kind: EventTeardownError, Reason: d.Resource.String(), Err: d.Err})
+				}
+			}
+		}
+		if p != nil {
+			panic(p)
+		}
+		if len(left) > 0 {
+			err = errors.Join(err, fmt.Errorf("sagebench: %d resources could not be deleted: %s", len(left), strings.Join(left, "; ")))
+		}
+	}()
+
+	rep.Outcomes = make([]Outcome, len(s.Candidates))
+	todo := make([]int, 0, len(s.Candidates))
+	for i, c := range s.Candidates {
+		rep.Outcomes[i].Candidate = c
+		if saved := plan.resumed[c.Name]; saved != nil {
+			rep.Outcomes[i].Result, rep.Outcomes[i].Sweep, rep.Outcomes[i].Resumed = saved.Result, saved.Sweep, true
+			r.emit(Event{Kind: EventSkipped, Candidate: c.Name, Reason: "already measured in " + s.OutputDir})
+			continue
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) > 0 {
+		if err := r.measureAll(ctx, rep, todo); err != nil {
+			rep.finish(s)
+			return rep, err
+		}
+	}
+	rep.finish(s)
+	return rep, ctx.Err()
+}
+
+// measureAll uploads, compiles, then measures the candidates in todo, MaxParallel at once.
+func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
+	modelURL, err := r.prepareModel(ctx)
+	if err != nil {
+		return fmt.Errorf("sagebench: %w", err)
+	}
+	if err := r.compileTargets(ctx, modelURL, todo); err != nil {
+		return fmt.Errorf("sagebench: %w", err)
+	}
+	// A panic in one worker stops the others' loads too; each deletes its endpoint.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var panicked any
+	var pmu sync.Mutex
+	for range min(r.plan.MaxParallel, len(todo)) {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					pmu.Lock()
+					panicked = p
+					pmu.Unlock()
+					stop()
+					for range work { // let the feeder finish; nothing new is started
+					}
+				}
+			}()
+			for i := range work {
+				rep.Outcomes[i] = r.measure(ctx, i, rep.Outcomes[i].Candidate, modelURL)
+			}
+		})
+	}
+	for _, i := range todo {
+		if ctx.Err() != nil {
+			rep.Outcomes[i].Skipped = "canceled"
+			continue
+		}
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			rep.Outcomes[i].Skipped = "canceled"
+		}
+	}
+	close(work)
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+	return ctx.Err()
+}
+
+// compileTargets compiles the model once per distinct target of the candidates in todo.
+func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) error {
+	var jobs []neo.Job
+	seen := map[neo.Target]bool{}
+	for _, i := range todo {
+		c := r.s.Candidates[i]
+		if !c.Compiled() || seen[c.Target] {
+			continue
+		}
+		seen[c.Target] = true
+		j := r.s.job(c.Target, modelURL, "s3://"+r.bucket+"/"+r.prefix+"/compiled/"+string(c.Target))
+		j.Name = r.client.Name(r.s.name() + "-" + dashed(string(c.Target)))
+		jobs = append(jobs, j)
+		r.emit(Event{Kind: EventCompiling, Target: c.Target})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	// One target failing fails only its candidates; the others are measured.
+	models, err := r.res.compile(ctx, jobs)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for i, m := range models {
+		if m == nil {
+			r.compileErr[jobs[i].Target] = err // joins every job's failure, each naming its job
+			r.emit(Event{Kind: EventFailed, Target: jobs[i].Target, Err: err})
+			continue
+		}
+		r.compiled[m.Target] = m
+		r.emit(Event{Kind: EventCompiled, Target: m.Target, Elapsed: m.Duration})
+	}
+	return nil
+}
+
+// job is the Neo job for target; Plan validates the same job with placeholder URLs.
+func (s *Study) job(target neo.Target, modelURL, outputURL string) neo.Job {
+	version := s.FrameworkVersion
+	if v, ok := s.NeoVersions[target]; ok {
+		version = v
+	}
+	return neo.Job{
+		Name:             sagemaker.UniqueName(s.name() + "-" + string(target)),
+		ModelDataURL:     modelURL,
+		RoleARN:          s.RoleARN,
+		Framework:        s.framework(),
+		FrameworkVersion: version,
+		InputShapes:      s.InputShapes,
+		Target:           target,
+		OutputURL:        outputURL,
+		EntryPoint:       s.entryPoint(),
+		MaxRuntime:       s.CompileTimeout,
+	}
+}

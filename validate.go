@@ -1,0 +1,183 @@
+package sagebench
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/sagemaker"
+)
+
+// maxPayloadBytes is InvokeEndpoint's request limit.
+const maxPayloadBytes = 6 << 20
+
+// InputError is a study refused before any AWS call, with every problem found.
+type InputError struct{ Problems []string }
+
+// Error lists every problem, one a line.
+func (e *InputError) Error() string {
+	return "sagebench: invalid study:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// Plan is what a study will do, worked out without any AWS call: the region and bucket,
+// the candidates already measured in OutputDir, and the bill estimate.
+type Plan struct {
+	Region, Bucket string
+	MaxParallel    int
+	// Resumed names the candidates whose results OutputDir already holds.
+	Resumed  []string
+	Estimate Estimate
+
+	resumed      map[string]*savedResult
+	perCandidate map[string]float64 // estimated USD
+	hourly       map[string]float64 // USD per instance-hour
+}
+
+// Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
+// an *InputError, and estimates the bill. It makes no AWS call; Run starts with it.
+func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
+	p := &Plan{Region: orDefault(s.Region, cfg.Region), Bucket: s.Bucket, MaxParallel: s.MaxParallel,
+		perCandidate: map[string]float64{}, hourly: map[string]float64{}}
+	if p.MaxParallel <= 0 {
+		p.MaxParallel = 2
+	}
+	var probs []string
+	add := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
+
+	if p.Region == "" {
+		add("no region: set Study.Region or the aws.Config's")
+	}
+	if s.RoleARN == "" {
+		add("no RoleARN: SageMaker needs an IAM role to assume")
+	}
+	if p.Bucket == "" {
+		if parts := strings.Split(s.RoleARN, ":"); len(parts) >= 6 && parts[2] == "iam" && parts[4] != "" {
+			p.Bucket = sagemaker.DefaultBucket(p.Region, parts[4])
+		} else if s.RoleARN != "" {
+			add("RoleARN %q is not an IAM role ARN to take the bucket's account from; set Bucket", s.RoleARN)
+		}
+	}
+	if s.Model == nil {
+		add("no Model: a LocalModel or an S3Model")
+	} else {
+		probs = append(probs, s.Model.problems()...)
+	}
+	if s.Prices == nil {
+		add("no Prices: a cost table such as cost.Current")
+	}
+	probs = append(probs, loadProblems(s.Load)...)
+	if s.MaxCostUSD > 0 && s.Load.Requests > 0 && s.Load.Duration == 0 {
+		add("Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
+	}
+	if len(s.Candidates) == 0 {
+		add("no Candidates: see Matrix")
+	}
+	names := map[string]bool{}
+	instanceTypes := smtypes.ProductionVariantInstanceType("").Values()
+	for i, c := range s.Candidates {
+		label := fmt.Sprintf("candidate %d %q", i+1, c.Name)
+		switch {
+		case c.Name == "":
+			add("candidate %d has no name", i+1)
+		case names[c.Name]:
+			add("%s: duplicate name", label)
+		}
+		names[c.Name] = true
+		if !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
+			add("%s: unknown instance type %q", label, c.InstanceType)
+			continue
+		}
+		if c.InstanceCount < 0 {
+			add("%s: instance count %d is negative", label, c.InstanceCount)
+		}
+		if c.Compiled() {
+			probs = append(probs, s.targetProblems(label, c, p.Region)...)
+		} else if c.Image == "" {
+			if _, err := p.imageFor(s, c); err != nil {
+				add("%s: %v", label, err)
+			}
+		}
+		if s.Prices != nil {
+			if price, err := s.Prices.Lookup(p.Region, c.InstanceType); err == nil {
+				p.hourly[c.Name] = price.USDPerHour
+			} else if s.MaxCostUSD > 0 {
+				add("%s: no price to check MaxCostUSD against: %v", label, err)
+			}
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &InputError{Problems: probs}
+	}
+	resumed, err := s.loadResults()
+	if err != nil {
+		return nil, err
+	}
+	p.resumed = resumed
+	for _, c := range s.Candidates {
+		if resumed[c.Name] != nil {
+			p.Resumed = append(p.Resumed, c.Name)
+		}
+	}
+	p.Estimate = s.estimate(p)
+	return p, nil
+}
+
+// image resolves the serving image of an uncompiled candidate without an override.
+func (p *Plan) imageFor(s *Study, c Candidate) (string, error) {
+	if s.framework() != neo.PyTorch {
+		return "", fmt.Errorf("no image table for %s models: set the candidate's Image", s.framework())
+	}
+	spec := sagemaker.ImageSpec{Region: p.Region, FrameworkVersion: s.FrameworkVersion, InstanceType: c.InstanceType}
+	if proc, _ := sagemaker.ProcessorFor(c.InstanceType); proc == sagemaker.Inferentia {
+		spec.InstanceType, spec.Processor = "", sagemaker.CPU
+	}
+	return sagemaker.PyTorchImage(spec)
+}
+
+// targetProblems checks that c's Neo target fits its instance type and that Neo's job
+// and image exist for the study's framework and version.
+func (s *Study) targetProblems(label string, c Candidate, region string) []string {
+	var probs []string
+	if want := TargetFor(c.InstanceType); c.Target != want {
+		probs = append(probs, fmt.Sprintf("%s: Neo target %s does not fit instance type %s (want %s)", label, c.Target, c.InstanceType, want))
+	}
+	j := s.job(c.Target, "s3://bucket/model.tar.gz", "s3://bucket/out")
+	var ve *neo.ValidationError
+	if err := j.Validate(); errors.As(err, &ve) {
+		for _, q := range ve.Problems {
+			if s.RoleARN != "" || !strings.HasPrefix(q, "role ARN") { // a missing role is reported once, above
+				probs = append(probs, fmt.Sprintf("%s: Neo job: %s", label, q))
+			}
+		}
+	} else if err != nil {
+		probs = append(probs, fmt.Sprintf("%s: Neo job: %v", label, err))
+	}
+	if c.Image == "" {
+		if _, err := neo.ImageURI(region, c.Target, j.Framework, j.FrameworkVersion); err != nil {
+			probs = append(probs, fmt.Sprintf("%s: %v", label, err))
+		}
+	}
+	return probs
+}
+
+func loadProblems(l bench.Config) []string {
+	var probs []string
+	if len(l.Payloads) == 0 {
+		probs = append(probs, "Load has no Payloads")
+	}
+	for _, pl := range l.Payloads {
+		if len(pl.Body) > maxPayloadBytes {
+			probs = append(probs, fmt.Sprintf("payload %q is %d bytes, over InvokeEndpoint's 6 MB", pl.Name, len(pl.Body)))
+		}
+	}
+	if l.Concurrency < 0 || l.Rate < 0 || l.Duration < 0 || l.Warmup < 0 || l.Requests < 0 {
+		probs = append(probs, "Load has a negative Concurrency, Rate, Duration, Warmup or Requests")
+	}
+	return probs
+}

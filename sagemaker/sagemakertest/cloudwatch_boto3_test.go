@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,10 +15,16 @@ import (
 // botocore has its own RPC v2 CBOR implementation (the script narrows CloudWatch's model to
 // that protocol, as botocore would otherwise pick AWS JSON): the figures it reads are what
 // the runtime did, and an injected AccessDenied reaches it with its awsQuery code and 403.
-// Skipped where python3 has no boto3.
+// Skipped where python3 has no boto3, or a botocore without RPC v2 CBOR (Debian 12's
+// 1.29.27, which .ci/run installs for the conformance test, predates it).
 func TestBoto3ReadsTheEmulatedMetrics(t *testing.T) {
 	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
 		t.Skip("python3 with boto3 not available:", err)
+	}
+	probe := "import sys, botocore, botocore.serialize as s\n" +
+		"if 'smithy-rpc-v2-cbor' not in s.SERIALIZERS: sys.exit('botocore ' + botocore.__version__ + ' has no smithy-rpc-v2-cbor serializer')"
+	if out, err := exec.Command("python3", "-c", probe).CombinedOutput(); err != nil {
+		t.Skipf("%s (%v)", strings.TrimSpace(string(out)), err)
 	}
 	srv := newServer(t, sagemakertest.WithTimeScale(0))
 	deploy(t, srv, "b3", "ml.c5.xlarge", 1, nil)

@@ -5,8 +5,6 @@ import (
 	"path"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 )
 
 // Compilation job statuses as SageMaker names them.
@@ -79,19 +77,6 @@ func (j *compilationJob) artifactURL() string {
 	return strings.TrimRight(j.output.S3OutputLocation, "/") + "/" + base + "-" + j.target() + ".tar.gz"
 }
 
-var (
-	frameworks    = enumSet(types.Framework("").Values())
-	targetDevices = enumSet(types.TargetDevice("").Values())
-)
-
-func enumSet[T ~string](vs []T) map[string]bool {
-	m := make(map[string]bool, len(vs))
-	for _, v := range vs {
-		m[string(v)] = true
-	}
-	return m
-}
-
 func (s *Server) createCompilationJob(body []byte) (any, *APIError) {
 	var in struct {
 		CompilationJobName string
@@ -103,29 +88,21 @@ func (s *Server) createCompilationJob(body []byte) (any, *APIError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("compilationJobName", in.CompilationJobName); e != nil {
+	var vs violations
+	vs.str("compilationJobName", in.CompilationJobName, nameRule.must())
+	vs.str("roleArn", in.RoleArn, roleRule.must())
+	if vs.required("inputConfig", in.InputConfig != nil) {
+		vs.str("inputConfig.s3Uri", in.InputConfig.S3Uri, s3URIRule.must())
+		if vs.required("inputConfig.framework", in.InputConfig.Framework != "") {
+			vs.enum("inputConfig.framework", in.InputConfig.Framework, frameworks)
+		}
+	}
+	if vs.required("outputConfig", in.OutputConfig != nil) {
+		vs.str("outputConfig.s3OutputLocation", in.OutputConfig.S3OutputLocation, s3OutputRule.must())
+		vs.enum("outputConfig.targetDevice", in.OutputConfig.TargetDevice, targetDevices)
+	}
+	if e := vs.err(); e != nil {
 		return nil, e
-	}
-	if e := checkRole("roleArn", in.RoleArn); e != nil {
-		return nil, e
-	}
-	if in.InputConfig == nil {
-		return nil, validation("1 validation error detected: Value null at 'inputConfig' failed to satisfy constraint: Member must not be null")
-	}
-	if in.OutputConfig == nil {
-		return nil, validation("1 validation error detected: Value null at 'outputConfig' failed to satisfy constraint: Member must not be null")
-	}
-	if e := checkS3URI("inputConfig.s3Uri", in.InputConfig.S3Uri, true); e != nil {
-		return nil, e
-	}
-	if !frameworks[in.InputConfig.Framework] {
-		return nil, validation("1 validation error detected: Value '%s' at 'inputConfig.framework' failed to satisfy constraint: Member must satisfy enum value set: %v", in.InputConfig.Framework, types.Framework("").Values())
-	}
-	if e := checkS3URI("outputConfig.s3OutputLocation", in.OutputConfig.S3OutputLocation, true); e != nil {
-		return nil, e
-	}
-	if _, _, ok := parseS3URL(in.OutputConfig.S3OutputLocation); !ok {
-		return nil, validation("1 validation error detected: Value '%s' at 'outputConfig.s3OutputLocation' failed to satisfy constraint: Member must satisfy regular expression pattern: ^s3://([^/]+)/?(.*)$", in.OutputConfig.S3OutputLocation)
 	}
 	out := in.OutputConfig
 	switch {
@@ -133,8 +110,6 @@ func (s *Server) createCompilationJob(body []byte) (any, *APIError) {
 		return nil, validation("Either TargetDevice or TargetPlatform must be provided in OutputConfig.")
 	case out.TargetDevice != "" && out.TargetPlatform != nil:
 		return nil, validation("Only one of TargetDevice or TargetPlatform can be provided in OutputConfig.")
-	case out.TargetDevice != "" && !targetDevices[out.TargetDevice]:
-		return nil, validation("1 validation error detected: Value '%s' at 'outputConfig.targetDevice' failed to satisfy constraint: Member must satisfy enum value set", out.TargetDevice)
 	case out.TargetPlatform != nil && (out.TargetPlatform.Os == "" || out.TargetPlatform.Arch == ""):
 		return nil, validation("TargetPlatform requires Os and Arch.")
 	}
@@ -298,6 +273,8 @@ func (s *Server) stopCompilationJob(body []byte) (any, *APIError) {
 	return struct{}{}, nil
 }
 
+var jobListing = listing{sortKeys: jobSortKeys, statuses: &jobStatuses}
+
 func (s *Server) listCompilationJobs(body []byte) (any, *APIError) {
 	var in listQuery
 	if e := decode(body, &in); e != nil {
@@ -316,14 +293,12 @@ func (s *Server) listCompilationJobs(body []byte) (any, *APIError) {
 	s.mu.Lock()
 	var all []summary
 	for _, j := range s.jobs {
-		if in.keeps(j.name, j.status) {
-			all = append(all, summary{j.name, j.arn, epoch(j.created), epoch(j.started), epoch(j.ended),
-				j.output.TargetDevice, epoch(j.modified), j.status})
-		}
+		all = append(all, summary{j.name, j.arn, epoch(j.created), epoch(j.started), epoch(j.ended),
+			j.output.TargetDevice, epoch(j.modified), j.status})
 	}
 	s.mu.Unlock()
-	pg, next, e := sortedPage(all, in, func(a summary) (string, string, float64) {
-		return a.CompilationJobName, a.CompilationJobStatus, a.CreationTime
+	pg, next, e := list(jobListing, &in, all, func(j summary) row {
+		return row{j.CompilationJobName, j.CompilationJobStatus, j.CreationTime, j.LastModifiedTime}
 	})
 	if e != nil {
 		return nil, e

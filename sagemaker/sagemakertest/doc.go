@@ -15,8 +15,23 @@
 // The control plane implements models, endpoint configurations, endpoints
 // (Creating -> InService or Failed, Updating, Deleting) and Neo compilation jobs
 // (STARTING -> INPROGRESS -> COMPLETED or FAILED; STOPPING -> STOPPED) with AWS's validation
-// rules and error codes, so the SDK's typed errors and waiters work unchanged.
-// Lifecycle delays are short by default and configurable.
+// rules and error codes, so the SDK's typed errors and waiters work unchanged;
+// [Operations] lists them. Input is validated as the SageMaker front end does
+// it, with its "1 validation error detected: Value 'x' at 'endpointName'
+// failed to satisfy constraint: ..." messages: instance types, Neo targets,
+// frameworks, statuses and sort keys from aws-sdk-go-v2's enums, names, ARNs
+// and URLs from the API reference's patterns and lengths. List operations
+// filter, sort and page as SageMaker does. Lifecycle delays are short by
+// default and configurable.
+//
+// An endpoint serves every production variant of its configuration, each
+// with workers per instance times its instance count, and splits traffic by
+// variant weight unless the request names a TargetVariant;
+// UpdateEndpointWeightsAndCapacities changes counts and weights as
+// autoscaling does, so scaling out can be benchmarked offline.
+//
+// The command in cmd/sagemakertest serves the same emulator to other
+// processes (boto3, the AWS CLI, example binaries); see [Listen].
 //
 // The runtime does real work per request with its default handler: it decodes
 // the JPEG or PNG body, resizes the shorter side to 256, centre-crops 224x224

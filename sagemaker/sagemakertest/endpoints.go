@@ -2,6 +2,7 @@ package sagemakertest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,18 +23,31 @@ type endpoint struct {
 	failure    string
 	created    time.Time
 	modified   time.Time
-	gen        int   // bumped on every transition so stale timers do nothing
-	serving    *pool // nil unless requests can be served
+	gen        int     // bumped on every transition so stale timers do nothing
+	serving    []*pool // one per variant; nil unless requests can be served
+	current    deployment
 	pending    deployment
 }
 
-// deployment is what an endpoint configuration resolves to when CreateEndpoint
-// or UpdateEndpoint is called; later changes to the config or model do not
-// affect it, as in SageMaker.
+// deployment is what an endpoint runs: the variants of an endpoint
+// configuration, resolved when CreateEndpoint or UpdateEndpoint is called
+// (later changes to the config or model do not affect it, as in SageMaker),
+// with the instance counts and weights UpdateEndpointWeightsAndCapacities set.
 type deployment struct {
 	configName string
-	variant    variant
-	container  container
+	variants   []deployedVariant
+}
+
+// deployedVariant is one variant of a deployment: InitialInstanceCount and
+// InitialVariantWeight of v are its instance count and weight.
+type deployedVariant struct {
+	v         variant
+	container container
+}
+
+func (d deployment) clone() deployment {
+	d.variants = slices.Clone(d.variants)
+	return d
 }
 
 func (s *Server) resolveLocked(configName string) (deployment, *APIError) {
@@ -41,14 +55,15 @@ func (s *Server) resolveLocked(configName string) (deployment, *APIError) {
 	if e != nil {
 		return deployment{}, e
 	}
-	// Multi-variant endpoints are accepted but all traffic goes to the first
-	// variant; weights are not emulated.
-	v := c.variants[0]
-	m, e := s.modelLocked(v.ModelName)
-	if e != nil {
-		return deployment{}, e
+	d := deployment{configName: configName}
+	for _, v := range c.variants {
+		m, e := s.modelLocked(v.ModelName)
+		if e != nil {
+			return deployment{}, e
+		}
+		d.variants = append(d.variants, deployedVariant{v, m.first()})
 	}
-	return deployment{configName: configName, variant: v, container: m.first()}, nil
+	return d, nil
 }
 
 // endpointLocked validates an endpoint name and returns the endpoint, or the
@@ -129,16 +144,24 @@ func (s *Server) settle(name string, gen int) {
 	d := ep.pending
 	injected, hasInjected := s.failEP[name]
 	delete(s.failEP, name)
-	compiled := s.isCompiledLocked(d.container)
+	compiled := make([]bool, len(d.variants))
+	for i, dv := range d.variants {
+		compiled[i] = s.isCompiledLocked(dv.container)
+	}
 	s.mu.Unlock()
 
 	reason := injected
-	if !hasInjected {
-		reason = s.checkModelData(d.container)
+	for _, dv := range d.variants {
+		if reason != "" || hasInjected {
+			break
+		}
+		reason = s.checkModelData(dv.container)
 	}
-	var p *pool
+	var pools []*pool
 	if reason == "" {
-		p = s.newPool(d, compiled)
+		for i, dv := range d.variants {
+			pools = append(pools, s.newPool(dv, compiled[i]))
+		}
 	}
 
 	s.mu.Lock()
@@ -150,12 +173,13 @@ func (s *Server) settle(name string, gen int) {
 	ep.failure = reason
 	switch {
 	case reason == "":
-		ep.status, ep.serving, ep.configName = StatusInService, p, d.configName
+		ep.status, ep.serving, ep.current, ep.configName = StatusInService, pools, d, d.configName
 	case ep.status == StatusUpdating:
 		ep.status = StatusInService // rolled back, still serving the old deployment
 	default:
 		ep.status, ep.serving = StatusFailed, nil
 	}
+	ep.pending = deployment{}
 }
 
 func (s *Server) checkModelData(c container) string {
@@ -169,48 +193,21 @@ func (s *Server) checkModelData(c container) string {
 	return fmt.Sprintf("Failed to download model data for container %q from URL: %q. Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.", "container_1", c.ModelDataUrl)
 }
 
-func (s *Server) describeEndpoint(body []byte) (any, *APIError) {
-	var in struct{ EndpointName string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ep, e := s.endpointLocked(in.EndpointName)
+// updatableLocked returns an endpoint that an update may change: one that
+// is InService, as SageMaker requires of UpdateEndpoint and
+// UpdateEndpointWeightsAndCapacities.
+func (s *Server) updatableLocked(name string) (*endpoint, *APIError) {
+	ep, e := s.endpointLocked(name)
 	if e != nil {
 		return nil, e
 	}
-	type image struct{ SpecifiedImage, ResolvedImage string }
-	type variantSummary struct {
-		VariantName          string
-		DeployedImages       []image
-		CurrentWeight        float64
-		DesiredWeight        float64
-		CurrentInstanceCount int
-		DesiredInstanceCount int
+	switch ep.status {
+	case StatusInService:
+		return ep, nil
+	case StatusFailed:
+		return nil, validation("Cannot update failed endpoint %q.", ep.arn)
 	}
-	var variants []variantSummary
-	if ep.serving != nil {
-		v := ep.serving.variant
-		variants = append(variants, variantSummary{
-			VariantName:          v.VariantName,
-			DeployedImages:       []image{{ep.serving.image, ep.serving.image}},
-			CurrentWeight:        1,
-			DesiredWeight:        1,
-			CurrentInstanceCount: v.InitialInstanceCount,
-			DesiredInstanceCount: v.InitialInstanceCount,
-		})
-	}
-	return struct {
-		EndpointName       string
-		EndpointArn        string
-		EndpointConfigName string
-		ProductionVariants []variantSummary `json:",omitempty"`
-		EndpointStatus     string
-		FailureReason      string `json:",omitempty"`
-		CreationTime       float64
-		LastModifiedTime   float64
-	}{ep.name, ep.arn, ep.configName, variants, ep.status, ep.failure, epoch(ep.created), epoch(ep.modified)}, nil
+	return nil, validation("Cannot update in-progress endpoint %q.", ep.arn)
 }
 
 func (s *Server) updateEndpoint(body []byte) (any, *APIError) {
@@ -220,16 +217,9 @@ func (s *Server) updateEndpoint(body []byte) (any, *APIError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ep, e := s.endpointLocked(in.EndpointName)
+	ep, e := s.updatableLocked(in.EndpointName)
 	if e != nil {
 		return nil, e
-	}
-	switch ep.status {
-	case StatusInService:
-	case StatusFailed:
-		return nil, validation("Cannot update failed endpoint %q.", ep.arn)
-	default:
-		return nil, validation("Cannot update in-progress endpoint %q.", ep.arn)
 	}
 	d, e := s.resolveLocked(in.EndpointConfigName)
 	if e != nil {
@@ -267,6 +257,8 @@ func (s *Server) deleteEndpoint(body []byte) (any, *APIError) {
 	return struct{}{}, nil
 }
 
+var endpointListing = listing{sortKeys: endpointSortKeys, statuses: &endpointStatuses}
+
 func (s *Server) listEndpoints(body []byte) (any, *APIError) {
 	var in listQuery
 	if e := decode(body, &in); e != nil {
@@ -280,15 +272,13 @@ func (s *Server) listEndpoints(body []byte) (any, *APIError) {
 		EndpointStatus   string
 	}
 	s.mu.Lock()
-	var all []summary
+	all := make([]summary, 0, len(s.endpoints))
 	for _, ep := range s.endpoints {
-		if in.keeps(ep.name, ep.status) {
-			all = append(all, summary{ep.name, ep.arn, epoch(ep.created), epoch(ep.modified), ep.status})
-		}
+		all = append(all, summary{ep.name, ep.arn, epoch(ep.created), epoch(ep.modified), ep.status})
 	}
 	s.mu.Unlock()
-	pg, next, e := sortedPage(all, in, func(a summary) (string, string, float64) {
-		return a.EndpointName, a.EndpointStatus, a.CreationTime
+	pg, next, e := list(endpointListing, &in, all, func(a summary) row {
+		return row{a.EndpointName, a.EndpointStatus, a.CreationTime, a.LastModifiedTime}
 	})
 	if e != nil {
 		return nil, e

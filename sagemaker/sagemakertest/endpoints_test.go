@@ -363,3 +363,20 @@ func TestWithRegionSetsConfigAndARNs(t *testing.T) {
 		t.Errorf("ModelArn = %s", got)
 	}
 }
+
+func TestListenReportsBadAddressAndServesOnChosenOne(t *testing.T) {
+	if _, err := sagemakertest.Listen("256.1.1.1:0"); err == nil || !strings.Contains(err.Error(), `cannot listen on "256.1.1.1:0"`) {
+		t.Errorf("Listen on a bad address: %v", err)
+	}
+	srv, err := sagemakertest.Listen(":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+		t.Errorf("URL for an unspecified host = %s, want http://127.0.0.1:<port>", srv.URL)
+	}
+	if _, err := srv.SageMakerClient().ListModels(ctxT(t), &sagemaker.ListModelsInput{}); err != nil {
+		t.Errorf("ListModels through %s: %v", srv.URL, err)
+	}
+}

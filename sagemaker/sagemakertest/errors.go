@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 )
 
 // APIError is an error as the emulator puts it on the wire: an AWS error code,
@@ -63,53 +62,4 @@ func writeJSONError(w http.ResponseWriter, e *APIError) {
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	w.WriteHeader(e.StatusCode)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.Code, "Message": e.Message})
-}
-
-// namePattern is the pattern AWS documents for model, endpoint configuration,
-// endpoint and compilation job names.
-var namePattern = regexp.MustCompile(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`)
-
-const namePatternText = `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`
-
-// checkName validates a resource name the way the SageMaker front end does,
-// with its "1 validation error detected" wording.
-func checkName(field, v string) *APIError {
-	if v == "" {
-		return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
-	}
-	if len(v) > 63 {
-		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to 63", v, field)
-	}
-	if !namePattern.MatchString(v) {
-		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, field, namePatternText)
-	}
-	return nil
-}
-
-var (
-	roleARNPattern = regexp.MustCompile(`^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
-	s3URIPattern   = regexp.MustCompile(`^(https|s3)://([^/]+)/?(.*)$`)
-)
-
-func checkRole(field, v string) *APIError {
-	if v == "" {
-		return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
-	}
-	if !roleARNPattern.MatchString(v) {
-		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, field, roleARNPattern)
-	}
-	return nil
-}
-
-func checkS3URI(field, v string, required bool) *APIError {
-	if v == "" {
-		if required {
-			return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
-		}
-		return nil
-	}
-	if !s3URIPattern.MatchString(v) {
-		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, field, s3URIPattern)
-	}
-	return nil
 }

@@ -122,3 +122,19 @@ func ExampleServer_FailNext() {
 	fmt.Println(errors.As(err, &rle))
 	// Output: true
 }
+
+// Listen serves the emulator on an address of your choice, as the
+// sagemakertest command does for other processes.
+func ExampleListen() {
+	srv, err := sagemakertest.Listen("127.0.0.1:0", sagemakertest.WithRegion("us-east-1"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	out, err := srv.SageMakerClient().ListEndpointConfigs(context.Background(), &sagemaker.ListEndpointConfigsInput{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(srv.Region(), len(out.EndpointConfigs), srv.Calls("ListEndpointConfigs"))
+	// Output: us-east-1 0 1
+}

@@ -128,7 +128,9 @@ type Prediction struct {
 // ResNet50 serving container (see [Preprocess]) and answers
 // {"predictions":[{"class":..,"score":..}x5],"emulated":true} with the top five
 // of 1000 cheap deterministic scores derived from the tensor: the same image
-// always gets the same classes, and no real model is involved.
+// always gets the same classes, and no real model is involved. A request
+// whose Accept header excludes application/json gets HTTP 406 from the
+// "model", which the runtime reports as ModelError.
 func ImageClassifier(ctx context.Context, endpointName string, body []byte, contentType string) ([]byte, error) {
 	ct := strings.ToLower(strings.TrimSpace(contentType))
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
@@ -138,6 +140,9 @@ func ImageClassifier(ctx context.Context, endpointName string, body []byte, cont
 	case "", "image/jpeg", "image/jpg", "image/png", "application/x-image", "application/octet-stream":
 	default:
 		return nil, &statusError{http.StatusUnsupportedMediaType, fmt.Sprintf("unsupported content type %q; send image/jpeg or image/png", contentType)}
+	}
+	if inv, ok := InvocationFromContext(ctx); ok && !acceptsJSON(inv.Accept) {
+		return nil, &statusError{http.StatusNotAcceptable, fmt.Sprintf("unsupported Accept %q; the model answers application/json", inv.Accept)}
 	}
 	t := tensorPool.Get().(*[TensorLen]float32)
 	defer tensorPool.Put(t)

@@ -10,12 +10,25 @@ import (
 // EndpointInfo describes a live endpoint for tests.
 type EndpointInfo struct {
 	Name, Status, ConfigName, FailureReason string
-	// Serving fields are set while the endpoint can serve requests.
+	// Serving fields are set while the endpoint can serve requests; they
+	// describe its first variant.
 	InstanceType  string
 	InstanceCount int
 	Compiled      bool
 	Workers       int           // model workers over all instances
 	DeviceTime    time.Duration // after the time scale
+	// Variants lists every serving variant, the first included.
+	Variants []VariantInfo
+}
+
+// VariantInfo describes one serving production variant of an endpoint.
+type VariantInfo struct {
+	Name, InstanceType string
+	InstanceCount      int
+	Weight             float64
+	Compiled           bool
+	Workers            int           // InstanceCount x the profile's workers
+	DeviceTime         time.Duration // after the time scale
 }
 
 // JobInfo describes a compilation job for tests.
@@ -45,9 +58,16 @@ func (s *Server) Endpoints() []EndpointInfo {
 	out := make([]EndpointInfo, 0, len(s.endpoints))
 	for _, ep := range s.endpoints {
 		info := EndpointInfo{Name: ep.name, Status: ep.status, ConfigName: ep.configName, FailureReason: ep.failure}
-		if p := ep.serving; p != nil {
-			info.InstanceType, info.InstanceCount = p.variant.InstanceType, p.variant.InitialInstanceCount
-			info.Compiled, info.Workers, info.DeviceTime = p.compiled, cap(p.slots), p.device
+		for _, p := range ep.serving {
+			info.Variants = append(info.Variants, VariantInfo{
+				Name: p.variant.VariantName, InstanceType: p.variant.InstanceType, InstanceCount: p.count,
+				Weight: p.weight, Compiled: p.compiled, Workers: cap(p.slots), DeviceTime: p.device,
+			})
+		}
+		if len(info.Variants) > 0 {
+			v := info.Variants[0]
+			info.InstanceType, info.InstanceCount = v.InstanceType, v.InstanceCount
+			info.Compiled, info.Workers, info.DeviceTime = v.Compiled, v.Workers, v.DeviceTime
 		}
 		out = append(out, info)
 	}
@@ -105,6 +125,14 @@ func (s *Server) Calls(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
+}
+
+// CallCounts returns how many requests the server has seen for each
+// operation, keyed as [Server.Calls] names them.
+func (s *Server) CallCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.calls)
 }
 
 // TotalCalls returns how many requests of any kind the server has seen.

@@ -21,6 +21,7 @@ var apiOps = map[string]apiOp{
 	"CreateEndpointConfig":   (*Server).createEndpointConfig,
 	"DescribeEndpointConfig": (*Server).describeEndpointConfig,
 	"DeleteEndpointConfig":   (*Server).deleteEndpointConfig,
+	"ListEndpointConfigs":    (*Server).listEndpointConfigs,
 	"CreateEndpoint":         (*Server).createEndpoint,
 	"DescribeEndpoint":       (*Server).describeEndpoint,
 	"DeleteEndpoint":         (*Server).deleteEndpoint,
@@ -34,7 +35,8 @@ var apiOps = map[string]apiOp{
 	"AddTags":                (*Server).addTags,
 	"ListTags":               (*Server).listTags,
 	"DeleteTags":             (*Server).deleteTags,
-	"ListEndpointConfigs":    (*Server).listConfigsByName,
+
+	"UpdateEndpointWeightsAndCapacities": (*Server).updateEndpointWeightsAndCapacities,
 }
 
 // Operations lists the SageMaker API operations the emulator implements.

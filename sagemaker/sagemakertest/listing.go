@@ -6,43 +6,91 @@ import (
 	"strings"
 )
 
-// listQuery is the input ListEndpoints and ListCompilationJobs share.
+// listQuery is the input the List operations share. Each operation reads the
+// members its API has: ListModels and ListEndpointConfigs have no status and
+// no LastModifiedTime filters, and SageMaker ignores members an operation
+// does not define, as the JSON protocol allows.
 type listQuery struct {
 	NameContains, StatusEquals, SortBy, SortOrder, NextToken string
-	MaxResults                                               int
+
+	MaxResults *int
+	// Times are seconds since the Unix epoch, as AWS JSON 1.1 sends them.
+	CreationTimeAfter, CreationTimeBefore         *float64
+	LastModifiedTimeAfter, LastModifiedTimeBefore *float64
 }
 
-// keeps reports whether a resource passes the NameContains filter, which
-// AWS applies case-insensitively, and the exact StatusEquals filter.
-func (q *listQuery) keeps(name, status string) bool {
-	return strings.Contains(strings.ToLower(name), strings.ToLower(q.NameContains)) &&
-		(q.StatusEquals == "" || q.StatusEquals == status)
+// listing describes one List operation: its sort keys and, when it has a
+// StatusEquals filter, the statuses it accepts.
+type listing struct {
+	sortKeys enum
+	statuses *enum
 }
 
-// sortedPage sorts all as q asks and returns the page q selects and the next
-// token. SortBy Name and Status compare only that key; anything else sorts by
-// CreationTime with ties broken by name. Every order is descending unless
-// SortOrder is Ascending. The page is never nil, so an empty one encodes as
-// [] rather than null.
-func sortedPage[T any](all []T, q listQuery, key func(T) (name, status string, created float64)) ([]T, string, *APIError) {
+// row is what filtering and sorting look at in a listed resource.
+type row struct {
+	name, status      string
+	created, modified float64
+}
+
+// validate checks the query as the front end does, all members at once.
+func (l listing) validate(q *listQuery) *APIError {
+	var vs violations
+	vs.str("nameContains", q.NameContains, nameContainsRule)
+	vs.enum("sortBy", q.SortBy, l.sortKeys)
+	vs.enum("sortOrder", q.SortOrder, orderKeys)
+	if l.statuses != nil {
+		vs.enum("statusEquals", q.StatusEquals, *l.statuses)
+	}
+	if q.MaxResults != nil {
+		vs.between("maxResults", *q.MaxResults, 1, 100)
+	}
+	vs.str("nextToken", q.NextToken, nextTokenRule)
+	return vs.err()
+}
+
+// keeps reports whether a resource passes every filter. NameContains is
+// case-insensitive, as in SageMaker; the time filters are strict (After means
+// later than, Before earlier than).
+func (q *listQuery) keeps(r row) bool {
+	after := func(t float64, bound *float64) bool { return bound == nil || t > *bound }
+	before := func(t float64, bound *float64) bool { return bound == nil || t < *bound }
+	return strings.Contains(strings.ToLower(r.name), strings.ToLower(q.NameContains)) &&
+		(q.StatusEquals == "" || q.StatusEquals == r.status) &&
+		after(r.created, q.CreationTimeAfter) && before(r.created, q.CreationTimeBefore) &&
+		after(r.modified, q.LastModifiedTimeAfter) && before(r.modified, q.LastModifiedTimeBefore)
+}
+
+// list validates q, filters all, sorts what is kept as q asks and returns
+// the page q selects and the next token. SortBy Name and Status compare only
+// that key; CreationTime (the default) breaks ties by name. Every order is
+// descending unless SortOrder is Ascending, as in SageMaker. The page is
+// never nil, so an empty one encodes as [] rather than null.
+func list[T any](l listing, q *listQuery, all []T, key func(T) row) ([]T, string, *APIError) {
+	if e := l.validate(q); e != nil {
+		return nil, "", e
+	}
+	all = slices.DeleteFunc(all, func(t T) bool { return !q.keeps(key(t)) })
 	slices.SortFunc(all, func(a, b T) int {
-		na, sa, ta := key(a)
-		nb, sb, tb := key(b)
+		ra, rb := key(a), key(b)
 		var c int
 		switch q.SortBy {
 		case "Name":
-			c = -strings.Compare(na, nb)
+			c = -strings.Compare(ra.name, rb.name)
 		case "Status":
-			c = -strings.Compare(sa, sb)
+			c = -strings.Compare(ra.status, rb.status)
 		default:
-			c = cmpDesc(ta, tb, na, nb)
+			c = cmpDesc(ra.created, rb.created, ra.name, rb.name)
 		}
 		if q.SortOrder == "Ascending" {
 			c = -c
 		}
 		return c
 	})
-	lo, hi, next, e := page(len(all), q.NextToken, q.MaxResults)
+	maxResults := 100
+	if q.MaxResults != nil {
+		maxResults = *q.MaxResults
+	}
+	lo, hi, next, e := page(len(all), q.NextToken, maxResults)
 	if e != nil {
 		return nil, "", e
 	}
@@ -63,8 +111,9 @@ func cmpDesc(ta, tb float64, na, nb string) int {
 
 // page applies AWS-style NextToken/MaxResults paging to n sorted items and
 // returns the half-open range to return and the next token ("" at the end).
+// A maxResults of 0 or less means the default, 100.
 func page(n int, nextToken string, maxResults int) (lo, hi int, next string, e *APIError) {
-	if maxResults <= 0 || maxResults > 100 {
+	if maxResults <= 0 {
 		maxResults = 100
 	}
 	if nextToken != "" {

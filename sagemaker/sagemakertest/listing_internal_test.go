@@ -79,8 +79,6 @@ func TestListEndpointsAndJobsSortOrders(t *testing.T) {
 		{`{"SortBy":"Name"}`, "d,c,b,a"},
 		{`{"SortBy":"Name","SortOrder":"Descending"}`, "d,c,b,a"},
 		{`{"SortBy":"Name","SortOrder":"Ascending"}`, "a,b,c,d"},
-		{`{"SortBy":"Bogus","SortOrder":"Ascending"}`, "a,c,d,b"},
-		{`{"SortBy":"Name","SortOrder":"bogus"}`, "d,c,b,a"},
 		{`{"NameContains":"B"}`, "b"},
 		{`{"NameContains":"zz"}`, ""},
 	}
@@ -172,7 +170,7 @@ func TestLookupErrors(t *testing.T) {
 		{"DescribeModel", `{"ModelName":1}`, "SerializationException", ""},
 		{"DescribeEndpointConfig", `{"EndpointConfigName":"nope"}`, "ValidationException", `Could not find endpoint configuration "` + arn("endpoint-config", "nope") + `".`},
 		{"DeleteEndpointConfig", `{"EndpointConfigName":"nope"}`, "ValidationException", `Could not find endpoint configuration "` + arn("endpoint-config", "nope") + `".`},
-		{"DescribeEndpointConfig", `{"EndpointConfigName":"a_b"}`, "ValidationException", "1 validation error detected: Value 'a_b' at 'endpointConfigName' failed to satisfy constraint: Member must satisfy regular expression pattern: " + namePatternText},
+		{"DescribeEndpointConfig", `{"EndpointConfigName":"a_b"}`, "ValidationException", "1 validation error detected: Value 'a_b' at 'endpointConfigName' failed to satisfy constraint: Member must satisfy regular expression pattern: " + nameRule.text},
 		{"DeleteEndpointConfig", `{}`, "ValidationException", "1 validation error detected: Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null"},
 		{"DescribeEndpoint", `{"EndpointName":"nope"}`, "ValidationException", `Could not find endpoint "` + arn("endpoint", "nope") + `".`},
 		{"DeleteEndpoint", `{"EndpointName":"nope"}`, "ValidationException", `Could not find endpoint "` + arn("endpoint", "nope") + `".`},
@@ -181,8 +179,8 @@ func TestLookupErrors(t *testing.T) {
 		{"UpdateEndpoint", `{"EndpointConfigName":"c"}`, "ValidationException", "1 validation error detected: Value null at 'endpointName' failed to satisfy constraint: Member must not be null"},
 		// The config name is validated before the endpoint is looked up.
 		{"UpdateEndpoint", `{"EndpointName":"nope"}`, "ValidationException", "1 validation error detected: Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null"},
-		{"UpdateEndpoint", `{"EndpointName":"a_b"}`, "ValidationException", "1 validation error detected: Value 'a_b' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: " + namePatternText},
-		{"CreateEndpoint", `{"EndpointName":"a_b"}`, "ValidationException", "1 validation error detected: Value 'a_b' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: " + namePatternText},
+		{"UpdateEndpoint", `{"EndpointName":"a_b"}`, "ValidationException", "1 validation error detected: Value 'a_b' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: " + nameRule.text},
+		{"CreateEndpoint", `{"EndpointName":"a_b"}`, "ValidationException", "1 validation error detected: Value 'a_b' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: " + nameRule.text},
 		{"CreateEndpoint", `{"EndpointName":"e"}`, "ValidationException", "1 validation error detected: Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null"},
 		{"CreateEndpoint", `{"EndpointName":"e","EndpointConfigName":"nope"}`, "ValidationException", `Could not find endpoint configuration "` + arn("endpoint-config", "nope") + `".`},
 		{"CreateEndpoint", `[]`, "SerializationException", ""},

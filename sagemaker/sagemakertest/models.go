@@ -1,12 +1,8 @@
 package sagemakertest
 
 import (
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 )
 
 // container is a ContainerDefinition as it travels on the wire.
@@ -47,28 +43,20 @@ func (s *Server) createModel(body []byte) (any, *APIError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
-	if e := checkName("modelName", in.ModelName); e != nil {
-		return nil, e
+	var vs violations
+	vs.str("modelName", in.ModelName, nameRule.must())
+	vs.str("executionRoleArn", in.ExecutionRoleArn, roleRule)
+	if in.PrimaryContainer != nil {
+		checkContainer(&vs, "primaryContainer", *in.PrimaryContainer)
 	}
-	if in.ExecutionRoleArn != "" {
-		if e := checkRole("executionRoleArn", in.ExecutionRoleArn); e != nil {
-			return nil, e
-		}
+	for i, c := range in.Containers {
+		checkContainer(&vs, member("containers", i, ""), c)
+	}
+	if e := vs.err(); e != nil {
+		return nil, e
 	}
 	if in.PrimaryContainer == nil && len(in.Containers) == 0 {
 		return nil, validation("Either PrimaryContainer or Containers must be provided for model %q.", in.ModelName)
-	}
-	all := slices.Clone(in.Containers)
-	if in.PrimaryContainer != nil {
-		all = append(all, *in.PrimaryContainer)
-	}
-	for _, c := range all {
-		if c.Image == "" {
-			return nil, validation("1 validation error detected: Value null at 'primaryContainer.image' failed to satisfy constraint: Member must not be null")
-		}
-		if e := checkS3URI("primaryContainer.modelDataUrl", c.ModelDataUrl, false); e != nil {
-			return nil, e
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,12 +119,22 @@ func (s *Server) deleteModel(body []byte) (any, *APIError) {
 	return struct{}{}, nil
 }
 
-func (s *Server) listModels(body []byte) (any, *APIError) {
-	var in struct {
-		NameContains string
-		NextToken    string
-		MaxResults   int
+// checkContainer validates a ContainerDefinition; prefix is its member path
+// ("primaryContainer", "containers.1.member.").
+func checkContainer(vs *violations, prefix string, c container) {
+	if !strings.HasSuffix(prefix, ".") {
+		prefix += "."
 	}
+	vs.str(prefix+"containerHostname", c.ContainerHostname, nameRule)
+	vs.required(prefix+"image", c.Image != "")
+	vs.str(prefix+"image", c.Image, imageRule)
+	vs.str(prefix+"modelDataUrl", c.ModelDataUrl, modelDataRule)
+}
+
+var modelListing = listing{sortKeys: modelSortKeys}
+
+func (s *Server) listModels(body []byte) (any, *APIError) {
+	var in listQuery
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
@@ -148,135 +146,17 @@ func (s *Server) listModels(body []byte) (any, *APIError) {
 	s.mu.Lock()
 	var all []summary
 	for _, m := range s.models {
-		if strings.Contains(strings.ToLower(m.name), strings.ToLower(in.NameContains)) {
-			all = append(all, summary{m.name, m.arn, epoch(m.created)})
-		}
+		all = append(all, summary{m.name, m.arn, epoch(m.created)})
 	}
 	s.mu.Unlock()
-	slices.SortFunc(all, func(a, b summary) int { return cmpDesc(a.CreationTime, b.CreationTime, a.ModelName, b.ModelName) })
-	lo, hi, next, e := page(len(all), in.NextToken, in.MaxResults)
+	pg, next, e := list(modelListing, &in, all, func(m summary) row {
+		return row{name: m.ModelName, created: m.CreationTime, modified: m.CreationTime}
+	})
 	if e != nil {
 		return nil, e
 	}
 	return struct {
 		Models    []summary
 		NextToken string `json:",omitempty"`
-	}{append([]summary{}, all[lo:hi]...), next}, nil
-}
-
-// variant is a ProductionVariant as it travels on the wire.
-type variant struct {
-	VariantName          string
-	ModelName            string
-	InitialInstanceCount int     `json:",omitempty"`
-	InstanceType         string  `json:",omitempty"`
-	InitialVariantWeight float64 `json:",omitempty"`
-	ServerlessConfig     any     `json:",omitempty"`
-}
-
-type endpointConfig struct {
-	name, arn string
-	variants  []variant
-	created   time.Time
-}
-
-var instanceTypes = func() map[string]bool {
-	m := map[string]bool{}
-	for _, v := range types.ProductionVariantInstanceType("").Values() {
-		m[string(v)] = true
-	}
-	return m
-}()
-
-func (s *Server) createEndpointConfig(body []byte) (any, *APIError) {
-	var in struct {
-		EndpointConfigName string
-		ProductionVariants []variant
-	}
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	if e := checkName("endpointConfigName", in.EndpointConfigName); e != nil {
-		return nil, e
-	}
-	if n := len(in.ProductionVariants); n < 1 || n > 10 {
-		return nil, validation("1 validation error detected: Value '%d' at 'productionVariants' failed to satisfy constraint: Member must have length between 1 and 10", n)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, v := range in.ProductionVariants {
-		field := "productionVariants." + strconv.Itoa(i+1) + ".member."
-		if e := checkName(field+"variantName", v.VariantName); e != nil {
-			return nil, e
-		}
-		if e := checkName(field+"modelName", v.ModelName); e != nil {
-			return nil, e
-		}
-		if v.ServerlessConfig != nil {
-			return nil, validation("sagemakertest: serverless variants are not emulated (variant %q)", v.VariantName)
-		}
-		if !instanceTypes[v.InstanceType] {
-			return nil, validation("1 validation error detected: Value '%s' at '%sinstanceType' failed to satisfy constraint: Member must satisfy enum value set", v.InstanceType, field)
-		}
-		if v.InitialInstanceCount < 1 {
-			return nil, validation("1 validation error detected: Value '%d' at '%sinitialInstanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1", v.InitialInstanceCount, field)
-		}
-		if _, e := s.modelLocked(v.ModelName); e != nil {
-			return nil, e
-		}
-	}
-	arn := s.arn("endpoint-config", in.EndpointConfigName)
-	if _, dup := s.configs[in.EndpointConfigName]; dup {
-		return nil, validation("Cannot create already existing endpoint configuration %q.", arn)
-	}
-	s.configs[in.EndpointConfigName] = &endpointConfig{
-		name: in.EndpointConfigName, arn: arn, variants: in.ProductionVariants, created: time.Now(),
-	}
-	return map[string]string{"EndpointConfigArn": arn}, nil
-}
-
-// configLocked validates an endpoint configuration name and returns the
-// configuration, or the error SageMaker gives when it does not exist.
-func (s *Server) configLocked(name string) (*endpointConfig, *APIError) {
-	if e := checkName("endpointConfigName", name); e != nil {
-		return nil, e
-	}
-	c, ok := s.configs[name]
-	if !ok {
-		return nil, validation("Could not find endpoint configuration %q.", s.arn("endpoint-config", name))
-	}
-	return c, nil
-}
-
-func (s *Server) describeEndpointConfig(body []byte) (any, *APIError) {
-	var in struct{ EndpointConfigName string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, e := s.configLocked(in.EndpointConfigName)
-	if e != nil {
-		return nil, e
-	}
-	return struct {
-		EndpointConfigName string
-		EndpointConfigArn  string
-		ProductionVariants []variant
-		CreationTime       float64
-	}{c.name, c.arn, c.variants, epoch(c.created)}, nil
-}
-
-func (s *Server) deleteEndpointConfig(body []byte) (any, *APIError) {
-	var in struct{ EndpointConfigName string }
-	if e := decode(body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, e := s.configLocked(in.EndpointConfigName); e != nil {
-		return nil, e
-	}
-	delete(s.configs, in.EndpointConfigName)
-	return struct{}{}, nil
+	}{pg, next}, nil
 }

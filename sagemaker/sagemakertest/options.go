@@ -26,12 +26,20 @@ type options struct {
 	maxPayloadBytes int64
 }
 
+// Default lifecycle delays; see [WithEndpointDelays] and
+// [WithCompilationDelay].
+const (
+	DefaultEndpointCreateDelay = 100 * time.Millisecond
+	DefaultEndpointDeleteDelay = 50 * time.Millisecond
+	DefaultCompilationDelay    = 150 * time.Millisecond
+)
+
 func defaultOptions() options {
 	return options{
 		region:          "eu-west-1",
-		endpointCreate:  100 * time.Millisecond,
-		endpointDelete:  50 * time.Millisecond,
-		compileDelay:    150 * time.Millisecond,
+		endpointCreate:  DefaultEndpointCreateDelay,
+		endpointDelete:  DefaultEndpointDeleteDelay,
+		compileDelay:    DefaultCompilationDelay,
 		timeScale:       1,
 		profiles:        defaultProfiles(),
 		maxPayloadBytes: MaxPayloadBytes,

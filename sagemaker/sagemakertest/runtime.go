@@ -1,6 +1,7 @@
 package sagemakertest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,19 +19,25 @@ type pool struct {
 	slots    chan struct{}
 	device   time.Duration
 	variant  variant
+	count    int     // instances
+	weight   float64 // share of traffic
 	image    string
 	compiled bool
 	profile  Profile
 }
 
-func (s *Server) newPool(d deployment, compiled bool) *pool {
-	p := s.profileFor(d.variant.InstanceType, compiled)
-	workers := p.Workers * max(d.variant.InitialInstanceCount, 1)
+// newPool provisions a variant: its capacity is the profile's workers per
+// instance times the instance count, so scaling out adds throughput.
+func (s *Server) newPool(dv deployedVariant, compiled bool) *pool {
+	p := s.profileFor(dv.v.InstanceType, compiled)
+	count := max(dv.v.InitialInstanceCount, 1)
 	return &pool{
-		slots:    make(chan struct{}, workers),
+		slots:    make(chan struct{}, p.Workers*count),
 		device:   time.Duration(float64(p.DeviceTime) * s.opts.timeScale),
-		variant:  d.variant,
-		image:    d.container.Image,
+		variant:  dv.v,
+		count:    count,
+		weight:   dv.v.weight(),
+		image:    dv.container.Image,
 		compiled: compiled,
 		profile:  p,
 	}
@@ -64,17 +71,24 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 		return
 	}
 
+	inv, e := readInvocation(r, name)
+	if e != nil {
+		writeRESTError(w, e, nil)
+		return
+	}
 	s.mu.Lock()
 	var p *pool
-	if ep, ok := s.endpoints[name]; ok {
-		p = ep.serving
+	e = &APIError{"ValidationError", fmt.Sprintf("Endpoint %s of account %s not found.", name, AccountID), http.StatusBadRequest}
+	if ep, ok := s.endpoints[name]; ok && ep.serving != nil {
+		p, e = ep.pickLocked(inv.TargetVariant)
 	}
 	handler := s.opts.handler
 	s.mu.Unlock()
-	if p == nil {
-		writeRESTError(w, &APIError{"ValidationError", fmt.Sprintf("Endpoint %s of account %s not found.", name, AccountID), http.StatusBadRequest}, nil)
+	if e != nil {
+		writeRESTError(w, e, nil)
 		return
 	}
+	inv.Variant = p.variant.VariantName
 	if handler == nil {
 		handler = ImageClassifier
 	}
@@ -84,7 +98,7 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	// A request abandoned while it queues is dropped; one that has a worker
 	// keeps it for the whole device time even if its client gives up, as a
 	// model server finishes what it started. Only Close cuts a hold short.
-	ctx := r.Context()
+	ctx := context.WithValue(r.Context(), invocationKey{}, inv)
 	select {
 	case p.slots <- struct{}{}:
 		rec.started = time.Now()
@@ -108,8 +122,11 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 		rec.status = s.writeModelError(w, name, herr)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-Invoked-Production-Variant", p.variant.VariantName)
+	w.Header().Set("Content-Type", inv.responseType())
+	w.Header().Set("X-Amzn-Invoked-Production-Variant", inv.Variant)
+	if inv.CustomAttributes != "" {
+		w.Header().Set("X-Amzn-SageMaker-Custom-Attributes", inv.CustomAttributes)
+	}
 	_, _ = w.Write(out)
 }
 

@@ -2,8 +2,10 @@ package sagemakertest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,23 +60,40 @@ type Server struct {
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like
 // httptest.NewServer it panics if it cannot listen, which only happens when
-// the machine has no loopback interface or no free port.
+// the machine has no loopback interface or no free port; use [Listen] to get
+// an error instead.
 func NewServer(opts ...Option) *Server {
+	s, err := Listen("127.0.0.1:0", opts...)
+	if err != nil {
+		panic(err.Error())
+	}
+	return s
+}
+
+// Listen starts an emulator on addr (host:port; port 0 picks a free one), as
+// the sagemakertest command does. URL names the address the listener got; an
+// unspecified host (":8080", "0.0.0.0:8080") is reached through 127.0.0.1, an
+// IP address, so that S3 clients address buckets by path (see [Server.Config]).
+func Listen(addr string, opts ...Option) (*Server, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		panic("sagemakertest: cannot listen on 127.0.0.1: " + err.Error())
+		return nil, fmt.Errorf("sagemakertest: cannot listen on %q: %w", addr, err)
 	}
+	return serve(ln, o), nil
+}
+
+func serve(ln net.Listener, o options) *Server {
 	backend := s3mem.New()
 	fake := gofakes3.New(backend,
 		gofakes3.WithTimeSkewLimit(0),
 		gofakes3.WithoutVersioning(),
 	)
 	s := &Server{
-		URL:       "http://" + ln.Addr().String(),
+		URL:       "http://" + dialAddr(ln.Addr()),
 		opts:      o,
 		ln:        ln,
 		s3:        fake.Server(),
@@ -100,6 +119,21 @@ func NewServer(opts ...Option) *Server {
 	}
 	go func() { _ = s.hs.Serve(ln) }()
 	return s
+}
+
+// dialAddr is the address a client on this machine dials to reach a listener:
+// an unspecified IP (0.0.0.0, or :: which Go listens on dual-stack) becomes
+// 127.0.0.1.
+func dialAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := tcp.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
 // Close stops pending lifecycle transitions, aborts invocations waiting for a
@@ -133,8 +167,9 @@ func (s *Server) Region() string { return s.opts.region }
 // Config returns an aws.Config that points every client at the emulator: its
 // region, static test credentials and BaseEndpoint set to s.URL. Checksums are
 // computed only when an operation requires them, as gofakes3 does not verify
-// the SDK's default CRC trailers. S3 clients must use path-style addressing;
-// [Server.S3Client] sets it.
+// the SDK's default CRC trailers. S3 clients must address buckets by path:
+// the SDK does so by default for an IP endpoint such as s.URL, and
+// [Server.S3Client] also sets UsePathStyle.
 func (s *Server) Config() aws.Config {
 	return aws.Config{
 		Region:                     s.opts.region,
@@ -163,7 +198,9 @@ func (s *Server) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 	return s3.NewFromConfig(s.Config(), fns...)
 }
 
-// ServeHTTP routes a request to CloudWatch, the SageMaker API, the runtime or S3.
+// ServeHTTP routes a request to CloudWatch, the SageMaker API, the runtime or
+// S3. It is the one place that dispatches by protocol: an API served in
+// another protocol gets a case here.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if op, ok := cwPath(r.URL.Path); ok && r.Header.Get("Smithy-Protocol") != "" {
 		s.serveCloudWatch(w, r, op)

@@ -29,10 +29,13 @@ try:
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": "aws:x", "Value": "v"}])
 except botocore.exceptions.ClientError as e:
     print("aws: prefix", e.response["Error"]["Code"])
-try:
-    sm.delete_compilation_job(CompilationJobName="ghost")
-except botocore.exceptions.ClientError as e:
-    print("delete missing job", e.response["Error"]["Code"])
+if not hasattr(sm, "delete_compilation_job"):  # a botocore older than the API (Debian 12's 1.29.27)
+    print("delete missing job unknown to this botocore")
+else:
+    try:
+        sm.delete_compilation_job(CompilationJobName="ghost")
+    except botocore.exceptions.ClientError as e:
+        print("delete missing job", e.response["Error"]["Code"])
 `
 
 func TestTagsWithBoto3(t *testing.T) {
@@ -55,6 +58,10 @@ func TestTagsWithBoto3(t *testing.T) {
 		"aws: prefix ValidationException",
 		"delete missing job ResourceNotFound",
 	}, "\n") + "\n"
+	if strings.HasSuffix(string(out), "delete missing job unknown to this botocore\n") {
+		t.Log("this botocore has no delete_compilation_job; TestConformance covers it through aws-sdk-go-v2")
+		want = strings.Replace(want, "delete missing job ResourceNotFound", "delete missing job unknown to this botocore", 1)
+	}
 	if string(out) != want {
 		t.Errorf("boto3 saw:\n%s\nwant:\n%s", out, want)
 	}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// childEnv makes the test binary run the command instead of the tests, so
+// that the server under test is a real child process running main.
+const childEnv = "SAGEMAKERTEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Args = append([]string{"sagemakertest"}, os.Args[1:]...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// child is a running sagemakertest process.
+type child struct {
+	URL string
+	Env map[string]string // what the command said to export
+	cmd *exec.Cmd
+	out *bufio.Scanner
+}
+
+// startChild runs the command with args and waits for its readiness line.
+func startChild(t *testing.T, args ...string) *child {
+	t.Helper()
+	// TestMain hands the arguments to main before the testing package
+	// parses any flag.
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &prefixWriter{t: t}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{Env: map[string]string{}, cmd: cmd, out: bufio.NewScanner(stdout)}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	for c.out.Scan() {
+		line := c.out.Text()
+		if kv, ok := strings.CutPrefix(line, "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			c.Env[k] = v
+		}
+		if u, ok := strings.CutPrefix(line, "# ready "); ok {
+			c.URL = u
+			return c
+		}
+	}
+	t.Fatalf("sagemakertest exited before its readiness line: %v", c.out.Err())
+	return nil
+}
+
+// stop sends sig, waits for a clean exit and returns what the command
+// reported at shutdown: leftovers and per-operation call counts.
+func (c *child) stop(t *testing.T, sig os.Signal) (leftovers []string, calls map[string]int) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	for c.out.Scan() {
+		line := c.out.Text()
+		if v, ok := strings.CutPrefix(line, "# leftovers "); ok {
+			if err := json.Unmarshal([]byte(v), &leftovers); err != nil {
+				t.Errorf("leftovers line %q: %v", line, err)
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "# calls "); ok {
+			if err := json.Unmarshal([]byte(v), &calls); err != nil {
+				t.Errorf("calls line %q: %v", line, err)
+			}
+		}
+	}
+	if err := c.cmd.Wait(); err != nil {
+		t.Errorf("sagemakertest after %v: %v, want exit status 0", sig, err)
+	}
+	if calls == nil {
+		t.Errorf("sagemakertest printed no '# calls' line at shutdown")
+	}
+	return leftovers, calls
+}
+
+// prefixWriter logs the child's stderr through the test.
+type prefixWriter struct{ t *testing.T }
+
+func (w *prefixWriter) Write(p []byte) (int, error) {
+	w.t.Logf("sagemakertest stderr: %s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func TestCommandPrintsEnvironmentAndStopsOnSignals(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			c := startChild(t, "-region", "us-west-2", "-fast")
+			want := map[string]string{
+				"AWS_ENDPOINT_URL": c.URL, "AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "us-west-2",
+				"AWS_ACCESS_KEY_ID": "AKIDSAGEMAKERTEST", "AWS_SECRET_ACCESS_KEY": "sagemakertest-secret",
+			}
+			for k, v := range want {
+				if c.Env[k] != v {
+					t.Errorf("export %s=%q, want %q", k, c.Env[k], v)
+				}
+			}
+			if !strings.HasPrefix(c.URL, "http://127.0.0.1:") {
+				t.Errorf("URL %q, want http://127.0.0.1:<port>", c.URL)
+			}
+			left, calls := c.stop(t, sig)
+			if len(left) != 0 || len(calls) != 0 {
+				t.Errorf("idle server reported leftovers %v, calls %v; want none", left, calls)
+			}
+		})
+	}
+}
+
+func TestCommandRejectsBadFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-profile", "ml.c5.huge=4x10ms"}, `instance type "ml.c5.huge" is not one SageMaker knows`},
+		{[]string{"-profile", "ml.c5.xlarge=4"}, "want TYPE[+neo]=WORKERSxDEVICE"},
+		{[]string{"-profile", "ml.c5.xlarge=0x10ms"}, `workers "0"`},
+		{[]string{"-time-scale", "fast"}, `invalid value "fast" for flag -time-scale`},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, c := range cases {
+		var stderr strings.Builder
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if code := run(ctx, c.args, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("run %q = %d, stderr %q; want 2 and %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+	var stderr strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if code := run(ctx, []string{"-addr", "256.0.0.1:1"}, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot listen") {
+		t.Errorf("bad -addr = %d, stderr %q; want 1 and cannot listen", code, stderr.String())
+	}
+}

@@ -74,3 +74,39 @@ func TestPartialWriteToAServerThatStartedIsNotResent(t *testing.T) {
 		}
 	})
 }
+
+// A server that answers 200 before reading the request body and then closes: most of the
+// 32 MiB payload never reached it, so the model cannot have run on the payload that was
+// sent. h1 reads the early answer after its write failed and counts a success; net/http
+// reports the write's "connection reset by peer". An early error answer (413) is the
+// request's result (TestEarlyAnswerToAnUnreadBodyIsReported); an early 2xx is not a
+// success of the request that was benchmarked.
+func TestEarly2xxToAnUnsentBodyIsNotASuccess(t *testing.T) {
+	forEachClient(t, func(t *testing.T, opts ...httpinvoker.Option) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+						return
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}()
+			}
+		}()
+		big := jpeg
+		big.Body = make([]byte, 32<<20)
+		if err := newInvoker(t, "http://"+ln.Addr().String(), opts...).Invoke(context.Background(), big); err == nil {
+			t.Errorf("the server answered 200 without reading the body and closed; Invoke returned nil, want the write error")
+		}
+	})
+}

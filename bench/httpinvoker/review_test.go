@@ -112,3 +112,49 @@ func TestEarly2xxToAnUnsentBodyIsNotASuccess(t *testing.T) {
 		}
 	}()
 }
+
+// A payload's content type is copied into the request head unchecked: a CR or LF in it
+// (payload.WithContentType and Payload.ContentType take any string) injects header
+// fields, or a whole second request, into what h1 sends. The server then answers
+// requests the run never made, and their responses land on later requests. net/http
+// refuses to send the request ("invalid header field value for Content-Type").
+func TestContentTypeWithALineBreakIsNotSent(t *testing.T) {
+	forEachClient(t, func(t *testing.T, opts ...httpinvoker.Option) {
+		var injected atomic.Int64
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					br := bufio.NewReader(c)
+					for {
+						req, err := http.ReadRequest(br)
+						if err != nil {
+							return
+						}
+						if req.Header.Get("X-Injected") != "" {
+							injected.Add(1)
+						}
+						io.Copy(io.Discard, req.Body)
+						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+					}
+				}()
+			}
+		}()
+		p := jpeg
+		p.ContentType = "image/jpeg\r\nX-Injected: 1"
+		err = newInvoker(t, "http://"+ln.Addr().String(), opts...).Invoke(context.Background(), p)
+		if err == nil || injected.Load() != 0 {
+			t.Errorf("content type with CRLF: err %v, server saw %d requests with the injected header; want an error and nothing injected",
+				err, injected.Load())
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -116,6 +117,11 @@ func (h *h1) closeIdle() {
 // do sends one request, with deadline dl (zero: none), and reads the response into sink
 // (see response.go).
 func (h *h1) do(ctx context.Context, dl time.Time, contentType string, body []byte, sink *bodySink) (int, error) {
+	// The content type goes into the request head verbatim: a line break in it would
+	// inject fields (or a request) that the run never meant to send. net/http refuses too.
+	if strings.ContainsAny(contentType, "\r\n\x00") {
+		return 0, fmt.Errorf("content type %q: line breaks are not allowed in a header value", contentType)
+	}
 	c, err := h.get(ctx, dl)
 	if err != nil {
 		return 0, err

@@ -162,9 +162,13 @@ func (h *h1) exchange(c *h1conn, contentType string, body []byte, sink *bodySink
 		}
 		if c.probe() == probeData {
 			// The server answered before it stopped reading, e.g. 413 for a body too
-			// large: that answer is the request's result.
+			// large: a refusal is the request's result. A success is not: the model
+			// never had the whole input, so counting it would hide a failure.
 			if status, _, err := readResponse(c.br, sink); err == nil {
-				return status, false, nil
+				if status < 200 || status > 299 {
+					return status, false, nil
+				}
+				return 0, false, fmt.Errorf("sending the request: the server answered %d before the body was sent: %w", status, werr)
 			}
 			return 0, false, fmt.Errorf("sending the request: %w", werr)
 		}

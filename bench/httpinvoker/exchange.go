@@ -6,27 +6,28 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // One request of h1: take a connection, send, read the answer, and decide whether the
 // connection may serve another request and whether the request may be sent again.
 //
-// The resend rule follows net/http's for a POST: a request is sent a second time only if
-// the server cannot have started on it. (net/http resends only when not one byte was
-// written; h1 also when writing to a connection that had been idle failed part-way, which
-// means the server reset it before it had the whole body, and a model server does not
-// start on a request it has not received.) A load generator that resent a request after the
-// server had it would count a failure (a crash, a dropped connection) as a success, run
-// the model twice and report both attempts as one latency. So:
+// The resend rule is net/http's for a POST: a request is sent a second time only if the
+// server cannot have started on it, that is, only when not one byte of it was written. (A
+// write that failed part-way may have delivered the head and part of the body to a server
+// that started on it and then crashed: resending would hide the crash.) A load generator
+// that resent a request after the server had it would count a failure (a crash, a dropped
+// connection) as a success, run the model twice and report both attempts as one latency.
+// So:
 //
 //   - A pooled connection is probed before use; one the server has closed (or that holds
 //     bytes nobody asked for) is discarded and the next one tried, then a new one dialed.
 //     Nothing was sent on it, so nothing is resent: this is what keeps a pool that sat
 //     idle past the server's keep-alive timeout from failing requests.
-//   - If writing the request to a pooled connection fails (the server closed it between
-//     the probe and the write), the request is sent again once, on a new connection, and
-//     counted in Stats.Resends.
+//   - If writing the request to a pooled connection fails before its first byte (the
+//     server closed it between the probe and the write), the request is sent again once,
+//     on a new connection, and counted in Stats.Resends.
 //   - Once the request was written, any failure is the request's: an EOF or reset before
 //     the status line is returned, not resent.
 
@@ -116,6 +117,11 @@ func (h *h1) closeIdle() {
 // do sends one request, with deadline dl (zero: none), and reads the response into sink
 // (see response.go).
 func (h *h1) do(ctx context.Context, dl time.Time, contentType string, body []byte, sink *bodySink) (int, error) {
+	// The content type goes into the request head verbatim: a line break in it would
+	// inject fields (or a request) that the run never meant to send. net/http refuses too.
+	if strings.ContainsAny(contentType, "\r\n\x00") {
+		return 0, fmt.Errorf("content type %q: line breaks are not allowed in a header value", contentType)
+	}
 	c, err := h.get(ctx, dl)
 	if err != nil {
 		return 0, err
@@ -148,7 +154,7 @@ func (h *h1) exchange(c *h1conn, contentType string, body []byte, sink *bodySink
 	c.head = append(c.head, "\r\n\r\n"...)
 	c.bufs = [2][]byte{c.head, body}
 	c.out = c.bufs[:]
-	if _, werr := c.out.WriteTo(c.nc); werr != nil {
+	if n, werr := c.out.WriteTo(c.nc); werr != nil {
 		defer c.close()
 		defer c.finish()
 		if isTimeout(werr) {
@@ -156,13 +162,19 @@ func (h *h1) exchange(c *h1conn, contentType string, body []byte, sink *bodySink
 		}
 		if c.probe() == probeData {
 			// The server answered before it stopped reading, e.g. 413 for a body too
-			// large: that answer is the request's result.
+			// large: a refusal is the request's result. A success is not: the model
+			// never had the whole input, so counting it would hide a failure.
 			if status, _, err := readResponse(c.br, sink); err == nil {
-				return status, false, nil
+				if status < 200 || status > 299 {
+					return status, false, nil
+				}
+				return 0, false, fmt.Errorf("sending the request: the server answered %d before the body was sent: %w", status, werr)
 			}
 			return 0, false, fmt.Errorf("sending the request: %w", werr)
 		}
-		return 0, c.reused, fmt.Errorf("sending the request: %w", werr)
+		// Resend only if not one byte left: a server that had the head (and part of the
+		// body) may have started on the request, as net/http assumes too.
+		return 0, c.reused && n == 0, fmt.Errorf("sending the request: %w", werr)
 	}
 	status, keep, err := readResponse(c.br, sink)
 	c.finish()

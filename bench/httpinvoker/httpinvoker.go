@@ -20,10 +20,11 @@
 // Content-Length, chunked and close-delimited responses, 1xx responses and
 // "Connection: close", and rejects every response that net/http rejects. Before reusing a
 // keep-alive connection it checks that the server has not closed it; a request is sent a
-// second time only if writing it to a reused connection failed, so the server cannot have
-// started on it (Stats counts these). HTTPS, WithHTTP2 (h2c), WithNetHTTP and WithHTTPClient go
-// through net/http instead, with a transport tuned the same way: no transparent compression,
-// no proxy from the environment, no redirects followed.
+// second time only if writing it to a reused connection failed before its first byte, so
+// the server cannot have started on it (Stats counts these). HTTPS, WithHTTP2 (h2c),
+// WithNetHTTP and WithHTTPClient go through net/http instead, with a transport tuned the
+// same way: no transparent compression, no proxy from the environment, no redirects
+// followed.
 package httpinvoker
 
 import (
@@ -115,9 +116,9 @@ type Stats struct {
 	// request. No request is lost or repeated: nothing had been sent on them.
 	Discarded int64
 	// Resends is the number of requests sent a second time, on a new connection, because
-	// writing them to a reused connection failed: the server closed it after the check
-	// and before the request reached it, so it cannot have started on the request. A
-	// request whose writing succeeded is never resent.
+	// writing them to a reused connection failed before their first byte: the server
+	// closed it after the check and before the request reached it, so it cannot have
+	// started on the request. A request of which any byte was written is never resent.
 	Resends int64
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"

@@ -71,7 +71,10 @@ type Result struct {
 	SeriesInterval time.Duration
 
 	// Open loop only. Offered is the number of sends the schedule held in the window
-	// (Rate x Elapsed, to one send); each was made (Requests), missed or unfinished.
+	// (Rate x Elapsed, to one send); each was made (Requests), missed or unfinished. A
+	// Requests-bounded open loop stops offering at its last send and its window runs on
+	// until that send completes, so there Offered falls short of Rate x Elapsed by the
+	// drain time: bound an open loop by Duration to measure a rate.
 	// Missed counts sends never made: due while the backlog was full, or not released by
 	// the end because the pacer was behind. ClientMissed is the part of Missed that is the
 	// load generator's fault (a worker was free, or the pacer itself was late), not the

@@ -128,6 +128,10 @@ func (r *run) run() (*Result, error) {
 	// the stamp, so that a canceled run always knows when it was canceled.
 	if !unwatch() {
 		<-r.canceled
+	} else if r.parent.Err() != nil {
+		// The parent was canceled but unwatch won the AfterFunc's once before the
+		// parent's cancel loop reached it: the AfterFunc will never run.
+		r.canceledAt = time.Now()
 	}
 	if r.backlog != nil {
 		for at := range r.backlog { // closed by the pacer

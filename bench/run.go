@@ -34,6 +34,11 @@ import (
 // Run stops at the end of cfg.Duration, after cfg.Requests measured requests, or when ctx
 // is canceled, whichever comes first. A canceled run always returns ctx's error with a
 // valid Result whose window ends at the cancellation (empty if ctx was done before Run).
+//
+// Run never panics or hangs on what the caller gives it: a panic in inv is counted as an
+// error of class other, a panic in cfg.Progress stops further calls with a warning, and a
+// request still inside an Invoke that ignores its canceled context 5s after the end is
+// abandoned (it counts as unfinished, with a warning) so that Run returns regardless.
 func Run(ctx context.Context, inv Invoker, cfg Config) (*Result, error) {
 	if inv == nil {
 		return nil, errors.New("bench: nil invoker")

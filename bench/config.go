@@ -78,7 +78,10 @@ type Config struct {
 	Interval time.Duration
 
 	// Progress, if set, is called once per Interval from a single goroutine with the figures
-	// so far. It must return quickly; it never runs concurrently with itself.
+	// so far. It must return quickly; it never runs concurrently with itself. The workers
+	// wait for a call in progress when they hand over an interval, so a call that outlasts
+	// an Interval bends the figures, and the Result says so in a warning. A panic in it is
+	// recovered: it is not called again, and the Result says so.
 	Progress func(Snapshot)
 }
 

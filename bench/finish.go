@@ -42,8 +42,13 @@ func (r *run) collect(finished chan<- struct{}) {
 
 // progress calls cfg.Progress. A panic in it is recovered, and Progress is not called
 // again: left alone it would kill the process, past every defer of the caller.
+//
+// Progress runs on the collector, which the workers hand their intervals to: a call that
+// outlasts an Interval stalls them, so the slowest call is kept for a warning.
 func (r *run) progress(s Snapshot) {
+	t0 := time.Now()
 	defer func() {
+		r.slowProgress = max(r.slowProgress, time.Since(t0))
 		if v := recover(); v != nil {
 			r.progressErr = v
 		}
@@ -187,6 +192,11 @@ func (r *run) warnRun(res *Result) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
 			"%d requests were still in Invoke %v after the run ended and were abandoned (counted unfinished): the invoker ignores its context, and they may still be running",
 			r.abandoned, abandonGrace))
+	}
+	if r.slowProgress > r.cfg.Interval {
+		res.Warnings = append(res.Warnings, fmt.Sprintf(
+			"Progress took up to %v, over the %v interval: the workers waited for it, so the figures understate the endpoint",
+			r.slowProgress.Round(time.Millisecond), r.cfg.Interval))
 	}
 	if r.progressErr != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", r.progressErr))

@@ -156,3 +156,23 @@ func sleeperInvoker(d time.Duration) bench.InvokerFunc {
 }
 
 var _ = errors.New
+
+func TestRunWarnsWhenProgressStallsTheWorkers(t *testing.T) {
+	// Before the fix a Progress that blocked stalled every worker behind the collector
+	// and the only trace was a Little's law warning that blamed the clock or the invoker.
+	var n atomic.Int64
+	block := make(chan struct{})
+	res, err := runOrHang(t, context.Background(), sleeperInvoker(time.Millisecond), bench.Config{
+		Concurrency: 2, Duration: 100 * time.Millisecond, Interval: 10 * time.Millisecond, Payloads: body,
+		Progress: func(bench.Snapshot) {
+			if n.Add(1) == 2 {
+				// Blocks until the window is over: released by a timer that the assertion
+				// does not depend on, only the warning's presence is checked.
+				time.AfterFunc(200*time.Millisecond, func() { close(block) })
+				<-block
+			}
+		},
+	})
+	require.NoError(t, err)
+	assert.True(t, hasWarning(res, "Progress took"), "warnings: %q", res.Warnings)
+}

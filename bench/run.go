@@ -78,6 +78,7 @@ type run struct {
 	win          *windows       // Sweep: the run is cut into consecutive windows
 	abandoned    int            // requests abandoned past the end (see waitWorkers)
 	progressErr  any            // what a panicking Progress panicked with
+	slowProgress time.Duration  // the longest Progress call
 }
 
 func newRun(parent context.Context, inv Invoker, cfg Config) *run {

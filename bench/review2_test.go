@@ -127,10 +127,10 @@ func TestSweepAllRungsBreakingTheSLOHasNoPeak(t *testing.T) {
 func TestMergeRefusesAResultWhoseLatencyItCannotMerge(t *testing.T) {
 	// A hand-built Result (or JSON without its histogram) has a Latency summary but no
 	// histogram. Before the fix Merge silently replaced its p99 with the other side's.
-	hand := &bench.Result{Start: time.Unix(100, 0), End: time.Unix(110, 0), Elapsed: 10 * time.Second,
-		Concurrency: 1, BatchSize: 1, Requests: 100, Latency: bench.Latency{P50: time.Second, P99: 2 * time.Second}}
 	run, err := bench.Run(context.Background(), sleeperInvoker(0), bench.Config{Requests: 10, Payloads: body})
 	require.NoError(t, err)
+	hand := &bench.Result{Start: run.Start.Add(-10 * time.Second), End: run.Start, Elapsed: 10 * time.Second,
+		Concurrency: 1, BatchSize: 1, Requests: 100, Latency: bench.Latency{P50: time.Second, P99: 2 * time.Second}}
 	for _, c := range []struct{ into, from *bench.Result }{{hand.Clone(), run}, {run.Clone(), hand}} {
 		err := c.into.Merge(c.from)
 		require.Error(t, err)

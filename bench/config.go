@@ -22,6 +22,14 @@ const (
 	// MaxSeriesLen bounds Result.Series: a run whose window would hold more intervals has
 	// them widened to a multiple of Interval (Result.SeriesInterval says which).
 	MaxSeriesLen = 100_000
+
+	// MinRate is the lowest open-loop Rate Run accepts (one send in about 11.6 days): a
+	// lower one cannot be scheduled in a time.Duration.
+	MinRate = 1e-6
+	// MaxConcurrency and MaxBacklogLen bound Config.Concurrency and Config.MaxBacklog,
+	// whose memory Run allocates up front.
+	MaxConcurrency = 1 << 20
+	MaxBacklogLen  = 1 << 24
 )
 
 // Config says how Run drives load and for how long. The zero value of every field has a
@@ -70,7 +78,10 @@ type Config struct {
 	Interval time.Duration
 
 	// Progress, if set, is called once per Interval from a single goroutine with the figures
-	// so far. It must return quickly; it never runs concurrently with itself.
+	// so far. It must return quickly; it never runs concurrently with itself. The workers
+	// wait for a call in progress when they hand over an interval, so a call that outlasts
+	// an Interval bends the figures, and the Result says so in a warning. A panic in it is
+	// recovered: it is not called again, and the Result says so.
 	Progress func(Snapshot)
 }
 
@@ -91,13 +102,17 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case c.Concurrency < 0:
 		errs = append(errs, fmt.Errorf("concurrency %d is negative", c.Concurrency))
+	case c.Concurrency > MaxConcurrency:
+		errs = append(errs, fmt.Errorf("concurrency %d is above %d", c.Concurrency, MaxConcurrency))
 	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
 		errs = append(errs, fmt.Errorf("rate %v is not a positive number", c.Rate))
+	case c.Rate > 0 && c.Rate < MinRate:
+		errs = append(errs, fmt.Errorf("rate %v is below %v requests/s", c.Rate, MinRate))
 	case c.Rate > 1e9:
 		errs = append(errs, fmt.Errorf("rate %v is above 1e9 requests/s", c.Rate))
 	}
-	if c.MaxBacklog < 0 {
-		errs = append(errs, fmt.Errorf("max backlog %d is negative", c.MaxBacklog))
+	if c.MaxBacklog < 0 || c.MaxBacklog > MaxBacklogLen {
+		errs = append(errs, fmt.Errorf("max backlog %d is not in [0, %d]", c.MaxBacklog, MaxBacklogLen))
 	}
 	if c.Duration < 0 || c.Requests < 0 || c.Warmup < 0 || c.Timeout < 0 || c.Interval < 0 {
 		errs = append(errs, errors.New("durations and request counts must not be negative"))
@@ -119,7 +134,7 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	if c.openLoop() && c.MaxBacklog == 0 {
-		c.MaxBacklog = 10 * c.Concurrency
+		c.MaxBacklog = min(10*c.Concurrency, MaxBacklogLen)
 	}
 	if c.Duration == 0 && c.Requests == 0 {
 		c.Duration = DefaultDuration

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -32,11 +33,27 @@ func (r *run) collect(finished chan<- struct{}) {
 		case now := <-tick.C:
 			idx := r.coll.index(now)
 			r.coll.closeBefore(idx - r.coll.lag)
-			if r.cfg.Progress != nil {
-				r.cfg.Progress(r.snapshot(now, idx))
+			if r.cfg.Progress != nil && r.progressErr == nil {
+				r.progress(r.snapshot(now, idx))
 			}
 		}
 	}
+}
+
+// progress calls cfg.Progress. A panic in it is recovered, and Progress is not called
+// again: left alone it would kill the process, past every defer of the caller.
+//
+// Progress runs on the collector, which the workers hand their intervals to: a call that
+// outlasts an Interval stalls them, so the slowest call is kept for a warning.
+func (r *run) progress(s Snapshot) {
+	t0 := time.Now()
+	defer func() {
+		r.slowProgress = max(r.slowProgress, time.Since(t0))
+		if v := recover(); v != nil {
+			r.progressErr = v
+		}
+	}()
+	r.cfg.Progress(s)
 }
 
 // snapshot reports the run so far. The last interval's figures are provisional: a worker
@@ -52,7 +69,7 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 	}
 	if r.cfg.openLoop() {
 		for _, rec := range r.recs {
-			if rec.busy.Load() {
+			if rec.busy() {
 				s.InFlight++
 			}
 		}
@@ -162,8 +179,26 @@ func (r *run) result() (*Result, error) {
 	res.SeriesInterval = r.coll.swidth
 	res.summarize()
 	res.warn(cutShort)
+	r.warnRun(res)
 	if cutShort {
 		return res, r.parent.Err()
 	}
 	return res, nil
+}
+
+// warnRun adds the warnings about the run itself, rather than its figures.
+func (r *run) warnRun(res *Result) {
+	if r.abandoned > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf(
+			"%d requests were still in Invoke %v after the run ended and were abandoned (counted unfinished): the invoker ignores its context, and they may still be running",
+			r.abandoned, abandonGrace))
+	}
+	if r.slowProgress > r.cfg.Interval {
+		res.Warnings = append(res.Warnings, fmt.Sprintf(
+			"Progress took up to %v, over the %v interval: the workers waited for it, so the figures understate the endpoint",
+			r.slowProgress.Round(time.Millisecond), r.cfg.Interval))
+	}
+	if r.progressErr != nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", r.progressErr))
+	}
 }

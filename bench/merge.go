@@ -14,7 +14,8 @@ import (
 // Merge folds o into r as if both had been one run: counts, error classes and latency
 // histograms add exactly, the window spans both, Concurrency and Rate add (two machines
 // with 8 workers each make 16), and Series intervals with the same wall-clock start
-// merge. Results of different interval widths cannot be merged.
+// merge. Results of different interval widths cannot be merged, nor a Result with
+// successful requests but no histogram of their latency (built by hand).
 //
 // Merge is copy-on-write: it never writes to a map, slice or histogram r may share with
 // another Result (a shallow copy `m := *a` shares a's), and never to o's. It never panics,
@@ -33,6 +34,9 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	}
 	if r.SeriesInterval != o.SeriesInterval && len(r.Series) > 0 && len(o.Series) > 0 {
 		return fmt.Errorf("bench: cannot merge series of %v and %v intervals", r.SeriesInterval, o.SeriesInterval)
+	}
+	if r.latencyUnmergeable() || o.latencyUnmergeable() {
+		return errors.New("bench: cannot merge a Result with successful requests but no latency histogram (built by hand, or decoded from JSON without one): its percentiles would be lost")
 	}
 	if r.BatchSize != o.BatchSize {
 		return errors.New("bench: cannot merge results of different batch sizes")
@@ -83,6 +87,12 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	r.summarize()
 	r.warn(cutShort)
 	return nil
+}
+
+// latencyUnmergeable reports whether r has successful requests but no histogram of them,
+// so that only its Latency summary, which cannot be merged, knows their latency.
+func (r *Result) latencyUnmergeable() bool {
+	return r.Requests > r.Errors && (r.hist == nil || r.hist.TotalCount() == 0)
 }
 
 // addErrors adds per-class error counts to r, keeping r's sample where it has one. It

@@ -177,7 +177,7 @@ func (r *run) clientBound(lateness time.Duration) bool {
 		return true
 	}
 	for _, rec := range r.recs {
-		if !rec.busy.Load() {
+		if !rec.busy() {
 			return true
 		}
 	}

@@ -27,7 +27,12 @@ type recorder struct {
 
 	cur  *intervalTally
 	coll *collector
-	busy atomic.Bool
+	// state is stateIdle or stateInvoke, set by the worker around each Invoke, or
+	// stateGone once Run has abandoned a request that outlived the run's end by more than
+	// abandonGrace: from then on the recorder is Run's, and the worker never touches it.
+	state   atomic.Int32
+	sending time.Time // send time of the request in Invoke, written before state
+	counted bool      // whether that request, cut at the end, counts as unfinished
 
 	_ [64]byte
 }
@@ -79,6 +84,26 @@ func (r *recorder) recordError(err error) {
 		r.samples[class] = err.Error()
 	}
 }
+
+// Recorder states.
+const (
+	stateIdle int32 = iota
+	stateInvoke
+	stateGone
+)
+
+// enter marks the worker inside Invoke with a request sent at sent.
+func (r *recorder) enter(sent time.Time, counted bool) {
+	r.sending, r.counted = sent, counted
+	r.state.Store(stateInvoke)
+}
+
+// leave marks the worker out of Invoke; false means Run abandoned the request and the
+// worker must return at once without touching the recorder.
+func (r *recorder) leave() bool { return r.state.CompareAndSwap(stateInvoke, stateIdle) }
+
+// busy reports whether the worker is inside Invoke.
+func (r *recorder) busy() bool { return r.state.Load() == stateInvoke }
 
 // flush hands the worker's current interval to the collector.
 func (r *recorder) flush() {

@@ -34,6 +34,11 @@ import (
 // Run stops at the end of cfg.Duration, after cfg.Requests measured requests, or when ctx
 // is canceled, whichever comes first. A canceled run always returns ctx's error with a
 // valid Result whose window ends at the cancellation (empty if ctx was done before Run).
+//
+// Run never panics or hangs on what the caller gives it: a panic in inv is counted as an
+// error of class other, a panic in cfg.Progress stops further calls with a warning, and a
+// request still inside an Invoke that ignores its canceled context 5s after the end is
+// abandoned (it counts as unfinished, with a warning) so that Run returns regardless.
 func Run(ctx context.Context, inv Invoker, cfg Config) (*Result, error) {
 	if inv == nil {
 		return nil, errors.New("bench: nil invoker")
@@ -71,6 +76,9 @@ type run struct {
 	queued       []time.Time    // sends left in the backlog at the end
 	pacer        pacer          // open loop only; read after the pacer has returned
 	win          *windows       // Sweep: the run is cut into consecutive windows
+	abandoned    int            // requests abandoned past the end (see waitWorkers)
+	progressErr  any            // what a panicking Progress panicked with
+	slowProgress time.Duration  // the longest Progress call
 }
 
 func newRun(parent context.Context, inv Invoker, cfg Config) *run {
@@ -110,19 +118,24 @@ func (r *run) run() (*Result, error) {
 	if r.cfg.openLoop() {
 		wg.Go(r.pace)
 	}
+	exited := make(chan struct{}, len(r.recs))
 	for i, rec := range r.recs {
 		r.alive.Add(1)
-		wg.Go(func() {
+		go func() {
 			defer r.alive.Add(-1)
-			defer rec.flush()
 			offset := i * len(r.cfg.Payloads) / len(r.recs)
 			if r.cfg.openLoop() {
 				r.openWorker(rec, offset)
 			} else {
 				r.closedWorker(rec, offset)
 			}
-		})
+			if rec.state.Load() != stateGone {
+				rec.flush()
+				exited <- struct{}{}
+			}
+		}()
 	}
+	r.waitWorkers(exited)
 	wg.Wait()
 	// Workers may see the cancellation before the AfterFunc has stamped its time: wait for
 	// the stamp, so that a canceled run always knows when it was canceled.
@@ -151,6 +164,42 @@ func (r *run) run() (*Result, error) {
 	close(r.coll.in)
 	<-collected
 	return r.result()
+}
+
+// abandonGrace is how long Run waits, after the end of a run, for requests still inside
+// an Invoke that ignores its canceled context, before it abandons them.
+var abandonGrace = 5 * time.Second
+
+// waitWorkers waits until every worker has exited. A worker still inside Invoke
+// abandonGrace after the run has ended (its invoker ignores the context) is abandoned:
+// its request counts as unfinished and Run returns without it, so that an invoker that
+// hangs cannot hold the caller, and the endpoint it pays for, forever.
+func (r *run) waitWorkers(exited <-chan struct{}) {
+	ended := r.ctx.Done()
+	var grace <-chan time.Time
+	for left := len(r.recs); left > 0; {
+		select {
+		case <-exited:
+			left--
+		case <-ended:
+			ended = nil
+			t := time.NewTimer(abandonGrace)
+			defer t.Stop()
+			grace = t.C
+		case <-grace:
+			grace = nil
+			for _, rec := range r.recs {
+				if rec.state.CompareAndSwap(stateInvoke, stateGone) {
+					left--
+					r.abandoned++
+					if rec.counted {
+						rec.cut = rec.sending
+					}
+					rec.flush()
+				}
+			}
+		}
+	}
 }
 
 // stopped reports whether the run has ended; workers check it after every request so
@@ -182,7 +231,11 @@ func (r *run) closedWorker(rec *recorder, next int) {
 			}
 			tickets--
 		}
+		rec.enter(t0, measured || r.cfg.Requests == 0)
 		err := r.invoke(payloads[next])
+		if !rec.leave() {
+			return // abandoned: the recorder is Run's now
+		}
 		t1 := time.Now()
 		if next++; next == len(payloads) {
 			next = 0
@@ -244,14 +297,16 @@ func (r *run) openWorker(rec *recorder, next int) {
 				return
 			}
 		}
-		rec.busy.Store(true)
+		measured := !intended.Before(r.start)
+		rec.enter(intended, measured)
 		err := r.invoke(payloads[next])
-		rec.busy.Store(false)
+		if !rec.leave() {
+			return // abandoned: the recorder is Run's now
+		}
 		t1 := time.Now()
 		if next++; next == len(payloads) {
 			next = 0
 		}
-		measured := !intended.Before(r.start)
 		if r.cut(done, t1) {
 			if measured {
 				rec.cut = intended
@@ -287,16 +342,24 @@ func (r *run) counts(t1 time.Time, sent bool) bool {
 	return true
 }
 
-func (r *run) invoke(p payload.Payload) error {
+// invoke sends one request. A panic in the invoker is recovered and counted as an error
+// of class other: left alone it would kill the process from a worker goroutine, past
+// every defer of the caller, leaving whatever the caller was to clean up running.
+func (r *run) invoke(p payload.Payload) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("bench: invoker panicked: %v", v)
+		}
+	}()
 	if r.cfg.Timeout <= 0 {
 		return r.inv.Invoke(r.ctx, p)
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.Timeout)
-	err := r.inv.Invoke(ctx, p)
+	defer cancel()
+	err = r.inv.Invoke(ctx, p)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		err = &timeoutError{err: err, after: r.cfg.Timeout}
 	}
-	cancel()
 	return err
 }
 

@@ -135,7 +135,11 @@ func TestRunCancelStopsPromptly(t *testing.T) {
 	returned := time.Now()
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, res, "cancellation returns the partial result")
-	assert.Less(t, returned.Sub(*canceledAt.Load()), 100*time.Millisecond)
+	// Promptly means long before the hour's end, not within some scheduler-dependent
+	// budget: the bound is loose so that a busy machine cannot make it fail, and the
+	// window itself must end at the cancellation (End is stamped there, not at the hour).
+	assert.Less(t, returned.Sub(*canceledAt.Load()), 10*time.Second)
+	assert.WithinDuration(t, *canceledAt.Load(), res.End, 10*time.Second)
 	assert.Greater(t, res.Requests, int64(100))
 	assert.Less(t, res.Elapsed, time.Minute)
 	assert.Zero(t, res.ErrorsByClass[ClassCanceled], "requests cut by the stop are not counted")

@@ -25,19 +25,18 @@ func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (*SweepResult, err
 		return nil, fmt.Errorf("bench: sweep: step: %w", err)
 	}
 	res := &SweepResult{Peak: -1, Knee: -1, SLO: cfg.SLO}
+	prog := &sweepProgress{fn: cfg.Progress}
 	n := max(len(cfg.Levels), len(cfg.Rates))
 	best, flat := 0.0, 0
 	for i := range n {
-		step, err := measureStep(ctx, inv, cfg, i)
+		step, err := measureStep(ctx, inv, cfg, i, prog)
 		if err != nil {
 			res.Stop, res.StopDetail = StopCanceled, fmt.Sprintf("%s during step %d", StopCanceled, i+1)
 			return res, err
 		}
 		res.Steps = append(res.Steps, *step)
-		if cfg.Progress != nil {
-			cfg.Progress(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
-				Window: step.Windows, StepDone: step})
-		}
+		prog.call(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
+			Window: step.Windows, StepDone: step})
 		tput := step.Result.Throughput
 		minGain, maxErr := *cfg.MinGain, *cfg.MaxErrorRate
 		grew := tput > best*(1+minGain)
@@ -82,7 +81,7 @@ func (s *Step) level() string {
 // measureStep runs step i as one continuous run cut into windows, until the last
 // StableWindows agree or MaxWindows have run. Only the first window follows the warmup;
 // requests in flight at a window's end complete, and count, in the next.
-func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Step, error) {
+func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int, prog *sweepProgress) (*Step, error) {
 	run := cfg.Step
 	step := &Step{}
 	if len(cfg.Rates) > 0 {
@@ -93,7 +92,7 @@ func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Ste
 	var windows []*Result
 	if cfg.Progress != nil {
 		run.Progress = func(s Snapshot) {
-			cfg.Progress(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
+			prog.call(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
 				Window: len(windows) + 1, Snapshot: &s})
 		}
 	}
@@ -103,10 +102,8 @@ func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Ste
 			step.Concurrency = r.Concurrency
 		}
 		step.Windows = len(windows)
-		if cfg.Progress != nil {
-			cfg.Progress(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
-				Window: len(windows), WindowDone: r})
-		}
+		prog.call(SweepProgress{Step: i, Concurrency: step.Concurrency, Rate: step.Rate,
+			Window: len(windows), WindowDone: r})
 		if len(windows) >= cfg.StableWindows && stable(windows[len(windows)-cfg.StableWindows:], cfg) {
 			step.Stable = true
 		}
@@ -124,6 +121,9 @@ func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int) (*Ste
 		if err := combined.merge(w, false); err != nil {
 			return nil, err
 		}
+	}
+	if prog.panicked != nil {
+		combined.Warnings = append(combined.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", prog.panicked))
 	}
 	step.Result = combined
 	step.MetSLO = cfg.SLO == nil || cfg.SLO.Met(combined)
@@ -167,4 +167,24 @@ func within(xs []float64, tol float64) bool {
 		}
 	}
 	return true
+}
+
+// sweepProgress calls SweepConfig.Progress, from the sweep's goroutine or a run's
+// collector, never two at once. A panic in it is recovered and it is not called again:
+// left alone, a panic in the collector would kill the process past the caller's defers.
+type sweepProgress struct {
+	fn       func(SweepProgress)
+	panicked any
+}
+
+func (p *sweepProgress) call(e SweepProgress) {
+	if p.fn == nil || p.panicked != nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			p.panicked = v
+		}
+	}()
+	p.fn(e)
 }

@@ -53,10 +53,12 @@ func TestSweepFindsPeakAndKneeAtCapacity(t *testing.T) {
 
 func TestSweepStopsWhenSLOBreaks(t *testing.T) {
 	// S = 40 ms, K = 4: 4 clients see 40 ms, 8 clients queue for one more service: 80 ms.
-	// The SLO sits halfway, so a scheduling hiccup on a busy machine does not break it.
+	// The SLO sits halfway, on the median: a p99 of a window of a hundred requests is
+	// nearly its maximum, which one scheduling hiccup on a busy machine can push past any
+	// bound, while the median moves only if the service time itself does.
 	fake := benchtest.New(benchtest.WithCapacity(4), benchtest.WithLatency(benchtest.Constant(40*time.Millisecond)))
 	cfg := quickSweep(2, 4, 8, 16)
-	cfg.SLO = &bench.SLO{Percentile: 99, Max: 60 * time.Millisecond}
+	cfg.SLO = &bench.SLO{Percentile: 50, Max: 60 * time.Millisecond}
 	res, err := bench.Sweep(context.Background(), fake, cfg)
 	require.NoError(t, err)
 

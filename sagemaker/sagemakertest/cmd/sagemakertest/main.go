@@ -24,8 +24,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,6 +84,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if err := checkFlags(*region, *timeScale, *create, *del, *compile, *maxEndpoints); err != nil {
+		fmt.Fprintln(stderr, "sagemakertest:", err)
+		return 2
+	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	opts := []sagemakertest.Option{
@@ -131,6 +137,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	calls, _ := json.Marshal(srv.CallCounts())
 	fmt.Fprintf(stdout, "# leftovers %s\n# calls %s\n", left, calls)
 	return 0
+}
+
+// regionPattern is the shape of an AWS region name (eu-west-1,
+// us-gov-west-1, ap-southeast-5), so that a typo does not end up in every ARN.
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// checkFlags refuses values the emulator cannot honour: a negative or
+// non-finite time scale, negative delays or quota, a region that is not one.
+func checkFlags(region string, timeScale float64, create, del, compile time.Duration, maxEndpoints int) error {
+	switch {
+	case !regionPattern.MatchString(region):
+		return fmt.Errorf("-region %q is not an AWS region name such as eu-west-1", region)
+	case math.IsNaN(timeScale) || math.IsInf(timeScale, 0) || timeScale < 0:
+		return fmt.Errorf("-time-scale %v: want a finite number >= 0", timeScale)
+	case create < 0:
+		return fmt.Errorf("-endpoint-create %v: want a duration >= 0", create)
+	case del < 0:
+		return fmt.Errorf("-endpoint-delete %v: want a duration >= 0", del)
+	case compile < 0:
+		return fmt.Errorf("-compile %v: want a duration >= 0", compile)
+	case maxEndpoints < 0:
+		return fmt.Errorf("-max-endpoints %d: want a whole number >= 0 (0: no limit)", maxEndpoints)
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {

@@ -142,6 +142,15 @@ func TestCommandRejectsBadFlags(t *testing.T) {
 		{[]string{"-profile", "ml.c5.xlarge=0x10ms"}, `workers "0"`},
 		{[]string{"-time-scale", "fast"}, `invalid value "fast" for flag -time-scale`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-time-scale", "-1"}, "-time-scale -1: want a finite number >= 0"},
+		{[]string{"-time-scale", "NaN"}, "-time-scale NaN: want a finite number >= 0"},
+		{[]string{"-time-scale", "+Inf"}, "-time-scale +Inf: want a finite number >= 0"},
+		{[]string{"-endpoint-create", "-5s"}, "-endpoint-create -5s: want a duration >= 0"},
+		{[]string{"-endpoint-delete", "-1ms"}, "-endpoint-delete -1ms: want a duration >= 0"},
+		{[]string{"-compile", "-1s"}, "-compile -1s: want a duration >= 0"},
+		{[]string{"-max-endpoints", "-3"}, "-max-endpoints -3: want a whole number >= 0"},
+		{[]string{"-region", "Europe"}, `-region "Europe" is not an AWS region name`},
+		{[]string{"-region", ""}, `-region "" is not an AWS region name`},
 	}
 	for _, c := range cases {
 		var stderr strings.Builder

@@ -8,7 +8,8 @@
 // It prints, on stdout, lines a shell can evaluate: the environment to
 // export (AWS_ENDPOINT_URL, dummy credentials, region), then a readiness line
 // "# ready <URL>" once it accepts connections. SIGINT or SIGTERM stop it
-// cleanly; it then prints "# leftovers [...]" (resources a harness did not
+// cleanly, as does the exit of the process that started it (such as go run);
+// it then prints "# leftovers [...]" (resources a harness did not
 // delete) and "# calls {...}" (requests per operation), both JSON, and exits 0.
 //
 // Clients that do not read AWS_ENDPOINT_URL (boto3 before 1.31, AWS CLI v2
@@ -42,7 +43,36 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, orphaned := withParent(ctx, time.Second)
+	defer orphaned()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// withParent returns a context that is also done once the process that
+// started this one has exited, checked every interval. A harness that stops
+// "go run .../sagemakertest" with SIGTERM (Python's Popen.terminate) signals
+// only the go command, which dies without passing the signal on; without
+// this the server would live on as an orphan, holding its port.
+func withParent(ctx context.Context, interval time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	parent := os.Getppid()
+	go func() {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if os.Getppid() != parent {
+					fmt.Fprintf(os.Stderr, "sagemakertest: parent process %d exited\n", parent)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
 }
 
 // run serves until ctx is done and returns the exit code: 0 after a clean

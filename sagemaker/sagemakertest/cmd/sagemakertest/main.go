@@ -8,7 +8,8 @@
 // It prints, on stdout, lines a shell can evaluate: the environment to
 // export (AWS_ENDPOINT_URL, dummy credentials, region), then a readiness line
 // "# ready <URL>" once it accepts connections. SIGINT or SIGTERM stop it
-// cleanly; it then prints "# leftovers [...]" (resources a harness did not
+// cleanly, as does the exit of the process that started it (such as go run);
+// it then prints "# leftovers [...]" (resources a harness did not
 // delete) and "# calls {...}" (requests per operation), both JSON, and exits 0.
 //
 // Clients that do not read AWS_ENDPOINT_URL (boto3 before 1.31, AWS CLI v2
@@ -24,8 +25,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +43,36 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, orphaned := withParent(ctx, time.Second)
+	defer orphaned()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// withParent returns a context that is also done once the process that
+// started this one has exited, checked every interval. A harness that stops
+// "go run .../sagemakertest" with SIGTERM (Python's Popen.terminate) signals
+// only the go command, which dies without passing the signal on; without
+// this the server would live on as an orphan, holding its port.
+func withParent(ctx context.Context, interval time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	parent := os.Getppid()
+	go func() {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if os.Getppid() != parent {
+					fmt.Fprintf(os.Stderr, "sagemakertest: parent process %d exited\n", parent)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
 }
 
 // run serves until ctx is done and returns the exit code: 0 after a clean
@@ -81,6 +113,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				p.InstanceType, p.Compiled, p.Workers, p.DeviceTime, p.Throughput(), p.Source)
 		}
 		return 0
+	}
+	if err := checkFlags(*region, *timeScale, *create, *del, *compile, *maxEndpoints); err != nil {
+		fmt.Fprintln(stderr, "sagemakertest:", err)
+		return 2
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -131,6 +167,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	calls, _ := json.Marshal(srv.CallCounts())
 	fmt.Fprintf(stdout, "# leftovers %s\n# calls %s\n", left, calls)
 	return 0
+}
+
+// regionPattern is the shape of an AWS region name (eu-west-1,
+// us-gov-west-1, ap-southeast-5), so that a typo does not end up in every ARN.
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// checkFlags refuses values the emulator cannot honour: a negative or
+// non-finite time scale, negative delays or quota, a region that is not one.
+func checkFlags(region string, timeScale float64, create, del, compile time.Duration, maxEndpoints int) error {
+	switch {
+	case !regionPattern.MatchString(region):
+		return fmt.Errorf("-region %q is not an AWS region name such as eu-west-1", region)
+	case math.IsNaN(timeScale) || math.IsInf(timeScale, 0) || timeScale < 0:
+		return fmt.Errorf("-time-scale %v: want a finite number >= 0", timeScale)
+	case create < 0:
+		return fmt.Errorf("-endpoint-create %v: want a duration >= 0", create)
+	case del < 0:
+		return fmt.Errorf("-endpoint-delete %v: want a duration >= 0", del)
+	case compile < 0:
+		return fmt.Errorf("-compile %v: want a duration >= 0", compile)
+	case maxEndpoints < 0:
+		return fmt.Errorf("-max-endpoints %d: want a whole number >= 0 (0: no limit)", maxEndpoints)
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,6 +143,15 @@ func TestCommandRejectsBadFlags(t *testing.T) {
 		{[]string{"-profile", "ml.c5.xlarge=0x10ms"}, `workers "0"`},
 		{[]string{"-time-scale", "fast"}, `invalid value "fast" for flag -time-scale`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-time-scale", "-1"}, "-time-scale -1: want a finite number >= 0"},
+		{[]string{"-time-scale", "NaN"}, "-time-scale NaN: want a finite number >= 0"},
+		{[]string{"-time-scale", "+Inf"}, "-time-scale +Inf: want a finite number >= 0"},
+		{[]string{"-endpoint-create", "-5s"}, "-endpoint-create -5s: want a duration >= 0"},
+		{[]string{"-endpoint-delete", "-1ms"}, "-endpoint-delete -1ms: want a duration >= 0"},
+		{[]string{"-compile", "-1s"}, "-compile -1s: want a duration >= 0"},
+		{[]string{"-max-endpoints", "-3"}, "-max-endpoints -3: want a whole number >= 0"},
+		{[]string{"-region", "Europe"}, `-region "Europe" is not an AWS region name`},
+		{[]string{"-region", ""}, `-region "" is not an AWS region name`},
 	}
 	for _, c := range cases {
 		var stderr strings.Builder
@@ -157,4 +167,64 @@ func TestCommandRejectsBadFlags(t *testing.T) {
 	if code := run(ctx, []string{"-addr", "256.0.0.1:1"}, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot listen") {
 		t.Errorf("bad -addr = %d, stderr %q; want 1 and cannot listen", code, stderr.String())
 	}
+}
+
+// TestCommandStopsWhenItsParentDies starts the command through a shell, as
+// go run starts it, kills the shell with SIGKILL (go run dies without passing
+// a SIGTERM on) and expects the orphaned server to shut down cleanly.
+func TestCommandStopsWhenItsParentDies(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to play go run's part:", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	parent := exec.Command(sh, "-c", `"$0" "$@" & echo "# child $!"; wait`, os.Args[0], "-fast")
+	parent.Env = append(os.Environ(), childEnv+"=1")
+	parent.Stdout, parent.Stderr = w, w
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if err := r.SetReadDeadline(time.Now().Add(time.Minute)); err != nil {
+		t.Skip("pipe without deadlines:", err)
+	}
+	out := bufio.NewScanner(r)
+	pid := 0
+	t.Cleanup(func() {
+		if pid > 0 {
+			if p, err := os.FindProcess(pid); err == nil { // only if the test failed: it has exited otherwise
+				_ = p.Kill()
+			}
+		}
+	})
+	var lines []string
+	expect := func(prefix string) string {
+		t.Helper()
+		for out.Scan() {
+			lines = append(lines, out.Text())
+			if v, ok := strings.CutPrefix(out.Text(), prefix); ok {
+				return v
+			}
+		}
+		t.Fatalf("no %q line (%v); output:\n%s", prefix, out.Err(), strings.Join(lines, "\n"))
+		return ""
+	}
+	pid, _ = strconv.Atoi(expect("# child "))
+	expect("# ready ")
+	if err := parent.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = parent.Wait()
+	expect("sagemakertest: parent process ")
+	expect("# leftovers ")
+	for out.Scan() {
+	}
+	if out.Err() != nil {
+		t.Fatalf("orphaned server still running: %v", out.Err())
+	}
+	pid = 0
 }

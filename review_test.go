@@ -1,0 +1,138 @@
+package sagebench_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagebench/sagebench"
+	_ "github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+// A saved result records only the candidate, not the load that measured it: a rerun
+// with a different Load (8x the concurrency, 5x the requests) silently reuses results
+// measured under the old one.
+func TestReviewResumeReusesResultsOfADifferentLoad(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.OutputDir = t.TempDir()
+	_, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+
+	changed := st
+	changed.Load.Concurrency, changed.Load.Requests = 16, 100
+	plan, err := changed.Plan(srv.Config())
+	require.NoError(t, err)
+	assert.Empty(t, plan.Resumed, "a result measured with another Load must not be reused")
+}
+
+// Resource names are the study's Name, the candidate's index and name, then the run id,
+// cut to 63 characters: a long Study.Name cuts the index away, so every candidate's model,
+// config and endpoint (and every Neo job) gets the same name. Plan accepts the Name.
+func TestReviewLongStudyNameCollidesResourceNames(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()...) // c5, c5+neo, g4dn
+	st.Name = strings.Repeat("n", 45)
+	st.MaxParallel = 3
+	rep, err := st.Run(context.Background(), srv.Config())
+	if err == nil {
+		for _, o := range rep.Outcomes {
+			assert.NoError(t, o.Err, o.Candidate.Name)
+			assert.NotNil(t, o.Result, o.Candidate.Name)
+		}
+	} else {
+		var ie *sagebench.InputError
+		assert.ErrorAs(t, err, &ie, "either measured, or refused by Plan before any call")
+	}
+	assert.Empty(t, srv.Leftovers())
+}
+
+// Matrix promises unique names, but a derived name can equal another's "#2" suffix.
+func TestReviewMatrixNamesCanRepeat(t *testing.T) {
+	cs := sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge"},
+		Env: []map[string]string{{"k": "v"}, {"k": "v"}, {"k": "v #2"}}})
+	seen := map[string]bool{}
+	for _, c := range cs {
+		assert.False(t, seen[c.Name], "duplicate %q", c.Name)
+		seen[c.Name] = true
+	}
+}
+
+// Two candidates whose names differ only in punctuation share one result file: the
+// second overwrites the first, and the rerun measures the first again.
+func TestReviewResultFilesOfDifferentCandidatesCollide(t *testing.T) {
+	srv := newEmulator(t)
+	a := sagebench.Candidate{Name: "c5 w=1", InstanceType: "ml.c5.xlarge", Env: map[string]string{"w": "1"}}
+	b := sagebench.Candidate{Name: "c5 w 1", InstanceType: "ml.c5.xlarge", Env: map[string]string{"w": "one"}}
+	st := newStudy(t, a, b)
+	st.MaxParallel, st.OutputDir = 1, t.TempDir()
+	_, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	plan, err := st.Plan(srv.Config())
+	require.NoError(t, err)
+	assert.Equal(t, []string{a.Name, b.Name}, plan.Resumed, "both measured, both saved")
+}
+
+const reviewChildURL = "SAGEBENCH_REVIEW_CHILD_URL"
+
+// reviewChild runs, in a child process, a study against the parent's emulator whose
+// user callback panics in mode's place.
+func reviewChild(t *testing.T, mode string) {
+	url := os.Getenv(reviewChildURL)
+	cfg := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(url),
+		Credentials:                credentials.NewStaticCredentialsProvider("AKIDSAGEMAKERTEST", "sagemakertest-secret", ""),
+		HTTPClient:                 &http.Client{},
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired}
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration = 0, 2*time.Second
+	st.Load.Interval = 50 * time.Millisecond
+	switch mode {
+	case "check":
+		st.Check = func([]byte, string) error { panic("user check") }
+	case "events":
+		st.Events = func(e sagebench.Event) {
+			if e.Kind == sagebench.EventMeasuring {
+				panic("user events")
+			}
+		}
+	}
+	_, _ = st.Run(context.Background(), cfg)
+}
+
+// Run promises teardown on panic, and recovers a panic of Events in its own goroutines,
+// but the user's Check (called in bench's workers) and Events' EventMeasuring (called in
+// bench's collector goroutine) panic where nothing recovers: the process dies with the
+// endpoint InService, billed until someone runs CleanupRun.
+func TestReviewPanicInUserCallbackInsideTheLoadLeaksTheEndpoint(t *testing.T) {
+	for _, mode := range []string{"check", "events"} {
+		t.Run(mode, func(t *testing.T) {
+			if os.Getenv(reviewChildURL) != "" {
+				reviewChild(t, mode)
+				return
+			}
+			srv := newEmulator(t)
+			cmd := exec.Command(os.Args[0], "-test.run=^TestReviewPanicInUserCallbackInsideTheLoadLeaksTheEndpoint$/^"+mode+"$")
+			cmd.Env = append(os.Environ(), reviewChildURL+"="+srv.URL)
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			require.True(t, errors.As(err, &ee), "the child ran: %v\n%s", err, out)
+			assert.Contains(t, string(out), "panic: user "+mode)
+			assert.Empty(t, srv.Leftovers(), "the panic left the endpoint running")
+			assert.Empty(t, srv.Objects(), "the panic left the model archive")
+		})
+	}
+}
+
+var _ = filepath.Join

@@ -3,11 +3,13 @@ package sagebench_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
-	_ "github.com/sagebench/sagebench/sagemaker/sagemakertest"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
 // A saved result records only the candidate, not the load that measured it: a rerun
@@ -136,3 +138,63 @@ func TestReviewPanicInUserCallbackInsideTheLoadLeaksTheEndpoint(t *testing.T) {
 }
 
 var _ = filepath.Join
+
+// Canceled during compilation, Run returns a report whose outcomes are neither measured,
+// failed nor skipped: the Table and Recommendation show nothing of them. The same holds
+// when the upload fails.
+func TestReviewCanceledDuringCompileOutcomesSayNothing(t *testing.T) {
+	srv := newEmulator(t, sagemakertest.WithCompilationDelay(500*time.Millisecond))
+	st := newStudy(t, study3()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventCompiling {
+			time.AfterFunc(100*time.Millisecond, cancel)
+		}
+	}
+	rep, err := st.Run(ctx, srv.Config())
+	require.ErrorIs(t, err, context.Canceled)
+	for _, o := range rep.Outcomes {
+		assert.True(t, o.Result != nil || o.Err != nil || o.Skipped != "", "outcome %s says nothing", o.Candidate.Name)
+		assert.Contains(t, rep.Recommendation(), o.Candidate.Name, "the report hides %s", o.Candidate.Name)
+	}
+}
+
+// A NaN or negative MaxCostUSD is accepted and silently disables the budget.
+func TestReviewInvalidMaxCostUSDDisablesTheBudget(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()...)
+	st.Load.Duration = time.Second
+	for _, v := range []float64{math.NaN(), -1, math.Inf(-1)} {
+		st.MaxCostUSD = v
+		_, err := st.Plan(srv.Config())
+		var ie *sagebench.InputError
+		assert.ErrorAs(t, err, &ie, "MaxCostUSD %v accepted", v)
+	}
+}
+
+// Two Runs sharing one OutputDir write the same "<name>.json.tmp": one's rename finds the
+// other's file gone, and a candidate measured without fault is reported as failed
+// ("saving the result: rename ... no such file or directory"). Nothing stops the second
+// Run from measuring (and paying for) every candidate again either.
+func TestReviewConcurrentRunsSharingOutputDir(t *testing.T) {
+	for range 5 {
+		srv := newEmulator(t)
+		dir := t.TempDir()
+		var wg sync.WaitGroup
+		var reps [2]*sagebench.Report
+		var errs [2]error
+		for i := range 2 {
+			st := newStudy(t, study3()...)
+			st.OutputDir, st.MaxParallel = dir, 3
+			wg.Go(func() { reps[i], errs[i] = st.Run(context.Background(), srv.Config()) })
+		}
+		wg.Wait()
+		require.NoError(t, errors.Join(errs[:]...))
+		for _, rep := range reps {
+			for _, o := range rep.Outcomes {
+				require.NoError(t, o.Err, o.Candidate.Name)
+			}
+		}
+	}
+}

@@ -198,3 +198,28 @@ func TestReviewConcurrentRunsSharingOutputDir(t *testing.T) {
 		}
 	}
 }
+
+// Events are delivered synchronously under a lock, from bench's collector too: an Events
+// callback that blocks (a stuck terminal, a full channel) holds the run after its context
+// is canceled, with the endpoint InService, and Run never returns to tear it down.
+func TestReviewBlockedEventsHoldsACanceledRun(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, time.Second, 20*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	block := make(chan struct{})
+	defer close(block)
+	st.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventMeasuring {
+			cancel()
+			<-block
+		}
+	}
+	done := make(chan struct{})
+	go func() { _, _ = st.Run(ctx, srv.Config()); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Errorf("Run still running 5 s after cancel; leftovers %v", srv.Leftovers())
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -222,4 +223,37 @@ func TestReviewBlockedEventsHoldsACanceledRun(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Errorf("Run still running 5 s after cancel; leftovers %v", srv.Leftovers())
 	}
+}
+
+// OpenJournal keeps an existing journal's run id "so a resumed run appends to it", and
+// the study names every resource after the run id and the candidate's position: the
+// resumed run reuses the interrupted run's names. Interrupted mid-deploy, the old
+// endpoint is still Deleting (minutes on AWS) when the rerun creates the same name, and
+// the candidate fails with "Cannot create already existing endpoint"; the Neo job name
+// is reused too ("Compilation job name must be unique within an AWS account and region").
+func TestReviewResumeWithTheSameJournalReusesResourceNames(t *testing.T) {
+	srv := newEmulator(t, sagemakertest.WithEndpointDelays(300*time.Millisecond, 2*time.Second))
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := sagemaker.OpenJournal(path)
+	require.NoError(t, err)
+	st := newStudy(t, study3()[:1]...)
+	st.Journal, st.OutputDir = j, t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	st.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventDeploying {
+			time.AfterFunc(50*time.Millisecond, cancel)
+		}
+	}
+	_, err = st.Run(ctx, srv.Config())
+	require.ErrorIs(t, err, context.Canceled)
+	require.NoError(t, j.Close())
+
+	j, err = sagemaker.OpenJournal(path) // the resumed run appends to the same journal
+	require.NoError(t, err)
+	defer j.Close()
+	st.Journal, st.Events = j, nil
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	assert.NoError(t, rep.Outcomes[0].Err)
+	assert.NotNil(t, rep.Outcomes[0].Result)
 }

@@ -179,7 +179,7 @@ func TestReviewInvalidMaxCostUSDDisablesTheBudget(t *testing.T) {
 // ("saving the result: rename ... no such file or directory"). Nothing stops the second
 // Run from measuring (and paying for) every candidate again either.
 func TestReviewConcurrentRunsSharingOutputDir(t *testing.T) {
-	for range 5 {
+	for range 30 { // the collision needs two saves at the same instant: try often
 		srv := newEmulator(t)
 		dir := t.TempDir()
 		var wg sync.WaitGroup

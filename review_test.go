@@ -179,8 +179,11 @@ func TestReviewInvalidMaxCostUSDDisablesTheBudget(t *testing.T) {
 // ("saving the result: rename ... no such file or directory"). Nothing stops the second
 // Run from measuring (and paying for) every candidate again either.
 func TestReviewConcurrentRunsSharingOutputDir(t *testing.T) {
-	for range 30 { // the collision needs two saves at the same instant: try often
+	for it := range 30 { // the collision needs two saves at the same instant: try often
 		srv := newEmulator(t)
+		// The bucket exists, as it does after a first study: the emulator answers a racing
+		// CreateBucket with BucketAlreadyExists where S3 says BucketAlreadyOwnedByYou.
+		require.NoError(t, srv.PutObject(sagemaker.DefaultBucket("eu-west-1", sagemakertest.AccountID), "other", []byte("x")))
 		dir := t.TempDir()
 		var wg sync.WaitGroup
 		var reps [2]*sagebench.Report
@@ -196,6 +199,10 @@ func TestReviewConcurrentRunsSharingOutputDir(t *testing.T) {
 			for _, o := range rep.Outcomes {
 				require.NoError(t, o.Err, o.Candidate.Name)
 			}
+		}
+		assert.Len(t, srv.Objects(), 1, "only the other object is left")
+		if it == 0 { // deterministic: neither Run knows of the other
+			assert.LessOrEqual(t, srv.Calls("CreateEndpoint"), 3, "both Runs paid to measure every candidate of the shared OutputDir")
 		}
 	}
 }

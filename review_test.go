@@ -264,3 +264,26 @@ func TestReviewResumeWithTheSameJournalReusesResourceNames(t *testing.T) {
 	assert.NoError(t, rep.Outcomes[0].Err)
 	assert.NotNil(t, rep.Outcomes[0].Result)
 }
+
+// The result file is named after the whole candidate name: a name Matrix derives from a
+// few long container parameters passes Plan, is measured, and its save fails with "file
+// name too long", so the measured candidate is reported failed and its result is lost.
+func TestReviewLongCandidateNameCannotBeSaved(t *testing.T) {
+	srv := newEmulator(t)
+	env := map[string]string{}
+	for _, k := range []string{"SAGEMAKER_MODEL_SERVER_WORKERS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+		"TS_DEFAULT_RESPONSE_TIMEOUT", "SAGEMAKER_MODEL_SERVER_TIMEOUT", "TORCH_NUM_INTEROP_THREADS",
+		"TS_MAX_REQUEST_SIZE", "TS_MAX_RESPONSE_SIZE", "SAGEMAKER_TS_BATCH_SIZE", "SAGEMAKER_TS_MAX_BATCH_DELAY"} {
+		env[k] = "100000"
+	}
+	cs := sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge"}, Env: []map[string]string{env}})
+	require.Greater(t, len(cs[0].Name), 255)
+	st := newStudy(t, cs...)
+	st.OutputDir = t.TempDir()
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	assert.NoError(t, rep.Outcomes[0].Err)
+	plan, err := st.Plan(srv.Config())
+	require.NoError(t, err)
+	assert.Equal(t, []string{cs[0].Name}, plan.Resumed)
+}

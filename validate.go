@@ -3,6 +3,7 @@ package sagebench
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -72,6 +73,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		add("no Prices: a cost table such as cost.Current")
 	}
 	probs = append(probs, loadProblems(s.Load)...)
+	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
+		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
+	}
 	if s.MaxCostUSD > 0 && s.Load.Requests > 0 && s.Load.Duration == 0 {
 		add("Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
 	}

@@ -177,14 +177,14 @@ func (r *run) model(i int, c Candidate, modelURL string) (sagemaker.ModelSpec, e
 }
 
 // resourceName names the model, endpoint config and endpoint of candidate i: the
-// study's name, the candidate's position (unique even where long names are cut to 63
-// characters), the candidate's name, the attempt after the first, and the run id.
+// study's name and the candidate's name, cut to fit, then never cut the candidate's
+// position (so long names stay unique), the attempt after the first, and the run id.
 func (r *run) resourceName(i int, c Candidate, attempt int) string {
-	base := fmt.Sprintf("%s-%d-%s", r.s.name(), i+1, dashed(c.Name))
+	key := fmt.Sprintf("%d", i+1)
 	if attempt > 1 {
-		base = fmt.Sprintf("%s-%d-r%d-%s", r.s.name(), i+1, attempt, dashed(c.Name))
+		key = fmt.Sprintf("%d-r%d", i+1, attempt)
 	}
-	return r.client.Name(base)
+	return sagemaker.RunName(r.s.name()+"-"+dashed(c.Name), key+"-"+r.runID)
 }
 
 // dashed turns a candidate name into a resource-name part: "g4dn+neo workers=2" gives

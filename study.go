@@ -132,6 +132,7 @@ type run struct {
 	res        *resources
 	bucket     string
 	prefix     string // S3 key prefix of this run
+	runID      string
 	events     sync.Mutex
 	compiled   map[neo.Target]*neo.CompiledModel
 	compileErr map[neo.Target]error
@@ -176,8 +177,11 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		}
 	}}, s.Neo...)
 	client := sagemaker.NewClient(cfg, smOpts...)
-	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket,
-		prefix: s.name() + "/" + runID, compiled: map[neo.Target]*neo.CompiledModel{},
+	// A resumed run keeps its journal's run id (tags, journal) but its names and keys
+	// get a part of their own: the interrupted run's endpoint may still be Deleting.
+	nameID := runID + "-" + sagemaker.NewRunID()[16:]
+	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID,
+		prefix: s.name() + "/" + nameID, compiled: map[neo.Target]*neo.CompiledModel{},
 		compileErr: map[neo.Target]error{}}
 	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
@@ -289,7 +293,7 @@ func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) e
 		}
 		seen[c.Target] = true
 		j := r.s.job(c.Target, modelURL, "s3://"+r.bucket+"/"+r.prefix+"/compiled/"+string(c.Target))
-		j.Name = r.client.Name(r.s.name() + "-" + dashed(string(c.Target)))
+		j.Name = sagemaker.RunName(r.s.name()+"-"+dashed(string(c.Target)), fmt.Sprintf("t%d-%s", len(jobs)+1, r.runID))
 		jobs = append(jobs, j)
 		r.emit(Event{Kind: EventCompiling, Target: c.Target})
 	}

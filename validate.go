@@ -18,6 +18,10 @@ import (
 // maxPayloadBytes is InvokeEndpoint's request limit.
 const maxPayloadBytes = 6 << 20
 
+// maxStudyName leaves room in a 63-character resource name for the candidate's position,
+// the attempt and the run id.
+const maxStudyName = 24
+
 // InputError is a study refused before any AWS call, with every problem found.
 type InputError struct{ Problems []string }
 
@@ -51,6 +55,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	var probs []string
 	add := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
 
+	if s.Name != "" && (len(s.Name) > maxStudyName || dashed(s.Name) != s.Name) {
+		add("Name %q must be at most %d letters, digits and inner '-': it starts every resource name", s.Name, maxStudyName)
+	}
 	if p.Region == "" {
 		add("no region: set Study.Region or the aws.Config's")
 	}

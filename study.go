@@ -179,7 +179,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	client := sagemaker.NewClient(cfg, smOpts...)
 	// A resumed run keeps its journal's run id (tags, journal) but its names and keys
 	// get a part of their own: the interrupted run's endpoint may still be Deleting.
-	nameID := runID + "-" + sagemaker.NewRunID()[16:]
+	nameID := sagemaker.NewRunID()[16:] + "-" + runID
 	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID,
 		prefix: s.name() + "/" + nameID, compiled: map[neo.Target]*neo.CompiledModel{},
 		compileErr: map[neo.Target]error{}}

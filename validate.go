@@ -128,7 +128,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	if len(probs) > 0 {
 		return nil, &InputError{Problems: probs}
 	}
-	resumed, err := s.loadResults()
+	resumed, err := s.loadResults(p.Region)
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,15 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 
 	opts := []sagemaker.InvokerOption{sagemaker.WithAccept(orDefault(r.s.Accept, "application/json"))}
 	if r.s.Check != nil {
-		opts = append(opts, sagemaker.WithResponseCheck(r.s.Check))
+		opts = append(opts, sagemaker.WithResponseCheck(func(body []byte, contentType string) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("check panicked: %v", p)
+					r.catch1(p)
+				}
+			}()
+			return r.s.Check(body, contentType)
+		}))
 	}
 	inv := ep.Invoker(opts...)
 	loadStart := time.Now()
@@ -67,7 +75,10 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 // load measures with bench.Run, or bench.Sweep when the study asks for one.
 func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Outcome) error {
 	step := r.s.Load
-	step.Progress = func(s bench.Snapshot) { r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: &s}) }
+	step.Progress = func(s bench.Snapshot) {
+		defer r.catch()
+		r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: &s})
+	}
 	if r.s.Sweep == nil {
 		res, err := bench.Run(ctx, inv, step)
 		if err != nil {
@@ -83,6 +94,7 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 	}
 	user := sc.Progress
 	sc.Progress = func(p bench.SweepProgress) {
+		defer r.catch()
 		if p.Snapshot != nil {
 			r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: p.Snapshot})
 		}

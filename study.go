@@ -137,6 +137,28 @@ type run struct {
 	compiled   map[neo.Target]*neo.CompiledModel
 	compileErr map[neo.Target]error
 	budget     budgetMeter
+	stop       context.CancelFunc // cancels the run
+	panicMu    sync.Mutex
+	panicked   any // the first panic of a user callback in a goroutine Run does not own
+}
+
+// catch, deferred in a user callback bench calls from its own goroutines (a Check, a
+// Progress), recovers its panic so that it cannot kill the process before teardown:
+// the run is canceled and Run panics with it after deleting everything.
+func (r *run) catch() {
+	if p := recover(); p != nil {
+		r.catch1(p)
+	}
+}
+
+// catch1 records the first recovered panic and cancels the run.
+func (r *run) catch1(p any) {
+	r.panicMu.Lock()
+	if r.panicked == nil {
+		r.panicked = p
+	}
+	r.panicMu.Unlock()
+	r.stop()
 }
 
 func (r *run) emit(e Event) {
@@ -185,10 +207,17 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		compileErr: map[neo.Target]error{}}
 	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
+	ctx, r.stop = context.WithCancel(ctx)
+	defer r.stop()
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
 
 	defer func() {
 		p := recover()
+		if p == nil {
+			r.panicMu.Lock()
+			p = r.panicked
+			r.panicMu.Unlock()
+		}
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
 		defer cancel()
 		rep.Teardown = r.res.teardown(dctx, s.KeepArtifacts)

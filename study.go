@@ -251,6 +251,14 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	}
 	if len(todo) > 0 {
 		if err := r.measureAll(ctx, rep, todo); err != nil {
+			for _, i := range todo { // canceled or failed before measuring: say so
+				if o := &rep.Outcomes[i]; o.Result == nil && o.Err == nil && o.Skipped == "" {
+					o.Skipped = "canceled"
+					if ctx.Err() == nil {
+						o.Skipped = "not started: " + err.Error()
+					}
+				}
+			}
 			rep.finish(s)
 			return rep, err
 		}

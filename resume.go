@@ -1,6 +1,7 @@
 package sagebench
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
@@ -60,6 +62,18 @@ func (s *Study) fingerprint(region string) string {
 	if s.Sweep != nil {
 		sweep = &sweepConfig{SweepConfig: *s.Sweep, Step: config{Config: s.Sweep.Step}}
 	}
+	model := any(s.Model)
+	if lm, ok := s.Model.(LocalModel); ok { // the files' names and sizes, not where they are
+		var files []string
+		for _, f := range lm.Files {
+			st, err := os.Stat(f)
+			if err != nil {
+				return "unfingerprintable: " + err.Error()
+			}
+			files = append(files, fmt.Sprintf("%s %d", filepath.Base(f), st.Size()))
+		}
+		model = files
+	}
 	b, err := json.Marshal(struct {
 		Name, Region, Framework, FrameworkVersion, EntryPoint, Accept string
 		Model                                                         any
@@ -70,7 +84,7 @@ func (s *Study) fingerprint(region string) string {
 		SLO                                                           *bench.SLO
 		Check                                                         bool
 	}{s.name(), region, string(s.framework()), s.FrameworkVersion, s.entryPoint(), s.Accept,
-		s.Model, s.InputShapes, s.NeoVersions, load, sweep, s.SLO, s.Check != nil})
+		model, s.InputShapes, s.NeoVersions, load, sweep, s.SLO, s.Check != nil})
 	if err != nil {
 		return "unfingerprintable: " + err.Error() // never equal to a saved one's hash
 	}
@@ -147,4 +161,32 @@ func sameCandidate(a, b Candidate) bool {
 		a.Env, b.Env = nil, nil
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// outputDirs holds one token per OutputDir in use by a Run of this process.
+var outputDirs = struct {
+	sync.Mutex
+	m map[string]chan struct{}
+}{m: map[string]chan struct{}{}}
+
+// lockOutputDir waits until no other Run of this process uses dir, so that a second Run
+// resumes from the first one's results instead of measuring (and paying for) them again.
+func lockOutputDir(ctx context.Context, dir string) (unlock func(), err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("sagebench: OutputDir %s: %w", dir, err)
+	}
+	outputDirs.Lock()
+	tok := outputDirs.m[abs]
+	if tok == nil {
+		tok = make(chan struct{}, 1)
+		outputDirs.m[abs] = tok
+	}
+	outputDirs.Unlock()
+	select {
+	case tok <- struct{}{}:
+		return func() { <-tok }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sagebench: waiting for another Run using OutputDir %s: %w", dir, ctx.Err())
+	}
 }

@@ -178,6 +178,13 @@ func (r *run) emit(e Event) {
 // the error is for the study as a whole (cancellation, a failed upload, a resource
 // left behind), and the report is returned with it whenever one exists.
 func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error) {
+	if s.OutputDir != "" {
+		unlock, err := lockOutputDir(ctx, s.OutputDir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	plan, err := s.Plan(cfg)
 	if err != nil {
 		return nil, err

@@ -118,12 +118,24 @@ func orOne[T any](s []T, def T) []T {
 // uniqueNames suffixes repeated names with #2, #3, ... so that a grid with a repeated
 // choice still names every candidate once.
 func uniqueNames(cs []Candidate) []Candidate {
-	seen := map[string]int{}
+	taken := map[string]bool{}
+	for _, c := range cs {
+		taken[c.Name] = true
+	}
+	seen := map[string]bool{}
 	for i := range cs {
-		seen[cs[i].Name]++
-		if n := seen[cs[i].Name]; n > 1 {
-			cs[i].Name = fmt.Sprintf("%s #%d", cs[i].Name, n)
+		if !seen[cs[i].Name] {
+			seen[cs[i].Name] = true
+			continue
 		}
+		base := cs[i].Name
+		for n := 2; ; n++ { // skip suffixes another derived name already has
+			if name := fmt.Sprintf("%s #%d", base, n); !taken[name] && !seen[name] {
+				cs[i].Name = name
+				break
+			}
+		}
+		seen[cs[i].Name] = true
 	}
 	return cs
 }

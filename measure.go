@@ -50,7 +50,15 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 
 	opts := []sagemaker.InvokerOption{sagemaker.WithAccept(orDefault(r.s.Accept, "application/json"))}
 	if r.s.Check != nil {
-		opts = append(opts, sagemaker.WithResponseCheck(r.s.Check))
+		opts = append(opts, sagemaker.WithResponseCheck(func(body []byte, contentType string) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("check panicked: %v", p)
+					r.catch1(p)
+				}
+			}()
+			return r.s.Check(body, contentType)
+		}))
 	}
 	inv := ep.Invoker(opts...)
 	loadStart := time.Now()
@@ -67,7 +75,10 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 // load measures with bench.Run, or bench.Sweep when the study asks for one.
 func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Outcome) error {
 	step := r.s.Load
-	step.Progress = func(s bench.Snapshot) { r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: &s}) }
+	step.Progress = func(s bench.Snapshot) {
+		defer r.catch()
+		r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: &s})
+	}
 	if r.s.Sweep == nil {
 		res, err := bench.Run(ctx, inv, step)
 		if err != nil {
@@ -83,6 +94,7 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 	}
 	user := sc.Progress
 	sc.Progress = func(p bench.SweepProgress) {
+		defer r.catch()
 		if p.Snapshot != nil {
 			r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: p.Snapshot})
 		}
@@ -177,14 +189,14 @@ func (r *run) model(i int, c Candidate, modelURL string) (sagemaker.ModelSpec, e
 }
 
 // resourceName names the model, endpoint config and endpoint of candidate i: the
-// study's name, the candidate's position (unique even where long names are cut to 63
-// characters), the candidate's name, the attempt after the first, and the run id.
+// study's name and the candidate's name, cut to fit, then never cut the candidate's
+// position (so long names stay unique), the attempt after the first, and the run id.
 func (r *run) resourceName(i int, c Candidate, attempt int) string {
-	base := fmt.Sprintf("%s-%d-%s", r.s.name(), i+1, dashed(c.Name))
+	key := fmt.Sprintf("%d", i+1)
 	if attempt > 1 {
-		base = fmt.Sprintf("%s-%d-r%d-%s", r.s.name(), i+1, attempt, dashed(c.Name))
+		key = fmt.Sprintf("%d-r%d", i+1, attempt)
 	}
-	return r.client.Name(base)
+	return sagemaker.RunName(r.s.name()+"-"+dashed(c.Name), key+"-"+r.runID)
 }
 
 // dashed turns a candidate name into a resource-name part: "g4dn+neo workers=2" gives

@@ -132,10 +132,33 @@ type run struct {
 	res        *resources
 	bucket     string
 	prefix     string // S3 key prefix of this run
+	runID      string
 	events     sync.Mutex
 	compiled   map[neo.Target]*neo.CompiledModel
 	compileErr map[neo.Target]error
 	budget     budgetMeter
+	stop       context.CancelFunc // cancels the run
+	panicMu    sync.Mutex
+	panicked   any // the first panic of a user callback in a goroutine Run does not own
+}
+
+// catch, deferred in a user callback bench calls from its own goroutines (a Check, a
+// Progress), recovers its panic so that it cannot kill the process before teardown:
+// the run is canceled and Run panics with it after deleting everything.
+func (r *run) catch() {
+	if p := recover(); p != nil {
+		r.catch1(p)
+	}
+}
+
+// catch1 records the first recovered panic and cancels the run.
+func (r *run) catch1(p any) {
+	r.panicMu.Lock()
+	if r.panicked == nil {
+		r.panicked = p
+	}
+	r.panicMu.Unlock()
+	r.stop()
 }
 
 func (r *run) emit(e Event) {
@@ -155,6 +178,13 @@ func (r *run) emit(e Event) {
 // the error is for the study as a whole (cancellation, a failed upload, a resource
 // left behind), and the report is returned with it whenever one exists.
 func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error) {
+	if s.OutputDir != "" {
+		unlock, err := lockOutputDir(ctx, s.OutputDir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	plan, err := s.Plan(cfg)
 	if err != nil {
 		return nil, err
@@ -176,15 +206,25 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		}
 	}}, s.Neo...)
 	client := sagemaker.NewClient(cfg, smOpts...)
-	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket,
-		prefix: s.name() + "/" + runID, compiled: map[neo.Target]*neo.CompiledModel{},
+	// A resumed run keeps its journal's run id (tags, journal) but its names and keys
+	// get a part of their own: the interrupted run's endpoint may still be Deleting.
+	nameID := sagemaker.NewRunID()[16:] + "-" + runID
+	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID,
+		prefix: s.name() + "/" + nameID, compiled: map[neo.Target]*neo.CompiledModel{},
 		compileErr: map[neo.Target]error{}}
 	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
+	ctx, r.stop = context.WithCancel(ctx)
+	defer r.stop()
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
 
 	defer func() {
 		p := recover()
+		if p == nil {
+			r.panicMu.Lock()
+			p = r.panicked
+			r.panicMu.Unlock()
+		}
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
 		defer cancel()
 		rep.Teardown = r.res.teardown(dctx, s.KeepArtifacts)
@@ -218,6 +258,14 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	}
 	if len(todo) > 0 {
 		if err := r.measureAll(ctx, rep, todo); err != nil {
+			for _, i := range todo { // canceled or failed before measuring: say so
+				if o := &rep.Outcomes[i]; o.Result == nil && o.Err == nil && o.Skipped == "" {
+					o.Skipped = "canceled"
+					if ctx.Err() == nil {
+						o.Skipped = "not started: " + err.Error()
+					}
+				}
+			}
 			rep.finish(s)
 			return rep, err
 		}
@@ -289,7 +337,7 @@ func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) e
 		}
 		seen[c.Target] = true
 		j := r.s.job(c.Target, modelURL, "s3://"+r.bucket+"/"+r.prefix+"/compiled/"+string(c.Target))
-		j.Name = r.client.Name(r.s.name() + "-" + dashed(string(c.Target)))
+		j.Name = sagemaker.RunName(r.s.name()+"-"+dashed(string(c.Target)), fmt.Sprintf("t%d-%s", len(jobs)+1, r.runID))
 		jobs = append(jobs, j)
 		r.emit(Event{Kind: EventCompiling, Target: c.Target})
 	}

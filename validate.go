@@ -3,6 +3,7 @@ package sagebench
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -16,6 +17,10 @@ import (
 
 // maxPayloadBytes is InvokeEndpoint's request limit.
 const maxPayloadBytes = 6 << 20
+
+// maxStudyName leaves room in a 63-character resource name for the candidate's position,
+// the attempt and the run id.
+const maxStudyName = 24
 
 // InputError is a study refused before any AWS call, with every problem found.
 type InputError struct{ Problems []string }
@@ -50,6 +55,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	var probs []string
 	add := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
 
+	if s.Name != "" && (len(s.Name) > maxStudyName || dashed(s.Name) != s.Name) {
+		add("Name %q must be at most %d letters, digits and inner '-': it starts every resource name", s.Name, maxStudyName)
+	}
 	if p.Region == "" {
 		add("no region: set Study.Region or the aws.Config's")
 	}
@@ -72,6 +80,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		add("no Prices: a cost table such as cost.Current")
 	}
 	probs = append(probs, loadProblems(s.Load)...)
+	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
+		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
+	}
 	if s.MaxCostUSD > 0 && s.Load.Requests > 0 && s.Load.Duration == 0 {
 		add("Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
 	}
@@ -117,7 +128,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	if len(probs) > 0 {
 		return nil, &InputError{Problems: probs}
 	}
-	resumed, err := s.loadResults()
+	resumed, err := s.loadResults(p.Region)
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		add("no Prices: a cost table such as cost.Current")
 	}
 	probs = append(probs, loadProblems(s.Load)...)
+	probs = append(probs, s.ServerMetrics.problems()...)
 	if s.MaxCostUSD > 0 && s.Load.Requests > 0 && s.Load.Duration == 0 {
 		add("Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
 	}

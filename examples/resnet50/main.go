@@ -73,6 +73,7 @@ func main() {
 	flag.StringVar(&o.cleanup, "cleanup", o.cleanup, "delete what the run of this journal left (after a crash), then exit")
 	flag.StringVar(&o.cleanupRun, "cleanup-run", o.cleanupRun, "delete what the run with this id left in -region, found by its tags (journal lost), then exit")
 	flag.DurationVar(&o.poll, "poll", o.poll, "status poll interval (default: 15s for endpoints, 5s for Neo; shorter for an emulator)")
+	flag.DurationVar(&o.metricsDelay, "metrics-delay", o.metricsDelay, "wait after each load for complete CloudWatch metrics (at most 15m; 0 reads at once, for an emulator; negative skips them)")
 	flag.Parse()
 
 	// Ctrl-C or SIGTERM cancels the work; every deletion runs on a context that outlives

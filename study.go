@@ -275,7 +275,17 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 				// The endpoint is deleted: wait for its metrics beside the next candidates.
 				if r.cw != nil && rep.Outcomes[i].Result != nil {
 					out := &rep.Outcomes[i]
-					r.metrics.Go(func() { r.collectServer(ctx, r.cw, endpoint, out) })
+					r.metrics.Go(func() {
+						defer func() { // a panicking Events: re-raised once every goroutine is done
+							if p := recover(); p != nil {
+								pmu.Lock()
+								panicked = p
+								pmu.Unlock()
+								stop()
+							}
+						}()
+						r.collectServer(ctx, r.cw, endpoint, out)
+					})
 				}
 			}
 		})

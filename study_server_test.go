@@ -3,12 +3,14 @@ package sagebench_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/report"
+	"github.com/sagebench/sagebench/sagemaker/cwmetrics"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -102,4 +104,41 @@ func TestRunWithServerMetricsOffCallsNoCloudWatch(t *testing.T) {
 	assert.Nil(t, rep.Outcomes[0].Server)
 	assert.Empty(t, rep.Outcomes[0].ServerNA)
 	assert.NotContains(t, rep.Table("off", report.Emulated).Markdown(), "Where the time goes")
+}
+
+// The cross-check's warnings reach the report: with no room for network and client time,
+// every candidate's remainder is flagged.
+func TestRunPutsCrossCheckWarningsInTheReport(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.ServerMetrics.Tolerance = cwmetrics.Tolerance{Latency: 1e-9, LatencyFloor: time.Nanosecond}
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	o := rep.Outcomes[0]
+	require.NotNil(t, o.Server)
+	require.NotEmpty(t, o.Server.Warnings, "a zero tolerance flags any remainder")
+	assert.Contains(t, rep.Table("strict", report.Emulated).Markdown(), o.Server.Warnings[0])
+}
+
+// A panic in Events while the metrics are collected is re-raised by Run, after every
+// resource is deleted, as a panic anywhere else in the study is.
+func TestRunReraisesAPanicWhileCollectingMetrics(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:2]...)
+	st.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventServerMetrics {
+			panic("user callback")
+		}
+	}
+	assert.PanicsWithValue(t, "user callback", func() { _, _ = st.Run(context.Background(), srv.Config()) })
+	assertNothingLeft(t, srv, nil)
+}
+
+func TestPlanRefusesAnUnboundedMetricsDelay(t *testing.T) {
+	st := newStudy(t, study3()[:1]...)
+	st.ServerMetrics.Delay = time.Hour
+	_, err := st.Plan(newEmulator(t).Config())
+	var ie *sagebench.InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, err.Error(), "ServerMetrics.Delay 1h0m0s is outside 0 to 15m0s")
 }

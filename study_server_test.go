@@ -142,3 +142,18 @@ func TestPlanRefusesAnUnboundedMetricsDelay(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, err.Error(), "ServerMetrics.Delay 1h0m0s is outside 0 to 15m0s")
 }
+
+func TestMetricsEventsSayWhatHappened(t *testing.T) {
+	for _, tc := range []struct {
+		e    sagebench.Event
+		want string
+	}{
+		{sagebench.Event{Kind: sagebench.EventWaitingMetrics, Candidate: "c5", Remaining: 150 * time.Second},
+			"c5: waiting 2m30s more for complete CloudWatch metrics (endpoint already deleted)"},
+		{sagebench.Event{Kind: sagebench.EventServerMetrics, Candidate: "c5"}, "c5: server-side figures read from CloudWatch"},
+		{sagebench.Event{Kind: sagebench.EventServerMetrics, Candidate: "c5", Reason: "no CloudWatch access: cloudwatch:GetMetricData denied"},
+			"c5: server-side figures n/a (no CloudWatch access: cloudwatch:GetMetricData denied)"},
+	} {
+		assert.Equal(t, tc.want, tc.e.String())
+	}
+}

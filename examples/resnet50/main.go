@@ -35,7 +35,10 @@
 //	    [-duration 60s] [-concurrency 16] [-parallel 3] [-sweep] [-max-cost-usd 5] [-out sagebench-out]
 //
 // The bucket defaults to the Python SDK's sagemaker-{region}-{account}, the account taken
-// from the role ARN; -code replaces the study's inference code.
+// from the role ARN; -code replaces the study's inference code. After each load, once its
+// endpoint is deleted, the study reads the endpoint's CloudWatch metrics (-metrics-delay
+// 3m after the window by default; 0 against an emulator, negative to skip); the IAM user
+// needs cloudwatch:GetMetricData, and without it those columns say n/a and why.
 package main
 
 import (

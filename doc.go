@@ -41,6 +41,10 @@
 //     latency objective.
 //   - Price: [github.com/sagebench/sagebench/cost] turns throughput into cost per million
 //     inferences from an embedded, sourced and dated price table.
+//   - Server side: [github.com/sagebench/sagebench/sagemaker/cwmetrics] reads an endpoint's
+//     CloudWatch metrics (model and overhead latency, invocations, utilization) for the
+//     measured window and cross-checks them with the client's; the Study reads them for
+//     every candidate once its endpoint is deleted ([Study.ServerMetrics]).
 //   - Report: [github.com/sagebench/sagebench/report] writes the comparison table (Markdown,
 //     CSV, JSON) and SVG charts.
 //

@@ -13,14 +13,20 @@ type EventKind string
 
 // The events of a study, in the order a candidate meets them.
 const (
-	EventCompiling     EventKind = "compiling"      // a Neo job for Target was created
-	EventCompiled      EventKind = "compiled"       // Target's job completed after Elapsed
-	EventDeploying     EventKind = "deploying"      // the candidate's endpoint is being created
-	EventWaitingSlot   EventKind = "waiting"        // the account's endpoint limit was hit; Reason says so
-	EventInService     EventKind = "in-service"     // the endpoint is InService after Elapsed
-	EventMeasuring     EventKind = "measuring"      // a live Snapshot of the load
-	EventMeasured      EventKind = "measured"       // Result is the candidate's figure
-	EventDeleted       EventKind = "deleted"        // the candidate's endpoint, config and model are gone
+	EventCompiling   EventKind = "compiling"  // a Neo job for Target was created
+	EventCompiled    EventKind = "compiled"   // Target's job completed after Elapsed
+	EventDeploying   EventKind = "deploying"  // the candidate's endpoint is being created
+	EventWaitingSlot EventKind = "waiting"    // the account's endpoint limit was hit; Reason says so
+	EventInService   EventKind = "in-service" // the endpoint is InService after Elapsed
+	EventMeasuring   EventKind = "measuring"  // a live Snapshot of the load
+	EventMeasured    EventKind = "measured"   // Result is the candidate's figure
+	EventDeleted     EventKind = "deleted"    // the candidate's endpoint, config and model are gone
+	// EventWaitingMetrics: waiting, Elapsed so far and Remaining to go, for CloudWatch to
+	// hold the candidate's complete metrics (Study.ServerMetrics); its endpoint is gone.
+	EventWaitingMetrics EventKind = "waiting-metrics"
+	// EventServerMetrics: the candidate's server figures are in its Outcome, or Reason
+	// says why they are n/a (Err is CloudWatch's error, for a log).
+	EventServerMetrics EventKind = "server-metrics"
 	EventSkipped       EventKind = "skipped"        // not measured in this run; Reason says why
 	EventFailed        EventKind = "failed"         // Err says what failed (a candidate, or Target's compilation)
 	EventTeardownError EventKind = "teardown-error" // a resource could not be deleted; Err says why
@@ -32,11 +38,13 @@ type Event struct {
 	Candidate string     // empty for compilation events
 	Target    neo.Target // compilation events
 	// Elapsed is the time the step took: deploy to InService, a compilation, a load.
-	Elapsed  time.Duration
-	Snapshot *bench.Snapshot // EventMeasuring
-	Result   *bench.Result   // EventMeasured
-	Reason   string
-	Err      error
+	Elapsed time.Duration
+	// Remaining is the wait left, for EventWaitingMetrics.
+	Remaining time.Duration
+	Snapshot  *bench.Snapshot // EventMeasuring
+	Result    *bench.Result   // EventMeasured
+	Reason    string
+	Err       error
 }
 
 // String is a one-line description, as the examples print it.
@@ -65,6 +73,14 @@ func (e Event) String() string {
 			r.Latency.P50.Round(time.Millisecond), r.Latency.P99.Round(time.Millisecond), r.Errors)
 	case EventDeleted:
 		return fmt.Sprintf("%s: endpoint deleted", e.Candidate)
+	case EventWaitingMetrics:
+		return fmt.Sprintf("%s: waiting %v more for complete CloudWatch metrics (endpoint already deleted)",
+			e.Candidate, e.Remaining.Round(time.Second))
+	case EventServerMetrics:
+		if e.Reason != "" {
+			return fmt.Sprintf("%s: server-side figures n/a (%s)", e.Candidate, e.Reason)
+		}
+		return fmt.Sprintf("%s: server-side figures read from CloudWatch", e.Candidate)
 	case EventSkipped:
 		return fmt.Sprintf("%s: skipped (%s)", e.Candidate, e.Reason)
 	case EventFailed:

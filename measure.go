@@ -11,20 +11,21 @@ import (
 	"github.com/sagebench/sagebench/sagemaker"
 )
 
-// measure deploys one candidate, measures it and deletes it, whatever happens in between.
-func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) (out Outcome) {
+// measure deploys one candidate, measures it and deletes it, whatever happens in between;
+// endpoint is the name the deleted endpoint had, for its CloudWatch metrics.
+func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) (out Outcome, endpoint string) {
 	out.Candidate = c
 	if reason := r.budget.start(c.Name, r.plan.perCandidate[c.Name]); reason != "" {
 		out.Skipped = reason
 		r.emit(Event{Kind: EventSkipped, Candidate: c.Name, Reason: reason})
-		return out
+		return out, ""
 	}
 	start := time.Now()
 	defer func() { r.budget.finish(c.Name, time.Since(start), r.plan.hourly[c.Name]*float64(c.count())) }()
-	fail := func(err error) Outcome {
+	fail := func(err error) (Outcome, string) {
 		out.Err = err
 		r.emit(Event{Kind: EventFailed, Candidate: c.Name, Err: err})
-		return out
+		return out, endpoint
 	}
 
 	model, err := r.model(i, c, modelURL)
@@ -35,6 +36,7 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 	if err != nil {
 		return fail(err)
 	}
+	endpoint = ep.Name
 	out.TimeToInService = time.Since(start)
 	r.emit(Event{Kind: EventInService, Candidate: c.Name, Elapsed: out.TimeToInService})
 	defer func() {
@@ -69,7 +71,7 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 	if err := r.save(out); err != nil {
 		return fail(err)
 	}
-	return out
+	return out, endpoint
 }
 
 // load measures with bench.Run, or bench.Sweep when the study asks for one.

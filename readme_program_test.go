@@ -47,6 +47,9 @@ func readmeProgram() {
 		MaxParallel: 3,               // endpoints alive at once
 		OutputDir:   "sagebench-out", // each result saved as measured; a rerun resumes
 		Events:      func(e sagebench.Event) { fmt.Fprintln(os.Stderr, e) },
+
+		// The endpoints' own CloudWatch figures, read once each is deleted (off: Off).
+		ServerMetrics: sagebench.ServerMetrics{Delay: 3 * time.Minute},
 	}
 	rep, err := st.Run(ctx, cfg) // every endpoint it creates is deleted before it returns
 	if err != nil {

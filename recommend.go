@@ -45,6 +45,11 @@ type Outcome struct {
 	Resumed   bool
 	Skipped   string
 	Err       error
+	// Server is what the endpoint itself reported over the measured window (CloudWatch,
+	// cross-checked with Result); nil when Study.ServerMetrics is off or CloudWatch could
+	// not answer, and ServerNA then says why.
+	Server   *report.Server
+	ServerNA string
 	// TimeToInService is how long the endpoint took to create.
 	TimeToInService time.Duration
 	// Cost is nil when the price table has no price for the instance type.
@@ -160,7 +165,8 @@ func (rep *Report) Table(title, provenance string) *report.Report {
 			continue
 		}
 		row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
-			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance}
+			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance,
+			Server: o.Server, ServerNA: o.ServerNA}
 		if o.Candidate.Note != "" {
 			row.Notes = append(row.Notes, o.Candidate.Note)
 		}

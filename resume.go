@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/report"
 )
 
 // savedResult is one candidate's measurement as written to Study.OutputDir: the
 // candidate it measured (so that a changed candidate of the same name is measured
-// again), the full bench.Result and the sweep, if any.
+// again), the full bench.Result, the sweep, if any, and the endpoint's own figures (or
+// why there are none) once CloudWatch has answered.
 type savedResult struct {
 	Candidate  Candidate `json:"candidate"`
 	MeasuredAt time.Time `json:"measured_at"`
@@ -27,6 +29,8 @@ type savedResult struct {
 	Fingerprint string             `json:"fingerprint"`
 	Result      *bench.Result      `json:"result"`
 	Sweep       *bench.SweepResult `json:"sweep,omitempty"`
+	Server      *report.Server     `json:"server,omitempty"`
+	ServerNA    string             `json:"server_na,omitempty"`
 }
 
 // resultsDir holds one JSON file per measured candidate.
@@ -102,7 +106,8 @@ func (r *run) save(o Outcome) error {
 		return fmt.Errorf("saving the result: %w", err)
 	}
 	b, err := json.MarshalIndent(savedResult{Candidate: o.Candidate, MeasuredAt: time.Now().UTC(),
-		Fingerprint: r.s.fingerprint(r.plan.Region), Result: o.Result, Sweep: o.Sweep}, "", "  ")
+		Fingerprint: r.s.fingerprint(r.plan.Region), Result: o.Result, Sweep: o.Sweep,
+		Server: o.Server, ServerNA: o.ServerNA}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("saving the result: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
@@ -100,6 +101,11 @@ type Study struct {
 	// tags and names them. Without one they are still tagged with a fresh run id
 	// (Report.RunID), which sagemaker.CleanupRun finds.
 	Journal *sagemaker.Journal
+	// ServerMetrics configures the endpoint's own figures (CloudWatch), collected for
+	// every measured candidate after its endpoint is deleted [on, cwmetrics.DefaultDelay];
+	// set NoWait against the emulator.
+	ServerMetrics ServerMetrics
+
 	// Events, if set, receives progress. Calls are serialized.
 	Events func(Event)
 
@@ -140,6 +146,8 @@ type run struct {
 	stop       context.CancelFunc // cancels the run
 	panicMu    sync.Mutex
 	panicked   any // the first panic of a user callback in a goroutine Run does not own
+	cw         *cloudwatch.Client
+	metrics    sync.WaitGroup // collectServer goroutines
 }
 
 // catch, deferred in a user callback bench calls from its own goroutines (a Check, a
@@ -216,6 +224,9 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	r.budget = budgetMeter{max: s.MaxCostUSD}
 	ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
+	if !s.ServerMetrics.Off {
+		r.cw = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Region = plan.Region })
+	}
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
 
 	defer func() {
@@ -251,6 +262,10 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		rep.Outcomes[i].Candidate = c
 		if saved := plan.resumed[c.Name]; saved != nil {
 			rep.Outcomes[i].Result, rep.Outcomes[i].Sweep, rep.Outcomes[i].Resumed = saved.Result, saved.Sweep, true
+			rep.Outcomes[i].Server, rep.Outcomes[i].ServerNA = saved.Server, saved.ServerNA
+			if saved.Server == nil && saved.ServerNA == "" && !s.ServerMetrics.Off {
+				rep.Outcomes[i].ServerNA = "not collected by the earlier run"
+			}
 			r.emit(Event{Kind: EventSkipped, Candidate: c.Name, Reason: "already measured in " + s.OutputDir})
 			continue
 		}
@@ -303,7 +318,23 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 				}
 			}()
 			for i := range work {
-				rep.Outcomes[i] = r.measure(ctx, i, rep.Outcomes[i].Candidate, modelURL)
+				var endpoint string
+				rep.Outcomes[i], endpoint = r.measure(ctx, i, rep.Outcomes[i].Candidate, modelURL)
+				// The endpoint is deleted: wait for its metrics beside the next candidates.
+				if r.cw != nil && rep.Outcomes[i].Result != nil {
+					out := &rep.Outcomes[i]
+					r.metrics.Go(func() {
+						defer func() { // a panicking Events: re-raised once every goroutine is done
+							if p := recover(); p != nil {
+								pmu.Lock()
+								panicked = p
+								pmu.Unlock()
+								stop()
+							}
+						}()
+						r.collectServer(ctx, r.cw, endpoint, out)
+					})
+				}
 			}
 		})
 	}
@@ -320,6 +351,7 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 	}
 	close(work)
 	wg.Wait()
+	r.metrics.Wait()
 	if panicked != nil {
 		panic(panicked)
 	}

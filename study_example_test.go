@@ -35,6 +35,8 @@ func ExampleStudy_Run() {
 		Candidates:       sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge"}, Compile: []bool{false, true}}),
 		Load:             bench.Config{Concurrency: 4, Warmup: time.Second, Duration: 2 * time.Second, Payloads: []payload.Payload{img}},
 		Prices:           cost.Study2021,
+		// The emulator publishes metrics as requests end: no wait for CloudWatch.
+		ServerMetrics: sagebench.ServerMetrics{NoWait: true},
 		// The emulator answers in milliseconds, not minutes: poll it often.
 		SageMaker: []func(*sagemaker.Options){func(o *sagemaker.Options) { o.PollInterval = 10 * time.Millisecond }},
 		Neo:       []func(*neo.Options){func(o *neo.Options) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond }},

@@ -57,6 +57,7 @@ func newStudy(t *testing.T, candidates ...sagebench.Candidate) sagebench.Study {
 		Load:             bench.Config{Concurrency: 2, Requests: 20, Payloads: []payload.Payload{img}},
 		Prices:           cost.Study2021,
 		LimitBackoff:     50 * time.Millisecond,
+		ServerMetrics:    sagebench.ServerMetrics{NoWait: true},
 		SageMaker: []func(*sagemaker.Options){func(o *sagemaker.Options) {
 			o.PollInterval, o.MaxPollInterval = 10*time.Millisecond, 50*time.Millisecond
 		}},

@@ -83,6 +83,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}
+	probs = append(probs, s.ServerMetrics.problems()...)
 	if s.MaxCostUSD > 0 && s.Load.Requests > 0 && s.Load.Duration == 0 {
 		add("Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
 	}

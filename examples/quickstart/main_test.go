@@ -45,7 +45,16 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 		assert.Regexp(t, `\| (\*\*)?`+regexp.QuoteMeta(c.Name)+`(\*\*)? \| `+regexp.QuoteMeta(c.InstanceType), out)
 	}
 	assert.Contains(t, out, `table "study-2021"`, "eu-west-1 is priced by the study's snapshot")
-	for _, f := range []string{"report.md", "results.csv", "results.json", "throughput.svg", "latency.svg", "cost.svg"} {
+	// The split per configuration, from the emulator's CloudWatch, and saying it is emulated.
+	at := strings.Index(out, "Where the time goes")
+	require.NotEqual(t, -1, at, "the split table")
+	split := out[at:]
+	for _, c := range study.Candidates() {
+		assert.Contains(t, split, "| "+c.Name+" |", "%s has a split row", c.Name)
+	}
+	assert.Contains(t, split, "emulated CloudWatch")
+	assert.NotContains(t, out, "n/a (no CloudWatch", "the emulator grants CloudWatch")
+	for _, f := range []string{"report.md", "results.csv", "results.json", "throughput.svg", "latency.svg", "cost.svg", "latency-split.svg"} {
 		assert.FileExists(t, filepath.Join(o.out, f))
 	}
 

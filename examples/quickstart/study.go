@@ -93,6 +93,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		st.Sweep = &bench.SweepConfig{Levels: bench.Geometric(1, 64, 2), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
 	}
 	st.Prices, st.MaxParallel, st.Events = prices, o.parallel, study.Progress(stderr)
+	// The emulator publishes each request's metrics as it ends: read them at once.
+	st.ServerMetrics.NoWait = true
 	if err := printVersions(stdout, &st, o.region); err != nil {
 		return err
 	}

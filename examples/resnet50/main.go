@@ -35,7 +35,10 @@
 //	    [-duration 60s] [-concurrency 16] [-parallel 3] [-sweep] [-max-cost-usd 5] [-out sagebench-out]
 //
 // The bucket defaults to the Python SDK's sagemaker-{region}-{account}, the account taken
-// from the role ARN; -code replaces the study's inference code.
+// from the role ARN; -code replaces the study's inference code. After each load, once its
+// endpoint is deleted, the study reads the endpoint's CloudWatch metrics (-metrics-delay
+// 3m after the window by default; 0 against an emulator, negative to skip); the IAM user
+// needs cloudwatch:GetMetricData, and without it those columns say n/a and why.
 package main
 
 import (
@@ -73,6 +76,7 @@ func main() {
 	flag.StringVar(&o.cleanup, "cleanup", o.cleanup, "delete what the run of this journal left (after a crash), then exit")
 	flag.StringVar(&o.cleanupRun, "cleanup-run", o.cleanupRun, "delete what the run with this id left in -region, found by its tags (journal lost), then exit")
 	flag.DurationVar(&o.poll, "poll", o.poll, "status poll interval (default: 15s for endpoints, 5s for Neo; shorter for an emulator)")
+	flag.DurationVar(&o.metricsDelay, "metrics-delay", o.metricsDelay, "wait after each load for complete CloudWatch metrics (at most 15m; 0 reads at once, for an emulator; negative skips them)")
 	flag.Parse()
 
 	// Ctrl-C or SIGTERM cancels the work; every deletion runs on a context that outlives

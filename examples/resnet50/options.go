@@ -24,6 +24,9 @@ type options struct {
 	keepArtifacts, planOnly bool
 	out                     string
 	poll                    time.Duration
+	// metricsDelay is Study.ServerMetrics.Delay; 0 reads CloudWatch at once (an
+	// emulator), negative collects no server figures.
+	metricsDelay time.Duration
 	// journal is where a real run records what it creates (default
 	// <out>/journal-<UTC time>.jsonl); cleanup and cleanupRun make the command
 	// delete what a crashed run left, from its journal or by its run id.
@@ -51,6 +54,8 @@ func defaultOptions() options {
 		prices:   "auto",
 		maxCost:  5,
 		out:      "sagebench-out",
+		// cwmetrics.DefaultDelay: each wait runs after its endpoint is deleted.
+		metricsDelay: 3 * time.Minute,
 	}
 }
 

@@ -35,7 +35,7 @@ func command(t *testing.T, bin string, srv *sagemakertest.Server, args ...string
 	model := filepath.Join(dir, "model.pth")
 	require.NoError(t, os.WriteFile(model, []byte("stand-in weights"), 0o644))
 	out := filepath.Join(dir, "out")
-	cmd := exec.Command(bin, append([]string{"-model", model, "-out", out, "-poll", "20ms"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"-model", model, "-out", out, "-poll", "20ms", "-metrics-delay", "0"}, args...)...)
 	cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"),
 		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
 		"AWS_EC2_METADATA_DISABLED=true",

@@ -132,6 +132,14 @@ func newStudy(o options, dir string, chosen []sagebench.Candidate, log io.Writer
 	st.MaxParallel, st.MaxCostUSD, st.KeepArtifacts = o.parallel, o.maxCost, o.keepArtifacts
 	st.OutputDir, st.Rerun = o.out, o.rerun
 	st.Events = study.Progress(log)
+	switch {
+	case o.metricsDelay < 0:
+		st.ServerMetrics.Off = true
+	case o.metricsDelay == 0:
+		st.ServerMetrics.NoWait = true
+	default:
+		st.ServerMetrics.Delay = o.metricsDelay
+	}
 	if o.poll > 0 {
 		st.SageMaker = []func(*sagemaker.Options){func(opt *sagemaker.Options) { opt.PollInterval, opt.MaxPollInterval = o.poll, 4*o.poll }}
 		st.Neo = []func(*neo.Options){func(opt *neo.Options) { opt.MinDelay, opt.MaxDelay = o.poll, 4*o.poll }}

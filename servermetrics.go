@@ -1,0 +1,81 @@
+package sagebench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/sagebench/sagebench/internal/serverside"
+	"github.com/sagebench/sagebench/report"
+	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/cwmetrics"
+)
+
+// ServerMetrics configures the endpoint's own figures that a study collects for every
+// measured candidate from CloudWatch (sagemaker/cwmetrics): invocations, ModelLatency and
+// OverheadLatency, utilization, and their cross-check with the client's figures. They are
+// read after the candidate's endpoint is deleted (CloudWatch keeps them), so waiting for
+// them costs no endpoint time. They never fail a study: without them (no
+// cloudwatch:GetMetricData permission, a throttle) the candidate's ServerNA says why.
+type ServerMetrics struct {
+	// Off collects nothing; the report then has no "Where the time goes" table.
+	Off bool
+	// Delay is how long after the measured window CloudWatch is taken to hold complete
+	// metrics; each candidate's are read once it has passed [cwmetrics.DefaultDelay, at
+	// most cwmetrics.MaxDelay]. The wait runs beside the next candidates' measurements,
+	// and an EventWaitingMetrics reports it.
+	Delay time.Duration
+	// NoWait reads at once: for the emulator (sagemakertest), which publishes every
+	// request as it ends.
+	NoWait bool
+	// Tolerance is the cross-check's; zero fields take cwmetrics' defaults.
+	Tolerance cwmetrics.Tolerance
+}
+
+func (m ServerMetrics) problems() []string {
+	if m.Delay < 0 || m.Delay > cwmetrics.MaxDelay {
+		return []string{fmt.Sprintf("ServerMetrics.Delay %v is outside 0 to %v", m.Delay, cwmetrics.MaxDelay)}
+	}
+	return nil
+}
+
+// collectServer fetches the server figures of a measured candidate whose endpoint is
+// deleted, and saves them with its result. It is called in its own goroutine; out is
+// the candidate's outcome, written only here until r.metrics is waited for.
+func (r *run) collectServer(ctx context.Context, cw cloudwatch.GetMetricDataAPIClient, endpoint string, out *Outcome) {
+	c := out.Candidate
+	row := report.Row{Result: out.Result}
+	o := serverside.Options{
+		Tolerance: r.s.ServerMetrics.Tolerance,
+		Outside:   outside(r.s, out),
+		Fetch: []func(*cwmetrics.Options){func(fo *cwmetrics.Options) {
+			fo.Delay, fo.NoWait = r.s.ServerMetrics.Delay, r.s.ServerMetrics.NoWait
+			fo.Progress = func(p cwmetrics.Progress) {
+				r.emit(Event{Kind: EventWaitingMetrics, Candidate: c.Name, Elapsed: p.Waited, Remaining: p.Remaining})
+			}
+		}},
+	}
+	err := serverside.Fill(ctx, cw, &row, endpoint, sagemaker.VariantName, o)
+	out.Server, out.ServerNA = row.Server, row.ServerNA
+	r.emit(Event{Kind: EventServerMetrics, Candidate: c.Name, Reason: out.ServerNA, Err: err})
+	if out.Server != nil || out.ServerNA != "" {
+		_ = r.save(*out) // the client's figures are saved already; these are a bonus
+	}
+}
+
+// outside estimates the requests the server counts in the window's whole minutes that
+// the client's Result does not: the warmup's, and a sweep's other steps.
+func outside(s *Study, out *Outcome) int64 {
+	n := int64(math.Ceil(s.Load.Warmup.Seconds() * out.Result.Throughput))
+	if out.Sweep != nil {
+		for i, st := range out.Sweep.Steps {
+			if i != out.Sweep.Peak && st.Result != nil {
+				n += st.Result.Requests + int64(math.Ceil(s.Load.Warmup.Seconds()*st.Result.Throughput))
+			}
+		}
+	}
+	return n
+}

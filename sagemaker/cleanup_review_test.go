@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -94,5 +98,66 @@ func TestReviewCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 	}
 	if len(left) > 0 {
 		t.Fatalf("multipart uploads after Cleanup: %v; their parts stay stored and billed", left)
+	}
+}
+
+// Review: Cleanup retries throttled and 5xx deletes until its deadline, but the
+// describe and ListTags that decide whether a resource is the run's go through the
+// SDK's few attempts only. A throttled account (the usual state of one a crashed
+// benchmark left busy) makes Cleanup give up on the endpoint at once, although
+// CleanupTimeout allows minutes.
+func TestReviewCleanupRetriesAThrottledOwnershipCheck(t *testing.T) {
+	for _, op := range []string{"DescribeEndpoint", "ListTags"} {
+		t.Run(op, func(t *testing.T) {
+			srv := sagemakertest.NewServer()
+			t.Cleanup(srv.Close)
+			srv.PutObject(testBucket, testKey, packTestModel(t))
+			j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			deployUnfinished(t, srv, newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j }))
+			srv.FailNext(op, 4, sagemakertest.ErrThrottling()) // more than the SDK's 3 attempts
+			err = sagemaker.Cleanup(context.Background(), srv.Config(), j, fastRetries(srv), func(o *sagemaker.Options) {
+				o.S3 = srv.S3Client()
+				o.PollInterval, o.MaxPollInterval = 5*time.Millisecond, 20*time.Millisecond
+			})
+			if err != nil {
+				t.Fatalf("Cleanup gave up on throttling: %v", err)
+			}
+			assertNothingLeft(t, srv)
+		})
+	}
+}
+
+// Review (holds?): CleanupRun when the run has more resources than one page of each
+// listing, and the account more than one page of other resources.
+func TestReviewCleanupRunPagesThroughManyResources(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	api := srv.SageMakerClient()
+	ctx := context.Background()
+	run := sagemaker.NewRunID()
+	for i := range 230 {
+		tags := sagemaker.RunTags(run)
+		if i%2 == 1 {
+			tags = sagemaker.RunTags("someone-else")
+		}
+		_, err := api.CreateModel(ctx, &sm.CreateModelInput{
+			ModelName:        aws.String(fmt.Sprintf("m-%03d", i)),
+			ExecutionRoleArn: aws.String(testRole),
+			PrimaryContainer: &smtypes.ContainerDefinition{Image: aws.String("763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3"), ModelDataUrl: aws.String("s3://" + testBucket + "/" + testKey)},
+			Tags:             tags,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sagemaker.CleanupRun(ctx, srv.Config(), run, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Models()); n != 115 {
+		t.Fatalf("%d models left; want the other run's 115", n)
 	}
 }

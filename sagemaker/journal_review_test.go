@@ -1,6 +1,7 @@
 package sagemaker_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sync"
@@ -73,5 +74,33 @@ func TestReviewJournalCreatingInAdmitsOnlyOneRegionUnderConcurrency(t *testing.T
 		if errs[0] == nil && errs[1] == nil {
 			t.Fatalf("attempt %d: creates in two regions were both journaled in one journal", i)
 		}
+	}
+}
+
+// Review: a journal whose file is deleted (or replaced) while the run goes on keeps
+// "succeeding": the appends and fsyncs go to the unlinked inode, so every create is
+// announced in a record nobody can find, and only Cleanup, after the crash, says
+// "no such file". A create whose journal line is not findable should be refused,
+// as a failed append is.
+func TestReviewJournalDeletedMidRunRefusesCreates(t *testing.T) {
+	srv, _ := newEnv(t, nil)
+	path := filepath.Join(t.TempDir(), "run.journal")
+	j, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j })
+	if err := os.Remove(path); err != nil { // a tidy-up script, a tmp cleaner
+		t.Fatal(err)
+	}
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	ep, err := c.Deploy(context.Background(), m, e)
+	if err != nil {
+		return // refused: fine
+	}
+	defer ep.Delete(context.Background())
+	if p, err := j.Pending(); err != nil || len(p) != 3 {
+		t.Fatalf("Deploy succeeded journaled in a deleted file: Pending = %v, %v", p, err)
 	}
 }

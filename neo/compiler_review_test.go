@@ -85,3 +85,27 @@ func TestReviewCompileLostAnswerThenFailedCheckLeavesNoJobRunning(t *testing.T) 
 		t.Fatalf("after Compile returned %v: %v left running", err, left)
 	}
 }
+
+// Review: when a Compile is cancelled, its job is stopped with one StopCompilationJob
+// call, i.e. the SDK's 3 attempts; a throttled or 5xx burst longer than that leaves the
+// job running, although StopTimeout allows minutes. (package sagemaker retries its
+// deletes until the deadline for the same reason.)
+func TestReviewCancelledCompileRetriesAFailingStop(t *testing.T) {
+	srv, c := newServer(t, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.FailNext("StopCompilationJob", 4, sagemakertest.ErrInternalFailure())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Compile(ctx, job(neo.TargetMLC5))
+		done <- err
+	}()
+	for len(srv.CompilationJobs()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	err := <-done
+	if left := srv.Leftovers(); len(left) > 0 {
+		t.Fatalf("cancelled Compile returned %v and left %v running", err, left)
+	}
+}

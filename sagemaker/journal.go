@@ -127,19 +127,18 @@ func (j *Journal) Creating(kind, name string) error {
 // another is refused, so that one Cleanup finds everything.
 func (j *Journal) CreatingIn(region, kind, name string) error {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.region != "" && region != "" && region != j.region {
-		defer j.mu.Unlock()
 		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
 	}
-	j.mu.Unlock()
-	if err := j.append(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
+	// Check and append under one lock, so that concurrent creates in two regions
+	// cannot both pass the check.
+	if err := j.appendLocked(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
 		return err
 	}
-	j.mu.Lock()
 	if j.region == "" {
 		j.region = region
 	}
-	j.mu.Unlock()
 	return nil
 }
 
@@ -150,13 +149,18 @@ func (j *Journal) Deleted(kind, name string) error {
 }
 
 func (j *Journal) append(l journalLine) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.appendLocked(l)
+}
+
+// appendLocked is append for a caller that holds j.mu.
+func (j *Journal) appendLocked(l journalLine) error {
 	l.Time = time.Now().UTC()
 	b, err := json.Marshal(l)
 	if err != nil {
 		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.f == nil {
 		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
 	}

@@ -65,6 +65,12 @@ func OpenJournal(path string) (*Journal, error) {
 		return nil, fmt.Errorf("sagemaker: journal: %w", err)
 	}
 	j := &Journal{path: path, f: f}
+	// A crash mid-append leaves a torn last line; appending after it would glue the
+	// next record to it, so cut the file back to its last whole line first.
+	if err := truncateTorn(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sagemaker: journal %s: %w", path, err)
+	}
 	lines, err := readJournal(path)
 	if err != nil {
 		f.Close()
@@ -236,4 +242,21 @@ func readJournal(path string) ([]journalLine, error) {
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// truncateTorn cuts f back to just after its last newline (to empty if it has
+// none) and syncs, so the next append starts a line of its own.
+func truncateTorn(f *os.File) error {
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		return err
+	}
+	keep := int64(bytes.LastIndexByte(data, '\n') + 1)
+	if keep == int64(len(data)) {
+		return nil
+	}
+	if err := f.Truncate(keep); err != nil {
+		return err
+	}
+	return f.Sync()
 }

@@ -137,6 +137,11 @@ func (j *Journal) CreatingIn(region, kind, name string) error {
 	if j.region != "" && region != "" && region != j.region {
 		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
 	}
+	// A journal whose file was deleted or replaced would take the record into an
+	// unlinked inode that no Cleanup can read: refuse the create instead.
+	if err := j.sameFileLocked(); err != nil {
+		return err
+	}
 	// Check and append under one lock, so that concurrent creates in two regions
 	// cannot both pass the check.
 	if err := j.appendLocked(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
@@ -259,4 +264,20 @@ func truncateTorn(f *os.File) error {
 		return err
 	}
 	return f.Sync()
+}
+
+// sameFileLocked reports an error unless j.path still names the file j writes to.
+func (j *Journal) sameFileLocked() error {
+	if j.f == nil {
+		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
+	}
+	open, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
+	}
+	named, err := os.Stat(j.path)
+	if err != nil || !os.SameFile(open, named) {
+		return fmt.Errorf("sagemaker: journal %s was deleted or replaced during the run; refusing to create what no cleanup could find", j.path)
+	}
+	return nil
 }

@@ -24,6 +24,9 @@ const runMetadata = "sagebench-run"
 // Options.CleanupTimeout. The journal's region, when it recorded
 // one, replaces cfg's. optFns tune the client as for NewClient.
 func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
+	if j == nil {
+		return errors.New("sagemaker: cleanup: nil journal")
+	}
 	if r := j.Region(); r != "" {
 		cfg.Region = r
 	}
@@ -41,6 +44,9 @@ func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...fun
 // Cleanup is the package-level Cleanup on this client's SageMaker and S3 clients,
 // which must be in the journal's region.
 func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
+	if c == nil || j == nil {
+		return errors.New("sagemaker: cleanup: nil client or journal")
+	}
 	if r := j.Region(); r != "" && r != c.opts.Region {
 		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
 	}

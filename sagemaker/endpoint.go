@@ -79,6 +79,9 @@ func (e *Endpoint) Delete(ctx context.Context) error {
 	if e == nil {
 		return nil
 	}
+	if e.c == nil {
+		return errors.New("sagemaker: delete: zero Endpoint has no client (use the one Deploy returned)")
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ctx, cancel := e.c.cleanupContext(ctx)

@@ -65,6 +65,12 @@ func OpenJournal(path string) (*Journal, error) {
 		return nil, fmt.Errorf("sagemaker: journal: %w", err)
 	}
 	j := &Journal{path: path, f: f}
+	// A crash mid-append leaves a torn last line; appending after it would glue the
+	// next record to it, so cut the file back to its last whole line first.
+	if err := truncateTorn(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sagemaker: journal %s: %w", path, err)
+	}
 	lines, err := readJournal(path)
 	if err != nil {
 		f.Close()
@@ -127,19 +133,23 @@ func (j *Journal) Creating(kind, name string) error {
 // another is refused, so that one Cleanup finds everything.
 func (j *Journal) CreatingIn(region, kind, name string) error {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.region != "" && region != "" && region != j.region {
-		defer j.mu.Unlock()
 		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
 	}
-	j.mu.Unlock()
-	if err := j.append(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
+	// A journal whose file was deleted or replaced would take the record into an
+	// unlinked inode that no Cleanup can read: refuse the create instead.
+	if err := j.sameFileLocked(); err != nil {
 		return err
 	}
-	j.mu.Lock()
+	// Check and append under one lock, so that concurrent creates in two regions
+	// cannot both pass the check.
+	if err := j.appendLocked(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
+		return err
+	}
 	if j.region == "" {
 		j.region = region
 	}
-	j.mu.Unlock()
 	return nil
 }
 
@@ -150,13 +160,18 @@ func (j *Journal) Deleted(kind, name string) error {
 }
 
 func (j *Journal) append(l journalLine) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.appendLocked(l)
+}
+
+// appendLocked is append for a caller that holds j.mu.
+func (j *Journal) appendLocked(l journalLine) error {
 	l.Time = time.Now().UTC()
 	b, err := json.Marshal(l)
 	if err != nil {
 		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.f == nil {
 		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
 	}
@@ -232,4 +247,37 @@ func readJournal(path string) ([]journalLine, error) {
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// truncateTorn cuts f back to just after its last newline (to empty if it has
+// none) and syncs, so the next append starts a line of its own.
+func truncateTorn(f *os.File) error {
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		return err
+	}
+	keep := int64(bytes.LastIndexByte(data, '\n') + 1)
+	if keep == int64(len(data)) {
+		return nil
+	}
+	if err := f.Truncate(keep); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// sameFileLocked reports an error unless j.path still names the file j writes to.
+func (j *Journal) sameFileLocked() error {
+	if j.f == nil {
+		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
+	}
+	open, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
+	}
+	named, err := os.Stat(j.path)
+	if err != nil || !os.SameFile(open, named) {
+		return fmt.Errorf("sagemaker: journal %s was deleted or replaced during the run; refusing to create what no cleanup could find", j.path)
+	}
+	return nil
 }

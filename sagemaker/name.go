@@ -58,6 +58,15 @@ func withSuffix(base, suffix string) string {
 	if b == "" {
 		b = "sagebench"
 	}
+	// A caller's run id can be longer than a name: keep its tail (where NewRunID's
+	// random part is) and leave the base at least minBase characters.
+	const minBase = 8
+	if max := MaxNameLen - 1 - minBase; len(suffix) > max {
+		suffix = strings.TrimLeft(suffix[len(suffix)-max:], "-")
+	}
+	if suffix == "" {
+		return strings.Trim(b[:min(len(b), MaxNameLen)], "-")
+	}
 	if limit := MaxNameLen - len(suffix) - 1; len(b) > limit {
 		b = strings.TrimRight(b[:limit], "-")
 	}

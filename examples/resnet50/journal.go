@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,7 +23,25 @@ func openJournal(o options, stderr io.Writer) (*sagemaker.Journal, error) {
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
 			return nil, fmt.Errorf("journal: %w", err)
 		}
-		path = filepath.Join(o.out, "journal-"+time.Now().UTC().Format("20060102t150405")+".jsonl")
+		// Two runs started in the same second with the same -out must not share a
+		// journal (and so a run id): claim a fresh file with O_EXCL.
+		path = ""
+		for range 10 {
+			p := filepath.Join(o.out, "journal-"+sagemaker.NewRunID()+".jsonl")
+			f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("journal: %w", err)
+			}
+			f.Close()
+			path = p
+			break
+		}
+		if path == "" {
+			return nil, fmt.Errorf("journal: no free journal name in %s", o.out)
+		}
 	}
 	j, err := sagemaker.OpenJournal(path)
 	if err != nil {

@@ -101,14 +101,18 @@ func (e *Endpoint) Delete(ctx context.Context) error {
 			continue
 		}
 		if *st.p == uncertain {
-			mine, err := e.c.owned(ctx, st.kind, st.name, e.c.opts.RunID, e.token)
+			mine, taken, err := e.c.ownedOrTaken(ctx, st.kind, st.name, e.c.opts.RunID, e.token)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s %s: %w", st.kind, st.name, err))
 				continue
 			}
 			if !mine {
 				*st.p = absent
-				e.c.journalDeleted(st.kind, st.name)
+				if !taken {
+					// Only a name nobody holds is proof: a resource of another Deploy
+					// under it stays in the journal for Cleanup to judge by its tags.
+					e.c.journalDeleted(st.kind, st.name)
+				}
 				continue
 			}
 		}

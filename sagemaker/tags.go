@@ -84,10 +84,24 @@ var errNotOurs = errors.New("exists but was not created by this deploy")
 // nil); one that exists without the tags is (false, nil) too, and is never deleted: a
 // name collision must not delete someone else's endpoint.
 func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool, error) {
+	mine, _, err := c.ownedOrTaken(ctx, kind, name, run, token)
+	return mine, err
+}
+
+// ownedOrTaken is owned that also says whether the name is taken at all: a resource
+// that exists but is not this Deploy's (another Deploy of the same run, or someone
+// else's) must not be journaled as deleted, or the journal forgets a live resource.
+func (c *Client) ownedOrTaken(ctx context.Context, kind, name, run, token string) (mine, taken bool, err error) {
+	mine, err = c.ownedARN(ctx, kind, name, run, token, &taken)
+	return mine, taken, err
+}
+
+func (c *Client) ownedARN(ctx context.Context, kind, name, run, token string, taken *bool) (bool, error) {
 	arn, err := c.describeARN(ctx, kind, name)
 	if err != nil || arn == "" {
 		return false, err
 	}
+	*taken = true
 	want := map[string]string{TagRun: run}
 	if token != "" {
 		want[TagCreate] = token

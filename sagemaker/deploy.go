@@ -119,7 +119,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 		Tags: c.tags(ep.token),
 	})
 	if err != nil {
-		ep.live.model = uncertain
+		ep.live.model = maybe(err)
 		if _, ok := c.adopt(ctx, KindModel, m.Name, ep.token, err); !ok {
 			return fail(StepCreateModel, m.Name, err)
 		}
@@ -143,7 +143,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 		Tags: c.tags(ep.token),
 	})
 	if err != nil {
-		ep.live.config = uncertain
+		ep.live.config = maybe(err)
 		if _, ok := c.adopt(ctx, KindEndpointConfig, e.Name, ep.token, err); !ok {
 			return fail(StepCreateEndpointConfig, e.Name, err)
 		}
@@ -163,7 +163,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	if err == nil {
 		ep.ARN = aws.ToString(out.EndpointArn)
 	} else {
-		ep.live.endpoint = uncertain
+		ep.live.endpoint = maybe(err)
 		arn, ok := c.adopt(ctx, KindEndpoint, e.Name, ep.token, err)
 		if !ok {
 			return fail(StepCreateEndpoint, e.Name, err)
@@ -243,6 +243,15 @@ func (c *Client) waitInService(ctx context.Context, name string) error {
 		return fmt.Errorf("describe endpoint %s: %w", name, lastErr)
 	}
 	return err
+}
+
+// maybe is the presence of a resource whose create returned err: uncertain, and
+// unanswered when the call was cut off, so that not finding it at once proves nothing.
+func maybe(err error) presence {
+	if answered(err) {
+		return uncertain
+	}
+	return unanswered
 }
 
 // answered reports whether err is the service's answer, as opposed to a cut-off call

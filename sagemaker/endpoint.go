@@ -33,9 +33,10 @@ type Endpoint struct {
 type presence uint8
 
 const (
-	absent    presence = iota // deleted, or never created
-	present                   // created (or attached)
-	uncertain                 // a create whose outcome is unknown: exists if tagged with the run
+	absent     presence = iota // deleted, or never created
+	present                    // created (or attached)
+	uncertain                  // a create whose outcome is unknown: exists if tagged with the run
+	unanswered                 // uncertain, and cut off (cancel, network): it may still land later
 )
 
 func (c *Client) newEndpoint(name, config, model string) *Endpoint {
@@ -100,17 +101,20 @@ func (e *Endpoint) Delete(ctx context.Context) error {
 		if *st.p == absent {
 			continue
 		}
-		if *st.p == uncertain {
+		if *st.p == uncertain || *st.p == unanswered {
 			mine, taken, err := e.c.ownedOrTaken(ctx, st.kind, st.name, e.c.opts.RunID, e.token)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s %s: %w", st.kind, st.name, err))
 				continue
 			}
 			if !mine {
+				cutOff := *st.p == unanswered
 				*st.p = absent
-				if !taken {
-					// Only a name nobody holds is proof: a resource of another Deploy
-					// under it stays in the journal for Cleanup to judge by its tags.
+				if !taken && !cutOff {
+					// Only a name nobody holds, after a create that was answered, is
+					// proof: a resource of another Deploy under it, or a create cut off
+					// on the wire that may land after this look, stays in the journal
+					// for Cleanup to judge by its tags.
 					e.c.journalDeleted(st.kind, st.name)
 				}
 				continue

@@ -119,6 +119,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			}
 		}
 	}
+	var artifacts []string // outputs of the run's jobs: carry no mark of the run's, but are its
 	for _, r := range rs {
 		if !mine[r] {
 			continue
@@ -132,12 +133,28 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		if artifact != "" {
 			// The output of a job of ours is ours, whatever the journal says.
 			rs = append(rs, Resource{KindS3Object, artifact})
+			artifacts = append(artifacts, artifact)
 		}
 	}
 	var deletedObjects []string
 	for _, r := range rs {
 		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
 			continue
+		}
+		if !slices.Contains(artifacts, r.Name) {
+			// A journaled key is the run's only if Upload's mark says so: an upload that
+			// failed before its first byte leaves the journal line, and the user's own
+			// object at that key must survive.
+			ours, err := c.markedOrGone(ctx, r.Name, run)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				continue
+			}
+			if !ours {
+				c.logf("sagemaker: cleanup: %s does not carry run %s's mark; leaving it alone", r, run)
+				done(r)
+				continue
+			}
 		}
 		if err := c.deleteObject(ctx, r.Name); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r, err))

@@ -2,6 +2,7 @@ package sagemaker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 )
 
@@ -147,4 +149,29 @@ func (c *Client) markedBy(ctx context.Context, uri, run string) bool {
 		}
 	}
 	return false
+}
+
+// markedOrGone is markedBy for Cleanup: true when Upload marked the object with run or
+// when it is already gone (deleting it again is harmless), false when it exists without
+// the mark, and an error when S3 would not say (Cleanup then keeps it pending).
+func (c *Client) markedOrGone(ctx context.Context, uri, run string) (bool, error) {
+	bucket, key, err := ParseS3URI(uri)
+	if err != nil {
+		return false, err
+	}
+	out, err := c.opts.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		var nf *s3types.NotFound
+		var nk *s3types.NoSuchKey
+		if errors.As(err, &nf) || errors.As(err, &nk) {
+			return true, nil
+		}
+		return false, err
+	}
+	for k, v := range out.Metadata {
+		if strings.EqualFold(k, runMetadata) && v == run {
+			return true, nil
+		}
+	}
+	return false, nil
 }

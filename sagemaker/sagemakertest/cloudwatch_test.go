@@ -149,10 +149,12 @@ func TestGetMetricDataIsWhatTheRuntimeDid(t *testing.T) {
 func TestOverheadLatencyCountsQueueing(t *testing.T) {
 	const work = 30 * time.Millisecond
 	var srv *sagemakertest.Server
+	holding := make(chan struct{}) // closed once "first" holds the only worker
 	srv = newServer(t,
 		sagemakertest.WithProfile("ml.g4dn.xlarge", false, sagemakertest.Profile{Workers: 1}),
 		sagemakertest.WithHandler(func(ctx context.Context, ep string, body []byte, ct string) ([]byte, error) {
 			if string(body) == "first" {
+				close(holding)
 				for srv.Calls("InvokeEndpoint") < 2 {
 					runtime.Gosched()
 				}
@@ -171,9 +173,7 @@ func TestOverheadLatencyCountsQueueing(t *testing.T) {
 			}
 		})
 		if body == "first" {
-			for srv.Calls("InvokeEndpoint") < 1 {
-				runtime.Gosched()
-			}
+			<-holding // else "second" may take the worker first and never queue
 		}
 	}
 	wg.Wait()

@@ -135,43 +135,41 @@ func (c *Client) inputsOf(ctx context.Context, api CleanupAPI, kind, name string
 // markedBy reports whether the S3 object exists and Upload marked it with run: an
 // object the run only read (the user's own archive) is never deleted.
 func (c *Client) markedBy(ctx context.Context, uri, run string) bool {
-	bucket, key, err := ParseS3URI(uri)
-	if err != nil {
-		return false
-	}
-	out, err := c.opts.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return false
-	}
-	for k, v := range out.Metadata {
-		if strings.EqualFold(k, runMetadata) && v == run {
-			return true
-		}
-	}
-	return false
+	mark, exists, err := c.runMark(ctx, uri)
+	return err == nil && exists && mark == run
 }
 
 // markedOrGone is markedBy for Cleanup: true when Upload marked the object with run or
 // when it is already gone (deleting it again is harmless), false when it exists without
 // the mark, and an error when S3 would not say (Cleanup then keeps it pending).
 func (c *Client) markedOrGone(ctx context.Context, uri, run string) (bool, error) {
-	bucket, key, err := ParseS3URI(uri)
+	mark, exists, err := c.runMark(ctx, uri)
 	if err != nil {
 		return false, err
+	}
+	return !exists || mark == run, nil
+}
+
+// runMark reads the run id Upload wrote into the object's metadata ("" if none);
+// exists is false when S3 says there is no such object.
+func (c *Client) runMark(ctx context.Context, uri string) (mark string, exists bool, err error) {
+	bucket, key, err := ParseS3URI(uri)
+	if err != nil {
+		return "", false, err
 	}
 	out, err := c.opts.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		var nf *s3types.NotFound
 		var nk *s3types.NoSuchKey
 		if errors.As(err, &nf) || errors.As(err, &nk) {
-			return true, nil
+			return "", false, nil
 		}
-		return false, err
+		return "", false, err
 	}
 	for k, v := range out.Metadata {
-		if strings.EqualFold(k, runMetadata) && v == run {
-			return true, nil
+		if strings.EqualFold(k, runMetadata) {
+			return v, true, nil
 		}
 	}
-	return false, nil
+	return "", true, nil
 }

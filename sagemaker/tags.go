@@ -92,28 +92,22 @@ func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool
 // that exists but is not this Deploy's (another Deploy of the same run, or someone
 // else's) must not be journaled as deleted, or the journal forgets a live resource.
 func (c *Client) ownedOrTaken(ctx context.Context, kind, name, run, token string) (mine, taken bool, err error) {
-	mine, err = c.ownedARN(ctx, kind, name, run, token, &taken)
-	return mine, taken, err
-}
-
-func (c *Client) ownedARN(ctx context.Context, kind, name, run, token string, taken *bool) (bool, error) {
 	arn, err := c.describeARN(ctx, kind, name)
 	if err != nil || arn == "" {
-		return false, err
+		return false, false, err
 	}
-	*taken = true
 	want := map[string]string{TagRun: run}
 	if token != "" {
 		want[TagCreate] = token
 	}
-	mine, err := c.hasTags(ctx, arn, want)
+	mine, err = c.hasTags(ctx, arn, want)
 	if err != nil {
-		return false, fmt.Errorf("list tags of %s %s: %w", kind, name, err)
+		return false, true, fmt.Errorf("list tags of %s %s: %w", kind, name, err)
 	}
 	if !mine {
 		c.logf("sagemaker: %s %s %v; leaving it alone", kind, name, errNotOurs)
 	}
-	return mine, nil
+	return mine, true, nil
 }
 
 // hasTags reports whether the resource at arn carries every key = value of want; a

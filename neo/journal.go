@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagebench/sagebench/internal/smtags"
 )
 
 // Journal records, durably, what a Compiler is about to create, so that a run that
@@ -63,26 +65,11 @@ func (c *Compiler) owned(ctx context.Context, name, token string) (mine, known b
 	if err != nil {
 		return false, false
 	}
-	want := map[string]string{TagRun: c.opts.RunID, TagCreate: token}
-	in := &sagemaker.ListTagsInput{ResourceArn: out.CompilationJobArn}
-	for {
-		tags, err := tl.ListTags(ctx, in)
-		if err != nil {
-			return false, false
-		}
-		for _, t := range tags.Tags {
-			if v, ok := want[aws.ToString(t.Key)]; ok && v == aws.ToString(t.Value) {
-				delete(want, aws.ToString(t.Key))
-			}
-		}
-		if len(want) == 0 {
-			return true, true
-		}
-		if aws.ToString(tags.NextToken) == "" {
-			return false, true
-		}
-		in.NextToken = tags.NextToken
+	mine, err = smtags.HasAll(ctx, tl, aws.ToString(out.CompilationJobArn), map[string]string{TagRun: c.opts.RunID, TagCreate: token})
+	if err != nil {
+		return false, false
 	}
+	return mine, true
 }
 
 func newToken() string {

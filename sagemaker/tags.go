@@ -6,11 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagebench/sagebench/internal/smtags"
 )
 
 // Tags sagebench puts on every model, endpoint configuration, endpoint and
@@ -113,29 +114,11 @@ func (c *Client) ownedOrTaken(ctx context.Context, kind, name, run, token string
 // hasTags reports whether the resource at arn carries every key = value of want; a
 // resource gone meanwhile does not.
 func (c *Client) hasTags(ctx context.Context, arn string, want map[string]string) (bool, error) {
-	want = maps.Clone(want)
-	in := &sm.ListTagsInput{ResourceArn: aws.String(arn)}
-	for {
-		out, err := c.opts.SageMaker.ListTags(ctx, in)
-		if isNotFound(err) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		for _, t := range out.Tags {
-			if v, ok := want[aws.ToString(t.Key)]; ok && v == aws.ToString(t.Value) {
-				delete(want, aws.ToString(t.Key))
-			}
-		}
-		if len(want) == 0 {
-			return true, nil
-		}
-		if aws.ToString(out.NextToken) == "" {
-			return false, nil
-		}
-		in.NextToken = out.NextToken
+	mine, err := smtags.HasAll(ctx, c.opts.SageMaker, arn, want)
+	if isNotFound(err) {
+		return false, nil
 	}
+	return mine, err
 }
 
 // describeARN returns the ARN of the resource, or "" if it does not exist.

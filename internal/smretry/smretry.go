@@ -17,11 +17,15 @@ package smretry
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/aws/smithy-go"
 )
 
 // Backoff is how long Do waits between tries: the SDK's exponential backoff with
@@ -65,4 +69,21 @@ func Do(ctx context.Context, b Backoff, what string, call func() error) error {
 // what the SDK itself retries. A request canceled by its context is not.
 func Retryable(err error) bool {
 	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
+}
+
+// NotFound reports whether err says the SageMaker resource does not exist: the
+// modelled ResourceNotFound, or the ValidationException ("Could not find ...",
+// "... does not exist") that the operations without that error answer instead.
+func NotFound(err error) bool {
+	var rnf *types.ResourceNotFound
+	if errors.As(err, &rnf) {
+		return true
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	msg := strings.ToLower(ae.ErrorMessage())
+	return ae.ErrorCode() == "ResourceNotFound" ||
+		ae.ErrorCode() == "ValidationException" && (strings.Contains(msg, "could not find") || strings.Contains(msg, "does not exist"))
 }

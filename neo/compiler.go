@@ -42,8 +42,11 @@ type Options struct {
 	// enforces MaxRuntime itself; the margin covers queueing and slow status.
 	// Zero means DefaultMargin; negative means none.
 	Margin time.Duration
-	// StopTimeout bounds the StopCompilationJob call, and the wait for the
-	// job to reach STOPPED, made after the caller's context is canceled.
+	// StopTimeout bounds what Compile does about a job it gives up on (the
+	// caller's context canceled, a timeout, a create whose outcome is unknown):
+	// re-checking whose the job is, stopping it, and waiting for it to reach
+	// STOPPED. Throttled and 5xx calls are retried until then. Zero means
+	// DefaultStopTimeout.
 	StopTimeout time.Duration
 	// Journal, if set, records each job before it is created; its run id tags the
 	// jobs.
@@ -123,11 +126,12 @@ type CompiledModel struct {
 // Compile stops the job and returns ctx's error.
 //
 // Compile never leaves a job of its own running by mistake, and never stops one
-// that is not its own. Every stop, and every check made after the caller gave up,
-// uses a fresh context bounded by Options.StopTimeout, so it outlives ctx's
+// that is not its own. Every stop, and every re-check of a job it gave up on, uses
+// a fresh context bounded by Options.StopTimeout, so it outlives ctx's
 // cancellation; within it, throttled, 5xx and cut-off calls are tried again with
-// backoff (MinDelay to MaxDelay), not only for the SDK's few attempts. A job that
-// is gone or already final counts as stopped.
+// backoff (MinDelay to MaxDelay), not only for the SDK's few attempts, and any
+// other refusal ends the attempt at once. A job that is gone, already final or
+// already stopping counts as stopped.
 //
 // A create that fails may still have happened (its answer lost, the SDK's retry
 // told ResourceInUse). Compile then asks whether a job of that name carries this

@@ -151,3 +151,24 @@ func TestCancelledCompileThatCannotCheckSaysTheJobMayExist(t *testing.T) {
 		t.Errorf("StopCompilationJob calls = %d; want none for a job not proven ours", n)
 	}
 }
+
+// A refusal that retrying cannot fix (ListTags denied) ends the ownership check at
+// once, well before StopTimeout: the job is not proven ours, so it is left alone and
+// reported as may-exist.
+func TestCompileLostAnswerWithTagsDeniedSaysTheJobMayExist(t *testing.T) {
+	srv, c := newServer(t, time.Hour, func(o *neo.Options) { o.StopTimeout = time.Hour })
+	srv.LoseAnswer("CreateCompilationJob", 1)
+	denied := &sagemakertest.APIError{Code: "AccessDeniedException", Message: "not allowed to list tags", StatusCode: 400}
+	srv.FailNext("ListTags", 1_000_000, denied)
+	_, err := c.Compile(context.Background(), job(neo.TargetMLC5))
+	var me *neo.MayExistError
+	if !errors.As(err, &me) || !strings.Contains(err.Error(), "not allowed to list tags") {
+		t.Fatalf("Compile = %v; want a *neo.MayExistError carrying the denial", err)
+	}
+	if n := srv.Calls("ListTags"); n != 2 {
+		t.Errorf("ListTags calls = %d; want 2 (the check, and one re-check that the denial ends)", n)
+	}
+	if n := srv.Calls("StopCompilationJob"); n != 0 {
+		t.Errorf("StopCompilationJob calls = %d; want none for a job not proven ours", n)
+	}
+}

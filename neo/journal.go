@@ -57,16 +57,16 @@ var errNoListTags = errors.New("the client has no ListTags to read the job's tag
 // Compile's token. A job that does not exist is not ours. A non-nil error means it
 // cannot be told (no ListTags, or a call failed); the job may then be anyone's.
 func (c *Compiler) owned(ctx context.Context, name, token string) (bool, error) {
-	tl, ok := c.opts.Client.(tagLister)
-	if !ok {
-		return false, errNoListTags
-	}
 	out, err := c.opts.Client.DescribeCompilationJob(ctx, &sagemaker.DescribeCompilationJobInput{CompilationJobName: aws.String(name)})
 	if smretry.NotFound(err) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
+	}
+	tl, ok := c.opts.Client.(tagLister)
+	if !ok {
+		return false, errNoListTags
 	}
 	mine, err := smtags.HasAll(ctx, tl, aws.ToString(out.CompilationJobArn), map[string]string{TagRun: c.opts.RunID, TagCreate: token})
 	if smretry.NotFound(err) {

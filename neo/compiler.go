@@ -2,7 +2,6 @@ package neo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -43,8 +42,11 @@ type Options struct {
 	// enforces MaxRuntime itself; the margin covers queueing and slow status.
 	// Zero means DefaultMargin; negative means none.
 	Margin time.Duration
-	// StopTimeout bounds the StopCompilationJob call, and the wait for the
-	// job to reach STOPPED, made after the caller's context is canceled.
+	// StopTimeout bounds what Compile does about a job it gives up on (the
+	// caller's context canceled, a timeout, a create whose outcome is unknown):
+	// re-checking whose the job is, stopping it, and waiting for it to reach
+	// STOPPED. Throttled and 5xx calls are retried until then. Zero means
+	// DefaultStopTimeout.
 	StopTimeout time.Duration
 	// Journal, if set, records each job before it is created; its run id tags the
 	// jobs.
@@ -115,17 +117,33 @@ type CompiledModel struct {
 }
 
 // Compile validates job, journals it (Options.Journal), creates the compilation job,
-// tagged with the run, and waits for it to end. A create that fails may still have
-// happened (its answer lost, the SDK's retry told ResourceInUse): if a job of that
-// name exists with this Compile's tags, Compile carries on with it; otherwise it is
-// left alone, or stopped if ctx was canceled.
+// tagged with the run, and waits for it to end.
 //
 // It returns the compiled model on COMPLETED, a *JobError on FAILED or
 // STOPPED (with Neo's FailureReason), a *TimeoutError if the job outlives
 // MaxRuntime plus Options.Margin, and a *ValidationError, without sending
 // anything, if the job is invalid. If ctx is canceled while the job runs,
-// Compile stops the job, using a fresh context bounded by
-// Options.StopTimeout, and returns ctx's error.
+// Compile stops the job and returns ctx's error.
+//
+// Compile never leaves a job of its own running by mistake, and never stops one
+// that is not its own. Every stop, and every re-check of a job it gave up on, uses
+// a fresh context bounded by Options.StopTimeout, so it outlives ctx's
+// cancellation; within it, throttled, 5xx and cut-off calls are tried again with
+// backoff (MinDelay to MaxDelay), not only for the SDK's few attempts, and any
+// other refusal ends the attempt at once. A job that is gone, already final or
+// already stopping counts as stopped.
+//
+// A create that fails may still have happened (its answer lost, the SDK's retry
+// told ResourceInUse). Compile then asks whether a job of that name carries this
+// Compile's tags (TagRun = the run id, TagCreate = a token of this call):
+//   - ours, and ctx not canceled: Compile carries on with it;
+//   - not ours, or no such job: it is left alone and the create's error returned;
+//   - cannot tell at once (the check itself failed), or ctx canceled: Compile gives
+//     the job up. It asks again, with backoff, until the StopTimeout, and stops the
+//     job only once it is proven ours. If the answer never comes, the job is left
+//     alone and the error includes a *MayExistError: the job may exist, may be ours,
+//     and must be checked. (With a Journal, it stays journaled as may-exist:
+//     package neo records creates only, never deletions.)
 func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
@@ -155,17 +173,16 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 	if _, err := c.opts.Client.CreateCompilationJob(ctx, in); err != nil {
 		err = fmt.Errorf("neo: create compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		if ctx.Err() != nil {
-			// Canceled mid-request: the job may exist anyway. Stop it if it is
-			// ours; if it does not exist, the stop's failure says nothing useful.
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.StopTimeout)
-			defer cancel()
-			if mine, known := c.owned(sctx, job.Name, token); mine || !known {
-				_ = c.abandon(ctx, job, start, err)
-			}
-			return nil, err
+			// Canceled mid-request: the job may exist anyway.
+			return nil, c.settle(ctx, job, token, start, err)
 		}
-		if mine, _ := c.owned(ctx, job.Name, token); !mine {
-			return nil, err
+		mine, oerr := c.owned(ctx, job.Name, token)
+		if oerr != nil {
+			// May exist, may be ours: give up on it, and stop it if it proves ours.
+			return nil, c.settle(ctx, job, token, start, err)
+		}
+		if !mine {
+			return nil, err // never created, or someone else's
 		}
 		// Our own job: the answer to its create was lost.
 	}
@@ -254,53 +271,6 @@ func (c *Compiler) backoff(attempt int64, remaining time.Duration) time.Duration
 		d = min(c.opts.MinDelay, remaining)
 	}
 	return max(d, time.Millisecond)
-}
-
-// abandon stops a job the Compiler will no longer watch and returns cause,
-// joined with the stop's failure if there was one. It uses a context that
-// outlives ctx's cancellation but not Options.StopTimeout.
-func (c *Compiler) abandon(ctx context.Context, job Job, start time.Time, cause error) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.StopTimeout)
-	defer cancel()
-	if err := c.stop(sctx, job, start); err != nil {
-		return errors.Join(cause, err)
-	}
-	return cause
-}
-
-// stop asks Neo to stop the job and waits, within sctx, for a final state.
-func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) error {
-	name := aws.String(job.Name)
-	if _, err := c.opts.Client.StopCompilationJob(sctx, &sagemaker.StopCompilationJobInput{CompilationJobName: name}); err != nil {
-		// Stopping a job that has just ended fails; that is not a problem.
-		out, derr := c.opts.Client.DescribeCompilationJob(sctx, &sagemaker.DescribeCompilationJobInput{CompilationJobName: name})
-		if derr == nil && State(out.CompilationJobStatus).Final() {
-			c.report(job, State(out.CompilationJobStatus), start)
-			return nil
-		}
-		return fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
-	}
-	last := State("")
-	for attempt := int64(1); ; attempt++ {
-		out, err := c.opts.Client.DescribeCompilationJob(sctx, &sagemaker.DescribeCompilationJobInput{CompilationJobName: name})
-		if err != nil {
-			return fmt.Errorf("neo: confirm compilation job %s for %s stopped: %w", job.Name, job.targetName(), err)
-		}
-		if s := State(out.CompilationJobStatus); s != last {
-			last = s
-			c.report(job, s, start)
-		}
-		if last.Final() {
-			return nil
-		}
-		t := time.NewTimer(c.backoff(attempt, c.opts.StopTimeout))
-		select {
-		case <-sctx.Done():
-			t.Stop()
-			return fmt.Errorf("neo: compilation job %s for %s not stopped within %v: %w", job.Name, job.targetName(), c.opts.StopTimeout, sctx.Err())
-		case <-t.C:
-		}
-	}
 }
 
 func (c *Compiler) report(job Job, s State, start time.Time) {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
-	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
+	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/internal/smtags"
 )
 
@@ -44,32 +44,46 @@ func (c *Compiler) journal(name string) error {
 }
 
 // tagLister is the call that tells a job of ours from someone else's of the same
-// name; *sagemaker.Client has it. Without it, a failed create is never adopted.
+// name; *sagemaker.Client has it. Without it, no job is ever proven ours: a failed
+// create is never adopted, and a job it may have made is never stopped.
 type tagLister interface {
 	ListTags(ctx context.Context, in *sagemaker.ListTagsInput, optFns ...func(*sagemaker.Options)) (*sagemaker.ListTagsOutput, error)
 }
 
+// errNoListTags says why a client without ListTags cannot tell whose a job is.
+var errNoListTags = errors.New("the client has no ListTags to read the job's tags")
+
 // owned reports whether the job exists and carries this run's TagRun and the
-// Compile's token; known is false when that cannot be told (no ListTags, or the
-// calls failed).
-func (c *Compiler) owned(ctx context.Context, name, token string) (mine, known bool) {
+// Compile's token. A job that does not exist is not ours. A non-nil error means it
+// cannot be told (no ListTags, or a call failed); the job may then be anyone's.
+func (c *Compiler) owned(ctx context.Context, name, token string) (bool, error) {
+	out, err := c.opts.Client.DescribeCompilationJob(ctx, &sagemaker.DescribeCompilationJobInput{CompilationJobName: aws.String(name)})
+	if smretry.NotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
 	tl, ok := c.opts.Client.(tagLister)
 	if !ok {
-		return false, false
+		return false, errNoListTags
 	}
-	out, err := c.opts.Client.DescribeCompilationJob(ctx, &sagemaker.DescribeCompilationJobInput{CompilationJobName: aws.String(name)})
-	var rnf *types.ResourceNotFound
-	if errors.As(err, &rnf) {
-		return false, true
+	mine, err := smtags.HasAll(ctx, tl, aws.ToString(out.CompilationJobArn), map[string]string{TagRun: c.opts.RunID, TagCreate: token})
+	if smretry.NotFound(err) {
+		return false, nil // gone since the describe: nothing of ours to stop
 	}
-	if err != nil {
-		return false, false
-	}
-	mine, err = smtags.HasAll(ctx, tl, aws.ToString(out.CompilationJobArn), map[string]string{TagRun: c.opts.RunID, TagCreate: token})
-	if err != nil {
-		return false, false
-	}
-	return mine, true
+	return mine, err
+}
+
+// ownedRetrying is owned, asked again with backoff while the answer is throttling,
+// a 5xx or a lost connection, until ctx ends.
+func (c *Compiler) ownedRetrying(ctx context.Context, name, token string) (mine bool, err error) {
+	err = smretry.Do(ctx, c.retryBackoff(), "check compilation job "+name, func() error {
+		var err error
+		mine, err = c.owned(ctx, name, token)
+		return err
+	})
+	return mine, err
 }
 
 func newToken() string {

@@ -69,3 +69,25 @@ func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("neo: compilation job %s for %s still %s after %v; stopped it (raise Job.MaxRuntime?)",
 		e.JobName, e.Target, e.State, e.Waited.Round(time.Second))
 }
+
+// MayExistError reports a compilation job whose create failed in a way that does
+// not prove it was not created, and whose tags could not be read before
+// Options.StopTimeout: the job may exist, may be this run's, and has been left
+// alone rather than risk stopping someone else's. Check it, and stop it if it
+// carries TagRun = RunID. errors.As finds it.
+type MayExistError struct {
+	JobName string
+	Target  string
+	RunID   string
+	Err     error // why the check could not tell
+}
+
+// Error implements error.
+func (e *MayExistError) Error() string {
+	return fmt.Sprintf("neo: compilation job %s for %s may exist and could not be checked (%v); "+
+		"check it with: aws sagemaker describe-compilation-job --compilation-job-name %s, and stop it if it carries tag %s=%s",
+		e.JobName, e.Target, e.Err, e.JobName, TagRun, e.RunID)
+}
+
+// Unwrap returns the check's error.
+func (e *MayExistError) Unwrap() error { return e.Err }

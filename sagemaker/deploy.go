@@ -11,6 +11,8 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/sagebench/sagebench/internal/smretry"
 )
 
 // Step names a stage of Deploy, as reported by DeployError.
@@ -264,19 +266,7 @@ func answered(err error) bool {
 
 // isNotFound reports whether err says the resource does not exist. SageMaker answers a
 // missing endpoint, configuration or model with ValidationException "Could not find ...".
-func isNotFound(err error) bool {
-	var rnf *types.ResourceNotFound
-	if errors.As(err, &rnf) {
-		return true
-	}
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	msg := strings.ToLower(ae.ErrorMessage())
-	return ae.ErrorCode() == "ResourceNotFound" ||
-		ae.ErrorCode() == "ValidationException" && (strings.Contains(msg, "could not find") || strings.Contains(msg, "does not exist"))
-}
+func isNotFound(err error) bool { return smretry.NotFound(err) }
 
 // sleepCtx waits d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {

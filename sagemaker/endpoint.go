@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagebench/sagebench/internal/smretry"
 )
 
 // Endpoint is a deployed endpoint with its configuration and model: a handle for
@@ -218,29 +218,13 @@ func (c *Client) cleanupContext(ctx context.Context) (context.Context, context.C
 // ctx ends; between tries it waits the SDK's exponential backoff with jitter, at
 // least PollInterval and at most MaxPollInterval.
 func (c *Client) retrying(ctx context.Context, what string, call func() error) error {
-	backoff := retry.NewExponentialJitterBackoff(c.opts.MaxPollInterval)
-	for attempt := 1; ; attempt++ {
-		err := call()
-		if err == nil || !retryable(err) || ctx.Err() != nil {
-			return err
-		}
-		d, derr := backoff.BackoffDelay(attempt, err)
-		if derr != nil {
-			d = c.opts.PollInterval
-		}
-		d = min(max(d, c.opts.PollInterval), c.opts.MaxPollInterval)
-		c.logf("sagemaker: %s: %v; trying again in %s", what, err, d.Round(time.Millisecond))
-		if werr := sleepCtx(ctx, d); werr != nil {
-			return fmt.Errorf("%w (still failing when the cleanup deadline came)", err)
-		}
-	}
+	logf := func(format string, args ...any) { c.logf("sagemaker: "+format, args...) }
+	return smretry.Do(ctx, smretry.Backoff{Min: c.opts.PollInterval, Max: c.opts.MaxPollInterval, Logf: logf}, what, call)
 }
 
 // retryable reports whether err is throttling, a 5xx, a timeout or a lost
 // connection: what the SDK itself retries.
-func retryable(err error) bool {
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
-}
+func retryable(err error) bool { return smretry.Retryable(err) }
 
 func transitional(s types.EndpointStatus) bool {
 	switch s {

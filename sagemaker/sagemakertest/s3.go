@@ -3,9 +3,12 @@ package sagemakertest
 import (
 	"bufio"
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 
@@ -41,7 +44,40 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 			r.Header.Set("Content-Encoding", strings.Join(enc, ","))
 		}
 	}
+	if r.Method == http.MethodGet && r.URL.Query().Has("uploads") {
+		s.listMultipartUploads(w, r)
+		return
+	}
 	s.s3.ServeHTTP(w, r)
+}
+
+// listMultipartUploads serves ListMultipartUploads through gofakes3, except that
+// an existing bucket where no multipart upload was ever started gets S3's answer,
+// an empty list, instead of gofakes3's 404 NoSuchUpload. (A missing bucket is
+// still NoSuchBucket: gofakes3 checks that first.)
+func (s *Server) listMultipartUploads(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	s.s3.ServeHTTP(rec, r)
+	if rec.Code == http.StatusNotFound && bytes.Contains(rec.Body.Bytes(), []byte("<Code>NoSuchUpload</Code>")) {
+		bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		q := r.URL.Query()
+		var b bytes.Buffer
+		b.WriteString(xml.Header)
+		_ = xml.NewEncoder(&b).Encode(gofakes3.ListMultipartUploadsResult{
+			Bucket:     bucket,
+			Prefix:     q.Get("prefix"),
+			Delimiter:  q.Get("delimiter"),
+			KeyMarker:  q.Get("key-marker"),
+			MaxUploads: gofakes3.DefaultMaxUploads,
+		})
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(b.Bytes())
+		return
+	}
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 // decodeAWSChunked reads a body framed as "<hex size>[;chunk-signature=...]\r\n

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -19,10 +20,24 @@ const runMetadata = "sagebench-run"
 // Cleanup deletes everything the journal says its run may have left in cfg's region:
 // endpoints, endpoint configurations, models, compilation jobs (stopped first) and
 // S3 objects, and journals each deletion. Only resources tagged with the journal's
-// run are deleted; what is already gone counts as deleted, so Cleanup is idempotent
-// and safe to run again after a failure. A ctx without a deadline gets
-// Options.CleanupTimeout. The journal's region, when it recorded
-// one, replaces cfg's. optFns tune the client as for NewClient.
+// run are deleted, and only S3 objects that carry Upload's mark of the run (or that
+// are the output of one of the run's compilation jobs); what is already gone counts
+// as deleted, so Cleanup is idempotent and safe to run again after a failure.
+//
+// For each journaled S3 key it also aborts the in-progress multipart uploads at
+// exactly that key (ListMultipartUploads by prefix, every page), which a run killed
+// during Upload leaves with their parts stored and billed. Such an upload is not an
+// object and shows no mark, and Upload does not put the run id in the key (the
+// caller chooses it), so the proof that it is the run's is that the run journaled
+// the key before it started the upload: an upload at that key initiated more than
+// an hour (room for clock skew) before the journal recorded the key is left alone.
+// An upload already gone (NoSuchUpload) counts as aborted; a key whose uploads
+// could not all be aborted stays pending.
+//
+// Throttled and 5xx answers to the deletes and aborts are retried with backoff until
+// the deadline. A ctx without a deadline gets Options.CleanupTimeout. The journal's
+// region, when it recorded one, replaces cfg's. optFns tune the client as for
+// NewClient.
 func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
 	if j == nil {
 		return errors.New("sagemaker: cleanup: nil journal")
@@ -36,7 +51,10 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // CleanupRun is Cleanup for when the journal is lost too: it finds the run's
 // resources in cfg's region by their TagRun tag (see FindRun) and deletes them, with
 // the S3 objects their models and compilation jobs reference that carry the run's
-// mark, and the artifacts of its compilation jobs.
+// mark, and the artifacts of its compilation jobs. It aborts no multipart upload: an
+// upload in progress shows neither tag nor mark, so without the journal's record of
+// its key nothing proves it is the run's (an S3 lifecycle rule with
+// AbortIncompleteMultipartUpload is the safety net for those).
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -50,11 +68,11 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 	if r := j.Region(); r != "" && r != c.opts.Region {
 		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
 	}
-	pending, err := j.Pending()
+	pending, since, err := j.pending()
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, j.RunID(), pending, j)
+	return c.cleanup(ctx, j.RunID(), pending, j, since)
 }
 
 // CleanupRun is the package-level CleanupRun on this client's clients.
@@ -63,7 +81,7 @@ func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, runID, found, nil)
+	return c.cleanup(ctx, runID, found, nil, nil)
 }
 
 func (c *Client) cleanupAPI() (CleanupAPI, error) {
@@ -76,8 +94,9 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 
 // cleanup deletes rs, which run may have created, in an order SageMaker accepts:
 // jobs are stopped first (stopping takes a while), then endpoints, configurations and
-// models go, then the stopped jobs and finally the S3 objects.
-func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal) error {
+// models go, then the stopped jobs and finally the S3 objects. since holds, for each
+// resource the journal lists, when the journal first recorded it (nil for CleanupRun).
+func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, since map[Resource]time.Time) error {
 	ctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
 	api, err := c.cleanupAPI()
@@ -140,6 +159,16 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 	for _, r := range rs {
 		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
 			continue
+		}
+		if t, journaled := since[r]; journaled {
+			// An upload killed midway leaves a multipart upload, not an object: its
+			// parts are stored and billed until it is aborted, whatever the object's
+			// mark says (an unmarked object at the key is the user's; the parts are
+			// the run's).
+			if err := c.abortUploads(ctx, r.Name, t); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				continue
+			}
 		}
 		if !slices.Contains(artifacts, r.Name) {
 			// A journaled key is the run's only if Upload's mark says so: an upload that

@@ -61,7 +61,6 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk read
 // object, but Cleanup only sends DeleteObject, which does nothing to the parts.
 // Simulated here as the kill would leave it: journaled, created, one part uploaded.
 func TestReviewCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
-	t.Skip("known open defect found in review, not fixed yet (see the closing note of this stop); remove this line when fixing it")
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	s3c := srv.S3Client()

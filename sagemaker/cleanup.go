@@ -34,8 +34,11 @@ const runMetadata = "sagebench-run"
 // An upload already gone (NoSuchUpload) counts as aborted; a key whose uploads
 // could not all be aborted stays pending.
 //
-// Throttled and 5xx answers to the deletes and aborts are retried with backoff until
-// the deadline. A ctx without a deadline gets Options.CleanupTimeout. The journal's
+// Throttled and 5xx answers are retried with backoff until the deadline, not only for
+// the SDK's few attempts: the deletes and aborts, and the checks that decide whether a
+// resource is the run's (the describe and ListTags of each resource, the HeadObject
+// that reads an object's mark). A resource not found is gone, or never was, and
+// counts as deleted. A ctx without a deadline gets Options.CleanupTimeout. The journal's
 // region, when it recorded one, replaces cfg's. optFns tune the client as for
 // NewClient.
 func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
@@ -54,7 +57,9 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // mark, and the artifacts of its compilation jobs. It aborts no multipart upload: an
 // upload in progress shows neither tag nor mark, so without the journal's record of
 // its key nothing proves it is the run's (an S3 lifecycle rule with
-// AbortIncompleteMultipartUpload is the safety net for those).
+// AbortIncompleteMultipartUpload is the safety net for those). It retries throttled
+// and 5xx answers until the deadline as Cleanup does, the search's listings and
+// ListTags included; a ctx without a deadline gets Options.CleanupTimeout.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -77,6 +82,8 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 
 // CleanupRun is the package-level CleanupRun on this client's clients.
 func (c *Client) CleanupRun(ctx context.Context, runID string) error {
+	ctx, cancel := c.cleanupContext(ctx) // FindRun retries until the deadline, too
+	defer cancel()
 	found, err := c.FindRun(ctx, runID)
 	if err != nil {
 		return err
@@ -117,7 +124,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			if r.Kind != kind {
 				continue
 			}
-			ok, err := c.owned(ctx, r.Kind, r.Name, run, "")
+			ok, _, err := c.ownedOrTaken(ctx, r.Kind, r.Name, run, "")
 			switch {
 			case err != nil:
 				errs = append(errs, fmt.Errorf("%s: %w", r, err))
@@ -174,7 +181,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			// A journaled key is the run's only if Upload's mark says so: an upload that
 			// failed before its first byte leaves the journal line, and the user's own
 			// object at that key must survive.
-			ours, err := c.markedOrGone(ctx, r.Name, run)
+			ours, err := c.markedOrGone(ctx, c.retrying, r.Name, run)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", r, err))
 				continue

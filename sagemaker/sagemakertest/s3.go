@@ -3,14 +3,18 @@ package sagemakertest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 )
@@ -175,5 +179,55 @@ func (s *Server) Objects() []Object {
 			out = append(out, Object{Bucket: b.Name, Key: c.Key, Size: c.Size})
 		}
 	}
+	return out
+}
+
+// Upload is a multipart upload in progress in the emulated S3: started, not yet
+// completed or aborted. S3 stores (and bills) its parts until one of the two.
+type Upload struct {
+	Bucket, Key, UploadID string
+	Initiated             time.Time
+}
+
+// MultipartUploads lists the multipart uploads in progress in every bucket of the
+// emulated S3, sorted by bucket and key. It reads them through the emulator's own
+// ListMultipartUploads, page by page.
+func (s *Server) MultipartUploads() []Upload {
+	buckets, err := s.backend.ListBuckets()
+	if err != nil {
+		return nil
+	}
+	var out []Upload
+	for _, b := range buckets {
+		q := url.Values{"uploads": {""}}
+		for {
+			rec := httptest.NewRecorder()
+			s.s3.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+url.PathEscape(b.Name)+"?"+q.Encode(), nil))
+			var page struct {
+				IsTruncated        bool
+				NextKeyMarker      string
+				NextUploadIDMarker string `xml:"NextUploadIdMarker"`
+				Uploads            []struct {
+					Key       string
+					UploadID  string `xml:"UploadId"`
+					Initiated time.Time
+				} `xml:"Upload"`
+			}
+			if rec.Code != http.StatusOK || xml.Unmarshal(rec.Body.Bytes(), &page) != nil {
+				break // gofakes3's NoSuchUpload: no upload ever began in this bucket
+			}
+			for _, u := range page.Uploads {
+				out = append(out, Upload{b.Name, u.Key, u.UploadID, u.Initiated})
+			}
+			if !page.IsTruncated || page.NextKeyMarker == "" {
+				break
+			}
+			q.Set("key-marker", page.NextKeyMarker)
+			q.Set("upload-id-marker", page.NextUploadIDMarker)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Upload) int {
+		return cmp.Or(strings.Compare(a.Bucket, b.Bucket), strings.Compare(a.Key, b.Key))
+	})
 	return out
 }

@@ -3,6 +3,7 @@ package sagemakertest_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,5 +86,49 @@ func TestS3ListsByPrefixPagesAndAbortsMultipartUploads(t *testing.T) {
 	}
 	if keys, _ := list(); len(keys) != 2 {
 		t.Fatalf("uploads after one abort = %v; want two", keys)
+	}
+}
+
+// An upload in progress is a leftover: its parts are billed until it is aborted.
+func TestLeftoversListAMultipartUploadInProgress(t *testing.T) {
+	srv := newServer(t)
+	ctx := ctxT(t)
+	s3c := srv.S3Client()
+	b := aws.String("parts")
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if left := srv.Leftovers(); len(left) != 0 {
+		t.Fatalf("Leftovers of a bucket without uploads = %v; want none", left)
+	}
+	var ids []string
+	for _, key := range []string{"b/k", "a/k", "a/k"} {
+		mu, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(mu.UploadId))
+	}
+	ups := srv.MultipartUploads()
+	var keys []string
+	for _, u := range ups {
+		keys = append(keys, u.Bucket+"/"+u.Key)
+		if u.Initiated.IsZero() {
+			t.Errorf("upload %s has no Initiated time", u.UploadID)
+		}
+	}
+	if want := []string{"parts/a/k", "parts/a/k", "parts/b/k"}; !slices.Equal(keys, want) {
+		t.Fatalf("MultipartUploads = %v; want %v", keys, want)
+	}
+	if left := srv.Leftovers(); len(left) != 3 || !strings.HasPrefix(left[0], "multipart-upload s3://parts/a/k (") {
+		t.Fatalf("Leftovers = %v; want the three uploads", left)
+	}
+	for i, key := range []string{"b/k", "a/k", "a/k"} {
+		if _, err := s3c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: b, Key: aws.String(key), UploadId: aws.String(ids[i])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if left := srv.Leftovers(); len(left) != 0 {
+		t.Fatalf("Leftovers after the aborts = %v; want none", left)
 	}
 }

@@ -31,8 +31,10 @@ const runMetadata = "sagebench-run"
 // caller chooses it), so the proof that it is the run's is that the run journaled
 // the key before it started the upload: an upload at that key initiated more than
 // an hour (room for clock skew) before the journal recorded the key is left alone.
-// An upload already gone (NoSuchUpload) counts as aborted; a key whose uploads
-// could not all be aborted stays pending.
+// An upload already gone (NoSuchUpload) counts as aborted. A key whose uploads
+// could not be listed or aborted (a role without s3:ListBucketMultipartUploads or
+// s3:AbortMultipartUpload) still has its object deleted, but stays pending and
+// makes Cleanup return the error.
 //
 // Throttled and 5xx answers are retried with backoff until the deadline, not only for
 // the SDK's few attempts: the deletes and aborts, and the checks that decide whether a
@@ -167,42 +169,54 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
 			continue
 		}
-		if t, journaled := since[r]; journaled {
-			// An upload killed midway leaves a multipart upload, not an object: its
-			// parts are stored and billed until it is aborted, whatever the object's
-			// mark says (an unmarked object at the key is the user's; the parts are
-			// the run's).
-			if err := c.abortUploads(ctx, r.Name, t); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", r, err))
-				continue
-			}
+		at, journaled := since[r]
+		deleted, err := c.cleanupObject(ctx, r.Name, run, at, journaled, slices.Contains(artifacts, r.Name))
+		if deleted {
+			deletedObjects = append(deletedObjects, r.Name)
 		}
-		if !slices.Contains(artifacts, r.Name) {
-			// A journaled key is the run's only if Upload's mark says so: an upload that
-			// failed before its first byte leaves the journal line, and the user's own
-			// object at that key must survive.
-			ours, err := c.markedOrGone(ctx, c.retrying, r.Name, run)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", r, err))
-				continue
-			}
-			if !ours {
-				c.logf("sagemaker: cleanup: %s does not carry run %s's mark; leaving it alone", r, run)
-				done(r)
-				continue
-			}
-		}
-		if err := c.deleteObject(ctx, r.Name); err != nil {
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r, err))
-			continue
+			continue // pending: the next Cleanup tries again
 		}
-		deletedObjects = append(deletedObjects, r.Name)
 		done(r)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("sagemaker: cleanup of run %s: %w", run, errors.Join(errs...))
 	}
 	return nil
+}
+
+// cleanupObject deletes the S3 object at uri if it is the run's, and reports whether
+// it did. A key the journal recorded (at journaledAt) has the multipart uploads a
+// killed Upload left at it aborted first; when that fails the object still goes, and
+// the error keeps the key pending. An object the run did not write (no mark of the
+// run's) stays, unless it is an artifact of one of the run's compilation jobs, which
+// carries no mark but is the run's.
+func (c *Client) cleanupObject(ctx context.Context, uri, run string, journaledAt time.Time, journaled, artifact bool) (deleted bool, err error) {
+	var abortErr error
+	if journaled {
+		// A multipart upload is not an object: its parts are stored and billed until
+		// it is aborted, whatever the object at the key says (an unmarked object
+		// there is the user's; the parts are the run's).
+		abortErr = c.abortUploads(ctx, uri, journaledAt)
+	}
+	if !artifact {
+		// A journaled key is the run's only if Upload's mark says so: an upload that
+		// failed before its first byte leaves the journal line, and the user's own
+		// object at that key must survive.
+		ours, err := c.markedOrGone(ctx, c.retrying, uri, run)
+		if err != nil {
+			return false, errors.Join(abortErr, err)
+		}
+		if !ours {
+			c.logf("sagemaker: cleanup: %s does not carry run %s's mark; leaving it alone", uri, run)
+			return false, abortErr
+		}
+	}
+	if err := c.deleteObject(ctx, uri); err != nil {
+		return false, errors.Join(abortErr, err)
+	}
+	return true, abortErr
 }
 
 // stopJob stops a compilation job that is still running; a final one is left as is.

@@ -1,11 +1,13 @@
 package sagemaker_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +143,48 @@ func TestCleanupLeavesAnUploadOlderThanTheJournalsRecord(t *testing.T) {
 	}
 	if left := uploadsLeft(t, s3c); !slices.Equal(left, []string{key}) {
 		t.Fatalf("multipart uploads after Cleanup = %v; want the older upload at %s left alone", left, key)
+	}
+}
+
+// deniedUploads is an S3 client whose role may not list multipart uploads.
+type deniedUploads struct{ sagemaker.S3API }
+
+func (deniedUploads) ListMultipartUploads(context.Context, *s3.ListMultipartUploadsInput, ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform: s3:ListBucketMultipartUploads"}
+}
+
+// A role without s3:ListBucketMultipartUploads must not keep the run's object
+// stored: it is deleted, Cleanup says what it could not check, and the key stays
+// pending for a Cleanup with more rights.
+func TestCleanupDeletesTheObjectWhenUploadsCannotBeListed(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j })
+	if err := c.EnsureBucket(context.Background(), testBucket); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(context.Background(), sagemaker.UploadInput{Bucket: testBucket, Key: "run/model.tar.gz", Body: bytes.NewReader([]byte("archive"))}); err != nil {
+		t.Fatal(err)
+	}
+	err = sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = deniedUploads{srv.S3Client()} })
+	if err == nil || !strings.Contains(err.Error(), "ListBucketMultipartUploads") {
+		t.Fatalf("Cleanup without the right to list uploads = %v; want the AccessDenied", err)
+	}
+	if keys := objectKeys(srv); len(keys) != 0 {
+		t.Fatalf("objects after Cleanup = %v; want the run's object deleted anyway", keys)
+	}
+	if p, _ := j.Pending(); len(p) != 1 {
+		t.Fatalf("pending after the denied Cleanup = %v; want the key still listed", p)
+	}
+	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Fatalf("pending after the second Cleanup = %v; want none", p)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -19,10 +20,29 @@ const runMetadata = "sagebench-run"
 // Cleanup deletes everything the journal says its run may have left in cfg's region:
 // endpoints, endpoint configurations, models, compilation jobs (stopped first) and
 // S3 objects, and journals each deletion. Only resources tagged with the journal's
-// run are deleted; what is already gone counts as deleted, so Cleanup is idempotent
-// and safe to run again after a failure. A ctx without a deadline gets
-// Options.CleanupTimeout. The journal's region, when it recorded
-// one, replaces cfg's. optFns tune the client as for NewClient.
+// run are deleted, and only S3 objects that carry Upload's mark of the run (or that
+// are the output of one of the run's compilation jobs); what is already gone counts
+// as deleted, so Cleanup is idempotent and safe to run again after a failure.
+//
+// For each journaled S3 key it also aborts the in-progress multipart uploads at
+// exactly that key (ListMultipartUploads by prefix, every page), which a run killed
+// during Upload leaves with their parts stored and billed. Such an upload is not an
+// object and shows no mark, and Upload does not put the run id in the key (the
+// caller chooses it), so the proof that it is the run's is that the run journaled
+// the key before it started the upload: an upload at that key initiated more than
+// an hour (room for clock skew) before the journal recorded the key is left alone.
+// An upload already gone (NoSuchUpload) counts as aborted. A key whose uploads
+// could not be listed or aborted (a role without s3:ListBucketMultipartUploads or
+// s3:AbortMultipartUpload) still has its object deleted, but stays pending and
+// makes Cleanup return the error.
+//
+// Throttled and 5xx answers are retried with backoff until the deadline, not only for
+// the SDK's few attempts: the deletes and aborts, and the checks that decide whether a
+// resource is the run's (the describe and ListTags of each resource, the HeadObject
+// that reads an object's mark). A resource not found is gone, or never was, and
+// counts as deleted. A ctx without a deadline gets Options.CleanupTimeout. The journal's
+// region, when it recorded one, replaces cfg's. optFns tune the client as for
+// NewClient.
 func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
 	if j == nil {
 		return errors.New("sagemaker: cleanup: nil journal")
@@ -36,7 +56,12 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // CleanupRun is Cleanup for when the journal is lost too: it finds the run's
 // resources in cfg's region by their TagRun tag (see FindRun) and deletes them, with
 // the S3 objects their models and compilation jobs reference that carry the run's
-// mark, and the artifacts of its compilation jobs.
+// mark, and the artifacts of its compilation jobs. It aborts no multipart upload: an
+// upload in progress shows neither tag nor mark, so without the journal's record of
+// its key nothing proves it is the run's (an S3 lifecycle rule with
+// AbortIncompleteMultipartUpload is the safety net for those). It retries throttled
+// and 5xx answers until the deadline as Cleanup does, the search's listings and
+// ListTags included; a ctx without a deadline gets Options.CleanupTimeout.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -50,20 +75,22 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 	if r := j.Region(); r != "" && r != c.opts.Region {
 		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
 	}
-	pending, err := j.Pending()
+	pending, since, err := j.pending()
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, j.RunID(), pending, j)
+	return c.cleanup(ctx, j.RunID(), pending, j, since)
 }
 
 // CleanupRun is the package-level CleanupRun on this client's clients.
 func (c *Client) CleanupRun(ctx context.Context, runID string) error {
+	ctx, cancel := c.cleanupContext(ctx) // FindRun retries until the deadline, too
+	defer cancel()
 	found, err := c.FindRun(ctx, runID)
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, runID, found, nil)
+	return c.cleanup(ctx, runID, found, nil, nil)
 }
 
 func (c *Client) cleanupAPI() (CleanupAPI, error) {
@@ -76,8 +103,9 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 
 // cleanup deletes rs, which run may have created, in an order SageMaker accepts:
 // jobs are stopped first (stopping takes a while), then endpoints, configurations and
-// models go, then the stopped jobs and finally the S3 objects.
-func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal) error {
+// models go, then the stopped jobs and finally the S3 objects. since holds, for each
+// resource the journal lists, when the journal first recorded it (nil for CleanupRun).
+func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, since map[Resource]time.Time) error {
 	ctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
 	api, err := c.cleanupAPI()
@@ -98,7 +126,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			if r.Kind != kind {
 				continue
 			}
-			ok, err := c.owned(ctx, r.Kind, r.Name, run, "")
+			ok, _, err := c.ownedOrTaken(ctx, r.Kind, r.Name, run, "")
 			switch {
 			case err != nil:
 				errs = append(errs, fmt.Errorf("%s: %w", r, err))
@@ -141,32 +169,54 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
 			continue
 		}
-		if !slices.Contains(artifacts, r.Name) {
-			// A journaled key is the run's only if Upload's mark says so: an upload that
-			// failed before its first byte leaves the journal line, and the user's own
-			// object at that key must survive.
-			ours, err := c.markedOrGone(ctx, r.Name, run)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", r, err))
-				continue
-			}
-			if !ours {
-				c.logf("sagemaker: cleanup: %s does not carry run %s's mark; leaving it alone", r, run)
-				done(r)
-				continue
-			}
+		at, journaled := since[r]
+		deleted, err := c.cleanupObject(ctx, r.Name, run, at, journaled, slices.Contains(artifacts, r.Name))
+		if deleted {
+			deletedObjects = append(deletedObjects, r.Name)
 		}
-		if err := c.deleteObject(ctx, r.Name); err != nil {
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r, err))
-			continue
+			continue // pending: the next Cleanup tries again
 		}
-		deletedObjects = append(deletedObjects, r.Name)
 		done(r)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("sagemaker: cleanup of run %s: %w", run, errors.Join(errs...))
 	}
 	return nil
+}
+
+// cleanupObject deletes the S3 object at uri if it is the run's, and reports whether
+// it did. A key the journal recorded (at journaledAt) has the multipart uploads a
+// killed Upload left at it aborted first; when that fails the object still goes, and
+// the error keeps the key pending. An object the run did not write (no mark of the
+// run's) stays, unless it is an artifact of one of the run's compilation jobs, which
+// carries no mark but is the run's.
+func (c *Client) cleanupObject(ctx context.Context, uri, run string, journaledAt time.Time, journaled, artifact bool) (deleted bool, err error) {
+	var abortErr error
+	if journaled {
+		// A multipart upload is not an object: its parts are stored and billed until
+		// it is aborted, whatever the object at the key says (an unmarked object
+		// there is the user's; the parts are the run's).
+		abortErr = c.abortUploads(ctx, uri, journaledAt)
+	}
+	if !artifact {
+		// A journaled key is the run's only if Upload's mark says so: an upload that
+		// failed before its first byte leaves the journal line, and the user's own
+		// object at that key must survive.
+		ours, err := c.markedOrGone(ctx, c.retrying, uri, run)
+		if err != nil {
+			return false, errors.Join(abortErr, err)
+		}
+		if !ours {
+			c.logf("sagemaker: cleanup: %s does not carry run %s's mark; leaving it alone", uri, run)
+			return false, abortErr
+		}
+	}
+	if err := c.deleteObject(ctx, uri); err != nil {
+		return false, errors.Join(abortErr, err)
+	}
+	return true, abortErr
 }
 
 // stopJob stops a compilation job that is still running; a final one is left as is.

@@ -30,17 +30,22 @@ func buildCrashrun(t *testing.T) string {
 	return bin
 }
 
-// TestSIGKILLMidRunCleansUpFromJournalOrTags runs a real process that deploys or
-// compiles against the emulator, kills it with SIGKILL (no defer, no signal handler
-// runs) while the endpoint is Creating or the job is compiling, and cleans up after
-// it: from its journal, and with the journal deleted, by its run's tags.
+// TestSIGKILLMidRunCleansUpFromJournalOrTags runs a real process that deploys,
+// compiles or uploads against the emulator, kills it with SIGKILL (no defer, no
+// signal handler runs) while the endpoint is Creating, the job is compiling or a
+// multipart upload is in progress, and cleans up after it: from its journal, and
+// with the journal deleted, by its run's tags. An upload in progress shows no tag,
+// so only the journal can clean up after a kill mid-upload (see CleanupRun).
 func TestSIGKILLMidRunCleansUpFromJournalOrTags(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a helper process")
 	}
 	bin := buildCrashrun(t)
-	for _, phase := range []string{"deploy", "compile"} {
+	for _, phase := range []string{"deploy", "compile", "upload"} {
 		for _, how := range []string{"journal", "tags"} {
+			if phase == "upload" && how == "tags" {
+				continue
+			}
 			t.Run(phase+"/"+how, func(t *testing.T) { crashAndClean(t, bin, phase, how == "tags") })
 		}
 	}
@@ -81,9 +86,12 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 
 	// Wait on the emulator's state for the moment to kill.
 	midway := func() bool {
-		if phase == "deploy" {
+		switch phase {
+		case "deploy":
 			eps := srv.Endpoints()
 			return len(eps) == 1 && eps[0].Status == sagemakertest.StatusCreating
+		case "upload":
+			return len(srv.MultipartUploads()) == 1
 		}
 		jobs := srv.CompilationJobs()
 		return len(jobs) == 1 && (jobs[0].Status == sagemakertest.JobStarting || jobs[0].Status == sagemakertest.JobInProgress)
@@ -91,6 +99,9 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 	deadline := time.Now().Add(60 * time.Second)
 	for !midway() {
 		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait() // stderr is the helper's until it has exited
+			killed = true
 			t.Fatalf("the helper never got midway; stderr: %s", stderr.String())
 		}
 		time.Sleep(2 * time.Millisecond) // polling the emulator's state, not waiting for it

@@ -68,8 +68,9 @@ func (e *Endpoint) Invoker(opts ...InvokerOption) *RuntimeInvoker {
 // resource already gone counts as deleted, and one deleted is not asked for again. A
 // resource whose create had an unknown outcome is deleted only if it exists and is
 // tagged with the client's run. An endpoint still being created cannot be deleted
-// yet, so Delete waits for it to settle while ctx allows; throttled and 5xx answers
-// are retried with backoff while ctx allows. With Options.WaitDeleted it also waits
+// yet, so Delete waits for it to settle while ctx allows; throttled and 5xx answers,
+// to the deletes and to the describe and ListTags of that ownership check alike, are
+// retried with backoff while ctx allows. With Options.WaitDeleted it also waits
 // until the endpoint is gone.
 //
 // A ctx without a deadline gets Options.CleanupTimeout. Give Delete a context that

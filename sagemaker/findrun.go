@@ -24,6 +24,10 @@ import (
 // call, but it is one more service and client to depend on and to emulate, covers
 // compilation jobs only as "sagemaker:compilation-job" ARNs that still need the
 // SageMaker names, and is eventually consistent; the SageMaker listings are exact.
+//
+// When ctx has a deadline, throttled and 5xx answers to any of these calls (and to
+// the describes and HeadObjects that find the S3 objects) are retried with backoff
+// until it, as Cleanup's deletes are; without one, each call gets the SDK's attempts.
 func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) {
 	api, err := c.cleanupAPI()
 	if err != nil {
@@ -36,10 +40,11 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	if t, err := time.Parse("20060102t150405", strings.SplitN(runID, "-", 2)[0]); err == nil {
 		after = aws.Time(t.Add(-time.Hour))
 	}
+	try := c.triesFor(ctx)
 	type listed struct{ kind, name, arn string }
 	var all []listed
 	for p := sm.NewListEndpointsPaginator(api, &sm.ListEndpointsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
 			return nil, fmt.Errorf("sagemaker: find run %s: list endpoints: %w", runID, err)
 		}
@@ -48,7 +53,7 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 		}
 	}
 	for p := sm.NewListEndpointConfigsPaginator(api, &sm.ListEndpointConfigsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
 			return nil, fmt.Errorf("sagemaker: find run %s: list endpoint configs: %w", runID, err)
 		}
@@ -57,7 +62,7 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 		}
 	}
 	for p := sm.NewListModelsPaginator(api, &sm.ListModelsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
 			return nil, fmt.Errorf("sagemaker: find run %s: list models: %w", runID, err)
 		}
@@ -66,7 +71,7 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 		}
 	}
 	for p := sm.NewListCompilationJobsPaginator(api, &sm.ListCompilationJobsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
 			return nil, fmt.Errorf("sagemaker: find run %s: list compilation jobs: %w", runID, err)
 		}
@@ -76,7 +81,12 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	}
 	var out []Resource
 	for _, l := range all {
-		ok, err := c.hasTags(ctx, l.arn, map[string]string{TagRun: runID})
+		var ok bool
+		err := try(ctx, l.kind+" "+l.name+": list tags", func() error {
+			var err error
+			ok, err = c.hasTags(ctx, l.arn, map[string]string{TagRun: runID})
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("sagemaker: find run %s: %s %s: %w", runID, l.kind, l.name, err)
 		}
@@ -84,13 +94,18 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 			continue
 		}
 		out = append(out, Resource{l.kind, l.name})
-		objs, err := c.inputsOf(ctx, api, l.kind, l.name)
+		var objs []string
+		err = try(ctx, l.kind+" "+l.name, func() error {
+			var err error
+			objs, err = c.inputsOf(ctx, api, l.kind, l.name)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("sagemaker: find run %s: %w", runID, err)
 		}
 		for _, uri := range objs {
 			r := Resource{KindS3Object, uri}
-			if !slices.Contains(out, r) && c.markedBy(ctx, uri, runID) {
+			if !slices.Contains(out, r) && c.markedBy(ctx, try, uri, runID) {
 				out = append(out, r)
 			}
 		}
@@ -134,16 +149,16 @@ func (c *Client) inputsOf(ctx context.Context, api CleanupAPI, kind, name string
 
 // markedBy reports whether the S3 object exists and Upload marked it with run: an
 // object the run only read (the user's own archive) is never deleted.
-func (c *Client) markedBy(ctx context.Context, uri, run string) bool {
-	mark, exists, err := c.runMark(ctx, uri)
+func (c *Client) markedBy(ctx context.Context, try tries, uri, run string) bool {
+	mark, exists, err := c.runMark(ctx, try, uri)
 	return err == nil && exists && mark == run
 }
 
 // markedOrGone is markedBy for Cleanup: true when Upload marked the object with run or
 // when it is already gone (deleting it again is harmless), false when it exists without
 // the mark, and an error when S3 would not say (Cleanup then keeps it pending).
-func (c *Client) markedOrGone(ctx context.Context, uri, run string) (bool, error) {
-	mark, exists, err := c.runMark(ctx, uri)
+func (c *Client) markedOrGone(ctx context.Context, try tries, uri, run string) (bool, error) {
+	mark, exists, err := c.runMark(ctx, try, uri)
 	if err != nil {
 		return false, err
 	}
@@ -152,12 +167,17 @@ func (c *Client) markedOrGone(ctx context.Context, uri, run string) (bool, error
 
 // runMark reads the run id Upload wrote into the object's metadata ("" if none);
 // exists is false when S3 says there is no such object.
-func (c *Client) runMark(ctx context.Context, uri string) (mark string, exists bool, err error) {
+func (c *Client) runMark(ctx context.Context, try tries, uri string) (mark string, exists bool, err error) {
 	bucket, key, err := ParseS3URI(uri)
 	if err != nil {
 		return "", false, err
 	}
-	out, err := c.opts.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	var out *s3.HeadObjectOutput
+	err = try(ctx, uri, func() error {
+		var err error
+		out, err = c.opts.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		return err
+	})
 	if err != nil {
 		var nf *s3types.NotFound
 		var nk *s3types.NoSuchKey
@@ -172,4 +192,16 @@ func (c *Client) runMark(ctx context.Context, uri string) (mark string, exists b
 		}
 	}
 	return "", true, nil
+}
+
+// nextPage is a paginator's NextPage under try; a failed call leaves the paginator
+// where it was, so trying again asks for the same page.
+func nextPage[T any](ctx context.Context, try tries, what string, next func(context.Context, ...func(*sm.Options)) (T, error)) (T, error) {
+	var page T
+	err := try(ctx, what, func() error {
+		var err error
+		page, err = next(ctx)
+		return err
+	})
+	return page, err
 }

@@ -187,25 +187,35 @@ func (j *Journal) appendLocked(l journalLine) error {
 // Pending lists what the journal says may still exist: each resource recorded as
 // being created and not recorded as deleted since, in creation order.
 func (j *Journal) Pending() ([]Resource, error) {
+	out, _, err := j.pending()
+	return out, err
+}
+
+// pending is Pending that also says when each resource was first recorded as being
+// created since it was last recorded as deleted, by the local clock.
+func (j *Journal) pending() ([]Resource, map[Resource]time.Time, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	lines, err := readJournal(j.path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Resource
+	since := map[Resource]time.Time{}
 	for _, l := range lines {
 		r := Resource{l.Kind, l.Name}
 		switch l.Op {
 		case "create":
 			if !slices.Contains(out, r) {
 				out = append(out, r)
+				since[r] = l.Time
 			}
 		case "delete":
 			out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
+			delete(since, r)
 		}
 	}
-	return out, nil
+	return out, since, nil
 }
 
 // Close closes the file. Pending still works on a closed journal.

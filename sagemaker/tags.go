@@ -83,17 +83,44 @@ var errNotOurs = errors.New("exists but was not created by this deploy")
 // owned reports whether the resource exists and carries run's TagRun (and, unless
 // token is empty, the TagCreate token). A resource that does not exist is (false,
 // nil); one that exists without the tags is (false, nil) too, and is never deleted: a
-// name collision must not delete someone else's endpoint.
+// name collision must not delete someone else's endpoint. It asks once (with the SDK's
+// attempts): Deploy's check of a create with an unknown outcome has no cleanup deadline
+// to retry until, and a failed check there leads to Delete, which retries.
 func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool, error) {
-	mine, _, err := c.ownedOrTaken(ctx, kind, name, run, token)
+	mine, _, err := c.checkOwner(ctx, kind, name, run, token, once)
 	return mine, err
 }
 
-// ownedOrTaken is owned that also says whether the name is taken at all: a resource
-// that exists but is not this Deploy's (another Deploy of the same run, or someone
-// else's) must not be journaled as deleted, or the journal forgets a live resource.
+// ownedOrTaken is owned for Delete and Cleanup, which run under a cleanup deadline:
+// throttled and 5xx answers to the describe and the ListTags are retried with backoff
+// until ctx ends, as the deletes are. It also says whether the name is taken at all: a
+// resource that exists but is not this Deploy's (another Deploy of the same run, or
+// someone else's) must not be journaled as deleted, or the journal forgets a live
+// resource.
 func (c *Client) ownedOrTaken(ctx context.Context, kind, name, run, token string) (mine, taken bool, err error) {
-	arn, err := c.describeARN(ctx, kind, name)
+	return c.checkOwner(ctx, kind, name, run, token, c.retrying)
+}
+
+// tries runs call once or several times; c.retrying is one, once the other.
+type tries func(ctx context.Context, what string, call func() error) error
+
+func once(_ context.Context, _ string, call func() error) error { return call() }
+
+// triesFor is c.retrying when ctx has a deadline to retry until, once otherwise.
+func (c *Client) triesFor(ctx context.Context) tries {
+	if _, ok := ctx.Deadline(); ok {
+		return c.retrying
+	}
+	return once
+}
+
+func (c *Client) checkOwner(ctx context.Context, kind, name, run, token string, try tries) (mine, taken bool, err error) {
+	var arn string
+	err = try(ctx, kind+" "+name, func() error {
+		var err error
+		arn, err = c.describeARN(ctx, kind, name)
+		return err
+	})
 	if err != nil || arn == "" {
 		return false, false, err
 	}
@@ -101,7 +128,11 @@ func (c *Client) ownedOrTaken(ctx context.Context, kind, name, run, token string
 	if token != "" {
 		want[TagCreate] = token
 	}
-	mine, err = c.hasTags(ctx, arn, want)
+	err = try(ctx, kind+" "+name+": list tags", func() error {
+		var err error
+		mine, err = c.hasTags(ctx, arn, want)
+		return err
+	})
 	if err != nil {
 		return false, true, fmt.Errorf("list tags of %s %s: %w", kind, name, err)
 	}

@@ -40,7 +40,8 @@ var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 //
 // The object is journaled first (Options.Journal) and marked with the run id. A failed
 // or cancelled multipart upload is aborted on a fresh context bounded by
-// Options.CleanupTimeout, so its parts do not stay stored.
+// Options.CleanupTimeout, so its parts do not stay stored; one that a killed process
+// left is aborted by Cleanup, which finds it by the journaled key.
 func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 	if !bucketPattern.MatchString(in.Bucket) || strings.Contains(in.Bucket, "..") {
 		return "", fmt.Errorf("sagemaker: upload: invalid bucket name %q", in.Bucket)

@@ -118,4 +118,5 @@ func TestUploadCancelledMidwayAbortsTheMultipartUpload(t *testing.T) {
 	if n := srv.Calls("s3:DELETE"); n != 1 {
 		t.Errorf("%d S3 DELETEs; want one AbortMultipartUpload", n)
 	}
+	assertNothingLeft(t, srv) // no multipart upload in progress either
 }

@@ -89,13 +89,17 @@ func (s *Server) CompilationJobs() []JobInfo {
 }
 
 // Leftovers lists what would still cost money or clutter an account: models,
-// endpoint configurations, endpoints not being deleted, and compilation jobs
-// still running. It is empty when a harness cleaned up after itself. S3
-// objects are not included; see [Server.Objects].
+// endpoint configurations, endpoints not being deleted, compilation jobs still
+// running, and multipart uploads in progress, whose parts S3 stores until they
+// are aborted (see [Server.MultipartUploads]). It is empty when a harness
+// cleaned up after itself. S3 objects are not included; see [Server.Objects].
 func (s *Server) Leftovers() []string {
+	var out []string
+	for _, u := range s.MultipartUploads() {
+		out = append(out, "multipart-upload s3://"+u.Bucket+"/"+u.Key+" ("+u.UploadID+")")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
 	for name := range s.models {
 		out = append(out, "model "+name)
 	}

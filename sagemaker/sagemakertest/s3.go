@@ -3,11 +3,18 @@ package sagemakertest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 )
@@ -41,7 +48,40 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 			r.Header.Set("Content-Encoding", strings.Join(enc, ","))
 		}
 	}
+	if r.Method == http.MethodGet && r.URL.Query().Has("uploads") {
+		s.listMultipartUploads(w, r)
+		return
+	}
 	s.s3.ServeHTTP(w, r)
+}
+
+// listMultipartUploads serves ListMultipartUploads through gofakes3, except that
+// an existing bucket where no multipart upload was ever started gets S3's answer,
+// an empty list, instead of gofakes3's 404 NoSuchUpload. (A missing bucket is
+// still NoSuchBucket: gofakes3 checks that first.)
+func (s *Server) listMultipartUploads(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	s.s3.ServeHTTP(rec, r)
+	if rec.Code == http.StatusNotFound && bytes.Contains(rec.Body.Bytes(), []byte("<Code>NoSuchUpload</Code>")) {
+		bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		q := r.URL.Query()
+		var b bytes.Buffer
+		b.WriteString(xml.Header)
+		_ = xml.NewEncoder(&b).Encode(gofakes3.ListMultipartUploadsResult{
+			Bucket:     bucket,
+			Prefix:     q.Get("prefix"),
+			Delimiter:  q.Get("delimiter"),
+			KeyMarker:  q.Get("key-marker"),
+			MaxUploads: gofakes3.DefaultMaxUploads,
+		})
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(b.Bytes())
+		return
+	}
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 // decodeAWSChunked reads a body framed as "<hex size>[;chunk-signature=...]\r\n
@@ -139,5 +179,55 @@ func (s *Server) Objects() []Object {
 			out = append(out, Object{Bucket: b.Name, Key: c.Key, Size: c.Size})
 		}
 	}
+	return out
+}
+
+// Upload is a multipart upload in progress in the emulated S3: started, not yet
+// completed or aborted. S3 stores (and bills) its parts until one of the two.
+type Upload struct {
+	Bucket, Key, UploadID string
+	Initiated             time.Time
+}
+
+// MultipartUploads lists the multipart uploads in progress in every bucket of the
+// emulated S3, sorted by bucket and key. It reads them through the emulator's own
+// ListMultipartUploads, page by page.
+func (s *Server) MultipartUploads() []Upload {
+	buckets, err := s.backend.ListBuckets()
+	if err != nil {
+		return nil
+	}
+	var out []Upload
+	for _, b := range buckets {
+		q := url.Values{"uploads": {""}}
+		for {
+			rec := httptest.NewRecorder()
+			s.s3.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+url.PathEscape(b.Name)+"?"+q.Encode(), nil))
+			var page struct {
+				IsTruncated        bool
+				NextKeyMarker      string
+				NextUploadIDMarker string `xml:"NextUploadIdMarker"`
+				Uploads            []struct {
+					Key       string
+					UploadID  string `xml:"UploadId"`
+					Initiated time.Time
+				} `xml:"Upload"`
+			}
+			if rec.Code != http.StatusOK || xml.Unmarshal(rec.Body.Bytes(), &page) != nil {
+				break // gofakes3's NoSuchUpload: no upload ever began in this bucket
+			}
+			for _, u := range page.Uploads {
+				out = append(out, Upload{b.Name, u.Key, u.UploadID, u.Initiated})
+			}
+			if !page.IsTruncated || page.NextKeyMarker == "" {
+				break
+			}
+			q.Set("key-marker", page.NextKeyMarker)
+			q.Set("upload-id-marker", page.NextUploadIDMarker)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Upload) int {
+		return cmp.Or(strings.Compare(a.Bucket, b.Bucket), strings.Compare(a.Key, b.Key))
+	})
 	return out
 }

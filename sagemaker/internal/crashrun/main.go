@@ -1,8 +1,9 @@
 // Command crashrun is a test helper: a sagebench run against an emulator that a test
-// kills with SIGKILL in the middle of a deploy or a compilation, to check that the
-// run's journal and tags are enough to clean up after it. It prints "run <id>" once
-// the journal is open, then uploads an archive and deploys it, or compiles it, and
-// waits for the result.
+// kills with SIGKILL in the middle of a deploy, a compilation or a multipart upload,
+// to check that the run's journal and tags are enough to clean up after it. It
+// prints "run <id>" once the journal is open, then uploads an archive and deploys it,
+// or compiles it, and waits for the result; with -phase upload it starts a multipart
+// upload whose body never ends, and hangs in it.
 //
 //	crashrun -url http://127.0.0.1:port -region eu-west-1 -journal run.journal -phase deploy
 package main
@@ -30,7 +31,7 @@ func main() {
 	url := flag.String("url", "", "emulator base URL")
 	region := flag.String("region", "eu-west-1", "region")
 	journal := flag.String("journal", "", "journal file")
-	phase := flag.String("phase", "deploy", `"deploy" or "compile"`)
+	phase := flag.String("phase", "deploy", `"deploy", "compile" or "upload"`)
 	bucket := flag.String("bucket", "sagemaker-eu-west-1-123456789012", "bucket to upload to")
 	flag.Parse()
 	if err := run(*url, *region, *journal, *phase, *bucket); err != nil {
@@ -58,8 +59,13 @@ func run(url, region, journal, phase, bucket string) error {
 		o.S3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 		o.PollInterval, o.MaxPollInterval = 10*time.Millisecond, 50*time.Millisecond
 		o.MaxWait = time.Hour
+		o.UploadPartSize, o.UploadConcurrency = 5<<20, 1
 	})
 	ctx := context.Background()
+	if phase == "upload" {
+		_, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "crashrun/" + j.RunID() + "/big.tar.gz", Body: &stalling{left: 20 << 20}})
+		return err // not reached: past the 16 MiB multipart threshold the body stalls
+	}
 	archive := bytes.NewReader([]byte("model.tar.gz standing in for ResNet50")) // any bytes do for the emulator
 	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "crashrun/" + j.RunID() + "/model.tar.gz", Body: archive})
 	if err != nil {
@@ -87,4 +93,18 @@ func run(url, region, journal, phase, bucket string) error {
 		return fmt.Errorf("unknown -phase %q", phase)
 	}
 	return err
+}
+
+// stalling yields left zero bytes and then blocks for good, as a read from a stalled
+// disk or pipe would: the multipart upload is started and never completed.
+type stalling struct{ left int }
+
+func (r *stalling) Read(p []byte) (int, error) {
+	if r.left == 0 {
+		select {}
+	}
+	n := min(len(p), r.left)
+	clear(p[:n])
+	r.left -= n
+	return n, nil
 }

@@ -361,7 +361,7 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 				if r.cw != nil && rep.Outcomes[i].Result != nil {
 					out := &rep.Outcomes[i]
 					r.metrics.Go(func() {
-						defer func() { // a panicking Events: re-raised once every goroutine is done
+						defer func() { // a panic collecting the metrics: re-raised once every goroutine is done
 							if p := recover(); p != nil {
 								pmu.Lock()
 								panicked = p

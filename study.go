@@ -116,7 +116,8 @@ type Study struct {
 	// first); no other event is. Run returns once every event is delivered, waiting after
 	// the teardown only while the callback keeps returning: it gives up when a call has
 	// not returned for 1s, or 10s after the teardown, and then the events still waiting
-	// are never delivered. A panic in Events is recovered: Events is not called again, the
+	// are never delivered (the call it gave up on may still be running after Run
+	// returns). A panic in Events is recovered: Events is not called again, the
 	// run is canceled, and Run panics with it once everything is deleted.
 	Events func(Event)
 

@@ -84,7 +84,8 @@ type Config struct {
 	// dropped), and the Result warns when a call outlasted an Interval. After the end of
 	// the run, Run waits for the snapshots still waiting while Progress keeps returning: it
 	// gives up when a call has not returned for 1s, or 5s after the end, with a warning,
-	// and the rest are never delivered. A panic in it is recovered: it is not called
+	// and the rest are never delivered (the call it gave up on may still be running after
+	// Run returns). A panic in it is recovered: it is not called
 	// again, and the Result says so. Under Sweep, which calls its own Progress in order
 	// with its window events, Progress is called on the run's collector instead, and a
 	// call that outlasts an Interval stalls the workers (the Result says so).

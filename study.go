@@ -108,7 +108,7 @@ type Study struct {
 	ServerMetrics ServerMetrics
 
 	// Events, if set, receives progress: every event, in order, one call at a time, on a
-	// goroutine of the run's own, so that a callback that blocks or is slow (a stuck
+	// goroutine of its own, so that a callback that blocks or is slow (a stuck
 	// terminal, a full channel) never delays the load, the teardown or Run's return.
 	// Events are therefore delivered a little after they happen: canceling the run from
 	// Events stops it soon after the event, not at it. When the callback falls behind,

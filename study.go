@@ -13,6 +13,7 @@ import (
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/deliver"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -106,7 +107,18 @@ type Study struct {
 	// set NoWait against the emulator.
 	ServerMetrics ServerMetrics
 
-	// Events, if set, receives progress. Calls are serialized.
+	// Events, if set, receives progress: every event, in order, one call at a time, on a
+	// goroutine of its own, so that a callback that blocks or is slow (a stuck
+	// terminal, a full channel) never delays the load, the teardown or Run's return.
+	// Events are therefore delivered a little after they happen: canceling the run from
+	// Events stops it soon after the event, not at it. When the callback falls behind,
+	// EventMeasuring snapshots beyond the latest 1024 waiting are dropped (the oldest
+	// first); no other event is. Run returns once every event is delivered, waiting after
+	// the teardown only while the callback keeps returning: it gives up when a call has
+	// not returned for 1s, or 10s after the teardown, and then the events still waiting
+	// are never delivered (the call it gave up on may still be running after Run
+	// returns). A panic in Events is recovered: Events is not called again, the
+	// run is canceled, and Run panics with it once everything is deleted.
 	Events func(Event)
 
 	// SageMaker and Neo tune the clients the study builds (poll intervals, logging).
@@ -139,7 +151,7 @@ type run struct {
 	bucket     string
 	prefix     string // S3 key prefix of this run
 	runID      string
-	events     sync.Mutex
+	events     *deliver.Queue[Event] // nil without Study.Events
 	compiled   map[neo.Target]*neo.CompiledModel
 	compileErr map[neo.Target]error
 	budget     budgetMeter
@@ -169,13 +181,39 @@ func (r *run) catch1(p any) {
 	r.stop()
 }
 
+// Bounds of Run's wait, after the teardown, for Study.Events to take the events still
+// queued: a callback that has not returned for eventStall is stuck.
+const (
+	eventStall      = time.Second
+	eventDrainLimit = 10 * time.Second
+	maxSnapshots    = 1024 // EventMeasuring events waiting, at most
+)
+
+// emit queues e for Study.Events; it never blocks.
 func (r *run) emit(e Event) {
+	if r.events != nil {
+		r.events.Push(e)
+	}
+}
+
+// startEvents starts the delivery of Study.Events. A panic in it cancels the run, and
+// Run re-raises it after the teardown.
+func (r *run) startEvents() {
 	if r.s.Events == nil {
 		return
 	}
-	r.events.Lock()
-	defer r.events.Unlock()
-	r.s.Events(e)
+	r.events = deliver.New(r.s.Events, deliver.Options[Event]{
+		Droppable:    func(e Event) bool { return e.Kind == EventMeasuring },
+		MaxDroppable: maxSnapshots,
+		OnPanic:      r.catch1,
+	})
+}
+
+// stopEvents waits, a bounded time, for Study.Events to take the events still queued.
+func (r *run) stopEvents() {
+	if r.events != nil {
+		r.events.Close(eventStall, eventDrainLimit)
+	}
 }
 
 // Run executes the study against the SageMaker that cfg reaches: AWS from
@@ -229,13 +267,9 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	}
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
 
+	r.startEvents()
 	defer func() {
 		p := recover()
-		if p == nil {
-			r.panicMu.Lock()
-			p = r.panicked
-			r.panicMu.Unlock()
-		}
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
 		defer cancel()
 		rep.Teardown = r.res.teardown(dctx, s.KeepArtifacts)
@@ -243,10 +277,14 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		for _, d := range rep.Teardown {
 			if !d.Deleted && d.Kept == "" {
 				left = append(left, fmt.Sprintf("%s (%v)", d.Resource, d.Err))
-				if p == nil { // the panic may have come from Events itself
-					r.emit(Event{Kind: EventTeardownError, Reason: d.Resource.String(), Err: d.Err})
-				}
+				r.emit(Event{Kind: EventTeardownError, Reason: d.Resource.String(), Err: d.Err})
 			}
+		}
+		r.stopEvents() // after the teardown: a stuck Events cannot hold it
+		if p == nil {  // a callback's panic, Events' included, recorded until now
+			r.panicMu.Lock()
+			p = r.panicked
+			r.panicMu.Unlock()
 		}
 		if p != nil {
 			panic(p)
@@ -324,7 +362,7 @@ func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
 				if r.cw != nil && rep.Outcomes[i].Result != nil {
 					out := &rep.Outcomes[i]
 					r.metrics.Go(func() {
-						defer func() { // a panicking Events: re-raised once every goroutine is done
+						defer func() { // a panic collecting the metrics: re-raised once every goroutine is done
 							if p := recover(); p != nil {
 								pmu.Lock()
 								panicked = p

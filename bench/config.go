@@ -77,11 +77,18 @@ type Config struct {
 	// its series buckets widened to keep the series bounded.
 	Interval time.Duration
 
-	// Progress, if set, is called once per Interval from a single goroutine with the figures
-	// so far. It must return quickly; it never runs concurrently with itself. The workers
-	// wait for a call in progress when they hand over an interval, so a call that outlasts
-	// an Interval bends the figures, and the Result says so in a warning. A panic in it is
-	// recovered: it is not called again, and the Result says so.
+	// Progress, if set, receives the figures so far once per Interval: every snapshot, in
+	// order, one call at a time, on a goroutine of its own, so that a call that blocks or
+	// is slow (a stuck terminal, a full channel) never delays the load or its figures.
+	// While it falls behind, the snapshots wait, at most the latest 64 (the oldest are
+	// dropped), and the Result warns when a call outlasted an Interval. After the end of
+	// the run, Run waits for the snapshots still waiting while Progress keeps returning: it
+	// gives up when a call has not returned for 1s, or 5s after the end, with a warning,
+	// and the rest are never delivered (the call it gave up on may still be running after
+	// Run returns). A panic in it is recovered: it is not called
+	// again, and the Result says so. Under Sweep, which calls its own Progress in order
+	// with its window events, Progress is called on the run's collector instead, and a
+	// call that outlasts an Interval stalls the workers (the Result says so).
 	Progress func(Snapshot)
 }
 

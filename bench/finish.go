@@ -33,18 +33,23 @@ func (r *run) collect(finished chan<- struct{}) {
 		case now := <-tick.C:
 			idx := r.coll.index(now)
 			r.coll.closeBefore(idx - r.coll.lag)
-			if r.cfg.Progress != nil && r.progressErr == nil {
+			switch {
+			case r.prog != nil:
+				r.prog.Push(r.snapshot(now, idx))
+			case r.cfg.Progress != nil && r.progressErr == nil:
 				r.progress(r.snapshot(now, idx))
 			}
 		}
 	}
 }
 
-// progress calls cfg.Progress. A panic in it is recovered, and Progress is not called
-// again: left alone it would kill the process, past every defer of the caller.
+// progress calls cfg.Progress in a windowed run (Sweep), whose window events reach the
+// sweep's Progress from the collector too, in order with the snapshots. A panic in it is
+// recovered, and Progress is not called again: left alone it would kill the process,
+// past every defer of the caller.
 //
-// Progress runs on the collector, which the workers hand their intervals to: a call that
-// outlasts an Interval stalls them, so the slowest call is kept for a warning.
+// Here Progress runs on the collector, which the workers hand their intervals to: a call
+// that outlasts an Interval stalls them, so the slowest call is kept for a warning.
 func (r *run) progress(s Snapshot) {
 	t0 := time.Now()
 	defer func() {
@@ -200,5 +205,20 @@ func (r *run) warnRun(res *Result) {
 	}
 	if r.progressErr != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", r.progressErr))
+	}
+	if st := r.progStats; r.prog != nil {
+		switch {
+		case st.Abandoned:
+			res.Warnings = append(res.Warnings, fmt.Sprintf(
+				"Progress had not returned from a call after %v when the run ended: Run returned without it, and %d snapshots were never delivered",
+				st.Slowest.Round(time.Millisecond), st.Undelivered))
+		case st.Slowest > r.cfg.Interval:
+			res.Warnings = append(res.Warnings, fmt.Sprintf(
+				"Progress took up to %v, over the %v interval: its snapshots arrived late (%d dropped), the load did not wait for it",
+				st.Slowest.Round(time.Millisecond), r.cfg.Interval, st.Dropped))
+		}
+		if st.Panic != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", st.Panic))
+		}
 	}
 }

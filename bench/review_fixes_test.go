@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,9 +158,10 @@ func sleeperInvoker(d time.Duration) bench.InvokerFunc {
 
 var _ = errors.New
 
-func TestRunWarnsWhenProgressStallsTheWorkers(t *testing.T) {
-	// Before the fix a Progress that blocked stalled every worker behind the collector
-	// and the only trace was a Little's law warning that blamed the clock or the invoker.
+func TestRunWarnsWhenProgressFallsBehind(t *testing.T) {
+	// A Progress that blocked once stalled every worker behind the collector and the only
+	// trace was a Little's law warning that blamed the clock or the invoker. It runs on a
+	// goroutine of its own now, and a slow call is still worth a warning.
 	var n atomic.Int64
 	block := make(chan struct{})
 	res, err := runOrHang(t, context.Background(), sleeperInvoker(time.Millisecond), bench.Config{
@@ -175,4 +177,47 @@ func TestRunWarnsWhenProgressStallsTheWorkers(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.True(t, hasWarning(res, "Progress took"), "warnings: %q", res.Warnings)
+}
+
+// Before Progress had a goroutine of its own, a Progress that blocked held the collector,
+// the workers behind it, and Run forever: a caller could not tear its endpoint down.
+func TestRunReturnsBesideABlockedProgress(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	var calls atomic.Int64
+	res, err := runOrHang(t, context.Background(), sleeperInvoker(time.Millisecond), bench.Config{
+		Concurrency: 2, Duration: 100 * time.Millisecond, Interval: 10 * time.Millisecond, Payloads: body,
+		Progress: func(bench.Snapshot) {
+			calls.Add(1)
+			<-block
+		},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 100*time.Millisecond, res.Elapsed, "the window is the Duration, whatever Progress does")
+	assert.Positive(t, res.Requests)
+	assert.Equal(t, int64(1), calls.Load(), "the blocked call is the only one")
+	assert.True(t, hasWarning(res, "Progress had not returned"), "warnings: %q", res.Warnings)
+}
+
+func TestRunDeliversEverySnapshotInOrderBeforeReturning(t *testing.T) {
+	var mu sync.Mutex
+	var snaps []bench.Snapshot
+	res, err := runOrHang(t, context.Background(), sleeperInvoker(time.Millisecond), bench.Config{
+		Concurrency: 2, Duration: 200 * time.Millisecond, Interval: 20 * time.Millisecond, Payloads: body,
+		Progress: func(s bench.Snapshot) {
+			mu.Lock()
+			defer mu.Unlock()
+			snaps = append(snaps, s)
+		},
+	})
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, snaps)
+	n := len(snaps)
+	for i := 1; i < n; i++ {
+		assert.GreaterOrEqual(t, snaps[i].Elapsed, snaps[i-1].Elapsed, "snapshot %d came out of order", i)
+	}
+	assert.LessOrEqual(t, snaps[n-1].Requests, res.Requests)
+	assert.False(t, hasWarning(res, "Progress had not returned"), "warnings: %q", res.Warnings)
 }

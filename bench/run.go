@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sagebench/sagebench/internal/deliver"
 	"github.com/sagebench/sagebench/payload"
 )
 
@@ -36,9 +37,11 @@ import (
 // valid Result whose window ends at the cancellation (empty if ctx was done before Run).
 //
 // Run never panics or hangs on what the caller gives it: a panic in inv is counted as an
-// error of class other, a panic in cfg.Progress stops further calls with a warning, and a
-// request still inside an Invoke that ignores its canceled context 5s after the end is
-// abandoned (it counts as unfinished, with a warning) so that Run returns regardless.
+// error of class other, a panic in cfg.Progress stops further calls with a warning, a
+// cfg.Progress that blocks neither slows the load nor holds Run past its end by more than
+// a few seconds (see Config.Progress), and a request still inside an Invoke that ignores
+// its canceled context 5s after the end is abandoned (it counts as unfinished, with a
+// warning) so that Run returns regardless.
 func Run(ctx context.Context, inv Invoker, cfg Config) (*Result, error) {
 	if inv == nil {
 		return nil, errors.New("bench: nil invoker")
@@ -70,15 +73,17 @@ type run struct {
 	recs         []*recorder
 	coll         *collector
 	tickets      atomic.Int64
-	quotaReached atomic.Bool    // the last of cfg.Requests measured requests was sent
-	alive        atomic.Int32   // workers still running
-	backlog      chan time.Time // open loop only; made before any goroutine starts
-	queued       []time.Time    // sends left in the backlog at the end
-	pacer        pacer          // open loop only; read after the pacer has returned
-	win          *windows       // Sweep: the run is cut into consecutive windows
-	abandoned    int            // requests abandoned past the end (see waitWorkers)
-	progressErr  any            // what a panicking Progress panicked with
-	slowProgress time.Duration  // the longest Progress call
+	quotaReached atomic.Bool              // the last of cfg.Requests measured requests was sent
+	alive        atomic.Int32             // workers still running
+	backlog      chan time.Time           // open loop only; made before any goroutine starts
+	queued       []time.Time              // sends left in the backlog at the end
+	pacer        pacer                    // open loop only; read after the pacer has returned
+	win          *windows                 // Sweep: the run is cut into consecutive windows
+	abandoned    int                      // requests abandoned past the end (see waitWorkers)
+	progressErr  any                      // what a panicking Progress panicked with (windowed runs)
+	slowProgress time.Duration            // the longest Progress call (windowed runs)
+	prog         *deliver.Queue[Snapshot] // Progress's own goroutine, except in windowed runs
+	progStats    deliver.Stats            // how prog went, once closed
 }
 
 func newRun(parent context.Context, inv Invoker, cfg Config) *run {
@@ -111,6 +116,10 @@ func (r *run) run() (*Result, error) {
 		close(r.canceled)
 	})
 
+	if r.cfg.Progress != nil && r.win == nil {
+		r.prog = deliver.New(r.cfg.Progress, deliver.Options[Snapshot]{
+			Droppable: func(Snapshot) bool { return true }, MaxDroppable: maxSnapshots})
+	}
 	collected := make(chan struct{})
 	go r.collect(collected)
 
@@ -163,8 +172,21 @@ func (r *run) run() (*Result, error) {
 	}
 	close(r.coll.in)
 	<-collected
+	if r.prog != nil {
+		r.progStats = r.prog.Close(progressStall, progressDrainLimit)
+	}
 	return r.result()
 }
+
+// Bounds of Run's wait, after the end of the run, for Progress to take the snapshots still
+// queued: a call that has not returned for progressStall is stuck. At most maxSnapshots
+// wait for a Progress that falls behind; the oldest are dropped first.
+var (
+	progressStall      = time.Second
+	progressDrainLimit = 5 * time.Second
+)
+
+const maxSnapshots = 64
 
 // abandonGrace is how long Run waits, after the end of a run, for requests still inside
 // an Invoke that ignores its canceled context, before it abandons them.

@@ -2,6 +2,7 @@ package neo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -248,7 +249,14 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
-			return nil, c.abandon(ctx, job, start, &TimeoutError{JobName: job.Name, Target: job.targetName(), State: state, Waited: time.Since(start)})
+			te := &TimeoutError{JobName: job.Name, Target: job.targetName(), State: state, Waited: time.Since(start)}
+			sctx, cancel := c.cleanupContext(ctx)
+			serr := c.stop(sctx, job, start)
+			cancel()
+			if te.Stopped = serr == nil; !te.Stopped {
+				return nil, errors.Join(te, serr)
+			}
+			return nil, te
 		}
 		t := time.NewTimer(c.backoff(attempt, remaining))
 		select {

@@ -138,7 +138,10 @@ type CompiledModel struct {
 // told ResourceInUse). Compile then asks whether a job of that name carries this
 // Compile's tags (TagRun = the run id, TagCreate = a token of this call):
 //   - ours, and ctx not canceled: Compile carries on with it;
-//   - not ours, or no such job: it is left alone and the create's error returned;
+//   - not ours, or no such job: it is left alone and the create's error returned.
+//     But after a create cut off on the wire (it may still land) or told
+//     ResourceInUse (a job of that name existed a moment ago), not finding the job
+//     proves nothing: the error then includes a *MayExistError;
 //   - cannot tell at once (the check itself failed), or ctx canceled: Compile gives
 //     the job up. It asks again, with backoff, until the StopTimeout, and stops the
 //     job only once it is proven ours. If the answer never comes, the job is left
@@ -177,7 +180,7 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 			// Canceled mid-request: the job may exist anyway.
 			return nil, c.settle(ctx, job, token, start, err)
 		}
-		mine, oerr := c.owned(ctx, job.Name, token)
+		mine, oerr := c.owned(ctx, job.Name, token, mayHaveLanded(err))
 		if oerr != nil {
 			// May exist, may be ours: give up on it, and stop it if it proves ours.
 			return nil, c.settle(ctx, job, token, start, err)

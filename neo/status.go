@@ -78,9 +78,11 @@ func (e *TimeoutError) Error() string {
 
 // MayExistError reports a compilation job whose create failed in a way that does
 // not prove it was not created, and whose tags could not be read before
-// Options.StopTimeout: the job may exist, may be this run's, and has been left
-// alone rather than risk stopping someone else's. Check it, and stop it if it
-// carries TagRun = RunID. errors.As finds it.
+// Options.StopTimeout (or that was not found, when not finding it proves nothing:
+// the create was cut off and may still land, or SageMaker said the name is taken):
+// the job may exist, may be this run's, and has been left alone rather than risk
+// stopping someone else's. Check it, and stop it if it carries TagRun = RunID.
+// errors.As finds it.
 type MayExistError struct {
 	JobName string
 	Target  string

@@ -30,7 +30,7 @@ func (c *Compiler) retryBackoff() smretry.Backoff {
 func (c *Compiler) settle(ctx context.Context, job Job, token string, start time.Time, cause error) error {
 	sctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
-	mine, err := c.ownedRetrying(sctx, job.Name, token)
+	mine, err := c.ownedRetrying(sctx, job.Name, token, mayHaveLanded(cause))
 	if err != nil {
 		return errors.Join(cause, &MayExistError{JobName: job.Name, Target: job.targetName(), RunID: c.opts.RunID, Err: err})
 	}

@@ -129,3 +129,25 @@ func TestReviewTimeoutWhoseStopFailsDoesNotSayStopped(t *testing.T) {
 		t.Errorf("TimeoutError = %q; it says the job was stopped, but it is still running", te.Error())
 	}
 }
+
+// Review (honesty): the create's answer is lost and the first ownership check is
+// throttled past the SDK's attempts; the re-check proves the job is this Compile's own,
+// and Compile stops it. The error it returns is the create's alone: "ResourceInUse ...
+// a job with this name already exists". A reader concludes that someone else holds
+// the name and looks for that job, or renames; in fact the create worked and Compile
+// stopped its own job. The error must say so.
+func TestReviewOwnJobStoppedAfterLostCreateIsNotReportedAsNameTaken(t *testing.T) {
+	srv, c := newServer(t, 4*time.Second, func(o *neo.Options) { o.StopTimeout = 10 * time.Second })
+	srv.LoseAnswer("CreateCompilationJob", 1)
+	srv.FailNext("ListTags", 3, sagemakertest.ErrThrottling())
+	_, err := c.Compile(context.Background(), job(neo.TargetMLC5))
+	if err == nil {
+		t.Fatal("Compile succeeded")
+	}
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobStopped {
+		t.Fatalf("emulator jobs = %+v; want the job STOPPED", jobs)
+	}
+	if !strings.Contains(err.Error(), "stopped") {
+		t.Errorf("Compile = %v; want it to say that the job was its own and that it stopped it", err)
+	}
+}

@@ -26,7 +26,8 @@ func (c *Compiler) retryBackoff() smretry.Backoff {
 // settle deals with a job that a failed create may have made: it stops the job if
 // it proves to be this Compile's (token), leaves it alone if not, and says so in a
 // *MayExistError if that cannot be told before Options.StopTimeout. It returns
-// cause, joined with what went wrong.
+// cause, joined with what went wrong, or with the news that the job was its own and
+// is stopped.
 func (c *Compiler) settle(ctx context.Context, job Job, token string, start time.Time, cause error) error {
 	sctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
@@ -38,9 +39,10 @@ func (c *Compiler) settle(ctx context.Context, job Job, token string, start time
 		return cause
 	}
 	if err := c.stop(sctx, job, start); err != nil {
-		return errors.Join(cause, err)
+		return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all: %w", job.Name, job.targetName(), err))
 	}
-	return cause
+	// Without this, a lost answer's "already exists" would read as someone else's job.
+	return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all; stopped it", job.Name, job.targetName()))
 }
 
 // abandon stops a job of this Compile's that it will no longer watch and returns

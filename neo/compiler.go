@@ -124,7 +124,9 @@ type CompiledModel struct {
 // STOPPED (with Neo's FailureReason), a *TimeoutError if the job outlives
 // MaxRuntime plus Options.Margin, and a *ValidationError, without sending
 // anything, if the job is invalid. If ctx is canceled while the job runs,
-// Compile stops the job and returns ctx's error.
+// Compile stops the job and returns ctx's error. While it waits, a throttled, 5xx
+// or cut-off describe is asked again with backoff until that deadline; a describe
+// refused for any other reason leaves the job unobservable, so Compile stops it.
 //
 // Compile never leaves a job of its own running by mistake, and never stops one
 // that is not its own. Every stop, and every re-check of a job it gave up on, uses
@@ -228,15 +230,19 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 	deadline := start.Add(job.maxRuntime() + c.opts.Margin)
 	last := StateStarting
 	for attempt := int64(1); ; attempt++ {
-		out, err := c.opts.Client.DescribeCompilationJob(ctx, &sagemaker.DescribeCompilationJobInput{
-			CompilationJobName: aws.String(job.Name),
-		})
+		// A throttled or 5xx describe is asked again until the deadline, not only
+		// for the SDK's few attempts: a burst must not cost a healthy job.
+		dctx, cancel := context.WithDeadline(ctx, deadline)
+		out, err := c.describeRetrying(dctx, job.Name)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, c.abandon(ctx, job, start, ctx.Err())
 			}
-			// The SDK has already retried what is retryable; the job is
-			// unobservable now, so do not leave it running unwatched.
+			if !time.Now().Before(deadline) {
+				return nil, c.timedOut(ctx, job, start, last)
+			}
+			// The job is unobservable now, so do not leave it running unwatched.
 			return nil, c.abandon(ctx, job, start, fmt.Errorf("neo: describe compilation job %s for %s: %w", job.Name, job.targetName(), err))
 		}
 		state := State(out.CompilationJobStatus)
@@ -252,14 +258,7 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
-			te := &TimeoutError{JobName: job.Name, Target: job.targetName(), State: state, Waited: time.Since(start)}
-			sctx, cancel := c.cleanupContext(ctx)
-			serr := c.stop(sctx, job, start)
-			cancel()
-			if te.Stopped = serr == nil; !te.Stopped {
-				return nil, errors.Join(te, serr)
-			}
-			return nil, te
+			return nil, c.timedOut(ctx, job, start, state)
 		}
 		t := time.NewTimer(c.backoff(attempt, remaining))
 		select {
@@ -269,6 +268,19 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		case <-t.C:
 		}
 	}
+}
+
+// timedOut stops a job that outlived its deadline and returns the *TimeoutError, joined
+// with the stop's failure if there was one.
+func (c *Compiler) timedOut(ctx context.Context, job Job, start time.Time, last State) error {
+	te := &TimeoutError{JobName: job.Name, Target: job.targetName(), State: last, Waited: time.Since(start)}
+	sctx, cancel := c.cleanupContext(ctx)
+	defer cancel()
+	serr := c.stop(sctx, job, start)
+	if te.Stopped = serr == nil; !te.Stopped {
+		return errors.Join(te, serr)
+	}
+	return te
 }
 
 // backoff is the wait before describe attempt+1: MinDelay, then doubling

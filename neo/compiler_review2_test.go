@@ -151,3 +151,19 @@ func TestReviewOwnJobStoppedAfterLostCreateIsNotReportedAsNameTaken(t *testing.T
 		t.Errorf("Compile = %v; want it to say that the job was its own and that it stopped it", err)
 	}
 }
+
+// Review: a burst of throttling while Compile polls (one describe throttled past the
+// SDK's 3 attempts) makes Compile stop a healthy job and fail, although MaxRuntime
+// plus the margin leaves minutes to ask again, and Compile retries the very same
+// throttled describe with backoff when it is cleaning up. A busy account (CompileAll
+// polling a dozen jobs) loses its compilations to its own request rate.
+func TestReviewCompileRidesOutAThrottlingBurstLongerThanTheSDKsRetries(t *testing.T) {
+	srv, c := newServer(t, 50*time.Millisecond)
+	srv.FailNext("DescribeCompilationJob", 4, sagemakertest.ErrThrottling())
+	if _, err := c.Compile(context.Background(), job(neo.TargetMLC5)); err != nil {
+		t.Fatalf("Compile with four throttled describes = %v; want success", err)
+	}
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobCompleted {
+		t.Errorf("emulator jobs = %+v; want the job COMPLETED", jobs)
+	}
+}

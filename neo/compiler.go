@@ -123,7 +123,8 @@ type CompiledModel struct {
 // It returns the compiled model on COMPLETED, a *JobError on FAILED or
 // STOPPED (with Neo's FailureReason), a *TimeoutError if the job outlives
 // MaxRuntime plus Options.Margin, and a *ValidationError, without sending
-// anything, if the job is invalid. If ctx is canceled while the job runs,
+// anything, if the job is invalid (a job that completes while a timed-out Compile
+// stops it is returned as a compiled model). If ctx is canceled while the job runs,
 // Compile stops the job and returns ctx's error. While it waits, a throttled, 5xx
 // or cut-off describe is asked again with backoff until that deadline; a describe
 // refused for any other reason leaves the job unobservable, so Compile stops it.
@@ -240,7 +241,7 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 				return nil, c.abandon(ctx, job, start, ctx.Err())
 			}
 			if !time.Now().Before(deadline) {
-				return nil, c.timedOut(ctx, job, start, last)
+				return c.timedOut(ctx, job, start, last)
 			}
 			// The job is unobservable now, so do not leave it running unwatched.
 			return nil, c.abandon(ctx, job, start, fmt.Errorf("neo: describe compilation job %s for %s: %w", job.Name, job.targetName(), err))
@@ -258,7 +259,7 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
-			return nil, c.timedOut(ctx, job, start, state)
+			return c.timedOut(ctx, job, start, state)
 		}
 		t := time.NewTimer(c.backoff(attempt, remaining))
 		select {
@@ -271,16 +272,24 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 }
 
 // timedOut stops a job that outlived its deadline and returns the *TimeoutError, joined
-// with the stop's failure if there was one.
-func (c *Compiler) timedOut(ctx context.Context, job Job, start time.Time, last State) error {
+// with the stop's failure if there was one. A job that completed meanwhile is no
+// timeout: timedOut returns it as wait would.
+func (c *Compiler) timedOut(ctx context.Context, job Job, start time.Time, last State) (*sagemaker.DescribeCompilationJobOutput, error) {
 	te := &TimeoutError{JobName: job.Name, Target: job.targetName(), State: last, Waited: time.Since(start)}
 	sctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
-	serr := c.stop(sctx, job, start)
-	if te.Stopped = serr == nil; !te.Stopped {
-		return errors.Join(te, serr)
+	final, serr := c.stop(sctx, job, start)
+	if serr != nil {
+		return nil, errors.Join(te, serr)
 	}
-	return te
+	if final == StateCompleted {
+		// Refused because it had just completed: its model is there to be used.
+		if out, err := c.describeRetrying(sctx, job.Name); err == nil && State(out.CompilationJobStatus) == StateCompleted {
+			return out, nil
+		}
+	}
+	te.Stopped = true
+	return nil, te
 }
 
 // backoff is the wait before describe attempt+1: MinDelay, then doubling

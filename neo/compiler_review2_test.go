@@ -167,3 +167,49 @@ func TestReviewCompileRidesOutAThrottlingBurstLongerThanTheSDKsRetries(t *testin
 		t.Errorf("emulator jobs = %+v; want the job COMPLETED", jobs)
 	}
 }
+
+// completesBeforeStop is the real client, except that StopCompilationJob waits until
+// the job has COMPLETED before it is sent: the job finishes while Compile stops it.
+type completesBeforeStop struct{ *sm.Client }
+
+func (c completesBeforeStop) StopCompilationJob(ctx context.Context, in *sm.StopCompilationJobInput, o ...func(*sm.Options)) (*sm.StopCompilationJobOutput, error) {
+	for {
+		out, err := c.Client.DescribeCompilationJob(ctx, &sm.DescribeCompilationJobInput{CompilationJobName: in.CompilationJobName})
+		if err != nil {
+			return nil, err
+		}
+		if out.CompilationJobStatus == "COMPLETED" {
+			return c.Client.StopCompilationJob(ctx, in, o...)
+		}
+		select { // poll the emulator's clock; nothing is synchronized by this wait
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// Review (honesty): a job that outlives MaxRuntime plus the margin, but completes while
+// Compile stops it (the stop is refused: COMPLETED cannot be stopped), is reported as a
+// *TimeoutError that says "stopped it". The job was not stopped: its compiled model is
+// in S3, and Compile throws it away with an error that says the opposite of what
+// happened. A job that completed is a CompiledModel.
+func TestReviewTimedOutJobThatCompletesWhileStoppedIsNotReportedStopped(t *testing.T) {
+	srv, _ := newServer(t, 1500*time.Millisecond)
+	c := neo.NewCompiler(srv.Config(), func(o *neo.Options) {
+		o.Client = completesBeforeStop{srv.SageMakerClient()}
+		o.MinDelay, o.MaxDelay, o.StopTimeout, o.Margin = 2*time.Millisecond, 20*time.Millisecond, 30*time.Second, -1
+	})
+	j := job(neo.TargetMLC5)
+	j.MaxRuntime = time.Second
+	m, err := c.Compile(context.Background(), j)
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobCompleted {
+		t.Fatalf("emulator jobs = %+v; want the job COMPLETED", jobs)
+	}
+	if err != nil && strings.Contains(err.Error(), "stopped it") {
+		t.Fatalf("Compile = %v; it says the job was stopped, but it completed", err)
+	}
+	if err != nil || m == nil || m.ArtifactURL == "" {
+		t.Errorf("Compile = %+v, %v; want the compiled model of the job that completed", m, err)
+	}
+}

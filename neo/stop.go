@@ -38,7 +38,7 @@ func (c *Compiler) settle(ctx context.Context, job Job, token string, start time
 	if !mine {
 		return cause
 	}
-	if err := c.stop(sctx, job, start); err != nil {
+	if _, err := c.stop(sctx, job, start); err != nil {
 		return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all: %w", job.Name, job.targetName(), err))
 	}
 	// Without this, a lost answer's "already exists" would read as someone else's job.
@@ -50,23 +50,23 @@ func (c *Compiler) settle(ctx context.Context, job Job, token string, start time
 func (c *Compiler) abandon(ctx context.Context, job Job, start time.Time, cause error) error {
 	sctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
-	if err := c.stop(sctx, job, start); err != nil {
+	if _, err := c.stop(sctx, job, start); err != nil {
 		return errors.Join(cause, err)
 	}
 	return cause
 }
 
 // stop asks Neo to stop the job, trying again while the answer may change, and
-// waits, within sctx, for a final state. A job that is gone or already final
-// counts as stopped.
-func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) error {
+// waits, within sctx, for a final state, which it returns ("" for a job that is
+// gone). A job that is gone or already final counts as stopped.
+func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) (State, error) {
 	name := aws.String(job.Name)
 	err := smretry.Do(sctx, c.retryBackoff(), "stop compilation job "+job.Name, func() error {
 		_, err := c.opts.Client.StopCompilationJob(sctx, &sagemaker.StopCompilationJobInput{CompilationJobName: name})
 		return err
 	})
 	if smretry.NotFound(err) {
-		return nil
+		return "", nil
 	}
 	if err != nil {
 		// Stopping a job that has just ended (or is already stopping) is refused;
@@ -74,37 +74,37 @@ func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) error {
 		out, derr := c.describeRetrying(sctx, job.Name)
 		switch {
 		case smretry.NotFound(derr):
-			return nil
+			return "", nil
 		case derr != nil:
-			return fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
+			return "", fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		case State(out.CompilationJobStatus).Final():
 			c.report(job, State(out.CompilationJobStatus), start)
-			return nil
+			return State(out.CompilationJobStatus), nil
 		case State(out.CompilationJobStatus) != StateStopping:
-			return fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
+			return "", fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		}
 	}
 	last := State("")
 	for attempt := int64(1); ; attempt++ {
 		out, err := c.describeRetrying(sctx, job.Name)
 		if smretry.NotFound(err) {
-			return nil
+			return "", nil
 		}
 		if err != nil {
-			return fmt.Errorf("neo: confirm compilation job %s for %s stopped: %w", job.Name, job.targetName(), err)
+			return "", fmt.Errorf("neo: confirm compilation job %s for %s stopped: %w", job.Name, job.targetName(), err)
 		}
 		if s := State(out.CompilationJobStatus); s != last {
 			last = s
 			c.report(job, s, start)
 		}
 		if last.Final() {
-			return nil
+			return last, nil
 		}
 		t := time.NewTimer(c.backoff(attempt, c.opts.StopTimeout))
 		select {
 		case <-sctx.Done():
 			t.Stop()
-			return fmt.Errorf("neo: compilation job %s for %s still %s after %v (stop it later with: aws sagemaker stop-compilation-job --compilation-job-name %s): %w",
+			return "", fmt.Errorf("neo: compilation job %s for %s still %s after %v (stop it later with: aws sagemaker stop-compilation-job --compilation-job-name %s): %w",
 				job.Name, job.targetName(), last, c.opts.StopTimeout, job.Name, sctx.Err())
 		case <-t.C:
 		}

@@ -46,8 +46,8 @@ type Options struct {
 	// StopTimeout bounds what Compile does about a job it gives up on (the
 	// caller's context canceled, a timeout, a create whose outcome is unknown):
 	// re-checking whose the job is, stopping it, and waiting for it to reach
-	// STOPPED. Throttled and 5xx calls are retried until then. Zero means
-	// DefaultStopTimeout.
+	// STOPPED. Throttled and 5xx calls are retried until then. Zero or negative
+	// means DefaultStopTimeout.
 	StopTimeout time.Duration
 	// Journal, if set, records each job before it is created; its run id tags the
 	// jobs.
@@ -122,9 +122,9 @@ type CompiledModel struct {
 //
 // It returns the compiled model on COMPLETED, a *JobError on FAILED or
 // STOPPED (with Neo's FailureReason), a *TimeoutError if the job outlives
-// MaxRuntime plus Options.Margin, and a *ValidationError, without sending
-// anything, if the job is invalid (a job that completes while a timed-out Compile
-// stops it is returned as a compiled model). If ctx is canceled while the job runs,
+// MaxRuntime plus Options.Margin (unless it completes while Compile stops it: that
+// is a compiled model), and a *ValidationError, without sending anything, if the
+// job is invalid. If ctx is canceled while the job runs,
 // Compile stops the job and returns ctx's error. While it waits, a throttled, 5xx
 // or cut-off describe is asked again with backoff until that deadline; a describe
 // refused for any other reason leaves the job unobservable, so Compile stops it.

@@ -272,8 +272,8 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 }
 
 // timedOut stops a job that outlived its deadline and returns the *TimeoutError, joined
-// with the stop's failure if there was one. A job that completed meanwhile is no
-// timeout: timedOut returns it as wait would.
+// with the stop's failure if there was one. A job that completed or failed meanwhile
+// is no timeout: timedOut returns it as wait would.
 func (c *Compiler) timedOut(ctx context.Context, job Job, start time.Time, last State) (*sagemaker.DescribeCompilationJobOutput, error) {
 	te := &TimeoutError{JobName: job.Name, Target: job.targetName(), State: last, Waited: time.Since(start)}
 	sctx, cancel := c.cleanupContext(ctx)
@@ -282,10 +282,14 @@ func (c *Compiler) timedOut(ctx context.Context, job Job, start time.Time, last 
 	if serr != nil {
 		return nil, errors.Join(te, serr)
 	}
-	if final == StateCompleted {
-		// Refused because it had just completed: its model is there to be used.
-		if out, err := c.describeRetrying(sctx, job.Name); err == nil && State(out.CompilationJobStatus) == StateCompleted {
-			return out, nil
+	if final == StateCompleted || final == StateFailed {
+		// It ended on its own before the stop took: say how, not "stopped it". A
+		// completed job's model is there to be used.
+		if out, err := c.describeRetrying(sctx, job.Name); err == nil && State(out.CompilationJobStatus) == final {
+			if final == StateCompleted {
+				return out, nil
+			}
+			return nil, &JobError{JobName: job.Name, Target: job.targetName(), State: final, Reason: aws.ToString(out.FailureReason)}
 		}
 	}
 	te.Stopped = true

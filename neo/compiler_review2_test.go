@@ -169,7 +169,8 @@ func TestReviewCompileRidesOutAThrottlingBurstLongerThanTheSDKsRetries(t *testin
 }
 
 // completesBeforeStop is the real client, except that StopCompilationJob waits until
-// the job has COMPLETED before it is sent: the job finishes while Compile stops it.
+// the job has ended (COMPLETED or FAILED) before it is sent: the job finishes while
+// Compile stops it.
 type completesBeforeStop struct{ *sm.Client }
 
 func (c completesBeforeStop) StopCompilationJob(ctx context.Context, in *sm.StopCompilationJobInput, o ...func(*sm.Options)) (*sm.StopCompilationJobOutput, error) {
@@ -178,7 +179,7 @@ func (c completesBeforeStop) StopCompilationJob(ctx context.Context, in *sm.Stop
 		if err != nil {
 			return nil, err
 		}
-		if out.CompilationJobStatus == "COMPLETED" {
+		if out.CompilationJobStatus == "COMPLETED" || out.CompilationJobStatus == "FAILED" {
 			return c.Client.StopCompilationJob(ctx, in, o...)
 		}
 		select { // poll the emulator's clock; nothing is synchronized by this wait
@@ -211,5 +212,40 @@ func TestReviewTimedOutJobThatCompletesWhileStoppedIsNotReportedStopped(t *testi
 	}
 	if err != nil || m == nil || m.ArtifactURL == "" {
 		t.Errorf("Compile = %+v, %v; want the compiled model of the job that completed", m, err)
+	}
+}
+
+// Review (honesty): the same with a job that fails while Compile stops it: the
+// *TimeoutError said "stopped it", hiding Neo's FailureReason, the one thing the user
+// needs to fix the job.
+func TestReviewTimedOutJobThatFailsWhileStoppedReportsTheFailure(t *testing.T) {
+	srv, _ := newServer(t, 1500*time.Millisecond)
+	c := neo.NewCompiler(srv.Config(), func(o *neo.Options) {
+		o.Client = completesBeforeStop{srv.SageMakerClient()}
+		o.MinDelay, o.MaxDelay, o.StopTimeout, o.Margin = 2*time.Millisecond, 20*time.Millisecond, 30*time.Second, -1
+	})
+	j := job(neo.TargetMLC5)
+	j.MaxRuntime = time.Second
+	srv.FailCompilation(j.Name, "ClientError: CompilationError: out of memory")
+	_, err := c.Compile(context.Background(), j)
+	var je *neo.JobError
+	if !errors.As(err, &je) || je.State != neo.StateFailed || !strings.Contains(je.Reason, "out of memory") || strings.Contains(err.Error(), "stopped it") {
+		t.Fatalf("Compile = %v; want a *neo.JobError FAILED with Neo's reason, not \"stopped it\"", err)
+	}
+}
+
+// Review (honesty): a lost create whose job proves to be Compile's own is stopped; if
+// it completes first, the error must not say "stopped it".
+func TestReviewOwnJobThatCompletesBeforeItsStopIsNotReportedStopped(t *testing.T) {
+	srv, _ := newServer(t, 1500*time.Millisecond)
+	c := neo.NewCompiler(srv.Config(), func(o *neo.Options) {
+		o.Client = completesBeforeStop{srv.SageMakerClient()}
+		o.MinDelay, o.MaxDelay, o.StopTimeout = 2*time.Millisecond, 20*time.Millisecond, 30*time.Second
+	})
+	srv.LoseAnswer("CreateCompilationJob", 1)
+	srv.FailNext("ListTags", 3, sagemakertest.ErrThrottling())
+	_, err := c.Compile(context.Background(), job(neo.TargetMLC5))
+	if err == nil || strings.Contains(err.Error(), "stopped it") || !strings.Contains(err.Error(), "ended COMPLETED") {
+		t.Fatalf("Compile = %v; want it to say its own job ended COMPLETED before the stop", err)
 	}
 }

@@ -38,11 +38,16 @@ func (c *Compiler) settle(ctx context.Context, job Job, token string, start time
 	if !mine {
 		return cause
 	}
-	if _, err := c.stop(sctx, job, start); err != nil {
+	final, err := c.stop(sctx, job, start)
+	if err != nil {
 		return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all: %w", job.Name, job.targetName(), err))
 	}
 	// Without this, a lost answer's "already exists" would read as someone else's job.
-	return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all; stopped it", job.Name, job.targetName()))
+	what := "stopped it"
+	if final == StateCompleted || final == StateFailed {
+		what = "it ended " + string(final) + " before it could be stopped"
+	}
+	return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all; %s", job.Name, job.targetName(), what))
 }
 
 // abandon stops a job of this Compile's that it will no longer watch and returns

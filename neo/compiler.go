@@ -228,7 +228,8 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 
 // wait polls the job until it is final, times out, or ctx ends.
 func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemaker.DescribeCompilationJobOutput, error) {
-	deadline := start.Add(job.maxRuntime() + c.opts.Margin)
+	// Two Adds, not one of the sum: a huge Margin must not overflow into the past.
+	deadline := start.Add(job.maxRuntime()).Add(c.opts.Margin)
 	last := StateStarting
 	for attempt := int64(1); ; attempt++ {
 		// A throttled or 5xx describe is asked again until the deadline, not only

@@ -3,6 +3,7 @@ package neo_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -247,5 +248,18 @@ func TestReviewOwnJobThatCompletesBeforeItsStopIsNotReportedStopped(t *testing.T
 	_, err := c.Compile(context.Background(), job(neo.TargetMLC5))
 	if err == nil || strings.Contains(err.Error(), "stopped it") || !strings.Contains(err.Error(), "ended COMPLETED") {
 		t.Fatalf("Compile = %v; want it to say its own job ended COMPLETED before the stop", err)
+	}
+}
+
+// Review: a Margin meant as "wait as long as it takes" (math.MaxInt64) overflows
+// MaxRuntime + Margin into a deadline in the past: Compile stops the job it has just
+// created and reports a *TimeoutError after no time at all.
+func TestReviewHugeMarginDoesNotTimeOutAtOnce(t *testing.T) {
+	srv, c := newServer(t, 50*time.Millisecond, func(o *neo.Options) { o.Margin = time.Duration(math.MaxInt64) })
+	if _, err := c.Compile(context.Background(), job(neo.TargetMLC5)); err != nil {
+		t.Fatalf("Compile with a huge Margin = %v; want the compiled model", err)
+	}
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobCompleted {
+		t.Errorf("emulator jobs = %+v; want the job COMPLETED", jobs)
 	}
 }

@@ -2,6 +2,7 @@ package neo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,8 +46,8 @@ type Options struct {
 	// StopTimeout bounds what Compile does about a job it gives up on (the
 	// caller's context canceled, a timeout, a create whose outcome is unknown):
 	// re-checking whose the job is, stopping it, and waiting for it to reach
-	// STOPPED. Throttled and 5xx calls are retried until then. Zero means
-	// DefaultStopTimeout.
+	// STOPPED. Throttled and 5xx calls are retried until then. Zero or negative
+	// means DefaultStopTimeout.
 	StopTimeout time.Duration
 	// Journal, if set, records each job before it is created; its run id tags the
 	// jobs.
@@ -121,9 +122,12 @@ type CompiledModel struct {
 //
 // It returns the compiled model on COMPLETED, a *JobError on FAILED or
 // STOPPED (with Neo's FailureReason), a *TimeoutError if the job outlives
-// MaxRuntime plus Options.Margin, and a *ValidationError, without sending
-// anything, if the job is invalid. If ctx is canceled while the job runs,
-// Compile stops the job and returns ctx's error.
+// MaxRuntime plus Options.Margin (unless it completes while Compile stops it: that
+// is a compiled model), and a *ValidationError, without sending anything, if the
+// job is invalid. If ctx is canceled while the job runs,
+// Compile stops the job and returns ctx's error. While it waits, a throttled, 5xx
+// or cut-off describe is asked again with backoff until that deadline; a describe
+// refused for any other reason leaves the job unobservable, so Compile stops it.
 //
 // Compile never leaves a job of its own running by mistake, and never stops one
 // that is not its own. Every stop, and every re-check of a job it gave up on, uses
@@ -137,7 +141,10 @@ type CompiledModel struct {
 // told ResourceInUse). Compile then asks whether a job of that name carries this
 // Compile's tags (TagRun = the run id, TagCreate = a token of this call):
 //   - ours, and ctx not canceled: Compile carries on with it;
-//   - not ours, or no such job: it is left alone and the create's error returned;
+//   - not ours, or no such job: it is left alone and the create's error returned.
+//     But after a create cut off on the wire (it may still land) or told
+//     ResourceInUse (a job of that name existed a moment ago), not finding the job
+//     proves nothing: the error then includes a *MayExistError;
 //   - cannot tell at once (the check itself failed), or ctx canceled: Compile gives
 //     the job up. It asks again, with backoff, until the StopTimeout, and stops the
 //     job only once it is proven ours. If the answer never comes, the job is left
@@ -176,7 +183,7 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 			// Canceled mid-request: the job may exist anyway.
 			return nil, c.settle(ctx, job, token, start, err)
 		}
-		mine, oerr := c.owned(ctx, job.Name, token)
+		mine, oerr := c.owned(ctx, job.Name, token, mayHaveLanded(err))
 		if oerr != nil {
 			// May exist, may be ours: give up on it, and stop it if it proves ours.
 			return nil, c.settle(ctx, job, token, start, err)
@@ -221,18 +228,23 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 
 // wait polls the job until it is final, times out, or ctx ends.
 func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemaker.DescribeCompilationJobOutput, error) {
-	deadline := start.Add(job.maxRuntime() + c.opts.Margin)
+	// Two Adds, not one of the sum: a huge Margin must not overflow into the past.
+	deadline := start.Add(job.maxRuntime()).Add(c.opts.Margin)
 	last := StateStarting
 	for attempt := int64(1); ; attempt++ {
-		out, err := c.opts.Client.DescribeCompilationJob(ctx, &sagemaker.DescribeCompilationJobInput{
-			CompilationJobName: aws.String(job.Name),
-		})
+		// A throttled or 5xx describe is asked again until the deadline, not only
+		// for the SDK's few attempts: a burst must not cost a healthy job.
+		dctx, cancel := context.WithDeadline(ctx, deadline)
+		out, err := c.describeRetrying(dctx, job.Name)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, c.abandon(ctx, job, start, ctx.Err())
 			}
-			// The SDK has already retried what is retryable; the job is
-			// unobservable now, so do not leave it running unwatched.
+			if !time.Now().Before(deadline) {
+				return c.timedOut(ctx, job, start, last)
+			}
+			// The job is unobservable now, so do not leave it running unwatched.
 			return nil, c.abandon(ctx, job, start, fmt.Errorf("neo: describe compilation job %s for %s: %w", job.Name, job.targetName(), err))
 		}
 		state := State(out.CompilationJobStatus)
@@ -248,7 +260,7 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
-			return nil, c.abandon(ctx, job, start, &TimeoutError{JobName: job.Name, Target: job.targetName(), State: state, Waited: time.Since(start)})
+			return c.timedOut(ctx, job, start, state)
 		}
 		t := time.NewTimer(c.backoff(attempt, remaining))
 		select {
@@ -258,6 +270,31 @@ func (c *Compiler) wait(ctx context.Context, job Job, start time.Time) (*sagemak
 		case <-t.C:
 		}
 	}
+}
+
+// timedOut stops a job that outlived its deadline and returns the *TimeoutError, joined
+// with the stop's failure if there was one. A job that completed or failed meanwhile
+// is no timeout: timedOut returns it as wait would.
+func (c *Compiler) timedOut(ctx context.Context, job Job, start time.Time, last State) (*sagemaker.DescribeCompilationJobOutput, error) {
+	te := &TimeoutError{JobName: job.Name, Target: job.targetName(), State: last, Waited: time.Since(start)}
+	sctx, cancel := c.cleanupContext(ctx)
+	defer cancel()
+	final, serr := c.stop(sctx, job, start)
+	if serr != nil {
+		return nil, errors.Join(te, serr)
+	}
+	if final == StateCompleted || final == StateFailed {
+		// It ended on its own before the stop took: say how, not "stopped it". A
+		// completed job's model is there to be used.
+		if out, err := c.describeRetrying(sctx, job.Name); err == nil && State(out.CompilationJobStatus) == final {
+			if final == StateCompleted {
+				return out, nil
+			}
+			return nil, &JobError{JobName: job.Name, Target: job.targetName(), State: final, Reason: aws.ToString(out.FailureReason)}
+		}
+	}
+	te.Stopped = true
+	return nil, te
 }
 
 // backoff is the wait before describe attempt+1: MinDelay, then doubling

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/internal/smtags"
@@ -53,12 +55,20 @@ type tagLister interface {
 // errNoListTags says why a client without ListTags cannot tell whose a job is.
 var errNoListTags = errors.New("the client has no ListTags to read the job's tags")
 
+// errNotFoundYet says why not finding a job proves nothing after some creates.
+var errNotFoundYet = errors.New("no job of that name was found, but its create was cut off or told the name is taken, so the job may still appear")
+
 // owned reports whether the job exists and carries this run's TagRun and the
-// Compile's token. A job that does not exist is not ours. A non-nil error means it
-// cannot be told (no ListTags, or a call failed); the job may then be anyone's.
-func (c *Compiler) owned(ctx context.Context, name, token string) (bool, error) {
+// Compile's token. A job that does not exist is not ours, unless the create may yet
+// land or the name was reported taken (held): not finding it then proves nothing and
+// is errNotFoundYet. A non-nil error means it cannot be told (no ListTags, or a call
+// failed); the job may then be anyone's.
+func (c *Compiler) owned(ctx context.Context, name, token string, held bool) (bool, error) {
 	out, err := c.opts.Client.DescribeCompilationJob(ctx, &sagemaker.DescribeCompilationJobInput{CompilationJobName: aws.String(name)})
 	if smretry.NotFound(err) {
+		if held {
+			return false, errNotFoundYet
+		}
 		return false, nil
 	}
 	if err != nil {
@@ -77,10 +87,10 @@ func (c *Compiler) owned(ctx context.Context, name, token string) (bool, error) 
 
 // ownedRetrying is owned, asked again with backoff while the answer is throttling,
 // a 5xx or a lost connection, until ctx ends.
-func (c *Compiler) ownedRetrying(ctx context.Context, name, token string) (mine bool, err error) {
+func (c *Compiler) ownedRetrying(ctx context.Context, name, token string, held bool) (mine bool, err error) {
 	err = smretry.Do(ctx, c.retryBackoff(), "check compilation job "+name, func() error {
 		var err error
-		mine, err = c.owned(ctx, name, token)
+		mine, err = c.owned(ctx, name, token, held)
 		return err
 	})
 	return mine, err
@@ -90,4 +100,17 @@ func newToken() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// mayHaveLanded reports whether a failed create leaves "no such job" unproven: the call
+// was cut off (cancellation, network) and may still reach SageMaker, or SageMaker said
+// the name is taken, so a job of that name existed a moment ago whatever a describe
+// answers now.
+func mayHaveLanded(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return true
+	}
+	var inUse *types.ResourceInUse
+	return errors.As(err, &inUse) || ae.ErrorCode() == "ResourceInUse"
 }

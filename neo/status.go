@@ -56,25 +56,33 @@ func (e *JobError) Error() string {
 }
 
 // TimeoutError reports a job still running past its MaxRuntime plus the
-// Compiler's margin. The Compiler has asked Neo to stop it.
+// Compiler's margin. The Compiler has tried to stop it; Stopped says whether that
+// worked (if not, Compile joins the stop's error to this one).
 type TimeoutError struct {
 	JobName string
 	Target  string
 	State   State         // last state seen
 	Waited  time.Duration // since the job was created
+	Stopped bool          // the job reached a final state after the Compiler's stop
 }
 
 // Error implements error.
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("neo: compilation job %s for %s still %s after %v; stopped it (raise Job.MaxRuntime?)",
-		e.JobName, e.Target, e.State, e.Waited.Round(time.Second))
+	what := "stopped it"
+	if !e.Stopped {
+		what = "could not stop it: it may still be running"
+	}
+	return fmt.Sprintf("neo: compilation job %s for %s still %s after %v; %s (raise Job.MaxRuntime?)",
+		e.JobName, e.Target, e.State, e.Waited.Round(time.Second), what)
 }
 
 // MayExistError reports a compilation job whose create failed in a way that does
 // not prove it was not created, and whose tags could not be read before
-// Options.StopTimeout: the job may exist, may be this run's, and has been left
-// alone rather than risk stopping someone else's. Check it, and stop it if it
-// carries TagRun = RunID. errors.As finds it.
+// Options.StopTimeout (or that was not found, when not finding it proves nothing:
+// the create was cut off and may still land, or SageMaker said the name is taken):
+// the job may exist, may be this run's, and has been left alone rather than risk
+// stopping someone else's. Check it, and stop it if it carries TagRun = RunID.
+// errors.As finds it.
 type MayExistError struct {
 	JobName string
 	Target  string

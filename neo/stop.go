@@ -26,21 +26,28 @@ func (c *Compiler) retryBackoff() smretry.Backoff {
 // settle deals with a job that a failed create may have made: it stops the job if
 // it proves to be this Compile's (token), leaves it alone if not, and says so in a
 // *MayExistError if that cannot be told before Options.StopTimeout. It returns
-// cause, joined with what went wrong.
+// cause, joined with what went wrong, or with the news that the job was its own and
+// is stopped.
 func (c *Compiler) settle(ctx context.Context, job Job, token string, start time.Time, cause error) error {
 	sctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
-	mine, err := c.ownedRetrying(sctx, job.Name, token)
+	mine, err := c.ownedRetrying(sctx, job.Name, token, mayHaveLanded(cause))
 	if err != nil {
 		return errors.Join(cause, &MayExistError{JobName: job.Name, Target: job.targetName(), RunID: c.opts.RunID, Err: err})
 	}
 	if !mine {
 		return cause
 	}
-	if err := c.stop(sctx, job, start); err != nil {
-		return errors.Join(cause, err)
+	final, err := c.stop(sctx, job, start)
+	if err != nil {
+		return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all: %w", job.Name, job.targetName(), err))
 	}
-	return cause
+	// Without this, a lost answer's "already exists" would read as someone else's job.
+	what := "stopped it"
+	if final == StateCompleted || final == StateFailed {
+		what = "it ended " + string(final) + " before it could be stopped"
+	}
+	return errors.Join(cause, fmt.Errorf("neo: compilation job %s for %s was created by this Compile after all; %s", job.Name, job.targetName(), what))
 }
 
 // abandon stops a job of this Compile's that it will no longer watch and returns
@@ -48,23 +55,23 @@ func (c *Compiler) settle(ctx context.Context, job Job, token string, start time
 func (c *Compiler) abandon(ctx context.Context, job Job, start time.Time, cause error) error {
 	sctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
-	if err := c.stop(sctx, job, start); err != nil {
+	if _, err := c.stop(sctx, job, start); err != nil {
 		return errors.Join(cause, err)
 	}
 	return cause
 }
 
 // stop asks Neo to stop the job, trying again while the answer may change, and
-// waits, within sctx, for a final state. A job that is gone or already final
-// counts as stopped.
-func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) error {
+// waits, within sctx, for a final state, which it returns ("" for a job that is
+// gone). A job that is gone or already final counts as stopped.
+func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) (State, error) {
 	name := aws.String(job.Name)
 	err := smretry.Do(sctx, c.retryBackoff(), "stop compilation job "+job.Name, func() error {
 		_, err := c.opts.Client.StopCompilationJob(sctx, &sagemaker.StopCompilationJobInput{CompilationJobName: name})
 		return err
 	})
 	if smretry.NotFound(err) {
-		return nil
+		return "", nil
 	}
 	if err != nil {
 		// Stopping a job that has just ended (or is already stopping) is refused;
@@ -72,37 +79,37 @@ func (c *Compiler) stop(sctx context.Context, job Job, start time.Time) error {
 		out, derr := c.describeRetrying(sctx, job.Name)
 		switch {
 		case smretry.NotFound(derr):
-			return nil
+			return "", nil
 		case derr != nil:
-			return fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
+			return "", fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		case State(out.CompilationJobStatus).Final():
 			c.report(job, State(out.CompilationJobStatus), start)
-			return nil
+			return State(out.CompilationJobStatus), nil
 		case State(out.CompilationJobStatus) != StateStopping:
-			return fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
+			return "", fmt.Errorf("neo: stop compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		}
 	}
 	last := State("")
 	for attempt := int64(1); ; attempt++ {
 		out, err := c.describeRetrying(sctx, job.Name)
 		if smretry.NotFound(err) {
-			return nil
+			return "", nil
 		}
 		if err != nil {
-			return fmt.Errorf("neo: confirm compilation job %s for %s stopped: %w", job.Name, job.targetName(), err)
+			return "", fmt.Errorf("neo: confirm compilation job %s for %s stopped: %w", job.Name, job.targetName(), err)
 		}
 		if s := State(out.CompilationJobStatus); s != last {
 			last = s
 			c.report(job, s, start)
 		}
 		if last.Final() {
-			return nil
+			return last, nil
 		}
 		t := time.NewTimer(c.backoff(attempt, c.opts.StopTimeout))
 		select {
 		case <-sctx.Done():
 			t.Stop()
-			return fmt.Errorf("neo: compilation job %s for %s still %s after %v (stop it later with: aws sagemaker stop-compilation-job --compilation-job-name %s): %w",
+			return "", fmt.Errorf("neo: compilation job %s for %s still %s after %v (stop it later with: aws sagemaker stop-compilation-job --compilation-job-name %s): %w",
 				job.Name, job.targetName(), last, c.opts.StopTimeout, job.Name, sctx.Err())
 		case <-t.C:
 		}

@@ -271,7 +271,7 @@ func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) (st
 }
 
 // deleteObject deletes an S3 object; a missing one counts as deleted (S3 says so
-// itself).
+// itself), and so does one whose bucket is gone (S3 answers NoSuchBucket).
 func (c *Client) deleteObject(ctx context.Context, uri string) error {
 	bucket, key, err := ParseS3URI(uri)
 	if err != nil {
@@ -280,6 +280,9 @@ func (c *Client) deleteObject(ctx context.Context, uri string) error {
 	c.logf("sagemaker: cleanup: deleting %s", uri)
 	return c.retrying(ctx, uri, func() error {
 		_, err := c.opts.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if isNoSuchBucket(err) {
+			return nil // no bucket, no object: nothing stored, nothing billed
+		}
 		return err
 	})
 }

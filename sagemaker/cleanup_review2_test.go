@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )

@@ -1,10 +1,14 @@
 package sagemaker_test
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -42,5 +46,37 @@ func TestReview2CleanupOfAKeyInADeletedBucketSucceeds(t *testing.T) {
 	}
 	if p, _ := j.Pending(); len(p) != 0 {
 		t.Fatalf("pending = %v", p)
+	}
+}
+
+// Safety: Cleanup aborted a multipart upload that is not the run's. The key is the
+// caller's choice ("sagebench/resnet50/model.tar.gz"), so two runs, or the run and
+// the user's own "aws s3 cp", write the same key. Here run A's Upload finished; run
+// B then starts a multipart upload of the same key; A's Cleanup (A's journal lists
+// the key) aborted B's upload, because any upload at the key begun after A
+// journaled it counted as A's. B's Upload then fails at CompleteMultipartUpload
+// (NoSuchUpload): the other run's data is thrown away mid-transfer.
+func TestReview2CleanupAbortsAnotherRunsUploadAtTheSameKey(t *testing.T) {
+	t.Skip("known open defect found in review 2: Cleanup aborts any upload at a journaled key begun after the journal recorded it")
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	const key = "shared/model.tar.gz"
+	j := openReview2Journal(t)
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j })
+	if err := srv.PutObject(testBucket, "seed", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(context.Background(), sagemaker.UploadInput{Bucket: testBucket, Key: key, Body: bytes.NewReader([]byte("run A's archive"))}); err != nil {
+		t.Fatal(err)
+	}
+	s3c := srv.S3Client()
+	if _, err := s3c.CreateMultipartUpload(context.Background(), &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = s3c }); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.MultipartUploads()); n != 1 {
+		t.Fatalf("uploads left = %d; want run B's upload untouched", n)
 	}
 }

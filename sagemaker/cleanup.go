@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,17 +23,15 @@ const runMetadata = "sagebench-run"
 // are the output of one of the run's compilation jobs); what is already gone counts
 // as deleted, so Cleanup is idempotent and safe to run again after a failure.
 //
-// For each journaled S3 key it also aborts the in-progress multipart uploads at
-// exactly that key (ListMultipartUploads by prefix, every page), which a run killed
-// during Upload leaves with their parts stored and billed. Such an upload is not an
-// object and shows no mark, and Upload does not put the run id in the key (the
-// caller chooses it), so the proof that it is the run's is that the run journaled
-// the key before it started the upload: an upload at that key initiated more than
-// an hour (room for clock skew) before the journal recorded the key is left alone.
-// An upload already gone (NoSuchUpload) counts as aborted. A key whose uploads
-// could not be listed or aborted (a role without s3:ListBucketMultipartUploads or
-// s3:AbortMultipartUpload) still has its object deleted, but stays pending and
-// makes Cleanup return the error.
+// It also aborts the multipart uploads that the journal recorded Upload beginning
+// (their ids, see Journal.Uploading), which a run killed during Upload leaves with
+// their parts stored and billed. No other upload at a journaled key is touched: the
+// key is the caller's choice, another run or the user's own copy may be writing the
+// same key, and an upload shows no mark that would tell whose it is. (A kill between
+// S3's answer to CreateMultipartUpload and the journal's record of its id leaves an
+// upload without parts: it stores and bills nothing.) An upload already gone (completed, or NoSuchUpload) counts as aborted. A key whose uploads
+// could not be aborted (a role without s3:AbortMultipartUpload) still has its object
+// deleted, but stays pending and makes Cleanup return the error.
 //
 // Throttled and 5xx answers are retried with backoff until the deadline, not only for
 // the SDK's few attempts: the deletes and aborts, and the checks that decide whether a
@@ -75,11 +72,11 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 	if r := j.Region(); r != "" && r != c.opts.Region {
 		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
 	}
-	pending, since, err := j.pending()
+	pending, uploads, err := j.pending()
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, j.RunID(), pending, j, since)
+	return c.cleanup(ctx, j.RunID(), pending, j, uploads)
 }
 
 // CleanupRun is the package-level CleanupRun on this client's clients.
@@ -103,9 +100,9 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 
 // cleanup deletes rs, which run may have created, in an order SageMaker accepts:
 // jobs are stopped first (stopping takes a while), then endpoints, configurations and
-// models go, then the stopped jobs and finally the S3 objects. since holds, for each
-// resource the journal lists, when the journal first recorded it (nil for CleanupRun).
-func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, since map[Resource]time.Time) error {
+// models go, then the stopped jobs and finally the S3 objects. uploads holds, for each
+// S3 object, the ids of the multipart uploads the journal recorded (nil for CleanupRun).
+func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, uploads map[Resource][]string) error {
 	ctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
 	api, err := c.cleanupAPI()
@@ -169,8 +166,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
 			continue
 		}
-		at, journaled := since[r]
-		deleted, err := c.cleanupObject(ctx, r.Name, run, at, journaled, slices.Contains(artifacts, r.Name))
+		deleted, err := c.cleanupObject(ctx, r.Name, run, uploads[r], slices.Contains(artifacts, r.Name))
 		if deleted {
 			deletedObjects = append(deletedObjects, r.Name)
 		}
@@ -187,19 +183,16 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 }
 
 // cleanupObject deletes the S3 object at uri if it is the run's, and reports whether
-// it did. A key the journal recorded (at journaledAt) has the multipart uploads a
-// killed Upload left at it aborted first; when that fails the object still goes, and
-// the error keeps the key pending. An object the run did not write (no mark of the
-// run's) stays, unless it is an artifact of one of the run's compilation jobs, which
-// carries no mark but is the run's.
-func (c *Client) cleanupObject(ctx context.Context, uri, run string, journaledAt time.Time, journaled, artifact bool) (deleted bool, err error) {
-	var abortErr error
-	if journaled {
-		// A multipart upload is not an object: its parts are stored and billed until
-		// it is aborted, whatever the object at the key says (an unmarked object
-		// there is the user's; the parts are the run's).
-		abortErr = c.abortUploads(ctx, uri, journaledAt)
-	}
+// it did. The multipart uploads ids that the run began at uri (and a kill may have
+// left) are aborted first; when that fails the object still goes, and the error keeps
+// the key pending. An object the run did not write (no mark of the run's) stays,
+// unless it is an artifact of one of the run's compilation jobs, which carries no mark
+// but is the run's.
+func (c *Client) cleanupObject(ctx context.Context, uri, run string, ids []string, artifact bool) (deleted bool, err error) {
+	// A multipart upload is not an object: its parts are stored and billed until it
+	// is aborted, whatever the object at the key says (an unmarked object there is
+	// the user's; the recorded uploads are the run's).
+	abortErr := c.abortUploads(ctx, uri, ids)
 	if !artifact {
 		// A journaled key is the run's only if Upload's mark says so: an upload that
 		// failed before its first byte leaves the journal line, and the user's own

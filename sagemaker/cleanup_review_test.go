@@ -59,7 +59,8 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk read
 // Review: a process killed during a multipart Upload leaves an in-progress multipart
 // upload whose parts S3 stores (and bills) until it is aborted. The journal lists the
 // object, but Cleanup only sends DeleteObject, which does nothing to the parts.
-// Simulated here as the kill would leave it: journaled, created, one part uploaded.
+// Simulated here as the kill would leave it: journaled, created, its id journaled,
+// one part uploaded.
 func TestReviewCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
@@ -79,6 +80,10 @@ func TestReviewCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 	}
 	mu, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Upload records the upload's id before it sends the first part.
+	if err := j.Uploading("s3://"+testBucket+"/"+key, aws.ToString(mu.UploadId)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(testBucket), Key: aws.String(key), UploadId: mu.UploadId,

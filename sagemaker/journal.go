@@ -54,6 +54,8 @@ type journalLine struct {
 	Name string    `json:"name,omitempty"`
 	// Region is where a create happens, so that Cleanup looks in the right place.
 	Region string `json:"region,omitempty"`
+	// UploadID is the multipart upload of an "upload" line.
+	UploadID string `json:"upload_id,omitempty"`
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) with a new run id
@@ -153,6 +155,24 @@ func (j *Journal) CreatingIn(region, kind, name string) error {
 	return nil
 }
 
+// Uploading records, durably, that multipart upload uploadID of the S3 object at uri
+// (an s3:// URI recorded with Creating first) has begun. Upload calls it as soon as
+// CreateMultipartUpload answers, before the first part is sent; if it fails, abort the
+// upload. [Cleanup] aborts exactly the uploads recorded so, and no other upload at the
+// key: the key is the caller's choice, and another process may be writing it too.
+func (j *Journal) Uploading(uri, uploadID string) error {
+	if uri == "" || uploadID == "" {
+		return fmt.Errorf("sagemaker: journal %s: an upload needs an object URI and an upload id", j.path)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	// As for CreatingIn: a record into a deleted journal file is a record no Cleanup reads.
+	if err := j.sameFileLocked(); err != nil {
+		return err
+	}
+	return j.appendLocked(journalLine{Op: "upload", Kind: KindS3Object, Name: uri, UploadID: uploadID})
+}
+
 // Deleted records that the resource is gone (or is being deleted and no longer
 // bills, like an endpoint in Deleting).
 func (j *Journal) Deleted(kind, name string) error {
@@ -191,9 +211,9 @@ func (j *Journal) Pending() ([]Resource, error) {
 	return out, err
 }
 
-// pending is Pending that also says when each resource was first recorded as being
-// created since it was last recorded as deleted, by the local clock.
-func (j *Journal) pending() ([]Resource, map[Resource]time.Time, error) {
+// pending is Pending that also says, for each S3 object, which multipart uploads of it
+// the journal recorded (see Uploading) since it was last recorded as deleted.
+func (j *Journal) pending() ([]Resource, map[Resource][]string, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	lines, err := readJournal(j.path)
@@ -201,21 +221,23 @@ func (j *Journal) pending() ([]Resource, map[Resource]time.Time, error) {
 		return nil, nil, err
 	}
 	var out []Resource
-	since := map[Resource]time.Time{}
+	uploads := map[Resource][]string{}
 	for _, l := range lines {
 		r := Resource{l.Kind, l.Name}
 		switch l.Op {
-		case "create":
+		case "create", "upload":
 			if !slices.Contains(out, r) {
 				out = append(out, r)
-				since[r] = l.Time
+			}
+			if l.Op == "upload" && l.UploadID != "" && !slices.Contains(uploads[r], l.UploadID) {
+				uploads[r] = append(uploads[r], l.UploadID)
 			}
 		case "delete":
 			out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
-			delete(since, r)
+			delete(uploads, r)
 		}
 	}
-	return out, since, nil
+	return out, uploads, nil
 }
 
 // Close closes the file. Pending still works on a closed journal.

@@ -79,3 +79,32 @@ func TestReview2CleanupAbortsAnotherRunsUploadAtTheSameKey(t *testing.T) {
 		t.Fatalf("uploads left = %d; want run B's upload untouched", n)
 	}
 }
+
+// Money and honesty: CleanupRun (the journal is lost) found nothing and returned nil
+// while the run's endpoint was InService. FindRun lists only resources created after
+// the run id's start time minus an hour, but that time is the local clock's at
+// NewRunID and CreationTime is SageMaker's: a machine whose clock ran more than an
+// hour ahead (the SDK corrects the signing skew itself, so such a machine deploys
+// fine) has every resource filtered out before its tags are read. Here the run id
+// says two hours from now, as such a machine's NewRunID would. Fixing it is a
+// trade-off for the team (no CreationTimeAfter filter: every resource of the region
+// gets a ListTags; or a much wider margin, which only moves the limit).
+func TestReview2CleanupRunFindsTheRunWhenTheLocalClockWasAhead(t *testing.T) {
+	t.Skip("known open defect found in review 2: FindRun's CreationTimeAfter trusts the local clock of the run id to within an hour")
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	if err := srv.PutObject(testBucket, testKey, packTestModel(t)); err != nil {
+		t.Fatal(err)
+	}
+	run := time.Now().UTC().Add(2*time.Hour).Format("20060102t150405") + "-abcd"
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.RunID = run })
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	m.Name, e.Name = c.Name("m"), c.Name("m")
+	if _, err := c.Deploy(context.Background(), m, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := sagemaker.CleanupRun(context.Background(), srv.Config(), run, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, srv)
+}

@@ -20,7 +20,8 @@ const runMetadata = "sagebench-run"
 // endpoints, endpoint configurations, models, compilation jobs (stopped first) and
 // S3 objects, and journals each deletion. Only resources tagged with the journal's
 // run are deleted, and only S3 objects that carry Upload's mark of the run (or that
-// are the output of one of the run's compilation jobs); what is already gone counts
+// are the output of one of the run's compilation jobs, or journaled as one with
+// Journal.CreatedArtifact); what is already gone counts
 // as deleted, so Cleanup is idempotent and safe to run again after a failure.
 //
 // It also aborts the multipart uploads that the journal recorded Upload beginning
@@ -72,11 +73,11 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 	if r := j.Region(); r != "" && r != c.opts.Region {
 		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
 	}
-	pending, uploads, err := j.pending()
+	pending, info, err := j.pending()
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, j.RunID(), pending, j, uploads)
+	return c.cleanup(ctx, j.RunID(), pending, j, info)
 }
 
 // CleanupRun is the package-level CleanupRun on this client's clients.
@@ -87,7 +88,7 @@ func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, runID, found, nil, nil)
+	return c.cleanup(ctx, runID, found, nil, journaled{})
 }
 
 func (c *Client) cleanupAPI() (CleanupAPI, error) {
@@ -100,9 +101,10 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 
 // cleanup deletes rs, which run may have created, in an order SageMaker accepts:
 // jobs are stopped first (stopping takes a while), then endpoints, configurations and
-// models go, then the stopped jobs and finally the S3 objects. uploads holds, for each
-// S3 object, the ids of the multipart uploads the journal recorded (nil for CleanupRun).
-func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, uploads map[Resource][]string) error {
+// models go, then the stopped jobs and finally the S3 objects. info is what the journal
+// says of the S3 objects: their multipart uploads, and which are jobs' artifacts (zero
+// for CleanupRun).
+func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, info journaled) error {
 	ctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
 	api, err := c.cleanupAPI()
@@ -166,7 +168,8 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
 			continue
 		}
-		deleted, err := c.cleanupObject(ctx, r.Name, run, uploads[r], slices.Contains(artifacts, r.Name))
+		artifact := info.artifacts[r] || slices.Contains(artifacts, r.Name)
+		deleted, err := c.cleanupObject(ctx, r.Name, run, info.uploads[r], artifact)
 		if deleted {
 			deletedObjects = append(deletedObjects, r.Name)
 		}

@@ -108,3 +108,41 @@ func TestReview2CleanupRunFindsTheRunWhenTheLocalClockWasAhead(t *testing.T) {
 	}
 	assertNothingLeft(t, srv)
 }
+
+// Money and honesty: Cleanup forgot a compiled artifact of the run and returned nil.
+// The study journals each Neo artifact (an s3-object line, after the job reported
+// it) and its teardown deletes the job before the artifact. When the artifact's
+// DeleteObject then fails (or the process dies right there), the user runs Cleanup
+// as the README says: the job is journaled deleted, so nothing proves the artifact
+// is the run's; it carries no Upload mark (Neo wrote it), so Cleanup "left it alone",
+// journaled it as deleted, and reported success while the artifact stays stored.
+// An artifact must be journaled as one (Journal.CreatedArtifact), and Cleanup deletes
+// it without the mark.
+func TestReview2CleanupDeletesAJournaledArtifactOfADeletedJob(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	j := openReview2Journal(t)
+	const key = "run/neo-out/model-ml_c5.tar.gz"
+	uri := "s3://" + testBucket + "/" + key
+	if err := j.CreatingIn(srv.Region(), sagemaker.KindCompilationJob, "job-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.PutObject(testBucket, key, []byte("compiled by the run's job")); err != nil { // no mark: Neo wrote it
+		t.Fatal(err)
+	}
+	if err := j.CreatedArtifact(srv.Region(), uri); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Deleted(sagemaker.KindCompilationJob, "job-1"); err != nil { // the teardown deleted the job
+		t.Fatal(err)
+	}
+	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
+		t.Fatal(err)
+	}
+	if keys := objectKeys(srv); len(keys) != 0 {
+		t.Fatalf("objects after Cleanup = %v; want the run's artifact deleted", keys)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Fatalf("pending = %v", p)
+	}
+}

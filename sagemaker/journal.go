@@ -190,8 +190,8 @@ func (j *Journal) CreatedArtifact(region, uri string) error {
 // upload. [Cleanup] aborts exactly the uploads recorded so, and no other upload at the
 // key: the key is the caller's choice, and another process may be writing it too.
 func (j *Journal) Uploading(uri, uploadID string) error {
-	if uri == "" || uploadID == "" {
-		return fmt.Errorf("sagemaker: journal %s: an upload needs an object URI and an upload id", j.path)
+	if _, _, err := ParseS3URI(uri); err != nil || uploadID == "" {
+		return fmt.Errorf("sagemaker: journal %s: an upload needs an s3:// object URI and an upload id (got %q, %q)", j.path, uri, uploadID)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -194,8 +194,10 @@ func TestUploadJournalsItsMultipartUploadAndCleanupAfterCompletionSucceeds(t *te
 	if b, err := os.ReadFile(path); err != nil || !bytes.Contains(b, []byte(`"op":"upload"`)) {
 		t.Fatalf("journal after a multipart Upload (%v):\n%s\nwant its upload id recorded", err, b)
 	}
-	if err := j.Uploading("", "x"); err == nil {
-		t.Error("Uploading without a URI: nil error")
+	for _, bad := range [][2]string{{"", "x"}, {"big/model.tar.gz", "x"}, {"s3://" + testBucket + "/big/model.tar.gz", ""}} {
+		if err := j.Uploading(bad[0], bad[1]); err == nil {
+			t.Errorf("Uploading(%q, %q): nil error", bad[0], bad[1])
+		}
 	}
 	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
 		t.Fatal(err)

@@ -59,7 +59,9 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // its key nothing proves it is the run's (an S3 lifecycle rule with
 // AbortIncompleteMultipartUpload is the safety net for those). It retries throttled
 // and 5xx answers until the deadline as Cleanup does, the search's listings and
-// ListTags included; a ctx without a deadline gets Options.CleanupTimeout.
+// ListTags included; a ctx without a deadline gets Options.CleanupTimeout. An object
+// whose mark could not be read is left and makes CleanupRun return an error, after
+// the rest is deleted.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -84,11 +86,13 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	ctx, cancel := c.cleanupContext(ctx) // FindRun retries until the deadline, too
 	defer cancel()
-	found, err := c.FindRun(ctx, runID)
+	found, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, runID, found, nil, journaled{})
+	// What could be checked goes; an object that could not be is reported, not
+	// passed over in silence.
+	return errors.Join(c.cleanup(ctx, runID, found, nil, journaled{}), unchecked)
 }
 
 func (c *Client) cleanupAPI() (CleanupAPI, error) {

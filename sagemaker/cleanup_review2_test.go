@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -145,4 +147,48 @@ func TestReview2CleanupDeletesAJournaledArtifactOfADeletedJob(t *testing.T) {
 	if p, _ := j.Pending(); len(p) != 0 {
 		t.Fatalf("pending = %v", p)
 	}
+}
+
+// deniedHead is an S3 client whose role may not read objects (no s3:GetObject).
+type deniedHead struct{ sagemaker.S3API }
+
+func (deniedHead) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}
+}
+
+// Honesty and money: CleanupRun reported success while the run's model archive stayed
+// stored. FindRun reads each referenced object's mark with HeadObject, and any error
+// there (a cleanup role without s3:GetObject, S3 failing until the deadline) read as
+// "not the run's": the object was passed over in silence and CleanupRun returned nil.
+// The rest must still go, and CleanupRun must say which object it could not check.
+func TestReview2CleanupRunReportsAnObjectItCouldNotCheck(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	if err := srv.PutObject(testBucket, "seed", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv)
+	uri, err := c.Upload(context.Background(), sagemaker.UploadInput{Bucket: testBucket, Key: "run/" + c.RunID() + "/model.tar.gz", Body: bytes.NewReader(packTestModel(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	m.Name, e.Name, m.ModelDataURL = c.Name("m"), c.Name("m"), uri
+	if _, err := c.Deploy(context.Background(), m, e); err != nil {
+		t.Fatal(err)
+	}
+	err = sagemaker.CleanupRun(context.Background(), srv.Config(), c.RunID(), func(o *sagemaker.Options) {
+		o.S3 = deniedHead{srv.S3Client()}
+		o.PollInterval, o.MaxPollInterval = time.Millisecond, 5*time.Millisecond
+	})
+	var keys []string
+	for _, o := range srv.Objects() {
+		if strings.Contains(o.Key, c.RunID()) {
+			keys = append(keys, o.Key)
+		}
+	}
+	if len(keys) > 0 && (err == nil || !strings.Contains(err.Error(), uri)) {
+		t.Fatalf("CleanupRun = %v with the run's %v left; want an error naming %s", err, keys, uri)
+	}
+	assertNothingLeft(t, srv) // the endpoint, its configuration and model still go
 }

@@ -21,7 +21,7 @@ import (
 
 // Review: Cleanup deletes every S3 object the journal lists without checking the run's
 // mark, although Cleanup's doc says "only resources tagged with the journal's run are
-// deleted" and CleanupRun does check (markedBy). An Upload journals the URI before it
+// deleted" and CleanupRun does check (FindRun reads the mark). An Upload journals the URI before it
 // sends anything, so an Upload that failed before its PUT (here its body could not be
 // read) leaves the user's own, pre-existing object at that key listed, and Cleanup
 // deletes it.

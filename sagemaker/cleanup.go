@@ -59,9 +59,9 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // its key nothing proves it is the run's (an S3 lifecycle rule with
 // AbortIncompleteMultipartUpload is the safety net for those). It retries throttled
 // and 5xx answers until the deadline as Cleanup does, the search's listings and
-// ListTags included; a ctx without a deadline gets Options.CleanupTimeout. An object
-// whose mark could not be read is left and makes CleanupRun return an error, after
-// the rest is deleted.
+// ListTags included; a ctx without a deadline gets Options.CleanupTimeout. A resource
+// whose tags, or an object whose mark, could not be read is left and makes CleanupRun
+// return an error, after the rest is deleted.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }

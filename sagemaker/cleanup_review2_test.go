@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/smithy-go"
 
 	"github.com/sagebench/sagebench/sagemaker"
@@ -191,4 +192,59 @@ func TestReview2CleanupRunReportsAnObjectItCouldNotCheck(t *testing.T) {
 		t.Fatalf("CleanupRun = %v with the run's %v left; want an error naming %s", err, keys, uri)
 	}
 	assertNothingLeft(t, srv) // the endpoint, its configuration and model still go
+}
+
+// scopedTags is a SageMaker client whose role may read the tags only of resources
+// named like the run's, as an IAM policy scoped by resource name allows.
+type scopedTags struct {
+	*sm.Client
+	allow string
+}
+
+func (s scopedTags) ListTags(ctx context.Context, in *sm.ListTagsInput, o ...func(*sm.Options)) (*sm.ListTagsOutput, error) {
+	if !strings.Contains(aws.ToString(in.ResourceArn), s.allow) {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: sagemaker:ListTags on resource " + aws.ToString(in.ResourceArn)}
+	}
+	return s.Client.ListTags(ctx, in, o...)
+}
+
+// Money: one resource in the region whose tags the role may not read (a colleague's
+// endpoint, outside a policy scoped to sagebench's names) made FindRun fail as a
+// whole, so CleanupRun deleted nothing and the run's endpoint kept billing. What
+// cannot be checked must be reported, and the run's resources deleted all the same.
+func TestReview2CleanupRunDeletesTheRunDespiteAForeignResourceItCannotCheck(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	if err := srv.PutObject(testBucket, testKey, packTestModel(t)); err != nil {
+		t.Fatal(err)
+	}
+	colleague := newClient(t, srv)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	m.Name, e.Name = "colleague-model", "colleague-endpoint"
+	theirs, err := colleague.Deploy(context.Background(), m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv)
+	m, e = specs("pytorch-inference:1.8.1-cpu-py3")
+	m.Name, e.Name = c.Name("m"), c.Name("m")
+	if _, err := c.Deploy(context.Background(), m, e); err != nil {
+		t.Fatal(err)
+	}
+	err = sagemaker.CleanupRun(context.Background(), srv.Config(), c.RunID(), func(o *sagemaker.Options) {
+		o.SageMaker = scopedTags{srv.SageMakerClient(), c.RunID()}
+		o.S3 = srv.S3Client()
+		o.PollInterval, o.MaxPollInterval = time.Millisecond, 5*time.Millisecond
+	})
+	if err == nil || !strings.Contains(err.Error(), "colleague-endpoint") {
+		t.Errorf("CleanupRun = %v; want an error naming the endpoint it could not check", err)
+	}
+	for _, l := range srv.Leftovers() {
+		if strings.Contains(l, c.RunID()) {
+			t.Fatalf("the run's %s is left; leftovers %v", l, srv.Leftovers())
+		}
+	}
+	if err := theirs.Delete(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -29,9 +29,10 @@ import (
 // the describes and HeadObjects that find the S3 objects) are retried with backoff
 // until it, as Cleanup's deletes are; without one, each call gets the SDK's attempts.
 //
-// An S3 object whose mark could not be read (a role without s3:GetObject, or S3
-// failing until the deadline) may be the run's: FindRun then returns everything else
-// it found together with an error that names the object.
+// A resource whose tags could not be read (a role whose ListTags is scoped to some
+// names, or SageMaker failing until the deadline), or an S3 object whose mark could
+// not be, may be the run's: FindRun then returns everything else it found together
+// with an error that names each of them. A failed listing is an error with no result.
 func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) {
 	out, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
@@ -102,7 +103,11 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 			return err
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("sagemaker: find run %s: %s %s: %w", runID, l.kind, l.name, err)
+			// One resource whose tags the role may not read (someone else's, outside a
+			// policy scoped to sagebench's names) must not stop the run's own from
+			// being found: report it, and go on.
+			uncheckedErrs = append(uncheckedErrs, fmt.Errorf("%s %s: cannot tell whether it is the run's: %w", l.kind, l.name, err))
+			continue
 		}
 		if !ok {
 			continue
@@ -115,7 +120,8 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 			return err
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("sagemaker: find run %s: %w", runID, err)
+			uncheckedErrs = append(uncheckedErrs, fmt.Errorf("the S3 objects %s %s reads: %w", l.kind, l.name, err))
+			continue
 		}
 		for _, uri := range objs {
 			r := Resource{KindS3Object, uri}

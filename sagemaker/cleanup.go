@@ -21,8 +21,8 @@ const runMetadata = "sagebench-run"
 // S3 objects, and journals each deletion. Only resources tagged with the journal's
 // run are deleted, and only S3 objects that carry Upload's mark of the run (or that
 // are the output of one of the run's compilation jobs, or journaled as one with
-// Journal.CreatedArtifact); what is already gone counts
-// as deleted, so Cleanup is idempotent and safe to run again after a failure.
+// Journal.CreatedArtifact); what is already gone counts as deleted, so Cleanup is
+// idempotent and safe to run again after a failure.
 //
 // It also aborts the multipart uploads that the journal recorded Upload beginning
 // (their ids, see Journal.Uploading), which a run killed during Upload leaves with
@@ -30,9 +30,10 @@ const runMetadata = "sagebench-run"
 // key is the caller's choice, another run or the user's own copy may be writing the
 // same key, and an upload shows no mark that would tell whose it is. (A kill between
 // S3's answer to CreateMultipartUpload and the journal's record of its id leaves an
-// upload without parts: it stores and bills nothing.) An upload already gone (completed, or NoSuchUpload) counts as aborted. A key whose uploads
-// could not be aborted (a role without s3:AbortMultipartUpload) still has its object
-// deleted, but stays pending and makes Cleanup return the error.
+// upload without parts: it stores and bills nothing.) An upload already gone
+// (completed, or NoSuchUpload) counts as aborted. A key whose uploads could not be
+// aborted (a role without s3:AbortMultipartUpload) still has its object deleted, but
+// stays pending and makes Cleanup return the error.
 //
 // Throttled and 5xx answers are retried with backoff until the deadline, not only for
 // the SDK's few attempts: the deletes and aborts, and the checks that decide whether a
@@ -90,7 +91,7 @@ func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	if err != nil {
 		return err
 	}
-	// What could be checked goes; an object that could not be is reported, not
+	// What could be checked goes; what could not be is reported, not
 	// passed over in silence.
 	return errors.Join(c.cleanup(ctx, runID, found, nil, journaled{}), unchecked)
 }
@@ -190,7 +191,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 }
 
 // cleanupObject deletes the S3 object at uri if it is the run's, and reports whether
-// it did. The multipart uploads ids that the run began at uri (and a kill may have
+// it did. The multipart uploads (ids) that the run began at uri (and a kill may have
 // left) are aborted first; when that fails the object still goes, and the error keeps
 // the key pending. An object the run did not write (no mark of the run's) stays,
 // unless it is an artifact of one of the run's compilation jobs, which carries no mark

@@ -41,8 +41,8 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	return out, unchecked
 }
 
-// findRun is FindRun, with the error of the S3 objects it could not check apart
-// (nil when it checked them all).
+// findRun is FindRun with the error of what it could not check (resources whose
+// tags, objects whose mark it could not read) apart: nil when it checked everything.
 func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unchecked, err error) {
 	api, err := c.cleanupAPI()
 	if err != nil {

@@ -207,3 +207,61 @@ func TestUploadJournalsItsMultipartUploadAndCleanupAfterCompletionSucceeds(t *te
 		t.Fatalf("objects after Cleanup = %v", keys)
 	}
 }
+
+// failedAbort is an S3 client on which an Upload is cut short after its first part
+// and whose own abort fails, as when the process dies: the upload stays, with a part.
+type failedAbort struct {
+	sagemaker.S3API
+	cancel context.CancelFunc
+	parts  int
+}
+
+func (f *failedAbort) UploadPart(ctx context.Context, in *s3.UploadPartInput, o ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	if f.parts++; f.parts > 1 {
+		f.cancel()
+		return nil, context.Canceled
+	}
+	return f.S3API.UploadPart(ctx, in, o...)
+}
+
+func (f *failedAbort) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "InternalError", Message: "the process died first"}
+}
+
+// An Upload left behind at a key with spaces, a plus and non-ASCII letters is found by
+// the id it journaled and aborted; an upload of another writer at the same key stays.
+func TestCleanupAbortsTheJournaledUploadAtAKeyWithSpecialCharacters(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	const key = "ü ñ/a+b model=1&x.tar.gz"
+	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := newClient(t, srv, func(o *sagemaker.Options) {
+		o.Journal = j
+		o.S3 = &failedAbort{S3API: srv.S3Client(), cancel: cancel}
+		o.UploadPartSize, o.UploadConcurrency = 5<<20, 1
+		o.CleanupTimeout = time.Second
+	})
+	if err := c.EnsureBucket(context.Background(), testBucket); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: key, Body: bytes.NewReader(make([]byte, 17<<20))}); err == nil {
+		t.Fatal("Upload cut short: nil error")
+	}
+	theirs := startUploads(t, srv.S3Client(), key)[0]
+	if n := len(srv.MultipartUploads()); n != 2 {
+		t.Fatalf("%d uploads before Cleanup; want the cut-short one and the other writer's", n)
+	}
+	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
+		t.Fatal(err)
+	}
+	left := srv.MultipartUploads()
+	if len(left) != 1 || left[0].Key != key || left[0].UploadID != theirs {
+		t.Fatalf("uploads after Cleanup = %+v; want only the other writer's %s at %q", left, theirs, key)
+	}
+}

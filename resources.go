@@ -174,7 +174,7 @@ func (rs *resources) compile(ctx context.Context, jobs []neo.Job) ([]*neo.Compil
 		r := sagemaker.Resource{Kind: sagemaker.KindS3Object, Name: m.ArtifactURL}
 		rs.record(r)
 		if rs.journal != nil {
-			if jerr := rs.journal.CreatingIn(rs.region, r.Kind, r.Name); jerr != nil && err == nil {
+			if jerr := rs.journal.CreatedArtifact(rs.region, r.Name); jerr != nil && err == nil {
 				err = jerr // an artifact the journal does not know would survive a crash
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -21,20 +20,20 @@ const runMetadata = "sagebench-run"
 // endpoints, endpoint configurations, models, compilation jobs (stopped first) and
 // S3 objects, and journals each deletion. Only resources tagged with the journal's
 // run are deleted, and only S3 objects that carry Upload's mark of the run (or that
-// are the output of one of the run's compilation jobs); what is already gone counts
-// as deleted, so Cleanup is idempotent and safe to run again after a failure.
+// are the output of one of the run's compilation jobs, or journaled as one with
+// Journal.CreatedArtifact); what is already gone counts as deleted, so Cleanup is
+// idempotent and safe to run again after a failure.
 //
-// For each journaled S3 key it also aborts the in-progress multipart uploads at
-// exactly that key (ListMultipartUploads by prefix, every page), which a run killed
-// during Upload leaves with their parts stored and billed. Such an upload is not an
-// object and shows no mark, and Upload does not put the run id in the key (the
-// caller chooses it), so the proof that it is the run's is that the run journaled
-// the key before it started the upload: an upload at that key initiated more than
-// an hour (room for clock skew) before the journal recorded the key is left alone.
-// An upload already gone (NoSuchUpload) counts as aborted. A key whose uploads
-// could not be listed or aborted (a role without s3:ListBucketMultipartUploads or
-// s3:AbortMultipartUpload) still has its object deleted, but stays pending and
-// makes Cleanup return the error.
+// It also aborts the multipart uploads that the journal recorded Upload beginning
+// (their ids, see Journal.Uploading), which a run killed during Upload leaves with
+// their parts stored and billed. No other upload at a journaled key is touched: the
+// key is the caller's choice, another run or the user's own copy may be writing the
+// same key, and an upload shows no mark that would tell whose it is. (A kill between
+// S3's answer to CreateMultipartUpload and the journal's record of its id leaves an
+// upload without parts: it stores and bills nothing.) An upload already gone
+// (completed, or NoSuchUpload) counts as aborted. A key whose uploads could not be
+// aborted (a role without s3:AbortMultipartUpload) still has its object deleted, but
+// stays pending and makes Cleanup return the error.
 //
 // Throttled and 5xx answers are retried with backoff until the deadline, not only for
 // the SDK's few attempts: the deletes and aborts, and the checks that decide whether a
@@ -61,7 +60,9 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // its key nothing proves it is the run's (an S3 lifecycle rule with
 // AbortIncompleteMultipartUpload is the safety net for those). It retries throttled
 // and 5xx answers until the deadline as Cleanup does, the search's listings and
-// ListTags included; a ctx without a deadline gets Options.CleanupTimeout.
+// ListTags included; a ctx without a deadline gets Options.CleanupTimeout. A resource
+// whose tags, or an object whose mark, could not be read is left and makes CleanupRun
+// return an error, after the rest is deleted.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -75,22 +76,24 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 	if r := j.Region(); r != "" && r != c.opts.Region {
 		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
 	}
-	pending, since, err := j.pending()
+	pending, info, err := j.pending()
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, j.RunID(), pending, j, since)
+	return c.cleanup(ctx, j.RunID(), pending, j, info)
 }
 
 // CleanupRun is the package-level CleanupRun on this client's clients.
 func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	ctx, cancel := c.cleanupContext(ctx) // FindRun retries until the deadline, too
 	defer cancel()
-	found, err := c.FindRun(ctx, runID)
+	found, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
 		return err
 	}
-	return c.cleanup(ctx, runID, found, nil, nil)
+	// What could be checked goes; what could not be is reported, not
+	// passed over in silence.
+	return errors.Join(c.cleanup(ctx, runID, found, nil, journaled{}), unchecked)
 }
 
 func (c *Client) cleanupAPI() (CleanupAPI, error) {
@@ -103,9 +106,10 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 
 // cleanup deletes rs, which run may have created, in an order SageMaker accepts:
 // jobs are stopped first (stopping takes a while), then endpoints, configurations and
-// models go, then the stopped jobs and finally the S3 objects. since holds, for each
-// resource the journal lists, when the journal first recorded it (nil for CleanupRun).
-func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, since map[Resource]time.Time) error {
+// models go, then the stopped jobs and finally the S3 objects. info is what the journal
+// says of the S3 objects: their multipart uploads, and which are jobs' artifacts (zero
+// for CleanupRun).
+func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, info journaled) error {
 	ctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
 	api, err := c.cleanupAPI()
@@ -169,8 +173,8 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		if r.Kind != KindS3Object || slices.Contains(deletedObjects, r.Name) {
 			continue
 		}
-		at, journaled := since[r]
-		deleted, err := c.cleanupObject(ctx, r.Name, run, at, journaled, slices.Contains(artifacts, r.Name))
+		artifact := info.artifacts[r] || slices.Contains(artifacts, r.Name)
+		deleted, err := c.cleanupObject(ctx, r.Name, run, info.uploads[r], artifact)
 		if deleted {
 			deletedObjects = append(deletedObjects, r.Name)
 		}
@@ -187,19 +191,16 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 }
 
 // cleanupObject deletes the S3 object at uri if it is the run's, and reports whether
-// it did. A key the journal recorded (at journaledAt) has the multipart uploads a
-// killed Upload left at it aborted first; when that fails the object still goes, and
-// the error keeps the key pending. An object the run did not write (no mark of the
-// run's) stays, unless it is an artifact of one of the run's compilation jobs, which
-// carries no mark but is the run's.
-func (c *Client) cleanupObject(ctx context.Context, uri, run string, journaledAt time.Time, journaled, artifact bool) (deleted bool, err error) {
-	var abortErr error
-	if journaled {
-		// A multipart upload is not an object: its parts are stored and billed until
-		// it is aborted, whatever the object at the key says (an unmarked object
-		// there is the user's; the parts are the run's).
-		abortErr = c.abortUploads(ctx, uri, journaledAt)
-	}
+// it did. The multipart uploads (ids) that the run began at uri (and a kill may have
+// left) are aborted first; when that fails the object still goes, and the error keeps
+// the key pending. An object the run did not write (no mark of the run's) stays,
+// unless it is an artifact of one of the run's compilation jobs, which carries no mark
+// but is the run's.
+func (c *Client) cleanupObject(ctx context.Context, uri, run string, ids []string, artifact bool) (deleted bool, err error) {
+	// A multipart upload is not an object: its parts are stored and billed until it
+	// is aborted, whatever the object at the key says (an unmarked object there is
+	// the user's; the recorded uploads are the run's).
+	abortErr := c.abortUploads(ctx, uri, ids)
 	if !artifact {
 		// A journaled key is the run's only if Upload's mark says so: an upload that
 		// failed before its first byte leaves the journal line, and the user's own
@@ -271,7 +272,7 @@ func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) (st
 }
 
 // deleteObject deletes an S3 object; a missing one counts as deleted (S3 says so
-// itself).
+// itself), and so does one whose bucket is gone (S3 answers NoSuchBucket).
 func (c *Client) deleteObject(ctx context.Context, uri string) error {
 	bucket, key, err := ParseS3URI(uri)
 	if err != nil {
@@ -280,6 +281,9 @@ func (c *Client) deleteObject(ctx context.Context, uri string) error {
 	c.logf("sagemaker: cleanup: deleting %s", uri)
 	return c.retrying(ctx, uri, func() error {
 		_, err := c.opts.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if isNoSuchBucket(err) {
+			return nil // no bucket, no object: nothing stored, nothing billed
+		}
 		return err
 	})
 }

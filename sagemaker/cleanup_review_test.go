@@ -21,7 +21,7 @@ import (
 
 // Review: Cleanup deletes every S3 object the journal lists without checking the run's
 // mark, although Cleanup's doc says "only resources tagged with the journal's run are
-// deleted" and CleanupRun does check (markedBy). An Upload journals the URI before it
+// deleted" and CleanupRun does check (FindRun reads the mark). An Upload journals the URI before it
 // sends anything, so an Upload that failed before its PUT (here its body could not be
 // read) leaves the user's own, pre-existing object at that key listed, and Cleanup
 // deletes it.
@@ -59,7 +59,8 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk read
 // Review: a process killed during a multipart Upload leaves an in-progress multipart
 // upload whose parts S3 stores (and bills) until it is aborted. The journal lists the
 // object, but Cleanup only sends DeleteObject, which does nothing to the parts.
-// Simulated here as the kill would leave it: journaled, created, one part uploaded.
+// Simulated here as the kill would leave it: journaled, created, its id journaled,
+// one part uploaded.
 func TestReviewCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
@@ -79,6 +80,10 @@ func TestReviewCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 	}
 	mu, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Upload records the upload's id before it sends the first part.
+	if err := j.Uploading("s3://"+testBucket+"/"+key, aws.ToString(mu.UploadId)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(testBucket), Key: aws.String(key), UploadId: mu.UploadId,

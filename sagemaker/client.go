@@ -53,14 +53,13 @@ type RuntimeAPI interface {
 
 // S3API is the part of the S3 client that Upload, EnsureBucket and Cleanup use: what
 // the transfer manager needs, plus HeadBucket and CreateBucket, and for Cleanup
-// DeleteObject, ListMultipartUploads and AbortMultipartUpload (the parts of an upload
-// a killed run left). *s3.Client satisfies it.
+// DeleteObject and AbortMultipartUpload (the parts of an upload a killed run left).
+// *s3.Client satisfies it.
 type S3API interface {
 	transfermanager.S3APIClient
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
 	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
-	ListMultipartUploads(context.Context, *s3.ListMultipartUploadsInput, ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error)
 	AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error)
 }
 

@@ -91,7 +91,11 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 			eps := srv.Endpoints()
 			return len(eps) == 1 && eps[0].Status == sagemakertest.StatusCreating
 		case "upload":
-			return len(srv.MultipartUploads()) == 1
+			// Once the journal holds the upload's id, parts (billed) may go. A kill
+			// before that leaves an upload without parts, which stores and bills
+			// nothing and which Cleanup cannot tell from another writer's.
+			b, _ := os.ReadFile(path)
+			return len(srv.MultipartUploads()) == 1 && bytes.Contains(b, []byte(`"op":"upload"`))
 		}
 		jobs := srv.CompilationJobs()
 		return len(jobs) == 1 && (jobs[0].Status == sagemakertest.JobStarting || jobs[0].Status == sagemakertest.JobInProgress)

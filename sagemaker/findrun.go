@@ -28,13 +28,28 @@ import (
 // When ctx has a deadline, throttled and 5xx answers to any of these calls (and to
 // the describes and HeadObjects that find the S3 objects) are retried with backoff
 // until it, as Cleanup's deletes are; without one, each call gets the SDK's attempts.
+//
+// A resource whose tags could not be read (a role whose ListTags is scoped to some
+// names, or SageMaker failing until the deadline), or an S3 object whose mark could
+// not be, may be the run's: FindRun then returns everything else it found together
+// with an error that names each of them. A failed listing is an error with no result.
 func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) {
-	api, err := c.cleanupAPI()
+	out, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
+	return out, unchecked
+}
+
+// findRun is FindRun with the error of what it could not check (resources whose
+// tags, objects whose mark it could not read) apart: nil when it checked everything.
+func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unchecked, err error) {
+	api, err := c.cleanupAPI()
+	if err != nil {
+		return nil, nil, err
+	}
 	if runID == "" {
-		return nil, fmt.Errorf("sagemaker: find run: empty run id")
+		return nil, nil, fmt.Errorf("sagemaker: find run: empty run id")
 	}
 	var after *time.Time
 	if t, err := time.Parse("20060102t150405", strings.SplitN(runID, "-", 2)[0]); err == nil {
@@ -46,7 +61,7 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	for p := sm.NewListEndpointsPaginator(api, &sm.ListEndpointsInput{CreationTimeAfter: after}); p.HasMorePages(); {
 		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
-			return nil, fmt.Errorf("sagemaker: find run %s: list endpoints: %w", runID, err)
+			return nil, nil, fmt.Errorf("sagemaker: find run %s: list endpoints: %w", runID, err)
 		}
 		for _, e := range page.Endpoints {
 			all = append(all, listed{KindEndpoint, aws.ToString(e.EndpointName), aws.ToString(e.EndpointArn)})
@@ -55,7 +70,7 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	for p := sm.NewListEndpointConfigsPaginator(api, &sm.ListEndpointConfigsInput{CreationTimeAfter: after}); p.HasMorePages(); {
 		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
-			return nil, fmt.Errorf("sagemaker: find run %s: list endpoint configs: %w", runID, err)
+			return nil, nil, fmt.Errorf("sagemaker: find run %s: list endpoint configs: %w", runID, err)
 		}
 		for _, e := range page.EndpointConfigs {
 			all = append(all, listed{KindEndpointConfig, aws.ToString(e.EndpointConfigName), aws.ToString(e.EndpointConfigArn)})
@@ -64,7 +79,7 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	for p := sm.NewListModelsPaginator(api, &sm.ListModelsInput{CreationTimeAfter: after}); p.HasMorePages(); {
 		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
-			return nil, fmt.Errorf("sagemaker: find run %s: list models: %w", runID, err)
+			return nil, nil, fmt.Errorf("sagemaker: find run %s: list models: %w", runID, err)
 		}
 		for _, m := range page.Models {
 			all = append(all, listed{KindModel, aws.ToString(m.ModelName), aws.ToString(m.ModelArn)})
@@ -73,13 +88,13 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 	for p := sm.NewListCompilationJobsPaginator(api, &sm.ListCompilationJobsInput{CreationTimeAfter: after}); p.HasMorePages(); {
 		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
 		if err != nil {
-			return nil, fmt.Errorf("sagemaker: find run %s: list compilation jobs: %w", runID, err)
+			return nil, nil, fmt.Errorf("sagemaker: find run %s: list compilation jobs: %w", runID, err)
 		}
 		for _, j := range page.CompilationJobSummaries {
 			all = append(all, listed{KindCompilationJob, aws.ToString(j.CompilationJobName), aws.ToString(j.CompilationJobArn)})
 		}
 	}
-	var out []Resource
+	var uncheckedErrs []error
 	for _, l := range all {
 		var ok bool
 		err := try(ctx, l.kind+" "+l.name+": list tags", func() error {
@@ -88,7 +103,11 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("sagemaker: find run %s: %s %s: %w", runID, l.kind, l.name, err)
+			// One resource whose tags the role may not read (someone else's, outside a
+			// policy scoped to sagebench's names) must not stop the run's own from
+			// being found: report it, and go on.
+			uncheckedErrs = append(uncheckedErrs, fmt.Errorf("%s %s: cannot tell whether it is the run's: %w", l.kind, l.name, err))
+			continue
 		}
 		if !ok {
 			continue
@@ -101,16 +120,27 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("sagemaker: find run %s: %w", runID, err)
+			uncheckedErrs = append(uncheckedErrs, fmt.Errorf("the S3 objects %s %s reads: %w", l.kind, l.name, err))
+			continue
 		}
 		for _, uri := range objs {
 			r := Resource{KindS3Object, uri}
-			if !slices.Contains(out, r) && c.markedBy(ctx, try, uri, runID) {
+			if slices.Contains(out, r) {
+				continue
+			}
+			mark, exists, err := c.runMark(ctx, try, uri)
+			switch {
+			case err != nil:
+				uncheckedErrs = append(uncheckedErrs, fmt.Errorf("%s, read by %s %s: cannot tell whether it is the run's: %w", uri, l.kind, l.name, err))
+			case exists && mark == runID:
 				out = append(out, r)
 			}
 		}
 	}
-	return out, nil
+	if len(uncheckedErrs) > 0 {
+		unchecked = fmt.Errorf("sagemaker: find run %s: %w", runID, errors.Join(uncheckedErrs...))
+	}
+	return out, unchecked, nil
 }
 
 // inputsOf returns the S3 URIs a model or compilation job reads.
@@ -147,14 +177,7 @@ func (c *Client) inputsOf(ctx context.Context, api CleanupAPI, kind, name string
 	return nil, nil
 }
 
-// markedBy reports whether the S3 object exists and Upload marked it with run: an
-// object the run only read (the user's own archive) is never deleted.
-func (c *Client) markedBy(ctx context.Context, try tries, uri, run string) bool {
-	mark, exists, err := c.runMark(ctx, try, uri)
-	return err == nil && exists && mark == run
-}
-
-// markedOrGone is markedBy for Cleanup: true when Upload marked the object with run or
+// markedOrGone is for Cleanup: true when Upload marked the object with run or
 // when it is already gone (deleting it again is harmless), false when it exists without
 // the mark, and an error when S3 would not say (Cleanup then keeps it pending).
 func (c *Client) markedOrGone(ctx context.Context, try tries, uri, run string) (bool, error) {

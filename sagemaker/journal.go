@@ -54,6 +54,11 @@ type journalLine struct {
 	Name string    `json:"name,omitempty"`
 	// Region is where a create happens, so that Cleanup looks in the right place.
 	Region string `json:"region,omitempty"`
+	// UploadID is the multipart upload of an "upload" line.
+	UploadID string `json:"upload_id,omitempty"`
+	// Artifact marks the create of an S3 object that a job of the run wrote (see
+	// CreatedArtifact): it carries no Upload mark, and is the run's all the same.
+	Artifact bool `json:"artifact,omitempty"`
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) with a new run id
@@ -153,6 +158,50 @@ func (j *Journal) CreatingIn(region, kind, name string) error {
 	return nil
 }
 
+// CreatedArtifact records, durably, that a compilation job of the run wrote the S3
+// object at uri (an s3:// URI) in region: Neo's output, which carries no Upload mark
+// of the run's. [Cleanup] deletes such an object without looking for the mark, even
+// once the job itself is deleted and can no longer vouch for it. Record only what a
+// job of the run reported writing, never a key the caller chose.
+func (j *Journal) CreatedArtifact(region, uri string) error {
+	if _, _, err := ParseS3URI(uri); err != nil {
+		return fmt.Errorf("sagemaker: journal %s: artifact: %w", j.path, err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.region != "" && region != "" && region != j.region {
+		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for artifact %s in %s", j.path, j.region, uri, region)
+	}
+	if err := j.sameFileLocked(); err != nil {
+		return err
+	}
+	if err := j.appendLocked(journalLine{Op: "create", Kind: KindS3Object, Name: uri, Region: region, Artifact: true}); err != nil {
+		return err
+	}
+	if j.region == "" {
+		j.region = region
+	}
+	return nil
+}
+
+// Uploading records, durably, that multipart upload uploadID of the S3 object at uri
+// (an s3:// URI recorded with Creating first) has begun. Upload calls it as soon as
+// CreateMultipartUpload answers, before the first part is sent; if it fails, abort the
+// upload. [Cleanup] aborts exactly the uploads recorded so, and no other upload at the
+// key: the key is the caller's choice, and another process may be writing it too.
+func (j *Journal) Uploading(uri, uploadID string) error {
+	if _, _, err := ParseS3URI(uri); err != nil || uploadID == "" {
+		return fmt.Errorf("sagemaker: journal %s: an upload needs an s3:// object URI and an upload id (got %q, %q)", j.path, uri, uploadID)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	// As for CreatingIn: a record into a deleted journal file is a record no Cleanup reads.
+	if err := j.sameFileLocked(); err != nil {
+		return err
+	}
+	return j.appendLocked(journalLine{Op: "upload", Kind: KindS3Object, Name: uri, UploadID: uploadID})
+}
+
 // Deleted records that the resource is gone (or is being deleted and no longer
 // bills, like an endpoint in Deleting).
 func (j *Journal) Deleted(kind, name string) error {
@@ -191,31 +240,48 @@ func (j *Journal) Pending() ([]Resource, error) {
 	return out, err
 }
 
-// pending is Pending that also says when each resource was first recorded as being
-// created since it was last recorded as deleted, by the local clock.
-func (j *Journal) pending() ([]Resource, map[Resource]time.Time, error) {
+// journaled is what the journal says of its pending resources, beyond their names.
+type journaled struct {
+	// uploads holds, for each S3 object, the multipart uploads of it the journal
+	// recorded (see Uploading).
+	uploads map[Resource][]string
+	// artifacts holds the S3 objects recorded as written by a job of the run (see
+	// CreatedArtifact).
+	artifacts map[Resource]bool
+}
+
+// pending is Pending that also says, for each S3 object, which multipart uploads of it
+// the journal recorded and whether it is a job's artifact, since it was last recorded
+// as deleted.
+func (j *Journal) pending() ([]Resource, journaled, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	info := journaled{uploads: map[Resource][]string{}, artifacts: map[Resource]bool{}}
 	lines, err := readJournal(j.path)
 	if err != nil {
-		return nil, nil, err
+		return nil, info, err
 	}
 	var out []Resource
-	since := map[Resource]time.Time{}
 	for _, l := range lines {
 		r := Resource{l.Kind, l.Name}
 		switch l.Op {
-		case "create":
+		case "create", "upload":
 			if !slices.Contains(out, r) {
 				out = append(out, r)
-				since[r] = l.Time
+			}
+			if l.Op == "upload" && l.UploadID != "" && !slices.Contains(info.uploads[r], l.UploadID) {
+				info.uploads[r] = append(info.uploads[r], l.UploadID)
+			}
+			if l.Artifact {
+				info.artifacts[r] = true
 			}
 		case "delete":
 			out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
-			delete(since, r)
+			delete(info.uploads, r)
+			delete(info.artifacts, r)
 		}
 	}
-	return out, since, nil
+	return out, info, nil
 }
 
 // Close closes the file. Pending still works on a closed journal.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -12,67 +11,66 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// uploadSkew is how much earlier than the journal's record of a key a multipart upload
-// at that key may have been initiated, by S3's clock, and still be the run's: the
-// journal's clock is the local one. SigV4 refuses requests more than 15 minutes off;
-// an hour leaves room for the SDK's own skew correction.
-const uploadSkew = time.Hour
-
-// abortUploads aborts the in-progress multipart uploads at exactly the object uri
-// that were initiated no earlier than uploadSkew before since. A multipart upload is not an object and carries no metadata that S3
-// would show before it completes, so Upload's run mark cannot be read from it; the
-// proof that it is the run's is that the run journaled this key before it sent
-// CreateMultipartUpload, and that the upload is not older than that record. Listing
-// and aborting are retried like deletes; an upload gone meanwhile (NoSuchUpload)
+// abortUploads aborts the multipart uploads ids of the object uri: those the journal
+// recorded (Journal.Uploading) as begun by the run. No other upload at the key is
+// touched: the key is the caller's choice, and another run, or the user's own copy,
+// may be writing the same key, while a multipart upload shows no metadata that would
+// tell whose it is. Each abort is retried like a delete; an upload already gone
+// (completed, or aborted by Upload itself: NoSuchUpload) or whose bucket is gone
 // counts as aborted.
-func (c *Client) abortUploads(ctx context.Context, uri string, since time.Time) error {
+func (c *Client) abortUploads(ctx context.Context, uri string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	bucket, key, err := ParseS3URI(uri)
 	if err != nil {
 		return err
 	}
-	// List first, then abort: an abort between two pages would move the markers.
-	var ids []string
-	p := s3.NewListMultipartUploadsPaginator(c.opts.S3, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)})
-	for p.HasMorePages() {
-		var page *s3.ListMultipartUploadsOutput
-		err := c.retrying(ctx, uri+": list multipart uploads", func() error {
-			var err error
-			page, err = p.NextPage(ctx)
-			return err
-		})
-		if isNoSuchUpload(err) || isNoSuchBucket(err) {
-			break // no upload at all (or no bucket): nothing stored, nothing billed
-		}
-		if err != nil {
-			return fmt.Errorf("list multipart uploads: %w", err)
-		}
-		for _, u := range page.Uploads {
-			// Prefix also matches longer keys ("model.tar.gz.bak"): those are not ours.
-			if aws.ToString(u.Key) != key || u.UploadId == nil {
-				continue
-			}
-			if u.Initiated != nil && u.Initiated.Before(since.Add(-uploadSkew)) {
-				c.logf("sagemaker: cleanup: multipart upload %s of %s began %s, before the run journaled the key; leaving it alone",
-					aws.ToString(u.UploadId), uri, u.Initiated.UTC().Format(time.RFC3339))
-				continue
-			}
-			ids = append(ids, aws.ToString(u.UploadId))
-		}
-	}
+	var errs []error
 	for _, id := range ids {
 		c.logf("sagemaker: cleanup: aborting multipart upload %s of %s", id, uri)
 		err := c.retrying(ctx, uri+": abort multipart upload", func() error {
 			_, err := c.opts.S3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id)})
-			if isNoSuchUpload(err) {
+			if isNoSuchUpload(err) || isNoSuchBucket(err) {
 				return nil
 			}
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("abort multipart upload %s: %w", id, err)
+			errs = append(errs, fmt.Errorf("abort multipart upload %s: %w", id, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// journaledUploads is the S3 client Upload gives the transfer manager: it records
+// each multipart upload's id in the journal as soon as CreateMultipartUpload answers,
+// before any part (anything billed) is sent, so that Cleanup can abort exactly that
+// upload after a kill.
+type journaledUploads struct {
+	S3API
+	c   *Client
+	uri string
+}
+
+func (u journaledUploads) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
+	out, err := u.S3API.CreateMultipartUpload(ctx, in, optFns...)
+	if err != nil || u.c.opts.Journal == nil {
+		return out, err
+	}
+	id := aws.ToString(out.UploadId)
+	jerr := u.c.opts.Journal.Uploading(u.uri, id)
+	if jerr == nil {
+		return out, nil
+	}
+	// Unrecorded, the upload must not get a part: abort it (it holds none yet) on a
+	// context the caller's cancellation cannot cut short.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), u.c.opts.CleanupTimeout)
+	defer cancel()
+	if _, err := u.S3API.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: in.Bucket, Key: in.Key, UploadId: out.UploadId}); err != nil && !isNoSuchUpload(err) {
+		return nil, errors.Join(jerr, fmt.Errorf("abort unrecorded multipart upload %s: %w", id, err))
+	}
+	return nil, jerr
 }
 
 func isNoSuchUpload(err error) bool {

@@ -3,7 +3,6 @@ package sagemaker_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,15 +18,19 @@ import (
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
-// startUploads starts a multipart upload at each key of testBucket, as a killed
-// Upload leaves them.
-func startUploads(t *testing.T, s3c *s3.Client, keys ...string) {
+// startUploads starts a multipart upload at each key of testBucket and returns their
+// ids, as a killed Upload leaves them.
+func startUploads(t *testing.T, s3c *s3.Client, keys ...string) []string {
 	t.Helper()
+	var ids []string
 	for _, k := range keys {
-		if _, err := s3c.CreateMultipartUpload(context.Background(), &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(k)}); err != nil {
+		out, err := s3c.CreateMultipartUpload(context.Background(), &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(k)})
+		if err != nil {
 			t.Fatal(err)
 		}
+		ids = append(ids, aws.ToString(out.UploadId))
 	}
+	return ids
 }
 
 func uploadsLeft(t *testing.T, s3c *s3.Client) []string {
@@ -47,29 +50,23 @@ func uploadsLeft(t *testing.T, s3c *s3.Client) []string {
 	return keys
 }
 
-// pagedS3 asks for one multipart upload a page and answers the first abort with
-// S3's throttling, so that Cleanup must page and retry.
-type pagedS3 struct {
+// throttledAborts answers the first abort with S3's throttling, so that Cleanup must
+// retry.
+type throttledAborts struct {
 	sagemaker.S3API
-	lists, aborts int
+	aborts int
 }
 
-func (p *pagedS3) ListMultipartUploads(ctx context.Context, in *s3.ListMultipartUploadsInput, o ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error) {
-	p.lists++
-	in.MaxUploads = aws.Int32(1)
-	return p.S3API.ListMultipartUploads(ctx, in, o...)
-}
-
-func (p *pagedS3) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, o ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+func (p *throttledAborts) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, o ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
 	if p.aborts++; p.aborts == 1 {
 		return nil, &smithy.GenericAPIError{Code: "SlowDown", Message: "Please reduce your request rate."}
 	}
 	return p.S3API.AbortMultipartUpload(ctx, in, o...)
 }
 
-// The run's uploads at the journaled key go, on every page and through throttling;
-// an upload at a longer key that the prefix also matches, and the user's own object
-// at the key (no mark), stay.
+// The run's recorded uploads at the journaled key go, through throttling; an upload
+// at a longer key, an upload at the same key that the journal did not record (another
+// writer's), and the user's own object at the key (no mark), stay.
 func TestCleanupAbortsEveryUploadAtTheJournaledKeyOnly(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
@@ -83,23 +80,39 @@ func TestCleanupAbortsEveryUploadAtTheJournaledKeyOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if err := j.CreatingIn(srv.Region(), sagemaker.KindS3Object, "s3://"+testBucket+"/"+key); err != nil {
+	uri := "s3://" + testBucket + "/" + key
+	if err := j.CreatingIn(srv.Region(), sagemaker.KindS3Object, uri); err != nil {
 		t.Fatal(err)
 	}
-	startUploads(t, s3c, key, key, key+".bak")
-	paged := &pagedS3{S3API: s3c}
+	ids := startUploads(t, s3c, key, key, key+".bak", key)
+	for _, id := range ids[:2] {
+		if err := j.Uploading(uri, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Uploading("s3://"+testBucket+"/"+key+".bak", ids[2]+"-not-this-one"); err != nil {
+		t.Fatal(err)
+	}
+	throttled := &throttledAborts{S3API: s3c}
 	err = sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
-		o.S3 = paged
+		o.S3 = throttled
 		o.PollInterval, o.MaxPollInterval = time.Millisecond, 5*time.Millisecond
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if left := uploadsLeft(t, s3c); !slices.Equal(left, []string{key + ".bak"}) {
-		t.Fatalf("multipart uploads after Cleanup = %v; want only the one at %s.bak, which the run never journaled", left, key)
+	var left []string
+	for _, u := range srv.MultipartUploads() {
+		left = append(left, u.Key+" "+u.UploadID)
 	}
-	if paged.lists < 3 || paged.aborts != 3 {
-		t.Errorf("ListMultipartUploads calls = %d, AbortMultipartUpload calls = %d; want every one-upload page read and the throttled abort tried again", paged.lists, paged.aborts)
+	slices.Sort(left)
+	want := []string{key + " " + ids[3], key + ".bak " + ids[2]}
+	slices.Sort(want)
+	if !slices.Equal(left, want) {
+		t.Fatalf("multipart uploads after Cleanup = %v; want only %v, which the run never recorded", left, want)
+	}
+	if throttled.aborts != 4 {
+		t.Errorf("AbortMultipartUpload calls = %d; want the two recorded uploads of the key, the throttled abort tried again, and the .bak's recorded id", throttled.aborts)
 	}
 	if keys := objectKeys(srv); !slices.Equal(keys, []string{key}) {
 		t.Fatalf("objects after Cleanup = %v; want the user's object untouched", keys)
@@ -109,54 +122,17 @@ func TestCleanupAbortsEveryUploadAtTheJournaledKeyOnly(t *testing.T) {
 	}
 }
 
-// An upload at the key that began well before the run journaled the key is not the
-// run's: a journal whose record of the key is two hours later than the upload.
-func TestCleanupLeavesAnUploadOlderThanTheJournalsRecord(t *testing.T) {
-	srv := sagemakertest.NewServer()
-	t.Cleanup(srv.Close)
-	s3c := srv.S3Client()
-	const key = "user/model.tar.gz"
-	if err := srv.PutObject(testBucket, "seed", []byte("x")); err != nil {
-		t.Fatal(err)
-	}
-	startUploads(t, s3c, key)
-	path := filepath.Join(t.TempDir(), "run.journal")
-	later := time.Now().UTC().Add(2 * time.Hour)
-	var lines []byte
-	for _, l := range []map[string]string{
-		{"time": later.Format(time.RFC3339Nano), "op": "open", "run": "20990101t000000-abcd"},
-		{"time": later.Format(time.RFC3339Nano), "op": "create", "kind": sagemaker.KindS3Object, "name": "s3://" + testBucket + "/" + key, "region": srv.Region()},
-	} {
-		b, _ := json.Marshal(l)
-		lines = append(append(lines, b...), '\n')
-	}
-	if err := os.WriteFile(path, lines, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	j, err := sagemaker.OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = s3c }); err != nil {
-		t.Fatal(err)
-	}
-	if left := uploadsLeft(t, s3c); !slices.Equal(left, []string{key}) {
-		t.Fatalf("multipart uploads after Cleanup = %v; want the older upload at %s left alone", left, key)
-	}
-}
-
-// deniedUploads is an S3 client whose role may not list multipart uploads.
+// deniedUploads is an S3 client whose role may not abort multipart uploads.
 type deniedUploads struct{ sagemaker.S3API }
 
-func (deniedUploads) ListMultipartUploads(context.Context, *s3.ListMultipartUploadsInput, ...func(*s3.Options)) (*s3.ListMultipartUploadsOutput, error) {
-	return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform: s3:ListBucketMultipartUploads"}
+func (deniedUploads) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform: s3:AbortMultipartUpload"}
 }
 
-// A role without s3:ListBucketMultipartUploads must not keep the run's object
-// stored: it is deleted, Cleanup says what it could not check, and the key stays
-// pending for a Cleanup with more rights.
-func TestCleanupDeletesTheObjectWhenUploadsCannotBeListed(t *testing.T) {
+// A role without s3:AbortMultipartUpload must not keep the run's object stored: it
+// is deleted, Cleanup says what it could not abort, and the key stays pending for a
+// Cleanup with more rights.
+func TestCleanupDeletesTheObjectWhenUploadsCannotBeAborted(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
@@ -168,12 +144,17 @@ func TestCleanupDeletesTheObjectWhenUploadsCannotBeListed(t *testing.T) {
 	if err := c.EnsureBucket(context.Background(), testBucket); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Upload(context.Background(), sagemaker.UploadInput{Bucket: testBucket, Key: "run/model.tar.gz", Body: bytes.NewReader([]byte("archive"))}); err != nil {
+	uri, err := c.Upload(context.Background(), sagemaker.UploadInput{Bucket: testBucket, Key: "run/model.tar.gz", Body: bytes.NewReader([]byte("archive"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second Upload of the key, killed after its first part.
+	if err := j.Uploading(uri, startUploads(t, srv.S3Client(), "run/model.tar.gz")[0]); err != nil {
 		t.Fatal(err)
 	}
 	err = sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = deniedUploads{srv.S3Client()} })
-	if err == nil || !strings.Contains(err.Error(), "ListBucketMultipartUploads") {
-		t.Fatalf("Cleanup without the right to list uploads = %v; want the AccessDenied", err)
+	if err == nil || !strings.Contains(err.Error(), "s3:AbortMultipartUpload") {
+		t.Fatalf("Cleanup without the right to abort uploads = %v; want the AccessDenied", err)
 	}
 	if keys := objectKeys(srv); len(keys) != 0 {
 		t.Fatalf("objects after Cleanup = %v; want the run's object deleted anyway", keys)
@@ -186,5 +167,101 @@ func TestCleanupDeletesTheObjectWhenUploadsCannotBeListed(t *testing.T) {
 	}
 	if p, _ := j.Pending(); len(p) != 0 {
 		t.Fatalf("pending after the second Cleanup = %v; want none", p)
+	}
+	if n := len(srv.MultipartUploads()); n != 0 {
+		t.Fatalf("%d multipart uploads after the second Cleanup; want the recorded one aborted", n)
+	}
+}
+
+// A multipart Upload journals its upload's id; after the upload completed, Cleanup's
+// abort of that id finds it gone (NoSuchUpload), which is no error, and the object goes.
+func TestUploadJournalsItsMultipartUploadAndCleanupAfterCompletionSucceeds(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	path := filepath.Join(t.TempDir(), "run.journal")
+	j, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j; o.UploadPartSize = 5 << 20 })
+	if err := c.EnsureBucket(context.Background(), testBucket); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(context.Background(), sagemaker.UploadInput{Bucket: testBucket, Key: "big/model.tar.gz", Body: bytes.NewReader(make([]byte, 17<<20))}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(path); err != nil || !bytes.Contains(b, []byte(`"op":"upload"`)) {
+		t.Fatalf("journal after a multipart Upload (%v):\n%s\nwant its upload id recorded", err, b)
+	}
+	for _, bad := range [][2]string{{"", "x"}, {"big/model.tar.gz", "x"}, {"s3://" + testBucket + "/big/model.tar.gz", ""}} {
+		if err := j.Uploading(bad[0], bad[1]); err == nil {
+			t.Errorf("Uploading(%q, %q): nil error", bad[0], bad[1])
+		}
+	}
+	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, srv)
+	if keys := objectKeys(srv); len(keys) != 0 {
+		t.Fatalf("objects after Cleanup = %v", keys)
+	}
+}
+
+// failedAbort is an S3 client on which an Upload is cut short after its first part
+// and whose own abort fails, as when the process dies: the upload stays, with a part.
+type failedAbort struct {
+	sagemaker.S3API
+	cancel context.CancelFunc
+	parts  int
+}
+
+func (f *failedAbort) UploadPart(ctx context.Context, in *s3.UploadPartInput, o ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	if f.parts++; f.parts > 1 {
+		f.cancel()
+		return nil, context.Canceled
+	}
+	return f.S3API.UploadPart(ctx, in, o...)
+}
+
+func (f *failedAbort) AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "InternalError", Message: "the process died first"}
+}
+
+// An Upload left behind at a key with spaces, a plus and non-ASCII letters is found by
+// the id it journaled and aborted; an upload of another writer at the same key stays.
+func TestCleanupAbortsTheJournaledUploadAtAKeyWithSpecialCharacters(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	const key = "ü ñ/a+b model=1&x.tar.gz"
+	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := newClient(t, srv, func(o *sagemaker.Options) {
+		o.Journal = j
+		o.S3 = &failedAbort{S3API: srv.S3Client(), cancel: cancel}
+		o.UploadPartSize, o.UploadConcurrency = 5<<20, 1
+		o.CleanupTimeout = time.Second
+	})
+	if err := c.EnsureBucket(context.Background(), testBucket); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: key, Body: bytes.NewReader(make([]byte, 17<<20))}); err == nil {
+		t.Fatal("Upload cut short: nil error")
+	}
+	theirs := startUploads(t, srv.S3Client(), key)[0]
+	if n := len(srv.MultipartUploads()); n != 2 {
+		t.Fatalf("%d uploads before Cleanup; want the cut-short one and the other writer's", n)
+	}
+	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
+		t.Fatal(err)
+	}
+	left := srv.MultipartUploads()
+	if len(left) != 1 || left[0].Key != key || left[0].UploadID != theirs {
+		t.Fatalf("uploads after Cleanup = %+v; want only the other writer's %s at %q", left, theirs, key)
 	}
 }

@@ -41,7 +41,9 @@ var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // The object is journaled first (Options.Journal) and marked with the run id. A failed
 // or cancelled multipart upload is aborted on a fresh context bounded by
 // Options.CleanupTimeout, so its parts do not stay stored; one that a killed process
-// left is aborted by Cleanup, which finds it by the journaled key.
+// left is aborted by Cleanup: Upload journals each multipart upload's id before it
+// sends the first part (Journal.Uploading), and Cleanup aborts those ids, never
+// another upload at the same key.
 func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 	if !bucketPattern.MatchString(in.Bucket) || strings.Contains(in.Bucket, "..") {
 		return "", fmt.Errorf("sagemaker: upload: invalid bucket name %q", in.Bucket)
@@ -53,7 +55,7 @@ func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 		return "", errors.New("sagemaker: upload: no body")
 	}
 	uri := "s3://" + in.Bucket + "/" + in.Key
-	tm := transfermanager.New(c.opts.S3, func(o *transfermanager.Options) {
+	tm := transfermanager.New(journaledUploads{c.opts.S3, c, uri}, func(o *transfermanager.Options) {
 		// Without a FailTimeout the abort of a cancelled multipart upload runs on the
 		// cancelled context, fails, and leaves the parts stored (and billed).
 		o.FailTimeout = c.opts.CleanupTimeout

@@ -100,10 +100,14 @@ func cleanupWith(ctx context.Context, c *sagemaker.Client, j *sagemaker.Journal,
 	defer cancel()
 	if j == nil {
 		found, err := c.FindRun(ctx, runID)
-		if err != nil {
+		if err != nil && found == nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "run %s left %d resources in %s: %v\n", runID, len(found), c.Region(), found)
+		if err != nil {
+			// Objects it could not check; CleanupRun deletes the rest and reports them.
+			fmt.Fprintf(stdout, "and maybe more: %v\n", err)
+		}
 		if err := c.CleanupRun(ctx, runID); err != nil {
 			return err
 		}

@@ -19,8 +19,9 @@ import (
 // and the S3 objects its models and jobs read that Upload marked with the run.
 //
 // It walks ListModels, ListEndpointConfigs, ListEndpoints and ListCompilationJobs
-// (from an hour before the run id's start time, when it parses) and asks ListTags of
-// each. The Resource Groups Tagging API would find tagged resources in one paginated
+// (from an hour before the run id's start time, when it parses, and, whatever their
+// creation time, those whose name holds the run id as Client.Name puts it) and asks
+// ListTags of each. The Resource Groups Tagging API would find tagged resources in one paginated
 // call, but it is one more service and client to depend on and to emulate, covers
 // compilation jobs only as "sagemaker:compilation-job" ARNs that still need the
 // SageMaker names, and is eventually consistent; the SageMaker listings are exact.
@@ -51,47 +52,27 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 	if runID == "" {
 		return nil, nil, fmt.Errorf("sagemaker: find run: empty run id")
 	}
-	var after *time.Time
+	// A listing from an hour before the run id's start time keeps a large account's
+	// walk short, but that time is the local clock's and CreationTime is SageMaker's:
+	// a machine whose clock ran ahead would have its run filtered out. So the run's
+	// names (Client.Name puts the run id in them) are also listed whatever their time.
+	filters := []listFilter{{}}
 	if t, err := time.Parse("20060102t150405", strings.SplitN(runID, "-", 2)[0]); err == nil {
-		after = aws.Time(t.Add(-time.Hour))
+		filters = []listFilter{{after: aws.Time(t.Add(-time.Hour))}, {nameContains: runNameKey(runID)}}
 	}
 	try := c.triesFor(ctx)
-	type listed struct{ kind, name, arn string }
 	var all []listed
-	for p := sm.NewListEndpointsPaginator(api, &sm.ListEndpointsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
+	seen := map[Resource]bool{}
+	for _, f := range filters {
+		found, err := listAll(ctx, api, try, runID, f)
 		if err != nil {
-			return nil, nil, fmt.Errorf("sagemaker: find run %s: list endpoints: %w", runID, err)
+			return nil, nil, err
 		}
-		for _, e := range page.Endpoints {
-			all = append(all, listed{KindEndpoint, aws.ToString(e.EndpointName), aws.ToString(e.EndpointArn)})
-		}
-	}
-	for p := sm.NewListEndpointConfigsPaginator(api, &sm.ListEndpointConfigsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
-		if err != nil {
-			return nil, nil, fmt.Errorf("sagemaker: find run %s: list endpoint configs: %w", runID, err)
-		}
-		for _, e := range page.EndpointConfigs {
-			all = append(all, listed{KindEndpointConfig, aws.ToString(e.EndpointConfigName), aws.ToString(e.EndpointConfigArn)})
-		}
-	}
-	for p := sm.NewListModelsPaginator(api, &sm.ListModelsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
-		if err != nil {
-			return nil, nil, fmt.Errorf("sagemaker: find run %s: list models: %w", runID, err)
-		}
-		for _, m := range page.Models {
-			all = append(all, listed{KindModel, aws.ToString(m.ModelName), aws.ToString(m.ModelArn)})
-		}
-	}
-	for p := sm.NewListCompilationJobsPaginator(api, &sm.ListCompilationJobsInput{CreationTimeAfter: after}); p.HasMorePages(); {
-		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
-		if err != nil {
-			return nil, nil, fmt.Errorf("sagemaker: find run %s: list compilation jobs: %w", runID, err)
-		}
-		for _, j := range page.CompilationJobSummaries {
-			all = append(all, listed{KindCompilationJob, aws.ToString(j.CompilationJobName), aws.ToString(j.CompilationJobArn)})
+		for _, l := range found {
+			if r := (Resource{l.kind, l.name}); !seen[r] {
+				seen[r] = true
+				all = append(all, l)
+			}
 		}
 	}
 	var uncheckedErrs []error
@@ -141,6 +122,67 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 		unchecked = fmt.Errorf("sagemaker: find run %s: %w", runID, errors.Join(uncheckedErrs...))
 	}
 	return out, unchecked, nil
+}
+
+type listed struct{ kind, name, arn string }
+
+// listFilter narrows FindRun's listings: by creation time, or by a part of the name.
+type listFilter struct {
+	after        *time.Time
+	nameContains *string
+}
+
+// runNameKey is the part of runID that Client.Name puts in every name, as a
+// NameContains filter; nil when there is none.
+func runNameKey(runID string) *string {
+	name := RunName("x", runID)
+	if key := strings.TrimPrefix(name, "x-"); key != name && key != "" {
+		return aws.String(key)
+	}
+	return nil
+}
+
+// listAll lists the endpoints, endpoint configurations, models and compilation jobs
+// that pass f.
+func listAll(ctx context.Context, api CleanupAPI, try tries, runID string, f listFilter) ([]listed, error) {
+	var all []listed
+	for p := sm.NewListEndpointsPaginator(api, &sm.ListEndpointsInput{CreationTimeAfter: f.after, NameContains: f.nameContains}); p.HasMorePages(); {
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list endpoints: %w", runID, err)
+		}
+		for _, e := range page.Endpoints {
+			all = append(all, listed{KindEndpoint, aws.ToString(e.EndpointName), aws.ToString(e.EndpointArn)})
+		}
+	}
+	for p := sm.NewListEndpointConfigsPaginator(api, &sm.ListEndpointConfigsInput{CreationTimeAfter: f.after, NameContains: f.nameContains}); p.HasMorePages(); {
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list endpoint configs: %w", runID, err)
+		}
+		for _, e := range page.EndpointConfigs {
+			all = append(all, listed{KindEndpointConfig, aws.ToString(e.EndpointConfigName), aws.ToString(e.EndpointConfigArn)})
+		}
+	}
+	for p := sm.NewListModelsPaginator(api, &sm.ListModelsInput{CreationTimeAfter: f.after, NameContains: f.nameContains}); p.HasMorePages(); {
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list models: %w", runID, err)
+		}
+		for _, m := range page.Models {
+			all = append(all, listed{KindModel, aws.ToString(m.ModelName), aws.ToString(m.ModelArn)})
+		}
+	}
+	for p := sm.NewListCompilationJobsPaginator(api, &sm.ListCompilationJobsInput{CreationTimeAfter: f.after, NameContains: f.nameContains}); p.HasMorePages(); {
+		page, err := nextPage(ctx, try, "find run "+runID, p.NextPage)
+		if err != nil {
+			return nil, fmt.Errorf("sagemaker: find run %s: list compilation jobs: %w", runID, err)
+		}
+		for _, j := range page.CompilationJobSummaries {
+			all = append(all, listed{KindCompilationJob, aws.ToString(j.CompilationJobName), aws.ToString(j.CompilationJobArn)})
+		}
+	}
+	return all, nil
 }
 
 // inputsOf returns the S3 URIs a model or compilation job reads.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
@@ -44,4 +45,30 @@ func TestReview2BlockedSweepProgressHoldsACanceledRun(t *testing.T) {
 		<-done
 		t.Errorf("Run still running a minute after cancel (a blocked Sweep.Progress held it); leftovers then: %v", left)
 	}
+}
+
+// When Events falls behind, up to 1024 stale EventMeasuring snapshots wait ahead of the
+// events that end a candidate (EventMeasured with its Result, EventDeleted), and after the
+// teardown Run waits at most 10s for all of them: a callback that is alive and keeps
+// returning, only slower than the Interval (12ms a call, a slow terminal), never gets
+// those events, although the doc promises that no event but a snapshot is dropped.
+// Snapshots no longer live once the run is over must not cost the events that say
+// what happened.
+func TestReview2SlowEventsLosesTheEventsThatEndACandidate(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, 3*time.Second, time.Millisecond
+	var ev events
+	st.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventMeasuring {
+			time.Sleep(12 * time.Millisecond) // a slow callback, not a synchronization
+		}
+		ev.add(e)
+	}
+	rep, err := runWithin(t, &st, context.Background(), srv)
+	require.NoError(t, err)
+	assertNothingLeft(t, srv, rep)
+	assert.Equal(t, 1, ev.count(sagebench.EventMeasured), "the candidate's EventMeasured")
+	assert.Equal(t, 1, ev.count(sagebench.EventDeleted), "the candidate's EventDeleted")
+	assert.Equal(t, 1, ev.count(sagebench.EventServerMetrics), "the candidate's EventServerMetrics")
 }

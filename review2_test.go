@@ -72,3 +72,28 @@ func TestReview2SlowEventsLosesTheEventsThatEndACandidate(t *testing.T) {
 	assert.Equal(t, 1, ev.count(sagebench.EventDeleted), "the candidate's EventDeleted")
 	assert.Equal(t, 1, ev.count(sagebench.EventServerMetrics), "the candidate's EventServerMetrics")
 }
+
+// With Sweep set, a live snapshot reached both Sweep.Progress and Events through the same
+// *bench.Snapshot, and the two callbacks now run on different goroutines: a Sweep.Progress
+// that adjusts its snapshot (rounds Elapsed for display) raced with an Events reading its
+// own (go test -race reports it).
+func TestReview2SweepProgressAndEventsShareASnapshot(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, 300*time.Millisecond, 5*time.Millisecond
+	st.Sweep = &bench.SweepConfig{Levels: []int{1}, StableWindows: 1, MaxWindows: 1,
+		Progress: func(p bench.SweepProgress) {
+			if p.Snapshot != nil {
+				p.Snapshot.Elapsed = p.Snapshot.Elapsed.Round(time.Second)
+			}
+		}}
+	var sum time.Duration
+	st.Events = func(e sagebench.Event) {
+		if e.Snapshot != nil {
+			sum += e.Snapshot.Elapsed
+		}
+	}
+	rep, err := runWithin(t, &st, context.Background(), srv)
+	require.NoError(t, err)
+	assertNothingLeft(t, srv, rep)
+}

@@ -61,7 +61,9 @@ type Study struct {
 	// EventMeasuring events.
 	Load bench.Config
 	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step;
-	// the peak step is the candidate's figure.
+	// the peak step is the candidate's figure. Its Progress, if set, is called as
+	// bench.Sweep calls it (on a goroutine of its own, not Events'), beside the
+	// EventMeasuring events, which get copies of its snapshots.
 	Sweep *bench.SweepConfig
 	// SLO is the latency objective a recommended candidate must meet.
 	SLO *bench.SLO

@@ -98,7 +98,8 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 	sc.Progress = func(p bench.SweepProgress) {
 		defer r.catch()
 		if p.Snapshot != nil {
-			r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: p.Snapshot})
+			s := *p.Snapshot // Events runs beside user, on a goroutine of its own
+			r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: &s})
 		}
 		if user != nil {
 			user(p)

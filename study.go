@@ -61,7 +61,9 @@ type Study struct {
 	// EventMeasuring events.
 	Load bench.Config
 	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step;
-	// the peak step is the candidate's figure.
+	// the peak step is the candidate's figure. Its Progress, if set, is called as
+	// bench.Sweep calls it (on a goroutine of its own, not Events'), beside the
+	// EventMeasuring events, which get copies of its snapshots.
 	Sweep *bench.SweepConfig
 	// SLO is the latency objective a recommended candidate must meet.
 	SLO *bench.SLO
@@ -113,9 +115,11 @@ type Study struct {
 	// Events are therefore delivered a little after they happen: canceling the run from
 	// Events stops it soon after the event, not at it. When the callback falls behind,
 	// EventMeasuring snapshots beyond the latest 1024 waiting are dropped (the oldest
-	// first); no other event is. Run returns once every event is delivered, waiting after
-	// the teardown only while the callback keeps returning: it gives up when a call has
-	// not returned for 1s, or 10s after the teardown, and then the events still waiting
+	// first), and so are those still waiting once the teardown is done (the run is over;
+	// they would only delay the events that say how it ended); no other event is. Run
+	// returns once every event kept is delivered, waiting after the teardown only while
+	// the callback keeps returning: it gives up when a call has not returned for 1s, or
+	// 10s after the teardown, and then the events still waiting
 	// are never delivered (the call it gave up on may still be running after Run
 	// returns). A panic in Events is recovered: Events is not called again, the
 	// run is canceled, and Run panics with it once everything is deleted.
@@ -205,6 +209,7 @@ func (r *run) startEvents() {
 	r.events = deliver.New(r.s.Events, deliver.Options[Event]{
 		Droppable:    func(e Event) bool { return e.Kind == EventMeasuring },
 		MaxDroppable: maxSnapshots,
+		DropOnClose:  true, // after the teardown: a snapshot is stale, EventMeasured is not
 		OnPanic:      r.catch1,
 	})
 }

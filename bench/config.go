@@ -86,9 +86,9 @@ type Config struct {
 	// gives up when a call has not returned for 1s, or 5s after the end, with a warning,
 	// and the rest are never delivered (the call it gave up on may still be running after
 	// Run returns). A panic in it is recovered: it is not called
-	// again, and the Result says so. Under Sweep, which calls its own Progress in order
-	// with its window events, Progress is called on the run's collector instead, and a
-	// call that outlasts an Interval stalls the workers (the Result says so).
+	// again, and the Result says so. Under Sweep, the snapshots reach SweepConfig.Progress,
+	// in order with the window events; a Step.Progress gets them, delivered the same way,
+	// only when SweepConfig.Progress is not set.
 	Progress func(Snapshot)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,4 +138,108 @@ func TestMergeRefusesAResultWhoseLatencyItCannotMerge(t *testing.T) {
 		assert.Contains(t, err.Error(), "histogram")
 	}
 	assert.Equal(t, 2*time.Second, hand.Percentile(99))
+}
+
+// Sweep calls SweepConfig.Progress synchronously, from the run's collector for snapshots
+// and window ends: a Progress that blocks (a stuck terminal, a full channel) holds the
+// collector, so a canceled Sweep never returns, and neither does the caller that would
+// delete the endpoint being paid for. bench.Run's Progress cannot do this any more; a
+// Sweep's must not either.
+func TestReview2SweepReturnsBesideABlockedProgress(t *testing.T) {
+	block := make(chan struct{})
+	var once sync.Once
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := quickSweep(1, 2)
+	cfg.Step.Interval = 10 * time.Millisecond
+	cfg.Progress = func(bench.SweepProgress) {
+		once.Do(cancel) // the user gives up: Ctrl-C
+		<-block
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := bench.Sweep(ctx, sleeperInvoker(time.Millisecond), cfg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		close(block)
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(time.Minute): // a hang detector: Sweep returns in well under a second
+		close(block)
+		<-done
+		t.Fatal("Sweep still running a minute after its context was canceled: a blocked Progress held it")
+	}
+}
+
+// Without SweepConfig.Progress, a Step.Progress was called on the windowed run's
+// collector: one that blocked held the canceled sweep the same way.
+func TestReview2SweepReturnsBesideABlockedStepProgress(t *testing.T) {
+	block := make(chan struct{})
+	var once sync.Once
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := quickSweep(1, 2)
+	cfg.Step.Interval = 10 * time.Millisecond
+	cfg.Step.Progress = func(bench.Snapshot) {
+		once.Do(cancel)
+		<-block
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := bench.Sweep(ctx, sleeperInvoker(time.Millisecond), cfg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		close(block)
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(time.Minute): // a hang detector
+		close(block)
+		<-done
+		t.Fatal("Sweep still running a minute after its context was canceled: a blocked Step.Progress held it")
+	}
+}
+
+// A sweep whose Progress keeps up gets every event in order before Sweep returns, and a
+// Progress stuck in its last call is given up on with a warning, not waited for.
+func TestReview2SweepDeliversEveryEventAndWarnsWhenItGivesUp(t *testing.T) {
+	var mu sync.Mutex
+	var got []bench.SweepProgress
+	cfg := quickSweep(1, 2)
+	cfg.Step.Interval = 10 * time.Millisecond
+	cfg.Progress = func(p bench.SweepProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, p)
+	}
+	res, err := bench.Sweep(context.Background(), sleeperInvoker(time.Millisecond), cfg)
+	require.NoError(t, err)
+	mu.Lock()
+	steps := 0
+	for i, p := range got {
+		if p.StepDone != nil {
+			steps++
+		}
+		if i > 0 {
+			assert.GreaterOrEqual(t, p.Step, got[i-1].Step, "event %d out of order", i)
+		}
+	}
+	mu.Unlock()
+	assert.Equal(t, len(res.Steps), steps, "every StepDone is delivered before Sweep returns")
+	require.NotEmpty(t, got)
+	assert.NotNil(t, got[len(got)-1].StepDone, "the last event is the last step's end")
+
+	block := make(chan struct{})
+	defer close(block)
+	cfg.Progress = func(p bench.SweepProgress) {
+		if p.StepDone != nil {
+			<-block
+		}
+	}
+	res, err = bench.Sweep(context.Background(), sleeperInvoker(time.Millisecond), cfg)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Steps)
+	last := res.Steps[len(res.Steps)-1].Result
+	assert.True(t, hasWarning(last, "Progress had not returned"), "warnings: %q", last.Warnings)
 }

@@ -88,7 +88,15 @@ type SweepConfig struct {
 	// of its requests (default 0.01; zero: at the first error).
 	MaxErrorRate *float64
 
-	// Progress, if set, receives every Run snapshot, window and step as they happen.
+	// Progress, if set, receives every Run snapshot, window and step, in order, one call
+	// at a time, on a goroutine of its own, so that a call that blocks or is slow never
+	// stalls the load or holds a canceled sweep. While it falls behind, the live snapshots
+	// wait, at most the latest 64 (the oldest are dropped); window and step events are
+	// never dropped. Sweep returns once every event is delivered, waiting while Progress
+	// keeps returning, as Run does for Config.Progress: it gives up when a call has not
+	// returned for 1s, or 5s after the sweep's end, and the steps' Results say so (the
+	// call it gave up on may still be running after Sweep returns). A panic in it is
+	// recovered: it is not called again, and the steps' Results say so.
 	Progress func(SweepProgress)
 }
 

@@ -4,6 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sagebench/sagebench/internal/deliver"
 )
 
 // Sweep climbs cfg's ladder one step at a time, measuring each step in windows until the
@@ -13,19 +18,28 @@ import (
 // within the objective, and where adding load stops paying.
 //
 // On cancellation Sweep returns the steps completed so far with ctx's error.
-func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (*SweepResult, error) {
+func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (res *SweepResult, err error) {
 	if inv == nil {
 		return nil, fmt.Errorf("bench: sweep: nil invoker")
 	}
-	cfg, err := cfg.withDefaults()
+	cfg, err = cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if _, err := cfg.Step.withDefaults(); err != nil {
 		return nil, fmt.Errorf("bench: sweep: step: %w", err)
 	}
-	res := &SweepResult{Peak: -1, Knee: -1, SLO: cfg.SLO}
-	prog := &sweepProgress{fn: cfg.Progress}
+	if stepProgress := cfg.Step.Progress; cfg.Progress == nil && stepProgress != nil {
+		// Delivered as SweepConfig.Progress is, never on a run's collector.
+		cfg.Progress = func(p SweepProgress) {
+			if p.Snapshot != nil {
+				stepProgress(*p.Snapshot)
+			}
+		}
+	}
+	res = &SweepResult{Peak: -1, Knee: -1, SLO: cfg.SLO}
+	prog := newSweepProgress(cfg.Progress)
+	defer prog.close(res)
 	n := max(len(cfg.Levels), len(cfg.Rates))
 	best, flat := 0.0, 0
 	for i := range n {
@@ -122,8 +136,8 @@ func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int, prog 
 			return nil, err
 		}
 	}
-	if prog.panicked != nil {
-		combined.Warnings = append(combined.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", prog.panicked))
+	if p := prog.panic(); p != nil {
+		combined.Warnings = append(combined.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", p))
 	}
 	step.Result = combined
 	step.MetSLO = cfg.SLO == nil || cfg.SLO.Met(combined)
@@ -169,22 +183,79 @@ func within(xs []float64, tol float64) bool {
 	return true
 }
 
-// sweepProgress calls SweepConfig.Progress, from the sweep's goroutine or a run's
-// collector, never two at once. A panic in it is recovered and it is not called again:
-// left alone, a panic in the collector would kill the process past the caller's defers.
+// sweepProgress delivers SweepConfig.Progress in order, one call at a time, on a
+// goroutine of its own: the sweep's goroutine and the runs' collectors only queue the
+// events, so that a Progress that blocks or is slow can neither stall the workers nor
+// hold a canceled sweep (and the endpoint it pays for). A panic in it is recovered and it
+// is not called again: left alone it would kill the process past the caller's defers.
 type sweepProgress struct {
-	fn       func(SweepProgress)
+	q *deliver.Queue[SweepProgress] // nil without Progress
+
+	mu       sync.Mutex
 	panicked any
 }
 
+func newSweepProgress(fn func(SweepProgress)) *sweepProgress {
+	p := &sweepProgress{}
+	if fn != nil {
+		p.q = deliver.New(fn, deliver.Options[SweepProgress]{
+			Droppable:    func(e SweepProgress) bool { return e.Snapshot != nil },
+			MaxDroppable: maxSnapshots,
+			OnPanic: func(v any) {
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				p.panicked = v
+			},
+		})
+	}
+	return p
+}
+
 func (p *sweepProgress) call(e SweepProgress) {
-	if p.fn == nil || p.panicked != nil {
+	if p.q != nil {
+		p.q.Push(e)
+	}
+}
+
+// panic returns what Progress panicked with, if it did.
+func (p *sweepProgress) panic() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.panicked
+}
+
+// close waits, as Run does for its Progress, for the events still queued, and says in
+// every step's Result when Progress panicked or was given up on.
+func (p *sweepProgress) close(res *SweepResult) {
+	if p.q == nil {
 		return
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			p.panicked = v
+	st := p.q.Close(progressStall, progressDrainLimit)
+	var warn []string
+	if st.Panic != nil {
+		warn = append(warn, fmt.Sprintf("Progress panicked: %v; it was not called again", st.Panic))
+	}
+	if st.Abandoned {
+		warn = append(warn, fmt.Sprintf(
+			"Progress had not returned from a call after %v when the sweep ended: Sweep returned without it, and %d events were never delivered",
+			st.Slowest.Round(time.Millisecond), st.Undelivered))
+	}
+	for i := range res.Steps {
+		r := res.Steps[i].Result
+		if r == nil {
+			continue
 		}
-	}()
-	p.fn(e)
+		var add []string
+		for _, w := range warn {
+			if !slices.Contains(r.Warnings, w) {
+				add = append(add, w)
+			}
+		}
+		if len(add) > 0 {
+			// A copy: a call given up on may still be reading the step it was passed.
+			c := r.Clone()
+			c.Warnings = append(c.Warnings, add...)
+			res.Steps[i].Result = c
+		}
+	}
 }

@@ -22,6 +22,10 @@ type Options[T any] struct {
 	// the next one supersedes are droppable; a value said once (an endpoint deleted) is not.
 	Droppable    func(T) bool
 	MaxDroppable int
+	// DropOnClose drops the droppable values still waiting when Close is called: once
+	// the producer is done, live figures are stale, and delivering them first could use
+	// up Close's wait before the values that are said once.
+	DropOnClose bool
 	// OnPanic, if set, is called on the delivering goroutine with what the callback
 	// panicked with. The callback is not called again.
 	OnPanic func(any)
@@ -149,12 +153,25 @@ func (q *Queue[T]) call(v T) (p any, panicked bool) {
 
 // Close stops accepting values and waits for those already queued to be delivered, as
 // long as the callback keeps returning: it gives up when no call has returned for stall,
-// or limit after Close was called, whichever comes first. Then the values still queued are
+// or limit after Close was called, whichever comes first (with Options.DropOnClose, the
+// droppable values are dropped first). Then the values still queued are
 // dropped (Stats.Undelivered) and a call still running is left to return on its own; the
 // callback is never called again. Close returns at once if the queue is already drained.
 func (q *Queue[T]) Close(stall, limit time.Duration) Stats {
 	q.mu.Lock()
 	q.closed = true
+	if q.opts.DropOnClose && q.droppable > 0 {
+		kept := q.pending[:0]
+		for _, v := range q.pending {
+			if q.opts.Droppable(v) {
+				q.stats.Dropped++
+			} else {
+				kept = append(kept, v)
+			}
+		}
+		clear(q.pending[len(kept):]) // let the dropped values be collected
+		q.pending, q.droppable = kept, 0
+	}
 	q.cond.Signal()
 	q.mu.Unlock()
 

@@ -1,6 +1,7 @@
 package deliver_test
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,4 +89,39 @@ func TestQueueSurvivesAPanickingCallback(t *testing.T) {
 	assert.Equal(t, "boom", onPanic)
 	assert.Equal(t, int32(1), calls.Load(), "a callback that panicked is not called again")
 	assert.Equal(t, 1, st.Undelivered)
+}
+
+func TestQueueDropOnCloseDropsTheWaitingDroppableValues(t *testing.T) {
+	block := make(chan struct{})
+	entered := make(chan struct{})
+	var closing atomic.Bool
+	dropping := make(chan struct{}) // Close is looking at the last value waiting: it drops before it waits
+	var once sync.Once
+	var got []int
+	q := deliver.New(func(v int) {
+		if v == 0 {
+			close(entered)
+			<-block
+		}
+		got = append(got, v)
+	}, deliver.Options[int]{Droppable: func(v int) bool {
+		if v == 6 && closing.Load() {
+			once.Do(func() { close(dropping) })
+		}
+		return v%2 == 1
+	}, MaxDroppable: 100, DropOnClose: true})
+	q.Push(0)
+	<-entered
+	for v := 1; v <= 6; v++ {
+		q.Push(v)
+	}
+	closing.Store(true)
+	closed := make(chan deliver.Stats)
+	go func() { closed <- q.Close(time.Minute, time.Minute) }()
+	<-dropping
+	close(block)
+	st := <-closed
+	assert.Equal(t, []int{0, 2, 4, 6}, got, "the values said once are all delivered, in order")
+	assert.Equal(t, 3, st.Dropped)
+	assert.False(t, st.Abandoned)
 }

@@ -210,7 +210,7 @@ func (r *run) warnRun(res *Result) {
 		switch {
 		case st.Abandoned:
 			res.Warnings = append(res.Warnings, fmt.Sprintf(
-				"Progress had not returned from a call after %v when the run ended: Run returned without it, and %d snapshots were never delivered",
+				"Progress was stuck or fell behind when the run ended (its slowest call took %v): Run returned without waiting for it, and %d snapshots were never delivered",
 				st.Slowest.Round(time.Millisecond), st.Undelivered))
 		case st.Slowest > r.cfg.Interval:
 			res.Warnings = append(res.Warnings, fmt.Sprintf(

@@ -241,5 +241,5 @@ func TestReview2SweepDeliversEveryEventAndWarnsWhenItGivesUp(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Steps)
 	last := res.Steps[len(res.Steps)-1].Result
-	assert.True(t, hasWarning(last, "Progress had not returned"), "warnings: %q", last.Warnings)
+	assert.True(t, hasWarning(last, "Progress was stuck or fell behind"), "warnings: %q", last.Warnings)
 }

@@ -196,7 +196,7 @@ func TestRunReturnsBesideABlockedProgress(t *testing.T) {
 	assert.Equal(t, 100*time.Millisecond, res.Elapsed, "the window is the Duration, whatever Progress does")
 	assert.Positive(t, res.Requests)
 	assert.Equal(t, int64(1), calls.Load(), "the blocked call is the only one")
-	assert.True(t, hasWarning(res, "Progress had not returned"), "warnings: %q", res.Warnings)
+	assert.True(t, hasWarning(res, "Progress was stuck or fell behind"), "warnings: %q", res.Warnings)
 }
 
 func TestRunDeliversEverySnapshotInOrderBeforeReturning(t *testing.T) {
@@ -219,5 +219,5 @@ func TestRunDeliversEverySnapshotInOrderBeforeReturning(t *testing.T) {
 		assert.GreaterOrEqual(t, snaps[i].Elapsed, snaps[i-1].Elapsed, "snapshot %d came out of order", i)
 	}
 	assert.LessOrEqual(t, snaps[n-1].Requests, res.Requests)
-	assert.False(t, hasWarning(res, "Progress had not returned"), "warnings: %q", res.Warnings)
+	assert.False(t, hasWarning(res, "Progress was stuck or fell behind"), "warnings: %q", res.Warnings)
 }

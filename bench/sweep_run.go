@@ -237,7 +237,7 @@ func (p *sweepProgress) close(res *SweepResult) {
 	}
 	if st.Abandoned {
 		warn = append(warn, fmt.Sprintf(
-			"Progress had not returned from a call after %v when the sweep ended: Sweep returned without it, and %d events were never delivered",
+			"Progress was stuck or fell behind when the sweep ended (its slowest call took %v): Sweep returned without waiting for it, and %d events were never delivered",
 			st.Slowest.Round(time.Millisecond), st.Undelivered))
 	}
 	for i := range res.Steps {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/deliver"
 	"github.com/sagebench/sagebench/neo"
 )
 
@@ -92,4 +93,40 @@ func (e Event) String() string {
 		return fmt.Sprintf("teardown: %s: %v", e.Reason, e.Err)
 	}
 	return string(e.Kind)
+}
+
+// Bounds of Run's wait, after the teardown, for Study.Events to take the events still
+// queued: a callback that has not returned for eventStall is stuck.
+const (
+	eventStall      = time.Second
+	eventDrainLimit = 10 * time.Second
+	maxSnapshots    = 1024 // EventMeasuring events waiting, at most
+)
+
+// emit queues e for Study.Events; it never blocks.
+func (r *run) emit(e Event) {
+	if r.events != nil {
+		r.events.Push(e)
+	}
+}
+
+// startEvents starts the delivery of Study.Events. A panic in it cancels the run, and
+// Run re-raises it after the teardown.
+func (r *run) startEvents() {
+	if r.s.Events == nil {
+		return
+	}
+	r.events = deliver.New(r.s.Events, deliver.Options[Event]{
+		Droppable:    func(e Event) bool { return e.Kind == EventMeasuring },
+		MaxDroppable: maxSnapshots,
+		DropOnClose:  true, // after the teardown: a snapshot is stale, EventMeasured is not
+		OnPanic:      r.catch1,
+	})
+}
+
+// stopEvents waits, a bounded time, for Study.Events to take the events still queued.
+func (r *run) stopEvents() {
+	if r.events != nil {
+		r.events.Close(eventStall, eventDrainLimit)
+	}
 }

@@ -185,42 +185,6 @@ func (r *run) catch1(p any) {
 	r.stop()
 }
 
-// Bounds of Run's wait, after the teardown, for Study.Events to take the events still
-// queued: a callback that has not returned for eventStall is stuck.
-const (
-	eventStall      = time.Second
-	eventDrainLimit = 10 * time.Second
-	maxSnapshots    = 1024 // EventMeasuring events waiting, at most
-)
-
-// emit queues e for Study.Events; it never blocks.
-func (r *run) emit(e Event) {
-	if r.events != nil {
-		r.events.Push(e)
-	}
-}
-
-// startEvents starts the delivery of Study.Events. A panic in it cancels the run, and
-// Run re-raises it after the teardown.
-func (r *run) startEvents() {
-	if r.s.Events == nil {
-		return
-	}
-	r.events = deliver.New(r.s.Events, deliver.Options[Event]{
-		Droppable:    func(e Event) bool { return e.Kind == EventMeasuring },
-		MaxDroppable: maxSnapshots,
-		DropOnClose:  true, // after the teardown: a snapshot is stale, EventMeasured is not
-		OnPanic:      r.catch1,
-	})
-}
-
-// stopEvents waits, a bounded time, for Study.Events to take the events still queued.
-func (r *run) stopEvents() {
-	if r.events != nil {
-		r.events.Close(eventStall, eventDrainLimit)
-	}
-}
-
 // Run executes the study against the SageMaker that cfg reaches: AWS from
 // config.LoadDefaultConfig, or an emulator's srv.Config(). It refuses bad input and a
 // budget overrun before any call. Every resource it creates is deleted before it

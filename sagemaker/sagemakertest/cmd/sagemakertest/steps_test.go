@@ -138,6 +138,17 @@ var script = []step{
 		Want:  map[string]any{"ModelArtifacts.S3ModelArtifacts": "s3://models/compiled/model-ml_c5.tar.gz", "OutputConfig.TargetDevice": "ml_c5"}},
 	{Service: "s3", Op: "HeadObject", Params: map[string]any{"Bucket": "models", "Key": "compiled/model-ml_c5.tar.gz"}, Want: map[string]any{"ContentLength": len(modelArchive)}},
 
+	// A multipart upload cut short, as a killed Upload leaves it, and its abort.
+	{Service: "s3", Op: "ListMultipartUploads", Params: map[string]any{"Bucket": "models"}, Want: map[string]any{"Uploads#": 0}},
+	{Service: "s3", Op: "CreateMultipartUpload", Params: map[string]any{"Bucket": "models", "Key": "upload/big.tar.gz"}, Save: map[string]string{"uploadID": "UploadId"}},
+	{Service: "s3", Op: "UploadPart", Params: map[string]any{"Bucket": "models", "Key": "upload/big.tar.gz", "UploadId": "${uploadID}", "PartNumber": 1, "Body": map[string]any{"$file": "model.tar.gz"}}},
+	{Service: "s3", Op: "ListMultipartUploads", Params: map[string]any{"Bucket": "models", "Prefix": "upload/big"},
+		Want: map[string]any{"Uploads#": 1, "Uploads.0.Key": "upload/big.tar.gz"}},
+	{Service: "s3", Op: "AbortMultipartUpload", Params: map[string]any{"Bucket": "models", "Key": "upload/big.tar.gz", "UploadId": "${uploadID}"}},
+	{Service: "s3", Op: "ListMultipartUploads", Params: map[string]any{"Bucket": "models"}, Want: map[string]any{"Uploads#": 0}},
+	{Service: "s3", Op: "AbortMultipartUpload", Params: map[string]any{"Bucket": "models", "Key": "upload/big.tar.gz", "UploadId": "${uploadID}"},
+		Err: &wantErr{"NoSuchUpload", "~", 404}},
+
 	// Every List operation, with its filters, sort orders and paging.
 	{Service: "sagemaker", Op: "ListModels", Params: map[string]any{"NameContains": "RESNET", "SortBy": "Name", "SortOrder": "Ascending", "CreationTimeAfter": "2020-01-01T00:00:00Z"},
 		Want: map[string]any{"Models#": 1, "Models.0.ModelName": "resnet50"}},

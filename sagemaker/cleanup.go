@@ -62,7 +62,7 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // and 5xx answers until the deadline as Cleanup does, the search's listings and
 // ListTags included; a ctx without a deadline gets Options.CleanupTimeout. A resource
 // whose tags, or an object whose mark, could not be read is left and makes CleanupRun
-// return an error, after the rest is deleted.
+// return an error, after the rest is deleted. runID is taken as FindRun takes it.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -87,6 +87,10 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	ctx, cancel := c.cleanupContext(ctx) // FindRun retries until the deadline, too
 	defer cancel()
+	runID, err := checkRunID(runID)
+	if err != nil {
+		return err
+	}
 	found, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
 		return err

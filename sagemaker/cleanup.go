@@ -25,14 +25,17 @@ const runMetadata = "sagebench-run"
 // idempotent and safe to run again after a failure.
 //
 // It also aborts the multipart uploads that the journal recorded Upload beginning
-// (their ids, see Journal.Uploading), which a run killed during Upload leaves with
-// their parts stored and billed. No other upload at a journaled key is touched: the
-// key is the caller's choice, another run or the user's own copy may be writing the
-// same key, and an upload shows no mark that would tell whose it is. (A kill between
-// S3's answer to CreateMultipartUpload and the journal's record of its id leaves an
-// upload without parts: it stores and bills nothing.) An upload already gone
-// (completed, or NoSuchUpload) counts as aborted. A key whose uploads could not be
-// aborted (a role without s3:AbortMultipartUpload) still has its object deleted, but
+// (their ids, see Journal.Uploading) and not ending (Journal.Uploaded: completed or
+// aborted), which a run killed during Upload leaves with their parts stored and
+// billed; the object's delete does not end an upload of its key, so a key deleted by a
+// resumed run still has the killed run's upload aborted (and nothing deleted). No
+// other upload at a journaled key is touched: the key is the caller's choice, another
+// run or the user's own copy may be writing the same key, and an upload shows no mark
+// that would tell whose it is. (A kill between S3's answer to CreateMultipartUpload
+// and the journal's record of its id leaves an upload without parts: it stores and
+// bills nothing.) An upload already gone (completed, or NoSuchUpload) counts as
+// aborted. A key whose uploads could not be aborted (a role without
+// s3:AbortMultipartUpload) still has its object deleted, but
 // stays pending and makes Cleanup return the error.
 //
 // Throttled and 5xx answers are retried with backoff until the deadline, not only for
@@ -178,7 +181,21 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			continue
 		}
 		artifact := info.artifacts[r] || slices.Contains(artifacts, r.Name)
-		deleted, err := c.cleanupObject(ctx, r.Name, run, info.uploads[r], artifact)
+		ended := func(id string) {
+			if j != nil {
+				if err := j.Uploaded(r.Name, id); err != nil {
+					c.logf("sagemaker: %v", err)
+				}
+			}
+		}
+		if info.deleted[r] {
+			// The object was deleted already; only uploads of its key remain.
+			if err := c.abortUploads(ctx, r.Name, info.uploads[r], ended); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+			}
+			continue
+		}
+		deleted, err := c.cleanupObject(ctx, r.Name, run, info.uploads[r], artifact, ended)
 		if deleted {
 			deletedObjects = append(deletedObjects, r.Name)
 		}
@@ -200,11 +217,11 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 // the key pending. An object the run did not write (no mark of the run's) stays,
 // unless it is an artifact of one of the run's compilation jobs, which carries no mark
 // but is the run's.
-func (c *Client) cleanupObject(ctx context.Context, uri, run string, ids []string, artifact bool) (deleted bool, err error) {
+func (c *Client) cleanupObject(ctx context.Context, uri, run string, ids []string, artifact bool, ended func(id string)) (deleted bool, err error) {
 	// A multipart upload is not an object: its parts are stored and billed until it
 	// is aborted, whatever the object at the key says (an unmarked object there is
 	// the user's; the recorded uploads are the run's).
-	abortErr := c.abortUploads(ctx, uri, ids)
+	abortErr := c.abortUploads(ctx, uri, ids, ended)
 	if !artifact {
 		// A journaled key is the run's only if Upload's mark says so: an upload that
 		// failed before its first byte leaves the journal line, and the user's own

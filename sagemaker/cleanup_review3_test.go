@@ -1,10 +1,14 @@
 package sagemaker_test
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -52,5 +56,89 @@ func TestReview3CleanupRunWithASloppyRunIDDoesNotReportDoneWithTheEndpointUp(t *
 				t.Fatalf("CleanupRun(%q) = %v; want an error that names %s", id, err, j.RunID())
 			}
 		})
+	}
+}
+
+// Money: a run killed during Upload leaves a multipart upload whose parts S3 stores and
+// bills until it is aborted; its id is journaled for Cleanup. The user then resumes the
+// run with the same journal (OpenJournal of the same path, as -journal does), and the
+// resumed run uploads the same key, completes, and at its teardown deletes the object
+// and journals that. That delete line made the journal forget the killed run's upload
+// id: Pending was empty, the example said "nothing of run ... remains", Cleanup
+// returned nil, and the killed upload's parts stayed stored, billed, and unfindable
+// (CleanupRun aborts no upload). Deleting the object does not abort an upload at its
+// key: only an upload that ended (completed or aborted) may leave the journal.
+func TestReview3ResumedRunThatDeletesItsObjectStillAbortsTheKilledRunsUpload(t *testing.T) {
+	srv, _ := newEnv(t, nil)
+	path := filepath.Join(t.TempDir(), "run.journal")
+	ctx := context.Background()
+	const key = "resumed/model.tar.gz"
+	uri := "s3://" + testBucket + "/" + key
+	part := bytes.Repeat([]byte("w"), 5<<20)
+
+	// The killed run: what Upload journals, then one part sent, then SIGKILL.
+	killed, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := killed.CreatingIn(srv.Region(), sagemaker.KindS3Object, uri); err != nil {
+		t.Fatal(err)
+	}
+	s3c := srv.S3Client()
+	mu, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := killed.Uploading(uri, aws.ToString(mu.UploadId)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(testBucket), Key: aws.String(key), UploadId: mu.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(part)}); err != nil {
+		t.Fatal(err)
+	}
+	killed.Close()
+
+	// The resumed run: same journal, same key, a multipart Upload that completes.
+	j, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal, o.UploadPartSize = j, 5<<20 })
+	if _, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: key, Body: bytes.NewReader(append(part, part...))}); err != nil {
+		t.Fatal(err)
+	}
+	// Its teardown, as the Study's does: delete the object, journal that.
+	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Deleted(sagemaker.KindS3Object, uri); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.MultipartUploads()) != 1 {
+		t.Fatalf("multipart uploads %v; want the killed run's", srv.MultipartUploads())
+	}
+
+	if p, err := j.Pending(); err != nil || len(p) == 0 {
+		t.Errorf("Pending = %v, %v; want the key of the killed run's upload", p, err)
+	}
+	if err := c.Cleanup(ctx, j); err != nil {
+		t.Fatalf("Cleanup = %v", err)
+	}
+	if u := srv.MultipartUploads(); len(u) != 0 {
+		t.Fatalf("after Cleanup, multipart uploads %v are still stored and billed", u)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Errorf("after Cleanup, Pending = %v", p)
+	}
+	// A second resumed run's Upload that completes leaves nothing pending once its
+	// object is deleted: ended uploads are not Cleanup's business.
+	if _, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: key, Body: bytes.NewReader(append(part, part...))}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	_ = j.Deleted(sagemaker.KindS3Object, uri)
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Errorf("after a completed Upload and its delete, Pending = %v; want nothing", p)
 	}
 }

@@ -111,11 +111,15 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 	return api, nil
 }
 
-// cleanup deletes rs, which run may have created, in an order SageMaker accepts:
-// jobs are stopped first (stopping takes a while), then endpoints, configurations and
-// models go, then the stopped jobs and finally the S3 objects. info is what the journal
-// says of the S3 objects: their multipart uploads, and which are jobs' artifacts (zero
-// for CleanupRun).
+// cleanup deletes rs, which run may have created, in an order SageMaker accepts and
+// that a kill cannot make lose track of anything: jobs are stopped first (stopping
+// takes a while) and endpoints deleted (they bill by the hour); then, once the jobs are
+// final, the S3 objects go, the jobs' artifacts included; and only then the endpoint
+// configurations, models and jobs. Without a journal, the models and jobs are all that
+// leads to the objects (they carry no tag): deleting them first would leave a
+// CleanupRun killed before the objects went with nothing to find them by when run
+// again. info is what the journal says of the S3 objects: their multipart uploads,
+// and which are jobs' artifacts (zero for CleanupRun).
 func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, info journaled) error {
 	ctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
@@ -131,7 +135,8 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		}
 	}
 	var errs []error
-	mine := map[Resource]bool{}
+	mine := map[Resource]bool{}  // the run's compilation jobs, stopped
+	owned := map[Resource]bool{} // the run's configurations and models, deleted last
 	for _, kind := range []string{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {
 		for _, r := range rs {
 			if r.Kind != kind {
@@ -148,27 +153,30 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 				if err := c.stopJob(ctx, api, r.Name); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", r, err))
 				}
-			default:
+			case kind == KindEndpoint:
 				c.logf("sagemaker: cleanup: deleting %s", r)
 				if err := c.deleteResource(ctx, r.Kind, r.Name); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", r, err))
 				} else {
 					done(r)
 				}
+			default:
+				owned[r] = true
 			}
 		}
 	}
 	var artifacts []string // outputs of the run's jobs: carry no mark of the run's, but are its
+	final := map[Resource]bool{}
 	for _, r := range rs {
 		if !mine[r] {
 			continue
 		}
-		artifact, err := c.deleteJob(ctx, api, r.Name)
+		artifact, err := c.waitJob(ctx, api, r.Name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r, err))
 			continue
 		}
-		done(r)
+		final[r] = true
 		if artifact != "" {
 			// The output of a job of ours is ours, whatever the journal says.
 			rs = append(rs, Resource{KindS3Object, artifact})
@@ -202,6 +210,24 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r, err))
 			continue // pending: the next Cleanup tries again
+		}
+		done(r)
+	}
+	for _, r := range rs {
+		switch {
+		case owned[r]:
+			c.logf("sagemaker: cleanup: deleting %s", r)
+			if err := c.deleteResource(ctx, r.Kind, r.Name); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				continue
+			}
+		case final[r]:
+			if err := c.deleteJob(ctx, api, r.Name); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				continue
+			}
+		default:
+			continue
 		}
 		done(r)
 	}
@@ -252,9 +278,9 @@ func (c *Client) stopJob(ctx context.Context, api CleanupAPI, name string) error
 	})
 }
 
-// deleteJob waits for a compilation job to be final, deletes it, and returns the
-// s3:// URI of its artifact, if it wrote one.
-func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) (string, error) {
+// waitJob waits for a compilation job to be final and returns the s3:// URI of its
+// artifact, if it wrote one ("" too for a job that is gone).
+func (c *Client) waitJob(ctx context.Context, api CleanupAPI, name string) (string, error) {
 	in := &sm.DescribeCompilationJobInput{CompilationJobName: aws.String(name)}
 	for {
 		var out *sm.DescribeCompilationJobOutput
@@ -271,25 +297,29 @@ func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) (st
 		}
 		switch out.CompilationJobStatus {
 		case types.CompilationJobStatusCompleted, types.CompilationJobStatusFailed, types.CompilationJobStatusStopped:
-			c.logf("sagemaker: cleanup: deleting compilation job %s", name)
-			err := c.retrying(ctx, "compilation job "+name, func() error {
-				_, err := api.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(name)})
-				if isNotFound(err) {
-					return nil
-				}
-				return err
-			})
-			var artifact string
 			if a := out.ModelArtifacts; a != nil {
-				artifact = aws.ToString(a.S3ModelArtifacts)
+				return aws.ToString(a.S3ModelArtifacts), nil
 			}
-			return artifact, err
+			return "", nil
 		}
 		c.logf("sagemaker: cleanup: compilation job %s is %s; waiting for it to stop", name, out.CompilationJobStatus)
 		if err := sleepCtx(ctx, c.opts.PollInterval); err != nil {
 			return "", fmt.Errorf("still %s when the deadline came (delete it later with: aws sagemaker delete-compilation-job --compilation-job-name %s): %w", out.CompilationJobStatus, name, err)
 		}
 	}
+}
+
+// deleteJob deletes a compilation job that waitJob found final; one gone counts as
+// deleted.
+func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) error {
+	c.logf("sagemaker: cleanup: deleting compilation job %s", name)
+	return c.retrying(ctx, "compilation job "+name, func() error {
+		_, err := api.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(name)})
+		if isNotFound(err) {
+			return nil
+		}
+		return err
+	})
 }
 
 // deleteObject deletes an S3 object; a missing one counts as deleted (S3 says so

@@ -142,3 +142,67 @@ func TestReview3ResumedRunThatDeletesItsObjectStillAbortsTheKilledRunsUpload(t *
 		t.Errorf("after a completed Upload and its delete, Pending = %v; want nothing", p)
 	}
 }
+
+// blockedDelete is an S3 client whose DeleteObject never returns until ctx ends: the
+// moment a real process running CleanupRun is killed (kill -9, a CI timeout) while it
+// deletes the run's objects. Nothing after it succeeds.
+type blockedDelete struct {
+	sagemaker.S3API
+	reached chan<- struct{}
+}
+
+func (b blockedDelete) DeleteObject(ctx context.Context, _ *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	select {
+	case b.reached <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// Money and the README's "run it again": CleanupRun, which has no journal, finds the
+// run's S3 objects only through the models and compilation jobs that read them. It
+// deleted the models (and the jobs, whose artifacts it learns from the job) before the
+// objects, so a CleanupRun killed while deleting the objects left them unfindable: the
+// second CleanupRun found nothing and returned nil ("cleanup of run ...: done") with
+// the run's model archive still stored. The objects must go before what leads to them.
+func TestReview3CleanupRunKilledWhileDeletingObjectsFindsThemWhenRunAgain(t *testing.T) {
+	srv, _ := newEnv(t, nil)
+	c := newClient(t, srv)
+	ctx := context.Background()
+	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: "run/" + c.RunID() + "/model.tar.gz", Body: bytes.NewReader(packTestModel(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, e := specs("763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3")
+	m.Name, e.Name, m.ModelDataURL = c.Name("m"), c.Name("m"), uri
+	if _, err := c.Deploy(ctx, m, e); err != nil {
+		t.Fatal(err)
+	}
+
+	reached := make(chan struct{}, 1)
+	killCtx, kill := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- newClient(t, srv, func(o *sagemaker.Options) { o.S3 = blockedDelete{srv.S3Client(), reached} }).CleanupRun(killCtx, c.RunID())
+	}()
+	select {
+	case <-reached:
+	case err := <-done:
+		t.Fatalf("the first CleanupRun returned %v before deleting any object", err)
+	}
+	kill()
+	if err := <-done; err == nil {
+		t.Fatal("the killed CleanupRun returned nil")
+	}
+
+	if err := newClient(t, srv).CleanupRun(ctx, c.RunID()); err != nil {
+		t.Fatalf("second CleanupRun = %v", err)
+	}
+	for _, o := range srv.Objects() {
+		if strings.Contains(o.Key, c.RunID()) {
+			t.Fatalf("after the second CleanupRun, %s/%s is still stored", o.Bucket, o.Key)
+		}
+	}
+	assertNothingLeft(t, srv)
+}

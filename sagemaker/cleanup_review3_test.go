@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 )
 
@@ -205,4 +207,55 @@ func TestReview3CleanupRunKilledWhileDeletingObjectsFindsThemWhenRunAgain(t *tes
 		}
 	}
 	assertNothingLeft(t, srv)
+}
+
+// The same for a compilation job's artifact: Neo writes it without the run's mark, so
+// without a journal only the job's description leads to it. CleanupRun deleted the job
+// before its artifact; killed in between, it left the artifact for good.
+func TestReview3CleanupRunKilledWhileDeletingObjectsFindsAJobsArtifactWhenRunAgain(t *testing.T) {
+	srv, _ := newEnv(t, nil)
+	c := newClient(t, srv)
+	ctx := context.Background()
+	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: "run/" + c.RunID() + "/model.tar.gz", Body: bytes.NewReader(packTestModel(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiler := neo.NewCompiler(srv.Config(), func(o *neo.Options) {
+		o.RunID = c.RunID()
+		o.MinDelay, o.MaxDelay = 2*time.Millisecond, 20*time.Millisecond
+	})
+	m, err := compiler.Compile(ctx, neo.Job{
+		Name: c.Name("neo-c5"), ModelDataURL: uri, RoleARN: testRole,
+		Framework: neo.PyTorch, FrameworkVersion: "1.8", InputShapes: map[string][]int{"input0": {1, 3, 224, 224}},
+		Target: neo.TargetMLC5, OutputURL: "s3://" + testBucket + "/run/" + c.RunID() + "/compiled",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	reached := make(chan struct{}, 1)
+	killCtx, kill := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- newClient(t, srv, func(o *sagemaker.Options) { o.S3 = blockedDelete{srv.S3Client(), reached} }).CleanupRun(killCtx, c.RunID())
+	}()
+	select {
+	case <-reached:
+	case err := <-done:
+		t.Fatalf("the first CleanupRun returned %v before deleting any object", err)
+	}
+	kill()
+	<-done
+
+	if err := newClient(t, srv).CleanupRun(ctx, c.RunID()); err != nil {
+		t.Fatalf("second CleanupRun = %v", err)
+	}
+	for _, o := range srv.Objects() {
+		if strings.Contains(o.Key, c.RunID()) {
+			t.Fatalf("after the second CleanupRun, %s/%s is still stored (artifact %s)", o.Bucket, o.Key, m.ArtifactURL)
+		}
+	}
+	if jobs := srv.CompilationJobs(); len(jobs) != 0 {
+		t.Fatalf("compilation jobs left: %+v", jobs)
+	}
 }

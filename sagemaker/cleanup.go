@@ -25,14 +25,17 @@ const runMetadata = "sagebench-run"
 // idempotent and safe to run again after a failure.
 //
 // It also aborts the multipart uploads that the journal recorded Upload beginning
-// (their ids, see Journal.Uploading), which a run killed during Upload leaves with
-// their parts stored and billed. No other upload at a journaled key is touched: the
-// key is the caller's choice, another run or the user's own copy may be writing the
-// same key, and an upload shows no mark that would tell whose it is. (A kill between
-// S3's answer to CreateMultipartUpload and the journal's record of its id leaves an
-// upload without parts: it stores and bills nothing.) An upload already gone
-// (completed, or NoSuchUpload) counts as aborted. A key whose uploads could not be
-// aborted (a role without s3:AbortMultipartUpload) still has its object deleted, but
+// (their ids, see Journal.Uploading) and not ending (Journal.Uploaded: completed or
+// aborted), which a run killed during Upload leaves with their parts stored and
+// billed; the object's delete does not end an upload of its key, so a key deleted by a
+// resumed run still has the killed run's upload aborted (and nothing deleted). No
+// other upload at a journaled key is touched: the key is the caller's choice, another
+// run or the user's own copy may be writing the same key, and an upload shows no mark
+// that would tell whose it is. (A kill between S3's answer to CreateMultipartUpload
+// and the journal's record of its id leaves an upload without parts: it stores and
+// bills nothing.) An upload already gone (completed, or NoSuchUpload) counts as
+// aborted. A key whose uploads could not be aborted (a role without
+// s3:AbortMultipartUpload) still has its object deleted, but
 // stays pending and makes Cleanup return the error.
 //
 // Throttled and 5xx answers are retried with backoff until the deadline, not only for
@@ -62,7 +65,7 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // and 5xx answers until the deadline as Cleanup does, the search's listings and
 // ListTags included; a ctx without a deadline gets Options.CleanupTimeout. A resource
 // whose tags, or an object whose mark, could not be read is left and makes CleanupRun
-// return an error, after the rest is deleted.
+// return an error, after the rest is deleted. runID is taken as FindRun takes it.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -87,6 +90,10 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	ctx, cancel := c.cleanupContext(ctx) // FindRun retries until the deadline, too
 	defer cancel()
+	runID, err := checkRunID(runID)
+	if err != nil {
+		return err
+	}
 	found, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
 		return err
@@ -104,11 +111,15 @@ func (c *Client) cleanupAPI() (CleanupAPI, error) {
 	return api, nil
 }
 
-// cleanup deletes rs, which run may have created, in an order SageMaker accepts:
-// jobs are stopped first (stopping takes a while), then endpoints, configurations and
-// models go, then the stopped jobs and finally the S3 objects. info is what the journal
-// says of the S3 objects: their multipart uploads, and which are jobs' artifacts (zero
-// for CleanupRun).
+// cleanup deletes rs, which run may have created, in an order SageMaker accepts and
+// that a kill cannot make lose track of anything: jobs are stopped first (stopping
+// takes a while) and endpoints deleted (they bill by the hour); then, once the jobs are
+// final, the S3 objects go, the jobs' artifacts included; and only then the endpoint
+// configurations, models and jobs. Without a journal, the models and jobs are all that
+// leads to the objects (they carry no tag): deleting them first would leave a
+// CleanupRun killed before the objects went with nothing to find them by when run
+// again. info is what the journal says of the S3 objects: their multipart uploads,
+// and which are jobs' artifacts (zero for CleanupRun).
 func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Journal, info journaled) error {
 	ctx, cancel := c.cleanupContext(ctx)
 	defer cancel()
@@ -124,7 +135,8 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 		}
 	}
 	var errs []error
-	mine := map[Resource]bool{}
+	mine := map[Resource]bool{}  // the run's compilation jobs, stopped
+	owned := map[Resource]bool{} // the run's configurations and models, deleted last
 	for _, kind := range []string{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {
 		for _, r := range rs {
 			if r.Kind != kind {
@@ -141,27 +153,30 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 				if err := c.stopJob(ctx, api, r.Name); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", r, err))
 				}
-			default:
+			case kind == KindEndpoint:
 				c.logf("sagemaker: cleanup: deleting %s", r)
 				if err := c.deleteResource(ctx, r.Kind, r.Name); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", r, err))
 				} else {
 					done(r)
 				}
+			default:
+				owned[r] = true
 			}
 		}
 	}
 	var artifacts []string // outputs of the run's jobs: carry no mark of the run's, but are its
+	final := map[Resource]bool{}
 	for _, r := range rs {
 		if !mine[r] {
 			continue
 		}
-		artifact, err := c.deleteJob(ctx, api, r.Name)
+		artifact, err := c.waitJob(ctx, api, r.Name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r, err))
 			continue
 		}
-		done(r)
+		final[r] = true
 		if artifact != "" {
 			// The output of a job of ours is ours, whatever the journal says.
 			rs = append(rs, Resource{KindS3Object, artifact})
@@ -174,13 +189,45 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			continue
 		}
 		artifact := info.artifacts[r] || slices.Contains(artifacts, r.Name)
-		deleted, err := c.cleanupObject(ctx, r.Name, run, info.uploads[r], artifact)
+		ended := func(id string) {
+			if j != nil {
+				if err := j.Uploaded(r.Name, id); err != nil {
+					c.logf("sagemaker: %v", err)
+				}
+			}
+		}
+		if info.deleted[r] {
+			// The object was deleted already; only uploads of its key remain.
+			if err := c.abortUploads(ctx, r.Name, info.uploads[r], ended); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+			}
+			continue
+		}
+		deleted, err := c.cleanupObject(ctx, r.Name, run, info.uploads[r], artifact, ended)
 		if deleted {
 			deletedObjects = append(deletedObjects, r.Name)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r, err))
 			continue // pending: the next Cleanup tries again
+		}
+		done(r)
+	}
+	for _, r := range rs {
+		switch {
+		case owned[r]:
+			c.logf("sagemaker: cleanup: deleting %s", r)
+			if err := c.deleteResource(ctx, r.Kind, r.Name); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				continue
+			}
+		case final[r]:
+			if err := c.deleteJob(ctx, api, r.Name); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r, err))
+				continue
+			}
+		default:
+			continue
 		}
 		done(r)
 	}
@@ -196,11 +243,11 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 // the key pending. An object the run did not write (no mark of the run's) stays,
 // unless it is an artifact of one of the run's compilation jobs, which carries no mark
 // but is the run's.
-func (c *Client) cleanupObject(ctx context.Context, uri, run string, ids []string, artifact bool) (deleted bool, err error) {
+func (c *Client) cleanupObject(ctx context.Context, uri, run string, ids []string, artifact bool, ended func(id string)) (deleted bool, err error) {
 	// A multipart upload is not an object: its parts are stored and billed until it
 	// is aborted, whatever the object at the key says (an unmarked object there is
 	// the user's; the recorded uploads are the run's).
-	abortErr := c.abortUploads(ctx, uri, ids)
+	abortErr := c.abortUploads(ctx, uri, ids, ended)
 	if !artifact {
 		// A journaled key is the run's only if Upload's mark says so: an upload that
 		// failed before its first byte leaves the journal line, and the user's own
@@ -231,9 +278,9 @@ func (c *Client) stopJob(ctx context.Context, api CleanupAPI, name string) error
 	})
 }
 
-// deleteJob waits for a compilation job to be final, deletes it, and returns the
-// s3:// URI of its artifact, if it wrote one.
-func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) (string, error) {
+// waitJob waits for a compilation job to be final and returns the s3:// URI of its
+// artifact, if it wrote one ("" too for a job that is gone).
+func (c *Client) waitJob(ctx context.Context, api CleanupAPI, name string) (string, error) {
 	in := &sm.DescribeCompilationJobInput{CompilationJobName: aws.String(name)}
 	for {
 		var out *sm.DescribeCompilationJobOutput
@@ -250,25 +297,29 @@ func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) (st
 		}
 		switch out.CompilationJobStatus {
 		case types.CompilationJobStatusCompleted, types.CompilationJobStatusFailed, types.CompilationJobStatusStopped:
-			c.logf("sagemaker: cleanup: deleting compilation job %s", name)
-			err := c.retrying(ctx, "compilation job "+name, func() error {
-				_, err := api.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(name)})
-				if isNotFound(err) {
-					return nil
-				}
-				return err
-			})
-			var artifact string
 			if a := out.ModelArtifacts; a != nil {
-				artifact = aws.ToString(a.S3ModelArtifacts)
+				return aws.ToString(a.S3ModelArtifacts), nil
 			}
-			return artifact, err
+			return "", nil
 		}
 		c.logf("sagemaker: cleanup: compilation job %s is %s; waiting for it to stop", name, out.CompilationJobStatus)
 		if err := sleepCtx(ctx, c.opts.PollInterval); err != nil {
 			return "", fmt.Errorf("still %s when the deadline came (delete it later with: aws sagemaker delete-compilation-job --compilation-job-name %s): %w", out.CompilationJobStatus, name, err)
 		}
 	}
+}
+
+// deleteJob deletes a compilation job that waitJob found final; one gone counts as
+// deleted.
+func (c *Client) deleteJob(ctx context.Context, api CleanupAPI, name string) error {
+	c.logf("sagemaker: cleanup: deleting compilation job %s", name)
+	return c.retrying(ctx, "compilation job "+name, func() error {
+		_, err := api.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(name)})
+		if isNotFound(err) {
+			return nil
+		}
+		return err
+	})
 }
 
 // deleteObject deletes an S3 object; a missing one counts as deleted (S3 says so

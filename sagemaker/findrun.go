@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ import (
 // names, or SageMaker failing until the deadline), or an S3 object whose mark could
 // not be, may be the run's: FindRun then returns everything else it found together
 // with an error that names each of them. A failed listing is an error with no result.
+//
+// White space around runID is dropped (a copy from a terminal brings a newline), and a
+// NewRunID-shaped id in upper case is an error that names the lower-case one: tags
+// compare exactly, so either would find nothing and look like a run that left nothing.
 func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) {
 	out, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
@@ -49,8 +54,8 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 	if err != nil {
 		return nil, nil, err
 	}
-	if runID == "" {
-		return nil, nil, fmt.Errorf("sagemaker: find run: empty run id")
+	if runID, err = checkRunID(runID); err != nil {
+		return nil, nil, err
 	}
 	// A listing from an hour before the run id's start time keeps a large account's
 	// walk short, but that time is the local clock's and CreationTime is SageMaker's:
@@ -125,6 +130,24 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 }
 
 type listed struct{ kind, name, arn string }
+
+// generatedRunID is the shape of NewRunID's ids.
+var generatedRunID = regexp.MustCompile(`^[0-9]{8}t[0-9]{6}-[0-9a-f]{4}$`)
+
+// checkRunID returns the run id a person gave FindRun or CleanupRun without the white
+// space around it (a copy from a terminal brings a newline), and refuses one that is
+// NewRunID's shape in the wrong case. Tags compare exactly, so either would find
+// nothing, and "nothing found" reads as "nothing left" while the run's endpoint bills.
+func checkRunID(runID string) (string, error) {
+	id := strings.TrimSpace(runID)
+	if id == "" {
+		return "", fmt.Errorf("sagemaker: find run: empty run id")
+	}
+	if lower := strings.ToLower(id); lower != id && generatedRunID.MatchString(lower) {
+		return "", fmt.Errorf("sagemaker: find run: run id %q: run ids are lower case, and tags compare exactly (did you mean %q?)", runID, lower)
+	}
+	return id, nil
+}
 
 // listFilter narrows FindRun's listings: by creation time, or by a part of the name.
 type listFilter struct {

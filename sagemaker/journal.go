@@ -48,13 +48,13 @@ type Journal struct {
 
 type journalLine struct {
 	Time time.Time `json:"time"`
-	Op   string    `json:"op"` // "open", "create" or "delete"
+	Op   string    `json:"op"` // "open", "create", "upload", "uploaded" or "delete"
 	Run  string    `json:"run,omitempty"`
 	Kind string    `json:"kind,omitempty"`
 	Name string    `json:"name,omitempty"`
 	// Region is where a create happens, so that Cleanup looks in the right place.
 	Region string `json:"region,omitempty"`
-	// UploadID is the multipart upload of an "upload" line.
+	// UploadID is the multipart upload of an "upload" (begun) or "uploaded" (ended) line.
 	UploadID string `json:"upload_id,omitempty"`
 	// Artifact marks the create of an S3 object that a job of the run wrote (see
 	// CreatedArtifact): it carries no Upload mark, and is the run's all the same.
@@ -187,8 +187,9 @@ func (j *Journal) CreatedArtifact(region, uri string) error {
 // Uploading records, durably, that multipart upload uploadID of the S3 object at uri
 // (an s3:// URI recorded with Creating first) has begun. Upload calls it as soon as
 // CreateMultipartUpload answers, before the first part is sent; if it fails, abort the
-// upload. [Cleanup] aborts exactly the uploads recorded so, and no other upload at the
-// key: the key is the caller's choice, and another process may be writing it too.
+// upload. [Cleanup] aborts exactly the uploads recorded so and not recorded ended
+// (see Uploaded), and no other upload at the key: the key is the caller's choice, and
+// another process may be writing it too.
 func (j *Journal) Uploading(uri, uploadID string) error {
 	if _, _, err := ParseS3URI(uri); err != nil || uploadID == "" {
 		return fmt.Errorf("sagemaker: journal %s: an upload needs an s3:// object URI and an upload id (got %q, %q)", j.path, uri, uploadID)
@@ -200,6 +201,15 @@ func (j *Journal) Uploading(uri, uploadID string) error {
 		return err
 	}
 	return j.appendLocked(journalLine{Op: "upload", Kind: KindS3Object, Name: uri, UploadID: uploadID})
+}
+
+// Uploaded records that multipart upload uploadID of the S3 object at uri ended:
+// completed, or aborted. Upload calls it when CompleteMultipartUpload or
+// AbortMultipartUpload answers, and Cleanup when it has aborted an upload. An upload
+// recorded with Uploading and not so is one that Cleanup aborts, even after the object
+// at uri is recorded deleted: deleting an object does not end an upload of its key.
+func (j *Journal) Uploaded(uri, uploadID string) error {
+	return j.append(journalLine{Op: "uploaded", Kind: KindS3Object, Name: uri, UploadID: uploadID})
 }
 
 // Deleted records that the resource is gone (or is being deleted and no longer
@@ -234,7 +244,8 @@ func (j *Journal) appendLocked(l journalLine) error {
 }
 
 // Pending lists what the journal says may still exist: each resource recorded as
-// being created and not recorded as deleted since, in creation order.
+// being created and not recorded as deleted since, and each S3 key with a multipart
+// upload recorded as begun (Uploading) and not as ended (Uploaded), in creation order.
 func (j *Journal) Pending() ([]Resource, error) {
 	out, _, err := j.pending()
 	return out, err
@@ -243,20 +254,23 @@ func (j *Journal) Pending() ([]Resource, error) {
 // journaled is what the journal says of its pending resources, beyond their names.
 type journaled struct {
 	// uploads holds, for each S3 object, the multipart uploads of it the journal
-	// recorded (see Uploading).
+	// recorded (see Uploading) and not as ended (see Uploaded).
 	uploads map[Resource][]string
 	// artifacts holds the S3 objects recorded as written by a job of the run (see
 	// CreatedArtifact).
 	artifacts map[Resource]bool
+	// deleted holds the S3 objects pending only for their uploads: the object was
+	// recorded deleted since its last create, so Cleanup aborts, and deletes nothing.
+	deleted map[Resource]bool
 }
 
 // pending is Pending that also says, for each S3 object, which multipart uploads of it
-// the journal recorded and whether it is a job's artifact, since it was last recorded
-// as deleted.
+// the journal recorded and not as ended, whether it is a job's artifact, and whether
+// the object itself was recorded deleted since it was last created.
 func (j *Journal) pending() ([]Resource, journaled, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	info := journaled{uploads: map[Resource][]string{}, artifacts: map[Resource]bool{}}
+	info := journaled{uploads: map[Resource][]string{}, artifacts: map[Resource]bool{}, deleted: map[Resource]bool{}}
 	lines, err := readJournal(j.path)
 	if err != nil {
 		return nil, info, err
@@ -269,16 +283,31 @@ func (j *Journal) pending() ([]Resource, journaled, error) {
 			if !slices.Contains(out, r) {
 				out = append(out, r)
 			}
+			delete(info.deleted, r)
 			if l.Op == "upload" && l.UploadID != "" && !slices.Contains(info.uploads[r], l.UploadID) {
 				info.uploads[r] = append(info.uploads[r], l.UploadID)
 			}
 			if l.Artifact {
 				info.artifacts[r] = true
 			}
+		case "uploaded":
+			info.uploads[r] = slices.DeleteFunc(info.uploads[r], func(id string) bool { return id == l.UploadID })
+			if len(info.uploads[r]) == 0 {
+				delete(info.uploads, r)
+				if info.deleted[r] {
+					delete(info.deleted, r)
+					out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
+				}
+			}
 		case "delete":
-			out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
-			delete(info.uploads, r)
 			delete(info.artifacts, r)
+			if len(info.uploads[r]) > 0 {
+				// The object is gone, an upload of its key may not be: a run killed
+				// during Upload, then resumed, uploaded and deleted the key again.
+				info.deleted[r] = true
+				continue
+			}
+			out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
 		}
 	}
 	return out, info, nil

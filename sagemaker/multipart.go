@@ -18,7 +18,9 @@ import (
 // tell whose it is. Each abort is retried like a delete; an upload already gone
 // (completed, or aborted by Upload itself: NoSuchUpload) or whose bucket is gone
 // counts as aborted.
-func (c *Client) abortUploads(ctx context.Context, uri string, ids []string) error {
+//
+// ended is called with each upload aborted, so that the journal records it ended.
+func (c *Client) abortUploads(ctx context.Context, uri string, ids []string, ended func(id string)) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -38,7 +40,9 @@ func (c *Client) abortUploads(ctx context.Context, uri string, ids []string) err
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("abort multipart upload %s: %w", id, err))
+			continue
 		}
+		ended(id)
 	}
 	return errors.Join(errs...)
 }
@@ -71,6 +75,37 @@ func (u journaledUploads) CreateMultipartUpload(ctx context.Context, in *s3.Crea
 		return nil, errors.Join(jerr, fmt.Errorf("abort unrecorded multipart upload %s: %w", id, err))
 	}
 	return nil, jerr
+}
+
+// CompleteMultipartUpload records, once S3 says the upload is complete, that it ended:
+// its parts became the object, and Cleanup has no upload to abort.
+func (u journaledUploads) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error) {
+	out, err := u.S3API.CompleteMultipartUpload(ctx, in, optFns...)
+	if err == nil {
+		u.ended(aws.ToString(in.UploadId))
+	}
+	return out, err
+}
+
+// AbortMultipartUpload records, once S3 says the upload is aborted (or gone), that it
+// ended: its parts are no longer stored.
+func (u journaledUploads) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
+	out, err := u.S3API.AbortMultipartUpload(ctx, in, optFns...)
+	if err == nil || isNoSuchUpload(err) {
+		u.ended(aws.ToString(in.UploadId))
+	}
+	return out, err
+}
+
+// ended journals that upload id of u.uri ended. Not fatal when it fails: an upload
+// still recorded as begun costs Cleanup one abort that S3 answers NoSuchUpload.
+func (u journaledUploads) ended(id string) {
+	if u.c.opts.Journal == nil || id == "" {
+		return
+	}
+	if err := u.c.opts.Journal.Uploaded(u.uri, id); err != nil {
+		u.c.logf("sagemaker: %v", err)
+	}
 }
 
 func isNoSuchUpload(err error) bool {

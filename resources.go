@@ -1,8 +1,10 @@
 package sagebench
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 
@@ -192,6 +194,12 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 	}
 	order := append([]sagemaker.Resource(nil), rs.order...)
 	rs.mu.Unlock()
+	// S3 objects before the compilation jobs that read and wrote them: without the
+	// journal, CleanupRun finds a run's objects only through its jobs and models, so a
+	// process killed between the two deletes must leave the job, not the orphaned object.
+	slices.SortStableFunc(order, func(a, b sagemaker.Resource) int {
+		return cmp.Compare(objectRank(a), objectRank(b))
+	})
 	for _, ep := range live {
 		_ = rs.deleteEndpoint(ctx, ep)
 	}
@@ -251,6 +259,14 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 		out = append(out, *rs.state[r])
 	}
 	return out
+}
+
+// objectRank orders teardown: S3 objects (0) before everything else (1).
+func objectRank(r sagemaker.Resource) int {
+	if r.Kind == sagemaker.KindS3Object {
+		return 0
+	}
+	return 1
 }
 
 func apiCode(err error) string {

@@ -36,29 +36,13 @@ func (r *run) collect(finished chan<- struct{}) {
 			switch {
 			case r.prog != nil:
 				r.prog.Push(r.snapshot(now, idx))
-			case r.cfg.Progress != nil && r.progressErr == nil:
-				r.progress(r.snapshot(now, idx))
+			case r.cfg.Progress != nil:
+				// A windowed run's Progress is Sweep's, which only queues the snapshot for
+				// its own goroutine: called here, in order with the window events.
+				r.cfg.Progress(r.snapshot(now, idx))
 			}
 		}
 	}
-}
-
-// progress calls cfg.Progress in a windowed run (Sweep), whose window events reach the
-// sweep's Progress from the collector too, in order with the snapshots. A panic in it is
-// recovered, and Progress is not called again: left alone it would kill the process,
-// past every defer of the caller.
-//
-// Here Progress runs on the collector, which the workers hand their intervals to: a call
-// that outlasts an Interval stalls them, so the slowest call is kept for a warning.
-func (r *run) progress(s Snapshot) {
-	t0 := time.Now()
-	defer func() {
-		r.slowProgress = max(r.slowProgress, time.Since(t0))
-		if v := recover(); v != nil {
-			r.progressErr = v
-		}
-	}()
-	r.cfg.Progress(s)
 }
 
 // snapshot reports the run so far. The last interval's figures are provisional: a worker
@@ -197,14 +181,6 @@ func (r *run) warnRun(res *Result) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf(
 			"%d requests were still in Invoke %v after the run ended and were abandoned (counted unfinished): the invoker ignores its context, and they may still be running",
 			r.abandoned, abandonGrace))
-	}
-	if r.slowProgress > r.cfg.Interval {
-		res.Warnings = append(res.Warnings, fmt.Sprintf(
-			"Progress took up to %v, over the %v interval: the workers waited for it, so the figures understate the endpoint",
-			r.slowProgress.Round(time.Millisecond), r.cfg.Interval))
-	}
-	if r.progressErr != nil {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("Progress panicked: %v; it was not called again", r.progressErr))
 	}
 	if st := r.progStats; r.prog != nil {
 		switch {

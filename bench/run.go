@@ -80,8 +80,6 @@ type run struct {
 	pacer        pacer                    // open loop only; read after the pacer has returned
 	win          *windows                 // Sweep: the run is cut into consecutive windows
 	abandoned    int                      // requests abandoned past the end (see waitWorkers)
-	progressErr  any                      // what a panicking Progress panicked with (windowed runs)
-	slowProgress time.Duration            // the longest Progress call (windowed runs)
 	prog         *deliver.Queue[Snapshot] // Progress's own goroutine, except in windowed runs
 	progStats    deliver.Stats            // how prog went, once closed
 }

@@ -189,13 +189,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			continue
 		}
 		artifact := info.artifacts[r] || slices.Contains(artifacts, r.Name)
-		ended := func(id string) {
-			if j != nil {
-				if err := j.Uploaded(r.Name, id); err != nil {
-					c.logf("sagemaker: %v", err)
-				}
-			}
-		}
+		ended := func(id string) { c.journalUploaded(j, r.Name, id) }
 		if info.deleted[r] {
 			// The object was deleted already; only uploads of its key remain.
 			if err := c.abortUploads(ctx, r.Name, info.uploads[r], ended); err != nil {

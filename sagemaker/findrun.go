@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 )
 
@@ -267,9 +266,7 @@ func (c *Client) runMark(ctx context.Context, try tries, uri string) (mark strin
 		return err
 	})
 	if err != nil {
-		var nf *s3types.NotFound
-		var nk *s3types.NoSuchKey
-		if errors.As(err, &nf) || errors.As(err, &nk) {
+		if code := errorCode(err); code == "NotFound" || code == "NoSuchKey" {
 			return "", false, nil
 		}
 		return "", false, err

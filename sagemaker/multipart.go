@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -97,25 +96,31 @@ func (u journaledUploads) AbortMultipartUpload(ctx context.Context, in *s3.Abort
 	return out, err
 }
 
-// ended journals that upload id of u.uri ended. Not fatal when it fails: an upload
-// still recorded as begun costs Cleanup one abort that S3 answers NoSuchUpload.
-func (u journaledUploads) ended(id string) {
-	if u.c.opts.Journal == nil || id == "" {
+// ended journals that upload id of u.uri ended.
+func (u journaledUploads) ended(id string) { u.c.journalUploaded(u.c.opts.Journal, u.uri, id) }
+
+// journalUploaded records in j (if any) that multipart upload id of uri ended. Not
+// fatal when it fails: an upload still recorded as begun costs Cleanup one abort that
+// S3 answers NoSuchUpload.
+func (c *Client) journalUploaded(j *Journal, uri, id string) {
+	if j == nil || id == "" {
 		return
 	}
-	if err := u.c.opts.Journal.Uploaded(u.uri, id); err != nil {
-		u.c.logf("sagemaker: %v", err)
+	if err := j.Uploaded(uri, id); err != nil {
+		c.logf("sagemaker: %v", err)
 	}
 }
 
-func isNoSuchUpload(err error) bool {
-	var nu *s3types.NoSuchUpload
+// errorCode is the API error code in err ("" if there is none). S3's modelled
+// errors (s3types.NoSuchUpload, NoSuchBucket, NoSuchKey, NotFound) answer theirs too.
+func errorCode(err error) string {
 	var ae smithy.APIError
-	return errors.As(err, &nu) || errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload"
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
 }
 
-func isNoSuchBucket(err error) bool {
-	var nb *s3types.NoSuchBucket
-	var ae smithy.APIError
-	return errors.As(err, &nb) || errors.As(err, &ae) && ae.ErrorCode() == "NoSuchBucket"
-}
+func isNoSuchUpload(err error) bool { return errorCode(err) == "NoSuchUpload" }
+
+func isNoSuchBucket(err error) bool { return errorCode(err) == "NoSuchBucket" }

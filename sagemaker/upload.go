@@ -14,7 +14,6 @@ import (
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 )
 
 // DefaultBucket returns the bucket name the Python SDK uses by default,
@@ -96,8 +95,7 @@ func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
 	if err == nil {
 		return nil
 	}
-	var ae smithy.APIError
-	if !errors.As(err, &ae) || (ae.ErrorCode() != "NotFound" && ae.ErrorCode() != "NoSuchBucket") {
+	if code := errorCode(err); code != "NotFound" && code != "NoSuchBucket" {
 		return fmt.Errorf("sagemaker: bucket %s: %w", bucket, err)
 	}
 	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}

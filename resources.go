@@ -5,15 +5,14 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -237,7 +236,7 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 			}
 			_, err := rs.api.DeleteCompilationJob(ctx, &sm.DeleteCompilationJobInput{CompilationJobName: aws.String(r.Name)})
 			switch {
-			case isNotFound(err):
+			case smretry.NotFound(err):
 				err = nil // refused or canceled before it was created, or already gone
 			case apiCode(err) == "UnknownOperationException":
 				rs.keep(r, "the API has no DeleteCompilationJob; a finished job costs nothing")
@@ -275,20 +274,6 @@ func apiCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
-}
-
-// isNotFound reports whether SageMaker says the resource does not exist.
-func isNotFound(err error) bool {
-	if err == nil {
-		return false
-	}
-	var rnf *smtypes.ResourceNotFound
-	if errors.As(err, &rnf) {
-		return true
-	}
-	var ae smithy.APIError
-	return errors.As(err, &ae) && (strings.Contains(strings.ToLower(ae.ErrorMessage()), "could not find") ||
-		ae.ErrorCode() == "ResourceNotFound")
 }
 
 // isLimitExceeded reports whether an account quota refused a create.

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -219,19 +220,59 @@ func TestRunProgressReportsEachInterval(t *testing.T) {
 	assert.Equal(t, res.Requests, sum, "series must add up to the total")
 }
 
-func TestLittlesLawHoldsExactlyInShortWindows(t *testing.T) {
+func TestLittlesLawCountsEachRequestsPartInsideAShortWindow(t *testing.T) {
 	// 16 workers on 40 ms requests in a 100 ms window: most of the work straddles an edge.
-	// Each request counts its part inside the window (unfinished ones up to the end), so
-	// the law holds to its plain tolerance; the old allowance of W/T (0.4 here) is gone.
+	// Each request must count only its part inside the window (one sent in the warmup from
+	// the window's start, one unfinished at the end up to the end). Whether the ratio lands
+	// within LittlesLawTolerance depends on how promptly a busy machine schedules the
+	// workers, so the test checks the accounting instead, against what the invoker itself
+	// saw: the engine's time in flight covers every call's part inside the window (its clock
+	// reads bracket the call) and never exceeds Concurrency x the window (a worker's requests
+	// follow one another).
 	for _, warmup := range []time.Duration{0, 30 * time.Millisecond} {
-		res, err := Run(context.Background(), sleeper(40*time.Millisecond), Config{
+		var mu sync.Mutex
+		type call struct{ in, out time.Time }
+		var calls []call
+		inv := InvokerFunc(func(ctx context.Context, p payload.Payload) error {
+			in := time.Now()
+			err := sleeper(40*time.Millisecond)(ctx, p)
+			mu.Lock()
+			calls = append(calls, call{in, time.Now()})
+			mu.Unlock()
+			return err
+		})
+		res, err := Run(context.Background(), inv, Config{
 			Concurrency: 16, Duration: 100 * time.Millisecond, Warmup: warmup, Payloads: onePayload,
 		})
 		require.NoError(t, err)
 		require.NotNil(t, res.LittlesLaw)
 		assert.Equal(t, LittlesLawTolerance, res.LittlesLaw.Tolerance, "warmup %v", warmup)
-		assert.True(t, res.LittlesLaw.Holds, "warmup %v: %v", warmup, res.LittlesLaw)
 		assert.Positive(t, res.Unfinished, "requests in flight at the end are counted")
+
+		mu.Lock()
+		var seen time.Duration // the calls' time inside [Start, End], as the invoker saw it
+		for _, c := range calls {
+			lo, hi := c.in, c.out
+			if lo.Before(res.Start) {
+				lo = res.Start
+			}
+			if hi.After(res.End) {
+				hi = res.End
+			}
+			if hi.After(lo) {
+				seen += hi.Sub(lo)
+			}
+		}
+		n := len(calls)
+		mu.Unlock()
+		counted := time.Duration(res.LittlesLaw.Predicted * float64(res.Elapsed))
+		// Each request's figure is truncated to whole microseconds (at most 2 us a request,
+		// its duration and its part before the window), and the float round trip adds 1 us.
+		slack := time.Duration(2*n+1) * time.Microsecond
+		assert.GreaterOrEqual(t, counted+slack, seen,
+			"warmup %v: the engine counted %v in flight, less than the %v the invoker spent inside the window", warmup, counted, seen)
+		assert.LessOrEqual(t, counted, 16*res.Elapsed+slack,
+			"warmup %v: %v in flight is more than 16 workers can spend in a %v window", warmup, counted, res.Elapsed)
 	}
 }
 

@@ -69,10 +69,11 @@ func TestImagesAreWhatTheSDKResolves(t *testing.T) {
 	}
 }
 
-// The candidates are exactly the study's (../shared/data/study-2021-configs.csv): instance
+// The candidates are exactly the study's (testdata/study-2021-configs.csv, a verbatim copy of
+// the study's configuration table kept in the repository): instance
 // type, compiled or not, Neo target and the PyTorch version the notebook set.
 func TestCandidatesAreTheStudysNotebook(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "study-2021-configs.csv"))
+	f, err := os.Open(filepath.Join("testdata", "study-2021-configs.csv"))
 	require.NoError(t, err)
 	defer f.Close()
 	r := csv.NewReader(f)

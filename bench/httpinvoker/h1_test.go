@@ -1,10 +1,8 @@
 package httpinvoker_test
 
 import (
-	"bufio"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -106,33 +104,6 @@ func TestStaleKeepAliveConnectionIsReplaced(t *testing.T) {
 	if got, want := inv.Stats(), (httpinvoker.Stats{Dials: 3, Discarded: 2}); got != want {
 		t.Errorf("Stats %+v, want %+v (closed connections dropped before use, nothing resent)", got, want)
 	}
-}
-
-// rawServer answers each connection's first request with the given bytes, then closes it.
-func rawServer(t *testing.T, response string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				io.WriteString(c, response)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
 }
 
 func TestCloseDelimitedBodyIsReadToTheEnd(t *testing.T) {

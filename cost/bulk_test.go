@@ -34,10 +34,10 @@ func TestParseOfferKeepsExactlyTheOnDemandHostingRows(t *testing.T) {
 		return "AWS Price List bulk file AmazonSageMaker 20261120184207 eu-west-1 (SKU " + sku + ", " + usage + ")"
 	}
 	want := []Price{
-		{"eu-west-1", "ml.c5.xlarge", 0.25, src("SKUC5HOST", "EU-Host:ml.c5.xlarge"), "2026-11-20"},
-		{"eu-west-1", "ml.g4dn.xlarge", 0.9, src("SKUG4HOST", "EU-Host:ml.g4dn.xlarge"), "2026-11-20"},
-		{"eu-west-1", "ml.inf1.xlarge", 0.4, src("SKUINF1HOST", "EU-Host:ml.inf1.xlarge"), "2026-11-20"},
-		{"eu-west-1", "ml.m5.xlarge", 0.26, src("SKUM5HOST", "Host:ml.m5.xlarge"), "2026-11-20"},
+		{"eu-west-1", "ml.c5.xlarge", 0.25, src("SKUC5HOST", "EU-Host:ml.c5.xlarge"), "2026-11-20", ""},
+		{"eu-west-1", "ml.g4dn.xlarge", 0.9, src("SKUG4HOST", "EU-Host:ml.g4dn.xlarge"), "2026-11-20", ""},
+		{"eu-west-1", "ml.inf1.xlarge", 0.4, src("SKUINF1HOST", "EU-Host:ml.inf1.xlarge"), "2026-11-20", ""},
+		{"eu-west-1", "ml.m5.xlarge", 0.26, src("SKUM5HOST", "Host:ml.m5.xlarge"), "2026-11-20", ""},
 	}
 	if len(off.Prices) != len(want) {
 		t.Fatalf("kept %d rows %+v; want %d", len(off.Prices), off.Prices, len(want))

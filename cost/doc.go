@@ -31,4 +31,5 @@
 // SDKs. Subpackage pricing reads the Price List Query API instead (it needs credentials).
 package cost
 
+//go:generate go run ../internal/cmd/pricegen -instance-types instancetypes.go
 //go:generate go run ../internal/cmd/pricegen -out data/current.csv

@@ -82,6 +82,10 @@ func TestLookupErrors(t *testing.T) {
 			`cost: no prices for region "ap-southeast-1" in table t (it prices eu-west-1, us-east-1)`},
 		{"eu-west-1", "zzzzzz", ErrUnknownInstanceType, nil,
 			"cost: no price for zzzzzz in eu-west-1 in table t"},
+		// A valid instance type the table does not price is the table's gap, not a typo:
+		// ml.c6i.xlarge is not "did you mean" a different, valid ml.c5.xlarge.
+		{"eu-west-1", "ml.c6i.xlarge", ErrNotPriced, nil,
+			"cost: ml.c6i.xlarge is a valid SageMaker instance type; table t has no price for it in eu-west-1"},
 	}
 	for _, tt := range tests {
 		_, err := tab.Lookup(tt.region, tt.typ)

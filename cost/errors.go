@@ -18,16 +18,16 @@ var (
 
 // LookupError says why a price lookup failed and what the caller may have meant.
 type LookupError struct {
-	Table        string   // the table's name
-	Region       string   // as asked
-	InstanceType string   // as asked
-	Kind         error    // ErrUnknownRegion, ErrUnknownInstanceType or ErrNotPriced
+	Table        string // the table's name
+	Region       string // as asked
+	InstanceType string // as asked
+	Kind         error  // ErrUnknownRegion, ErrUnknownInstanceType or ErrNotPriced
 	// Valid is true when InstanceType is an instance type SageMaker accepts (for an
 	// endpoint or a processing job): a missing price is then the table's gap, not a typo,
 	// and no other name is suggested.
-	Valid bool
-	Suggestions  []string // closest known names (regions for ErrUnknownRegion, types otherwise)
-	PricedIn     []string // regions that price the type (ErrNotPriced), or all regions (ErrUnknownRegion)
+	Valid       bool
+	Suggestions []string // closest known names (regions for ErrUnknownRegion, types otherwise)
+	PricedIn    []string // regions that price the type (ErrNotPriced), or all regions (ErrUnknownRegion)
 	// Refresh is the call that reads the region's current prices from AWS's public Price
 	// List, when the table can be refreshed (Current and Refresh's tables; not Study2021).
 	Refresh string

@@ -38,6 +38,11 @@ func (e *LookupError) Error() string {
 	var b strings.Builder
 	switch e.Kind {
 	case ErrUnknownRegion:
+		if e.Valid && len(e.Suggestions) == 0 {
+			fmt.Fprintf(&b, "cost: %s is a valid SageMaker instance type; table %s has no price for it in %s (nor for any type there)",
+				e.InstanceType, e.Table, e.Region)
+			break
+		}
 		fmt.Fprintf(&b, "cost: no prices for region %q in table %s", e.Region, e.Table)
 	case ErrNotPriced:
 		if len(e.PricedIn) == 0 {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -131,6 +132,23 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 	t, err := newTable(name, label, all)
 	if err != nil {
 		return nil, err
+	}
+	published := map[string]bool{}
+	var dates []string
+	for _, p := range all {
+		if !published[p.AsOf] {
+			published[p.AsOf] = true
+			dates = append(dates, p.AsOf)
+		}
+	}
+	slices.Sort(dates)
+	src := label
+	if label == "AWS Price List" {
+		src += " (" + o.BaseURL + ")"
+	}
+	t.note = fmt.Sprintf("%s, %s, published %s", src, strings.Join(o.Regions, ", "), strings.Join(dates, ", "))
+	if o.CacheDir != "-" {
+		t.note += fmt.Sprintf("; cached in %s, reused for %s", o.CacheDir, strings.TrimSuffix(o.MaxAge.String(), "0m0s"))
 	}
 	return refreshable(t), nil
 }

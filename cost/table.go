@@ -62,6 +62,7 @@ type Table struct {
 	// refreshable tables name, in a missing price's error, the call that reads current
 	// prices; a dated snapshot such as Study2021 is not.
 	refreshable bool
+	note        string
 }
 
 // key is the map key of a price: the instance type is stored without its "ml." prefix so
@@ -89,6 +90,19 @@ func embedded(name, path string) *Table {
 		}
 		return parse(name, "embedded table "+name, bytes.NewReader(b))
 	})}
+}
+
+// Note says where the table's prices come from, in a sentence a report can print: for a
+// table from Refresh, which Price List, region and publication date; for others, what
+// WithNote gave ("" if nothing).
+func (t *Table) Note() string { return t.note }
+
+// WithNote returns the same table with a note, e.g. why a study prices with it: "the AWS
+// Price List could not be read (...); prices from the embedded table current".
+func (t *Table) WithNote(note string) *Table {
+	c := *t
+	c.note = note
+	return &c
 }
 
 // Name says which table this is ("current", "study-2021", or the name given to [ParseTable]).

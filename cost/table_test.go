@@ -79,6 +79,8 @@ func TestLookupErrors(t *testing.T) {
 		{"eu-west-1", "p4d.24xlarge", ErrNotPriced, nil,
 			"cost: no price for ml.p4d.24xlarge in eu-west-1 in table t (priced in us-east-1)"},
 		{"ap-southeast-1", "ml.g5.xlarge", ErrUnknownRegion, nil,
+			"cost: ml.g5.xlarge is a valid SageMaker instance type; table t has no price for it in ap-southeast-1 (nor for any type there) (it prices eu-west-1, us-east-1)"},
+		{"ap-southeast-1", "ml.g9.xlarge", ErrUnknownRegion, nil,
 			`cost: no prices for region "ap-southeast-1" in table t (it prices eu-west-1, us-east-1)`},
 		{"eu-west-1", "zzzzzz", ErrUnknownInstanceType, nil,
 			"cost: no price for zzzzzz in eu-west-1 in table t"},

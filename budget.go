@@ -59,17 +59,27 @@ func (e Estimate) String() string {
 		fmt.Fprintf(&b, "estimated endpoint cost: unknown: %d of %d candidates have no price (%s); the priced ones come to at most $%.2f",
 			len(e.Unpriced), len(e.Lines), strings.Join(e.Unpriced, ", "), e.USD)
 	}
+	sources := map[string]bool{}
+	var source string
+	for _, l := range e.Lines {
+		if l.NoPrice == "" {
+			sources[l.PriceSource], source = true, l.PriceSource
+		}
+	}
 	for _, l := range e.Lines {
 		if l.NoPrice != "" {
 			fmt.Fprintf(&b, "\n  %-12s %-16s no price: %s", l.Candidate, l.InstanceType, l.NoPrice)
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.Instances, l.USD)
-		if l.PriceSource != "" {
+		if len(sources) > 1 && l.PriceSource != "" { // one source is said once, below
 			fmt.Fprintf(&b, " (%s)", l.PriceSource)
 		}
 	}
-	if e.Prices != "" {
+	switch {
+	case len(sources) == 1 && source != "" && strings.HasPrefix(e.Prices, "table "): // no note: the rows say more
+		fmt.Fprintf(&b, "\nprices: %s", source)
+	case e.Prices != "":
 		fmt.Fprintf(&b, "\nprices: %s", e.Prices)
 	}
 	if !e.Known() && e.Fetch != "" {

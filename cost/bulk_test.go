@@ -132,7 +132,8 @@ func TestParseOfferKeepsTheFixturesHostingProcessingAndServerlessRows(t *testing
 	// Left out of hosting: c6i's reserved term (0.15) and AWS Outposts row (0.28), g5's CNY
 	// row and its second rate row (same price), t2's free-tier zero, training and notebook
 	// components, storage, and eu-west-1's c6i row (0.242).
-	if got, want := hourly(off.Prices), map[string]float64{"ml.c6i.xlarge": 0.233, "ml.g5.xlarge": 1.661, "ml.inf2.xlarge": 0.906, "ml.m5.xlarge": 0.276}; !maps.Equal(got, want) {
+	if got, want := hourly(off.Prices), map[string]float64{"ml.c5.xlarge": 0.233, "ml.c6i.xlarge": 0.233, "ml.g4dn.xlarge": 0.94, "ml.g5.xlarge": 1.661,
+		"ml.inf1.xlarge": 0.369, "ml.inf2.xlarge": 0.906, "ml.m5.xlarge": 0.276}; !maps.Equal(got, want) {
 		t.Errorf("hosting = %v; want %v", got, want)
 	}
 	if got, want := hourly(off.Processing), map[string]float64{"ml.c6i.xlarge": 0.233, "ml.m5.xlarge": 0.276}; !maps.Equal(got, want) {
@@ -222,8 +223,8 @@ func TestParseOfferRefusesPricesThatAreNotPlainDecimals(t *testing.T) {
 // A file saved by a tool that writes a UTF-8 byte order mark still parses.
 func TestParseOfferSkipsAByteOrderMark(t *testing.T) {
 	off, err := ParseOffer(strings.NewReader("\ufeff"+emulatorPriceList(t)), "eu-central-1")
-	if err != nil || len(off.Prices) != 4 {
-		t.Fatalf("ParseOffer(BOM + file) = %v, %v; want 4 hosting prices", off, err)
+	if err != nil || len(off.Prices) != 7 {
+		t.Fatalf("ParseOffer(BOM + file) = %v, %v; want 7 hosting prices", off, err)
 	}
 	tab, err := ParseTable("bom", strings.NewReader("\ufeff# a comment\nregion,instance_type,usd_per_hour,as_of,source\neu-west-1,ml.c5.xlarge,0.23,2021,x\n"))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
@@ -30,9 +31,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prices, err := study.PriceTable(o.prices, o.region, chosen)
-	if err != nil {
-		return err
+	var pinned *cost.Table // nil: -prices aws, read once the aws.Config is known
+	if o.prices != study.LivePrices {
+		if pinned, err = study.PriceTable(o.prices, o.region, chosen); err != nil {
+			return err
+		}
 	}
 	dir, err := os.MkdirTemp("", "sagebench-resnet50-")
 	if err != nil {
@@ -43,10 +46,14 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st.Prices = prices
+	st.Prices = pinned
 
 	if o.planOnly {
-		plan, err := st.Plan(aws.Config{Region: o.region})
+		cfg := aws.Config{Region: o.region}
+		if st.Prices, err = prices(ctx, o, &st, cfg, chosen); err != nil {
+			return err
+		}
+		plan, err := st.Plan(cfg)
 		if err != nil {
 			return err
 		}
@@ -62,6 +69,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(o.region))
 	if err != nil {
 		return fmt.Errorf("loading AWS credentials: %w", err)
+	}
+	if st.Prices, err = prices(ctx, o, &st, cfg, chosen); err != nil {
+		return err
 	}
 	plan, err := st.Plan(cfg)
 	if err != nil {
@@ -94,6 +104,25 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s/: %s (results of each candidate in %s/candidates/; a rerun skips them, -rerun does not)\n",
 		o.out, strings.Join(files, ", "), o.out)
 	return nil
+}
+
+// prices is the table the study prices with: the one -prices pins, else (-prices aws)
+// today's from the Price List (Study.PriceTable: cached, the embedded table when it cannot
+// be read). Against another SageMaker (AWS_ENDPOINT_URL) with no -price-list there is no
+// Price List to read: the first embedded table that prices every candidate, as -prices auto.
+func prices(ctx context.Context, o options, st *sagebench.Study, cfg aws.Config, chosen []sagebench.Candidate) (*cost.Table, error) {
+	if st.Prices != nil {
+		return st.Prices, nil
+	}
+	if cfg.BaseEndpoint != nil && o.priceList == "" {
+		t, err := study.PriceTable("auto", o.region, chosen)
+		if err != nil {
+			return nil, err
+		}
+		return t.WithNote(fmt.Sprintf("embedded table %s: -prices aws against %s, which is not AWS, with no -price-list", t.Name(), *cfg.BaseEndpoint)), nil
+	}
+	st.PriceList.BaseURL = o.priceList
+	return st.PriceTable(ctx, cfg), nil
 }
 
 // newStudy is the reference study with the flags' model, load and bounds.

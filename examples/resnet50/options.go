@@ -22,7 +22,7 @@ type options struct {
 	prices                  string
 	// priceList is the Price List's base URL for -prices aws (default: AWS's, or none
 	// against another endpoint).
-	priceList string
+	priceList               string
 	maxCost                 float64
 	keepArtifacts, planOnly bool
 	out                     string

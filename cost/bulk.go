@@ -65,7 +65,25 @@ var bulkColumns = []string{"sku", "termtype", "unit", "priceperunit", "currency"
 
 var optionalColumns = map[string]bool{"regioncode": true, "locationtype": true}
 
-// The rows each table keeps, and where each rule comes from. Every table keeps only rows
+// rowKind is the table a row of a price list file belongs to (see ParseOffer).
+type rowKind int
+
+const (
+	skipRow rowKind = iota
+	hostingRow
+	processingRow
+	serverlessComputeRow
+	serverlessDataRow
+)
+
+// ParseOffer reads a Price List bulk file for SageMaker in CSV form, one row at a time (the
+// regional file has tens of thousands of rows; it is never held whole), and keeps the
+// on-demand prices of region in three tables. A leading UTF-8 byte order mark is skipped.
+// Two different prices for one instance type (or memory size) in one table are an error,
+// not a guess. Each kept price has the file's publication date as AsOf and names the
+// file, SKU and usage type as Source.
+//
+// The rows each table keeps, and where each rule comes from: every table keeps only rows
 // with TermType "OnDemand" and Currency "USD" (the pricing columns of the AWS Billing user
 // guide, "Reading the service price list file for an AWS service"), whose Location Type is
 // "AWS Region" and whose Region Code is the region asked for (the product attributes of
@@ -79,8 +97,9 @@ var optionalColumns = map[string]bool{"regioncode": true, "locationtype": true}
 //     under these usage types (AWS bills show "$0.821 per Hosting ml.g4dn.xlarge hour";
 //     aws-samples/sagemaker-ssh-helper Sample_Costs.md).
 //   - Processing (Offer.Processing): the same with Component "Processing" and a usage type
-//     "...-Processing:<instance>" (e.g. "USE1-Processing:ml.m5.xlarge", as the Price List
-//     Query API answers for processing instances).
+//     "...-Processing:<instance>" (e.g. "USE1-Processing:ml.m5.xlarge": the usage type that
+//     public Price List readers log for processing instances; SageMaker bills them per
+//     instance-hour like hosting, "$0.110 per GB-Mo of Processing ML storage" aside).
 //   - Serverless compute (Offer.Serverless, MemoryGB > 0): Product Family "ML Serverless",
 //     a usage type ending "ServerlessInf:Mem-<N>GB" (N GB of memory; provisioned
 //     concurrency's "ProvisionedConcurrency:..." types are left out), Unit "Second" or
@@ -94,22 +113,6 @@ var optionalColumns = map[string]bool{"regioncode": true, "locationtype": true}
 // The serverless rules could not be checked against a live file when they were written
 // (no network); a file whose serverless rows differ yields no serverless prices, never a
 // wrong one, since every attribute above must match.
-type rowKind int
-
-const (
-	skipRow rowKind = iota
-	hostingRow
-	processingRow
-	serverlessComputeRow
-	serverlessDataRow
-)
-
-// ParseOffer reads a Price List bulk file for SageMaker in CSV form, one row at a time (the
-// regional file has tens of thousands of rows; it is never held whole), and keeps the
-// on-demand prices of region described above: hosting, processing and serverless. A
-// leading UTF-8 byte order mark is skipped. Two different prices for one instance type (or
-// memory size) in one table are an error, not a guess. Each kept price has the file's
-// publication date as AsOf and names the file, SKU and usage type as Source.
 func ParseOffer(r io.Reader, region string) (*Offer, error) {
 	cr := csv.NewReader(skipBOM(r))
 	cr.FieldsPerRecord = -1

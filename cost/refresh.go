@@ -60,7 +60,9 @@ const DefaultMaxAge = 24 * time.Hour
 // region_index.json), then streams that region's price list file in CSV form through
 // ParseOffer. Each region's rows are cached on disk, with the file's publication date, so
 // that a second call within MaxAge reads no network. The table has the embedded tables'
-// API; its name is "bulk".
+// API; its name is PriceListTable, each Price's Table is "AWS Price List" (or "Price List
+// at <BaseURL>" for another base URL, such as an emulator's), and its Note names the
+// regions and publication dates.
 func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 	if len(o.Regions) == 0 {
 		o.Regions = CommonRegions

@@ -99,7 +99,7 @@ const (
 //   - Processing (Offer.Processing): the same with Component "Processing" and a usage type
 //     "...-Processing:<instance>" (e.g. "USE1-Processing:ml.m5.xlarge": the usage type that
 //     public Price List readers log for processing instances; SageMaker bills them per
-//     instance-hour like hosting, "$0.110 per GB-Mo of Processing ML storage" aside).
+//     instance-hour, as it bills hosting).
 //   - Serverless compute (Offer.Serverless, MemoryGB > 0): Product Family "ML Serverless",
 //     a usage type ending "ServerlessInf:Mem-<N>GB" (N GB of memory; provisioned
 //     concurrency's "ProvisionedConcurrency:..." types are left out), Unit "Second" or

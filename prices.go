@@ -2,6 +2,8 @@ package sagebench
 
 import (
 	"context"
+	"errors"
+	"math"
 	"fmt"
 	"net/http"
 	"strings"
@@ -66,12 +68,27 @@ func (s *Study) PriceTable(ctx context.Context, cfg aws.Config) *cost.Table {
 	defer cancel()
 	t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{region}, BaseURL: pl.BaseURL,
 		Client: pl.Client, CacheDir: pl.CacheDir, MaxAge: pl.MaxAge})
-	if err != nil {
-		return fallback(fmt.Sprintf("the Price List could not be read (%v)", err),
-			"a study that can reach "+orDefault(pl.BaseURL, cost.BulkBaseURL)+" prices with today's figures")
+	if err == nil {
+		return t
 	}
-	return t
+	// Unreachable: a cached copy older than MaxAge is still the Price List, dated; the
+	// embedded table only when there is none. No request is made for it.
+	offline := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("offline")
+	})}
+	if stale, serr := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{region}, BaseURL: pl.BaseURL,
+		Client: offline, CacheDir: pl.CacheDir, MaxAge: math.MaxInt64}); serr == nil {
+		list, _, _ := strings.Cut(stale.Note(), "; cached in")
+		return stale.WithNote(fmt.Sprintf("%s, its cached copy (older than %v) because the Price List could not be read now (%v)",
+			list, orDuration(pl.MaxAge, cost.DefaultMaxAge), err))
+	}
+	return fallback(fmt.Sprintf("the Price List could not be read (%v)", err),
+		"a study that can reach "+orDefault(pl.BaseURL, cost.BulkBaseURL)+" prices with today's figures")
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // priced returns s itself when it has Prices, else a copy that has PriceTable's.
 func (s *Study) priced(ctx context.Context, cfg aws.Config) *Study {

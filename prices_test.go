@@ -3,8 +3,11 @@ package sagebench_test
 import (
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -120,4 +123,28 @@ func TestPriceTableReadsNoPriceListAgainstAnotherEndpointOrWhenPinned(t *testing
 
 	st.Prices = cost.Study2021
 	assert.Same(t, cost.Study2021, st.PriceTable(context.Background(), srv.Config()))
+}
+
+// A cached copy of the Price List older than MaxAge is used, dated, when the list cannot
+// be read now: it is still the Price List, newer than the embedded table.
+func TestPriceTableUsesAStaleCachedPriceListWhenOffline(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	cache := t.TempDir()
+	st := sagebench.Study{Region: "eu-central-1", PriceList: sagebench.PriceList{BaseURL: srv.URL, CacheDir: cache}}
+	fresh := st.PriceTable(context.Background(), srv.Config())
+	require.Equal(t, cost.PriceListTable, fresh.Name(), fresh.Note())
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	files, _ := filepath.Glob(filepath.Join(cache, "*", "*.csv")) // the emulator's list is cached apart from AWS's
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		require.NoError(t, os.Chtimes(f, old, old))
+	}
+
+	srv.Close() // the same Price List, unreachable now
+	stale := st.PriceTable(context.Background(), srv.Config())
+	assert.Equal(t, cost.PriceListTable, stale.Name())
+	assert.Contains(t, stale.Note(), "published 2026-12-05, its cached copy (older than 24h0m0s) because the Price List could not be read now")
+	p, err := stale.Lookup("eu-central-1", "ml.g5.xlarge")
+	require.NoError(t, err)
+	assert.Equal(t, 1.661, p.USDPerHour)
 }

@@ -3,6 +3,8 @@ package cost
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +33,7 @@ type RefreshOptions struct {
 	Regions  []string
 	BaseURL  string
 	Client   *http.Client
-	CacheDir string        // "-" disables the cache
+	CacheDir string        // "-" disables the cache; a BaseURL other than BulkBaseURL caches in a subdirectory of its own
 	MaxAge   time.Duration // a cached region younger than this is not downloaded again
 	// Component picks the table: Hosting (the zero value: real-time inference instances)
 	// or Processing (processing job instances). One download caches both.
@@ -89,6 +91,12 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 			return nil, fmt.Errorf("cost: refresh: no cache directory (set RefreshOptions.CacheDir, or \"-\" for none): %w", err)
 		}
 		o.CacheDir = filepath.Join(dir, "sagebench", "prices")
+	}
+	if base := strings.TrimSuffix(o.BaseURL, "/"); o.CacheDir != "-" && base != BulkBaseURL {
+		// Another Price List (an emulator's fixture, a mirror) is cached apart, so that
+		// its files are never taken for AWS's.
+		sum := sha256.Sum256([]byte(base))
+		o.CacheDir = filepath.Join(o.CacheDir, "base-"+hex.EncodeToString(sum[:8]))
 	}
 	var index map[string]string // region -> URL of its CSV file, read once if needed
 	var all []Price

@@ -148,3 +148,23 @@ func TestRefreshReadsTheEmulatorsPriceList(t *testing.T) {
 		t.Errorf("the price list file was read %d times, then %d; want once, the processing table from the cache", calls, srv.Calls("pricing:index.csv"))
 	}
 }
+
+// Prices read from another Price List (here the emulator's invented ones) are cached apart
+// from AWS's: a later read of AWS's list, offline, does not find them.
+func TestRefreshCachesAnotherPriceListApartFromAWSs(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	cache := t.TempDir()
+	if _, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-central-1"}, BaseURL: srv.URL, CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	offline := &http.Client{Transport: failingTransport{}}
+	_, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-central-1"}, Client: offline, CacheDir: cache})
+	if err == nil || !strings.Contains(err.Error(), "offline") {
+		t.Errorf("AWS's Price List, offline, with only the emulator's cached: %v; want the network error", err)
+	}
+}
+
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errors.New("offline") }

@@ -3,8 +3,8 @@ package sagebench
 import (
 	"context"
 	"errors"
-	"math"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"time"

@@ -167,4 +167,6 @@ func TestRefreshCachesAnotherPriceListApartFromAWSs(t *testing.T) {
 
 type failingTransport struct{}
 
-func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, errors.New("offline") }
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("offline")
+}

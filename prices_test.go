@@ -60,6 +60,11 @@ func TestStudyPricesFromThePriceListItIsGiven(t *testing.T) {
 	md := rep.Table("eu-central-1", report.Emulated).Markdown()
 	assert.Contains(t, md, "c6i $0.233/h, g5 $1.661/h, inf2 $0.906/h: "+source+".")
 	assert.Contains(t, md, "Prices from Price List at "+srv.URL+", eu-central-1, published 2026-12-05")
+	j, err := rep.Table("eu-central-1", report.Emulated).JSON()
+	require.NoError(t, err)
+	for _, row := range j.Rows {
+		assert.Equal(t, source, row.PriceSource, row.Config)
+	}
 }
 
 // With the Price List unreachable, the study prices with the embedded table and says why;

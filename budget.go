@@ -126,7 +126,7 @@ func (s *Study) loadBound() time.Duration {
 
 func (s *Study) estimate(p *Plan) Estimate {
 	hours := (orDuration(s.EndpointOverhead, 15*time.Minute) + s.loadBound()).Hours()
-	e := Estimate{Prices: priceOrigin(s.Prices), Fetch: fetchHint(s)}
+	e := Estimate{Prices: priceOrigin(s.Prices), Fetch: fetchHint(s.Prices)}
 	for _, c := range s.Candidates {
 		if p.resumed[c.Name] != nil {
 			continue // measured by an earlier run: costs nothing now

@@ -131,12 +131,27 @@ func pricesNote(rep *Report) string {
 	for _, src := range sources {
 		fmt.Fprintf(&b, " %s: %s.", strings.Join(rows[src], ", "), src)
 	}
+	var unpriced []string
+	for _, o := range rep.Outcomes {
+		if o.Result != nil && o.Cost == nil {
+			if _, err := rep.Prices.Lookup(rep.Region, o.Candidate.InstanceType); err != nil {
+				unpriced = append(unpriced, o.Candidate.Name)
+			}
+		}
+	}
+	if len(unpriced) > 0 {
+		fmt.Fprintf(&b, " No price for %s", strings.Join(unpriced, ", "))
+		if h := fetchHint(rep.Prices); h != "" {
+			b.WriteString(": " + h)
+		}
+		b.WriteString(".")
+	}
 	return b.String()
 }
 
-// fetchHint says what would price a candidate the study's table has none for.
-func fetchHint(s *Study) string {
-	switch t := s.Prices; {
+// fetchHint says what would price a candidate the study's table t has none for.
+func fetchHint(t *cost.Table) string {
+	switch {
 	case t == nil:
 		return ""
 	case t.Name() == cost.PriceListTable:

@@ -95,6 +95,7 @@ func TestStudyWithoutAnyPriceNamesTheUnpricedAndStillMeasures(t *testing.T) {
 	}
 	md := rep.Table("eu-central-1", report.Emulated).Markdown()
 	assert.Contains(t, md, "because the Price List could not be read")
+	assert.Contains(t, md, "No price for c6i, g5, inf2.")
 
 	st.MaxCostUSD = 5 // a bound no estimate can be checked against refuses the study
 	_, err = st.Plan(srv.Config())

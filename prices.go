@@ -20,7 +20,8 @@ import (
 // cost.BulkBaseURL when the study runs against AWS; against any other endpoint (an
 // aws.Config with a BaseEndpoint, such as the emulator's) it prices with the embedded
 // table cost.Current unless BaseURL is set. When the Price List cannot be read, the study
-// prices with cost.Current and says so in Plan's estimate and in the report.
+// prices with its cached copy however old, else with cost.Current, and says which and why
+// in Plan's estimate and in the report.
 type PriceList struct {
 	// BaseURL is where the bulk files are published [cost.BulkBaseURL]; the emulator
 	// serves a fixture at its srv.URL.
@@ -29,7 +30,7 @@ type PriceList struct {
 	CacheDir string
 	// MaxAge is how long a cached region is reused [cost.DefaultMaxAge, a day].
 	MaxAge time.Duration
-	// Timeout bounds the read [30s]; a slow network falls back to the embedded table.
+	// Timeout bounds the read [30s]; a slow network falls back as an unreachable one does.
 	Timeout time.Duration
 	// Client makes the requests [http.DefaultClient].
 	Client *http.Client
@@ -40,8 +41,9 @@ type PriceList struct {
 // PriceTable is the table the study prices with in the region cfg reaches (or
 // Study.Region): Prices when set, else today's prices from the Price List (see
 // PriceList), else the embedded table with a note saying why. It never fails: a study
-// whose candidates have no price still measures them, and Plan names them. Run calls it
-// once; call it yourself and set Prices to show Plan's estimate with the same table.
+// whose candidates have no price still measures them, and Plan names them. Run (and Plan,
+// called alone) calls it when Prices is nil; call it yourself and set Prices to read the
+// Price List once for both, with your context.
 func (s *Study) PriceTable(ctx context.Context, cfg aws.Config) *cost.Table {
 	if s.Prices != nil {
 		return s.Prices
@@ -79,8 +81,8 @@ func (s *Study) PriceTable(ctx context.Context, cfg aws.Config) *cost.Table {
 	if stale, serr := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{region}, BaseURL: pl.BaseURL,
 		Client: offline, CacheDir: pl.CacheDir, MaxAge: math.MaxInt64}); serr == nil {
 		list, _, _ := strings.Cut(stale.Note(), "; cached in")
-		return stale.WithNote(fmt.Sprintf("%s, its cached copy (older than %v) because the Price List could not be read now (%v)",
-			list, orDuration(pl.MaxAge, cost.DefaultMaxAge), err))
+		return stale.WithNote(fmt.Sprintf("%s, its cached copy (older than %s) because the Price List could not be read now (%v)",
+			list, strings.TrimSuffix(orDuration(pl.MaxAge, cost.DefaultMaxAge).String(), "0m0s"), err))
 	}
 	return fallback(fmt.Sprintf("the Price List could not be read (%v)", err),
 		"a study that can reach "+orDefault(pl.BaseURL, cost.BulkBaseURL)+" prices with today's figures")

@@ -149,7 +149,7 @@ func TestPriceTableUsesAStaleCachedPriceListWhenOffline(t *testing.T) {
 	srv.Close() // the same Price List, unreachable now
 	stale := st.PriceTable(context.Background(), srv.Config())
 	assert.Equal(t, cost.PriceListTable, stale.Name())
-	assert.Contains(t, stale.Note(), "published 2026-12-05, its cached copy (older than 24h0m0s) because the Price List could not be read now")
+	assert.Contains(t, stale.Note(), "published 2026-12-05, its cached copy (older than 24h) because the Price List could not be read now")
 	p, err := stale.Lookup("eu-central-1", "ml.g5.xlarge")
 	require.NoError(t, err)
 	assert.Equal(t, 1.661, p.USDPerHour)

@@ -2,6 +2,8 @@ package sagebench_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -153,4 +156,26 @@ func TestPriceTableUsesAStaleCachedPriceListWhenOffline(t *testing.T) {
 	p, err := stale.Lookup("eu-central-1", "ml.g5.xlarge")
 	require.NoError(t, err)
 	assert.Equal(t, 1.661, p.USDPerHour)
+}
+
+// Against AWS (an aws.Config with no BaseEndpoint) a study without Prices asks AWS's
+// public Price List for its region's index; the transport here answers instead of the
+// network, and the study falls back to the embedded table saying why.
+func TestPriceTableReadsAWSsPriceListByDefaultAgainstAWS(t *testing.T) {
+	var asked []string
+	client := &http.Client{Transport: recordingTransport(func(r *http.Request) {
+		asked = append(asked, r.Method+" "+r.URL.String()+" auth="+r.Header.Get("Authorization"))
+	})}
+	st := sagebench.Study{Region: "eu-central-1", PriceList: sagebench.PriceList{Client: client, CacheDir: t.TempDir()}}
+	tbl := st.PriceTable(context.Background(), aws.Config{Region: "eu-central-1"})
+	assert.Equal(t, []string{"GET https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonSageMaker/current/region_index.json auth="}, asked,
+		"one unsigned GET of the public region index")
+	assert.Contains(t, tbl.Note(), "because the Price List could not be read")
+}
+
+type recordingTransport func(*http.Request)
+
+func (f recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f(r)
+	return nil, errors.New("no network in tests")
 }

@@ -121,6 +121,12 @@ func TestPlanNamesUnpricedCandidates(t *testing.T) {
 	assert.Contains(t, stdout.String(), "because the Price List could not be read")
 	assert.NotContains(t, stdout.String(), "$0.00")
 
+	o.prices = "current" // pinned: the command names the flag that reads the Price List
+	stdout.Reset()
+	require.NoError(t, run(context.Background(), o, &stdout, &bytes.Buffer{}))
+	assert.Contains(t, stdout.String(), "(-prices current pins an embedded table; -prices aws reads the region's prices from the AWS Price List)")
+	o.prices = "aws"
+
 	o.maxCost = 5
 	assert.ErrorContains(t, run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}), "no price to check MaxCostUSD against")
 }

@@ -61,7 +61,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if len(plan.Resumed) > 0 {
 			fmt.Fprintf(stdout, "already measured in %s (skipped): %s\n", o.out, strings.Join(plan.Resumed, ", "))
 		}
-		fmt.Fprintln(stdout, plan.Estimate)
+		printEstimate(stdout, o, plan.Estimate)
 		return nil
 	}
 	// Credentials and endpoints from the default chain: env, ~/.aws, SSO, instance role;
@@ -77,7 +77,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stderr, plan.Estimate)
+	printEstimate(stderr, o, plan.Estimate)
 	if st.Journal, err = openJournal(o, stderr); err != nil {
 		return err
 	}
@@ -104,6 +104,19 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s/: %s (results of each candidate in %s/candidates/; a rerun skips them, -rerun does not)\n",
 		o.out, strings.Join(files, ", "), o.out)
 	return nil
+}
+
+// printEstimate prints the bill estimate and, when a candidate has no price, the flag
+// that would price it.
+func printEstimate(w io.Writer, o options, e sagebench.Estimate) {
+	fmt.Fprintln(w, e)
+	switch {
+	case e.Known():
+	case o.prices != study.LivePrices:
+		fmt.Fprintf(w, "(-prices %s pins an embedded table; -prices %s reads the region's prices from the AWS Price List)\n", o.prices, study.LivePrices)
+	case o.priceList == "":
+		fmt.Fprintf(w, "(-price-list URL reads another Price List, such as an emulator's)\n")
+	}
 }
 
 // prices is the table the study prices with: the one -prices pins, else (-prices aws)

@@ -53,8 +53,9 @@ const (
 // processing table is named PriceListTable + "-processing".
 const PriceListTable = "aws-price-list"
 
-// DefaultMaxAge is how long Refresh reuses a cached region: AWS publishes SageMaker's
-// price list a few times a month, and a price changes far less often.
+// DefaultMaxAge is how long Refresh reuses a cached region: a study run the same day reads
+// no network, and one run the next day reads the list again. The publication date, not the
+// age of the copy, is what each price reports.
 const DefaultMaxAge = 24 * time.Hour
 
 // Refresh builds a price table from AWS's public Price List bulk files for SageMaker: for

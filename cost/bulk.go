@@ -86,8 +86,8 @@ const (
 // The rows each table keeps, and where each rule comes from: every table keeps only rows
 // with TermType "OnDemand" and Currency "USD" (the pricing columns of the AWS Billing user
 // guide, "Reading the service price list file for an AWS service"), whose Location Type is
-// "AWS Region" and whose Region Code is the region asked for (the product attributes of
-// the same page; a Local Zone or an AWS Outposts location prices the same instance
+// "AWS Region" and whose Region Code is the region asked for (product attributes
+// of the file; a Local Zone or an AWS Outposts location prices the same instance
 // differently and is not where a study's endpoint runs), and whose PricePerUnit is a
 // plain positive decimal (a zero rate is a free tier or a placeholder, not a price).
 //

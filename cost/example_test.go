@@ -103,3 +103,11 @@ func ExampleParseOffer() {
 	// ml.inf1.xlarge 0.4
 	// ml.m5.xlarge 0.26
 }
+
+// Every price says where it was read and when; a report prints this beside the figure.
+func ExamplePrice_Provenance() {
+	p, _ := cost.Study2021.Lookup("eu-west-1", "ml.inf1.xlarge")
+	fmt.Println(p.Provenance())
+	// Output:
+	// embedded table study-2021, read 2021 from reference study: PyTorch ResNet50 on SageMaker in eu-west-1 (its published price column)
+}

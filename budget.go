@@ -12,10 +12,18 @@ import (
 // Estimate is a study's endpoint bill worked out before the first call: each candidate's
 // endpoint lives for Study.EndpointOverhead plus the longest its load can take, at its
 // instance type's hourly price times its instance count. Neo compilation is not billed;
-// the S3 objects cost fractions of a cent.
+// the S3 objects cost fractions of a cent. A candidate without a price adds nothing to
+// USD: it is named in Unpriced, and the total is then unknown, never a figure.
 type Estimate struct {
+	// USD is the priced candidates' bill; with Unpriced not empty, the whole bill is
+	// unknown and USD only what the priced ones cost.
 	USD   float64
 	Lines []EstimateLine
+	// Unpriced names the candidates the price table has no price for, in order.
+	Unpriced []string
+	// Prices says where the prices come from (the table's note or name), and Fetch what
+	// would price the unpriced candidates.
+	Prices, Fetch string
 }
 
 // EstimateLine is one candidate's share of an Estimate.
@@ -23,21 +31,59 @@ type EstimateLine struct {
 	Candidate    string
 	InstanceType string
 	Hours        float64 // billed hours per instance
-	USDPerHour   float64 // per instance; 0 when the price table has none
+	USDPerHour   float64 // per instance; 0 when the price table has none (see NoPrice)
 	Instances    int
 	USD          float64
+	// PriceSource says where USDPerHour comes from and how old it is (cost.Price.Provenance).
+	PriceSource string
+	// NoPrice says why the candidate has no price; empty when it has one.
+	NoPrice string
 }
 
-// String is the estimate as the examples print it: the total, then one line a candidate.
+// Known reports whether every candidate is priced, so that USD is the whole bill.
+func (e Estimate) Known() bool { return len(e.Unpriced) == 0 }
+
+// String is the estimate as the examples print it: the total, then one line a candidate,
+// then where the prices come from. With a candidate unpriced, it prints no total: it says
+// which candidates have no price and what the priced ones come to.
 func (e Estimate) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "estimated endpoint cost: at most $%.2f", e.USD)
+	switch {
+	case len(e.Lines) == 0:
+		b.WriteString("estimated endpoint cost: $0.00 (nothing to measure)")
+	case e.Known():
+		fmt.Fprintf(&b, "estimated endpoint cost: at most $%.2f", e.USD)
+	case len(e.Unpriced) == len(e.Lines):
+		fmt.Fprintf(&b, "estimated endpoint cost: unknown: no candidate has a price (%s)", strings.Join(e.Unpriced, ", "))
+	default:
+		fmt.Fprintf(&b, "estimated endpoint cost: unknown: %d of %d candidates have no price (%s); the priced ones come to at most $%.2f",
+			len(e.Unpriced), len(e.Lines), strings.Join(e.Unpriced, ", "), e.USD)
+	}
+	sources := map[string]bool{}
+	var source string
 	for _, l := range e.Lines {
-		if l.USDPerHour == 0 {
-			fmt.Fprintf(&b, "\n  %-12s %-16s no price known", l.Candidate, l.InstanceType)
+		if l.NoPrice == "" {
+			sources[l.PriceSource], source = true, l.PriceSource
+		}
+	}
+	for _, l := range e.Lines {
+		if l.NoPrice != "" {
+			fmt.Fprintf(&b, "\n  %-12s %-16s no price: %s", l.Candidate, l.InstanceType, l.NoPrice)
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.Instances, l.USD)
+		if len(sources) > 1 && l.PriceSource != "" { // one source is said once, below
+			fmt.Fprintf(&b, " (%s)", l.PriceSource)
+		}
+	}
+	switch {
+	case len(sources) == 1 && source != "" && strings.HasPrefix(e.Prices, "table "): // no note: the rows say more
+		fmt.Fprintf(&b, "\nprices: %s", source)
+	case e.Prices != "":
+		fmt.Fprintf(&b, "\nprices: %s", e.Prices)
+	}
+	if !e.Known() && e.Fetch != "" {
+		fmt.Fprintf(&b, "\nto price %s: %s", strings.Join(e.Unpriced, ", "), e.Fetch)
 	}
 	return b.String()
 }
@@ -80,12 +126,22 @@ func (s *Study) loadBound() time.Duration {
 
 func (s *Study) estimate(p *Plan) Estimate {
 	hours := (orDuration(s.EndpointOverhead, 15*time.Minute) + s.loadBound()).Hours()
-	var e Estimate
+	e := Estimate{Prices: priceOrigin(s.Prices), Fetch: fetchHint(s.Prices)}
 	for _, c := range s.Candidates {
 		if p.resumed[c.Name] != nil {
 			continue // measured by an earlier run: costs nothing now
 		}
-		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, USDPerHour: p.hourly[c.Name], Instances: c.count()}
+		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, Instances: c.count()}
+		if s.Prices == nil {
+			l.NoPrice = "no price table"
+		} else if price, err := s.Prices.Lookup(p.Region, c.InstanceType); err != nil {
+			l.NoPrice = err.Error()
+		} else {
+			l.USDPerHour, l.PriceSource = price.USDPerHour, price.Provenance()
+		}
+		if l.NoPrice != "" {
+			e.Unpriced = append(e.Unpriced, c.Name)
+		}
 		l.USD = l.Hours * l.USDPerHour * float64(l.Instances)
 		p.perCandidate[c.Name] = l.USD
 		e.USD += l.USD

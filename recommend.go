@@ -182,7 +182,7 @@ func (rep *Report) Table(title, provenance string) *report.Report {
 		}
 	}
 	if rep.Prices != nil {
-		t.AddNote("Prices from table %q.", rep.Prices.Name())
+		t.AddNote("%s", pricesNote(rep)) // prices.go
 	}
 	for line := range strings.SplitSeq(rep.Recommendation(), "\n") {
 		t.AddNote("%s", line)

@@ -76,8 +76,12 @@ type Study struct {
 	Check  func(body []byte, contentType string) error
 	Accept string
 
-	// Prices prices the results and the budget.
+	// Prices prices the results and the budget; set it (cost.Current, cost.Study2021, a
+	// table of your own) to pin the prices of a report. Nil reads the region's prices from
+	// AWS's public Price List (see PriceList and Study.PriceTable).
 	Prices *cost.Table
+	// PriceList says where a nil Prices is read from.
+	PriceList PriceList
 	// MaxCostUSD, if > 0, refuses a study whose estimated endpoint bill exceeds it, and
 	// stops starting candidates when the running estimate would.
 	MaxCostUSD float64
@@ -200,6 +204,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		}
 		defer unlock()
 	}
+	s = s.priced(ctx, cfg) // prices.go: a nil Prices read once, for Plan and the report
 	plan, err := s.Plan(cfg)
 	if err != nil {
 		return nil, err

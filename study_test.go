@@ -47,7 +47,6 @@ func TestPlanRefusesBadInputListingEveryProblem(t *testing.T) {
 		{"bad S3 model", func(s *sagebench.Study) { s.Model = sagebench.S3Model("https://example.com/m.tar.gz") }, []string{"model \"https://"}},
 		{"payload over 6 MB", func(s *sagebench.Study) { s.Load.Payloads = []payload.Payload{big} }, []string{`payload "huge.jpg" is 7340032 bytes`}},
 		{"missing role", func(s *sagebench.Study) { s.RoleARN = "" }, []string{"no RoleARN"}},
-		{"no prices", func(s *sagebench.Study) { s.Prices = nil }, []string{"no Prices"}},
 		{"budget without a time bound", func(s *sagebench.Study) { s.MaxCostUSD = 5 }, []string{"Load.Requests alone has no time bound"}},
 		{"everything at once", func(s *sagebench.Study) {
 			s.RoleARN, s.Load.Payloads = "", []payload.Payload{big}

@@ -1,6 +1,7 @@
 package sagebench
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -45,7 +46,9 @@ type Plan struct {
 }
 
 // Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
-// an *InputError, and estimates the bill. It makes no AWS call; Run starts with it.
+// an *InputError, and estimates the bill. It makes no AWS call; Run starts with it. A
+// study without Prices reads them first (Study.PriceTable: the public Price List, which
+// needs no credentials, or the embedded table).
 func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	p := &Plan{Region: orDefault(s.Region, cfg.Region), Bucket: s.Bucket, MaxParallel: s.MaxParallel,
 		perCandidate: map[string]float64{}, hourly: map[string]float64{}}
@@ -77,7 +80,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		probs = append(probs, s.Model.problems()...)
 	}
 	if s.Prices == nil {
-		add("no Prices: a cost table such as cost.Current")
+		s = s.priced(context.Background(), cfg) // prices.go
 	}
 	probs = append(probs, loadProblems(s.Load)...)
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {

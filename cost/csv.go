@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -21,15 +22,16 @@ var header = []string{"region", "instance_type", "usd_per_hour", "as_of", "sourc
 // It rejects malformed rows, non-positive or non-finite prices and duplicate rows, saying
 // which line is at fault.
 func ParseTable(name string, r io.Reader) (*Table, error) {
-	ix, err := parse(name, r)
+	ix, err := parse(name, "table "+name, r)
 	if err != nil {
 		return nil, err
 	}
 	return &Table{name: name, load: func() (*index, error) { return ix, nil }}, nil
 }
 
-func parse(name string, r io.Reader) (*index, error) {
-	cr := csv.NewReader(r)
+// parse reads a table; label becomes every row's Price.Table.
+func parse(name, label string, r io.Reader) (*index, error) {
+	cr := csv.NewReader(skipBOM(r))
 	cr.Comment = '#'
 	cr.FieldsPerRecord = len(header)
 	cr.ReuseRecord = true
@@ -64,6 +66,7 @@ func parse(name string, r io.Reader) (*index, error) {
 				name, line, p.InstanceType, p.Region, first)
 		}
 		seen[k] = line
+		p.Table = label
 		prices = append(prices, p)
 	}
 	return newIndex(prices), nil
@@ -78,8 +81,8 @@ func parseRow(rec []string) (Price, error) {
 	if err != nil {
 		return Price{}, err
 	}
-	usd, err := strconv.ParseFloat(strings.TrimSpace(rec[2]), 64)
-	if err != nil || math.IsInf(usd, 0) || math.IsNaN(usd) || usd <= 0 {
+	usd, err := ParseDecimal(rec[2])
+	if err != nil || math.IsInf(usd, 0) || usd <= 0 {
 		return Price{}, fmt.Errorf("usd_per_hour %q for %s is not a positive number", rec[2], typ)
 	}
 	asOf, source := strings.TrimSpace(rec[3]), strings.TrimSpace(rec[4])
@@ -90,6 +93,15 @@ func parseRow(rec []string) (Price, error) {
 		return Price{}, fmt.Errorf("%s in %s: as_of and source must be single lines of text", typ, region)
 	}
 	return Price{Region: region, InstanceType: typ, USDPerHour: usd, Source: source, AsOf: asOf}, nil
+}
+
+// skipBOM drops a leading UTF-8 byte order mark, which spreadsheet programs write.
+func skipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	return br
 }
 
 // validRegion accepts region codes such as us-east-1 or ap-southeast-3: lowercase words and a

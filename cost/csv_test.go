@@ -53,6 +53,7 @@ func TestWriteCSVRoundTrips(t *testing.T) {
 	}
 	got, _ := tab.Prices()
 	in[0].InstanceType = "ml.g5.xlarge"
+	in[0].Table, in[1].Table = "table rt", "table rt" // the table a price was read from
 	want := []Price{in[1], in[0]}
 	if !slices.Equal(got, want) {
 		t.Errorf("round trip\n got %+v\nwant %+v", got, want)

@@ -20,15 +20,21 @@
 //
 // Fresh prices need no AWS account: AWS publishes its Price List as public bulk files.
 // [Refresh] streams SageMaker's regional files ([ParseOffer]), keeps the on-demand hosting
-// rows and caches them under os.UserCacheDir with their publication date; its table has the
-// same API as [Current]. A price missing from [Current] names that call in its error.
-// "go generate ./cost" rebuilds data/current.csv with the same code.
+// rows (or processing rows, [RefreshOptions].Component) and caches them under
+// os.UserCacheDir with their publication date; its table has the same API as [Current].
+// ParseOffer also keeps serverless inference's prices ([ServerlessPrice]); which rows each
+// table keeps, and the source of each rule, is documented on ParseOffer. A price
+// missing from [Current] names that call in its error; a valid instance type with no price
+// is said to be one, and only a name that is no SageMaker instance type gets "did you
+// mean". "go generate ./cost" rebuilds data/current.csv with the same code.
 //
 //	t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"eu-west-1"}})
 //	p, err := t.Lookup("eu-west-1", "ml.inf1.xlarge")
+//	fmt.Println(p.Provenance()) // "AWS Price List, published 2026-12-05"
 //
 // The package imports only the standard library; it knows nothing of load testing or AWS
 // SDKs. Subpackage pricing reads the Price List Query API instead (it needs credentials).
 package cost
 
+//go:generate go run ../internal/cmd/pricegen -instance-types instancetypes.go
 //go:generate go run ../internal/cmd/pricegen -out data/current.csv

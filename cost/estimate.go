@@ -28,6 +28,9 @@ type Estimate struct {
 	PerMillion          float64 // USD per one million inferences
 	InferencesPerDollar float64
 	Latency             time.Duration
+	// PriceSource says where the hourly price comes from and how old it is
+	// (Price.Provenance: "AWS Price List, published 2026-12-05"); empty for a hand-made price.
+	PriceSource string
 }
 
 // NewEstimate prices a candidate. It fails on a missing instance type, a negative instance
@@ -54,7 +57,7 @@ func NewEstimate(c Candidate) (Estimate, error) {
 	e := Estimate{
 		Name: c.Name, Region: c.Price.Region, InstanceType: c.Price.InstanceType, Instances: n,
 		USDPerHour: hourly, TPS: c.TPS, TransactionsPerHour: c.TPS * secondsPerHour,
-		PerInference: perInf, PerMillion: perInf * 1e6, Latency: c.Latency,
+		PerInference: perInf, PerMillion: perInf * 1e6, Latency: c.Latency, PriceSource: c.Price.Provenance(),
 	}
 	if hourly > 0 {
 		e.InferencesPerDollar = e.TransactionsPerHour / hourly

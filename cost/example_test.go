@@ -57,7 +57,7 @@ func ExampleLookup() {
 	// Output:
 	// ml.g5.xlarge 1.4084 <nil>
 	// true
-	// cost: no price for ml.g9.xlarge in us-east-1 in table current (did you mean ml.g5.xlarge?); refresh it with cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"us-east-1"}}) (public Price List files, no AWS account needed)
+	// cost: no price for ml.g9.xlarge in us-east-1 in table current (did you mean ml.g5.xlarge or ml.g6.xlarge?); refresh it with cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"us-east-1"}}) (public Price List files, no AWS account needed)
 }
 
 func ExampleCheapest() {
@@ -102,4 +102,12 @@ func ExampleParseOffer() {
 	// ml.g4dn.xlarge 0.9
 	// ml.inf1.xlarge 0.4
 	// ml.m5.xlarge 0.26
+}
+
+// Every price says where it was read and when; a report prints this beside the figure.
+func ExamplePrice_Provenance() {
+	p, _ := cost.Study2021.Lookup("eu-west-1", "ml.inf1.xlarge")
+	fmt.Println(p.Provenance())
+	// Output:
+	// embedded table study-2021, read 2021 from reference study: PyTorch ResNet50 on SageMaker in eu-west-1 (its published price column)
 }

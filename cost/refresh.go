@@ -3,6 +3,8 @@ package cost
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -30,16 +33,39 @@ type RefreshOptions struct {
 	Regions  []string
 	BaseURL  string
 	Client   *http.Client
-	CacheDir string        // "-" disables the cache
+	CacheDir string        // "-" disables the cache; a BaseURL other than BulkBaseURL caches in a subdirectory of its own
 	MaxAge   time.Duration // a cached region younger than this is not downloaded again
+	// Component picks the table: Hosting (the zero value: real-time inference instances)
+	// or Processing (processing job instances). One download caches both.
+	Component Component
 }
+
+// Component is which instance prices a refreshed table holds.
+type Component string
+
+// The components Refresh reads (the Price List's "Component" attribute).
+const (
+	Hosting    Component = "Hosting"
+	Processing Component = "Processing"
+)
+
+// PriceListTable is the name of a table Refresh builds from AWS's Price List; a
+// processing table is named PriceListTable + "-processing".
+const PriceListTable = "aws-price-list"
+
+// DefaultMaxAge is how long Refresh reuses a cached region: a study run the same day reads
+// no network, and one run the next day reads the list again. The publication date, not the
+// age of the copy, is what each price reports.
+const DefaultMaxAge = 24 * time.Hour
 
 // Refresh builds a price table from AWS's public Price List bulk files for SageMaker: for
 // each region it reads the service Region index (offers/v1.0/aws/AmazonSageMaker/current/
 // region_index.json), then streams that region's price list file in CSV form through
 // ParseOffer. Each region's rows are cached on disk, with the file's publication date, so
 // that a second call within MaxAge reads no network. The table has the embedded tables'
-// API; its name is "bulk".
+// API; its name is PriceListTable, each Price's Table is "AWS Price List" (or "Price List
+// at <BaseURL>" for another base URL, such as an emulator's), and its Note names the
+// regions and publication dates.
 func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 	if len(o.Regions) == 0 {
 		o.Regions = CommonRegions
@@ -51,7 +77,14 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 		o.Client = http.DefaultClient
 	}
 	if o.MaxAge <= 0 {
-		o.MaxAge = 24 * time.Hour
+		o.MaxAge = DefaultMaxAge
+	}
+	switch o.Component {
+	case "":
+		o.Component = Hosting
+	case Hosting, Processing:
+	default:
+		return nil, fmt.Errorf("cost: refresh: component %q: want %s or %s", o.Component, Hosting, Processing)
 	}
 	if o.CacheDir == "" {
 		dir, err := os.UserCacheDir()
@@ -59,6 +92,12 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 			return nil, fmt.Errorf("cost: refresh: no cache directory (set RefreshOptions.CacheDir, or \"-\" for none): %w", err)
 		}
 		o.CacheDir = filepath.Join(dir, "sagebench", "prices")
+	}
+	if base := strings.TrimSuffix(o.BaseURL, "/"); o.CacheDir != "-" && base != BulkBaseURL {
+		// Another Price List (an emulator's fixture, a mirror) is cached apart, so that
+		// its files are never taken for AWS's.
+		sum := sha256.Sum256([]byte(base))
+		o.CacheDir = filepath.Join(o.CacheDir, "base-"+hex.EncodeToString(sum[:8]))
 	}
 	var index map[string]string // region -> URL of its CSV file, read once if needed
 	var all []Price
@@ -81,17 +120,46 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(off.Prices) == 0 {
-			return nil, fmt.Errorf("cost: refresh: %s has no on-demand hosting prices for %s", url, region)
+		rows := off.Prices
+		if o.Component == Processing {
+			rows = off.Processing
+		}
+		if len(rows) == 0 {
+			return nil, fmt.Errorf("cost: refresh: %s has no on-demand %s prices for %s", url, strings.ToLower(string(o.Component)), region)
 		}
 		if err := o.store(region, off); err != nil {
 			return nil, err
 		}
-		all = append(all, off.Prices...)
+		all = append(all, rows...)
 	}
-	t, err := NewTable("bulk", all)
+	name := PriceListTable
+	if o.Component == Processing {
+		name += "-processing"
+	}
+	label := "AWS Price List"
+	if strings.TrimSuffix(o.BaseURL, "/") != BulkBaseURL {
+		label = "Price List at " + o.BaseURL
+	}
+	t, err := newTable(name, label, all)
 	if err != nil {
 		return nil, err
+	}
+	published := map[string]bool{}
+	var dates []string
+	for _, p := range all {
+		if !published[p.AsOf] {
+			published[p.AsOf] = true
+			dates = append(dates, p.AsOf)
+		}
+	}
+	slices.Sort(dates)
+	src := label
+	if label == "AWS Price List" {
+		src += " (" + o.BaseURL + ")"
+	}
+	t.note = fmt.Sprintf("%s, %s, published %s", src, strings.Join(o.Regions, ", "), strings.Join(dates, ", "))
+	if o.CacheDir != "-" {
+		t.note += fmt.Sprintf("; cached in %s, reused for %s", o.CacheDir, strings.TrimSuffix(o.MaxAge.String(), "0m0s"))
 	}
 	return refreshable(t), nil
 }
@@ -156,8 +224,11 @@ func (o RefreshOptions) get(ctx context.Context, url string) (io.ReadCloser, err
 	return resp.Body, nil
 }
 
-// cachePath is one region's cached rows, in the CSV form ParseTable reads.
-func (o RefreshOptions) cachePath(region string) string {
+// cachePath is one region's cached rows of a component, in the CSV form ParseTable reads.
+func (o RefreshOptions) cachePath(region string, c Component) string {
+	if c == Processing {
+		return filepath.Join(o.CacheDir, ServiceCode+"-processing-"+region+".csv")
+	}
 	return filepath.Join(o.CacheDir, ServiceCode+"-"+region+".csv")
 }
 
@@ -165,7 +236,7 @@ func (o RefreshOptions) cached(region string) ([]Price, bool) {
 	if o.CacheDir == "-" {
 		return nil, false
 	}
-	path := o.cachePath(region)
+	path := o.cachePath(region, o.Component)
 	fi, err := os.Stat(path)
 	if err != nil || time.Since(fi.ModTime()) > o.MaxAge {
 		return nil, false
@@ -183,7 +254,8 @@ func (o RefreshOptions) cached(region string) ([]Price, bool) {
 	return prices, err == nil && len(prices) > 0
 }
 
-// store writes a region's rows atomically: a crash leaves the old file or none.
+// store writes a region's rows of each component atomically: a crash leaves the old file
+// or none.
 func (o RefreshOptions) store(region string, off *Offer) error {
 	if o.CacheDir == "-" {
 		return nil
@@ -191,33 +263,50 @@ func (o RefreshOptions) store(region string, off *Offer) error {
 	if err := os.MkdirAll(o.CacheDir, 0o755); err != nil {
 		return fmt.Errorf("cost: refresh: cache: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := WriteCSV(&buf, off.Prices,
-		fmt.Sprintf("AWS Price List bulk file %s %s, region %s, published %s.", ServiceCode, off.Version, region, off.Published),
-		"Cached by cost.Refresh; delete the file to read it again."); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(o.CacheDir, ".prices-*.csv")
-	if err != nil {
-		return fmt.Errorf("cost: refresh: cache: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	_, werr := tmp.Write(buf.Bytes())
-	if err := errors.Join(werr, tmp.Close()); err != nil {
-		return fmt.Errorf("cost: refresh: cache: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), o.cachePath(region)); err != nil {
-		return fmt.Errorf("cost: refresh: cache: %w", err)
+	for c, rows := range map[Component][]Price{Hosting: off.Prices, Processing: off.Processing} {
+		if len(rows) == 0 {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, rows,
+			fmt.Sprintf("AWS Price List bulk file %s %s, region %s, published %s: %s instances.", ServiceCode, off.Version, region, off.Published, c),
+			"Cached by cost.Refresh; delete the file to read it again."); err != nil {
+			return err
+		}
+		if err := writeFileAtomic(o.CacheDir, o.cachePath(region, c), buf.Bytes()); err != nil {
+			return fmt.Errorf("cost: refresh: cache: %w", err)
+		}
 	}
 	return nil
+}
+
+func writeFileAtomic(dir, path string, b []byte) error {
+	tmp, err := os.CreateTemp(dir, ".prices-*.csv")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	_, werr := tmp.Write(b)
+	if err := errors.Join(werr, tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // NewTable makes a table of prices, validated as ParseTable validates a file: a region
 // code, an instance type, a positive finite price and no duplicate (region, type).
 func NewTable(name string, prices []Price) (*Table, error) {
+	return newTable(name, "table "+name, prices)
+}
+
+func newTable(name, label string, prices []Price) (*Table, error) {
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, prices); err != nil {
 		return nil, fmt.Errorf("cost: table %s: %w", name, err)
 	}
-	return ParseTable(name, &buf)
+	ix, err := parse(name, label, &buf)
+	if err != nil {
+		return nil, err
+	}
+	return &Table{name: name, load: func() (*index, error) { return ix, nil }}, nil
 }

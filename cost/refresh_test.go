@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
 // bulkServer serves a region index and the fixture as eu-west-1's price list file, at the
@@ -109,4 +110,63 @@ func TestCurrentNamesTheRefreshForAMissingPrice(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "Refresh") {
 		t.Errorf("Study2021 is a snapshot, never refreshed: %v", err)
 	}
+}
+
+// Refresh against the emulator's Price List reads eu-central-1's hosting and processing
+// tables from one download, and each price says which Price List and when it was published.
+func TestRefreshReadsTheEmulatorsPriceList(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	opts := cost.RefreshOptions{Regions: []string{"eu-central-1"}, BaseURL: srv.URL, CacheDir: t.TempDir()}
+	hosting, err := cost.Refresh(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := hosting.Lookup("eu-central-1", "ml.inf2.xlarge")
+	if err != nil || p.USDPerHour != 0.906 {
+		t.Fatalf("Lookup(inf2) = %+v, %v; want $0.906", p, err)
+	}
+	if got, want := p.Provenance(), "Price List at "+srv.URL+", published 2026-12-05"; got != want {
+		t.Errorf("Provenance() = %q; want %q", got, want)
+	}
+	if hosting.Name() != cost.PriceListTable {
+		t.Errorf("Name() = %q; want %q", hosting.Name(), cost.PriceListTable)
+	}
+	calls := srv.Calls("pricing:index.csv")
+	opts.Component = cost.Processing
+	proc, err := cost.Refresh(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := proc.Lookup("eu-central-1", "ml.m5.xlarge"); err != nil || p.USDPerHour != 0.276 {
+		t.Errorf("processing Lookup(m5) = %+v, %v", p, err)
+	}
+	if _, err := proc.Lookup("eu-central-1", "ml.g5.xlarge"); !errors.Is(err, cost.ErrNotPriced) {
+		t.Errorf("processing Lookup(g5) = %v; want ErrNotPriced (the fixture has no g5 processing row)", err)
+	}
+	if calls != 1 || srv.Calls("pricing:index.csv") != 1 {
+		t.Errorf("the price list file was read %d times, then %d; want once, the processing table from the cache", calls, srv.Calls("pricing:index.csv"))
+	}
+}
+
+// Prices read from another Price List (here the emulator's invented ones) are cached apart
+// from AWS's: a later read of AWS's list, offline, does not find them.
+func TestRefreshCachesAnotherPriceListApartFromAWSs(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	cache := t.TempDir()
+	if _, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-central-1"}, BaseURL: srv.URL, CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	offline := &http.Client{Transport: failingTransport{}}
+	_, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-central-1"}, Client: offline, CacheDir: cache})
+	if err == nil || !strings.Contains(err.Error(), "offline") {
+		t.Errorf("AWS's Price List, offline, with only the emulator's cached: %v; want the network error", err)
+	}
+}
+
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("offline")
 }

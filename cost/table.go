@@ -9,13 +9,33 @@ import (
 	"sync"
 )
 
-// Price is the on-demand hourly price of one SageMaker real-time inference instance.
+// Price is the on-demand hourly price of one SageMaker instance: a real-time inference
+// (hosting) instance in the tables of this package, unless a table says otherwise (the
+// processing table of [RefreshOptions].Component).
 type Price struct {
 	Region       string  // AWS region code, e.g. "eu-west-1"
 	InstanceType string  // canonical SageMaker name, e.g. "ml.c5.xlarge"
 	USDPerHour   float64 // per instance
 	Source       string  // where the figure was read
-	AsOf         string  // when it was read (a date, or a year for historical snapshots)
+	AsOf         string  // when it was read (a date, or a year for historical snapshots); a Price List's publication date
+	// Table is the table the price was looked up in: "embedded table current",
+	// "AWS Price List", "table <name>" for ParseTable and NewTable; empty for a Price made by hand.
+	Table string
+}
+
+// Provenance says where the price comes from and how old it is, as a report prints it
+// beside the figure: "AWS Price List, published 2026-12-05" or "embedded table current,
+// read 2026-11-25 from <source>".
+func (p Price) Provenance() string {
+	switch {
+	case strings.Contains(p.Table, "Price List"):
+		return p.Table + ", published " + p.AsOf
+	case p.Table != "":
+		return p.Table + ", read " + p.AsOf + " from " + p.Source
+	case p.Source != "":
+		return "read " + p.AsOf + " from " + p.Source
+	}
+	return ""
 }
 
 //go:embed data/*.csv
@@ -42,6 +62,7 @@ type Table struct {
 	// refreshable tables name, in a missing price's error, the call that reads current
 	// prices; a dated snapshot such as Study2021 is not.
 	refreshable bool
+	note        string
 }
 
 // key is the map key of a price: the instance type is stored without its "ml." prefix so
@@ -67,8 +88,21 @@ func embedded(name, path string) *Table {
 		if err != nil {
 			return nil, fmt.Errorf("cost: table %s: %w", name, err)
 		}
-		return parse(name, bytes.NewReader(b))
+		return parse(name, "embedded table "+name, bytes.NewReader(b))
 	})}
+}
+
+// Note says where the table's prices come from, in a sentence a report can print: for a
+// table from Refresh, which Price List, region and publication date; for others, what
+// WithNote gave ("" if nothing).
+func (t *Table) Note() string { return t.note }
+
+// WithNote returns the same table with a note, e.g. why a study prices with it: "the AWS
+// Price List could not be read (...); prices from the embedded table current".
+func (t *Table) WithNote(note string) *Table {
+	c := *t
+	c.note = note
+	return &c
 }
 
 // Name says which table this is ("current", "study-2021", or the name given to [ParseTable]).

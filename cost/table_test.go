@@ -37,9 +37,8 @@ func TestLookupCurrentTable(t *testing.T) {
 	}
 }
 
-// Every embedded row is a real SageMaker type of a family the issue names, dated and sourced.
+// Every embedded row is an instance type SageMaker accepts, dated and sourced.
 func TestEmbeddedTablesAreWellFormed(t *testing.T) {
-	family := regexp.MustCompile(`^ml\.(c5|c6i|c7g|m5|m6i|r5|g4dn|g5|g6|p3|p4d|inf1|inf2)\.(\d+)?xlarge$`)
 	date := regexp.MustCompile(`^\d{4}(-\d{2}-\d{2})?$`)
 	for _, tab := range []*Table{Current, Study2021} {
 		prices, err := tab.Prices()
@@ -50,7 +49,7 @@ func TestEmbeddedTablesAreWellFormed(t *testing.T) {
 			t.Fatalf("%s is empty", tab.Name())
 		}
 		for _, p := range prices {
-			if !family.MatchString(p.InstanceType) || !date.MatchString(p.AsOf) || p.Source == "" || p.USDPerHour <= 0 {
+			if _, ok := slices.BinarySearch(sageMakerTypes, p.InstanceType); !ok || !date.MatchString(p.AsOf) || p.Source == "" || p.USDPerHour <= 0 {
 				t.Errorf("%s: bad row %+v", tab.Name(), p)
 			}
 		}
@@ -79,9 +78,15 @@ func TestLookupErrors(t *testing.T) {
 		{"eu-west-1", "p4d.24xlarge", ErrNotPriced, nil,
 			"cost: no price for ml.p4d.24xlarge in eu-west-1 in table t (priced in us-east-1)"},
 		{"ap-southeast-1", "ml.g5.xlarge", ErrUnknownRegion, nil,
+			"cost: ml.g5.xlarge is a valid SageMaker instance type; table t has no price for it in ap-southeast-1 (nor for any type there) (it prices eu-west-1, us-east-1)"},
+		{"ap-southeast-1", "ml.g9.xlarge", ErrUnknownRegion, nil,
 			`cost: no prices for region "ap-southeast-1" in table t (it prices eu-west-1, us-east-1)`},
 		{"eu-west-1", "zzzzzz", ErrUnknownInstanceType, nil,
 			"cost: no price for zzzzzz in eu-west-1 in table t"},
+		// A valid instance type the table does not price is the table's gap, not a typo:
+		// ml.c6i.xlarge is not "did you mean" a different, valid ml.c5.xlarge.
+		{"eu-west-1", "ml.c6i.xlarge", ErrNotPriced, nil,
+			"cost: ml.c6i.xlarge is a valid SageMaker instance type; table t has no price for it in eu-west-1"},
 	}
 	for _, tt := range tests {
 		_, err := tab.Lookup(tt.region, tt.typ)

@@ -48,7 +48,7 @@ func Example() {
 	//
 	// Most cost-effective: **inf1+neo**, $0.30 per million inferences; inf1+neo is 5.4x more cost-effective than g4dn+neo.
 	//
-	// 1. g5: no price: report: pricing g5: cost: no price for ml.g5.xlarge in eu-west-1 in table study-2021 (did you mean ml.c5.xlarge?)
+	// 1. g5: no price: report: pricing g5: cost: ml.g5.xlarge is a valid SageMaker instance type; table study-2021 has no price for it in eu-west-1
 	//
 	// Provenance *emulated*: measured against the local SageMaker emulator, whose per-instance device times are calibrated profiles, not real hardware.
 	//

@@ -47,6 +47,7 @@ type JSONRow struct {
 	Region              string   `json:"region,omitempty"`
 	Instances           int      `json:"instances,omitempty"`
 	USDPerHour          *float64 `json:"usd_per_hour"`
+	PriceSource         string   `json:"price_source,omitempty"` // cost.Estimate.PriceSource
 	USDPerMillion       *float64 `json:"usd_per_million"`
 	TransactionsPerHour *float64 `json:"transactions_per_hour"`
 	RatioToBest         *float64 `json:"ratio_to_best"` // 1 for the best row
@@ -176,6 +177,7 @@ func (r *Report) jsonRow(i int) JSONRow {
 	if c := row.Cost; c != nil {
 		j.Region, j.Instances = c.Region, c.Instances
 		j.USDPerHour, j.TransactionsPerHour = ptr(c.USDPerHour), ptr(c.TransactionsPerHour)
+		j.PriceSource = c.PriceSource
 		if v, ok := row.perMillion(); ok {
 			j.USDPerMillion = ptr(v)
 		}

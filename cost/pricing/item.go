@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
+
+	"github.com/sagebench/sagebench/cost"
 )
 
 // priceItem is the part of one Price List product document (a JSON string inside
@@ -16,6 +17,7 @@ type priceItem struct {
 		SKU           string `json:"sku"`
 		Attributes    struct {
 			RegionCode   string `json:"regionCode"`
+			LocationType string `json:"locationType"`
 			InstanceName string `json:"instanceName"`
 			Component    string `json:"component"`
 			UsageType    string `json:"usagetype"`
@@ -62,6 +64,9 @@ func parseItem(doc string) (it item, ok bool, err error) {
 		!isHostUsage(a.UsageType) || !strings.HasPrefix(a.InstanceName, "ml.") {
 		return item{}, false, nil
 	}
+	if a.LocationType != "" && a.LocationType != "AWS Region" {
+		return item{}, false, nil // an Outposts or Local Zone product of the same instance, as cost.ParseOffer leaves out
+	}
 	it = item{region: a.RegionCode, instanceType: a.InstanceName, sku: pi.Product.SKU, usageType: a.UsageType}
 	if d, _, found := strings.Cut(pi.PublicationDate, "T"); found {
 		it.published = d
@@ -72,8 +77,8 @@ func parseItem(doc string) (it item, ok bool, err error) {
 			if dim.Unit != "Hrs" {
 				continue
 			}
-			usd, err := strconv.ParseFloat(dim.PricePerUnit["USD"], 64)
-			if err != nil || math.IsNaN(usd) || math.IsInf(usd, 0) || usd < 0 {
+			usd, err := cost.ParseDecimal(dim.PricePerUnit["USD"])
+			if err != nil || math.IsInf(usd, 0) {
 				return item{}, false, fmt.Errorf("%s (SKU %s): USD rate %q is not a price",
 					a.InstanceName, it.sku, dim.PricePerUnit["USD"])
 			}

@@ -33,6 +33,10 @@ func TestParseItem(t *testing.T) {
 		{"two rates", doc("Hosting", "USE1-Host:ml.c5.xlarge", "0.2", "0.3"), false, 0, "2 on-demand hourly rates"},
 		{"bad rate", doc("Hosting", "USE1-Host:ml.c5.xlarge", "cheap"), false, 0, `USD rate "cheap"`},
 		{"negative rate", doc("Hosting", "USE1-Host:ml.c5.xlarge", "-1"), false, 0, `USD rate "-1"`},
+		{"digit separator", doc("Hosting", "USE1-Host:ml.c5.xlarge", "0_25"), false, 0, `USD rate "0_25"`},
+		{"hexadecimal", doc("Hosting", "USE1-Host:ml.c5.xlarge", "0x1p-2"), false, 0, `USD rate "0x1p-2"`},
+		{"Outposts", strings.Replace(doc("Hosting", "USE1-Host:ml.c5.xlarge", "0.3"), `"regionCode"`, `"locationType":"AWS Outposts","regionCode"`, 1), false, 0, ""},
+		{"AWS Region", strings.Replace(doc("Hosting", "USE1-Host:ml.c5.xlarge", "0.204"), `"regionCode"`, `"locationType":"AWS Region","regionCode"`, 1), true, 0.204, ""},
 	}
 	for _, tt := range tests {
 		it, ok, err := parseItem(tt.doc)

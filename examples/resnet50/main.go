@@ -22,7 +22,9 @@
 //
 //	python -c "import torch, torchvision; m = torchvision.models.resnet50(weights='DEFAULT').eval(); torch.jit.trace(m, torch.rand(1, 3, 224, 224)).save('model.pth')"
 //
-// See the plan and the bill estimate, with no credentials and no call:
+// See the plan and the bill estimate, with no credentials and no AWS API call (the prices
+// are today's, from AWS's public Price List for -region; -prices current, study2021 or auto
+// pins an embedded table instead, for a reproducible estimate and report):
 //
 //	go run ./examples/resnet50 -plan
 //
@@ -66,12 +68,13 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", o.concurrency, "concurrent clients (the study used 16)")
 	flag.IntVar(&o.parallel, "parallel", o.parallel, "endpoints alive at once")
 	flag.BoolVar(&o.sweep, "sweep", o.sweep, "sweep concurrency 1..64 per candidate instead of a fixed level")
-	flag.StringVar(&o.prices, "prices", o.prices, `price table: "current", "study2021" or "auto"`)
+	flag.StringVar(&o.prices, "prices", o.prices, `prices: "aws" (today's, from AWS's public Price List; the embedded table if it cannot be read), or pin a table: "current", "study2021", "auto" (the first embedded table that prices every candidate)`)
+	flag.StringVar(&o.priceList, "price-list", o.priceList, "base URL of the Price List for -prices aws (default https://pricing.us-east-1.amazonaws.com against AWS; against AWS_ENDPOINT_URL, none unless set)")
 	flag.Float64Var(&o.maxCost, "max-cost-usd", o.maxCost, "refuse to start if the estimated endpoint bill exceeds this (0: no bound)")
 	flag.BoolVar(&o.keepArtifacts, "keep-artifacts", o.keepArtifacts, "keep the S3 objects and compilation jobs")
 	flag.StringVar(&o.out, "out", o.out, "directory for the results, report.md, results.csv/json and charts")
 	flag.BoolVar(&o.rerun, "rerun", o.rerun, "measure again the candidates -out already holds")
-	flag.BoolVar(&o.planOnly, "plan", o.planOnly, "print the plan and the bill estimate; make no call, need no credentials")
+	flag.BoolVar(&o.planOnly, "plan", o.planOnly, "print the plan and the bill estimate; need no credentials and make no AWS API call (-prices aws reads the public Price List)")
 	flag.StringVar(&o.journal, "journal", o.journal, "file recording every resource before it is created (default <out>/journal-<time>.jsonl)")
 	flag.StringVar(&o.cleanup, "cleanup", o.cleanup, "delete what the run of this journal left (after a crash), then exit")
 	flag.StringVar(&o.cleanupRun, "cleanup-run", o.cleanupRun, "delete what the run with this id left in -region, found by its tags (journal lost), then exit")

@@ -28,6 +28,7 @@ func noCredentials(t *testing.T) {
 func planOptions(t *testing.T) options {
 	o := defaultOptions()
 	o.planOnly, o.role, o.region, o.out = true, "", "eu-west-1", filepath.Join(t.TempDir(), "out")
+	o.prices = "auto" // pinned: no test reads AWS's Price List
 	return o
 }
 
@@ -81,4 +82,51 @@ func emulatorVars(srv *sagemakertest.Server) map[string]string {
 		"AWS_REGION":            srv.Region(),
 		"AWS_PROFILE":           "",
 	}
+}
+
+// -plan with -prices aws reads the Price List it is given (here the emulator's, for
+// eu-central-1) and shows each line's price with its source and date.
+func TestPlanReadsThePriceListItIsGiven(t *testing.T) {
+	noCredentials(t)
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the Price List cache of this test only
+	t.Setenv("HOME", t.TempDir())
+	o := planOptions(t)
+	o.region, o.prices, o.priceList, o.configs = "eu-central-1", "aws", srv.URL, "c5,g4dn+neo,inf1+neo"
+	var stdout bytes.Buffer
+	require.NoError(t, run(context.Background(), o, &stdout, &bytes.Buffer{}))
+	out := stdout.String()
+	assert.Contains(t, out, "$0.233/h x 1 = $0.06")
+	assert.Contains(t, out, "$0.94/h")
+	assert.Contains(t, out, "$0.369/h")
+	assert.Contains(t, out, "prices: Price List at "+srv.URL+", eu-central-1, published 2026-12-05")
+	assert.Equal(t, 1, srv.Calls("pricing:index.csv"))
+}
+
+// With a Price List that prices none of the candidates, -plan says so and prints no
+// total; a bound cannot be checked then, and the command refuses it.
+func TestPlanNamesUnpricedCandidates(t *testing.T) {
+	noCredentials(t)
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	o := planOptions(t)
+	o.region, o.prices, o.priceList, o.configs = "eu-central-1", "aws", srv.URL+"/nowhere", "c5,inf1+neo"
+	o.maxCost = 0
+	var stdout bytes.Buffer
+	require.NoError(t, run(context.Background(), o, &stdout, &bytes.Buffer{}))
+	assert.Contains(t, stdout.String(), "estimated endpoint cost: unknown: no candidate has a price (c5, inf1+neo)")
+	assert.Contains(t, stdout.String(), "because the Price List could not be read")
+	assert.NotContains(t, stdout.String(), "$0.00")
+
+	o.prices = "current" // pinned: the command names the flag that reads the Price List
+	stdout.Reset()
+	require.NoError(t, run(context.Background(), o, &stdout, &bytes.Buffer{}))
+	assert.Contains(t, stdout.String(), "(-prices current pins an embedded table; -prices aws reads the region's prices from the AWS Price List)")
+	o.prices = "aws"
+
+	o.maxCost = 5
+	assert.ErrorContains(t, run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}), "no price to check MaxCostUSD against")
 }

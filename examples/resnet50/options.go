@@ -20,6 +20,9 @@ type options struct {
 	concurrency, parallel   int
 	sweep, rerun            bool
 	prices                  string
+	// priceList is the Price List's base URL for -prices aws (default: AWS's, or none
+	// against another endpoint).
+	priceList               string
 	maxCost                 float64
 	keepArtifacts, planOnly bool
 	out                     string
@@ -51,7 +54,7 @@ func defaultOptions() options {
 		// Three endpoints of 5-10 minutes' creation at once: six candidates in about a
 		// third of the time, within the default account quota of ml.*.xlarge endpoints.
 		parallel: 3,
-		prices:   "auto",
+		prices:   study.LivePrices,
 		maxCost:  5,
 		out:      "sagebench-out",
 		// cwmetrics.DefaultDelay: each wait runs after its endpoint is deleted.

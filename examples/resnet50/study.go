@@ -14,6 +14,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
@@ -30,9 +31,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prices, err := study.PriceTable(o.prices, o.region, chosen)
-	if err != nil {
-		return err
+	var pinned *cost.Table // nil: -prices aws, read once the aws.Config is known
+	if o.prices != study.LivePrices {
+		if pinned, err = study.PriceTable(o.prices, o.region, chosen); err != nil {
+			return err
+		}
 	}
 	dir, err := os.MkdirTemp("", "sagebench-resnet50-")
 	if err != nil {
@@ -43,10 +46,14 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st.Prices = prices
+	st.Prices = pinned
 
 	if o.planOnly {
-		plan, err := st.Plan(aws.Config{Region: o.region})
+		cfg := aws.Config{Region: o.region}
+		if st.Prices, err = prices(ctx, o, &st, cfg, chosen); err != nil {
+			return err
+		}
+		plan, err := st.Plan(cfg)
 		if err != nil {
 			return err
 		}
@@ -54,7 +61,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if len(plan.Resumed) > 0 {
 			fmt.Fprintf(stdout, "already measured in %s (skipped): %s\n", o.out, strings.Join(plan.Resumed, ", "))
 		}
-		fmt.Fprintln(stdout, plan.Estimate)
+		printEstimate(stdout, o, plan.Estimate)
 		return nil
 	}
 	// Credentials and endpoints from the default chain: env, ~/.aws, SSO, instance role;
@@ -63,11 +70,14 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS credentials: %w", err)
 	}
+	if st.Prices, err = prices(ctx, o, &st, cfg, chosen); err != nil {
+		return err
+	}
 	plan, err := st.Plan(cfg)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stderr, plan.Estimate)
+	printEstimate(stderr, o, plan.Estimate)
 	if st.Journal, err = openJournal(o, stderr); err != nil {
 		return err
 	}
@@ -94,6 +104,38 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s/: %s (results of each candidate in %s/candidates/; a rerun skips them, -rerun does not)\n",
 		o.out, strings.Join(files, ", "), o.out)
 	return nil
+}
+
+// printEstimate prints the bill estimate and, when a candidate has no price, the flag
+// that would price it.
+func printEstimate(w io.Writer, o options, e sagebench.Estimate) {
+	fmt.Fprintln(w, e)
+	switch {
+	case e.Known():
+	case o.prices != study.LivePrices:
+		fmt.Fprintf(w, "(-prices %s pins an embedded table; -prices %s reads the region's prices from the AWS Price List)\n", o.prices, study.LivePrices)
+	case o.priceList == "":
+		fmt.Fprintf(w, "(-price-list URL reads another Price List, such as an emulator's)\n")
+	}
+}
+
+// prices is the table the study prices with: the one -prices pins, else (-prices aws)
+// today's from the Price List (Study.PriceTable: cached, the embedded table when it cannot
+// be read). Against another SageMaker (AWS_ENDPOINT_URL) with no -price-list there is no
+// Price List to read: the first embedded table that prices every candidate, as -prices auto.
+func prices(ctx context.Context, o options, st *sagebench.Study, cfg aws.Config, chosen []sagebench.Candidate) (*cost.Table, error) {
+	if st.Prices != nil {
+		return st.Prices, nil
+	}
+	if cfg.BaseEndpoint != nil && o.priceList == "" {
+		t, err := study.PriceTable("auto", o.region, chosen)
+		if err != nil {
+			return nil, err
+		}
+		return t.WithNote(fmt.Sprintf("embedded table %s: -prices aws against %s, which is not AWS, with no -price-list", t.Name(), *cfg.BaseEndpoint)), nil
+	}
+	st.PriceList.BaseURL = o.priceList
+	return st.PriceTable(ctx, cfg), nil
 }
 
 // newStudy is the reference study with the flags' model, load and bounds.

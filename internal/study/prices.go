@@ -7,7 +7,11 @@ import (
 	"github.com/sagebench/sagebench/cost"
 )
 
-// PriceTable picks the price table a -prices flag names: "current", "study2021", or "auto",
+// LivePrices is the -prices value that reads today's prices from AWS's public Price List
+// (sagebench.Study.PriceTable) instead of pinning an embedded table.
+const LivePrices = "aws"
+
+// PriceTable picks the embedded price table a -prices flag names: "current", "study2021", or "auto",
 // the first of the two that prices every candidate in chosen in region (cost.Current
 // when neither does, so that the report shows which rows it cannot price).
 func PriceTable(name, region string, chosen []sagebench.Candidate) (*cost.Table, error) {
@@ -24,7 +28,7 @@ func PriceTable(name, region string, chosen []sagebench.Candidate) (*cost.Table,
 		}
 		return cost.Current, nil
 	}
-	return nil, fmt.Errorf("-prices %q: want current, study2021 or auto", name)
+	return nil, fmt.Errorf("-prices %q: want %s (where the command reads the Price List), current, study2021 or auto", name, LivePrices)
 }
 
 func pricesAll(t *cost.Table, region string, chosen []sagebench.Candidate) bool {

@@ -214,6 +214,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveInvoke(w, r, name)
 		return
 	}
+	if isPriceList(r) {
+		s.servePriceList(w, r)
+		return
+	}
 	s.count("s3:" + r.Method)
 	s.serveS3(w, r)
 }

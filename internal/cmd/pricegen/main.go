@@ -2,6 +2,7 @@
 //
 //	go generate ./cost                   # from the module root; no AWS account needed
 //	go run ./internal/cmd/pricegen -out cost/data/current.csv -regions us-east-1,eu-west-1
+//	go run ./internal/cmd/pricegen -instance-types cost/instancetypes.go   # offline
 //
 // By default it reads AWS's public Price List bulk files (-source bulk) with cost.Refresh,
 // the same code that refreshes prices at run time: no credentials, no AWS account. With
@@ -48,8 +49,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	baseURL := fs.String("base-url", cost.BulkBaseURL, "where the bulk files are published (-source bulk)")
 	apiRegion := fs.String("api-region", "us-east-1", "region of the Price List Query API endpoint (-source api)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
+	typesOut := fs.String("instance-types", "", "write the Go list of SageMaker instance types to this file instead (offline)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *typesOut != "" {
+		b, err := instanceTypesFile()
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(*typesOut, b); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "pricegen: wrote %d instance types to %s\n", len(instanceTypes()), *typesOut)
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

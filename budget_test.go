@@ -1,0 +1,30 @@
+package sagebench_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/cost"
+)
+
+// With one candidate priced and one not, the estimate prints no total: it names the
+// unpriced one, why it has no price and what would price it, and what the priced one costs.
+func TestEstimateWithAnUnpricedCandidateHasNoTotal(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge", "ml.c6i.xlarge"}, Compile: []bool{false}})...)
+	st.Candidates[1].Image = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
+	st.Prices = cost.Study2021 // pinned: c5 only
+	plan, err := st.Plan(srv.Config())
+	require.NoError(t, err)
+	e := plan.Estimate
+	assert.False(t, e.Known())
+	assert.Equal(t, []string{"c6i"}, e.Unpriced)
+	assert.Equal(t, `estimated endpoint cost: unknown: 1 of 2 candidates have no price (c6i); the priced ones come to at most $0.06
+  c5           ml.c5.xlarge     0.25 h x $0.23/h x 1 = $0.06
+  c6i          ml.c6i.xlarge    no price: cost: ml.c6i.xlarge is a valid SageMaker instance type; table study-2021 has no price for it in eu-west-1
+prices: embedded table study-2021, read 2021 from reference study: PyTorch ResNet50 on SageMaker in eu-west-1 (its published price column)
+to price c6i: leave Study.Prices nil to read the region's prices from the AWS Price List (public, no credentials needed)`, e.String())
+}

@@ -2,6 +2,7 @@ package sagebench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -43,8 +44,13 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Minute)
 		defer cancel()
 		if err := r.res.deleteEndpoint(dctx, ep); err != nil {
-			out.Err = fmt.Errorf("deleting %s: %w", ep.Name, err)
-			r.emit(Event{Kind: EventFailed, Candidate: c.Name, Err: out.Err})
+			err = fmt.Errorf("deleting %s: %w", ep.Name, err)
+			if out.Result != nil && out.Err == nil {
+				out.Teardown = err // the measurement stands; Run's error and Report.Teardown say what is left
+			} else {
+				out.Err = errors.Join(out.Err, err)
+			}
+			r.emit(Event{Kind: EventFailed, Candidate: c.Name, Err: err})
 			return
 		}
 		r.emit(Event{Kind: EventDeleted, Candidate: c.Name})

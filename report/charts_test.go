@@ -70,7 +70,7 @@ func TestChartsAreWellFormedSVGWithTitlesAndLabels(t *testing.T) {
 	want := map[string][]string{
 		"throughput":       {"Throughput per configuration", "successful requests per second", "inf1+neo", "304.3", "5.9"},
 		"latency":          {"Latency percentiles per configuration", "latency of successful requests (ms)", "p50", "p90", "p99", "2712"},
-		"cost":             {"Cost per million inferences (lower is better)", "not priced, left out: g5 <unpriced> & long name", "$0.30 (1.0x) best", "$10.83 (35.9x)", "$1.62 (5.4x)"},
+		"cost":             {"Cost per million inferences (lower is better)", "not priced, left out: g5 <unpriced> & long name", "$0.30 (1.0x)", "inf1+neo (recommended)", "$10.83 (35.9x)", "$1.62 (5.4x)"},
 		"sweep_throughput": {"Throughput vs concurrency", "concurrent workers", "peak", "knee", "c5", "64"},
 		"sweep_latency":    {"p99 latency vs throughput", "p99 latency (ms)", "SLO p99 <= 200 ms"},
 	}

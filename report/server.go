@@ -70,7 +70,10 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 	tableRow(b, splitAlign)
 	for i := range r.Rows {
 		row := &r.Rows[i]
-		lat := row.Result.Latency
+		p50, p99 := na, na
+		if row.Result != nil {
+			p50, p99 = fmtMS(row.Result.Latency.P50), fmtMS(row.Result.Latency.P99)
+		}
 		s := row.Server
 		if s == nil {
 			why := row.ServerNA
@@ -78,7 +81,7 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 				why = "not fetched"
 			}
 			missing := na + " (" + cell(why) + ")"
-			tableRow(b, []string{cell(row.Config), fmtMS(lat.P50), fmtMS(lat.P99), missing, na, na, na, na, na, ""})
+			tableRow(b, []string{cell(row.Config), p50, p99, missing, na, na, na, na, na, ""})
 			continue
 		}
 		var refs []string
@@ -106,7 +109,7 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 			source = "emulated " + source
 		}
 		tableRow(b, []string{
-			cell(row.Config), fmtMS(lat.P50), fmtMS(lat.P99),
+			cell(row.Config), p50, p99,
 			optMS(s.ModelP50), optMS(s.ModelP99), optMS(s.OverheadP50), rest, utilCell,
 			cell(fmt.Sprintf("%s, %d invocations", source, s.Invocations)), strings.Join(refs, " "),
 		})

@@ -35,16 +35,16 @@ func stepMarks(s *bench.SweepResult, i int) string {
 // writeSweep writes one sweep as a heading, a table with a row per step and its verdict.
 func writeSweep(b *bytes.Buffer, s Sweep) {
 	sr := s.Result
-	fmt.Fprintf(b, "## Sweep: %s", s.Config)
+	fmt.Fprintf(b, "## Sweep: %s", Escape(s.Config))
 	var about []string
 	if s.InstanceType != "" {
-		about = append(about, s.InstanceType)
+		about = append(about, Escape(s.InstanceType))
 	}
 	if s.Provenance != "" {
-		about = append(about, s.Provenance)
+		about = append(about, Escape(s.Provenance))
 	}
 	if sr.SLO != nil {
-		about = append(about, "SLO "+sr.SLO.String())
+		about = append(about, "SLO "+Escape(sr.SLO.String()))
 	}
 	for i, a := range about {
 		sep := ", "
@@ -97,5 +97,5 @@ func writeSweep(b *bytes.Buffer, s Sweep) {
 	if len(warns) > 0 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(b, "Verdict: **%s**\n\n", sr.Verdict())
+	fmt.Fprintf(b, "Verdict: **%s**\n\n", Escape(sr.Verdict()))
 }

@@ -85,9 +85,17 @@ func writeSweep(b *bytes.Buffer, s Sweep) {
 			warns = append(warns, fmt.Sprintf("%s step %d (%s %s): %s", Warn, i+1, lvl, unit, w))
 			mark += fmt.Sprintf(" %s [%d]", Warn, len(warns))
 		}
+		errs := fmtErrors(res.Errors, res.Requests)
+		if cl := fmtClasses(res); cl != "" {
+			errs += ": " + cl
+		}
+		if c, sample, ok := MainError(res); ok && sample != "" {
+			warns = append(warns, fmt.Sprintf("step %d (%s %s): first %s error: %s", i+1, lvl, unit, c, truncate(sample, maxSample)))
+			mark += fmt.Sprintf(" [%d]", len(warns))
+		}
 		tableRow(b, []string{
 			strconv.Itoa(i + 1), lvl, fmtTPS(res.Throughput), fmtMS(res.Latency.P50), fmtMS(res.Latency.P90),
-			fmtMS(res.Latency.P99), fmtErrors(res.Errors, res.Requests), stable, slo, strings.TrimSpace(mark),
+			fmtMS(res.Latency.P99), errs, stable, slo, strings.TrimSpace(mark),
 		})
 	}
 	b.WriteString("\n")

@@ -349,3 +349,25 @@ func TestTeardownFailureKeepsTheRowsVerdict(t *testing.T) {
 		t.Errorf("verdict cell %q, want %q", got, want)
 	}
 }
+
+func TestRowsWithErrorsShowTheirClassesAndAnEscapedSample(t *testing.T) {
+	rep := buildVerdictReport(t, nil, []verdictRow{
+		{name: "c5", instanceType: "ml.c5.xlarge", tps: 100, p99: 60 * time.Millisecond, errs: 7,
+			classes: map[bench.ErrorClass]int64{bench.ClassModelError: 5, bench.ClassTimeout: 2}},
+	})
+	rep.Rows[0].Result.ErrorSamples[bench.ClassModelError] = "model returned status 415: | <script>" + strings.Repeat("x", 300)
+	sr := &bench.SweepResult{Peak: 0, Knee: 0, Steps: []bench.Step{{Concurrency: 1, Result: rep.Rows[0].Result, Stable: true, Windows: 3, MetSLO: true}}}
+	rep.AddSweep(report.Sweep{Config: "c5", Result: sr})
+	md := rep.Markdown()
+	if got := cells(t, md, "c5")[7]; got != "7 (0.70%): model_error 5, timeout 2" {
+		t.Errorf("errors cell %q, want the counts by class", got)
+	}
+	// 160 characters at most: the 37 before the x's, 122 x's and the mark of the cut.
+	want := "c5: first model_error error: model returned status 415: \\| \\<script>" + strings.Repeat("x", 122) + "…"
+	if !strings.Contains(md, want+"\n") {
+		t.Errorf("no escaped, truncated sample footnote %q in\n%s", want, md)
+	}
+	if !strings.Contains(md, "| 7 (0.70%): model_error 5, timeout 2 |") || !strings.Contains(md, "step 1 (1 workers): first model_error error: ") {
+		t.Errorf("the sweep's step does not show its errors' classes and sample:\n%s", md)
+	}
+}

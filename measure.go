@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"time"
 
@@ -121,6 +122,16 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 	}
 	out.Result = sw.Steps[sw.Peak].Result
 	return nil
+}
+
+// sweepProblems refuses a Sweep whose Step is set: a Study measures every step with Load
+// (load overrides it), and a field that is silently ignored is a bug to whoever set it.
+func sweepProblems(sw *bench.SweepConfig) []string {
+	if sw == nil || reflect.ValueOf(sw.Step).IsZero() {
+		return nil
+	}
+	return []string{"Sweep.Step is set, but a Study measures every step with Load (its payloads, timeout, " +
+		"warmup and Duration, the length of one window): set those in Load and leave Sweep.Step empty"}
 }
 
 // deploy creates the candidate's endpoint, waiting for a slot while the account's

@@ -82,6 +82,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		add("no Prices: a cost table such as cost.Current")
 	}
 	probs = append(probs, loadProblems(s.Load)...)
+	probs = append(probs, sweepProblems(s.Sweep)...)
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}

@@ -99,6 +99,8 @@ type JSONServer struct {
 	NetworkClientMS *float64          `json:"network_client_ms"`
 	Utilization     []JSONUtilization `json:"utilization,omitempty"`
 	Warnings        []string          `json:"warnings,omitempty"`
+	// Scope says what both sides cover when it is more than the row's result ("whole sweep").
+	Scope string `json:"scope,omitempty"`
 }
 
 // JSONUtilization is one resource's utilization in percent.
@@ -228,6 +230,9 @@ func jsonServer(row *Row) *JSONServer {
 		ModelP50MS: round(ms(s.ModelP50), 3), ModelP99MS: round(ms(s.ModelP99), 3), ModelMeanMS: round(ms(s.ModelMean), 3),
 		OverheadP50MS: round(ms(s.OverheadP50), 3), OverheadMeanMS: round(ms(s.OverheadMean), 3),
 		Warnings: s.Warnings,
+	}
+	if s.Client != nil {
+		j.Scope = orDefault(s.Scope, "same window")
 	}
 	if d, ok := row.remainder(); ok {
 		j.NetworkClientMS = ptr(round(ms(d), 3))

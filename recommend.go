@@ -171,12 +171,17 @@ func (rep *Report) Recommendation() string {
 	var b strings.Builder
 	if rep.Best < 0 {
 		t, idx := rep.rows("", "")
-		b.WriteString("No candidate can be recommended.")
 		if s := t.Summary(); s != "" {
-			b.WriteString(" " + strings.TrimPrefix(s, "No configuration can be recommended: "))
+			b.WriteString(strings.Replace(s, "No configuration", "No candidate", 1))
+		} else {
+			b.WriteString("No candidate can be recommended: none was measured.")
 		}
 		if c := t.Closest(); c >= 0 {
-			b.WriteString(mainErrorOf(rep.Outcomes[idx[c]].Result))
+			if e := mainErrorOf(rep.Outcomes[idx[c]].Result); e != "" {
+				s := strings.TrimSuffix(b.String(), ".")
+				b.Reset()
+				b.WriteString(s + e + ".")
+			}
 		}
 	} else {
 		o := rep.Outcomes[rep.Best]

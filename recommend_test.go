@@ -86,3 +86,40 @@ func TestRunTableAndRecommendationNameTheSameCandidate(t *testing.T) {
 	_, err = json.Marshal(js)
 	require.NoError(t, err)
 }
+
+// An endpoint whose deletion fails after a sound measurement is still an answer: the
+// candidate stays recommended, and its row and the recommendation say what failed.
+func TestRunKeepsAMeasurementWhoseEndpointDeletionFailed(t *testing.T) {
+	srv := newEmulator(t)
+	srv.FailNext("DeleteEndpoint", 1, sagemakertest.ErrAccessDenied())
+	st := newStudy(t, sagebench.Candidate{Name: "g4dn", InstanceType: "ml.g4dn.xlarge"})
+	rep, _ := st.Run(context.Background(), srv.Config()) // the teardown's retry decides Run's error
+	require.NotNil(t, rep)
+	o := rep.Outcomes[0]
+	require.NotNil(t, o.Result)
+	assert.NoError(t, o.Err)
+	assert.Error(t, o.Teardown)
+	assert.Equal(t, 0, rep.Best, "the measurement stands")
+	assert.Contains(t, rep.Recommendation(), "g4dn: its endpoint could not be deleted (its measurement stands)")
+	assert.Contains(t, rep.Table("t", "emulated").Markdown(), "| **recommended; teardown failed: deleting ")
+}
+
+// With nothing qualifying, the recommendation's first line says so, names what came
+// closest and why, and the table names no best.
+func TestRunWithNothingQualifyingSaysWhatCameClosest(t *testing.T) {
+	srv := newEmulator(t, sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(
+		func(ctx context.Context, endpoint string, body []byte, ct string) ([]byte, error) {
+			return nil, unsupported{}
+		}))
+	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	require.Equal(t, -1, rep.Best)
+	first, _, _ := strings.Cut(rep.Recommendation(), "\n")
+	assert.True(t, strings.HasPrefix(first, `No candidate can be recommended: none was measured with at most 1.0% errors and a known price. `+
+		`Closest: c5: no successful request; errors 100% > 1.0% (mostly model_error); main error: model_error (20 of 20 requests): "`), first)
+	assert.True(t, strings.HasSuffix(first, `unsupported content type application/json".`), first)
+	md := rep.Table("t", "emulated").Markdown()
+	assert.NotContains(t, md, "(best)")
+	assert.NotContains(t, md, "| **")
+}

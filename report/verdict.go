@@ -113,8 +113,8 @@ func (r *Report) judge(row *Row) Verdict {
 			v.Reasons = append(v.Reasons, s)
 		}
 	}
-	if _, ok := row.perMillion(); !ok && row.Failed == "" && res != nil {
-		v.Reasons = append(v.Reasons, "not priced") // a failed row has nothing to price
+	if _, ok := row.perMillion(); !ok && row.Failed == "" && res != nil && res.Requests > res.Errors {
+		v.Reasons = append(v.Reasons, "not priced") // a row without a success has nothing to price
 	}
 	v.Qualifies = len(v.Reasons) == 0
 	return v

@@ -260,12 +260,16 @@ func (r *Report) throughputChart(vs []Verdict) (Chart, error) {
 func (r *Report) costChart(vs []Verdict) (Chart, error) {
 	best := bestOf(vs)
 	all := r.configNames(vs)
-	var names, skipped []string
+	var names, skipped, failed []string
 	var bars []hbar
 	for i := range r.Rows {
 		row := &r.Rows[i]
 		v, ok := row.perMillion()
-		if !ok {
+		switch {
+		case row.Failed != "" || row.Result == nil:
+			failed = append(failed, row.Config)
+			continue
+		case !ok:
 			skipped = append(skipped, row.Config)
 			continue
 		}
@@ -288,6 +292,9 @@ func (r *Report) costChart(vs []Verdict) (Chart, error) {
 	}
 	if len(skipped) > 0 {
 		title += "\nnot priced, left out: " + strings.Join(skipped, ", ")
+	}
+	if len(failed) > 0 {
+		title += "\nfailed, left out: " + strings.Join(failed, ", ")
 	}
 	if len(bars) == 0 {
 		// Still a chart, so the file set stays the same and the reader sees why it is empty.

@@ -131,8 +131,11 @@ func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) 
 		row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
 			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance,
 			Server: o.Server, ServerNA: o.ServerNA}
-		if o.Err != nil {
+		switch {
+		case o.Err != nil && o.Result == nil:
 			row.Failed = o.Err.Error()
+		case o.Err != nil: // after a sound measurement (saving it): the measurement stands
+			row.Notes = append(row.Notes, "measured, then: "+o.Err.Error())
 		}
 		if o.Teardown != nil {
 			row.Teardown = o.Teardown.Error()
@@ -200,8 +203,13 @@ func (rep *Report) Recommendation() string {
 	}
 	for _, o := range rep.Outcomes {
 		switch {
+		case o.Err != nil && o.Result == nil:
+			fmt.Fprintf(&b, "\n%s failed: %v", o.Candidate.Name, o.Err)
 		case o.Err != nil:
-			fmt.Fprintf(&b, "\n%s failed: %v%s", o.Candidate.Name, o.Err, mainErrorOf(o.Result))
+			fmt.Fprintf(&b, "\n%s measured, then: %v", o.Candidate.Name, o.Err)
+			if o.Disqualified != "" {
+				fmt.Fprintf(&b, "\n%s not recommended: %s%s", o.Candidate.Name, o.Disqualified, mainErrorOf(o.Result))
+			}
 		case o.Skipped != "":
 			fmt.Fprintf(&b, "\n%s skipped: %s", o.Candidate.Name, o.Skipped)
 		case o.Disqualified != "":

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -122,4 +126,20 @@ func TestRunWithNothingQualifyingSaysWhatCameClosest(t *testing.T) {
 	md := rep.Table("t", "emulated").Markdown()
 	assert.NotContains(t, md, "(best)")
 	assert.NotContains(t, md, "| **")
+}
+
+// A result measured soundly, then not saved, still answers the question: the table
+// recommends it and says what failed after.
+func TestTableKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
+	res, err := bench.Run(context.Background(), bench.InvokerFunc(func(context.Context, payload.Payload) error { return nil }),
+		bench.Config{Concurrency: 1, Requests: 50, Payloads: []payload.Payload{{Name: "p", Body: []byte("x")}}})
+	require.NoError(t, err)
+	rep := &sagebench.Report{Region: "eu-west-1", Prices: cost.Study2021, Best: -1, Outcomes: []sagebench.Outcome{{
+		Candidate: sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"}, Result: res,
+		Err: errors.New("saving the result: disk full"),
+	}}}
+	md := rep.Table("t", "emulated").Markdown()
+	assert.Contains(t, md, "| **recommended** |")
+	assert.Contains(t, md, "c5: measured, then: saving the result: disk full")
+	assert.Contains(t, rep.Recommendation(), "c5 measured, then: saving the result: disk full")
 }

@@ -108,13 +108,7 @@ func errorsLine(errs, requests int64, classes map[bench.ErrorClass]int64) string
 		return "0 errors"
 	}
 	s := fmt.Sprintf("%d errors (%.1f%%", errs, 100*float64(errs)/float64(max(requests, errs)))
-	var main bench.ErrorClass
-	for c, n := range classes {
-		if n > classes[main] || n == classes[main] && c < main {
-			main = c
-		}
-	}
-	if main != "" {
+	if main, _, ok := report.MainError(&bench.Result{ErrorsByClass: classes}); ok {
 		s += ", mostly " + string(main)
 	}
 	return s + ")"

@@ -107,7 +107,7 @@ func (r *Report) judge(row *Row) Verdict {
 		}
 		if rate := errorRate(res.Errors, res.Requests); res.Requests > 0 && rate > r.maxErrorRate() {
 			s := fmt.Sprintf("errors %s%% > %s%%", fmtPct(100*rate), fmtPct(100*r.maxErrorRate()))
-			if c, _, ok := mainError(res); ok {
+			if c, _, ok := MainError(res); ok {
 				s += " (mostly " + string(c) + ")"
 			}
 			v.Reasons = append(v.Reasons, s)
@@ -188,10 +188,6 @@ func closer(a *Row, va Verdict, b *Row, vb Verdict) bool {
 // MainError is the class of most of a row's errors (the first by name on a tie) and the
 // first message seen in it; ok is false without errors.
 func MainError(res *bench.Result) (class bench.ErrorClass, sample string, ok bool) {
-	return mainError(res)
-}
-
-func mainError(res *bench.Result) (bench.ErrorClass, string, bool) {
 	classes := errorClasses(res)
 	if len(classes) == 0 {
 		return "", "", false

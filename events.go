@@ -7,6 +7,7 @@ import (
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/internal/deliver"
 	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/report"
 )
 
 // EventKind says what happened to a candidate or a compilation.
@@ -66,12 +67,17 @@ func (e Event) String() string {
 		if s == nil || s.Warmup {
 			return fmt.Sprintf("%s: warming up", e.Candidate)
 		}
-		return fmt.Sprintf("%s: %v %d requests, %.1f req/s, p99 %v", e.Candidate, s.Elapsed.Round(time.Second),
-			s.Requests, s.Throughput, s.P99.Round(time.Millisecond))
+		return fmt.Sprintf("%s: %v %d requests, %.1f req/s, p99 %v, %s", e.Candidate, s.Elapsed.Round(time.Second),
+			s.Requests, s.Throughput, s.P99.Round(time.Millisecond), errorsLine(s.Errors, s.Requests, s.ErrorsByClass))
 	case EventMeasured:
 		r := e.Result
-		return fmt.Sprintf("%s: %.1f req/s, p50 %v, p99 %v, %d errors", e.Candidate, r.Throughput,
-			r.Latency.P50.Round(time.Millisecond), r.Latency.P99.Round(time.Millisecond), r.Errors)
+		line := fmt.Sprintf("%s: %.1f req/s, p50 %v, p99 %v, %s", e.Candidate, r.Throughput,
+			r.Latency.P50.Round(time.Millisecond), r.Latency.P99.Round(time.Millisecond),
+			errorsLine(r.Errors, r.Requests, r.ErrorsByClass))
+		if c, sample, ok := report.MainError(r); ok && sample != "" {
+			line += fmt.Sprintf(": first %s: %q", c, truncateLine(sample, 120))
+		}
+		return line
 	case EventDeleted:
 		return fmt.Sprintf("%s: endpoint deleted", e.Candidate)
 	case EventWaitingMetrics:
@@ -93,6 +99,19 @@ func (e Event) String() string {
 		return fmt.Sprintf("teardown: %s: %v", e.Reason, e.Err)
 	}
 	return string(e.Kind)
+}
+
+// errorsLine says a run's errors so far: "0 errors", or "59 errors (100%, mostly
+// client_error)" with the class that has the most (the first by name on a tie).
+func errorsLine(errs, requests int64, classes map[bench.ErrorClass]int64) string {
+	if errs == 0 {
+		return "0 errors"
+	}
+	s := fmt.Sprintf("%d errors (%.1f%%", errs, 100*float64(errs)/float64(max(requests, errs)))
+	if main, _, ok := report.MainError(&bench.Result{ErrorsByClass: classes}); ok {
+		s += ", mostly " + string(main)
+	}
+	return s + ")"
 }
 
 // Bounds of Run's wait, after the teardown, for Study.Events to take the events still

@@ -2,8 +2,10 @@ package sagebench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"time"
 
@@ -43,8 +45,13 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Minute)
 		defer cancel()
 		if err := r.res.deleteEndpoint(dctx, ep); err != nil {
-			out.Err = fmt.Errorf("deleting %s: %w", ep.Name, err)
-			r.emit(Event{Kind: EventFailed, Candidate: c.Name, Err: out.Err})
+			err = fmt.Errorf("deleting %s: %w", ep.Name, err)
+			if out.Result != nil && out.Err == nil {
+				out.Teardown = err // the measurement stands; Run's error and Report.Teardown say what is left
+			} else {
+				out.Err = errors.Join(out.Err, err)
+			}
+			r.emit(Event{Kind: EventFailed, Candidate: c.Name, Err: err})
 			return
 		}
 		r.emit(Event{Kind: EventDeleted, Candidate: c.Name})
@@ -115,6 +122,16 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 	}
 	out.Result = sw.Steps[sw.Peak].Result
 	return nil
+}
+
+// sweepProblems refuses a Sweep whose Step is set: a Study measures every step with Load
+// (load overrides it), and a field that is silently ignored is a bug to whoever set it.
+func sweepProblems(sw *bench.SweepConfig) []string {
+	if sw == nil || reflect.ValueOf(sw.Step).IsZero() {
+		return nil
+	}
+	return []string{"Sweep.Step is set, but a Study measures every step with Load (its payloads, timeout, " +
+		"warmup and Duration, the length of one window): set those in Load and leave Sweep.Step empty"}
 }
 
 // deploy creates the candidate's endpoint, waiting for a slot while the account's

@@ -12,8 +12,8 @@ import (
 )
 
 // MaxErrorRate is the share of failed requests above which a candidate is not
-// recommended, whatever its figures.
-const MaxErrorRate = 0.01
+// recommended, whatever its figures (report.DefaultMaxErrorRate).
+const MaxErrorRate = report.DefaultMaxErrorRate
 
 // Report is what a study found: every candidate's outcome in the order given, the
 // recommendation, and what was deleted.
@@ -25,8 +25,9 @@ type Report struct {
 	SLO      *bench.SLO
 	Estimate Estimate
 	Outcomes []Outcome
-	// Best is the index in Outcomes of the most cost-effective candidate that meets the
-	// SLO with at most MaxErrorRate errors; -1 when none does.
+	// Best is the index in Outcomes of the recommended candidate: the most cost-effective
+	// one that was measured, meets the SLO, failed at most MaxErrorRate of its requests and
+	// is priced, as report.Verdict decides for every output; -1 when none qualifies.
 	Best int
 	// Plan, when Study.TargetTPS is set, is the cheapest way to serve it (cost.Cheapest
 	// over the qualifying candidates); PlanErr says why there is none.
@@ -45,6 +46,9 @@ type Outcome struct {
 	Resumed   bool
 	Skipped   string
 	Err       error
+	// Teardown is why the candidate's endpoint could not be deleted once measured; its
+	// measurement stands (Report.Teardown says what is left).
+	Teardown error
 	// Server is what the endpoint itself reported over the measured window (CloudWatch,
 	// cross-checked with Result); nil when Study.ServerMetrics is off or CloudWatch could
 	// not answer, and ServerNA then says why.
@@ -55,50 +59,49 @@ type Outcome struct {
 	// Cost is nil when the price table has no price for the instance type.
 	Cost *cost.Estimate
 	// MeetsSLO is true when there is no SLO or the result meets it; Disqualified says
-	// why a measured candidate cannot be recommended.
+	// why a measured candidate cannot be recommended: its report.Verdict.
 	MeetsSLO     bool
 	Disqualified string
 }
 
-// finish prices the outcomes and picks the recommendation.
+// finish prices the outcomes and takes the recommendation from the one verdict
+// (report.Verdict) that every output of the report shows.
 func (rep *Report) finish(s *Study) {
 	rep.Best = -1
-	var pool []cost.Candidate
-	var poolIdx []int
 	for i := range rep.Outcomes {
 		o := &rep.Outcomes[i]
+		o.Disqualified = ""
 		if o.Result == nil {
 			continue
 		}
 		o.MeetsSLO = s.SLO == nil || s.SLO.Met(o.Result)
-		price, perr := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType)
-		if perr == nil {
+		if price, err := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType); err == nil {
 			if e, err := cost.NewEstimate(cost.Candidate{Name: o.Candidate.Name, Price: price,
 				Instances: o.Candidate.count(), TPS: o.Result.Throughput}); err == nil {
 				o.Cost = &e
 			}
 		}
-		switch {
-		case !o.MeetsSLO:
-			o.Disqualified = fmt.Sprintf("breaks the SLO %s (p%g %v)", s.SLO, s.SLO.Percentile,
-				o.Result.Percentile(s.SLO.Percentile).Round(time.Millisecond))
-		case errorRate(o.Result) > MaxErrorRate:
-			o.Disqualified = fmt.Sprintf("%.1f%% of requests failed", 100*errorRate(o.Result))
-		case o.Cost == nil:
-			o.Disqualified = "no price for " + o.Candidate.InstanceType + " in " + rep.Region
-		}
-		if o.Disqualified != "" {
-			continue
-		}
-		if rep.Best < 0 || o.Cost.PerMillion < rep.Outcomes[rep.Best].Cost.PerMillion {
+	}
+	t, idx := rep.rows("", "")
+	var pool []cost.Candidate
+	for k, v := range t.Verdicts() {
+		i := idx[k]
+		o := &rep.Outcomes[i]
+		if v.Recommended {
 			rep.Best = i
 		}
+		if !v.Qualifies {
+			if o.Result != nil {
+				o.Disqualified = v.String()
+			}
+			continue
+		}
+		price, _ := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType) // priced: it qualifies
 		c := cost.Candidate{Name: o.Candidate.Name, Price: price, Instances: o.Candidate.count(), TPS: o.Result.Throughput}
 		if s.SLO != nil {
 			c.Latency = o.Result.Percentile(s.SLO.Percentile)
 		}
 		pool = append(pool, c)
-		poolIdx = append(poolIdx, i)
 	}
 	if s.TargetTPS > 0 {
 		req := cost.Requirement{TPS: s.TargetTPS, Headroom: s.Headroom}
@@ -115,6 +118,45 @@ func (rep *Report) finish(s *Study) {
 	}
 }
 
+// rows is the report package's view of the outcomes measured or failed, judged against
+// the study's SLO and MaxErrorRate; idx[k] is the index in Outcomes of row k.
+func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) {
+	t = report.New(title)
+	t.SLO, t.MaxErrorRate = rep.SLO, new(float64(MaxErrorRate))
+	for i, o := range rep.Outcomes {
+		if o.Result == nil && o.Err == nil {
+			continue // skipped: in the notes
+		}
+		row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
+			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance,
+			Server: o.Server, ServerNA: o.ServerNA}
+		switch {
+		case o.Err != nil && o.Result == nil:
+			row.Failed = o.Err.Error()
+		case o.Err != nil: // after a sound measurement (saving it): the measurement stands
+			row.Notes = append(row.Notes, "measured, then: "+o.Err.Error())
+		}
+		if o.Teardown != nil {
+			row.Teardown = o.Teardown.Error()
+		}
+		if o.Candidate.Note != "" {
+			row.Notes = append(row.Notes, o.Candidate.Note)
+		}
+		if o.Resumed {
+			row.Notes = append(row.Notes, "measured by an earlier run (resumed)")
+		}
+		if o.Cost == nil && o.Result != nil && rep.Prices != nil {
+			_ = row.PriceFrom(rep.Prices, rep.Region, o.Candidate.count()) // adds why it has no price
+		}
+		t.Add(row)
+		idx = append(idx, i)
+		if o.Sweep != nil {
+			t.AddSweep(report.Sweep{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType, Result: o.Sweep, Provenance: provenance})
+		}
+	}
+	return t, idx
+}
+
 func errorRate(r *bench.Result) float64 {
 	if r.Requests == 0 {
 		return 1
@@ -122,11 +164,27 @@ func errorRate(r *bench.Result) float64 {
 	return float64(r.Errors) / float64(r.Requests)
 }
 
-// Recommendation is the report's answer in a sentence or two.
+// Recommendation is the report's answer in a few lines: the recommended candidate, or
+// that none can be, what came closest and why; the plan for Study.TargetTPS; and every
+// candidate that failed, was skipped or was not recommended, with the reason and, for one
+// with errors, its main error class and first message. It is the same decision as every
+// output of Table (report.Verdict).
 func (rep *Report) Recommendation() string {
 	var b strings.Builder
 	if rep.Best < 0 {
-		b.WriteString("No candidate can be recommended: none was measured meeting the SLO with a known price.")
+		t, idx := rep.rows("", "")
+		if s := t.Summary(); s != "" {
+			b.WriteString(strings.Replace(s, "No configuration", "No candidate", 1))
+		} else {
+			b.WriteString("No candidate can be recommended: none was measured.")
+		}
+		if c := t.Closest(); c >= 0 {
+			if e := mainErrorOf(rep.Outcomes[idx[c]].Result); e != "" {
+				s := strings.TrimSuffix(b.String(), ".")
+				b.Reset()
+				b.WriteString(s + e + ".")
+			}
+		}
 	} else {
 		o := rep.Outcomes[rep.Best]
 		fmt.Fprintf(&b, "Recommended: %s (%s x%d): $%.2f per million inferences at %.1f inferences/s",
@@ -144,48 +202,69 @@ func (rep *Report) Recommendation() string {
 	}
 	for _, o := range rep.Outcomes {
 		switch {
-		case o.Err != nil:
+		case o.Err != nil && o.Result == nil:
 			fmt.Fprintf(&b, "\n%s failed: %v", o.Candidate.Name, o.Err)
+		case o.Err != nil:
+			fmt.Fprintf(&b, "\n%s measured, then: %v", o.Candidate.Name, o.Err)
+			if o.Disqualified != "" {
+				fmt.Fprintf(&b, "\n%s not recommended: %s%s", o.Candidate.Name, o.Disqualified, mainErrorOf(o.Result))
+			}
 		case o.Skipped != "":
 			fmt.Fprintf(&b, "\n%s skipped: %s", o.Candidate.Name, o.Skipped)
 		case o.Disqualified != "":
-			fmt.Fprintf(&b, "\n%s not recommended: %s", o.Candidate.Name, o.Disqualified)
+			fmt.Fprintf(&b, "\n%s not recommended: %s%s", o.Candidate.Name, o.Disqualified, mainErrorOf(o.Result))
+		}
+		if o.Teardown != nil {
+			fmt.Fprintf(&b, "\n%s: its endpoint could not be deleted (its measurement stands): %v", o.Candidate.Name, o.Teardown)
 		}
 	}
 	return b.String()
 }
 
-// Table is the report package's view of the measured candidates, for Markdown, CSV,
-// JSON and charts; provenance is report.Measured or report.Emulated. Candidates that
-// failed or were skipped are in its notes.
+// mainErrorOf names the main error class of res and its first message, "" without errors.
+func mainErrorOf(res *bench.Result) string {
+	if res == nil {
+		return ""
+	}
+	c, sample, ok := report.MainError(res)
+	if !ok {
+		return ""
+	}
+	s := fmt.Sprintf("; main error: %s (%d of %d requests)", c, res.ErrorsByClass[c], res.Requests)
+	if sample != "" {
+		s += fmt.Sprintf(": %q", truncateLine(sample, 160))
+	}
+	return s
+}
+
+// truncateLine cuts s to one line of at most n runes.
+func truncateLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// Table is the report package's view of the candidates measured or failed, for Markdown,
+// CSV, JSON and charts, judged against the study's SLO and MaxErrorRate (its verdict is
+// the recommendation's); provenance is report.Measured or report.Emulated. Candidates
+// that were skipped, and the plan for Study.TargetTPS, are in its notes.
 func (rep *Report) Table(title, provenance string) *report.Report {
-	t := report.New(title)
-	for _, o := range rep.Outcomes {
-		if o.Result == nil {
-			continue
-		}
-		row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
-			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance,
-			Server: o.Server, ServerNA: o.ServerNA}
-		if o.Candidate.Note != "" {
-			row.Notes = append(row.Notes, o.Candidate.Note)
-		}
-		if o.Resumed {
-			row.Notes = append(row.Notes, "measured by an earlier run (resumed)")
-		}
-		if o.Cost == nil && rep.Prices != nil {
-			_ = row.PriceFrom(rep.Prices, rep.Region, o.Candidate.count()) // adds why it has no price
-		}
-		t.Add(row)
-		if o.Sweep != nil {
-			t.AddSweep(report.Sweep{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType, Result: o.Sweep, Provenance: provenance})
-		}
-	}
+	t, _ := rep.rows(title, provenance)
 	if rep.Prices != nil {
-		t.AddNote("%s", pricesNote(rep)) // prices.go
+		t.AddNote("%s", report.Escape(pricesNote(rep))) // prices.go
 	}
-	for line := range strings.SplitSeq(rep.Recommendation(), "\n") {
-		t.AddNote("%s", line)
+	if rep.Plan != nil {
+		t.AddNote("For the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Plan.Instances,
+			report.Escape(rep.Plan.Candidate.Name), rep.Plan.USDPerHour, rep.Plan.PerMillion)
+	} else if rep.PlanErr != nil {
+		t.AddNote("For the target load: no plan (%s).", report.Escape(rep.PlanErr.Error()))
+	}
+	for _, o := range rep.Outcomes {
+		if o.Result == nil && o.Err == nil && o.Skipped != "" {
+			t.AddNote("%s skipped: %s", report.Escape(o.Candidate.Name), report.Escape(o.Skipped))
+		}
 	}
 	return t
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
+	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/internal/serverside"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker"
@@ -48,9 +49,16 @@ func (m ServerMetrics) problems() []string {
 func (r *run) collectServer(ctx context.Context, cw cloudwatch.GetMetricDataAPIClient, endpoint string, out *Outcome) {
 	c := out.Candidate
 	row := report.Row{Result: out.Result}
+	n := outside(r.s, out)
+	// CloudWatch's whole minutes hold every step of a sweep: compare them with the client's
+	// whole sweep, not its peak step (a later, queueing step made network + client negative).
+	whole, werr := sweepWhole(out.Sweep)
+	if whole != nil {
+		row.Result, n = whole, warmups(r.s, out.Sweep)
+	}
 	o := serverside.Options{
 		Tolerance: r.s.ServerMetrics.Tolerance,
-		Outside:   outside(r.s, out),
+		Outside:   n,
 		Fetch: []func(*cwmetrics.Options){func(fo *cwmetrics.Options) {
 			fo.Delay, fo.NoWait = r.s.ServerMetrics.Delay, r.s.ServerMetrics.NoWait
 			fo.Progress = func(p cwmetrics.Progress) {
@@ -59,11 +67,46 @@ func (r *run) collectServer(ctx context.Context, cw cloudwatch.GetMetricDataAPIC
 		}},
 	}
 	err := serverside.Fill(ctx, cw, &row, endpoint, sagemaker.VariantName, o)
+	if row.Server != nil && whole != nil {
+		row.Server.Client, row.Server.Scope = whole, "whole sweep"
+	}
+	if row.Server != nil && werr != nil {
+		row.Server.Warnings = append(row.Server.Warnings, "compared with the peak step only: "+werr.Error())
+	}
 	out.Server, out.ServerNA = row.Server, row.ServerNA
 	r.emit(Event{Kind: EventServerMetrics, Candidate: c.Name, Reason: out.ServerNA, Err: err})
 	if out.Server != nil || out.ServerNA != "" {
 		_ = r.save(*out) // the client's figures are saved already; these are a bonus
 	}
+}
+
+// sweepWhole is the client's side of a sweep over the whole of it: its steps merged. The
+// merge adds the steps' Concurrency (and Rate), which is what the cross-check needs: the
+// requests that may be in flight at the steps' edges, counted by the server only. nil
+// without a sweep, or with the error when the steps cannot be merged (decoded without
+// their histograms).
+func sweepWhole(sw *bench.SweepResult) (*bench.Result, error) {
+	if sw == nil || len(sw.Steps) < 2 {
+		return nil, nil
+	}
+	whole := new(bench.Result)
+	for _, st := range sw.Steps {
+		if err := whole.Merge(st.Result); err != nil {
+			return nil, err
+		}
+	}
+	return whole, nil
+}
+
+// warmups estimates the requests sent in the warmups of a sweep's steps.
+func warmups(s *Study, sw *bench.SweepResult) int64 {
+	var n int64
+	for _, st := range sw.Steps {
+		if st.Result != nil {
+			n += int64(math.Ceil(s.Load.Warmup.Seconds() * st.Result.Throughput))
+		}
+	}
+	return n
 }
 
 // outside estimates the requests the server counts in the window's whole minutes that

@@ -60,8 +60,9 @@ type Study struct {
 	// Load is how each endpoint is measured with bench.Run. Its Progress is replaced by
 	// EventMeasuring events.
 	Load bench.Config
-	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step;
-	// the peak step is the candidate's figure. Its Progress, if set, is called as
+	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step
+	// (Plan refuses a set Sweep.Step, which Load replaces); the peak step is the
+	// candidate's figure, and the server's figures are compared with the whole sweep. Its Progress, if set, is called as
 	// bench.Sweep calls it (on a goroutine of its own, not Events'), beside the
 	// EventMeasuring events, which get copies of its snapshots.
 	Sweep *bench.SweepConfig

@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
@@ -83,6 +85,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		s = s.priced(context.Background(), cfg) // prices.go
 	}
 	probs = append(probs, loadProblems(s.Load)...)
+	probs = append(probs, sweepProblems(s.Sweep)...)
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}
@@ -102,6 +105,10 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			add("candidate %d has no name", i+1)
 		case names[c.Name]:
 			add("%s: duplicate name", label)
+		case !utf8.ValidString(c.Name) || strings.ContainsFunc(c.Name, unicode.IsControl):
+			// A line break or an escape sequence in a name would break every report line and
+			// event it is printed in; the reports escape the rest (see report.Escape).
+			add("%s: the name has a control character (a line break, a tab, an escape) or is not UTF-8", label)
 		}
 		names[c.Name] = true
 		if !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -52,6 +53,9 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 		Warmup:   now.Before(r.start),
 		Requests: r.coll.requests,
 		Errors:   r.coll.errors,
+	}
+	if len(r.coll.classes) > 0 {
+		s.ErrorsByClass = maps.Clone(r.coll.classes) // the snapshot leaves for another goroutine
 	}
 	if !s.Warmup {
 		s.Elapsed = now.Sub(r.start)

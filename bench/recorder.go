@@ -43,6 +43,15 @@ type intervalTally struct {
 	idx              int
 	requests, errors int64
 	hist             *hdrhistogram.Histogram
+	classes          map[ErrorClass]int64 // errors by class; nil until the first error
+}
+
+// addClass counts an error of class c (off the hot path: errors only).
+func (t *intervalTally) addClass(c ErrorClass) {
+	if t.classes == nil {
+		t.classes = make(map[ErrorClass]int64)
+	}
+	t.classes[c]++
 }
 
 func (r *recorder) record(done time.Time, latency time.Duration, err error) {
@@ -61,7 +70,7 @@ func (r *recorder) record(done time.Time, latency time.Duration, err error) {
 	if err != nil {
 		r.errors++
 		r.cur.errors++
-		r.recordError(err)
+		r.cur.addClass(r.recordError(err))
 		if r.failHist == nil {
 			r.failHist = newHist()
 		}
@@ -73,7 +82,7 @@ func (r *recorder) record(done time.Time, latency time.Duration, err error) {
 	_ = r.cur.hist.RecordValue(us)
 }
 
-func (r *recorder) recordError(err error) {
+func (r *recorder) recordError(err error) ErrorClass {
 	class := Classify(err)
 	if r.classes == nil {
 		r.classes = make(map[ErrorClass]int64)
@@ -83,6 +92,7 @@ func (r *recorder) recordError(err error) {
 	if _, ok := r.samples[class]; !ok {
 		r.samples[class] = err.Error()
 	}
+	return class
 }
 
 // Recorder states.
@@ -125,6 +135,7 @@ type collector struct {
 	open     map[int]*intervalTally
 	requests int64
 	errors   int64
+	classes  map[ErrorClass]int64 // errors by class so far, for Snapshot
 
 	// The closed series, in buckets of swidth from sbase: a multiple of width, widened
 	// (coarsen) when the series would pass MaxSeriesLen, so that memory stays bounded
@@ -174,6 +185,13 @@ func (c *collector) get(idx int) *intervalTally {
 func (c *collector) add(t *intervalTally) {
 	c.requests += t.requests
 	c.errors += t.errors
+	for k, n := range t.classes {
+		if c.classes == nil {
+			c.classes = make(map[ErrorClass]int64)
+		}
+		c.classes[k] += n
+	}
+	clear(t.classes)
 	if t.idx < c.closedBelow {
 		// A straggler for an interval already closed: rare (a request slower than the
 		// lag), so merging into the closed bucket's histogram is fine.

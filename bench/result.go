@@ -173,8 +173,10 @@ type Snapshot struct {
 	Warmup bool
 	// Elapsed is the time since the measured window began.
 	Elapsed time.Duration
-	// Requests and Errors are the measured totals so far.
+	// Requests and Errors are the measured totals so far; ErrorsByClass splits Errors by
+	// class (see Classify), nil without errors.
 	Requests, Errors int64
+	ErrorsByClass    map[ErrorClass]int64
 	// Throughput, P50 and P99 describe the last complete interval.
 	Throughput float64
 	P50, P99   time.Duration

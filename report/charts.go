@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sagebench/sagebench/bench"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -21,6 +23,10 @@ type Chart struct {
 	Title         string
 	Plot          *plot.Plot
 	Width, Height vg.Length
+
+	// legend, if set, is drawn right of the plot, outside its data area, where it
+	// cannot hide a bar or its value label; Plot's own legend is then empty.
+	legend *plot.Legend
 }
 
 // Render writes c in format "svg", "png" or "pdf" (any format gonum/plot supports).
@@ -32,7 +38,16 @@ func (c Chart) Render(w io.Writer, format string) error {
 	// gonum/plot lays the axis labels flush with the canvas edge, where a glyph's overhang
 	// (the "g" of "g4dn") is cut off: keep a margin all round.
 	margin := vg.Points(6)
-	c.Plot.Draw(draw.Crop(draw.New(wt), margin, -margin, margin, -margin))
+	area := draw.Crop(draw.New(wt), margin, -margin, margin, -margin)
+	if c.legend == nil {
+		c.Plot.Draw(area)
+	} else {
+		w := c.legend.Rectangle(area).Size().X + vg.Points(legendGap)
+		c.Plot.Draw(draw.Crop(area, 0, -w, 0, 0))
+		// Below the title, beside the data area's top.
+		th := c.Plot.Title.TextStyle.Height(c.Plot.Title.Text)
+		c.legend.Draw(draw.Crop(area, area.Size().X-w+vg.Points(legendGap), 0, 0, -(th + c.Plot.Title.Padding)))
+	}
 	var b bytes.Buffer
 	if _, err := wt.WriteTo(&b); err != nil {
 		return fmt.Errorf("report: rendering chart %s as %s: %w", c.Name, format, err)
@@ -59,6 +74,7 @@ const (
 	tickSize    = 11
 	valueSize   = 10
 	barsPerInch = 2.2
+	legendGap   = 10 // points between the plot and a legend beside it
 )
 
 // Colours: one per latency percentile or sweep line, and the mark of the best configuration.
@@ -73,8 +89,11 @@ var (
 		color.RGBA{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, // pink
 		color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}, // grey
 	}
-	barColor  = palette[0]
-	bestColor = palette[3]
+	barColor     = palette[0]
+	bestColor    = palette[3]
+	rejectColor  = color.RGBA{R: 0xbb, G: 0xbb, B: 0xbb, A: 0xff} // light grey
+	recommendTag = " (recommended)"
+	rejectTag    = " (rejected)"
 )
 
 func colorAt(i int) color.Color { return palette[i%len(palette)] }
@@ -89,15 +108,16 @@ func (r *Report) Charts() ([]Chart, error) {
 	}
 	var out []Chart
 	if len(r.Rows) > 0 {
-		for _, f := range []func() (Chart, error){r.throughputChart, r.latencyChart, r.costChart} {
-			c, err := f()
+		vs := r.Verdicts()
+		for _, f := range []func([]Verdict) (Chart, error){r.throughputChart, r.latencyChart, r.costChart} {
+			c, err := f(vs)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, c)
 		}
 		if r.hasServer() {
-			c, err := r.splitChart()
+			c, err := r.splitChart(vs)
 			if err != nil {
 				return nil, err
 			}
@@ -207,49 +227,73 @@ func reversed(s []string) []string {
 	return out
 }
 
-func (r *Report) configNames() []string {
+// configNames names the rows as every per-configuration chart does, marked with their
+// verdict: "inf1+neo (recommended)", "c5 (rejected)" for a row that does not qualify.
+func (r *Report) configNames(vs []Verdict) []string {
 	names := make([]string, len(r.Rows))
 	for i, row := range r.Rows {
 		names[i] = row.Config
+		switch {
+		case vs[i].Recommended:
+			names[i] += recommendTag
+		case !vs[i].Qualifies:
+			names[i] += rejectTag
+		}
 	}
 	return names
 }
 
-func (r *Report) throughputChart() (Chart, error) {
+func (r *Report) throughputChart(vs []Verdict) (Chart, error) {
 	bars := make([]hbar, len(r.Rows))
 	for i, row := range r.Rows {
-		v := row.Result.Throughput
-		bars[i] = hbar{value: v, label: fmtTPS(v), color: barColor}
+		bars[i] = hbar{label: na, color: barColor}
+		if row.Result != nil {
+			v := row.Result.Throughput
+			bars[i].value, bars[i].label = v, fmtTPS(v)
+		}
 	}
 	return hbarChart("throughput", "Throughput per configuration", "successful requests per second",
-		r.configNames(), bars)
+		r.configNames(vs), bars)
 }
 
-func (r *Report) costChart() (Chart, error) {
-	best := r.Best()
-	var names, skipped []string
+func (r *Report) costChart(vs []Verdict) (Chart, error) {
+	best := bestOf(vs)
+	all := r.configNames(vs)
+	var names, skipped, failed []string
 	var bars []hbar
 	for i := range r.Rows {
 		row := &r.Rows[i]
 		v, ok := row.perMillion()
-		if !ok {
+		switch {
+		case row.Failed != "" || row.Result == nil:
+			failed = append(failed, row.Config)
+			continue
+		case !ok:
 			skipped = append(skipped, row.Config)
 			continue
 		}
 		b := hbar{value: v, label: "$" + fmtUSD(v), color: barColor}
-		if ratio, ok := r.Ratio(i); ok {
+		if ratio, ok := r.ratio(i, best); ok {
 			b.label += " (" + fmtRatio(ratio) + ")"
 		}
-		if i == best {
-			b.label += " best"
+		switch {
+		case i == best:
 			b.color = bestColor
+		case !vs[i].Qualifies:
+			b.color = rejectColor
 		}
-		names = append(names, row.Config)
+		names = append(names, all[i])
 		bars = append(bars, b)
 	}
 	title := "Cost per million inferences (lower is better)"
+	if best < 0 {
+		title += "\nno configuration can be recommended"
+	}
 	if len(skipped) > 0 {
 		title += "\nnot priced, left out: " + strings.Join(skipped, ", ")
+	}
+	if len(failed) > 0 {
+		title += "\nfailed, left out: " + strings.Join(failed, ", ")
 	}
 	if len(bars) == 0 {
 		// Still a chart, so the file set stays the same and the reader sees why it is empty.
@@ -258,29 +302,36 @@ func (r *Report) costChart() (Chart, error) {
 	return hbarChart("cost", title, "USD per million inferences", names, bars)
 }
 
-func (r *Report) latencyChart() (Chart, error) {
+func (r *Report) latencyChart(vs []Verdict) (Chart, error) {
 	title := "Latency percentiles per configuration"
 	p := newPlot(title, "latency of successful requests (ms)", "")
 	n := len(r.Rows)
 	pcts := []struct {
 		name string
-		dur  func(row Row) time.Duration
+		dur  func(l bench.Latency) time.Duration
 	}{
-		{"p50", func(row Row) time.Duration { return row.Result.Latency.P50 }},
-		{"p90", func(row Row) time.Duration { return row.Result.Latency.P90 }},
-		{"p99", func(row Row) time.Duration { return row.Result.Latency.P99 }},
+		{"p50", func(l bench.Latency) time.Duration { return l.P50 }},
+		{"p90", func(l bench.Latency) time.Duration { return l.P90 }},
+		{"p99", func(l bench.Latency) time.Duration { return l.P99 }},
 	}
 	const barW = 11
-	xmax := 0.0
+	xmin, xmax := 0.0, 0.0
 	for k, pc := range pcts {
 		vals := make(plotter.Values, n)
 		var labels plotter.XYLabels
 		for i, row := range r.Rows {
-			v := ms(pc.dur(row))
+			if row.Result == nil {
+				continue // a failed row: no bars
+			}
+			d := pc.dur(row.Result.Latency)
+			v := ms(d)
 			vals[n-1-i] = v
 			xmax = max(xmax, v)
+			if v > 0 && (xmin == 0 || v < xmin) {
+				xmin = v
+			}
 			labels.XYs = append(labels.XYs, plotter.XY{X: v, Y: float64(n - 1 - i)})
-			labels.Labels = append(labels.Labels, fmtMS(pc.dur(row)))
+			labels.Labels = append(labels.Labels, fmtMS(d))
 		}
 		bc, err := plotter.NewBarChart(vals, vg.Points(barW))
 		if err != nil {
@@ -296,16 +347,18 @@ func (r *Report) latencyChart() (Chart, error) {
 			return Chart{}, fmt.Errorf("report: chart latency: %w", err)
 		}
 	}
-	r.legendedAxes(p, xmax)
-	return Chart{Name: "latency", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1.6)}, nil
+	r.legendedAxes(p, vs, xmax)
+	if xmin > 0 && xmax > barLogSpan*xmin {
+		logAxis(p, xmin, xmax)
+	}
+	return r.legendChart("latency", title, p, barsHeight(n, 1.6)), nil
 }
 
-// legendedAxes lays out a per-configuration chart of horizontal bars with a legend top
-// right: the configurations down the side, the first at the top, and room right of the
-// longest bar (xmax) for its label.
-func (r *Report) legendedAxes(p *plot.Plot, xmax float64) {
-	p.Legend.Top, p.Legend.Left = true, false
-	p.NominalY(reversed(r.configNames())...)
+// legendedAxes lays out a per-configuration chart of horizontal bars: the configurations
+// down the side, the first at the top, and room right of the longest bar (xmax) for its
+// label.
+func (r *Report) legendedAxes(p *plot.Plot, vs []Verdict, xmax float64) {
+	p.NominalY(reversed(r.configNames(vs))...)
 	p.Y.Min, p.Y.Max = -0.6, float64(len(r.Rows))-0.4
 	p.X.Min, p.X.Max, p.X.Padding = 0, xmax*1.25, 0
 	if xmax == 0 {

@@ -10,7 +10,7 @@ import (
 // splitChart stacks, per configuration, the server's mean model time, its mean overhead
 // and the remainder of the client's mean latency (network and client), so each bar is as
 // long as the client's mean latency. A row without server figures has no bar and says n/a.
-func (r *Report) splitChart() (Chart, error) {
+func (r *Report) splitChart(vs []Verdict) (Chart, error) {
 	const title = "Where the time goes (mean latency per request)"
 	p := newPlot(title, "ms", "")
 	n := len(r.Rows)
@@ -64,6 +64,6 @@ func (r *Report) splitChart() (Chart, error) {
 	if err := addValueLabels(p, labels, 0); err != nil {
 		return Chart{}, fmt.Errorf("report: chart latency-split: %w", err)
 	}
-	r.legendedAxes(p, xmax)
-	return Chart{Name: "latency-split", Title: title, Plot: p, Width: chartWidth, Height: barsHeight(n, 1)}, nil
+	r.legendedAxes(p, vs, xmax)
+	return r.legendChart("latency-split", title, p, barsHeight(n, 1)), nil
 }

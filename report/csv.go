@@ -17,7 +17,7 @@ var CSVHeader = []string{
 	"throughput_rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms",
 	"requests", "errors", "error_rate",
 	"usd_per_hour", "usd_per_million", "transactions_per_hour", "ratio_to_best", "best",
-	"littles_law_ratio", "warnings", "notes",
+	"littles_law_ratio", "warnings", "notes", "verdict", "errors_by_class", "error_sample",
 }
 
 // WriteCSV writes the report's rows as CSV under CSVHeader, in the order they were added.
@@ -42,13 +42,28 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		if row.LittlesLawRatio != nil {
 			ll = num(*row.LittlesLawRatio, 3)
 		}
+		var classes []string
+		if row.Result != nil {
+			for _, c := range errorClasses(row.Result) {
+				classes = append(classes, fmt.Sprintf("%s=%d", c, row.Result.ErrorsByClass[c]))
+			}
+		}
+		text := csvText
+		measured := func(v string) string {
+			if row.Result == nil {
+				return "" // a failed row without a result: unknown, not 0
+			}
+			return v
+		}
 		rec := []string{
-			row.Config, row.InstanceType, instances, strconv.FormatBool(row.Compiled), row.Provenance,
-			num(row.ThroughputRPS, 3), num(lat.P50, 3), num(lat.P90, 3), num(lat.P99, 3), num(lat.P999, 3), num(lat.Mean, 3),
-			strconv.FormatInt(row.Requests, 10), strconv.FormatInt(row.Errors, 10), num(row.ErrorRate, 6),
+			text(row.Config), text(row.InstanceType), instances, strconv.FormatBool(row.Compiled), text(row.Provenance),
+			measured(num(row.ThroughputRPS, 3)), measured(num(lat.P50, 3)), measured(num(lat.P90, 3)), measured(num(lat.P99, 3)),
+			measured(num(lat.P999, 3)), measured(num(lat.Mean, 3)), measured(strconv.FormatInt(row.Requests, 10)),
+			measured(strconv.FormatInt(row.Errors, 10)), measured(num(row.ErrorRate, 6)),
 			optNum(row.USDPerHour, 4), optNum(row.USDPerMillion, 6), optNum(row.TransactionsPerHour, 1),
 			optNum(row.RatioToBest, 3), strconv.FormatBool(row.Best),
-			ll, strings.Join(row.Warnings, "; "), strings.Join(row.Notes, "; "),
+			ll, text(strings.Join(row.Warnings, "; ")), text(strings.Join(row.Notes, "; ")),
+			text(row.Verdict), text(strings.Join(classes, "; ")), text(row.ErrorSample),
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("report: writing CSV: %w", err)
@@ -59,6 +74,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		return fmt.Errorf("report: writing CSV: %w", err)
 	}
 	return nil
+}
+
+// csvText guards a text cell against formula injection (OWASP, "CSV Injection"): a cell a
+// spreadsheet would evaluate gets a leading "'", which it reads as "this is text".
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r\x00", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func num(v float64, decimals int) string {

@@ -9,7 +9,14 @@
 // table and spelled out under it, a configuration without a price shows "n/a" rather than a
 // made-up 0, and each row says whether it was emulated or measured.
 //
+// The report decides once which rows qualify and which is recommended ([Report.Verdicts]:
+// measured, meeting Report.SLO, within Report.MaxErrorRate, priced, not failed; the cheapest
+// of those), and every output reads that one decision: the Markdown's first sentence, bold
+// row and Verdict column, CSV's and JSON's best, and the charts' marks. Names and other free
+// text are escaped in every format ([Escape], OWASP's guard against formulas in CSV).
+//
 //	rep := report.New("ResNet50, 16 workers, eu-west-1")
+//	rep.SLO = &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond}
 //	row := report.Row{Config: "inf1+neo", InstanceType: "ml.inf1.xlarge", Compiled: true,
 //		Result: res, Provenance: report.Emulated}
 //	if err := row.PriceFrom(cost.Current, "eu-west-1", 1); err != nil {

@@ -3,6 +3,7 @@ package report_test
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
@@ -10,7 +11,8 @@ import (
 )
 
 // Two saved runs, read back from their JSON, priced with the reference study's 2021 table,
-// and a third configuration the table has no price for.
+// and a third configuration the table has no price for, judged against a p99 of 100 ms:
+// the one verdict (Report.Verdicts) bolds the recommended row and says why the others are not.
 func Example() {
 	saved := map[string]string{
 		"inf1+neo": `{"Requests": 18258, "Throughput": 304.3, "InferencesPerSecond": 304.3,
@@ -26,6 +28,7 @@ func Example() {
 		{Config: "g5", InstanceType: "ml.g5.xlarge", Provenance: report.Emulated},
 	}
 	rep := report.New("ResNet50, 16 workers")
+	rep.SLO = &bench.SLO{Percentile: 99, Max: 100 * time.Millisecond}
 	for _, row := range rows {
 		row.Result = new(bench.Result)
 		if err := json.Unmarshal([]byte(saved[row.Config]), row.Result); err != nil {
@@ -40,13 +43,13 @@ func Example() {
 	// Output:
 	// # ResNet50, 16 workers
 	//
-	// | Config | Instance | Compiled | TPS | p50 ms | p90 ms | p99 ms | Errors | $/hour | $/1M inferences | Transactions/hour | vs best | Provenance | Notes |
-	// | :-- | :-- | :-: | --: | --: | --: | --: | --: | --: | --: | --: | --: | :-- | :-- |
-	// | **inf1+neo** | ml.inf1.xlarge | yes | 304.3 | 52.6 | 57.8 | 68.4 | 0 | 0.33 | **0.30** | 1,095,480 | **1.0x (best)** | emulated |  |
-	// | g4dn+neo | ml.g4dn.xlarge | yes | 140.2 | 114 | 125 | 148 | 12 (0.14%) | 0.821 | 1.63 | 504,720 | 5.4x | emulated |  |
-	// | g5 | ml.g5.xlarge | no | 200.0 | 80.0 | 90.0 | 99.0 | 0 | n/a | n/a | n/a | n/a | emulated | [1] |
+	// Recommended: **inf1+neo**, $0.30 per million inferences, meeting the SLO p99 <= 100ms.
 	//
-	// Most cost-effective: **inf1+neo**, $0.30 per million inferences; inf1+neo is 5.4x more cost-effective than g4dn+neo.
+	// | Config | Instance | Compiled | TPS | p50 ms | p90 ms | p99 ms | Errors | $/hour | $/1M inferences | Transactions/hour | vs best | Verdict | Provenance | Notes |
+	// | :-- | :-- | :-: | --: | --: | --: | --: | --: | --: | --: | --: | --: | :-- | :-- | :-- |
+	// | **inf1+neo** | ml.inf1.xlarge | yes | 304.3 | 52.6 | 57.8 | 68.4 | 0 | 0.33 | **0.30** | 1,095,480 | **1.0x (best)** | **recommended** | emulated |  |
+	// | g4dn+neo | ml.g4dn.xlarge | yes | 140.2 | 114 | 125 | 148 | 12 (0.14%) | 0.821 | 1.63 | 504,720 | 5.4x | breaks SLO p99 148ms > 100ms | emulated |  |
+	// | g5 | ml.g5.xlarge | no | 200.0 | 80.0 | 90.0 | 99.0 | 0 | n/a | n/a | n/a | n/a | not priced | emulated | [1] |
 	//
 	// 1. g5: no price: report: pricing g5: cost: ml.g5.xlarge is a valid SageMaker instance type; table study-2021 has no price for it in eu-west-1
 	//

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // na is what every table shows for a figure that is not known. A missing price must never
@@ -119,12 +120,35 @@ func round(v float64, decimals int) float64 {
 	return math.Round(v*p) / p
 }
 
-// cell makes s safe inside a Markdown table cell or list item: a "|" would end the cell and
-// a "<" could start raw HTML that a renderer hides.
-func cell(s string) string {
-	s = strings.NewReplacer("|", `\|`, "<", `\<`).Replace(s)
-	return strings.Join(strings.Fields(s), " ")
+// Escape makes free text (a configuration's name, a reason) safe anywhere in a Markdown
+// line or table cell: it is read as the text it is, whatever it holds. Markdown's own
+// characters are backslash-escaped (a "|" cannot end a cell, a "\\|" cannot either, "*",
+// "_", "`", "[", "~" start no emphasis, code or link, "<" no HTML tag), and line breaks and
+// other control characters become spaces, so no text can start a heading or a paragraph
+// of its own. "_" inside a word and "<" before a space or "=" are left as they are, since
+// they cannot mean anything there.
+func Escape(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	word := func(i int) bool {
+		return i >= 0 && i < len(rs) && (unicode.IsLetter(rs[i]) || unicode.IsDigit(rs[i]))
+	}
+	for i, c := range rs {
+		switch {
+		case unicode.IsControl(c) || unicode.IsSpace(c):
+			c = ' '
+		case c == '_' && word(i-1) && word(i+1):
+		case c == '<' && (i+1 == len(rs) || unicode.IsSpace(rs[i+1]) || rs[i+1] == '='):
+		case strings.ContainsRune("\\`*_[]<|~&", c):
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// cell makes s safe inside a Markdown table cell or list item (see Escape).
+func cell(s string) string { return Escape(s) }
 
 // durationOfMS converts milliseconds to a duration.
 func durationOfMS(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }

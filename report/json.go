@@ -10,7 +10,11 @@ import (
 
 // SchemaVersion is the version of the JSON and CSV layouts below. It changes only when a
 // field is renamed, removed or changes meaning; new fields may appear without a change.
-const SchemaVersion = 1
+//
+// Version 2: "best" and "ratio_to_best" are the recommended row's (see Verdict), no longer
+// merely the cheapest; rows carry "verdict" and "qualifies", the report its "summary";
+// a failed row may have no "result".
+const SchemaVersion = 2
 
 // JSONReport is the layout WriteJSON writes. Field names are stable (see SchemaVersion).
 // Numbers are in plain units: milliseconds, requests per second, US dollars. A figure that
@@ -21,8 +25,13 @@ type JSONReport struct {
 	Rows   []JSONRow   `json:"rows"`
 	Sweeps []JSONSweep `json:"sweeps,omitempty"`
 	Notes  []string    `json:"notes,omitempty"`
-	// Best is the index in Rows of the most cost-effective row, -1 when none is priced.
+	// Best is the index in Rows of the recommended row (see Verdict), -1 when none qualifies.
 	Best int `json:"best"`
+	// Summary is the verdict in a sentence (Report.Summary).
+	Summary string `json:"summary,omitempty"`
+	// SLO and MaxErrorRate are the criteria a recommended row meets.
+	SLO          string  `json:"slo,omitempty"`
+	MaxErrorRate float64 `json:"max_error_rate"`
 }
 
 // JSONRow is one Row in JSONReport.
@@ -50,8 +59,16 @@ type JSONRow struct {
 	PriceSource         string   `json:"price_source,omitempty"` // cost.Estimate.PriceSource
 	USDPerMillion       *float64 `json:"usd_per_million"`
 	TransactionsPerHour *float64 `json:"transactions_per_hour"`
-	RatioToBest         *float64 `json:"ratio_to_best"` // 1 for the best row
-	Best                bool     `json:"best"`
+	RatioToBest         *float64 `json:"ratio_to_best"` // against the recommended row, 1 for it
+	Best                bool     `json:"best"`          // the recommended row
+	// Verdict is the row's Verdict as the table's column says it; Qualifies whether it
+	// meets every criterion.
+	Verdict   string `json:"verdict"`
+	Qualifies bool   `json:"qualifies"`
+	// ErrorSample is the first message of the row's main error class, cut to a line.
+	ErrorSample string `json:"error_sample,omitempty"`
+	Failed      string `json:"failed,omitempty"`
+	Teardown    string `json:"teardown,omitempty"`
 
 	// LittlesLawRatio is throughput x mean latency / concurrency (1 when the run is sound);
 	// null for open-loop runs.
@@ -66,7 +83,7 @@ type JSONRow struct {
 	ServerNA string      `json:"server_na,omitempty"`
 
 	// Result is the complete bench.Result (its own JSON, histogram included), so a report
-	// can be re-read, merged or re-reported without loss.
+	// can be re-read, merged or re-reported without loss; null for a failed row without one.
 	Result *bench.Result `json:"result"`
 }
 
@@ -83,6 +100,8 @@ type JSONServer struct {
 	NetworkClientMS *float64          `json:"network_client_ms"`
 	Utilization     []JSONUtilization `json:"utilization,omitempty"`
 	Warnings        []string          `json:"warnings,omitempty"`
+	// Scope says what both sides cover when it is more than the row's result ("whole sweep").
+	Scope string `json:"scope,omitempty"`
 }
 
 // JSONUtilization is one resource's utilization in percent.
@@ -139,9 +158,14 @@ func (r *Report) JSON() (*JSONReport, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	out := &JSONReport{Schema: SchemaVersion, Title: r.Title, Rows: []JSONRow{}, Notes: r.Notes, Best: r.Best()}
+	vs := r.Verdicts()
+	out := &JSONReport{Schema: SchemaVersion, Title: r.Title, Rows: []JSONRow{}, Notes: r.Notes, Best: bestOf(vs),
+		Summary: r.Summary(), MaxErrorRate: r.maxErrorRate()}
+	if r.SLO != nil {
+		out.SLO = r.SLO.String()
+	}
 	for i := range r.Rows {
-		out.Rows = append(out.Rows, r.jsonRow(i))
+		out.Rows = append(out.Rows, r.jsonRow(i, vs))
 	}
 	for _, s := range r.Sweeps {
 		out.Sweeps = append(out.Sweeps, jsonSweep(s))
@@ -164,15 +188,24 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return nil
 }
 
-func (r *Report) jsonRow(i int) JSONRow {
+func (r *Report) jsonRow(i int, vs []Verdict) JSONRow {
 	row := r.Rows[i]
-	res := row.Result
 	j := JSONRow{
 		Config: row.Config, InstanceType: row.InstanceType, Compiled: row.Compiled, Provenance: row.Provenance,
-		Requests: res.Requests, Errors: res.Errors, ErrorRate: errorRate(res.Errors, res.Requests),
-		ErrorsByClass: res.ErrorsByClass, ThroughputRPS: res.Throughput, InferencesPerSecond: res.InferencesPerSecond,
-		Concurrency: res.Concurrency, RateRPS: res.Rate, LatencyMS: jsonLatency(res.Latency),
-		Best: i == r.Best(), Warnings: res.Warnings, Notes: row.Notes, Result: res,
+		Best: vs[i].Recommended, Verdict: vs[i].String(), Qualifies: vs[i].Qualifies,
+		Failed: row.Failed, Teardown: row.Teardown, Notes: row.Notes,
+	}
+	if res := row.Result; res != nil {
+		j.Requests, j.Errors, j.ErrorRate = res.Requests, res.Errors, errorRate(res.Errors, res.Requests)
+		j.ErrorsByClass, j.ThroughputRPS, j.InferencesPerSecond = res.ErrorsByClass, res.Throughput, res.InferencesPerSecond
+		j.Concurrency, j.RateRPS, j.LatencyMS = res.Concurrency, res.Rate, jsonLatency(res.Latency)
+		j.Warnings, j.Result = res.Warnings, res
+		if _, sample, ok := MainError(res); ok {
+			j.ErrorSample = truncate(sample, maxSample)
+		}
+		if l := res.LittlesLaw; l != nil {
+			j.LittlesLawRatio, j.LittlesLawHolds = ptr(l.Ratio), &l.Holds
+		}
 	}
 	if c := row.Cost; c != nil {
 		j.Region, j.Instances = c.Region, c.Instances
@@ -182,11 +215,8 @@ func (r *Report) jsonRow(i int) JSONRow {
 			j.USDPerMillion = ptr(v)
 		}
 	}
-	if v, ok := r.Ratio(i); ok {
+	if v, ok := r.ratio(i, bestOf(vs)); ok {
 		j.RatioToBest = ptr(v)
-	}
-	if l := res.LittlesLaw; l != nil {
-		j.LittlesLawRatio, j.LittlesLawHolds = ptr(l.Ratio), &l.Holds
 	}
 	j.Server, j.ServerNA = jsonServer(&row), row.ServerNA
 	return j
@@ -202,6 +232,9 @@ func jsonServer(row *Row) *JSONServer {
 		ModelP50MS: round(ms(s.ModelP50), 3), ModelP99MS: round(ms(s.ModelP99), 3), ModelMeanMS: round(ms(s.ModelMean), 3),
 		OverheadP50MS: round(ms(s.OverheadP50), 3), OverheadMeanMS: round(ms(s.OverheadMean), 3),
 		Warnings: s.Warnings,
+	}
+	if s.Client != nil {
+		j.Scope = orDefault(s.Scope, "same window")
 	}
 	if d, ok := row.remainder(); ok {
 		j.NetworkClientMS = ptr(round(ms(d), 3))

@@ -14,30 +14,36 @@ const Warn = "⚠"
 
 var mdHeader = []string{
 	"Config", "Instance", "Compiled", "TPS", "p50 ms", "p90 ms", "p99 ms", "Errors",
-	"$/hour", "$/1M inferences", "Transactions/hour", "vs best", "Provenance", "Notes",
+	"$/hour", "$/1M inferences", "Transactions/hour", "vs best", "Verdict", "Provenance", "Notes",
 }
 
 // `:--` left, `--:` right, `:-:` centre, one per mdHeader column.
-var mdAlign = []string{":--", ":--", ":-:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", ":--", ":--"}
+var mdAlign = []string{":--", ":--", ":-:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:", ":--", ":--", ":--"}
 
-// WriteMarkdown writes the report as Markdown: a title, the comparison table in the order
-// the rows were added, the best configuration in bold with "1.0x (best)", footnotes for
-// every warning and note of a row, where the time goes when rows have server figures (see
+// WriteMarkdown writes the report as Markdown: a title, the verdict in one sentence (the
+// recommended configuration, or that none can be recommended, what came closest and why),
+// the comparison table in the order the rows were added, the recommended configuration in
+// bold with "1.0x (best)", footnotes for every warning, note and error sample of a row, where the time goes when rows have server figures (see
 // Row.Server), the report's notes, and a table per sweep.
 //
 // TPS is successful requests per second; p50/p90/p99 are the latency of successful requests;
 // $/hour is the whole endpoint; $/1M inferences and transactions/hour come from the row's
-// cost.Estimate; "vs best" is the row's cost per inference over the best row's.
+// cost.Estimate; "vs best" is the row's cost per inference over the recommended row's; Errors
+// counts failed requests by class; Verdict is the row's Verdict. Every name is escaped
+// (see Escape).
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
 	var b bytes.Buffer
 	if r.Title != "" {
-		fmt.Fprintf(&b, "# %s\n\n", strings.TrimSpace(r.Title))
+		fmt.Fprintf(&b, "# %s\n\n", Escape(r.Title))
 	}
 	if len(r.Rows) > 0 {
-		r.writeTable(&b)
+		vs := r.Verdicts()
+		b.WriteString(r.summary(vs, mdName, Escape))
+		b.WriteString("\n\n")
+		r.writeTable(&b, vs)
 	}
 	if r.hasServer() {
 		r.writeSplit(&b)
@@ -64,8 +70,8 @@ func (r *Report) Markdown() string {
 	return b.String()
 }
 
-func (r *Report) writeTable(b *bytes.Buffer) {
-	best := r.Best()
+func (r *Report) writeTable(b *bytes.Buffer, vs []Verdict) {
+	best := bestOf(vs)
 	var foot []string
 	tableRow(b, mdHeader)
 	tableRow(b, mdAlign)
@@ -73,21 +79,36 @@ func (r *Report) writeTable(b *bytes.Buffer) {
 		row := &r.Rows[i]
 		res := row.Result
 		var refs []string
-		for _, w := range res.Warnings {
-			foot = append(foot, fmt.Sprintf("%s %s: %s", Warn, row.Config, w))
-			refs = append(refs, fmt.Sprintf("%s [%d]", Warn, len(foot)))
+		note := func(mark, text string) {
+			foot = append(foot, text)
+			refs = append(refs, strings.TrimSpace(fmt.Sprintf("%s [%d]", mark, len(foot))))
 		}
-		if res.BatchSize > 1 {
-			foot = append(foot, fmt.Sprintf("%s: batch size %d: TPS and latency count requests; cost counts %d inferences per request",
-				row.Config, res.BatchSize, res.BatchSize))
-			refs = append(refs, fmt.Sprintf("[%d]", len(foot)))
+		if res != nil {
+			for _, w := range res.Warnings {
+				note(Warn, fmt.Sprintf("%s %s: %s", Warn, row.Config, w))
+			}
+			if res.BatchSize > 1 {
+				note("", fmt.Sprintf("%s: batch size %d: TPS and latency count requests; cost counts %d inferences per request",
+					row.Config, res.BatchSize, res.BatchSize))
+			}
+			if c, sample, ok := MainError(res); ok && sample != "" {
+				note("", fmt.Sprintf("%s: first %s error: %s", row.Config, c, truncate(sample, maxSample)))
+			}
 		}
 		for _, n := range row.Notes {
-			foot = append(foot, fmt.Sprintf("%s: %s", row.Config, n))
-			refs = append(refs, fmt.Sprintf("[%d]", len(foot)))
+			note("", fmt.Sprintf("%s: %s", row.Config, n))
 		}
 		cfg, instance := cell(row.Config), cell(row.InstanceType)
-		hourly, perM, tph, vs := na, na, na, na
+		tps, p50, p90, p99, errs := na, na, na, na, na
+		if res != nil {
+			lat := res.Latency
+			tps, p50, p90, p99 = fmtTPS(res.Throughput), fmtMS(lat.P50), fmtMS(lat.P90), fmtMS(lat.P99)
+			errs = fmtErrors(res.Errors, res.Requests)
+			if cl := fmtClasses(res); cl != "" {
+				errs += ": " + cl
+			}
+		}
+		hourly, perM, tph, vsBest := na, na, na, na
 		if c := row.Cost; c != nil {
 			if c.Instances > 1 {
 				instance = fmt.Sprintf("%d × %s", c.Instances, instance)
@@ -97,21 +118,19 @@ func (r *Report) writeTable(b *bytes.Buffer) {
 				perM = fmtUSD(c.PerMillion)
 			}
 		}
-		if ratio, ok := r.Ratio(i); ok {
-			vs = fmtRatio(ratio)
+		if ratio, ok := r.ratio(i, best); ok {
+			vsBest = fmtRatio(ratio)
 		}
+		verdict := cell(vs[i].String())
 		if i == best {
-			cfg, perM, vs = "**"+cfg+"**", "**"+perM+"**", "**"+vs+" (best)**"
+			cfg, perM, vsBest, verdict = "**"+cfg+"**", "**"+perM+"**", "**"+vsBest+" (best)**", "**"+verdict+"**"
 		}
-		lat := res.Latency
 		tableRow(b, []string{
-			cfg, instance, yesNo(row.Compiled), fmtTPS(res.Throughput),
-			fmtMS(lat.P50), fmtMS(lat.P90), fmtMS(lat.P99), fmtErrors(res.Errors, res.Requests),
-			hourly, perM, tph, vs, cell(row.Provenance), strings.Join(refs, " "),
+			cfg, instance, yesNo(row.Compiled), tps, p50, p90, p99, errs,
+			hourly, perM, tph, vsBest, verdict, cell(row.Provenance), strings.Join(refs, " "),
 		})
 	}
 	b.WriteString("\n")
-	r.writeSummary(b, best)
 	for i, f := range foot {
 		fmt.Fprintf(b, "%d. %s\n", i+1, cell(f))
 	}
@@ -121,26 +140,90 @@ func (r *Report) writeTable(b *bytes.Buffer) {
 	r.writeProvenance(b)
 }
 
-// writeSummary says the comparison in the study's words: the best against the runner-up.
-func (r *Report) writeSummary(b *bytes.Buffer, best int) {
-	if best < 0 {
-		fmt.Fprintf(b, "No configuration is priced: cost columns are n/a.\n\n")
-		return
+// bestOf is the recommended row of vs, -1 if none.
+func bestOf(vs []Verdict) int {
+	for i, v := range vs {
+		if v.Recommended {
+			return i
+		}
 	}
-	bc := r.Rows[best].Cost
-	fmt.Fprintf(b, "Most cost-effective: **%s**, $%s per million inferences", r.Rows[best].Config, fmtUSD(bc.PerMillion))
+	return -1
+}
+
+// mdName is how the Markdown summary names a configuration: escaped, in bold.
+func mdName(s string) string { return "**" + Escape(s) + "**" }
+
+// Summary is the report's verdict in plain text, as the first line of its Markdown says
+// it: the recommended configuration and its cost, against the next qualifying one, and
+// any cheaper one that was not recommended and why; or that none can be recommended, and
+// what came closest and why. It is empty without rows.
+func (r *Report) Summary() string {
+	if len(r.Rows) == 0 {
+		return ""
+	}
+	plain := func(s string) string { return s }
+	return r.summary(r.Verdicts(), plain, plain)
+}
+
+// summary writes the verdict with name for a configuration's name and text for any other
+// free text.
+func (r *Report) summary(vs []Verdict, name, text func(string) string) string {
+	var b strings.Builder
+	best := bestOf(vs)
+	if best < 0 {
+		fmt.Fprintf(&b, "No configuration can be recommended: none was measured %s.", text(r.criteria()))
+		if c := closest(r.Rows, vs); c >= 0 {
+			row := &r.Rows[c]
+			fmt.Fprintf(&b, " Closest: %s", name(row.Config))
+			if v, ok := row.perMillion(); ok {
+				fmt.Fprintf(&b, ", $%s per million inferences", fmtUSD(v))
+			}
+			fmt.Fprintf(&b, ": %s.", text(vs[c].String()))
+		}
+		return b.String()
+	}
+	row := &r.Rows[best]
+	fmt.Fprintf(&b, "Recommended: %s, $%s per million inferences", name(row.Config), fmtUSD(row.Cost.PerMillion))
+	if r.SLO != nil {
+		fmt.Fprintf(&b, ", meeting the SLO %s", text(r.SLO.String()))
+	}
+	// The runner-up is the cheapest other qualifying row: the comparison can only be in
+	// the recommended row's favour.
 	second, secondV := -1, 0.0
 	for i := range r.Rows {
-		if v, ok := r.Rows[i].perMillion(); ok && i != best && (second < 0 || v < secondV) {
+		if v, _ := r.Rows[i].perMillion(); vs[i].Qualifies && i != best && (second < 0 || v < secondV) {
 			second, secondV = i, v
 		}
 	}
 	if second >= 0 {
-		if c, err := cost.Compare(*bc, *r.Rows[second].Cost); err == nil {
-			fmt.Fprintf(b, "; %s", c)
+		a, z := *row.Cost, *r.Rows[second].Cost
+		a.Name, z.Name = text(row.Config), text(r.Rows[second].Config)
+		if c, err := cost.Compare(a, z); err == nil {
+			fmt.Fprintf(&b, "; %s", c)
 		}
 	}
-	b.WriteString(".\n\n")
+	b.WriteString(".")
+	var cheaper []string
+	for i := range r.Rows {
+		if v, ok := r.Rows[i].perMillion(); ok && !vs[i].Qualifies && v < row.Cost.PerMillion {
+			cheaper = append(cheaper, fmt.Sprintf("%s ($%s, %s)", name(r.Rows[i].Config), fmtUSD(v), text(vs[i].String())))
+		}
+	}
+	if len(cheaper) > 0 {
+		fmt.Fprintf(&b, " Cheaper but not recommended: %s.", strings.Join(cheaper, "; "))
+	}
+	return b.String()
+}
+
+// criteria says what a recommended row must be: "meeting the SLO p99 <= 100ms with at most
+// 1% errors and a known price".
+func (r *Report) criteria() string {
+	var b strings.Builder
+	if r.SLO != nil {
+		fmt.Fprintf(&b, "meeting the SLO %s ", r.SLO)
+	}
+	fmt.Fprintf(&b, "with at most %s%% errors and a known price", fmtPct(100*r.maxErrorRate()))
+	return b.String()
 }
 
 // writeProvenance explains the provenance values the table uses.

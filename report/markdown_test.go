@@ -44,9 +44,9 @@ func TestMarkdownReproducesTheStudysCostColumn(t *testing.T) {
 		t.Errorf("inf1+neo is not marked best: %q", cs)
 	}
 	for _, want := range []string{
-		"| g4dn+neo | ml.g4dn.xlarge | yes | 140.4 | 114 | 125 | 148 | 0 | 0.821 | 1.62 | 505,440 | 5.4x | emulated |  |",
-		"| c5 | ml.c5.xlarge | no | 5.9 | 2712 | 2983 | 3525 | 0 | 0.23 | 10.83 | 21,240 | 35.9x | emulated |  |",
-		"Most cost-effective: **inf1+neo**, $0.30 per million inferences; inf1+neo is 5.4x more cost-effective than g4dn+neo.",
+		"| g4dn+neo | ml.g4dn.xlarge | yes | 140.4 | 114 | 125 | 148 | 0 | 0.821 | 1.62 | 505,440 | 5.4x | qualifies | emulated |  |",
+		"| c5 | ml.c5.xlarge | no | 5.9 | 2712 | 2983 | 3525 | 0 | 0.23 | 10.83 | 21,240 | 35.9x | qualifies | emulated |  |",
+		"Recommended: **inf1+neo**, $0.30 per million inferences; inf1+neo is 5.4x more cost-effective than g4dn+neo.",
 		"Provenance *emulated*",
 	} {
 		if !strings.Contains(md, want) {
@@ -64,8 +64,8 @@ func TestMarkdownShowsBrokenLittlesLaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := report.New("").Add(row).Markdown()
-	if cs := cells(t, md, "g4dn"); cs[13] != report.Warn+" [1]" {
-		t.Errorf("notes cell = %q, want the warning marker %q", cs[13], report.Warn+" [1]")
+	if cs := cells(t, md, "g4dn"); cs[14] != report.Warn+" [1]" {
+		t.Errorf("notes cell = %q, want the warning marker %q", cs[14], report.Warn+" [1]")
 	}
 	if !strings.Contains(md, "1. "+report.Warn+" g4dn: Little's law BROKEN") {
 		t.Errorf("no Little's law footnote under the table:\n%s", md)
@@ -93,8 +93,8 @@ func TestMarkdownShowsNAWithoutPrice(t *testing.T) {
 	if cs[7] != "30 (0.25%)" {
 		t.Errorf("g5 errors = %q, want 30 (0.25%%)", cs[7])
 	}
-	if cs[13] != "[1]" || !strings.Contains(md, "1. g5: no price: report: pricing g5: cost: ml.g5.xlarge is a valid SageMaker instance type; table study-2021 has no price for it in eu-west-1") {
-		t.Errorf("missing price not explained (notes %q):\n%s", cs[13], md)
+	if cs[14] != "[1]" || !strings.Contains(md, "1. g5: no price: report: pricing g5: cost: ml.g5.xlarge is a valid SageMaker instance type; table study-2021 has no price for it in eu-west-1") {
+		t.Errorf("missing price not explained (notes %q):\n%s", cs[14], md)
 	}
 	if strings.Contains(md, "Inf") || strings.Contains(md, "NaN") {
 		t.Errorf("Markdown shows Inf or NaN:\n%s", md)
@@ -108,17 +108,17 @@ func TestMarkdownWithNoPriceAtAll(t *testing.T) {
 	row := report.Row{Config: "local", InstanceType: "ml.c5.xlarge", Provenance: "laptop",
 		Result: fakeResult(t, 4, 400, 10*time.Millisecond, 10*time.Millisecond, 12*time.Millisecond, 4000, 0)}
 	md := report.New("t").Add(row).Markdown()
-	if !strings.Contains(md, "No configuration is priced") {
+	if !strings.Contains(md, "No configuration can be recommended: none was measured with at most 1.0% errors and a known price. Closest: **local**: not priced.") {
 		t.Errorf("no statement that nothing is priced:\n%s", md)
 	}
-	if cs := cells(t, md, "local"); cs[9] != "n/a" || cs[12] != "laptop" {
+	if cs := cells(t, md, "local"); cs[9] != "n/a" || cs[12] != "not priced" || cs[13] != "laptop" {
 		t.Errorf("row = %q, want $/1M n/a and provenance laptop", cs)
 	}
 }
 
 func TestMarkdownRejectsRowWithoutResult(t *testing.T) {
 	err := report.New("t").Add(report.Row{Config: "x"}).WriteMarkdown(&strings.Builder{})
-	if err == nil || !strings.Contains(err.Error(), "report: row 0 (x) has no Result") {
+	if err == nil || !strings.Contains(err.Error(), "report: row 0 (x) has no Result and does not say why") {
 		t.Errorf("err = %v, want it to name the row without a Result", err)
 	}
 }

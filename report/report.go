@@ -35,6 +35,13 @@ type Row struct {
 	// with either on any row shows where the time goes, per row, and charts it.
 	Server   *Server
 	ServerNA string
+	// Failed, if set, says why the configuration has no valid measurement (a deploy that
+	// failed, a sweep with no qualifying step); its verdict is "failed: " and this. Result
+	// may then be nil, and its figures read n/a.
+	Failed string
+	// Teardown, if set, says that the configuration's resources could not all be deleted
+	// and what is left. It does not disqualify the row: its measurement stands.
+	Teardown string
 }
 
 // Price sets r.Cost from r.Result and the per-instance price p for an endpoint of
@@ -100,6 +107,11 @@ type Report struct {
 	Sweeps []Sweep
 	// Notes are printed under the table, e.g. where the prices and profiles come from.
 	Notes []string
+	// SLO, if set, is the latency objective a row must meet to be recommended (see Verdict).
+	SLO *bench.SLO
+	// MaxErrorRate is the share of failed requests (0..1) above which a row is not
+	// recommended; nil means DefaultMaxErrorRate, new(0.0) that no error is allowed.
+	MaxErrorRate *float64
 }
 
 // New returns an empty report with a title.
@@ -123,33 +135,6 @@ func (r *Report) AddNote(format string, args ...any) *Report {
 	return r
 }
 
-// Best returns the index of the most cost-effective row (lowest cost per million
-// inferences; the first on a tie), or -1 when no row is priced.
-func (r *Report) Best() int {
-	best, bestV := -1, 0.0
-	for i := range r.Rows {
-		if v, ok := r.Rows[i].perMillion(); ok && (best < 0 || v < bestV) {
-			best, bestV = i, v
-		}
-	}
-	return best
-}
-
-// Ratio returns how many times as expensive per inference row i is as the best row
-// (1 for the best), and false when row i or every row is unpriced.
-func (r *Report) Ratio(i int) (float64, bool) {
-	b := r.Best()
-	if b < 0 || i < 0 || i >= len(r.Rows) {
-		return 0, false
-	}
-	v, ok := r.Rows[i].perMillion()
-	if !ok {
-		return 0, false
-	}
-	bv, _ := r.Rows[b].perMillion()
-	return v / bv, true
-}
-
 // validate reports rows and sweeps the report cannot describe.
 func (r *Report) validate() error {
 	var errs []error
@@ -157,9 +142,15 @@ func (r *Report) validate() error {
 		if row.Config == "" {
 			errs = append(errs, fmt.Errorf("report: row %d has no Config label", i))
 		}
-		if row.Result == nil {
-			errs = append(errs, fmt.Errorf("report: row %d (%s) has no Result", i, row.Config))
+		if row.Result == nil && row.Failed == "" {
+			errs = append(errs, fmt.Errorf("report: row %d (%s) has no Result and does not say why (Failed)", i, row.Config))
 		}
+	}
+	if m := r.MaxErrorRate; m != nil && !(*m >= 0 && *m <= 1) {
+		errs = append(errs, fmt.Errorf("report: MaxErrorRate %v is not a share of requests (0 to 1)", *m))
+	}
+	if r.SLO != nil && (r.SLO.Max <= 0 || !(r.SLO.Percentile > 0 && r.SLO.Percentile <= 100)) {
+		errs = append(errs, fmt.Errorf("report: SLO %s is not an objective", r.SLO))
 	}
 	for i, s := range r.Sweeps {
 		if s.Result == nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sagebench/sagebench/bench"
 )
 
 // Server is what the endpoint itself reported over a row's window (SageMaker's CloudWatch
@@ -25,6 +27,22 @@ type Server struct {
 	// Warnings are where the server's figures disagree with the client's (a cross-check);
 	// they are footnotes of the split table.
 	Warnings []string
+
+	// Client, if set, is the client's figures over the same window as the server's, when
+	// the row's Result covers less of it (CloudWatch counts whole minutes): for a sweep,
+	// its steps merged, since no minute isolates one step. The split compares the server
+	// with Client then, never with the row's Result; Scope says what both cover ("whole
+	// sweep").
+	Client *bench.Result `json:",omitempty"`
+	Scope  string        `json:",omitempty"`
+}
+
+// client is the client's side of the row's split: Server.Client, else the row's Result.
+func (r *Row) client() *bench.Result {
+	if r.Server != nil && r.Server.Client != nil {
+		return r.Server.Client
+	}
+	return r.Result
 }
 
 // Utilization is one resource's utilization over the window, in percent (CloudWatch adds
@@ -37,10 +55,11 @@ type Utilization struct {
 // remainder is the row's mean client latency less the server's mean time; ok is false
 // without server figures or a client mean.
 func (r *Row) remainder() (time.Duration, bool) {
-	if r.Server == nil || r.Result == nil || r.Result.Latency.Mean <= 0 || r.Server.ModelMean <= 0 {
+	c := r.client()
+	if r.Server == nil || c == nil || c.Latency.Mean <= 0 || r.Server.ModelMean <= 0 {
 		return 0, false
 	}
-	return r.Result.Latency.Mean - r.Server.ModelMean - r.Server.OverheadMean, true
+	return c.Latency.Mean - r.Server.ModelMean - r.Server.OverheadMean, true
 }
 
 // hasServer says whether any row has server figures or a reason for their absence, which
@@ -70,7 +89,10 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 	tableRow(b, splitAlign)
 	for i := range r.Rows {
 		row := &r.Rows[i]
-		lat := row.Result.Latency
+		p50, p99 := na, na
+		if c := row.client(); c != nil {
+			p50, p99 = fmtMS(c.Latency.P50), fmtMS(c.Latency.P99)
+		}
 		s := row.Server
 		if s == nil {
 			why := row.ServerNA
@@ -78,7 +100,7 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 				why = "not fetched"
 			}
 			missing := na + " (" + cell(why) + ")"
-			tableRow(b, []string{cell(row.Config), fmtMS(lat.P50), fmtMS(lat.P99), missing, na, na, na, na, na, ""})
+			tableRow(b, []string{cell(row.Config), p50, p99, missing, na, na, na, na, na, ""})
 			continue
 		}
 		var refs []string
@@ -106,22 +128,38 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 			source = "emulated " + source
 		}
 		tableRow(b, []string{
-			cell(row.Config), fmtMS(lat.P50), fmtMS(lat.P99),
+			cell(row.Config), p50, p99,
 			optMS(s.ModelP50), optMS(s.ModelP99), optMS(s.OverheadP50), rest, utilCell,
-			cell(fmt.Sprintf("%s, %d invocations", source, s.Invocations)), strings.Join(refs, " "),
+			cell(fmt.Sprintf("%s, %d invocations%s", source, s.Invocations, scope(s))), strings.Join(refs, " "),
 		})
 	}
 	b.WriteString("\n")
 	b.WriteString("Model and overhead times are the endpoint's ModelLatency and OverheadLatency over the " +
 		"whole minutes around each run; network + client is the client's mean latency less the " +
 		"server's mean model and overhead time (means add up, percentiles do not). Utilization is " +
-		"averaged over those minutes, so a run shorter than a minute reads low.\n\n")
+		"averaged over those minutes, so a run shorter than a minute reads low. For a sweep, no minute " +
+		"isolates one step: both sides are over the whole sweep, the client's figures merged over its steps.\n\n")
 	for i, f := range foot {
 		fmt.Fprintf(b, "%d. %s\n", i+1, cell(f))
 	}
 	if len(foot) > 0 {
 		b.WriteString("\n")
 	}
+}
+
+// scope says what a row's split covers when it is not the row's Result: ", whole sweep".
+func scope(s *Server) string {
+	if s.Client == nil {
+		return ""
+	}
+	return ", client and server over the " + orDefault(s.Scope, "same window")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // optMS prints a server latency, n/a when CloudWatch had none.

@@ -35,16 +35,16 @@ func stepMarks(s *bench.SweepResult, i int) string {
 // writeSweep writes one sweep as a heading, a table with a row per step and its verdict.
 func writeSweep(b *bytes.Buffer, s Sweep) {
 	sr := s.Result
-	fmt.Fprintf(b, "## Sweep: %s", s.Config)
+	fmt.Fprintf(b, "## Sweep: %s", Escape(s.Config))
 	var about []string
 	if s.InstanceType != "" {
-		about = append(about, s.InstanceType)
+		about = append(about, Escape(s.InstanceType))
 	}
 	if s.Provenance != "" {
-		about = append(about, s.Provenance)
+		about = append(about, Escape(s.Provenance))
 	}
 	if sr.SLO != nil {
-		about = append(about, "SLO "+sr.SLO.String())
+		about = append(about, "SLO "+Escape(sr.SLO.String()))
 	}
 	for i, a := range about {
 		sep := ", "
@@ -85,9 +85,17 @@ func writeSweep(b *bytes.Buffer, s Sweep) {
 			warns = append(warns, fmt.Sprintf("%s step %d (%s %s): %s", Warn, i+1, lvl, unit, w))
 			mark += fmt.Sprintf(" %s [%d]", Warn, len(warns))
 		}
+		errs := fmtErrors(res.Errors, res.Requests)
+		if cl := fmtClasses(res); cl != "" {
+			errs += ": " + cl
+		}
+		if c, sample, ok := MainError(res); ok && sample != "" {
+			warns = append(warns, fmt.Sprintf("step %d (%s %s): first %s error: %s", i+1, lvl, unit, c, truncate(sample, maxSample)))
+			mark += fmt.Sprintf(" [%d]", len(warns))
+		}
 		tableRow(b, []string{
 			strconv.Itoa(i + 1), lvl, fmtTPS(res.Throughput), fmtMS(res.Latency.P50), fmtMS(res.Latency.P90),
-			fmtMS(res.Latency.P99), fmtErrors(res.Errors, res.Requests), stable, slo, strings.TrimSpace(mark),
+			fmtMS(res.Latency.P99), errs, stable, slo, strings.TrimSpace(mark),
 		})
 	}
 	b.WriteString("\n")
@@ -97,5 +105,5 @@ func writeSweep(b *bytes.Buffer, s Sweep) {
 	if len(warns) > 0 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(b, "Verdict: **%s**\n\n", sr.Verdict())
+	fmt.Fprintf(b, "Verdict: **%s**\n\n", Escape(sr.Verdict()))
 }

@@ -1,0 +1,145 @@
+package sagebench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
+)
+
+// unsupported is a model's answer to a content type it cannot read.
+type unsupported struct{}
+
+func (unsupported) Error() string {
+	return "model returned status 415: unsupported content type application/json"
+}
+func (unsupported) StatusCode() int { return 415 }
+
+// c5 is 3.6 times cheaper per hour than g4dn, and with no device time both serve about
+// the same rate, so c5 is the cheapest; but 1 of its 20 requests fails (5% > 1%). The
+// recommendation, the table's bold row and headline, CSV's and JSON's best must all be g4dn.
+func TestRunTableAndRecommendationNameTheSameCandidate(t *testing.T) {
+	var c5calls atomic.Int64
+	srv := newEmulator(t, sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(
+		func(ctx context.Context, endpoint string, body []byte, ct string) ([]byte, error) {
+			if strings.Contains(endpoint, "-c5-") && c5calls.Add(1)%20 == 1 {
+				return nil, unsupported{}
+			}
+			return answer(ctx, endpoint, body, ct)
+		}))
+	st := newStudy(t,
+		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
+		sagebench.Candidate{Name: "g4dn", InstanceType: "ml.g4dn.xlarge"})
+	st.MaxParallel = 1
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	require.NotNil(t, rep.Outcomes[0].Cost)
+	require.NotNil(t, rep.Outcomes[1].Cost)
+	require.Less(t, rep.Outcomes[0].Cost.PerMillion, rep.Outcomes[1].Cost.PerMillion, "c5 is the cheapest")
+	require.Equal(t, 1, rep.Best, "g4dn is recommended")
+
+	rec := rep.Recommendation()
+	assert.True(t, strings.HasPrefix(rec, "Recommended: g4dn "), rec)
+	assert.Contains(t, rec, "c5 not recommended: errors 5.0% > 1.0% (mostly model_error); main error: model_error (1 of 20 requests)")
+	assert.Contains(t, rec, "unsupported content type application/json", "the main error's message")
+
+	table := rep.Table("t", "emulated")
+	md := table.Markdown()
+	lines := strings.Split(md, "\n")
+	assert.True(t, strings.HasPrefix(lines[2], "Recommended: **g4dn**"), "first line: %s", lines[2])
+	assert.Contains(t, lines[2], "Cheaper but not recommended: **c5**")
+	for _, line := range lines {
+		if strings.HasPrefix(line, "| **") {
+			assert.True(t, strings.HasPrefix(line, "| **g4dn** |"), "bold row: %s", line)
+		}
+		if strings.HasPrefix(line, "| c5 | ml.c5.xlarge |") {
+			assert.Contains(t, line, "| 1 (5.0%): model_error 1 |")
+			assert.Contains(t, line, "| errors 5.0% > 1.0% (mostly model_error) |")
+		}
+	}
+	assert.Contains(t, md, "c5: first model_error error: ")
+
+	var b bytes.Buffer
+	require.NoError(t, table.WriteCSV(&b))
+	recs, err := csv.NewReader(&b).ReadAll()
+	require.NoError(t, err)
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, r := range recs[1:] {
+		assert.Equal(t, r[col["config"]] == "g4dn", r[col["best"]] == "true", "CSV best of %s", r[col["config"]])
+	}
+	js, err := table.JSON()
+	require.NoError(t, err)
+	require.Equal(t, 1, js.Best)
+	assert.Equal(t, "g4dn", js.Rows[js.Best].Config)
+	_, err = json.Marshal(js)
+	require.NoError(t, err)
+}
+
+// An endpoint whose deletion fails after a sound measurement is still an answer: the
+// candidate stays recommended, and its row and the recommendation say what failed.
+func TestRunKeepsAMeasurementWhoseEndpointDeletionFailed(t *testing.T) {
+	srv := newEmulator(t)
+	srv.FailNext("DeleteEndpoint", 1, sagemakertest.ErrAccessDenied())
+	st := newStudy(t, sagebench.Candidate{Name: "g4dn", InstanceType: "ml.g4dn.xlarge"})
+	rep, _ := st.Run(context.Background(), srv.Config()) // the teardown's retry decides Run's error
+	require.NotNil(t, rep)
+	o := rep.Outcomes[0]
+	require.NotNil(t, o.Result)
+	assert.NoError(t, o.Err)
+	assert.Error(t, o.Teardown)
+	assert.Equal(t, 0, rep.Best, "the measurement stands")
+	assert.Contains(t, rep.Recommendation(), "g4dn: its endpoint could not be deleted (its measurement stands)")
+	assert.Contains(t, rep.Table("t", "emulated").Markdown(), "| **recommended; teardown failed: deleting ")
+}
+
+// With nothing qualifying, the recommendation's first line says so, names what came
+// closest and why, and the table names no best.
+func TestRunWithNothingQualifyingSaysWhatCameClosest(t *testing.T) {
+	srv := newEmulator(t, sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(
+		func(ctx context.Context, endpoint string, body []byte, ct string) ([]byte, error) {
+			return nil, unsupported{}
+		}))
+	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	require.Equal(t, -1, rep.Best)
+	first, _, _ := strings.Cut(rep.Recommendation(), "\n")
+	assert.True(t, strings.HasPrefix(first, `No candidate can be recommended: none was measured with at most 1.0% errors and a known price. `+
+		`Closest: c5: no successful request; errors 100% > 1.0% (mostly model_error); main error: model_error (20 of 20 requests): "`), first)
+	assert.True(t, strings.HasSuffix(first, `unsupported content type application/json".`), first)
+	md := rep.Table("t", "emulated").Markdown()
+	assert.NotContains(t, md, "(best)")
+	assert.NotContains(t, md, "| **")
+}
+
+// A result measured soundly, then not saved, still answers the question: the table
+// recommends it and says what failed after.
+func TestTableKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
+	res, err := bench.Run(context.Background(), bench.InvokerFunc(func(context.Context, payload.Payload) error { return nil }),
+		bench.Config{Concurrency: 1, Requests: 50, Payloads: []payload.Payload{{Name: "p", Body: []byte("x")}}})
+	require.NoError(t, err)
+	rep := &sagebench.Report{Region: "eu-west-1", Prices: cost.Study2021, Best: -1, Outcomes: []sagebench.Outcome{{
+		Candidate: sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"}, Result: res,
+		Err: errors.New("saving the result: disk full"),
+	}}}
+	md := rep.Table("t", "emulated").Markdown()
+	assert.Contains(t, md, "| **recommended** |")
+	assert.Contains(t, md, "c5: measured, then: saving the result: disk full")
+	assert.Contains(t, rep.Recommendation(), "c5 measured, then: saving the result: disk full")
+}

@@ -256,7 +256,7 @@ func (r *Result) warn(cutShort bool) {
 	}
 	if n := r.Missed - r.ClientMissed; n > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"the endpoint could not keep up with %.0f req/s: %d sends missed (backlog full, every worker in a request)", r.Rate, n))
+			"the endpoint could not keep up with %s req/s: %d sends missed (backlog full, every worker in a request)", formatRate(r.Rate), n))
 	}
 	if r.ClientMissed > 0 || r.ClientLate > 0 && r.ClientLate*100 >= max(r.Offered, 1) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(

@@ -63,6 +63,11 @@ type Config struct {
 
 	// Timeout bounds each request (a context deadline passed to Invoke). Zero leaves the
 	// bound to the invoker: a per-request deadline costs three allocations per request.
+	// A request that outlasts Timeout is a timeout error (ClassTimeout) whatever the
+	// invoker returns, nil included. Run starts no goroutine to abandon it: an invoker
+	// that ignores its context holds its worker until it returns, so the load never has
+	// more than Concurrency requests in flight and no goroutine is left behind, and the
+	// request's real latency, not Timeout, is what LatencyAll counts.
 	Timeout time.Duration
 
 	// Payloads are sent in turn, each worker starting at a different offset.

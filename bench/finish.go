@@ -107,7 +107,7 @@ func (r *run) result() (*Result, error) {
 	for _, rec := range r.recs {
 		res.Requests += rec.requests
 		res.Errors += rec.errors
-		res.busyUS += rec.sumAllUS - rec.preUS
+		res.busyNS += rec.sumAllNS - rec.preNS
 		res.hist.Merge(rec.hist)
 		mergeHist(&fail, rec.failHist, newHist)
 		res.addErrors(rec.classes, rec.samples)
@@ -141,7 +141,7 @@ func (r *run) result() (*Result, error) {
 			continue
 		}
 		res.Unfinished++
-		res.busyUS += toUS(end.Sub(maxTime(sent, r.start)))
+		res.busyNS += toNS(end.Sub(maxTime(sent, r.start)))
 		if fail == nil {
 			fail = newHist()
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -17,7 +18,8 @@ type resultJSON struct {
 	resultFields
 	Histogram     string `json:"Histogram,omitempty"`
 	FailHistogram string `json:"FailHistogram,omitempty"` // failed and unfinished requests
-	BusyUS        int64  `json:"BusyMicros,omitempty"`
+	BusyNS        int64  `json:"BusyNanos,omitempty"`
+	BusyUS        int64  `json:"BusyMicros,omitempty"`   // read only: files written before BusyNanos
 	SumAllUS      int64  `json:"SumAllMicros,omitempty"` // read only: files written before BusyMicros
 }
 
@@ -27,7 +29,7 @@ type resultFields Result
 // MarshalJSON encodes r with its latency histogram. It has a value receiver so that a
 // Result stored by value (in a struct, a slice) keeps its histogram too.
 func (r Result) MarshalJSON() ([]byte, error) {
-	w := resultJSON{resultFields: resultFields(r), BusyUS: r.busyUS}
+	w := resultJSON{resultFields: resultFields(r), BusyNS: r.busyNS}
 	var err error
 	if w.Histogram, err = encodeHist(r.hist); err != nil {
 		return nil, err
@@ -56,7 +58,13 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = Result(w.resultFields)
-	r.busyUS = cmp.Or(w.BusyUS, w.SumAllUS)
+	r.busyNS = w.BusyNS
+	if us := cmp.Or(w.BusyUS, w.SumAllUS); r.busyNS == 0 && us != 0 {
+		if us < 0 || us > math.MaxInt64/1000 {
+			return errors.New("bench: decoding result: BusyMicros out of range")
+		}
+		r.busyNS = us * 1000
+	}
 	r.hist, r.failHist = nil, nil
 	for _, h := range []struct {
 		dst **hdrhistogram.Histogram
@@ -79,7 +87,7 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 func (r *Result) validate() error {
 	switch {
 	case r.Requests < 0 || r.Errors < 0 || r.Errors > r.Requests || r.Unfinished < 0 ||
-		r.Missed < 0 || r.Offered < 0 || r.ClientMissed < 0 || r.ClientLate < 0 || r.busyUS < 0:
+		r.Missed < 0 || r.Offered < 0 || r.ClientMissed < 0 || r.ClientLate < 0 || r.busyNS < 0:
 		return errors.New("bench: decoding result: negative or inconsistent counts")
 	case r.Elapsed < 0 || r.SeriesInterval < 0 || r.End.Before(r.Start):
 		return errors.New("bench: decoding result: negative window or interval")

@@ -62,7 +62,7 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	r.Requests += o.Requests
 	r.Errors += o.Errors
 	r.Unfinished += o.Unfinished
-	r.busyUS += o.busyUS
+	r.busyNS += o.busyNS
 	r.Offered += o.Offered
 	r.Missed += o.Missed
 	r.ClientMissed += o.ClientMissed

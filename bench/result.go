@@ -95,7 +95,7 @@ type Result struct {
 
 	hist     *hdrhistogram.Histogram // latency of successful requests, in microseconds
 	failHist *hdrhistogram.Histogram // latency of failed and unfinished requests
-	busyUS   int64                   // time requests spent in flight inside the window, for Little's law
+	busyNS   int64                   // time requests spent in flight inside the window, in ns, for Little's law
 }
 
 // Latency is a latency distribution summary in real units.
@@ -236,7 +236,7 @@ func (r *Result) summarize() {
 		// and unfinished requests included: they occupied a worker too. Each request counts
 		// only its part inside the window, so the window's edges bend nothing and the
 		// tolerance needs no allowance for them.
-		predicted := float64(r.busyUS) / microsPerSecondF / r.Elapsed.Seconds()
+		predicted := float64(r.busyNS) / float64(r.Elapsed)
 		ratio := predicted / float64(r.Concurrency)
 		r.LittlesLaw = &LittlesLaw{
 			Concurrency: r.Concurrency,

@@ -43,7 +43,10 @@ type Config struct {
 
 	// Rate > 0 selects open loop: requests are scheduled at this many per second whatever
 	// the endpoint does, and each latency is counted from the request's intended send time,
-	// so a stalled endpoint shows in the percentiles (no coordinated omission).
+	// so a stalled endpoint shows in the percentiles (no coordinated omission). A Result
+	// warns when its window holds fewer than 10 sends (Rate x Duration: its throughput
+	// then counts whole sends, not a rate) and when the load generator itself missed or
+	// delayed more than ClientFaultThreshold of the sends.
 	Rate float64
 
 	// MaxBacklog bounds the sends that may wait for a free worker in open loop (default

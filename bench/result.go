@@ -258,10 +258,17 @@ func (r *Result) warn(cutShort bool) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
 			"the endpoint could not keep up with %s req/s: %d sends missed (backlog full, every worker in a request)", formatRate(r.Rate), n))
 	}
-	if r.ClientMissed > 0 || r.ClientLate > 0 && r.ClientLate*100 >= max(r.Offered, 1) {
+	if fault := r.ClientMissed + r.ClientLate; fault > 0 && float64(fault) > ClientFaultThreshold*float64(r.Offered) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"the load generator could not keep up with %.0f req/s: %d of %d sends missed and %d released over %v late by the client itself (its CPU or scheduling, not the endpoint)",
-			r.Rate, r.ClientMissed, r.Offered, r.ClientLate, ClientSlack))
+			"the load generator could not keep up with %s req/s: %d of %d sends missed and %d released over %v late by the client itself (its CPU or scheduling, not the endpoint)",
+			formatRate(r.Rate), r.ClientMissed, r.Offered, r.ClientLate, ClientSlack))
+	}
+	if sends := r.Rate * r.Elapsed.Seconds(); r.Rate > 0 && r.Elapsed > 0 && sends < minOpenLoopSends {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"the %v window holds only %s sends at %s req/s: its throughput (%s req/s, %s x the offered rate) counts whole sends, not a rate; measure for at least %v (%d sends)",
+			r.Elapsed.Round(time.Millisecond), formatRate(sends), formatRate(r.Rate), formatThroughput(r.Throughput),
+			formatRate(r.Throughput/r.Rate), time.Duration(minOpenLoopSends/r.Rate*float64(time.Second)).Round(time.Millisecond),
+			minOpenLoopSends))
 	}
 	if r.Unfinished+r.Errors > 0 && r.LatencyAll.P99 > r.Latency.P99+r.Latency.P99/10 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(

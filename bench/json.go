@@ -83,8 +83,45 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 }
 
 // validate refuses a decoded Result that no run could have made, so that nothing later
-// (Merge, Percentile, a report) meets an impossible value.
+// (Merge, Percentile, a report) meets an impossible value. Figures derived from the
+// counts must follow from them: Throughput and InferencesPerSecond from Requests, Errors,
+// Elapsed and BatchSize (to one part in a million; a summary without Elapsed, which
+// cannot be checked, is taken as written), and Little's law is recomputed when the file
+// has the time in flight it rests on. A latency histogram must hold one sample per
+// request it describes: the successes (Requests - Errors), and for the other, the failed
+// and unfinished requests.
 func (r *Result) validate() error {
+	switch {
+	case r.Concurrency < 0 || r.BatchSize < 0 || r.MaxBacklog < 0:
+		return errors.New("bench: decoding result: negative concurrency, batch size or backlog")
+	case r.Rate < 0 || math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0):
+		return fmt.Errorf("bench: decoding result: rate %v is not a number of requests per second", r.Rate)
+	case r.hist != nil && r.hist.TotalCount() != r.Requests-r.Errors:
+		return fmt.Errorf("bench: decoding result: the latency histogram holds %d samples for %d successful requests (Requests %d - Errors %d)",
+			r.hist.TotalCount(), r.Requests-r.Errors, r.Requests, r.Errors)
+	case r.failHist != nil && r.failHist.TotalCount() != r.Errors+r.Unfinished:
+		return fmt.Errorf("bench: decoding result: the failure histogram holds %d samples for %d failed and unfinished requests",
+			r.failHist.TotalCount(), r.Errors+r.Unfinished)
+	}
+	if err := r.validateCounts(); err != nil {
+		return err
+	}
+	if r.Elapsed > 0 {
+		given := *r
+		r.rates()
+		if !near(given.Throughput, r.Throughput) || !near(given.InferencesPerSecond, r.InferencesPerSecond) {
+			return fmt.Errorf("bench: decoding result: Throughput %v and InferencesPerSecond %v do not follow from %d successful requests in %v (%v and %v)",
+				given.Throughput, given.InferencesPerSecond, r.Requests-r.Errors, r.Elapsed, r.Throughput, r.InferencesPerSecond)
+		}
+		r.Throughput, r.InferencesPerSecond = given.Throughput, given.InferencesPerSecond
+	}
+	if r.busyNS > 0 {
+		r.checkLittlesLaw()
+	}
+	return nil
+}
+
+func (r *Result) validateCounts() error {
 	switch {
 	case r.Requests < 0 || r.Errors < 0 || r.Errors > r.Requests || r.Unfinished < 0 ||
 		r.Missed < 0 || r.Offered < 0 || r.ClientMissed < 0 || r.ClientLate < 0 || r.busyNS < 0:
@@ -98,6 +135,9 @@ func (r *Result) validate() error {
 	}
 	return nil
 }
+
+// near reports whether a and b agree to one part in a million.
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*max(math.Abs(a), math.Abs(b)) }
 
 type intervalJSON struct {
 	intervalFields

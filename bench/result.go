@@ -219,17 +219,26 @@ func (l LittlesLaw) String() string {
 // r.Elapsed must be set: End - Start for one run or machines side by side, the sum of
 // the windows' lengths for windows one after another.
 func (r *Result) summarize() {
-	ok := r.Requests - r.Errors
-	r.Throughput, r.InferencesPerSecond = 0, 0
-	if secs := r.Elapsed.Seconds(); secs > 0 {
-		r.Throughput = float64(ok) / secs
-		r.InferencesPerSecond = r.Throughput * float64(max(r.BatchSize, 1))
-	}
+	r.rates()
 	r.Latency = summarize(r.hist)
 	r.LatencyAll = summarize(r.allHist())
 	for i := range r.Series {
 		r.Series[i].summarize()
 	}
+	r.checkLittlesLaw()
+}
+
+// rates recomputes Throughput and InferencesPerSecond from the counts and Elapsed.
+func (r *Result) rates() {
+	r.Throughput, r.InferencesPerSecond = 0, 0
+	if secs := r.Elapsed.Seconds(); secs > 0 {
+		r.Throughput = float64(r.Requests-r.Errors) / secs
+		r.InferencesPerSecond = r.Throughput * float64(max(r.BatchSize, 1))
+	}
+}
+
+// checkLittlesLaw recomputes r.LittlesLaw from the time requests spent in flight.
+func (r *Result) checkLittlesLaw() {
 	r.LittlesLaw = nil
 	if r.Rate == 0 && r.Concurrency > 0 && r.Requests > 0 && r.Elapsed > 0 {
 		// L is the time requests spent in flight inside the window over its length, failed

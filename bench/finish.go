@@ -56,7 +56,7 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 	if !s.Warmup {
 		s.Elapsed = now.Sub(r.start)
 	}
-	if r.cfg.openLoop() {
+	if r.cfg.openLoop() || r.cfg.ClientRate > 0 { // a worker may be idle between requests
 		for _, rec := range r.recs {
 			if rec.busy() {
 				s.InFlight++
@@ -84,7 +84,7 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 // emptyResult is the valid, empty Result of a run that did not start.
 func emptyResult(cfg Config, now time.Time) *Result {
 	res := &Result{
-		Start: now.Round(0), End: now.Round(0), Concurrency: cfg.Concurrency, Rate: cfg.Rate,
+		Start: now.Round(0), End: now.Round(0), Concurrency: cfg.Concurrency, Rate: cfg.Rate, ClientRate: cfg.ClientRate,
 		BatchSize: cfg.BatchSize, SeriesInterval: cfg.Interval, hist: newHist(),
 	}
 	res.summarize()
@@ -98,6 +98,7 @@ func (r *run) result() (*Result, error) {
 		Start:          r.start.Round(0),
 		Concurrency:    r.cfg.Concurrency,
 		Rate:           r.cfg.Rate,
+		ClientRate:     r.cfg.ClientRate,
 		BatchSize:      r.cfg.BatchSize,
 		SeriesInterval: r.cfg.Interval,
 		hist:           newHist(),
@@ -107,6 +108,7 @@ func (r *run) result() (*Result, error) {
 	for _, rec := range r.recs {
 		res.Requests += rec.requests
 		res.Errors += rec.errors
+		res.Overdue += rec.overdue
 		res.busyNS += rec.sumAllNS - rec.preNS
 		res.hist.Merge(rec.hist)
 		mergeHist(&fail, rec.failHist, newHist)

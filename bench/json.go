@@ -94,8 +94,11 @@ func (r *Result) validate() error {
 	switch {
 	case r.Concurrency < 0 || r.BatchSize < 0 || r.MaxBacklog < 0:
 		return errors.New("bench: decoding result: negative concurrency, batch size or backlog")
-	case r.Rate < 0 || math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0):
-		return fmt.Errorf("bench: decoding result: rate %v is not a number of requests per second", r.Rate)
+	case r.Rate < 0 || math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0) ||
+		r.ClientRate < 0 || math.IsNaN(r.ClientRate) || math.IsInf(r.ClientRate, 0):
+		return fmt.Errorf("bench: decoding result: rate %v or client rate %v is not a number of requests per second", r.Rate, r.ClientRate)
+	case r.Overdue < 0 || r.Overdue > r.Requests:
+		return fmt.Errorf("bench: decoding result: %d overdue requests of %d", r.Overdue, r.Requests)
 	case r.hist != nil && r.hist.TotalCount() != r.Requests-r.Errors:
 		return fmt.Errorf("bench: decoding result: the latency histogram holds %d samples for %d successful requests (Requests %d - Errors %d)",
 			r.hist.TotalCount(), r.Requests-r.Errors, r.Requests, r.Errors)

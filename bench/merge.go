@@ -45,6 +45,10 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	if r.BatchSize != o.BatchSize {
 		return errors.New("bench: cannot merge results of different batch sizes")
 	}
+	if r.ClientRate != o.ClientRate {
+		return fmt.Errorf("bench: cannot merge results of different per-client caps (%s and %s req/s per worker)",
+			formatRate(r.ClientRate), formatRate(o.ClientRate))
+	}
 	if (r.Rate > 0) != (o.Rate > 0) {
 		return fmt.Errorf("bench: cannot merge a closed-loop Result (%d workers) with an open-loop one (%s req/s offered): Offered, Missed and Little's law mean different things in each",
 			closedOf(r, o).Concurrency, formatRate(max(r.Rate, o.Rate)))
@@ -69,6 +73,7 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	unfinished, busy := sum.add(r.Unfinished, o.Unfinished), sum.add(r.busyNS, o.busyNS)
 	offered, missed := sum.add(r.Offered, o.Offered), sum.add(r.Missed, o.Missed)
 	clientMissed, clientLate := sum.add(r.ClientMissed, o.ClientMissed), sum.add(r.ClientLate, o.ClientLate)
+	overdue := sum.add(r.Overdue, o.Overdue)
 	elapsed := time.Duration(sum.add(int64(r.Elapsed), int64(o.Elapsed)))
 	concurrency, rate := r.Concurrency, r.Rate
 	if concurrent {
@@ -88,6 +93,7 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 
 	r.Requests, r.Errors, r.Unfinished, r.busyNS = requests, errs, unfinished, busy
 	r.Offered, r.Missed, r.ClientMissed, r.ClientLate = offered, missed, clientMissed, clientLate
+	r.Overdue = overdue
 	r.MaxBacklog = max(r.MaxBacklog, o.MaxBacklog)
 	r.Concurrency, r.Rate = concurrency, rate
 	r.addErrors(o.ErrorsByClass, o.ErrorSamples)

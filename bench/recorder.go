@@ -17,6 +17,7 @@ type recorder struct {
 	hist             *hdrhistogram.Histogram
 	failHist         *hdrhistogram.Histogram // latency of failed requests; made on the first
 	requests, errors int64
+	overdue          int64 // requests sent late for their pace (ClientRate only)
 	sumAllNS         int64 // latency of every measured request, failed ones included, in ns
 	preNS            int64 // of sumAllNS, the part before the window (requests sent in the warmup)
 	lastDone         time.Time

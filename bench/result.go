@@ -41,6 +41,13 @@ type Result struct {
 	Rate        float64
 	BatchSize   int
 
+	// ClientRate is the cap on each closed-loop worker's requests per second the run was
+	// made with (Config.ClientRate; 0: none). Overdue counts the requests of such a run
+	// sent late because the previous one of their worker outlasted 1/ClientRate: the
+	// endpoint, not the cap, set their time.
+	ClientRate float64
+	Overdue    int64
+
 	// Requests counts measured requests, successful or not; Errors those that failed.
 	Requests, Errors int64
 	// ErrorsByClass counts errors per class (see Classify); ErrorSamples keeps the message
@@ -87,7 +94,8 @@ type Result struct {
 	ClientLate   int64
 	MaxBacklog   int
 
-	// LittlesLaw is the closed-loop self-check; nil for open-loop runs.
+	// LittlesLaw is the closed-loop self-check; nil for open-loop runs and for closed
+	// loops capped by ClientRate, whose workers idle between sends by design.
 	LittlesLaw *LittlesLaw
 	// Warnings says what makes these figures doubtful (a broken Little's law, missed
 	// sends, a run cut short).
@@ -240,7 +248,7 @@ func (r *Result) rates() {
 // checkLittlesLaw recomputes r.LittlesLaw from the time requests spent in flight.
 func (r *Result) checkLittlesLaw() {
 	r.LittlesLaw = nil
-	if r.Rate == 0 && r.Concurrency > 0 && r.Requests > 0 && r.Elapsed > 0 {
+	if r.Rate == 0 && r.ClientRate == 0 && r.Concurrency > 0 && r.Requests > 0 && r.Elapsed > 0 {
 		// L is the time requests spent in flight inside the window over its length, failed
 		// and unfinished requests included: they occupied a worker too. Each request counts
 		// only its part inside the window, so the window's edges bend nothing and the
@@ -284,6 +292,7 @@ func (r *Result) warn(cutShort bool) {
 			"p99 of all requests is %v against %v for successes alone: %d failed and %d unfinished at the end (see LatencyAll)",
 			r.LatencyAll.P99, r.Latency.P99, r.Errors, r.Unfinished))
 	}
+	r.warnPace()
 	if cutShort {
 		r.Warnings = append(r.Warnings, cutShortWarning)
 	}

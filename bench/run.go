@@ -241,7 +241,21 @@ func (r *run) closedWorker(rec *recorder, next int) {
 	// engine's own work between the two (about 100 ns, see BenchmarkRunNoop) is below
 	// the histograms' 1 us resolution, and the read costs as much as the work.
 	t0 := time.Now()
+	var pace *pacedWorker // ClientRate only
+	if r.cfg.ClientRate > 0 {
+		pace = newPacedWorker(r.cfg.ClientRate, rec.id, done)
+		defer pace.stop()
+	}
 	for !r.stopped(done) {
+		overdue := false
+		if pace != nil {
+			// The request starts when its pace allows, and its latency from then.
+			var sent time.Time
+			if sent, overdue = pace.wait(); r.stopped(done) {
+				return
+			}
+			t0 = sent
+		}
 		measured := !t0.Before(r.start)
 		if r.cfg.Requests > 0 && measured {
 			if tickets == 0 {
@@ -273,6 +287,9 @@ func (r *run) closedWorker(rec *recorder, next int) {
 				lo = r.win.start(r, rec.winIdx)
 			}
 			rec.record(t1, t1.Sub(t0), err)
+			if overdue {
+				rec.overdue++
+			}
 			if t0.Before(lo) { // sent before the window: only its part inside was busy in it
 				rec.preNS += toNS(lo.Sub(t0))
 			}

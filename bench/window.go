@@ -41,6 +41,7 @@ type windowTally struct {
 	worker, idx      int
 	hist, failHist   *hdrhistogram.Histogram
 	requests, errors int64
+	overdue          int64
 	sumAllNS, preNS  int64
 	unfinished       int64
 	classes          map[ErrorClass]int64
@@ -100,11 +101,11 @@ func overlapNS(t0, lo, hi time.Time) int64 {
 // take moves rec's totals into a tally for its current window and resets them.
 func (rec *recorder) take(w *windows) *windowTally {
 	tl := &windowTally{worker: rec.id, idx: rec.winIdx, hist: rec.hist, failHist: rec.failHist,
-		requests: rec.requests, errors: rec.errors, sumAllNS: rec.sumAllNS, preNS: rec.preNS,
+		requests: rec.requests, errors: rec.errors, overdue: rec.overdue, sumAllNS: rec.sumAllNS, preNS: rec.preNS,
 		classes: rec.classes, samples: rec.samples}
 	rec.hist = w.hists.Get().(*hdrhistogram.Histogram)
 	rec.failHist, rec.classes, rec.samples = nil, nil, nil
-	rec.requests, rec.errors, rec.sumAllNS, rec.preNS = 0, 0, 0, 0
+	rec.requests, rec.errors, rec.overdue, rec.sumAllNS, rec.preNS = 0, 0, 0, 0, 0
 	return tl
 }
 
@@ -159,6 +160,7 @@ func (r *run) addWindow(tl *windowTally) {
 	}
 	acc.requests += tl.requests
 	acc.errors += tl.errors
+	acc.overdue += tl.overdue
 	acc.sumAllNS += tl.sumAllNS
 	acc.preNS += tl.preNS
 	acc.unfinished += tl.unfinished
@@ -201,9 +203,9 @@ func (r *run) windowResult(acc *windowTally) *Result {
 	lo, hi := w.start(r, acc.idx), w.start(r, acc.idx+1)
 	res := &Result{
 		Start: lo.Round(0), End: hi.Round(0), Elapsed: w.width,
-		Concurrency: r.cfg.Concurrency, Rate: r.cfg.Rate, BatchSize: r.cfg.BatchSize,
+		Concurrency: r.cfg.Concurrency, Rate: r.cfg.Rate, ClientRate: r.cfg.ClientRate, BatchSize: r.cfg.BatchSize,
 		SeriesInterval: r.cfg.Interval,
-		Requests:       acc.requests, Errors: acc.errors, Unfinished: acc.unfinished,
+		Requests:       acc.requests, Errors: acc.errors, Unfinished: acc.unfinished, Overdue: acc.overdue,
 		ErrorsByClass: acc.classes, ErrorSamples: acc.samples,
 		hist: acc.hist, failHist: acc.failHist, busyNS: acc.sumAllNS - acc.preNS,
 	}

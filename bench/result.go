@@ -87,7 +87,9 @@ type Result struct {
 	// load generator's fault (a worker was free, or the pacer itself was late), not the
 	// endpoint's. ClientLate counts made sends the pacer released more than ClientSlack
 	// after their intended time: their latency includes that lateness, but the client,
-	// not the endpoint, caused it. MaxBacklog is the deepest the backlog got.
+	// not the endpoint, caused it; the Result warns that the load generator could not
+	// keep up when ClientMissed + ClientLate pass ClientFaultThreshold of Offered.
+	// MaxBacklog is the deepest the backlog got.
 	Offered      int64
 	Missed       int64
 	ClientMissed int64

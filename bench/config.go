@@ -57,8 +57,8 @@ type Config struct {
 	//
 	// Use it to model a known number of clients that each pace themselves (Locust's
 	// constant_throughput, hey's -q), or to hold a closed loop below saturation. It is
-	// still a closed loop: a slow endpoint slows its clients down, and a stall hides in
-	// their idle time. To measure latency at a given arrival rate whatever the endpoint
+	// still a closed loop: a slow endpoint slows its clients down, and the sends a stall
+	// delays never show its wait in their latency (coordinated omission). To measure latency at a given arrival rate whatever the endpoint
 	// does, use the open loop (Rate), which ClientRate cannot be combined with. When more
 	// than 10% of the requests were sent late because the previous one outlasted
 	// 1/ClientRate (Result.Overdue), the Result warns that the endpoint, not the cap, set

@@ -24,6 +24,11 @@ func BenchmarkRunNoop(b *testing.B) {
 		{"closed/c1", Config{Concurrency: 1}},
 		{"closed/c2", Config{Concurrency: 2}},
 		{"closed/c16", Config{Concurrency: 16}},
+		// Capped closed loop (Config.ClientRate) at a cap the no-op invoker never reaches
+		// (1e9 req/s per worker: the limiter never sleeps): ns/op is the pacing's own cost,
+		// one Limiter.Take and one more clock read per request.
+		{"capped/c1", Config{Concurrency: 1, ClientRate: 1e9}},
+		{"capped/c16", Config{Concurrency: 16, ClientRate: 1e9}},
 		// Open loop at a million requests per second: the pacer, not the invoker, sets
 		// the pace, so ns/op is about 1000; allocs/op is the figure that matters.
 		{"open/1Mrps", Config{Rate: 1e6, Concurrency: 4}},

@@ -43,8 +43,27 @@ type Config struct {
 
 	// Rate > 0 selects open loop: requests are scheduled at this many per second whatever
 	// the endpoint does, and each latency is counted from the request's intended send time,
-	// so a stalled endpoint shows in the percentiles (no coordinated omission).
+	// so a stalled endpoint shows in the percentiles (no coordinated omission). A Result
+	// warns when its window holds fewer than 10 sends (Rate x Duration: its throughput
+	// then counts whole sends, not a rate) and when the load generator itself missed or
+	// delayed more than ClientFaultThreshold of the sends.
 	Rate float64
+
+	// ClientRate, if > 0, caps each closed-loop worker at this many requests per second:
+	// a worker sends its next request once the last has returned and at least 1/ClientRate
+	// after its previous send, paced by a go.uber.org/ratelimit Limiter of its own, without
+	// slack (a request that outlasted the pace is not made up for by a burst). Latency
+	// still runs from the actual send. Concurrency x ClientRate is the most the run sends.
+	//
+	// Use it to model a known number of clients that each pace themselves (Locust's
+	// constant_throughput, hey's -q), or to hold a closed loop below saturation. It is
+	// still a closed loop: a slow endpoint slows its clients down, and the sends a stall
+	// delays never show its wait in their latency (coordinated omission). To measure latency at a given arrival rate whatever the endpoint
+	// does, use the open loop (Rate), which ClientRate cannot be combined with. When more
+	// than 10% of the requests were sent late because the previous one outlasted
+	// 1/ClientRate (Result.Overdue), the Result warns that the endpoint, not the cap, set
+	// the pace. Little's law is not checked: the workers idle between sends by design.
+	ClientRate float64
 
 	// MaxBacklog bounds the sends that may wait for a free worker in open loop (default
 	// 10 x Concurrency). A send due when the backlog is full is not queued: it is counted in
@@ -63,6 +82,11 @@ type Config struct {
 
 	// Timeout bounds each request (a context deadline passed to Invoke). Zero leaves the
 	// bound to the invoker: a per-request deadline costs three allocations per request.
+	// A request that outlasts Timeout is a timeout error (ClassTimeout) whatever the
+	// invoker returns, nil included. Run starts no goroutine to abandon it: an invoker
+	// that ignores its context holds its worker until it returns, so the load never has
+	// more than Concurrency requests in flight and no goroutine is left behind, and the
+	// request's real latency, not Timeout, is what LatencyAll counts.
 	Timeout time.Duration
 
 	// Payloads are sent in turn, each worker starting at a different offset.
@@ -117,6 +141,16 @@ func (c Config) withDefaults() (Config, error) {
 		errs = append(errs, fmt.Errorf("rate %v is below %v requests/s", c.Rate, MinRate))
 	case c.Rate > 1e9:
 		errs = append(errs, fmt.Errorf("rate %v is above 1e9 requests/s", c.Rate))
+	}
+	switch {
+	case c.ClientRate < 0 || math.IsNaN(c.ClientRate) || math.IsInf(c.ClientRate, 0):
+		errs = append(errs, fmt.Errorf("client rate %v is not a positive number", c.ClientRate))
+	case c.ClientRate > 0 && c.Rate > 0:
+		errs = append(errs, fmt.Errorf("client rate %v caps closed-loop workers, and rate %v sets an open loop: set one of them", c.ClientRate, c.Rate))
+	case c.ClientRate > 0 && c.ClientRate < MinRate:
+		errs = append(errs, fmt.Errorf("client rate %v is below %v requests/s", c.ClientRate, MinRate))
+	case c.ClientRate > 1e9:
+		errs = append(errs, fmt.Errorf("client rate %v is above 1e9 requests/s", c.ClientRate))
 	}
 	if c.MaxBacklog < 0 || c.MaxBacklog > MaxBacklogLen {
 		errs = append(errs, fmt.Errorf("max backlog %d is not in [0, %d]", c.MaxBacklog, MaxBacklogLen))

@@ -15,6 +15,11 @@
 //	if err != nil { ... }
 //	fmt.Printf("%.1f req/s, p99 %v\n", res.Throughput, res.Latency.P99)
 //
+// Config.ClientRate caps each closed-loop worker at a number of requests per second, each
+// worker paced by a go.uber.org/ratelimit Limiter of its own (Locust's
+// constant_throughput, hey's -q): N clients that each pace themselves, still a closed
+// loop, with latency counted from each actual send.
+//
 // In open loop send n is due at start + n/Rate on the monotonic clock: the schedule is
 // arithmetic, never a rate limiter's answer, so a pacer that wakes late (a CPU-starved
 // client) releases every send already due and each carries its lateness in its latency.

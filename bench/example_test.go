@@ -62,3 +62,28 @@ func ExampleSweep() {
 	// knee: 4 workers
 	// stopped: throughput plateau
 }
+
+// Three clients that each send at most 20 requests per second (Config.ClientRate, as
+// Locust's constant_throughput or hey's -q), against an endpoint that answers in 1 ms:
+// together they send about 60 requests per second, never more, and each latency runs
+// from the request's actual send, not from the wait before it.
+func ExampleConfig_clientRate() {
+	endpoint := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)))
+	res, err := bench.Run(context.Background(), endpoint, bench.Config{
+		Concurrency: 3,
+		ClientRate:  20,
+		Duration:    time.Second,
+		Payloads:    []payload.Payload{{Name: "hello", ContentType: "text/plain", Body: []byte("hi")}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("at most 3 x 20 req/s:", res.Requests <= 3*(20+1))
+	fmt.Println("latency under the 50ms between sends:", res.Latency.P50 < 50*time.Millisecond)
+	fmt.Println("Little's law checked:", res.LittlesLaw != nil)
+	// Output:
+	// at most 3 x 20 req/s: true
+	// latency under the 50ms between sends: true
+	// Little's law checked: false
+}

@@ -60,7 +60,7 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 	if !s.Warmup {
 		s.Elapsed = now.Sub(r.start)
 	}
-	if r.cfg.openLoop() {
+	if r.cfg.openLoop() || r.cfg.ClientRate > 0 { // a worker may be idle between requests
 		for _, rec := range r.recs {
 			if rec.busy() {
 				s.InFlight++
@@ -88,7 +88,7 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 // emptyResult is the valid, empty Result of a run that did not start.
 func emptyResult(cfg Config, now time.Time) *Result {
 	res := &Result{
-		Start: now.Round(0), End: now.Round(0), Concurrency: cfg.Concurrency, Rate: cfg.Rate,
+		Start: now.Round(0), End: now.Round(0), Concurrency: cfg.Concurrency, Rate: cfg.Rate, ClientRate: cfg.ClientRate,
 		BatchSize: cfg.BatchSize, SeriesInterval: cfg.Interval, hist: newHist(),
 	}
 	res.summarize()
@@ -102,6 +102,7 @@ func (r *run) result() (*Result, error) {
 		Start:          r.start.Round(0),
 		Concurrency:    r.cfg.Concurrency,
 		Rate:           r.cfg.Rate,
+		ClientRate:     r.cfg.ClientRate,
 		BatchSize:      r.cfg.BatchSize,
 		SeriesInterval: r.cfg.Interval,
 		hist:           newHist(),
@@ -111,7 +112,8 @@ func (r *run) result() (*Result, error) {
 	for _, rec := range r.recs {
 		res.Requests += rec.requests
 		res.Errors += rec.errors
-		res.busyUS += rec.sumAllUS - rec.preUS
+		res.Overdue += rec.overdue
+		res.busyNS += rec.sumAllNS - rec.preNS
 		res.hist.Merge(rec.hist)
 		mergeHist(&fail, rec.failHist, newHist)
 		res.addErrors(rec.classes, rec.samples)
@@ -145,7 +147,7 @@ func (r *run) result() (*Result, error) {
 			continue
 		}
 		res.Unfinished++
-		res.busyUS += toUS(end.Sub(maxTime(sent, r.start)))
+		res.busyNS += toNS(end.Sub(maxTime(sent, r.start)))
 		if fail == nil {
 			fail = newHist()
 		}

@@ -10,10 +10,9 @@ import (
 // digits (0.1% resolution) for the totals, and two for the per-interval series, which only
 // ever report p50 and p99 and must stay small because one exists per worker and interval.
 const (
-	histMaxUS        = int64(time.Hour / time.Microsecond)
-	histSigFigs      = 3
-	intervalSigFigs  = 2
-	microsPerSecondF = 1e6
+	histMaxUS       = int64(time.Hour / time.Microsecond)
+	histSigFigs     = 3
+	intervalSigFigs = 2
 )
 
 func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, histMaxUS, histSigFigs) }
@@ -34,6 +33,11 @@ func toUS(d time.Duration) int64 {
 	}
 	return us
 }
+
+// toNS is d in nanoseconds, never negative. Time in flight is summed in nanoseconds, not
+// in the histograms' whole microseconds: requests that take under a microsecond would
+// otherwise add nothing, and Little's law would read them as idle workers.
+func toNS(d time.Duration) int64 { return max(int64(d), 0) }
 
 func usToDuration(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -17,7 +18,8 @@ type resultJSON struct {
 	resultFields
 	Histogram     string `json:"Histogram,omitempty"`
 	FailHistogram string `json:"FailHistogram,omitempty"` // failed and unfinished requests
-	BusyUS        int64  `json:"BusyMicros,omitempty"`
+	BusyNS        int64  `json:"BusyNanos,omitempty"`
+	BusyUS        int64  `json:"BusyMicros,omitempty"`   // read only: files written before BusyNanos
 	SumAllUS      int64  `json:"SumAllMicros,omitempty"` // read only: files written before BusyMicros
 }
 
@@ -27,7 +29,7 @@ type resultFields Result
 // MarshalJSON encodes r with its latency histogram. It has a value receiver so that a
 // Result stored by value (in a struct, a slice) keeps its histogram too.
 func (r Result) MarshalJSON() ([]byte, error) {
-	w := resultJSON{resultFields: resultFields(r), BusyUS: r.busyUS}
+	w := resultJSON{resultFields: resultFields(r), BusyNS: r.busyNS}
 	var err error
 	if w.Histogram, err = encodeHist(r.hist); err != nil {
 		return nil, err
@@ -56,7 +58,13 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = Result(w.resultFields)
-	r.busyUS = cmp.Or(w.BusyUS, w.SumAllUS)
+	r.busyNS = w.BusyNS
+	if us := cmp.Or(w.BusyUS, w.SumAllUS); r.busyNS == 0 && us != 0 {
+		if us < 0 || us > math.MaxInt64/1000 {
+			return errors.New("bench: decoding result: BusyMicros out of range")
+		}
+		r.busyNS = us * 1000
+	}
 	r.hist, r.failHist = nil, nil
 	for _, h := range []struct {
 		dst **hdrhistogram.Histogram
@@ -75,11 +83,51 @@ func (r *Result) UnmarshalJSON(b []byte) error {
 }
 
 // validate refuses a decoded Result that no run could have made, so that nothing later
-// (Merge, Percentile, a report) meets an impossible value.
+// (Merge, Percentile, a report) meets an impossible value. Figures derived from the
+// counts must follow from them: Throughput and InferencesPerSecond from Requests, Errors,
+// Elapsed and BatchSize (to one part in a million; a summary without Elapsed, which
+// cannot be checked, is taken as written), and Little's law is recomputed when the file
+// has the time in flight it rests on. A latency histogram must hold one sample per
+// request it describes: the successes (Requests - Errors), and for the other, the failed
+// and unfinished requests.
 func (r *Result) validate() error {
 	switch {
+	case r.Concurrency < 0 || r.BatchSize < 0 || r.MaxBacklog < 0:
+		return errors.New("bench: decoding result: negative concurrency, batch size or backlog")
+	case r.Rate < 0 || math.IsNaN(r.Rate) || math.IsInf(r.Rate, 0) ||
+		r.ClientRate < 0 || math.IsNaN(r.ClientRate) || math.IsInf(r.ClientRate, 0):
+		return fmt.Errorf("bench: decoding result: rate %v or client rate %v is not a number of requests per second", r.Rate, r.ClientRate)
+	case r.Overdue < 0 || r.Overdue > r.Requests:
+		return fmt.Errorf("bench: decoding result: %d overdue requests of %d", r.Overdue, r.Requests)
+	case r.hist != nil && r.hist.TotalCount() != r.Requests-r.Errors:
+		return fmt.Errorf("bench: decoding result: the latency histogram holds %d samples for %d successful requests (Requests %d - Errors %d)",
+			r.hist.TotalCount(), r.Requests-r.Errors, r.Requests, r.Errors)
+	case r.failHist != nil && r.failHist.TotalCount() != r.Errors+r.Unfinished:
+		return fmt.Errorf("bench: decoding result: the failure histogram holds %d samples for %d failed and unfinished requests",
+			r.failHist.TotalCount(), r.Errors+r.Unfinished)
+	}
+	if err := r.validateCounts(); err != nil {
+		return err
+	}
+	if r.Elapsed > 0 {
+		given := *r
+		r.rates()
+		if !near(given.Throughput, r.Throughput) || !near(given.InferencesPerSecond, r.InferencesPerSecond) {
+			return fmt.Errorf("bench: decoding result: Throughput %v and InferencesPerSecond %v do not follow from %d successful requests in %v (%v and %v)",
+				given.Throughput, given.InferencesPerSecond, r.Requests-r.Errors, r.Elapsed, r.Throughput, r.InferencesPerSecond)
+		}
+		r.Throughput, r.InferencesPerSecond = given.Throughput, given.InferencesPerSecond
+	}
+	if r.busyNS > 0 {
+		r.checkLittlesLaw()
+	}
+	return nil
+}
+
+func (r *Result) validateCounts() error {
+	switch {
 	case r.Requests < 0 || r.Errors < 0 || r.Errors > r.Requests || r.Unfinished < 0 ||
-		r.Missed < 0 || r.Offered < 0 || r.ClientMissed < 0 || r.ClientLate < 0 || r.busyUS < 0:
+		r.Missed < 0 || r.Offered < 0 || r.ClientMissed < 0 || r.ClientLate < 0 || r.busyNS < 0:
 		return errors.New("bench: decoding result: negative or inconsistent counts")
 	case r.Elapsed < 0 || r.SeriesInterval < 0 || r.End.Before(r.Start):
 		return errors.New("bench: decoding result: negative window or interval")
@@ -90,6 +138,9 @@ func (r *Result) validate() error {
 	}
 	return nil
 }
+
+// near reports whether a and b agree to one part in a million.
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*max(math.Abs(a), math.Abs(b)) }
 
 type intervalJSON struct {
 	intervalFields

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -15,7 +16,10 @@ import (
 // histograms add exactly, the window spans both, Concurrency and Rate add (two machines
 // with 8 workers each make 16), and Series intervals with the same wall-clock start
 // merge. Results of different interval widths cannot be merged, nor a Result with
-// successful requests but no histogram of their latency (built by hand).
+// successful requests but no histogram of their latency (built by hand), nor a
+// closed-loop Result with an open-loop one (their Offered, Missed and Little's law mean
+// different things), nor Results whose counts would overflow when added: each is an
+// error, and a refused merge leaves r as it was.
 //
 // Merge is copy-on-write: it never writes to a map, slice or histogram r may share with
 // another Result (a shallow copy `m := *a` shares a's), and never to o's. It never panics,
@@ -41,6 +45,14 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	if r.BatchSize != o.BatchSize {
 		return errors.New("bench: cannot merge results of different batch sizes")
 	}
+	if r.ClientRate != o.ClientRate {
+		return fmt.Errorf("bench: cannot merge results of different per-client caps (%s and %s req/s per worker)",
+			formatRate(r.ClientRate), formatRate(o.ClientRate))
+	}
+	if (r.Rate > 0) != (o.Rate > 0) {
+		return fmt.Errorf("bench: cannot merge a closed-loop Result (%d workers) with an open-loop one (%s req/s offered): Offered, Missed and Little's law mean different things in each",
+			closedOf(r, o).Concurrency, formatRate(max(r.Rate, o.Rate)))
+	}
 
 	start, end := r.Start, r.End
 	if o.Start.Before(start) {
@@ -55,24 +67,35 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 			start, end, width, MaxSeriesLen)
 	}
 
+	// Every sum is made, and checked, before r changes: a refused merge changes nothing.
+	var sum checkedSum
+	requests, errs := sum.add(r.Requests, o.Requests), sum.add(r.Errors, o.Errors)
+	unfinished, busy := sum.add(r.Unfinished, o.Unfinished), sum.add(r.busyNS, o.busyNS)
+	offered, missed := sum.add(r.Offered, o.Offered), sum.add(r.Missed, o.Missed)
+	clientMissed, clientLate := sum.add(r.ClientMissed, o.ClientMissed), sum.add(r.ClientLate, o.ClientLate)
+	overdue := sum.add(r.Overdue, o.Overdue)
+	elapsed := time.Duration(sum.add(int64(r.Elapsed), int64(o.Elapsed)))
+	concurrency, rate := r.Concurrency, r.Rate
+	if concurrent {
+		concurrency = int(sum.add(int64(r.Concurrency), int64(o.Concurrency)))
+		rate += o.Rate
+	}
+	for class, n := range o.ErrorsByClass {
+		sum.add(r.ErrorsByClass[class], n)
+	}
+	if sum.overflow || math.IsInf(rate, 0) {
+		return errors.New("bench: cannot merge: the sums of the counts overflow (a Result no run could have made)")
+	}
+
 	// Copy-on-write: from here on r's maps, slices and histograms are fresh.
 	r.ErrorsByClass, r.ErrorSamples = maps.Clone(r.ErrorsByClass), maps.Clone(r.ErrorSamples)
 	r.hist, r.failHist = cloneHist(r.hist), cloneHist(r.failHist)
 
-	r.Requests += o.Requests
-	r.Errors += o.Errors
-	r.Unfinished += o.Unfinished
-	r.busyUS += o.busyUS
-	r.Offered += o.Offered
-	r.Missed += o.Missed
-	r.ClientMissed += o.ClientMissed
-	r.ClientLate += o.ClientLate
+	r.Requests, r.Errors, r.Unfinished, r.busyNS = requests, errs, unfinished, busy
+	r.Offered, r.Missed, r.ClientMissed, r.ClientLate = offered, missed, clientMissed, clientLate
+	r.Overdue = overdue
 	r.MaxBacklog = max(r.MaxBacklog, o.MaxBacklog)
-	if concurrent {
-		r.Concurrency += o.Concurrency
-		r.Rate += o.Rate
-	}
-	elapsed := r.Elapsed + o.Elapsed
+	r.Concurrency, r.Rate = concurrency, rate
 	r.addErrors(o.ErrorsByClass, o.ErrorSamples)
 	mergeHist(&r.hist, o.hist, newHist)
 	mergeHist(&r.failHist, o.failHist, newHist)
@@ -87,6 +110,25 @@ func (r *Result) merge(o *Result, concurrent bool) error {
 	r.summarize()
 	r.warn(cutShort)
 	return nil
+}
+
+// checkedSum adds int64s and remembers whether any sum overflowed.
+type checkedSum struct{ overflow bool }
+
+func (c *checkedSum) add(a, b int64) int64 {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		c.overflow = true
+	}
+	return s
+}
+
+// closedOf returns whichever of a and b is closed loop.
+func closedOf(a, b *Result) *Result {
+	if a.Rate == 0 {
+		return a
+	}
+	return b
 }
 
 // latencyUnmergeable reports whether r has successful requests but no histogram of them,

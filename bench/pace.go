@@ -10,6 +10,20 @@ import (
 // the request (a CPU-starved client, a rate beyond what one goroutine can schedule).
 const ClientSlack = time.Millisecond
 
+// ClientFaultThreshold is when the load generator's own lateness is material: a Result
+// warns that the load generator could not keep up only when the sends it missed
+// (ClientMissed) and released over ClientSlack late (ClientLate) are more than this
+// fraction of the sends offered. Below it the lateness is counted in the latencies,
+// which stay honest, and bends no figure by more than the fraction: one send 1 ms late
+// out of 600 is no warning, seven are.
+const ClientFaultThreshold = 0.01
+
+// minOpenLoopSends is the fewest sends an open-loop window should hold for its
+// throughput to read as a rate: a Result whose window holds fewer (Rate x Elapsed) warns
+// that its throughput counts whole sends (one send in a 1s window at 0.3 req/s reads
+// 1 req/s, 3.3 times the rate offered).
+const minOpenLoopSends = 10
+
 // pacer is the open-loop schedule: send n is due at begin + n/rate, on the monotonic
 // clock. It is arithmetic, never a rate limiter's answer: go.uber.org/ratelimit returns
 // time.Now() for a permit already due, which stamps every catch-up send "on time" and

@@ -17,8 +17,9 @@ type recorder struct {
 	hist             *hdrhistogram.Histogram
 	failHist         *hdrhistogram.Histogram // latency of failed requests; made on the first
 	requests, errors int64
-	sumAllUS         int64 // latency of every measured request, failed ones included
-	preUS            int64 // of sumAllUS, the part before the window (requests sent in the warmup)
+	overdue          int64 // requests sent late for their pace (ClientRate only)
+	sumAllNS         int64 // latency of every measured request, failed ones included, in ns
+	preNS            int64 // of sumAllNS, the part before the window (requests sent in the warmup)
 	lastDone         time.Time
 	classes          map[ErrorClass]int64
 	samples          map[ErrorClass]string
@@ -63,7 +64,7 @@ func (r *recorder) record(done time.Time, latency time.Duration, err error) {
 	}
 	r.requests++
 	r.cur.requests++
-	r.sumAllUS += us
+	r.sumAllNS += toNS(latency)
 	if done.After(r.lastDone) {
 		r.lastDone = done
 	}

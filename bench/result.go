@@ -41,6 +41,13 @@ type Result struct {
 	Rate        float64
 	BatchSize   int
 
+	// ClientRate is the cap on each closed-loop worker's requests per second the run was
+	// made with (Config.ClientRate; 0: none). Overdue counts the requests of such a run
+	// sent late because the previous one of their worker outlasted 1/ClientRate: the
+	// endpoint, not the cap, set their time.
+	ClientRate float64
+	Overdue    int64
+
 	// Requests counts measured requests, successful or not; Errors those that failed.
 	Requests, Errors int64
 	// ErrorsByClass counts errors per class (see Classify); ErrorSamples keeps the message
@@ -80,14 +87,17 @@ type Result struct {
 	// load generator's fault (a worker was free, or the pacer itself was late), not the
 	// endpoint's. ClientLate counts made sends the pacer released more than ClientSlack
 	// after their intended time: their latency includes that lateness, but the client,
-	// not the endpoint, caused it. MaxBacklog is the deepest the backlog got.
+	// not the endpoint, caused it; the Result warns that the load generator could not
+	// keep up when ClientMissed + ClientLate pass ClientFaultThreshold of Offered.
+	// MaxBacklog is the deepest the backlog got.
 	Offered      int64
 	Missed       int64
 	ClientMissed int64
 	ClientLate   int64
 	MaxBacklog   int
 
-	// LittlesLaw is the closed-loop self-check; nil for open-loop runs.
+	// LittlesLaw is the closed-loop self-check; nil for open-loop runs and for closed
+	// loops capped by ClientRate, whose workers idle between sends by design.
 	LittlesLaw *LittlesLaw
 	// Warnings says what makes these figures doubtful (a broken Little's law, missed
 	// sends, a run cut short).
@@ -95,7 +105,7 @@ type Result struct {
 
 	hist     *hdrhistogram.Histogram // latency of successful requests, in microseconds
 	failHist *hdrhistogram.Histogram // latency of failed and unfinished requests
-	busyUS   int64                   // time requests spent in flight inside the window, for Little's law
+	busyNS   int64                   // time requests spent in flight inside the window, in ns, for Little's law
 }
 
 // Latency is a latency distribution summary in real units.
@@ -221,24 +231,33 @@ func (l LittlesLaw) String() string {
 // r.Elapsed must be set: End - Start for one run or machines side by side, the sum of
 // the windows' lengths for windows one after another.
 func (r *Result) summarize() {
-	ok := r.Requests - r.Errors
-	r.Throughput, r.InferencesPerSecond = 0, 0
-	if secs := r.Elapsed.Seconds(); secs > 0 {
-		r.Throughput = float64(ok) / secs
-		r.InferencesPerSecond = r.Throughput * float64(max(r.BatchSize, 1))
-	}
+	r.rates()
 	r.Latency = summarize(r.hist)
 	r.LatencyAll = summarize(r.allHist())
 	for i := range r.Series {
 		r.Series[i].summarize()
 	}
+	r.checkLittlesLaw()
+}
+
+// rates recomputes Throughput and InferencesPerSecond from the counts and Elapsed.
+func (r *Result) rates() {
+	r.Throughput, r.InferencesPerSecond = 0, 0
+	if secs := r.Elapsed.Seconds(); secs > 0 {
+		r.Throughput = float64(r.Requests-r.Errors) / secs
+		r.InferencesPerSecond = r.Throughput * float64(max(r.BatchSize, 1))
+	}
+}
+
+// checkLittlesLaw recomputes r.LittlesLaw from the time requests spent in flight.
+func (r *Result) checkLittlesLaw() {
 	r.LittlesLaw = nil
-	if r.Rate == 0 && r.Concurrency > 0 && r.Requests > 0 && r.Elapsed > 0 {
+	if r.Rate == 0 && r.ClientRate == 0 && r.Concurrency > 0 && r.Requests > 0 && r.Elapsed > 0 {
 		// L is the time requests spent in flight inside the window over its length, failed
 		// and unfinished requests included: they occupied a worker too. Each request counts
 		// only its part inside the window, so the window's edges bend nothing and the
 		// tolerance needs no allowance for them.
-		predicted := float64(r.busyUS) / microsPerSecondF / r.Elapsed.Seconds()
+		predicted := float64(r.busyNS) / float64(r.Elapsed)
 		ratio := predicted / float64(r.Concurrency)
 		r.LittlesLaw = &LittlesLaw{
 			Concurrency: r.Concurrency,
@@ -258,18 +277,26 @@ func (r *Result) warn(cutShort bool) {
 	}
 	if n := r.Missed - r.ClientMissed; n > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"the endpoint could not keep up with %.0f req/s: %d sends missed (backlog full, every worker in a request)", r.Rate, n))
+			"the endpoint could not keep up with %s req/s: %d sends missed (backlog full, every worker in a request)", formatRate(r.Rate), n))
 	}
-	if r.ClientMissed > 0 || r.ClientLate > 0 && r.ClientLate*100 >= max(r.Offered, 1) {
+	if fault := r.ClientMissed + r.ClientLate; fault > 0 && float64(fault) > ClientFaultThreshold*float64(r.Offered) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
-			"the load generator could not keep up with %.0f req/s: %d of %d sends missed and %d released over %v late by the client itself (its CPU or scheduling, not the endpoint)",
-			r.Rate, r.ClientMissed, r.Offered, r.ClientLate, ClientSlack))
+			"the load generator could not keep up with %s req/s: %d of %d sends missed and %d released over %v late by the client itself (its CPU or scheduling, not the endpoint)",
+			formatRate(r.Rate), r.ClientMissed, r.Offered, r.ClientLate, ClientSlack))
+	}
+	if sends := r.Rate * r.Elapsed.Seconds(); r.Rate > 0 && r.Elapsed > 0 && sends < minOpenLoopSends {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"the %v window holds only %s sends at %s req/s: its throughput (%s req/s, %s x the offered rate) counts whole sends, not a rate; measure for at least %v (%d sends)",
+			r.Elapsed.Round(time.Millisecond), formatRate(sends), formatRate(r.Rate), formatThroughput(r.Throughput),
+			formatRate(r.Throughput/r.Rate), time.Duration(minOpenLoopSends/r.Rate*float64(time.Second)).Round(time.Millisecond),
+			minOpenLoopSends))
 	}
 	if r.Unfinished+r.Errors > 0 && r.LatencyAll.P99 > r.Latency.P99+r.Latency.P99/10 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
 			"p99 of all requests is %v against %v for successes alone: %d failed and %d unfinished at the end (see LatencyAll)",
 			r.LatencyAll.P99, r.Latency.P99, r.Errors, r.Unfinished))
 	}
+	r.warnPace()
 	if cutShort {
 		r.Warnings = append(r.Warnings, cutShortWarning)
 	}

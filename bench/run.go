@@ -241,7 +241,21 @@ func (r *run) closedWorker(rec *recorder, next int) {
 	// engine's own work between the two (about 100 ns, see BenchmarkRunNoop) is below
 	// the histograms' 1 us resolution, and the read costs as much as the work.
 	t0 := time.Now()
+	var pace *pacedWorker // ClientRate only
+	if r.cfg.ClientRate > 0 {
+		pace = newPacedWorker(r.cfg.ClientRate, rec.id, done)
+		defer pace.stop()
+	}
 	for !r.stopped(done) {
+		overdue := false
+		if pace != nil {
+			// The request starts when its pace allows, and its latency from then.
+			var sent time.Time
+			if sent, overdue = pace.wait(); r.stopped(done) {
+				return
+			}
+			t0 = sent
+		}
 		measured := !t0.Before(r.start)
 		if r.cfg.Requests > 0 && measured {
 			if tickets == 0 {
@@ -273,8 +287,11 @@ func (r *run) closedWorker(rec *recorder, next int) {
 				lo = r.win.start(r, rec.winIdx)
 			}
 			rec.record(t1, t1.Sub(t0), err)
+			if overdue {
+				rec.overdue++
+			}
 			if t0.Before(lo) { // sent before the window: only its part inside was busy in it
-				rec.preUS += toUS(lo.Sub(t0))
+				rec.preNS += toNS(lo.Sub(t0))
 			}
 		}
 		t0 = t1
@@ -377,19 +394,31 @@ func (r *run) invoke(p payload.Payload) (err error) {
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.Timeout)
 	defer cancel()
 	err = r.inv.Invoke(ctx, p)
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		err = &timeoutError{err: err, after: r.cfg.Timeout}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &timeoutError{err: err, after: r.cfg.Timeout}
+	}
+	if ctx.Err() == nil {
+		// The deadline's timer may not have fired yet on a busy machine: the clock, not
+		// the timer, says whether the request outlasted Timeout.
+		if dl, _ := ctx.Deadline(); time.Now().After(dl) {
+			return &timeoutError{err: err, after: r.cfg.Timeout}
+		}
 	}
 	return err
 }
 
-// timeoutError marks an error caused by Config.Timeout, whatever the invoker wrapped it in.
+// timeoutError marks a request that outlasted Config.Timeout, whatever the invoker
+// wrapped the deadline in, or returned: an invoker that ignores its context and returns
+// nil late still timed out (err is then nil).
 type timeoutError struct {
 	err   error
 	after time.Duration
 }
 
 func (e *timeoutError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("timed out after %v: the invoker ignored its context's deadline and returned late, with no error", e.after)
+	}
 	return fmt.Sprintf("timed out after %v: %v", e.after, e.err)
 }
 func (e *timeoutError) Unwrap() error      { return e.err }

@@ -50,7 +50,7 @@ func TestRunClosedLoopObeysLittlesLaw(t *testing.T) {
 func TestLittlesLawFlagsImpossibleFigures(t *testing.T) {
 	// The reference study's inf1 row: 16 clients, 304.3 req/s, "4.9 ms" mean latency.
 	r := &Result{Concurrency: 16, Requests: 3043, Start: time.Unix(0, 0), End: time.Unix(10, 0), Elapsed: 10 * time.Second,
-		busyUS: 3043 * 4900, hist: newHist()}
+		busyNS: 3043 * 4900 * 1000, hist: newHist()}
 	r.summarize()
 	r.warn(false)
 	require.NotNil(t, r.LittlesLaw)
@@ -281,7 +281,7 @@ func TestLittlesLawCanFailInAShortWindow(t *testing.T) {
 	// latency: impossible, whatever the window. With the old W/T allowance (here 2) the
 	// tolerance was 2.1 and this passed.
 	r := &Result{Concurrency: 16, Requests: 16, Start: time.Unix(0, 0), End: time.Unix(0, 1e8),
-		Elapsed: 100 * time.Millisecond, busyUS: 32 * 100_000, hist: newHist()}
+		Elapsed: 100 * time.Millisecond, busyNS: 32 * 100_000 * 1000, hist: newHist()}
 	r.summarize()
 	require.NotNil(t, r.LittlesLaw)
 	assert.False(t, r.LittlesLaw.Holds, r.LittlesLaw.String())

@@ -36,7 +36,31 @@ func ParseSLO(s string) (SLO, error) {
 	if !ok || !strings.HasPrefix(q, "p") || perr != nil || derr != nil || !(p > 0 && p <= 100) || bound <= 0 {
 		return SLO{}, fmt.Errorf("bench: SLO %q: want pNN=duration, e.g. p99=200ms", s)
 	}
-	return SLO{Percentile: p, Max: bound}, nil
+	slo := SLO{Percentile: p, Max: bound}
+	if err := slo.Validate(); err != nil {
+		return SLO{}, err
+	}
+	return slo, nil
+}
+
+// MinSLO is the tightest latency bound an SLO may set: latencies are measured in whole
+// microseconds, and a bound under one is almost always a unit slip (Max: 100 is 100 ns,
+// not 100 ms).
+const MinSLO = time.Microsecond
+
+// Validate refuses an objective bench cannot judge: a percentile outside (0, 100], a
+// bound that is not positive, or one under MinSLO (with the bound it probably meant).
+func (s SLO) Validate() error {
+	switch {
+	case !(s.Percentile > 0 && s.Percentile <= 100):
+		return fmt.Errorf("bench: SLO %v: the percentile must be in (0, 100]", s)
+	case s.Max <= 0:
+		return fmt.Errorf("bench: SLO %v: the bound must be positive", s)
+	case s.Max < MinSLO:
+		return fmt.Errorf("bench: SLO %v: a bound under %v is below what bench measures (did you mean %v?)",
+			s, MinSLO, s.Max*time.Millisecond)
+	}
+	return nil
 }
 
 // Defaults applied by Sweep to zero fields of SweepConfig.
@@ -154,14 +178,17 @@ const (
 	StopPlateau    StopReason = "throughput plateau"
 	StopErrors     StopReason = "error rate above bound"
 	StopCanceled   StopReason = "canceled"
+	// StopNothingDone: a step completed no request at all (every request outlasted the
+	// step, or the endpoint hangs): more load cannot tell anything more.
+	StopNothingDone StopReason = "no request completed"
 )
 
 // SweepResult is what Sweep found.
 type SweepResult struct {
 	Steps []Step
-	// Peak is the index of the step with the best throughput among those that met the
-	// SLO and the error bound and, in an open-loop sweep, sustained their rate (Step.
-	// Sustained); Knee the index of the last step whose throughput grew by more than
+	// Peak is the index of the step with the best throughput among those that completed
+	// at least one successful request, met the SLO and the error bound and, in an
+	// open-loop sweep, sustained their rate (Step.Sustained); Knee the index of the last step whose throughput grew by more than
 	// MinGain over the best before it. Both are -1 when no step qualifies.
 	Peak, Knee int
 	// Stop is why the sweep stopped; StopDetail says at which step and why.
@@ -179,14 +206,14 @@ func (s *SweepResult) Verdict() string {
 	p := s.Steps[s.Peak]
 	at := fmt.Sprintf("%d workers", p.Concurrency)
 	if p.Rate > 0 {
-		at = fmt.Sprintf("%.0f req/s offered", p.Rate)
+		at = fmt.Sprintf("%s req/s offered", formatRate(p.Rate))
 	}
 	lat := fmt.Sprintf("p99 %v", p.Result.Latency.P99.Round(time.Millisecond/10))
 	if s.SLO != nil {
 		lat = fmt.Sprintf("p%v %v <= %v", s.SLO.Percentile,
 			p.Result.Percentile(s.SLO.Percentile).Round(time.Millisecond/10), s.SLO.Max)
 	}
-	return fmt.Sprintf("peak %.1f req/s at %s, %s (stopped: %s)", p.Result.Throughput, at, lat, s.StopDetail)
+	return fmt.Sprintf("peak %s req/s at %s, %s (stopped: %s)", formatThroughput(p.Result.Throughput), at, lat, s.StopDetail)
 }
 
 func (c SweepConfig) withDefaults() (SweepConfig, error) {
@@ -206,8 +233,10 @@ func (c SweepConfig) withDefaults() (SweepConfig, error) {
 			return c, fmt.Errorf("bench: sweep: rate %v is not a positive number", r)
 		}
 	}
-	if c.SLO != nil && (!(c.SLO.Percentile > 0 && c.SLO.Percentile <= 100) || c.SLO.Max <= 0) {
-		return c, fmt.Errorf("bench: sweep: SLO %v needs a percentile in (0, 100] and a positive bound", *c.SLO)
+	if c.SLO != nil {
+		if err := c.SLO.Validate(); err != nil {
+			return c, fmt.Errorf("bench: sweep: %w", err)
+		}
 	}
 	for _, f := range []*float64{c.MinGain, c.MaxErrorRate, c.Tolerance} {
 		if f != nil && (*f < 0 || math.IsNaN(*f) || math.IsInf(*f, 0)) {
@@ -229,7 +258,33 @@ func (c SweepConfig) withDefaults() (SweepConfig, error) {
 	c.MinGain = orDefault(c.MinGain, DefaultMinGain)
 	c.PlateauSteps = cmp.Or(c.PlateauSteps, DefaultPlateauSteps)
 	c.MaxErrorRate = orDefault(c.MaxErrorRate, DefaultMaxErrorRate)
+	// Every step's configuration is checked before the first step runs, so an impossible
+	// ladder is refused at once, not after the steps before its bad rung have run.
+	for i := range max(len(c.Levels), len(c.Rates)) {
+		if _, err := c.stepConfig(i).withDefaults(); err != nil {
+			return c, fmt.Errorf("bench: sweep: step %d (%s): %w", i+1, c.stepLevel(i), err)
+		}
+	}
 	return c, nil
+}
+
+// stepConfig is the Run configuration of step i: Step with the ladder's level or rate.
+func (c SweepConfig) stepConfig(i int) Config {
+	run := c.Step
+	if len(c.Rates) > 0 {
+		run.Rate = c.Rates[i]
+	} else {
+		run.Concurrency = c.Levels[i]
+	}
+	return run
+}
+
+// stepLevel names step i's rung, as Step.level does once it has run.
+func (c SweepConfig) stepLevel(i int) string {
+	if len(c.Rates) > 0 {
+		return (&Step{Rate: c.Rates[i]}).level()
+	}
+	return (&Step{Concurrency: c.Levels[i]}).level()
 }
 
 // orDefault returns a fresh pointer to *p, or to def when p is nil: never the caller's.

@@ -60,11 +60,15 @@ func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (res *SweepResult,
 			flat++
 		}
 		best = math.Max(best, tput)
-		ok := step.MetSLO && step.ErrorRate <= maxErr && step.Sustained
+		ok := step.MetSLO && step.ErrorRate <= maxErr && step.Sustained && tput > 0
 		if ok && (res.Peak < 0 || tput > res.Steps[res.Peak].Result.Throughput) {
 			res.Peak = i
 		}
 		switch {
+		case step.Result.Requests == 0:
+			res.Stop = StopNothingDone
+			res.StopDetail = fmt.Sprintf("no request completed in %d windows of %v at %s (%d unfinished)",
+				step.Windows, cfg.Step.Duration, step.level(), step.Result.Unfinished)
 		case step.ErrorRate > maxErr:
 			res.Stop = StopErrors
 			res.StopDetail = fmt.Sprintf("errors %.1f%% > %.1f%% at %s", 100*step.ErrorRate, 100*maxErr, step.level())
@@ -87,7 +91,7 @@ func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (res *SweepResult,
 
 func (s *Step) level() string {
 	if s.Rate > 0 {
-		return fmt.Sprintf("%.0f req/s", s.Rate)
+		return fmt.Sprintf("%s req/s", formatRate(s.Rate))
 	}
 	return fmt.Sprintf("%d workers", s.Concurrency)
 }
@@ -96,13 +100,8 @@ func (s *Step) level() string {
 // StableWindows agree or MaxWindows have run. Only the first window follows the warmup;
 // requests in flight at a window's end complete, and count, in the next.
 func measureStep(ctx context.Context, inv Invoker, cfg SweepConfig, i int, prog *sweepProgress) (*Step, error) {
-	run := cfg.Step
-	step := &Step{}
-	if len(cfg.Rates) > 0 {
-		run.Rate, step.Rate = cfg.Rates[i], cfg.Rates[i]
-	} else {
-		run.Concurrency, step.Concurrency = cfg.Levels[i], cfg.Levels[i]
-	}
+	run := cfg.stepConfig(i)
+	step := &Step{Concurrency: run.Concurrency, Rate: run.Rate}
 	var windows []*Result
 	if cfg.Progress != nil {
 		run.Progress = func(s Snapshot) {
@@ -155,8 +154,14 @@ func sustained(r *Result) bool {
 }
 
 // stable reports whether every window's throughput and tail latency lie within the
-// tolerance of the windows' mean.
+// tolerance of the windows' mean. A window in which no request completed has nothing to
+// agree on: a step with one is not stable, however alike its zeros.
 func stable(ws []*Result, cfg SweepConfig) bool {
+	for _, w := range ws {
+		if w.Requests == 0 {
+			return false
+		}
+	}
 	q := 99.0
 	if cfg.SLO != nil {
 		q = cfg.SLO.Percentile

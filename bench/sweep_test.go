@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,7 +87,10 @@ func TestSweepOpenLoopLadder(t *testing.T) {
 	cfg := quickSweep()
 	cfg.Levels = nil
 	cfg.Rates = []float64{100, 200, 1000}
-	cfg.SLO = &bench.SLO{Percentile: 99, Max: 100 * time.Millisecond}
+	// 250 ms, not 100: under -race on a loaded 2-core machine the pacer itself releases
+	// sends late and 200 req/s reached a p99 of 90-110 ms; 1000 req/s still breaks it by
+	// far (its backlog grows for the whole window, p99 over 700 ms).
+	cfg.SLO = &bench.SLO{Percentile: 99, Max: 250 * time.Millisecond}
 	res, err := bench.Sweep(context.Background(), fake, cfg)
 	require.NoError(t, err)
 	// 1000 req/s offered to a 400 req/s endpoint: the backlog grows for the whole window
@@ -149,4 +153,78 @@ func TestParseSLO(t *testing.T) {
 		_, err := bench.ParseSLO(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+// An endpoint that never answers within a step: every request is unfinished at the end of
+// every window. Before the fix each such step was "stable" (its zeros agreed) and the
+// sweep's verdict was "peak 0.0 req/s at 1 workers".
+func TestSweepStepWhereNothingCompletedIsNotStableAndHasNoPeak(t *testing.T) {
+	hang := bench.InvokerFunc(func(ctx context.Context, _ payload.Payload) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	cfg := quickSweep(1, 2, 4)
+	cfg.StableWindows, cfg.MaxWindows = 2, 2
+	cfg.Step.Duration = 100 * time.Millisecond
+	res, err := bench.Sweep(context.Background(), hang, cfg)
+	require.NoError(t, err)
+	require.Len(t, res.Steps, 1, "a step where nothing completed stops the sweep: more load cannot tell more")
+	assert.False(t, res.Steps[0].Stable, "no request completed: nothing to be stable about")
+	assert.Zero(t, res.Steps[0].Result.Requests)
+	assert.Equal(t, bench.StopNothingDone, res.Stop, res.StopDetail)
+	assert.Equal(t, -1, res.Peak)
+	assert.Contains(t, res.Verdict(), "no step met")
+	assert.NotContains(t, res.Verdict(), "peak")
+}
+
+// A ladder whose second rung Run cannot schedule is refused before any step runs. Before
+// the fix step 1 ran, and the sweep then ended "canceled during step 2".
+func TestSweepRefusesAnImpossibleLadderBeforeTheFirstStep(t *testing.T) {
+	for name, cfg := range map[string]bench.SweepConfig{
+		"level above MaxConcurrency": {Levels: []int{1, bench.MaxConcurrency + 1}},
+		"rate below MinRate":         {Rates: []float64{10, 1e-9}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var calls atomic.Int64
+			inv := bench.InvokerFunc(func(context.Context, payload.Payload) error {
+				calls.Add(1)
+				return nil
+			})
+			cfg.Step = bench.Config{Duration: 50 * time.Millisecond, Payloads: body}
+			res, err := bench.Sweep(context.Background(), inv, cfg)
+			require.Error(t, err)
+			assert.Nil(t, res)
+			assert.Contains(t, err.Error(), "step 2")
+			assert.NotContains(t, err.Error(), "canceled")
+			assert.Zero(t, calls.Load(), "no step may run before the ladder is checked")
+		})
+	}
+}
+
+// SLO{Max: 100} is 100 ns, a typo for 100 ms; it was accepted silently and every step
+// broke it.
+func TestSLOUnderAMicrosecondIsRefusedWithTheBoundItProbablyMeant(t *testing.T) {
+	slo := bench.SLO{Percentile: 99, Max: 100}
+	err := slo.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "did you mean 100ms?")
+	require.NoError(t, bench.SLO{Percentile: 99, Max: time.Microsecond}.Validate())
+
+	_, err = bench.Sweep(context.Background(), benchtest.New(), bench.SweepConfig{
+		Levels: []int{1}, SLO: &slo, Step: bench.Config{Payloads: body}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "did you mean 100ms?")
+
+	_, err = bench.ParseSLO("p99=100ns")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "did you mean 100ms?")
+}
+
+// Rates under 1 req/s were printed with %.0f: "peak 5.0 req/s at 0 req/s offered".
+func TestSweepVerdictPrintsRatesUnderOnePerSecond(t *testing.T) {
+	sr := &bench.SweepResult{Peak: 0, Knee: 0, Stop: bench.StopLadderDone, StopDetail: "ladder done",
+		Steps: []bench.Step{{Rate: 0.5, Result: &bench.Result{Rate: 0.5, Throughput: 0.45}}}}
+	v := sr.Verdict()
+	assert.Contains(t, v, "at 0.5 req/s offered", v)
+	assert.Contains(t, v, "peak 0.45 req/s", v)
 }

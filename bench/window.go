@@ -41,7 +41,8 @@ type windowTally struct {
 	worker, idx      int
 	hist, failHist   *hdrhistogram.Histogram
 	requests, errors int64
-	sumAllUS, preUS  int64
+	overdue          int64
+	sumAllNS, preNS  int64
 	unfinished       int64
 	classes          map[ErrorClass]int64
 	samples          map[ErrorClass]string
@@ -83,28 +84,28 @@ func (r *run) advance(rec *recorder, t0, t1 time.Time) {
 	for k := w.index(r, t1); rec.winIdx < k; rec.winIdx++ {
 		tl := rec.take(w)
 		if !t0.IsZero() {
-			tl.sumAllUS += overlapUS(t0, w.start(r, rec.winIdx), w.start(r, rec.winIdx+1))
+			tl.sumAllNS += overlapNS(t0, w.start(r, rec.winIdx), w.start(r, rec.winIdx+1))
 		}
 		w.in <- tl
 	}
 }
 
-// overlapUS is the part of [t0, ∞) inside [lo, hi), in microseconds.
-func overlapUS(t0, lo, hi time.Time) int64 {
+// overlapNS is the part of [t0, ∞) inside [lo, hi), in nanoseconds.
+func overlapNS(t0, lo, hi time.Time) int64 {
 	if !t0.Before(hi) {
 		return 0
 	}
-	return toUS(hi.Sub(maxTime(t0, lo)))
+	return toNS(hi.Sub(maxTime(t0, lo)))
 }
 
 // take moves rec's totals into a tally for its current window and resets them.
 func (rec *recorder) take(w *windows) *windowTally {
 	tl := &windowTally{worker: rec.id, idx: rec.winIdx, hist: rec.hist, failHist: rec.failHist,
-		requests: rec.requests, errors: rec.errors, sumAllUS: rec.sumAllUS, preUS: rec.preUS,
+		requests: rec.requests, errors: rec.errors, overdue: rec.overdue, sumAllNS: rec.sumAllNS, preNS: rec.preNS,
 		classes: rec.classes, samples: rec.samples}
 	rec.hist = w.hists.Get().(*hdrhistogram.Histogram)
 	rec.failHist, rec.classes, rec.samples = nil, nil, nil
-	rec.requests, rec.errors, rec.sumAllUS, rec.preUS = 0, 0, 0, 0
+	rec.requests, rec.errors, rec.overdue, rec.sumAllNS, rec.preNS = 0, 0, 0, 0, 0
 	return tl
 }
 
@@ -120,7 +121,7 @@ func (r *run) finishWindows(natural bool) {
 		for ; rec.winIdx < w.n; rec.winIdx++ {
 			tl := rec.take(w)
 			if !rec.cut.IsZero() && !r.cfg.openLoop() {
-				tl.sumAllUS += overlapUS(rec.cut, w.start(r, rec.winIdx), w.start(r, rec.winIdx+1))
+				tl.sumAllNS += overlapNS(rec.cut, w.start(r, rec.winIdx), w.start(r, rec.winIdx+1))
 			}
 			if rec.winIdx == w.n-1 && !rec.cut.IsZero() && rec.cut.Before(r.end) {
 				tl.unfinished++
@@ -159,8 +160,9 @@ func (r *run) addWindow(tl *windowTally) {
 	}
 	acc.requests += tl.requests
 	acc.errors += tl.errors
-	acc.sumAllUS += tl.sumAllUS
-	acc.preUS += tl.preUS
+	acc.overdue += tl.overdue
+	acc.sumAllNS += tl.sumAllNS
+	acc.preNS += tl.preNS
 	acc.unfinished += tl.unfinished
 	if tl.hist != nil {
 		acc.hist.Merge(tl.hist)
@@ -201,11 +203,11 @@ func (r *run) windowResult(acc *windowTally) *Result {
 	lo, hi := w.start(r, acc.idx), w.start(r, acc.idx+1)
 	res := &Result{
 		Start: lo.Round(0), End: hi.Round(0), Elapsed: w.width,
-		Concurrency: r.cfg.Concurrency, Rate: r.cfg.Rate, BatchSize: r.cfg.BatchSize,
+		Concurrency: r.cfg.Concurrency, Rate: r.cfg.Rate, ClientRate: r.cfg.ClientRate, BatchSize: r.cfg.BatchSize,
 		SeriesInterval: r.cfg.Interval,
-		Requests:       acc.requests, Errors: acc.errors, Unfinished: acc.unfinished,
+		Requests:       acc.requests, Errors: acc.errors, Unfinished: acc.unfinished, Overdue: acc.overdue,
 		ErrorsByClass: acc.classes, ErrorSamples: acc.samples,
-		hist: acc.hist, failHist: acc.failHist, busyUS: acc.sumAllUS - acc.preUS,
+		hist: acc.hist, failHist: acc.failHist, busyNS: acc.sumAllNS - acc.preNS,
 	}
 	if r.cfg.openLoop() {
 		p := &r.pacer

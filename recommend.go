@@ -34,6 +34,8 @@ type Report struct {
 	PlanErr error
 	// Teardown is every resource the run created and what became of it.
 	Teardown []Deletion
+
+	generic func(instanceType string, compiled bool) bool // an emulator's: served by a generic profile
 }
 
 // Outcome is one candidate's fate: measured (Result), resumed from OutputDir, skipped
@@ -156,13 +158,18 @@ func (rep *Report) Recommendation() string {
 }
 
 // Table is the report package's view of the measured candidates, for Markdown, CSV,
-// JSON and charts; provenance is report.Measured or report.Emulated. Candidates that
-// failed or were skipped are in its notes.
+// JSON and charts; provenance is report.Measured or report.Emulated. Against the emulator
+// (sagemakertest), an emulated row whose instance type has no calibrated profile says
+// report.EmulatedGeneric. Candidates that failed or were skipped are in its notes.
 func (rep *Report) Table(title, provenance string) *report.Report {
 	t := report.New(title)
 	for _, o := range rep.Outcomes {
 		if o.Result == nil {
 			continue
+		}
+		provenance := provenance
+		if provenance == report.Emulated && rep.generic != nil && rep.generic(o.Candidate.InstanceType, o.Candidate.Compiled()) {
+			provenance = report.EmulatedGeneric
 		}
 		row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
 			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance,

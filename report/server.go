@@ -102,7 +102,7 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 		if source == "" {
 			source = "server"
 		}
-		if row.Provenance == Emulated && !strings.Contains(source, "emulated") {
+		if (row.Provenance == Emulated || row.Provenance == EmulatedGeneric) && !strings.Contains(source, "emulated") {
 			source = "emulated " + source
 		}
 		tableRow(b, []string{

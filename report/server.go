@@ -113,7 +113,10 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 	}
 	b.WriteString("\n")
 	b.WriteString("Model and overhead times are the endpoint's ModelLatency and OverheadLatency over the " +
-		"whole minutes around each run; network + client is the client's mean latency less the " +
+		"whole minutes around each run, as AWS defines them " +
+		"(https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html): model time is the " +
+		"model container's, as SageMaker sees it, waiting in the container's queue for a model worker " +
+		"included; overhead is what SageMaker itself adds, typically a few milliseconds. Network + client is the client's mean latency less the " +
 		"server's mean model and overhead time (means add up, percentiles do not). Utilization is " +
 		"averaged over those minutes, so a run shorter than a minute reads low.\n\n")
 	for i, f := range foot {

@@ -33,11 +33,13 @@
 // The command in cmd/sagemakertest serves the same emulator to other
 // processes (boto3, the AWS CLI, example binaries); see [Listen].
 //
-// The runtime does real work per request with its default handler: it decodes
-// the JPEG or PNG body, resizes the shorter side to 256, centre-crops 224x224
-// and normalizes with the ImageNet mean and standard deviation into a
-// 1x3x224x224 float32 tensor, then holds the request until an emulated device
-// time has passed. Device time and the number of model workers per instance come
+// The runtime answers any model with its [DefaultHandler], by the request's
+// Content-Type: an image is really decoded, its shorter side resized to 256,
+// centre-cropped to 224x224 and normalized with the ImageNet mean and standard
+// deviation into a 1x3x224x224 float32 tensor, and gets a ResNet50-shaped JSON
+// answer; JSON gets a JSON answer ([JSONModel]), NumPy .npy an .npy answer
+// ([NPYModel]), anything else is echoed. [WithHandler] plugs a real model in.
+// Then the request is held until an emulated device time has passed. Device time and the number of model workers per instance come
 // from a [Profile] keyed by instance type and whether the model is Neo-compiled;
 // the shipped profiles ([Profiles]) are calibrated so that 16 closed-loop
 // clients reproduce the throughput published by the reference study. Every

@@ -244,7 +244,7 @@ func mediaType(contentType string) string {
 // {"predictions":[{"class":..,"score":..}x5],"emulated":true} with five
 // classes of 1000 scored from the body's bytes, or, for the SageMaker and
 // TensorFlow Serving batch form {"instances":[...]}, one such list per
-// instance: {"predictions":[[...],[...]],"emulated":true}. The same input
+// instance, at most [MaxAnswerRows]: {"predictions":[[...],[...]],"emulated":true}. The same input
 // always gets the same answer. A body that is not JSON gets HTTP 400 from the
 // "model", and an Accept header that excludes application/json HTTP 406, which
 // the runtime reports as ModelError.
@@ -259,6 +259,9 @@ func JSONModel(ctx context.Context, endpointName string, body []byte, contentTyp
 		Instances []json.RawMessage `json:"instances"`
 	}
 	if json.Unmarshal(body, &batch) == nil && batch.Instances != nil {
+		if len(batch.Instances) > MaxAnswerRows {
+			return nil, tooManyRows(len(batch.Instances))
+		}
 		preds := make([][]Prediction, len(batch.Instances))
 		for i, in := range batch.Instances {
 			preds[i] = scoreBytes(in)
@@ -272,6 +275,15 @@ func JSONModel(ctx context.Context, endpointName string, body []byte, contentTyp
 		Predictions []Prediction `json:"predictions"`
 		Emulated    bool         `json:"emulated"`
 	}{scoreBytes(body), true})
+}
+
+// MaxAnswerRows bounds the rows (instances) the default handlers answer in one
+// request: 1024 rows of 1000 float32 scores are 4 MB, within SageMaker's 6 MB
+// payload limit. A larger batch gets the container's HTTP 400.
+const MaxAnswerRows = 1024
+
+func tooManyRows(n int) error {
+	return &statusError{http.StatusBadRequest, fmt.Sprintf("sagemakertest: a batch of %d rows; the emulated model answers at most %d (its answer must fit in 6 MB)", n, MaxAnswerRows)}
 }
 
 // scoreBytes returns the top five of 1000 scores seeded by b's bytes.
@@ -323,7 +335,7 @@ var npyMagic = []byte("\x93NUMPY")
 
 // NPYModel answers a NumPy .npy request (any dtype and shape, versions 1 to
 // 3 of the format) as a classifier of its rows would: the first axis is the
-// batch (a 0-d or 1-d array is one row), and each row gets 1000 float32
+// batch (a 0-d or 1-d array is one row; at most [MaxAnswerRows] rows), and each row gets 1000 float32
 // scores seeded by its bytes. The answer is an .npy array of shape
 // (rows, 1000), '<f4', Content-Type application/x-npy, when the Accept header
 // admits it (or is empty); when it admits only application/json, the answer
@@ -344,6 +356,9 @@ func NPYModel(ctx context.Context, endpointName string, body []byte, contentType
 		return nil, &statusError{http.StatusBadRequest, err.Error()}
 	}
 	rows := arr.rows()
+	if rows > MaxAnswerRows {
+		return nil, tooManyRows(rows)
+	}
 	rowLen := len(arr.data) / rows
 	if wantNPY {
 		out := make([]float32, 0, rows*classes)

@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -187,6 +188,10 @@ func TestDefaultHandlerAnswersJSONWithJSON(t *testing.T) {
 	if _, err := invokeAs(t, srv, "text", []byte(`{"inputs": `), "application/json", ""); modelStatus(err) != 400 {
 		t.Errorf("invalid JSON: %v, want ModelError with status 400", err)
 	}
+	huge := []byte(`{"instances": [0` + strings.Repeat(",0", sagemakertest.MaxAnswerRows) + `]}`)
+	if _, err := invokeAs(t, srv, "text", huge, "application/json", ""); modelStatus(err) != 400 {
+		t.Errorf("%d instances: %v, want ModelError with status 400", sagemakertest.MaxAnswerRows+1, err)
+	}
 	if _, err := invokeAs(t, srv, "text", []byte(`{}`), "application/json", "text/csv"); modelStatus(err) != 406 {
 		t.Errorf("Accept text/csv: %v, want ModelError with status 406", err)
 	}
@@ -220,8 +225,9 @@ func TestDefaultHandlerAnswersNPYWithNPY(t *testing.T) {
 		t.Errorf("Accept application/json: %v, %v", js, err)
 	}
 	for name, bad := range map[string][]byte{
-		"truncated": in[:len(in)-1],
-		"not npy":   []byte("1,2,3"),
+		"truncated":            in[:len(in)-1],
+		"not npy":              []byte("1,2,3"),
+		"a billion empty rows": mustNPYHeader(t, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 0), }"),
 		"huge shape": append([]byte("\x93NUMPY\x01\x00\x46\x00"),
 			[]byte("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 2), }            \n")...),
 	} {
@@ -229,6 +235,13 @@ func TestDefaultHandlerAnswersNPYWithNPY(t *testing.T) {
 			t.Errorf("%s: %v, want ModelError with status 400", name, err)
 		}
 	}
+}
+
+// mustNPYHeader is an .npy file of format 1.0 with the given header and no data.
+func mustNPYHeader(t *testing.T, header string) []byte {
+	t.Helper()
+	b := []byte("\x93NUMPY\x01\x00")
+	return append(append(b, byte(len(header)), byte(len(header)>>8)), header...)
 }
 
 // TestDefaultHandlerEchoesOtherTypesAndSniffsOctetStream: a type the
@@ -248,4 +261,18 @@ func TestDefaultHandlerEchoesOtherTypesAndSniffsOctetStream(t *testing.T) {
 	if err != nil || !bytes.Equal(out.Body, want) {
 		t.Errorf("untyped JPEG: %v, %v", out, err)
 	}
+}
+
+// FuzzDefaultHandler feeds the default handler arbitrary bodies as JSON, NPY and untyped
+// content: it answers or returns an error, never panics.
+func FuzzDefaultHandler(f *testing.F) {
+	npy, _ := payload.EncodeNPY([]int{2, 3}, []float32{1, 2, 3, 4, 5, 6})
+	for _, seed := range [][]byte{npy, []byte(`{"instances":[1,2]}`), []byte("\x93NUMPY\x03\x00\xff\xff\xff\xff{'descr': '<U9', 'shape': (3,)}"), nil} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, ct := range []string{"application/x-npy", "application/json", "", "text/csv"} {
+			_, _ = sagemakertest.DefaultHandler(context.Background(), "ep", body, ct)
+		}
+	})
 }

@@ -40,7 +40,7 @@ func TestStudyOfAJSONModelOnAnUncalibratedInstanceQualifies(t *testing.T) {
 		FrameworkVersion: "1.8.1",
 		RoleARN:          testRole,
 		Candidates:       sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.g5.xlarge"}}),
-		Load:             bench.Config{Concurrency: 2, Duration: time.Second, Warmup: 200 * time.Millisecond, Payloads: []payload.Payload{body}},
+		Load:             bench.Config{Concurrency: 2, Duration: 2 * time.Second, Warmup: 200 * time.Millisecond, Payloads: []payload.Payload{body}},
 		SLO:              &bench.SLO{Percentile: 99, Max: 100 * time.Millisecond},
 		Prices:           cost.Current,
 		Events:           ev.add,

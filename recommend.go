@@ -35,6 +35,8 @@ type Report struct {
 	PlanErr error
 	// Teardown is every resource the run created and what became of it.
 	Teardown []Deletion
+
+	generic func(instanceType string, compiled bool) bool // an emulator's: served by a generic profile
 }
 
 // Outcome is one candidate's fate: measured (Result), resumed from OutputDir, skipped
@@ -126,6 +128,10 @@ func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) 
 	for i, o := range rep.Outcomes {
 		if o.Result == nil && o.Err == nil {
 			continue // skipped: in the notes
+		}
+		provenance := provenance
+		if provenance == report.Emulated && rep.generic != nil && rep.generic(o.Candidate.InstanceType, o.Candidate.Compiled()) {
+			provenance = report.EmulatedGeneric // an uncalibrated emulator profile
 		}
 		row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
 			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance,
@@ -248,8 +254,10 @@ func truncateLine(s string, n int) string {
 
 // Table is the report package's view of the candidates measured or failed, for Markdown,
 // CSV, JSON and charts, judged against the study's SLO and MaxErrorRate (its verdict is
-// the recommendation's); provenance is report.Measured or report.Emulated. Candidates
-// that were skipped, and the plan for Study.TargetTPS, are in its notes.
+// the recommendation's); provenance is report.Measured or report.Emulated. Against the
+// emulator (sagemakertest), an emulated row whose instance type has no calibrated profile
+// says report.EmulatedGeneric. Candidates that were skipped, and the plan for
+// Study.TargetTPS, are in its notes.
 func (rep *Report) Table(title, provenance string) *report.Report {
 	t, _ := rep.rows(title, provenance)
 	if rep.Prices != nil {

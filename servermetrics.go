@@ -30,7 +30,8 @@ type ServerMetrics struct {
 	// and an EventWaitingMetrics reports it.
 	Delay time.Duration
 	// NoWait reads at once: for the emulator (sagemakertest), which publishes every
-	// request as it ends.
+	// request as it ends. The aws.Config of sagemakertest's Server.Config says so
+	// itself: against it the study reads at once whatever Delay says.
 	NoWait bool
 	// Tolerance is the cross-check's; zero fields take cwmetrics' defaults.
 	Tolerance cwmetrics.Tolerance
@@ -60,7 +61,7 @@ func (r *run) collectServer(ctx context.Context, cw cloudwatch.GetMetricDataAPIC
 		Tolerance: r.s.ServerMetrics.Tolerance,
 		Outside:   n,
 		Fetch: []func(*cwmetrics.Options){func(fo *cwmetrics.Options) {
-			fo.Delay, fo.NoWait = r.s.ServerMetrics.Delay, r.s.ServerMetrics.NoWait
+			fo.Delay, fo.NoWait = r.s.ServerMetrics.Delay, r.s.ServerMetrics.NoWait || r.metricsNow
 			fo.Progress = func(p cwmetrics.Progress) {
 				r.emit(Event{Kind: EventWaitingMetrics, Candidate: c.Name, Elapsed: p.Waited, Remaining: p.Remaining})
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/internal/deliver"
+	"github.com/sagebench/sagebench/internal/emuhint"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -165,6 +166,7 @@ type run struct {
 	compileErr map[neo.Target]error
 	budget     budgetMeter
 	stop       context.CancelFunc // cancels the run
+	metricsNow bool               // the service publishes metrics at once (an emulator's aws.Config)
 	panicMu    sync.Mutex
 	panicked   any // the first panic of a user callback in a goroutine Run does not own
 	cw         *cloudwatch.Client
@@ -235,12 +237,14 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		compileErr: map[neo.Target]error{}}
 	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
+	hint, _ := emuhint.Of(cfg)
+	r.metricsNow = hint.MetricsAtOnce
 	ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
 	if !s.ServerMetrics.Off {
 		r.cw = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Region = plan.Region })
 	}
-	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
+	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate, generic: hint.Generic}
 
 	r.startEvents()
 	defer func() {

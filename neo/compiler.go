@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/smithy-go/waiter"
+
+	"github.com/sagebench/sagebench/internal/emuhint"
 )
 
 // API is the part of the SageMaker client a Compiler uses; *sagemaker.Client
@@ -36,7 +38,8 @@ type Options struct {
 	Region string
 	// MinDelay and MaxDelay bound the wait between DescribeCompilationJob
 	// calls: it starts at MinDelay and doubles (with jitter) up to MaxDelay,
-	// as the SDK's waiters do.
+	// as the SDK's waiters do. The aws.Config of an emulator (sagemakertest's
+	// Server.Config) carries its own, shorter defaults.
 	MinDelay, MaxDelay time.Duration
 	// Margin is how long past a job's MaxRuntime the Compiler keeps polling
 	// before it gives up, stops the job and returns a *TimeoutError. Neo
@@ -75,6 +78,9 @@ func NewCompiler(cfg aws.Config, optFns ...func(*Options)) *Compiler {
 	}
 	if o.Region == "" {
 		o.Region = cfg.Region
+	}
+	if p, ok := emuhint.Of(cfg); ok && o.MinDelay <= 0 && o.MaxDelay <= 0 {
+		o.MinDelay, o.MaxDelay = p.PollInterval, p.MaxPollInterval // an emulator's pace
 	}
 	if o.MinDelay <= 0 {
 		o.MinDelay = DefaultMinDelay

@@ -239,13 +239,18 @@ func (r *Report) writeProvenance(b *bytes.Buffer) {
 		b.WriteString("Provenance *emulated*: measured against the local SageMaker emulator, whose " +
 			"per-instance device times are calibrated profiles, not real hardware.\n")
 	}
+	if seen[EmulatedGeneric] {
+		b.WriteString("Provenance *emulated (generic profile)*: measured against the local SageMaker emulator " +
+			"on an instance type it has no calibrated profile for: its device times are derived from the " +
+			"instance's vCPUs, GPUs or NeuronCores, not measured.\n")
+	}
 	if seen[Measured] {
 		b.WriteString("Provenance *measured*: measured against real SageMaker endpoints on AWS.\n")
 	}
 	if seen[""] && len(r.Rows) > 0 {
 		b.WriteString("Rows without a provenance do not say where their figures come from.\n")
 	}
-	if seen[Emulated] || seen[Measured] || seen[""] {
+	if seen[Emulated] || seen[EmulatedGeneric] || seen[Measured] || seen[""] {
 		b.WriteString("\n")
 	}
 }

@@ -14,6 +14,10 @@ const (
 	// Emulated figures come from the local SageMaker emulator (sagemakertest), whose device
 	// times are calibrated profiles, not hardware.
 	Emulated = "emulated"
+	// EmulatedGeneric figures come from the emulator on an instance type it has no
+	// calibrated profile for: its device times are derived from the hardware (vCPUs, GPUs,
+	// NeuronCores), not measured.
+	EmulatedGeneric = Emulated + " (generic profile)"
 	// Measured figures come from real SageMaker endpoints on AWS.
 	Measured = "measured"
 )

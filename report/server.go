@@ -124,7 +124,7 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 		if source == "" {
 			source = "server"
 		}
-		if row.Provenance == Emulated && !strings.Contains(source, "emulated") {
+		if (row.Provenance == Emulated || row.Provenance == EmulatedGeneric) && !strings.Contains(source, "emulated") {
 			source = "emulated " + source
 		}
 		tableRow(b, []string{
@@ -135,7 +135,10 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 	}
 	b.WriteString("\n")
 	b.WriteString("Model and overhead times are the endpoint's ModelLatency and OverheadLatency over the " +
-		"whole minutes around each run; network + client is the client's mean latency less the " +
+		"whole minutes around each run, as AWS defines them " +
+		"(https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html): model time is the " +
+		"model container's, as SageMaker sees it, waiting in the container's queue for a model worker " +
+		"included; overhead is what SageMaker itself adds, typically a few milliseconds. Network + client is the client's mean latency less the " +
 		"server's mean model and overhead time (means add up, percentiles do not). Utilization is " +
 		"averaged over those minutes, so a run shorter than a minute reads low. For a sweep, no minute " +
 		"isolates one step: both sides are over the whole sweep, the client's figures merged over its steps.\n\n")

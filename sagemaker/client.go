@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
+
+	"github.com/sagebench/sagebench/internal/emuhint"
 )
 
 // API is the part of the SageMaker client that Deploy and Delete use. *sagemaker.Client
@@ -83,7 +85,8 @@ type Options struct {
 
 	// PollInterval is the shortest wait between DescribeEndpoint calls while an endpoint
 	// is being created or deleted [15s]; the SDK waiter backs off from there up to
-	// MaxPollInterval [60s, and never below PollInterval].
+	// MaxPollInterval [60s, and never below PollInterval]. The aws.Config of an emulator
+	// (sagemakertest's Server.Config) carries its own, shorter defaults.
 	PollInterval    time.Duration
 	MaxPollInterval time.Duration
 	// MaxWait bounds the wait for an endpoint to be InService [30m].
@@ -131,6 +134,9 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 	}
 	if o.Region == "" {
 		o.Region = cfg.Region
+	}
+	if p, ok := emuhint.Of(cfg); ok && o.PollInterval <= 0 && o.MaxPollInterval <= 0 {
+		o.PollInterval, o.MaxPollInterval = p.PollInterval, p.MaxPollInterval // an emulator's pace
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 15 * time.Second

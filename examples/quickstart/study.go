@@ -14,10 +14,8 @@ import (
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/internal/study"
-	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/report"
-	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -93,17 +91,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		st.Sweep = &bench.SweepConfig{Levels: bench.Geometric(1, 64, 2), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
 	}
 	st.Prices, st.MaxParallel, st.Events = prices, o.parallel, study.Progress(stderr)
-	// The emulator publishes each request's metrics as it ends: read them at once.
-	st.ServerMetrics.NoWait = true
 	if err := printVersions(stdout, &st, o.region); err != nil {
 		return err
 	}
-	// The emulator creates an endpoint in 100 ms, not minutes: poll it often.
-	st.SageMaker = []func(*sagemaker.Options){func(opt *sagemaker.Options) {
-		opt.PollInterval, opt.MaxPollInterval = 20*time.Millisecond, 200*time.Millisecond
-	}}
-	st.Neo = []func(*neo.Options){func(opt *neo.Options) { opt.MinDelay, opt.MaxDelay = 20*time.Millisecond, 200*time.Millisecond }}
 
+	// srv.Config() carries the emulator's pace: the study polls its endpoints and jobs every
+	// 20-200 ms, not AWS's 15 s, and reads its CloudWatch metrics at once.
 	rep, err := st.Run(ctx, srv.Config())
 	if left := srv.Leftovers(); len(left) > 0 {
 		return fmt.Errorf("teardown incomplete, the emulator still holds: %s", strings.Join(left, ", "))

@@ -31,12 +31,15 @@ func cwPath(p string) (string, bool) {
 // CloudWatchClient returns a CloudWatch client for the emulator, which serves
 // GetMetricData for the metrics SageMaker publishes about endpoints (see
 // [NamespaceInvocations] and [NamespaceInstances]), computed from what the
-// runtime did: per request, ModelLatency is the time it held a model worker
-// (the handler's work plus the device time) and OverheadLatency the rest of
-// its time in the emulator, queueing for a worker included; utilization comes
-// from worker busy time. (On AWS a request queued inside the container's model
-// server counts as ModelLatency; the emulator's queue is in front of its workers,
-// so its queueing shows as overhead.) Metrics are published at once, the current minute
+// runtime did: per request, as AWS defines them
+// (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html),
+// ModelLatency is the time from handing the request to the model container to
+// its answer, so it includes the wait in the container's queue for a model
+// worker (TorchServe's queue) besides the handler's work and the device time,
+// and OverheadLatency is only what SageMaker's front end adds, here the
+// emulator's own handling of the request (well under a millisecond on an idle
+// machine; AWS's is typically a few milliseconds). Utilization comes from
+// worker busy time. Metrics are published at once, the current minute
 // included, so there is no delay to wait for. Inject AccessDenied with
 // FailNext("GetMetricData", n, ErrAccessDenied()).
 func (s *Server) CloudWatchClient(optFns ...func(*cloudwatch.Options)) *cloudwatch.Client {

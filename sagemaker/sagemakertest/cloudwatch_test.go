@@ -48,7 +48,7 @@ func sums(out *cloudwatch.GetMetricDataOutput) map[string]float64 {
 // TestGetMetricDataIsWhatTheRuntimeDid sends requests through the real
 // runtime client, some failing in the model, and checks every figure
 // CloudWatch returns against what the client saw: counts exactly, server
-// time inside client time, worker busy time equal to the model time.
+// time inside client time, worker busy time within the model time.
 func TestGetMetricDataIsWhatTheRuntimeDid(t *testing.T) {
 	const device = 5 * time.Millisecond
 	srv := newServer(t,
@@ -125,11 +125,12 @@ func TestGetMetricDataIsWhatTheRuntimeDid(t *testing.T) {
 		t.Errorf("ModelLatency+OverheadLatency summed to %v us, more than the %v us the client waited", server, client)
 	}
 	// CPUUtilization is per-minute busy worker time: summed over the minutes
-	// and turned back into seconds it is the summed model time, to within the
-	// microsecond truncation of each latency.
+	// and turned back into seconds it is at least every request's device time,
+	// and at most the summed model time, which adds the wait in the
+	// container's queue (to within the microsecond truncation of each latency).
 	busy := got["cpu"] / 100 * 60 * 1e6
-	if d := busy - got["model"]; d < -1 || d > n {
-		t.Errorf("CPUUtilization says %v us of worker time, ModelLatency %v us", busy, got["model"])
+	if busy > got["model"]+n || busy < n*float64((device-2*time.Millisecond).Microseconds()) {
+		t.Errorf("CPUUtilization says %v us of worker time, ModelLatency %v us, %v requests of %v", busy, got["model"], n, device)
 	}
 	for _, r := range out.MetricDataResults {
 		if r.StatusCode != cwtypes.StatusCodeComplete || len(r.Timestamps) != len(r.Values) {
@@ -143,10 +144,12 @@ func TestGetMetricDataIsWhatTheRuntimeDid(t *testing.T) {
 	}
 }
 
-// TestOverheadLatencyCountsQueueing holds the only worker with a request
-// whose model work takes 30 ms once a second request has arrived, so the
-// second one queues at least 30 ms: OverheadLatency must say so.
-func TestOverheadLatencyCountsQueueing(t *testing.T) {
+// TestModelLatencyCountsQueueingInTheContainer holds the only worker with a
+// request whose model work takes 30 ms once a second request has arrived, so
+// the second one waits about 30 ms in the container's queue. As AWS defines
+// the metrics, that wait is ModelLatency (time in the container); see
+// TestRecordSplitsLatencyAsAWSDefinesIt for the exact split.
+func TestModelLatencyCountsQueueingInTheContainer(t *testing.T) {
 	const work = 30 * time.Millisecond
 	var srv *sagemakertest.Server
 	holding := make(chan struct{}) // closed once "first" holds the only worker
@@ -180,8 +183,7 @@ func TestOverheadLatencyCountsQueueing(t *testing.T) {
 	out, err := srv.CloudWatchClient().GetMetricData(ctxT(t), &cloudwatch.GetMetricDataInput{
 		StartTime: aws.Time(start.Add(-time.Minute)), EndTime: aws.Time(time.Now().Add(time.Minute)),
 		MetricDataQueries: []cwtypes.MetricDataQuery{
-			cwStat("overhead", sagemakertest.NamespaceInvocations, "OverheadLatency", "q", "Maximum", 180),
-			cwStat("model", sagemakertest.NamespaceInvocations, "ModelLatency", "q", "p100", 180),
+			cwStat("model", sagemakertest.NamespaceInvocations, "ModelLatency", "q", "Sum", 180),
 			cwStat("gpu", sagemakertest.NamespaceInstances, "GPUUtilization", "q", "SampleCount", 60),
 		},
 	})
@@ -189,11 +191,9 @@ func TestOverheadLatencyCountsQueueing(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := sums(out)
-	if got["overhead"] < float64(work.Microseconds()) {
-		t.Errorf("max OverheadLatency %v us, want >= %v of queueing", got["overhead"], work)
-	}
-	if got["model"] < float64(work.Microseconds()) {
-		t.Errorf("p100 ModelLatency %v us, want >= %v of model work", got["model"], work)
+	// first's 30 ms of work plus second's wait for it, which is nearly as long.
+	if got["model"] < float64((3 * work / 2).Microseconds()) {
+		t.Errorf("ModelLatency summed to %v us, want >= %v: the first request's work and the second's queueing", got["model"], 3*work/2)
 	}
 	if got["gpu"] < 1 {
 		t.Errorf("no GPUUtilization datapoint for a g4dn endpoint")

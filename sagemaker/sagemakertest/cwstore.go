@@ -97,7 +97,8 @@ type invocation struct {
 	endpoint, variant string
 	instanceType      string
 	workers           int
-	arrived           time.Time // the request reached the emulator
+	arrived           time.Time // the request reached the emulator (SageMaker's front end)
+	queued            time.Time // it was handed to the model container, whose queue it joined
 	started, ended    time.Time // it held a model worker (zero if it never got one)
 	done              time.Time // its answer was written
 	status            int       // the model's status: 0 success, else the container's HTTP status
@@ -139,7 +140,16 @@ func (m *metricStore) record(in invocation) {
 	if in.started.IsZero() {
 		return
 	}
-	model := in.ended.Sub(in.started)
+	// AWS's split (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html):
+	// ModelLatency is "the interval of time taken by a model to respond as viewed from
+	// SageMaker", which "includes the local communication times taken to send the request and
+	// to fetch the response from the container of a model and the time taken to complete the
+	// inference in the container", so the wait in the container's queue for a model worker
+	// (TorchServe's job queue) is model time. OverheadLatency is "the interval of time added to
+	// the time taken to respond to a client request by SageMaker overheads", from receiving the
+	// request to returning the response less ModelLatency: here the emulator's own handling
+	// (reading the body, validating headers, routing, writing the answer).
+	model := in.ended.Sub(in.queued)
 	overhead := in.done.Sub(in.arrived) - model
 	put(NamespaceInvocations, "ModelLatency", float64(model.Microseconds()), true)
 	put(NamespaceInvocations, "OverheadLatency", float64(max(overhead, 0).Microseconds()), true)
@@ -235,6 +245,8 @@ type invocationRecord struct {
 	store *metricStore
 }
 
+// startInvocation begins the record of a request that arrived at arrived and is
+// handed to p's container now.
 func (s *Server) startInvocation(endpoint string, p *pool, arrived time.Time) *invocationRecord {
 	return &invocationRecord{
 		invocation: invocation{
@@ -243,6 +255,7 @@ func (s *Server) startInvocation(endpoint string, p *pool, arrived time.Time) *i
 			instanceType: p.variant.InstanceType,
 			workers:      cap(p.slots),
 			arrived:      arrived,
+			queued:       time.Now(),
 		},
 		store: &s.metrics,
 	}

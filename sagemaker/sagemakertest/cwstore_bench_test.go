@@ -15,7 +15,7 @@ func BenchmarkRecordInvocation(b *testing.B) {
 		at := t0.Add(time.Duration(i) * time.Millisecond)
 		m.record(invocation{
 			endpoint: "ep", variant: "AllTraffic", instanceType: "ml.g4dn.xlarge", workers: 4,
-			arrived: at, started: at.Add(time.Millisecond), ended: at.Add(29 * time.Millisecond), done: at.Add(30 * time.Millisecond),
+			arrived: at, queued: at, started: at.Add(time.Millisecond), ended: at.Add(29 * time.Millisecond), done: at.Add(30 * time.Millisecond),
 		})
 	}
 }

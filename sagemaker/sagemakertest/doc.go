@@ -33,15 +33,20 @@
 // The command in cmd/sagemakertest serves the same emulator to other
 // processes (boto3, the AWS CLI, example binaries); see [Listen].
 //
-// The runtime does real work per request with its default handler: it decodes
-// the JPEG or PNG body, resizes the shorter side to 256, centre-crops 224x224
-// and normalizes with the ImageNet mean and standard deviation into a
-// 1x3x224x224 float32 tensor, then holds the request until an emulated device
-// time has passed. Device time and the number of model workers per instance come
+// The runtime answers any model with its [DefaultHandler], by the request's
+// Content-Type: an image is really decoded, its shorter side resized to 256,
+// centre-cropped to 224x224 and normalized with the ImageNet mean and standard
+// deviation into a 1x3x224x224 float32 tensor, and gets a ResNet50-shaped JSON
+// answer; JSON gets a JSON answer ([JSONModel]), NumPy .npy an .npy answer
+// ([NPYModel]), anything else is echoed. [WithHandler] plugs a real model in.
+// Then the request is held until an emulated device time has passed. Device time and the number of model workers per instance come
 // from a [Profile] keyed by instance type and whether the model is Neo-compiled;
 // the shipped profiles ([Profiles]) are calibrated so that 16 closed-loop
-// clients reproduce the throughput published by the reference study. Requests
-// beyond the workers queue, as they do in a model server.
+// clients reproduce the throughput published by the reference study. Every
+// other instance type gets a generic profile derived from its hardware
+// ([GenericProfile], [InstanceHardware]): workers per vCPU, GPU or NeuronCore
+// at the study's per-unit device time; its Source says so, and Generic is set.
+// Requests beyond the workers queue, as they do in a model server.
 //
 // A model counts as Neo-compiled when its container sets CompiledEnv
 // ("SAGEMAKERTEST_COMPILED=true"), when its ModelDataUrl is the output artifact
@@ -57,9 +62,11 @@
 // CloudWatch's GetMetricData is served too ([Server.CloudWatchClient]), over the
 // Smithy RPC v2 CBOR protocol the SDK's CloudWatch client speaks, for the metrics
 // SageMaker publishes per endpoint variant: Invocations, the error counts,
-// ModelLatency (the time a request held a model worker) and OverheadLatency (the
-// rest of its time in the emulator, queueing included), in microseconds, and
-// CPUUtilization and GPUUtilization from worker busy time, filed per minute.
+// ModelLatency (the time from handing a request to the model container to its
+// answer, the wait in the container's queue included, as AWS defines it) and
+// OverheadLatency (what the front end adds: the emulator's own handling), in
+// microseconds, and CPUUtilization and GPUUtilization from worker busy time,
+// filed per minute.
 //
 // Faults can be injected ([Server.FailNext], [Server.FailEndpoint],
 // [Server.FailCompilation], [Server.ThrottleRuntime]) and the state inspected

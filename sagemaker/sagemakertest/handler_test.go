@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
+	rttypes "github.com/aws/aws-sdk-go-v2/service/sagemakerruntime/types"
+
+	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -125,4 +132,147 @@ func BenchmarkImageClassifier(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// invokeAs sends body as contentType (and accept, if set) to endpoint name.
+func invokeAs(t *testing.T, srv *sagemakertest.Server, name string, body []byte, contentType, accept string) (*sagemakerruntime.InvokeEndpointOutput, error) {
+	t.Helper()
+	in := &sagemakerruntime.InvokeEndpointInput{EndpointName: aws.String(name), Body: body}
+	if contentType != "" {
+		in.ContentType = aws.String(contentType)
+	}
+	if accept != "" {
+		in.Accept = aws.String(accept)
+	}
+	return srv.RuntimeClient(noRetry).InvokeEndpoint(ctxT(t), in)
+}
+
+// modelStatus returns the container status a ModelError carries, 0 if err is
+// not one.
+func modelStatus(err error) int32 {
+	var me *rttypes.ModelError
+	if errors.As(err, &me) {
+		return aws.ToInt32(me.OriginalStatusCode)
+	}
+	return 0
+}
+
+// TestDefaultHandlerAnswersJSONWithJSON: a JSON model needs no handler. One
+// JSON object gets five predictions; the batch form {"instances":[...]} one
+// list per instance; the same input the same answer; a body that is not JSON
+// the container's 400.
+func TestDefaultHandlerAnswersJSONWithJSON(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithTimeScale(0))
+	deploy(t, srv, "text", "ml.g5.xlarge", 1, nil)
+	out, err := invokeAs(t, srv, "text", []byte(`{"inputs": "a great film"}`), "application/json", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one struct {
+		Predictions []sagemakertest.Prediction
+		Emulated    bool
+	}
+	if err := json.Unmarshal(out.Body, &one); err != nil || len(one.Predictions) != 5 || !one.Emulated || aws.ToString(out.ContentType) != "application/json" {
+		t.Fatalf("answer %s (%s): %v", out.Body, aws.ToString(out.ContentType), err)
+	}
+	again, _ := invokeAs(t, srv, "text", []byte(`{"inputs": "a great film"}`), "application/json", "")
+	other, _ := invokeAs(t, srv, "text", []byte(`{"inputs": "a dull film"}`), "application/json; charset=utf-8", "")
+	if again == nil || !bytes.Equal(again.Body, out.Body) || other == nil || bytes.Equal(other.Body, out.Body) {
+		t.Errorf("answers not a function of the input: %v / %v", again, other)
+	}
+	batch, err := invokeAs(t, srv, "text", []byte(`{"instances": ["a", "b", "c"]}`), "application/json", "application/json")
+	var many struct{ Predictions [][]sagemakertest.Prediction }
+	if err != nil || json.Unmarshal(batch.Body, &many) != nil || len(many.Predictions) != 3 || len(many.Predictions[2]) != 5 {
+		t.Errorf("batch answer: %v, %v", batch, err)
+	}
+	if _, err := invokeAs(t, srv, "text", []byte(`{"inputs": `), "application/json", ""); modelStatus(err) != 400 {
+		t.Errorf("invalid JSON: %v, want ModelError with status 400", err)
+	}
+	huge := []byte(`{"instances": [0` + strings.Repeat(",0", sagemakertest.MaxAnswerRows) + `]}`)
+	if _, err := invokeAs(t, srv, "text", huge, "application/json", ""); modelStatus(err) != 400 {
+		t.Errorf("%d instances: %v, want ModelError with status 400", sagemakertest.MaxAnswerRows+1, err)
+	}
+	if _, err := invokeAs(t, srv, "text", []byte(`{}`), "application/json", "text/csv"); modelStatus(err) != 406 {
+		t.Errorf("Accept text/csv: %v, want ModelError with status 406", err)
+	}
+}
+
+// TestDefaultHandlerAnswersNPYWithNPY: an .npy batch of two rows gets an
+// .npy of shape (2, 1000) float32, or the JSON form when only JSON is
+// accepted; a malformed .npy body the container's 400.
+func TestDefaultHandlerAnswersNPYWithNPY(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithTimeScale(0))
+	deploy(t, srv, "tensor", "ml.inf2.xlarge", 1, nil)
+	in, err := payload.EncodeNPY([]int{2, 3}, []float32{1, 2, 3, 4, 5, 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := invokeAs(t, srv, "tensor", in, "application/x-npy", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.ContentType) != "application/x-npy" || !bytes.HasPrefix(out.Body, []byte("\x93NUMPY")) ||
+		!bytes.Contains(out.Body, []byte("'shape': (2, 1000)")) || !bytes.Contains(out.Body, []byte("'<f4'")) {
+		t.Errorf("answer (%s) %q..., want an .npy of shape (2, 1000)", aws.ToString(out.ContentType), out.Body[:min(len(out.Body), 80)])
+	}
+	want, _ := payload.EncodeNPY([]int{2, 1000}, make([]float32, 2000))
+	if len(out.Body) != len(want) {
+		t.Errorf("answer of %d bytes, want %d", len(out.Body), len(want))
+	}
+	js, err := invokeAs(t, srv, "tensor", in, "application/x-npy", "application/json")
+	var many struct{ Predictions [][]sagemakertest.Prediction }
+	if err != nil || aws.ToString(js.ContentType) != "application/json" || json.Unmarshal(js.Body, &many) != nil || len(many.Predictions) != 2 {
+		t.Errorf("Accept application/json: %v, %v", js, err)
+	}
+	for name, bad := range map[string][]byte{
+		"truncated":            in[:len(in)-1],
+		"not npy":              []byte("1,2,3"),
+		"a billion empty rows": mustNPYHeader(t, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 0), }"),
+		"huge shape": append([]byte("\x93NUMPY\x01\x00\x46\x00"),
+			[]byte("{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 2), }            \n")...),
+	} {
+		if _, err := invokeAs(t, srv, "tensor", bad, "application/x-npy", ""); modelStatus(err) != 400 {
+			t.Errorf("%s: %v, want ModelError with status 400", name, err)
+		}
+	}
+}
+
+// mustNPYHeader is an .npy file of format 1.0 with the given header and no data.
+func mustNPYHeader(t *testing.T, header string) []byte {
+	t.Helper()
+	b := []byte("\x93NUMPY\x01\x00")
+	return append(append(b, byte(len(header)), byte(len(header)>>8)), header...)
+}
+
+// TestDefaultHandlerEchoesOtherTypesAndSniffsOctetStream: a type the
+// handler does not model is echoed, as large as it came, with its own
+// Content-Type; an untyped JPEG is still classified.
+func TestDefaultHandlerEchoesOtherTypesAndSniffsOctetStream(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithTimeScale(0))
+	deploy(t, srv, "any", "ml.c6i.xlarge", 1, nil)
+	csv := []byte("5.1,3.5,1.4,0.2\n")
+	out, err := invokeAs(t, srv, "any", csv, "text/csv", "")
+	if err != nil || !bytes.Equal(out.Body, csv) || aws.ToString(out.ContentType) != "text/csv" {
+		t.Errorf("text/csv: %v, %v", out, err)
+	}
+	jpg := sampleJPEG(t)
+	want, _ := sagemakertest.ImageClassifier(context.Background(), "any", jpg, "image/jpeg")
+	out, err = invokeAs(t, srv, "any", jpg, "application/octet-stream", "")
+	if err != nil || !bytes.Equal(out.Body, want) {
+		t.Errorf("untyped JPEG: %v, %v", out, err)
+	}
+}
+
+// FuzzDefaultHandler feeds the default handler arbitrary bodies as JSON, NPY and untyped
+// content: it answers or returns an error, never panics.
+func FuzzDefaultHandler(f *testing.F) {
+	npy, _ := payload.EncodeNPY([]int{2, 3}, []float32{1, 2, 3, 4, 5, 6})
+	for _, seed := range [][]byte{npy, []byte(`{"instances":[1,2]}`), []byte("\x93NUMPY\x03\x00\xff\xff\xff\xff{'descr': '<U9', 'shape': (3,)}"), nil} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, ct := range []string{"application/x-npy", "application/json", "", "text/csv"} {
+			_, _ = sagemakertest.DefaultHandler(context.Background(), "ep", body, ct)
+		}
+	})
 }

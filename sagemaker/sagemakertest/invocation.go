@@ -23,6 +23,19 @@ type Invocation struct {
 
 type invocationKey struct{}
 
+// responseTypeKey holds the *string a handler's SetResponseContentType fills.
+type responseTypeKey struct{}
+
+// SetResponseContentType names the Content-Type of the answer a [Handler]
+// returns, as a model container sets its response's header. Without it the
+// runtime answers with the type the client's Accept header names, or
+// application/json. Outside a handler it does nothing.
+func SetResponseContentType(ctx context.Context, contentType string) {
+	if p, ok := ctx.Value(responseTypeKey{}).(*string); ok {
+		*p = contentType
+	}
+}
+
 // InvocationFromContext returns the invocation a [Handler] is serving; ok is
 // false outside a handler.
 func InvocationFromContext(ctx context.Context) (inv Invocation, ok bool) {
@@ -75,17 +88,21 @@ func (inv Invocation) responseType() string {
 }
 
 // acceptsJSON reports whether an Accept header admits application/json.
-func acceptsJSON(accept string) bool {
+func acceptsJSON(accept string) bool { return acceptsType(accept, "application/json") }
+
+// acceptsType reports whether an Accept header admits the media type mt
+// (type/subtype, lower case): an empty header admits anything.
+func acceptsType(accept, mt string) bool {
 	if strings.TrimSpace(accept) == "" {
 		return true
 	}
+	major, _, _ := strings.Cut(mt, "/")
 	for _, part := range strings.Split(accept, ",") {
 		t, _, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
-		switch t {
-		case "*/*", "application/*", "application/json":
+		if t == "*/*" || t == major+"/*" || t == mt {
 			return true
 		}
 	}

@@ -79,9 +79,9 @@ func WithTimeScale(f float64) Option {
 	return func(o *options) { o.timeScale = max(f, 0) }
 }
 
-// WithHandler replaces the default image-classification handler for every
-// endpoint. The profile's device-time hold and worker limit still apply; use
-// WithTimeScale(0) to remove the hold.
+// WithHandler replaces the [DefaultHandler] for every endpoint, to serve a
+// real model or check requests. The profile's device-time hold and worker
+// limit still apply; use WithTimeScale(0) to remove the hold.
 func WithHandler(h Handler) Option {
 	return func(o *options) { o.handler = h }
 }

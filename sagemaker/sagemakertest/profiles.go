@@ -15,6 +15,9 @@ type Profile struct {
 	DeviceTime time.Duration
 	// Source says where the figures come from.
 	Source string
+	// Generic is true for a profile derived from the instance type's hardware
+	// (see [GenericProfile]) rather than calibrated to a measurement.
+	Generic bool
 }
 
 // Throughput is the requests per second one instance sustains when saturated.
@@ -46,22 +49,24 @@ const studySource = "reference study 2021 (ResNet50, PyTorch, 16 clients, eu-wes
 // each. DeviceTime = Workers / published TPS, so 16 clients (more than the
 // workers) saturate the instance at the published figure.
 var shippedProfiles = []ProfileEntry{
-	{"ml.c5.xlarge", false, Profile{4, 678 * time.Millisecond, studySource + "c5 5.9 TPS"}},
-	{"ml.c5.xlarge", true, Profile{4, 310 * time.Millisecond, studySource + "c5+neo 12.9 TPS"}},
-	{"ml.g4dn.xlarge", false, Profile{4, 53500 * time.Microsecond, studySource + "g4dn 74.7 TPS"}},
-	{"ml.g4dn.xlarge", true, Profile{4, 28500 * time.Microsecond, studySource + "g4dn+neo 140.4 TPS"}},
-	{"ml.inf1.xlarge", true, Profile{4, 13150 * time.Microsecond, studySource + "inf1+neo 304.3 TPS"}},
+	{"ml.c5.xlarge", false, Profile{Workers: 4, DeviceTime: 678 * time.Millisecond, Source: studySource + "c5 5.9 TPS"}},
+	{"ml.c5.xlarge", true, Profile{Workers: 4, DeviceTime: 310 * time.Millisecond, Source: studySource + "c5+neo 12.9 TPS"}},
+	{"ml.g4dn.xlarge", false, Profile{Workers: 4, DeviceTime: 53500 * time.Microsecond, Source: studySource + "g4dn 74.7 TPS"}},
+	{"ml.g4dn.xlarge", true, Profile{Workers: 4, DeviceTime: 28500 * time.Microsecond, Source: studySource + "g4dn+neo 140.4 TPS"}},
+	{"ml.inf1.xlarge", true, Profile{Workers: 4, DeviceTime: 13150 * time.Microsecond, Source: studySource + "inf1+neo 304.3 TPS"}},
 	// An uncompiled PyTorch model cannot use the NeuronCores: a CPU serving
 	// image on inf1 runs on its 4 vCPUs (2nd generation Xeon, like c5), so the
 	// c5 figure is used. Not measured by the study; an estimate.
-	{"ml.inf1.xlarge", false, Profile{4, 678 * time.Millisecond, "estimate: uncompiled model on inf1 falls back to its 4 vCPUs, taken as c5 (5.9 TPS); not in the study"}},
+	{"ml.inf1.xlarge", false, Profile{Workers: 4, DeviceTime: 678 * time.Millisecond, Source: "estimate: uncompiled model on inf1 falls back to its 4 vCPUs, taken as c5 (5.9 TPS); not in the study"}},
 }
 
-// fallbackProfile serves instance types without a profile of their own.
-var fallbackProfile = Profile{2, 100 * time.Millisecond, "sagemakertest default for instance types without a profile"}
+// fallbackProfile serves instance types whose hardware is unknown: names the
+// SDK's instance types do not hold, which the API refuses anyway.
+var fallbackProfile = Profile{Workers: 2, DeviceTime: 100 * time.Millisecond, Source: "sagemakertest default for instance types of unknown hardware", Generic: true}
 
-// Profiles returns the shipped profile table, sorted by instance type and
-// compiled-ness. Instance types not in it get 2 workers of 100ms each.
+// Profiles returns the shipped, calibrated profile table, sorted by instance
+// type and compiled-ness. Every other instance type gets its [GenericProfile],
+// derived from its hardware.
 func Profiles() []ProfileEntry {
 	out := slices.Clone(shippedProfiles)
 	slices.SortFunc(out, func(a, b ProfileEntry) int {
@@ -90,6 +95,9 @@ func defaultProfiles() map[profileKey]Profile {
 // profileFor returns the profile that applies to an instance type.
 func (s *Server) profileFor(instanceType string, compiled bool) Profile {
 	if p, ok := s.opts.profiles[profileKey{instanceType, compiled}]; ok && p.Workers > 0 {
+		return p
+	}
+	if p, ok := GenericProfile(instanceType, compiled); ok {
 		return p
 	}
 	return fallbackProfile

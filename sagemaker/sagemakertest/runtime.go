@@ -90,7 +90,7 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	}
 	inv.Variant = p.variant.VariantName
 	if handler == nil {
-		handler = ImageClassifier
+		handler = DefaultHandler
 	}
 	rec := s.startInvocation(name, p, arrived)
 	defer rec.finish()
@@ -98,7 +98,8 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	// A request abandoned while it queues is dropped; one that has a worker
 	// keeps it for the whole device time even if its client gives up, as a
 	// model server finishes what it started. Only Close cuts a hold short.
-	ctx := context.WithValue(r.Context(), invocationKey{}, inv)
+	var respType string
+	ctx := context.WithValue(context.WithValue(r.Context(), invocationKey{}, inv), responseTypeKey{}, &respType)
 	select {
 	case p.slots <- struct{}{}:
 		rec.started = time.Now()
@@ -122,7 +123,10 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 		rec.status = s.writeModelError(w, name, herr)
 		return
 	}
-	w.Header().Set("Content-Type", inv.responseType())
+	if respType == "" {
+		respType = inv.responseType()
+	}
+	w.Header().Set("Content-Type", respType)
 	w.Header().Set("X-Amzn-Invoked-Production-Variant", inv.Variant)
 	if inv.CustomAttributes != "" {
 		w.Header().Set("X-Amzn-SageMaker-Custom-Attributes", inv.CustomAttributes)

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/sagebench/sagebench/internal/emuhint"
 )
 
 // AccountID is the AWS account the emulator pretends to be; it appears in ARNs
@@ -170,7 +172,28 @@ func (s *Server) Region() string { return s.opts.region }
 // the SDK's default CRC trailers. S3 clients must address buckets by path:
 // the SDK does so by default for an IP endpoint such as s.URL, and
 // [Server.S3Client] also sets UsePathStyle.
+//
+// The config also says how fast the emulator is, so that a sagebench.Study,
+// sagemaker.NewClient and neo.NewCompiler given only this config run at its
+// speed rather than AWS's: they poll endpoints and compilation jobs every
+// [PollInterval] (backing off to [MaxPollInterval]) instead of every 15 s and
+// 5 s, unless told otherwise, and a Study reads the endpoints' CloudWatch
+// metrics at once instead of waiting minutes for them, since the emulator
+// publishes each request as it ends. A Study's report labels the rows of
+// instance types served by a [GenericProfile] "emulated (generic profile)".
 func (s *Server) Config() aws.Config {
+	return emuhint.With(s.baseConfig(), emuhint.Hint{PollInterval: PollInterval, MaxPollInterval: MaxPollInterval, MetricsAtOnce: true,
+		Generic: func(instanceType string, compiled bool) bool { return s.profileFor(instanceType, compiled).Generic }})
+}
+
+// How often clients given [Server.Config] poll the emulator's endpoints and
+// compilation jobs: the emulator's lifecycle delays are 50 to 150 ms by default.
+const (
+	PollInterval    = 20 * time.Millisecond
+	MaxPollInterval = 200 * time.Millisecond
+)
+
+func (s *Server) baseConfig() aws.Config {
 	return aws.Config{
 		Region:                     s.opts.region,
 		Credentials:                credentials.NewStaticCredentialsProvider("AKIDSAGEMAKERTEST", "sagemakertest-secret", ""),

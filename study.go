@@ -49,7 +49,8 @@ type Study struct {
 
 	// RoleARN is the IAM role SageMaker assumes to read the model and write Neo's output.
 	RoleARN string
-	// Region overrides the aws.Config's region.
+	// Region overrides the aws.Config's region: every call of the study (SageMaker, Neo,
+	// S3, CloudWatch) goes to it, and the images and bucket are resolved for it.
 	Region string
 	// Bucket holds the archive and Neo's output [sagemaker-{region}-{account of RoleARN}].
 	Bucket string
@@ -207,6 +208,9 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	if s.MaxCostUSD > 0 && plan.Estimate.USD > s.MaxCostUSD {
 		return nil, &BudgetError{Estimate: plan.Estimate, MaxUSD: s.MaxCostUSD}
 	}
+	// One region, decided by Plan, for every client below: images, bucket, journal and
+	// every call agree on it.
+	cfg.Region = plan.Region
 	runID := sagemaker.NewRunID()
 	if s.Journal != nil {
 		runID = s.Journal.RunID()
@@ -232,7 +236,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
 	if !s.ServerMetrics.Off {
-		r.cw = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Region = plan.Region })
+		r.cw = cloudwatch.NewFromConfig(cfg)
 	}
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
 

@@ -32,7 +32,8 @@ const (
 type Options struct {
 	// Client sends the requests; nil means sagemaker.NewFromConfig(cfg).
 	Client API
-	// Region picks the inference image; empty means the aws.Config's region.
+	// Region is where the jobs run and picks their inference image; empty means the
+	// aws.Config's region. A Client given above is used as it is.
 	Region string
 	// MinDelay and MaxDelay bound the wait between DescribeCompilationJob
 	// calls: it starts at MinDelay and doubles (with jitter) up to MaxDelay,
@@ -64,17 +65,18 @@ type Compiler struct {
 	opts Options
 }
 
-// NewCompiler returns a Compiler for the account and region in cfg.
+// NewCompiler returns a Compiler for the account in cfg, in Options.Region or else
+// cfg's region.
 func NewCompiler(cfg aws.Config, optFns ...func(*Options)) *Compiler {
 	o := Options{Region: cfg.Region}
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	if o.Client == nil {
-		o.Client = sagemaker.NewFromConfig(cfg)
-	}
 	if o.Region == "" {
 		o.Region = cfg.Region
+	}
+	if o.Client == nil { // in Region: the jobs run where their images are resolved
+		o.Client = sagemaker.NewFromConfig(cfg, func(so *sagemaker.Options) { so.Region = o.Region })
 	}
 	if o.MinDelay <= 0 {
 		o.MinDelay = DefaultMinDelay

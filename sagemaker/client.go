@@ -78,7 +78,9 @@ type Options struct {
 	// Journal [a NewRunID per Client].
 	RunID string
 
-	// Region overrides the aws.Config's region (for SAGEMAKER_REGION and bucket creation).
+	// Region overrides the aws.Config's region: the SageMaker, runtime and S3 clients
+	// NewClient builds call it, and it is SAGEMAKER_REGION's and the bucket's region.
+	// Clients given in SageMaker, Runtime and S3 are used as they are.
 	Region string
 
 	// PollInterval is the shortest wait between DescribeEndpoint calls while an endpoint
@@ -122,7 +124,8 @@ type Client struct {
 	opts Options
 }
 
-// NewClient returns a Client for the account and region of cfg. Functional options may
+// NewClient returns a Client for the account of cfg in the region of cfg, or
+// Options.Region when set. Functional options may
 // replace the SDK clients or tune waiting and retries.
 func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 	o := Options{}
@@ -132,6 +135,9 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 	if o.Region == "" {
 		o.Region = cfg.Region
 	}
+	// One region for every call: the clients built here sign for and reach Region, the
+	// region the images, the bucket and SAGEMAKER_REGION are resolved for.
+	cfg.Region = o.Region
 	if o.PollInterval <= 0 {
 		o.PollInterval = 15 * time.Second
 	}

@@ -118,35 +118,12 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 }
 
 // deploy creates the candidate's endpoint, waiting for a slot while the account's
-// endpoint limit refuses it.
+// endpoint limit refuses it (see waitForSlot).
 func (r *run) deploy(ctx context.Context, i int, c Candidate, m sagemaker.ModelSpec) (*sagemaker.Endpoint, error) {
-	backoff := orDuration(r.s.LimitBackoff, time.Minute)
-	deadline := time.Now().Add(orDuration(r.s.LimitWait, 30*time.Minute))
-	wait := min(backoff, time.Second)
-	for attempt := 2; ; attempt++ {
-		r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
-		freed := r.res.slotFreed()
-		spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count()}
-		ep, err := r.res.deploy(ctx, m, spec)
-		if err == nil || !isLimitExceeded(err) {
-			return ep, err
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the account's endpoint limit refused it for %v: %w", orDuration(r.s.LimitWait, 30*time.Minute), err)
-		}
-		r.emit(Event{Kind: EventWaitingSlot, Candidate: c.Name, Reason: "ResourceLimitExceeded"})
-		t := time.NewTimer(wait)
-		select {
-		case <-freed:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		}
-		t.Stop()
-		wait = min(2*wait, backoff)
-		m.Name = r.resourceName(i, c, attempt) // the refused attempt's resources are deleted; use fresh names
-	}
+	r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
+	spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count(),
+		WaitForSlot: r.waitForSlot(c)}
+	return r.res.deploy(ctx, m, spec)
 }
 
 func orDuration(d, def time.Duration) time.Duration {

@@ -48,6 +48,7 @@ type resources struct {
 	// after a call: what it created is deleted, but a cut-off create may land later.
 	uncertain []string
 	freed     chan struct{} // closed and replaced whenever an endpoint is deleted
+	freedGen  int           // how many times freed was closed
 }
 
 func newResources(cfg aws.Config, region string, client *sagemaker.Client, compiler *neo.Compiler, j *sagemaker.Journal) *resources {
@@ -116,7 +117,9 @@ func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagema
 		for _, r := range names {
 			rs.settle(r, cleanup, true)
 		}
-		if cleanup == nil {
+		// Only a deleted endpoint frees a slot: waking every waiting candidate on each
+		// refused create made them all try again at once, over and over.
+		if cleanup == nil && de != nil && de.Step == sagemaker.StepWait {
 			rs.signalFreed()
 		}
 		return nil, err
@@ -147,13 +150,15 @@ func (rs *resources) signalFreed() {
 	defer rs.mu.Unlock()
 	close(rs.freed)
 	rs.freed = make(chan struct{})
+	rs.freedGen++
 }
 
-// slotFreed is closed the next time an endpoint of this study is deleted.
-func (rs *resources) slotFreed() <-chan struct{} {
+// slotFreed returns a channel closed the next time an endpoint of this study is
+// deleted, and how many were deleted so far.
+func (rs *resources) slotFreed() (<-chan struct{}, int) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	return rs.freed
+	return rs.freed, rs.freedGen
 }
 
 func (rs *resources) upload(ctx context.Context, in sagemaker.UploadInput) (string, error) {

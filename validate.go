@@ -105,8 +105,8 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			add("%s: unknown instance type %q", label, c.InstanceType)
 			continue
 		}
-		if c.InstanceCount < 0 {
-			add("%s: instance count %d is negative", label, c.InstanceCount)
+		if c.InstanceCount < 0 || c.InstanceCount > sagemaker.MaxInstanceCount {
+			add("%s: instance count %d is outside 0 (meaning 1) to %d", label, c.InstanceCount, sagemaker.MaxInstanceCount)
 		}
 		if c.Compiled() {
 			probs = append(probs, s.targetProblems(label, c, p.Region)...)

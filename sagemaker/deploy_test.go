@@ -307,3 +307,78 @@ func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// With the account's endpoint quota reached, a Deploy with WaitForSlot keeps its model
+// and endpoint configuration and sends only CreateEndpoint again after each wait.
+func TestDeployWaitingForSlotCreatesModelAndConfigOnce(t *testing.T) {
+	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithMaxEndpoints(1)})
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	m.Name, e.Name = "first", "first"
+	first, err := c.Deploy(context.Background(), m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, e2 := specs("pytorch-inference:1.8.1-cpu-py3")
+	m2.Name, e2.Name = "second", "second"
+	var refusals []int
+	e2.WaitForSlot = func(ctx context.Context, n int, err error) error {
+		refusals = append(refusals, n)
+		if !strings.Contains(err.Error(), "ResourceLimitExceeded") {
+			t.Errorf("WaitForSlot got %v", err)
+		}
+		if n == 2 { // free the slot
+			return first.Delete(ctx)
+		}
+		return nil
+	}
+	second, err := c.Deploy(context.Background(), m2, e2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Delete(context.Background())
+	if got := srv.Calls("CreateModel"); got != 2 {
+		t.Errorf("CreateModel called %d times, want 2 (one per Deploy)", got)
+	}
+	if got := srv.Calls("CreateEndpointConfig"); got != 2 {
+		t.Errorf("CreateEndpointConfig called %d times, want 2", got)
+	}
+	if got := srv.Calls("DeleteModel"); got != 1 {
+		t.Errorf("DeleteModel called %d times, want 1 (the first endpoint's)", got)
+	}
+	if len(refusals) < 2 || refusals[0] != 1 || refusals[1] != 2 {
+		t.Errorf("refusals %v, want 1, 2, ...", refusals)
+	}
+}
+
+// A WaitForSlot that gives up fails Deploy, which deletes the model and configuration.
+func TestDeployWaitForSlotErrorDeletesWhatItCreated(t *testing.T) {
+	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithMaxEndpoints(0)})
+	srv.FailNext("CreateEndpoint", 1, sagemakertest.ErrResourceLimitExceeded())
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	stop := errors.New("gave up")
+	e.WaitForSlot = func(context.Context, int, error) error { return stop }
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepCreateEndpoint || !errors.Is(err, stop) {
+		t.Fatalf("err = %v, want a DeployError at create endpoint wrapping the WaitForSlot error", err)
+	}
+	if left := srv.Leftovers(); len(left) != 0 {
+		t.Errorf("left: %v", left)
+	}
+}
+
+// InitialInstanceCount is an Integer (32-bit) on the API: a larger count is refused
+// before any call instead of being truncated (1<<32+1 would deploy 1 instance).
+func TestDeployRefusesAnInstanceCountOverTheAPIsBound(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	e.InstanceCount = 1<<32 + 1
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepValidate || !strings.Contains(err.Error(), "at most 2147483647") {
+		t.Fatalf("err = %v, want a validation error naming the bound", err)
+	}
+	if n := srv.Calls("CreateModel"); n != 0 {
+		t.Errorf("CreateModel called %d times", n)
+	}
+}

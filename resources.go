@@ -51,9 +51,13 @@ type resources struct {
 	freedGen  int           // how many times freed was closed
 }
 
-func newResources(cfg aws.Config, region string, client *sagemaker.Client, compiler *neo.Compiler, j *sagemaker.Journal) *resources {
-	return &resources{client: client, compiler: compiler, api: sm.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg),
-		journal: j, region: region, state: map[sagemaker.Resource]*Deletion{}, live: map[string]*sagemaker.Endpoint{}, freed: make(chan struct{})}
+func newResources(cfg aws.Config, p *Plan, client *sagemaker.Client, compiler *neo.Compiler, j *sagemaker.Journal) *resources {
+	var s3Opts []func(*s3.Options)
+	if p.bucketOwner != "" { // every object the study deletes is in its bucket
+		s3Opts = append(s3Opts, sagemaker.ExpectBucketOwner(p.bucketOwner))
+	}
+	return &resources{client: client, compiler: compiler, api: sm.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg, s3Opts...),
+		journal: j, region: p.Region, state: map[sagemaker.Resource]*Deletion{}, live: map[string]*sagemaker.Endpoint{}, freed: make(chan struct{})}
 }
 
 func (rs *resources) record(all ...sagemaker.Resource) {

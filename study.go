@@ -52,7 +52,9 @@ type Study struct {
 	// Region overrides the aws.Config's region: every call of the study (SageMaker, Neo,
 	// S3, CloudWatch) goes to it, and the images and bucket are resolved for it.
 	Region string
-	// Bucket holds the archive and Neo's output [sagemaker-{region}-{account of RoleARN}].
+	// Bucket holds the archive and Neo's output [sagemaker-{region}-{account of RoleARN},
+	// created if missing, as the Python SDK's default_bucket does, and every call to it
+	// expects that account as its owner].
 	Bucket string
 
 	// Candidates are what is measured; see Matrix.
@@ -216,7 +218,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		runID = s.Journal.RunID()
 	}
 	smOpts := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
-		o.Region, o.Journal, o.RunID = plan.Region, s.Journal, runID
+		o.Region, o.Journal, o.RunID, o.BucketOwner = plan.Region, s.Journal, runID, plan.bucketOwner
 	}}, s.SageMaker...)
 	neoOpts := append([]func(*neo.Options){func(o *neo.Options) {
 		o.Region, o.RunID = plan.Region, runID
@@ -231,7 +233,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID,
 		prefix: s.name() + "/" + nameID, compiled: map[neo.Target]*neo.CompiledModel{},
 		compileErr: map[neo.Target]error{}}
-	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
+	r.res = newResources(cfg, plan, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
 	ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
@@ -302,7 +304,11 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 
 // measureAll uploads, compiles, then measures the candidates in todo, MaxParallel at once.
 func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
-	modelURL, err := r.prepareModel(ctx)
+	compiles := false
+	for _, i := range todo {
+		compiles = compiles || r.s.Candidates[i].Compiled()
+	}
+	modelURL, err := r.prepareModel(ctx, compiles)
 	if err != nil {
 		return fmt.Errorf("sagebench: %w", err)
 	}

@@ -39,6 +39,9 @@ type Plan struct {
 	Resumed  []string
 	Estimate Estimate
 
+	// bucketOwner is the account of the default bucket, whose S3 calls expect it as
+	// owner; "" for a Bucket the study was given.
+	bucketOwner  string
 	resumed      map[string]*savedResult
 	perCandidate map[string]float64 // estimated USD
 	hourly       map[string]float64 // USD per instance-hour
@@ -66,7 +69,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	}
 	if p.Bucket == "" {
 		if parts := strings.Split(s.RoleARN, ":"); len(parts) >= 6 && parts[2] == "iam" && parts[4] != "" {
-			p.Bucket = sagemaker.DefaultBucket(p.Region, parts[4])
+			p.Bucket, p.bucketOwner = sagemaker.DefaultBucket(p.Region, parts[4]), parts[4]
 		} else if s.RoleARN != "" {
 			add("RoleARN %q is not an IAM role ARN to take the bucket's account from; set Bucket", s.RoleARN)
 		}

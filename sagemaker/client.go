@@ -83,6 +83,11 @@ type Options struct {
 	// Clients given in SageMaker, Runtime and S3 are used as they are.
 	Region string
 
+	// BucketOwner, if set, is the account expected to own every bucket the S3 client
+	// NewClient builds calls (see ExpectBucketOwner): set it when that is the default
+	// bucket, sagemaker-{region}-{account}, a name another account may have taken.
+	BucketOwner string
+
 	// PollInterval is the shortest wait between DescribeEndpoint calls while an endpoint
 	// is being created or deleted [15s]; the SDK waiter backs off from there up to
 	// MaxPollInterval [60s, and never below PollInterval].
@@ -166,7 +171,11 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 		o.SageMaker = sm.NewFromConfig(cfg)
 	}
 	if o.S3 == nil {
-		o.S3 = s3.NewFromConfig(cfg)
+		var s3Opts []func(*s3.Options)
+		if o.BucketOwner != "" {
+			s3Opts = append(s3Opts, ExpectBucketOwner(o.BucketOwner))
+		}
+		o.S3 = s3.NewFromConfig(cfg, s3Opts...)
 	}
 	if o.Runtime == nil {
 		o.Runtime = newRuntimeClient(cfg, o)

@@ -272,6 +272,9 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	rep.Outcomes = make([]Outcome, len(s.Candidates))
 	todo := make([]int, 0, len(s.Candidates))
 	for i, c := range s.Candidates {
+		if n := plan.notes[c.Name]; n != "" {
+			c.Note = strings.TrimPrefix(c.Note+"; "+n, "; ")
+		}
 		rep.Outcomes[i].Candidate = c
 		if saved := plan.resumed[c.Name]; saved != nil {
 			rep.Outcomes[i].Result, rep.Outcomes[i].Sweep, rep.Outcomes[i].Resumed = saved.Result, saved.Sweep, true
@@ -386,6 +389,11 @@ func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) e
 		}
 		seen[c.Target] = true
 		j := r.s.job(c.Target, modelURL, "s3://"+r.bucket+"/"+r.prefix+"/compiled/"+string(c.Target))
+		for _, k := range todo { // the image a candidate of this target names serves the job's model
+			if o := r.s.Candidates[k]; o.Target == c.Target && o.Image != "" && j.Image == "" {
+				j.Image = o.Image
+			}
+		}
 		j.Name = sagemaker.RunName(r.s.name()+"-"+dashed(string(c.Target)), fmt.Sprintf("t%d-%s", len(jobs)+1, r.runID))
 		jobs = append(jobs, j)
 		r.emit(Event{Kind: EventCompiling, Target: c.Target})

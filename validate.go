@@ -11,6 +11,8 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/internal/suggest"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -38,6 +40,10 @@ type Plan struct {
 	// Resumed names the candidates whose results OutputDir already holds.
 	Resumed  []string
 	Estimate Estimate
+	// Notes says what the study will do that the candidates do not show, one line each,
+	// such as an uncompiled model on an Inferentia instance running on its CPUs. Run
+	// puts each candidate's in its Outcome's Candidate.Note too.
+	Notes []string
 
 	// bucketOwner is the account of the default bucket, whose S3 calls expect it as
 	// owner; "" for a Bucket the study was given.
@@ -45,13 +51,14 @@ type Plan struct {
 	resumed      map[string]*savedResult
 	perCandidate map[string]float64 // estimated USD
 	hourly       map[string]float64 // USD per instance-hour
+	notes        map[string]string  // by candidate name: what Notes says of it
 }
 
 // Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
 // an *InputError, and estimates the bill. It makes no AWS call; Run starts with it.
 func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	p := &Plan{Region: orDefault(s.Region, cfg.Region), Bucket: s.Bucket, MaxParallel: s.MaxParallel,
-		perCandidate: map[string]float64{}, hourly: map[string]float64{}}
+		perCandidate: map[string]float64{}, hourly: map[string]float64{}, notes: map[string]string{}}
 	if p.MaxParallel <= 0 {
 		p.MaxParallel = 2
 	}
@@ -61,8 +68,18 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	if s.Name != "" && (len(s.Name) > maxStudyName || dashed(s.Name) != s.Name) {
 		add("Name %q must be at most %d letters, digits and inner '-': it starts every resource name", s.Name, maxStudyName)
 	}
-	if p.Region == "" {
+	regionOK := false
+	switch {
+	case p.Region == "":
 		add("no region: set Study.Region or the aws.Config's")
+	case !slices.Contains(catalog.Regions(), p.Region):
+		msg := fmt.Sprintf("unknown region %q: SageMaker's images are published in none of that name", p.Region)
+		if c := suggest.Closest(p.Region, catalog.Regions()); len(c) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, " or "))
+		}
+		add("%s", msg)
+	default:
+		regionOK = true
 	}
 	if s.RoleARN == "" {
 		add("no RoleARN: SageMaker needs an IAM role to assume")
@@ -104,21 +121,32 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			add("%s: duplicate name", label)
 		}
 		names[c.Name] = true
-		if !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
-			add("%s: unknown instance type %q", label, c.InstanceType)
+		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil || !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
+			msg := fmt.Sprintf("unknown instance type %q", c.InstanceType)
+			if err != nil { // CheckInstanceType's suggestion: "(did you mean ml.g5.xlarge?)"
+				if _, hint, ok := strings.Cut(err.Error(), " (did you mean"); ok {
+					msg += " (did you mean" + hint
+				}
+			}
+			add("%s: %s", label, msg)
 			continue
 		}
 		if c.InstanceCount < 0 || c.InstanceCount > sagemaker.MaxInstanceCount {
 			add("%s: instance count %d is outside 0 (meaning 1) to %d", label, c.InstanceCount, sagemaker.MaxInstanceCount)
 		}
-		if c.Compiled() {
-			probs = append(probs, s.targetProblems(label, c, p.Region)...)
+		switch {
+		case c.Compiled():
+			probs = append(probs, s.targetProblems(label, c, p.Region, regionOK)...)
 			if c.FrameworkVersion != "" {
 				add("%s: FrameworkVersion is for uncompiled candidates; a compiled one's is Study.NeoVersions[%s]", label, c.Target)
 			}
-		} else if c.Image == "" {
-			if _, err := p.imageFor(s, c); err != nil {
+		case c.Image == "" && regionOK:
+			img, err := p.imageFor(s, c)
+			if err != nil {
 				add("%s: %v", label, err)
+			} else if note := onCPU(c, img); note != "" {
+				p.notes[c.Name] = note
+				p.Notes = append(p.Notes, c.Name+": "+note)
 			}
 		}
 		if s.Prices != nil {
@@ -144,6 +172,20 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	}
 	p.Estimate = s.estimate(p)
 	return p, nil
+}
+
+// onCPU is the note of an uncompiled candidate on an Inferentia or Trainium instance
+// served by img, a CPU image: the model runs on the instance's vCPUs, not on its
+// NeuronCores, which need a Neuron-compiled model. "" for other candidates, and for
+// those whose Note already speaks of the CPU.
+func onCPU(c Candidate, img string) string {
+	proc, _ := sagemaker.ProcessorFor(c.InstanceType)
+	if proc != sagemaker.Inferentia && proc != sagemaker.Trainium || strings.Contains(c.Note, "CPU") {
+		return ""
+	}
+	tag := img[strings.LastIndex(img, "/")+1:]
+	return fmt.Sprintf("uncompiled, served by the CPU image %s: it runs on the %s's vCPUs, not its NeuronCores "+
+		"(compile it with Neo for %s, or set Image to a Neuron container)", tag, c.InstanceType, TargetFor(c.InstanceType))
 }
 
 // imageFor resolves the serving image of an uncompiled candidate without an override.
@@ -175,10 +217,16 @@ func (s *Study) Image(region string, c Candidate) (string, error) {
 
 // targetProblems checks that c's Neo target fits its instance type and that Neo's job
 // and image exist for the study's framework and version.
-func (s *Study) targetProblems(label string, c Candidate, region string) []string {
+func (s *Study) targetProblems(label string, c Candidate, region string, regionOK bool) []string {
 	var probs []string
 	if want := TargetFor(c.InstanceType); c.Target != want {
 		probs = append(probs, fmt.Sprintf("%s: Neo target %s does not fit instance type %s (want %s)", label, c.Target, c.InstanceType, want))
+	}
+	if !regionOK {
+		return probs // the region is reported once, above
+	}
+	if err := c.Target.CheckRegion(region); err != nil {
+		probs = append(probs, fmt.Sprintf("%s: %s: set Study.Region to it, or measure this candidate uncompiled", label, strings.TrimPrefix(err.Error(), "neo: ")))
 	}
 	j := s.job(c.Target, "s3://bucket/model.tar.gz", "s3://bucket/out")
 	var ve *neo.ValidationError
@@ -193,7 +241,7 @@ func (s *Study) targetProblems(label string, c Candidate, region string) []strin
 	}
 	if c.Image == "" {
 		if _, err := neo.ImageURI(region, c.Target, j.Framework, j.FrameworkVersion); err != nil {
-			probs = append(probs, fmt.Sprintf("%s: %v", label, err))
+			probs = append(probs, fmt.Sprintf("%s: %v; or set the candidate's Image to the container that serves it", label, err))
 		}
 	}
 	return probs

@@ -109,7 +109,7 @@ type CompiledModel struct {
 	// ArtifactURL is the s3:// URI of the compiled model.tar.gz.
 	ArtifactURL string
 	// Image is the inference image URI: the one DescribeCompilationJob
-	// reported, else ImageURI's answer. It is never empty for a cloud target
+	// reported, else Job.Image, else ImageURI's answer. It is never empty for a cloud target
 	// (Compile fails instead); it is empty for edge targets and platforms.
 	Image  string
 	Target Target
@@ -212,6 +212,9 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 		return nil, fmt.Errorf("neo: compilation job %s for %s completed without a model artifact", job.Name, job.targetName())
 	}
 	m.Image = aws.ToString(out.InferenceImage)
+	if m.Image == "" {
+		m.Image = job.Image
+	}
 	if m.Image == "" && job.TargetPlatform == nil && job.Target.Cloud() {
 		// A model for a hosting instance is only useful with an image to serve it:
 		// without one, this is a failure, not a CompiledModel.

@@ -82,8 +82,8 @@ func (s *Study) estimate(p *Plan) Estimate {
 	hours := (orDuration(s.EndpointOverhead, 15*time.Minute) + s.loadBound()).Hours()
 	var e Estimate
 	for _, c := range s.Candidates {
-		if p.resumed[c.Name] != nil {
-			continue // measured by an earlier run: costs nothing now
+		if p.resumed[c.Name] != nil || c.Existing() {
+			continue // measured by an earlier run, or an endpoint that bills anyway: costs nothing now
 		}
 		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, USDPerHour: p.hourly[c.Name], Instances: c.count()}
 		l.USD = l.Hours * l.USDPerHour * float64(l.Instances)

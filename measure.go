@@ -15,6 +15,9 @@ import (
 // endpoint is the name the deleted endpoint had, for its CloudWatch metrics.
 func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) (out Outcome, endpoint string) {
 	out.Candidate = c
+	if c.Existing() {
+		return r.measureExisting(ctx, c), c.Endpoint
+	}
 	if reason := r.budget.start(c.Name, r.plan.perCandidate[c.Name]); reason != "" {
 		out.Skipped = reason
 		r.emit(Event{Kind: EventSkipped, Candidate: c.Name, Reason: reason})
@@ -50,19 +53,7 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 		r.emit(Event{Kind: EventDeleted, Candidate: c.Name})
 	}()
 
-	opts := []sagemaker.InvokerOption{sagemaker.WithAccept(orDefault(r.s.Accept, "application/json"))}
-	if r.s.Check != nil {
-		opts = append(opts, sagemaker.WithResponseCheck(func(body []byte, contentType string) (err error) {
-			defer func() {
-				if p := recover(); p != nil {
-					err = fmt.Errorf("check panicked: %v", p)
-					r.catch1(p)
-				}
-			}()
-			return r.s.Check(body, contentType)
-		}))
-	}
-	inv := ep.Invoker(opts...)
+	inv := ep.Invoker(r.invokerOptions()...)
 	loadStart := time.Now()
 	if err := r.load(ctx, c, inv, &out); err != nil {
 		return fail(err)

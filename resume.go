@@ -159,8 +159,16 @@ func (s *Study) loadResults(region string) (map[string]*savedResult, error) {
 	return out, nil
 }
 
+// sameCandidate reports whether saved result's candidate a is b. An existing endpoint's
+// saved instance type and count were read from it: they match b's when b leaves them out.
 func sameCandidate(a, b Candidate) bool {
 	a.Note, b.Note = "", ""
+	if b.Existing() && b.InstanceType == "" {
+		a.InstanceType = ""
+	}
+	if b.Existing() && b.InstanceCount == 0 {
+		a.InstanceCount = 0
+	}
 	a.InstanceCount, b.InstanceCount = a.count(), b.count()
 	if len(a.Env) == 0 && len(b.Env) == 0 {
 		a.Env, b.Env = nil, nil

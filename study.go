@@ -277,6 +277,9 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		}
 		rep.Outcomes[i].Candidate = c
 		if saved := plan.resumed[c.Name]; saved != nil {
+			if c.Existing() { // what the endpoint ran on when it was measured
+				rep.Outcomes[i].Candidate.InstanceType, rep.Outcomes[i].Candidate.InstanceCount = saved.Candidate.InstanceType, saved.Candidate.InstanceCount
+			}
 			rep.Outcomes[i].Result, rep.Outcomes[i].Sweep, rep.Outcomes[i].Resumed = saved.Result, saved.Sweep, true
 			rep.Outcomes[i].Server, rep.Outcomes[i].ServerNA = saved.Server, saved.ServerNA
 			if saved.Server == nil && saved.ServerNA == "" && !s.ServerMetrics.Off {

@@ -121,6 +121,10 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			add("%s: duplicate name", label)
 		}
 		names[c.Name] = true
+		if c.Existing() {
+			probs = append(probs, existingProblems(label, c)...)
+			continue
+		}
 		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil || !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
 			msg := fmt.Sprintf("unknown instance type %q", c.InstanceType)
 			if err != nil { // CheckInstanceType's suggestion: "(did you mean ml.g5.xlarge?)"
@@ -259,6 +263,24 @@ func loadProblems(l bench.Config) []string {
 	}
 	if l.Concurrency < 0 || l.Rate < 0 || l.Duration < 0 || l.Warmup < 0 || l.Requests < 0 {
 		probs = append(probs, "Load has a negative Concurrency, Rate, Duration, Warmup or Requests")
+	}
+	return probs
+}
+
+// existingProblems checks a candidate of an endpoint that exists already: a valid
+// name, and none of the fields that would need a deploy.
+func existingProblems(label string, c Candidate) []string {
+	var probs []string
+	if err := (sagemaker.EndpointSpec{Name: c.Endpoint, InstanceType: "ml.c5.xlarge", InstanceCount: 1}).Validate(); err != nil {
+		probs = append(probs, fmt.Sprintf("%s: endpoint name %q is not one SageMaker accepts", label, c.Endpoint))
+	}
+	if c.InstanceType != "" {
+		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil {
+			probs = append(probs, fmt.Sprintf("%s: %s", label, strings.TrimPrefix(err.Error(), "sagemaker: ")))
+		}
+	}
+	if c.Compiled() || c.FrameworkVersion != "" || c.Image != "" || len(c.Env) > 0 || c.InstanceCount < 0 {
+		probs = append(probs, fmt.Sprintf("%s: an existing endpoint (%s) is measured as it is: Target, FrameworkVersion, Image and Env would need a deploy, and InstanceCount must not be negative", label, c.Endpoint))
 	}
 	return probs
 }

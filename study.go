@@ -204,11 +204,8 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 		defer unlock()
 	}
 	plan, err := s.Plan(cfg)
-	if err != nil {
+	if err != nil { // an *InputError, or a *BudgetError
 		return nil, err
-	}
-	if s.MaxCostUSD > 0 && plan.Estimate.USD > s.MaxCostUSD {
-		return nil, &BudgetError{Estimate: plan.Estimate, MaxUSD: s.MaxCostUSD}
 	}
 	// One region, decided by Plan, for every client below: images, bucket, journal and
 	// every call agree on it.

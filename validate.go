@@ -55,7 +55,9 @@ type Plan struct {
 }
 
 // Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
-// an *InputError, and estimates the bill. It makes no AWS call; Run starts with it.
+// an *InputError, and estimates the bill: over MaxCostUSD, it returns the plan with a
+// *BudgetError, the error Run would refuse the study with. It makes no AWS call; Run
+// starts with it.
 func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	p := &Plan{Region: orDefault(s.Region, cfg.Region), Bucket: s.Bucket, MaxParallel: s.MaxParallel,
 		perCandidate: map[string]float64{}, hourly: map[string]float64{}, notes: map[string]string{}}
@@ -175,6 +177,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		}
 	}
 	p.Estimate = s.estimate(p)
+	if s.MaxCostUSD > 0 && p.Estimate.USD > s.MaxCostUSD {
+		return p, &BudgetError{Estimate: p.Estimate, MaxUSD: s.MaxCostUSD}
+	}
 	return p, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -119,4 +120,23 @@ func TestPlanSuggestsTheInstanceTypeAndRegionMeant(t *testing.T) {
 	for _, p := range probs {
 		assert.NotContains(t, p, "not published in region", "the region is reported once, as unknown")
 	}
+}
+
+// Plan refuses an estimate over MaxCostUSD with the *BudgetError Run would return,
+// and the plan, so that a dry run shows the bill it refused.
+func TestPlanReturnsTheBudgetErrorRunWould(t *testing.T) {
+	s := newStudy(t, study3()...)
+	s.Load.Duration = time.Minute
+	s.MaxCostUSD = 0.05
+	p, err := s.Plan(aws.Config{Region: "eu-west-1"})
+	var be *sagebench.BudgetError
+	require.True(t, errors.As(err, &be), "Plan: %v", err)
+	assert.Equal(t, 0.05, be.MaxUSD)
+	require.NotNil(t, p)
+	assert.Equal(t, p.Estimate.USD, be.Estimate.USD)
+	assert.Greater(t, be.Estimate.USD, 0.05)
+	_, runErr := s.Run(context.Background(), aws.Config{Region: "eu-west-1"})
+	var rbe *sagebench.BudgetError
+	require.True(t, errors.As(runErr, &rbe), "Run: %v", runErr)
+	assert.Equal(t, be.Estimate.USD, rbe.Estimate.USD)
 }

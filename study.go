@@ -240,6 +240,11 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate}
 
 	r.startEvents()
+	started := Event{Kind: EventStarted, RunID: runID}
+	if s.Journal != nil {
+		started.Journal = s.Journal.Path()
+	}
+	r.emit(started)
 	defer func() {
 		p := recover()
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)

@@ -248,7 +248,7 @@ func (s *Study) targetProblems(label string, c Candidate, region string, regionO
 	} else if err != nil {
 		probs = append(probs, fmt.Sprintf("%s: Neo job: %v", label, err))
 	}
-	if c.Image == "" {
+	if c.Image == "" && c.Target.Check() == nil { // an unknown target is reported once, above
 		if _, err := neo.ImageURI(region, c.Target, j.Framework, j.FrameworkVersion); err != nil {
 			probs = append(probs, fmt.Sprintf("%s: %v; or set the candidate's Image to the container that serves it", label, err))
 		}

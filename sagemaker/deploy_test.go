@@ -382,3 +382,76 @@ func TestDeployRefusesAnInstanceCountOverTheAPIsBound(t *testing.T) {
 		t.Errorf("CreateModel called %d times", n)
 	}
 }
+
+// A client in Options.Region sends its SageMaker, S3 and runtime calls there, not to
+// cfg's region, and with BucketOwner every S3 call but CreateBucket names the owner.
+func TestClientCallsItsRegion(t *testing.T) {
+	srv := sagemakertest.NewServer(sagemakertest.WithRegion("us-east-2"))
+	t.Cleanup(srv.Close)
+	cfg := srv.Config()
+	cfg.Region = "us-east-1"
+	owners := &ownerRecorder{base: cfg.HTTPClient.(*http.Client).Transport}
+	cfg.HTTPClient = &http.Client{Transport: owners}
+	c := sagemaker.NewClient(cfg, func(o *sagemaker.Options) {
+		o.Region, o.BucketOwner = "us-east-2", testAccount
+		o.PollInterval, o.MaxPollInterval = 5*time.Millisecond, 20*time.Millisecond
+	})
+	ctx := context.Background()
+	bucket := sagemaker.DefaultBucket("us-east-2", testAccount)
+	if err := c.EnsureBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "m/model.tar.gz", Body: bytes.NewReader(packTestModel(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	m.ModelDataURL = uri
+	ep, err := c.Deploy(ctx, m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := payload.SyntheticJPEG(64, 64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.Invoker().Invoke(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for svc, byRegion := range srv.SigningRegions() {
+		for region, n := range byRegion {
+			if region != "us-east-2" {
+				t.Errorf("%d %s calls signed for %s", n, svc, region)
+			}
+		}
+	}
+	owners.mu.Lock()
+	defer owners.mu.Unlock()
+	if len(owners.s3) < 3 {
+		t.Fatalf("S3 calls seen: %v", owners.s3)
+	}
+	for _, call := range owners.s3 {
+		if call != "PUT /"+bucket+" owner=" && !strings.HasSuffix(call, " owner="+testAccount) {
+			t.Errorf("S3 call without the expected owner: %s", call)
+		}
+	}
+}
+
+// ownerRecorder records each S3 request's method, path and expected bucket owner.
+type ownerRecorder struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	s3   []string
+}
+
+func (o *ownerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("X-Amz-Target") == "" && !strings.Contains(req.URL.Path, "/endpoints/") {
+		o.mu.Lock()
+		o.s3 = append(o.s3, req.Method+" "+req.URL.Path+" owner="+req.Header.Get("X-Amz-Expected-Bucket-Owner"))
+		o.mu.Unlock()
+	}
+	return o.base.RoundTrip(req)
+}

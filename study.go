@@ -91,8 +91,11 @@ type Study struct {
 	// MaxParallel bounds the endpoints alive at once [2].
 	MaxParallel int
 	// LimitBackoff is the longest wait before retrying a create refused by the account's
-	// endpoint limit, unless one of the study's own endpoints is deleted first [1m];
-	// LimitWait bounds the total wait of one candidate [30m].
+	// endpoint limit, unless one of the study's own endpoints is deleted first [1m]: the
+	// wait doubles from 1s, with jitter, up to it. Only CreateEndpoint is sent again (the
+	// model and configuration are kept), so a waiting candidate sends at most about 7
+	// in its first minute and 2 per LimitBackoff after, plus one per endpoint of the
+	// study deleted meanwhile. LimitWait bounds the total wait of one candidate [30m].
 	LimitBackoff, LimitWait time.Duration
 
 	// OutputDir, if set, receives each candidate's result as soon as it is measured;

@@ -314,6 +314,3 @@ func apiCode(err error) string {
 	}
 	return ""
 }
-
-// isLimitExceeded reports whether an account quota refused a create.
-func isLimitExceeded(err error) bool { return apiCode(err) == "ResourceLimitExceeded" }

@@ -65,3 +65,22 @@ func TestPlanRefusesDeployFieldsOnAnExistingEndpoint(t *testing.T) {
 	st := newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: "my-endpoint", Image: "x", Env: map[string]string{"A": "1"}})
 	assertProblem(t, planProblems(t, st, "eu-west-1"), `"mine"`, "existing endpoint (my-endpoint) is measured as it is")
 }
+
+// A study of endpoints you already have needs no model, role or bucket, and uploads,
+// creates and deletes nothing.
+func TestRunOfExistingEndpointsAloneNeedsNoModel(t *testing.T) {
+	srv := newEmulator(t)
+	name := deployExisting(t, srv, "my-endpoint", "ml.c5.xlarge", 1)
+	st := newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: name})
+	st.Model, st.RoleARN = nil, ""
+	objects, calls := len(srv.Objects()), srv.CallCounts()
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	require.NotNil(t, rep.Outcomes[0].Result, "%v", rep.Outcomes[0].Err)
+	assert.Empty(t, rep.Teardown)
+	assert.Len(t, srv.Objects(), objects)
+	after := srv.CallCounts()
+	for _, op := range []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "DeleteEndpoint", "DeleteModel", "s3:PUT"} {
+		assert.Equal(t, calls[op], after[op], op)
+	}
+}

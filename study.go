@@ -315,13 +315,17 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 
 // measureAll uploads, compiles, then measures the candidates in todo, MaxParallel at once.
 func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
-	compiles := false
+	compiles, deploys := false, false
 	for _, i := range todo {
 		compiles = compiles || r.s.Candidates[i].Compiled()
+		deploys = deploys || !r.s.Candidates[i].Existing()
 	}
-	modelURL, err := r.prepareModel(ctx, compiles)
-	if err != nil {
-		return fmt.Errorf("sagebench: %w", err)
+	var modelURL string
+	if deploys { // existing endpoints alone need no model
+		var err error
+		if modelURL, err = r.prepareModel(ctx, compiles); err != nil {
+			return fmt.Errorf("sagebench: %w", err)
+		}
 	}
 	if err := r.compileTargets(ctx, modelURL, todo); err != nil {
 		return fmt.Errorf("sagebench: %w", err)

@@ -83,10 +83,12 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	default:
 		regionOK = true
 	}
-	if s.RoleARN == "" {
+	// Only existing endpoints: nothing is deployed, so no model, role or bucket is needed.
+	deploys := len(s.Candidates) == 0 || slices.ContainsFunc(s.Candidates, func(c Candidate) bool { return !c.Existing() })
+	if s.RoleARN == "" && deploys {
 		add("no RoleARN: SageMaker needs an IAM role to assume")
 	}
-	if p.Bucket == "" {
+	if p.Bucket == "" && deploys {
 		if parts := strings.Split(s.RoleARN, ":"); len(parts) >= 6 && parts[2] == "iam" && parts[4] != "" {
 			p.Bucket, p.bucketOwner = sagemaker.DefaultBucket(p.Region, parts[4]), parts[4]
 		} else if s.RoleARN != "" {
@@ -94,7 +96,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		}
 	}
 	if s.Model == nil {
-		add("no Model: a LocalModel or an S3Model")
+		if deploys {
+			add("no Model: a LocalModel or an S3Model")
+		}
 	} else {
 		probs = append(probs, s.Model.problems()...)
 	}

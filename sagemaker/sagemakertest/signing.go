@@ -1,41 +1,40 @@
 package sagemakertest
 
 import (
-	"maps"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
-// signing records the region each request was signed for, by service.
+// signing counts requests by the service and region they were signed for. It is
+// lock-free once a pair has been seen: every invocation passes through it.
 type signing struct {
-	mu sync.Mutex
-	m  map[string]map[string]int // service -> region -> requests
+	m sync.Map // signingKey -> *atomic.Int64
 }
+
+type signingKey struct{ service, region string }
 
 // noteSigning records the region and service of r's Signature Version 4
 // Authorization header: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-2/
 // sagemaker/aws4_request, ..." (the credential scope is date/region/service/
 // aws4_request: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
-// An unsigned request is recorded under region "".
+// An unsigned request is recorded under service and region "".
 func (s *Server) noteSigning(r *http.Request) {
-	region, service := "", ""
-	auth := r.Header.Get("Authorization")
-	if _, cred, ok := strings.Cut(auth, "Credential="); ok {
+	var k signingKey
+	if _, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok {
 		cred, _, _ = strings.Cut(cred, ",")
-		if parts := strings.Split(cred, "/"); len(parts) == 5 {
-			region, service = parts[2], parts[3]
-		}
+		_, scope, _ := strings.Cut(cred, "/") // date/region/service/aws4_request
+		_, scope, _ = strings.Cut(scope, "/") // region/service/aws4_request
+		region, rest, _ := strings.Cut(scope, "/")
+		service, _, _ := strings.Cut(rest, "/")
+		k = signingKey{service, region}
 	}
-	s.signing.mu.Lock()
-	defer s.signing.mu.Unlock()
-	if s.signing.m == nil {
-		s.signing.m = map[string]map[string]int{}
+	n, ok := s.signing.m.Load(k)
+	if !ok {
+		n, _ = s.signing.m.LoadOrStore(k, new(atomic.Int64))
 	}
-	if s.signing.m[service] == nil {
-		s.signing.m[service] = map[string]int{}
-	}
-	s.signing.m[service][region]++
+	n.(*atomic.Int64).Add(1)
 }
 
 // SigningRegions returns, for each service a request was signed for
@@ -44,11 +43,14 @@ func (s *Server) noteSigning(r *http.Request) {
 // region alike; this tells a test where each call would have gone on AWS,
 // whose endpoints are regional and refuse a request signed for another region.
 func (s *Server) SigningRegions() map[string]map[string]int {
-	s.signing.mu.Lock()
-	defer s.signing.mu.Unlock()
-	out := make(map[string]map[string]int, len(s.signing.m))
-	for svc, m := range s.signing.m {
-		out[svc] = maps.Clone(m)
-	}
+	out := map[string]map[string]int{}
+	s.signing.m.Range(func(key, value any) bool {
+		k := key.(signingKey)
+		if out[k.service] == nil {
+			out[k.service] = map[string]int{}
+		}
+		out[k.service][k.region] += int(value.(*atomic.Int64).Load())
+		return true
+	})
 	return out
 }

@@ -84,3 +84,23 @@ func TestRunOfExistingEndpointsAloneNeedsNoModel(t *testing.T) {
 		assert.Equal(t, calls[op], after[op], op)
 	}
 }
+
+// An existing endpoint's saved result resumes like the others, with the instance type
+// and count read when it was measured.
+func TestRunResumesAnExistingEndpointsResult(t *testing.T) {
+	srv := newEmulator(t)
+	name := deployExisting(t, srv, "my-endpoint", "ml.g4dn.xlarge", 2)
+	st := newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: name})
+	st.OutputDir = t.TempDir()
+	_, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	invokes := srv.Calls("InvokeEndpoint")
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	o := rep.Outcomes[0]
+	assert.True(t, o.Resumed)
+	assert.Equal(t, invokes, srv.Calls("InvokeEndpoint"), "not measured again")
+	assert.Equal(t, "ml.g4dn.xlarge", o.Candidate.InstanceType)
+	assert.Equal(t, 2, o.Candidate.InstanceCount)
+	assert.NotNil(t, o.Cost)
+}

@@ -128,8 +128,8 @@ func (s *Study) estimate(p *Plan) Estimate {
 	hours := (orDuration(s.EndpointOverhead, 15*time.Minute) + s.loadBound()).Hours()
 	e := Estimate{Prices: priceOrigin(s.Prices), Fetch: fetchHint(s.Prices)}
 	for _, c := range s.Candidates {
-		if p.resumed[c.Name] != nil {
-			continue // measured by an earlier run: costs nothing now
+		if p.resumed[c.Name] != nil || c.Existing() {
+			continue // measured by an earlier run, or an endpoint that bills anyway: costs nothing now
 		}
 		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, Instances: c.count()}
 		if s.Prices == nil {

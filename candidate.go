@@ -32,7 +32,18 @@ type Candidate struct {
 	Env map[string]string
 	// Note is shown under the report's row.
 	Note string `json:",omitempty"`
+	// Endpoint, if set, names an endpoint that is already in service in the study's
+	// region (one of yours, deployed by other means): the study measures it as it is and
+	// never deploys, updates or deletes it, its configuration or its model. Its instance
+	// type and count are read from its configuration (DescribeEndpoint and
+	// DescribeEndpointConfig) and price it; InstanceType and InstanceCount, if set, must
+	// match. Target, FrameworkVersion, Image and Env do not apply. It adds nothing to the
+	// estimate: the endpoint bills whether or not it is measured.
+	Endpoint string `json:",omitempty"`
 }
+
+// Existing reports whether the candidate is an endpoint that exists already.
+func (c Candidate) Existing() bool { return c.Endpoint != "" }
 
 // Compiled reports whether the candidate serves a Neo-compiled model.
 func (c Candidate) Compiled() bool { return c.Target != "" }

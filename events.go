@@ -47,6 +47,9 @@ type Event struct {
 	Result    *bench.Result   // EventMeasured
 	Reason    string
 	Err       error
+	// RunID and Journal, in EventStarted: the run id that tags every resource of the run
+	// and the journal's path ("" without one).
+	RunID, Journal string
 }
 
 // String is a one-line description, as the examples print it.
@@ -97,6 +100,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s: failed: %v", e.Candidate, e.Err)
 	case EventTeardownError:
 		return fmt.Sprintf("teardown: %s: %v", e.Reason, e.Err)
+	case EventStarted:
+		return startedString(e)
 	}
 	return string(e.Kind)
 }

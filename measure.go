@@ -17,6 +17,9 @@ import (
 // endpoint is the name the deleted endpoint had, for its CloudWatch metrics.
 func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) (out Outcome, endpoint string) {
 	out.Candidate = c
+	if c.Existing() {
+		return r.measureExisting(ctx, c), c.Endpoint
+	}
 	if reason := r.budget.start(c.Name, r.plan.perCandidate[c.Name]); reason != "" {
 		out.Skipped = reason
 		r.emit(Event{Kind: EventSkipped, Candidate: c.Name, Reason: reason})
@@ -57,19 +60,7 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 		r.emit(Event{Kind: EventDeleted, Candidate: c.Name})
 	}()
 
-	opts := []sagemaker.InvokerOption{sagemaker.WithAccept(orDefault(r.s.Accept, "application/json"))}
-	if r.s.Check != nil {
-		opts = append(opts, sagemaker.WithResponseCheck(func(body []byte, contentType string) (err error) {
-			defer func() {
-				if p := recover(); p != nil {
-					err = fmt.Errorf("check panicked: %v", p)
-					r.catch1(p)
-				}
-			}()
-			return r.s.Check(body, contentType)
-		}))
-	}
-	inv := ep.Invoker(opts...)
+	inv := ep.Invoker(r.invokerOptions()...)
 	loadStart := time.Now()
 	if err := r.load(ctx, c, inv, &out); err != nil {
 		return fail(err)
@@ -135,35 +126,12 @@ func sweepProblems(sw *bench.SweepConfig) []string {
 }
 
 // deploy creates the candidate's endpoint, waiting for a slot while the account's
-// endpoint limit refuses it.
+// endpoint limit refuses it (see waitForSlot).
 func (r *run) deploy(ctx context.Context, i int, c Candidate, m sagemaker.ModelSpec) (*sagemaker.Endpoint, error) {
-	backoff := orDuration(r.s.LimitBackoff, time.Minute)
-	deadline := time.Now().Add(orDuration(r.s.LimitWait, 30*time.Minute))
-	wait := min(backoff, time.Second)
-	for attempt := 2; ; attempt++ {
-		r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
-		freed := r.res.slotFreed()
-		spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count()}
-		ep, err := r.res.deploy(ctx, m, spec)
-		if err == nil || !isLimitExceeded(err) {
-			return ep, err
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the account's endpoint limit refused it for %v: %w", orDuration(r.s.LimitWait, 30*time.Minute), err)
-		}
-		r.emit(Event{Kind: EventWaitingSlot, Candidate: c.Name, Reason: "ResourceLimitExceeded"})
-		t := time.NewTimer(wait)
-		select {
-		case <-freed:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		}
-		t.Stop()
-		wait = min(2*wait, backoff)
-		m.Name = r.resourceName(i, c, attempt) // the refused attempt's resources are deleted; use fresh names
-	}
+	r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
+	spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count(),
+		WaitForSlot: r.waitForSlot(c)}
+	return r.res.deploy(ctx, m, spec)
 }
 
 func orDuration(d, def time.Duration) time.Duration {

@@ -55,10 +55,16 @@ func (m S3Model) problems() []string {
 }
 
 // prepareModel packs and uploads a LocalModel under the run's prefix, or passes an
-// S3Model through.
-func (r *run) prepareModel(ctx context.Context) (string, error) {
+// S3Model through. The bucket is created if missing whenever the run writes to it: the
+// archive of a LocalModel, Neo's output for any model (needsBucket).
+func (r *run) prepareModel(ctx context.Context, needsBucket bool) (string, error) {
 	lm, ok := r.s.Model.(LocalModel)
 	if !ok {
+		if needsBucket {
+			if err := r.client.EnsureBucket(ctx, r.bucket); err != nil {
+				return "", err
+			}
+		}
 		return string(r.s.Model.(S3Model)), nil
 	}
 	dir, err := os.MkdirTemp("", "sagebench-")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -48,11 +49,16 @@ type resources struct {
 	// after a call: what it created is deleted, but a cut-off create may land later.
 	uncertain []string
 	freed     chan struct{} // closed and replaced whenever an endpoint is deleted
+	freedGen  int           // how many times freed was closed
 }
 
-func newResources(cfg aws.Config, region string, client *sagemaker.Client, compiler *neo.Compiler, j *sagemaker.Journal) *resources {
-	return &resources{client: client, compiler: compiler, api: sm.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg),
-		journal: j, region: region, state: map[sagemaker.Resource]*Deletion{}, live: map[string]*sagemaker.Endpoint{}, freed: make(chan struct{})}
+func newResources(cfg aws.Config, p *Plan, client *sagemaker.Client, compiler *neo.Compiler, j *sagemaker.Journal) *resources {
+	var s3Opts []func(*s3.Options)
+	if p.bucketOwner != "" { // every object the study deletes is in its bucket
+		s3Opts = append(s3Opts, sagemaker.ExpectBucketOwner(p.bucketOwner))
+	}
+	return &resources{client: client, compiler: compiler, api: sm.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg, s3Opts...),
+		journal: j, region: p.Region, state: map[sagemaker.Resource]*Deletion{}, live: map[string]*sagemaker.Endpoint{}, freed: make(chan struct{})}
 }
 
 func (rs *resources) record(all ...sagemaker.Resource) {
@@ -113,10 +119,14 @@ func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagema
 			rs.uncertain = append(rs.uncertain, e.Name)
 			rs.mu.Unlock()
 		}
-		for _, r := range names {
-			rs.settle(r, cleanup, true)
+		var handle *sagemaker.Endpoint
+		if de != nil {
+			handle = de.Endpoint
 		}
-		if cleanup == nil {
+		rs.settleHandle(context.WithoutCancel(ctx), handle, e.Name, cleanup)
+		// Only a deleted endpoint frees a slot: waking every waiting candidate on each
+		// refused create made them all try again at once, over and over.
+		if cleanup == nil && de != nil && de.Step == sagemaker.StepWait {
 			rs.signalFreed()
 		}
 		return nil, err
@@ -130,16 +140,45 @@ func (rs *resources) deploy(ctx context.Context, m sagemaker.ModelSpec, e sagema
 // deleteEndpoint deletes a deployed endpoint with its config and model.
 func (rs *resources) deleteEndpoint(ctx context.Context, ep *sagemaker.Endpoint) error {
 	err := ep.Delete(ctx)
-	for _, r := range endpointResources(ep.Name) {
-		rs.settle(r, err, true)
-	}
-	if err == nil {
+	left := rs.settleHandle(ctx, ep, ep.Name, err)
+	if len(left) == 0 {
 		rs.mu.Lock()
 		delete(rs.live, ep.Name)
 		rs.mu.Unlock()
+	}
+	if !slices.Contains(left, sagemaker.Resource{Kind: sagemaker.KindEndpoint, Name: ep.Name}) {
 		rs.signalFreed()
 	}
 	return err
+}
+
+// settleHandle settles the endpoint, configuration and model of name after a delete
+// that returned err: all deleted when err is nil; else only those ep.Left still finds
+// (or, without a handle, all three) are not deleted, with err. It returns those.
+func (rs *resources) settleHandle(ctx context.Context, ep *sagemaker.Endpoint, name string, err error) []sagemaker.Resource {
+	all := endpointResources(name)
+	if err == nil {
+		for _, r := range all {
+			rs.settle(r, nil, true)
+		}
+		return nil
+	}
+	left := all
+	if ep != nil {
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		left = ep.Left(lctx)
+		cancel()
+	}
+	for _, r := range all {
+		if slices.Contains(left, r) {
+			rs.settle(r, err, true)
+		} else {
+			// Deleted (the client journaled it), or found gone: the journal keeps what it
+			// has, as a create cut off on the wire may still land (Cleanup judges by tags).
+			rs.settle(r, nil, true)
+		}
+	}
+	return left
 }
 
 func (rs *resources) signalFreed() {
@@ -147,13 +186,15 @@ func (rs *resources) signalFreed() {
 	defer rs.mu.Unlock()
 	close(rs.freed)
 	rs.freed = make(chan struct{})
+	rs.freedGen++
 }
 
-// slotFreed is closed the next time an endpoint of this study is deleted.
-func (rs *resources) slotFreed() <-chan struct{} {
+// slotFreed returns a channel closed the next time an endpoint of this study is
+// deleted, and how many were deleted so far.
+func (rs *resources) slotFreed() (<-chan struct{}, int) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	return rs.freed
+	return rs.freed, rs.freedGen
 }
 
 func (rs *resources) upload(ctx context.Context, in sagemaker.UploadInput) (string, error) {
@@ -206,10 +247,8 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 	uncertain := append([]string(nil), rs.uncertain...)
 	rs.mu.Unlock()
 	for _, name := range uncertain {
-		err := rs.client.Attach(name, name, name).Delete(ctx)
-		for _, r := range endpointResources(name) {
-			rs.settle(r, err, true)
-		}
+		h := rs.client.Attach(name, name, name)
+		rs.settleHandle(ctx, h, name, h.Delete(ctx))
 	}
 	for _, r := range order {
 		rs.mu.Lock()
@@ -275,6 +314,3 @@ func apiCode(err error) string {
 	}
 	return ""
 }
-
-// isLimitExceeded reports whether an account quota refused a create.
-func isLimitExceeded(err error) bool { return apiCode(err) == "ResourceLimitExceeded" }

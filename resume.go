@@ -36,10 +36,22 @@ type savedResult struct {
 // resultsDir holds one JSON file per measured candidate.
 func (s *Study) resultsDir() string { return filepath.Join(s.OutputDir, "candidates") }
 
-// resultPath is a short dashed prefix of the name, for people, and a hash of the whole
-// name, so that names differing only in punctuation, or too long for a file name, each
-// get a file of their own.
-func (s *Study) resultPath(name string) string {
+// resultPath is the region and a short dashed prefix of the name, for people, and a
+// hash of both, so that names differing only in punctuation, or too long for a file
+// name, each get a file of their own, and so do two regions' runs of one study in one
+// OutputDir.
+func (s *Study) resultPath(region, name string) string {
+	sum := sha256.Sum256([]byte(region + "\x00" + name))
+	prefix := dashed(name)
+	if len(prefix) > 40 {
+		prefix = prefix[:40]
+	}
+	return filepath.Join(s.resultsDir(), region+"-"+prefix+"-"+hex.EncodeToString(sum[:8])+".json")
+}
+
+// legacyResultPath is where results were saved before the region was part of the
+// name; loadResults still reads them (their fingerprint holds the region).
+func (s *Study) legacyResultPath(name string) string {
 	sum := sha256.Sum256([]byte(name))
 	prefix := dashed(name)
 	if len(prefix) > 40 {
@@ -111,7 +123,7 @@ func (r *run) save(o Outcome) error {
 	if err != nil {
 		return fmt.Errorf("saving the result: %w", err)
 	}
-	path := r.s.resultPath(o.Candidate.Name)
+	path := r.s.resultPath(r.plan.Region, o.Candidate.Name)
 	f, err := os.CreateTemp(r.s.resultsDir(), ".*.tmp") // two runs never share one
 	if err != nil {
 		return fmt.Errorf("saving the result: %w", err)
@@ -140,7 +152,12 @@ func (s *Study) loadResults(region string) (map[string]*savedResult, error) {
 	}
 	fp := s.fingerprint(region)
 	for _, c := range s.Candidates {
-		b, err := os.ReadFile(s.resultPath(c.Name))
+		path := s.resultPath(region, c.Name)
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			path = s.legacyResultPath(c.Name)
+			b, err = os.ReadFile(path)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -149,7 +166,7 @@ func (s *Study) loadResults(region string) (map[string]*savedResult, error) {
 		}
 		var sr savedResult
 		if err := json.Unmarshal(b, &sr); err != nil {
-			return nil, fmt.Errorf("sagebench: %s is not a saved result (delete it or set Rerun): %w", s.resultPath(c.Name), err)
+			return nil, fmt.Errorf("sagebench: %s is not a saved result (delete it or set Rerun): %w", path, err)
 		}
 		if sr.Result == nil || !sameCandidate(sr.Candidate, c) || sr.Fingerprint != fp {
 			continue
@@ -159,8 +176,16 @@ func (s *Study) loadResults(region string) (map[string]*savedResult, error) {
 	return out, nil
 }
 
+// sameCandidate reports whether saved result's candidate a is b. An existing endpoint's
+// saved instance type and count were read from it: they match b's when b leaves them out.
 func sameCandidate(a, b Candidate) bool {
 	a.Note, b.Note = "", ""
+	if b.Existing() && b.InstanceType == "" {
+		a.InstanceType = ""
+	}
+	if b.Existing() && b.InstanceCount == 0 {
+		a.InstanceCount = 0
+	}
 	a.InstanceCount, b.InstanceCount = a.count(), b.count()
 	if len(a.Env) == 0 && len(b.Env) == 0 {
 		a.Env, b.Env = nil, nil

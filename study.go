@@ -50,9 +50,12 @@ type Study struct {
 
 	// RoleARN is the IAM role SageMaker assumes to read the model and write Neo's output.
 	RoleARN string
-	// Region overrides the aws.Config's region.
+	// Region overrides the aws.Config's region: every call of the study (SageMaker, Neo,
+	// S3, CloudWatch) goes to it, and the images and bucket are resolved for it.
 	Region string
-	// Bucket holds the archive and Neo's output [sagemaker-{region}-{account of RoleARN}].
+	// Bucket holds the archive and Neo's output [sagemaker-{region}-{account of RoleARN},
+	// created if missing, as the Python SDK's default_bucket does, and every call to it
+	// expects that account as its owner].
 	Bucket string
 
 	// Candidates are what is measured; see Matrix.
@@ -94,8 +97,11 @@ type Study struct {
 	// MaxParallel bounds the endpoints alive at once [2].
 	MaxParallel int
 	// LimitBackoff is the longest wait before retrying a create refused by the account's
-	// endpoint limit, unless one of the study's own endpoints is deleted first [1m];
-	// LimitWait bounds the total wait of one candidate [30m].
+	// endpoint limit, unless one of the study's own endpoints is deleted first [1m]: the
+	// wait doubles from 1s, with jitter, up to it. Only CreateEndpoint is sent again (the
+	// model and configuration are kept), so a waiting candidate sends at most about 7
+	// in its first minute and 2 per LimitBackoff after, plus one per endpoint of the
+	// study deleted meanwhile. LimitWait bounds the total wait of one candidate [30m].
 	LimitBackoff, LimitWait time.Duration
 
 	// OutputDir, if set, receives each candidate's result as soon as it is measured;
@@ -209,18 +215,18 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	}
 	s = s.priced(ctx, cfg) // prices.go: a nil Prices read once, for Plan and the report
 	plan, err := s.Plan(cfg)
-	if err != nil {
+	if err != nil { // an *InputError, or a *BudgetError
 		return nil, err
 	}
-	if s.MaxCostUSD > 0 && plan.Estimate.USD > s.MaxCostUSD {
-		return nil, &BudgetError{Estimate: plan.Estimate, MaxUSD: s.MaxCostUSD}
-	}
+	// One region, decided by Plan, for every client below: images, bucket, journal and
+	// every call agree on it.
+	cfg.Region = plan.Region
 	runID := sagemaker.NewRunID()
 	if s.Journal != nil {
 		runID = s.Journal.RunID()
 	}
 	smOpts := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
-		o.Region, o.Journal, o.RunID = plan.Region, s.Journal, runID
+		o.Region, o.Journal, o.RunID, o.BucketOwner = plan.Region, s.Journal, runID, plan.bucketOwner
 	}}, s.SageMaker...)
 	neoOpts := append([]func(*neo.Options){func(o *neo.Options) {
 		o.Region, o.RunID = plan.Region, runID
@@ -235,18 +241,23 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID,
 		prefix: s.name() + "/" + nameID, compiled: map[neo.Target]*neo.CompiledModel{},
 		compileErr: map[neo.Target]error{}}
-	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
+	r.res = newResources(cfg, plan, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)
 	r.budget = budgetMeter{max: s.MaxCostUSD}
 	hint, _ := emuhint.Of(cfg)
 	r.metricsNow = hint.MetricsAtOnce
 	ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
 	if !s.ServerMetrics.Off {
-		r.cw = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Region = plan.Region })
+		r.cw = cloudwatch.NewFromConfig(cfg)
 	}
 	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate, generic: hint.Generic}
 
 	r.startEvents()
+	started := Event{Kind: EventStarted, RunID: runID}
+	if s.Journal != nil {
+		started.Journal = s.Journal.Path()
+	}
+	r.emit(started)
 	defer func() {
 		p := recover()
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
@@ -276,8 +287,14 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	rep.Outcomes = make([]Outcome, len(s.Candidates))
 	todo := make([]int, 0, len(s.Candidates))
 	for i, c := range s.Candidates {
+		if n := plan.notes[c.Name]; n != "" {
+			c.Note = strings.TrimPrefix(c.Note+"; "+n, "; ")
+		}
 		rep.Outcomes[i].Candidate = c
 		if saved := plan.resumed[c.Name]; saved != nil {
+			if c.Existing() { // what the endpoint ran on when it was measured
+				rep.Outcomes[i].Candidate.InstanceType, rep.Outcomes[i].Candidate.InstanceCount = saved.Candidate.InstanceType, saved.Candidate.InstanceCount
+			}
 			rep.Outcomes[i].Result, rep.Outcomes[i].Sweep, rep.Outcomes[i].Resumed = saved.Result, saved.Sweep, true
 			rep.Outcomes[i].Server, rep.Outcomes[i].ServerNA = saved.Server, saved.ServerNA
 			if saved.Server == nil && saved.ServerNA == "" && !s.ServerMetrics.Off {
@@ -308,9 +325,17 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 
 // measureAll uploads, compiles, then measures the candidates in todo, MaxParallel at once.
 func (r *run) measureAll(ctx context.Context, rep *Report, todo []int) error {
-	modelURL, err := r.prepareModel(ctx)
-	if err != nil {
-		return fmt.Errorf("sagebench: %w", err)
+	compiles, deploys := false, false
+	for _, i := range todo {
+		compiles = compiles || r.s.Candidates[i].Compiled()
+		deploys = deploys || !r.s.Candidates[i].Existing()
+	}
+	var modelURL string
+	if deploys { // existing endpoints alone need no model
+		var err error
+		if modelURL, err = r.prepareModel(ctx, compiles); err != nil {
+			return fmt.Errorf("sagebench: %w", err)
+		}
 	}
 	if err := r.compileTargets(ctx, modelURL, todo); err != nil {
 		return fmt.Errorf("sagebench: %w", err)
@@ -386,6 +411,11 @@ func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) e
 		}
 		seen[c.Target] = true
 		j := r.s.job(c.Target, modelURL, "s3://"+r.bucket+"/"+r.prefix+"/compiled/"+string(c.Target))
+		for _, k := range todo { // the image a candidate of this target names serves the job's model
+			if o := r.s.Candidates[k]; o.Target == c.Target && o.Image != "" && j.Image == "" {
+				j.Image = o.Image
+			}
+		}
 		j.Name = sagemaker.RunName(r.s.name()+"-"+dashed(string(c.Target)), fmt.Sprintf("t%d-%s", len(jobs)+1, r.runID))
 		jobs = append(jobs, j)
 		r.emit(Event{Kind: EventCompiling, Target: c.Target})

@@ -14,6 +14,8 @@ import (
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/internal/suggest"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -41,19 +43,28 @@ type Plan struct {
 	// Resumed names the candidates whose results OutputDir already holds.
 	Resumed  []string
 	Estimate Estimate
+	// Notes says what the study will do that the candidates do not show, one line each,
+	// such as an uncompiled model on an Inferentia instance running on its CPUs. Run
+	// puts each candidate's in its Outcome's Candidate.Note too.
+	Notes []string
 
+	// bucketOwner is the account of the default bucket, whose S3 calls expect it as
+	// owner; "" for a Bucket the study was given.
+	bucketOwner  string
 	resumed      map[string]*savedResult
 	perCandidate map[string]float64 // estimated USD
 	hourly       map[string]float64 // USD per instance-hour
+	notes        map[string]string  // by candidate name: what Notes says of it
 }
 
 // Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
-// an *InputError, and estimates the bill. It makes no AWS call; Run starts with it. A
-// study without Prices reads them first (Study.PriceTable: the public Price List, which
-// needs no credentials, or the embedded table).
+// an *InputError, and estimates the bill: over MaxCostUSD, it returns the plan with a
+// *BudgetError, the error Run would refuse the study with. It makes no AWS call; Run
+// starts with it. A study without Prices reads them first (Study.PriceTable: the public
+// Price List, which needs no credentials, or the embedded table).
 func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	p := &Plan{Region: orDefault(s.Region, cfg.Region), Bucket: s.Bucket, MaxParallel: s.MaxParallel,
-		perCandidate: map[string]float64{}, hourly: map[string]float64{}}
+		perCandidate: map[string]float64{}, hourly: map[string]float64{}, notes: map[string]string{}}
 	if p.MaxParallel <= 0 {
 		p.MaxParallel = 2
 	}
@@ -63,21 +74,35 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	if s.Name != "" && (len(s.Name) > maxStudyName || dashed(s.Name) != s.Name) {
 		add("Name %q must be at most %d letters, digits and inner '-': it starts every resource name", s.Name, maxStudyName)
 	}
-	if p.Region == "" {
+	regionOK := false
+	switch {
+	case p.Region == "":
 		add("no region: set Study.Region or the aws.Config's")
+	case !slices.Contains(catalog.Regions(), p.Region):
+		msg := fmt.Sprintf("unknown region %q: SageMaker's images are published in none of that name", p.Region)
+		if c := suggest.Closest(p.Region, catalog.Regions()); len(c) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, " or "))
+		}
+		add("%s", msg)
+	default:
+		regionOK = true
 	}
-	if s.RoleARN == "" {
+	// Only existing endpoints: nothing is deployed, so no model, role or bucket is needed.
+	deploys := len(s.Candidates) == 0 || slices.ContainsFunc(s.Candidates, func(c Candidate) bool { return !c.Existing() })
+	if s.RoleARN == "" && deploys {
 		add("no RoleARN: SageMaker needs an IAM role to assume")
 	}
-	if p.Bucket == "" {
+	if p.Bucket == "" && deploys {
 		if parts := strings.Split(s.RoleARN, ":"); len(parts) >= 6 && parts[2] == "iam" && parts[4] != "" {
-			p.Bucket = sagemaker.DefaultBucket(p.Region, parts[4])
+			p.Bucket, p.bucketOwner = sagemaker.DefaultBucket(p.Region, parts[4]), parts[4]
 		} else if s.RoleARN != "" {
 			add("RoleARN %q is not an IAM role ARN to take the bucket's account from; set Bucket", s.RoleARN)
 		}
 	}
 	if s.Model == nil {
-		add("no Model: a LocalModel or an S3Model")
+		if deploys {
+			add("no Model: a LocalModel or an S3Model")
+		}
 	} else {
 		probs = append(probs, s.Model.problems()...)
 	}
@@ -111,21 +136,36 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			add("%s: the name has a control character (a line break, a tab, an escape) or is not UTF-8", label)
 		}
 		names[c.Name] = true
-		if !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
-			add("%s: unknown instance type %q", label, c.InstanceType)
+		if c.Existing() {
+			probs = append(probs, existingProblems(label, c)...)
 			continue
 		}
-		if c.InstanceCount < 0 {
-			add("%s: instance count %d is negative", label, c.InstanceCount)
+		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil || !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
+			msg := fmt.Sprintf("unknown instance type %q", c.InstanceType)
+			if err != nil { // CheckInstanceType's suggestion: "(did you mean ml.g5.xlarge?)"
+				if _, hint, ok := strings.Cut(err.Error(), " (did you mean"); ok {
+					msg += " (did you mean" + hint
+				}
+			}
+			add("%s: %s", label, msg)
+			continue
 		}
-		if c.Compiled() {
-			probs = append(probs, s.targetProblems(label, c, p.Region)...)
+		if c.InstanceCount < 0 || c.InstanceCount > sagemaker.MaxInstanceCount {
+			add("%s: instance count %d is outside 0 (meaning 1) to %d", label, c.InstanceCount, sagemaker.MaxInstanceCount)
+		}
+		switch {
+		case c.Compiled():
+			probs = append(probs, s.targetProblems(label, c, p.Region, regionOK)...)
 			if c.FrameworkVersion != "" {
 				add("%s: FrameworkVersion is for uncompiled candidates; a compiled one's is Study.NeoVersions[%s]", label, c.Target)
 			}
-		} else if c.Image == "" {
-			if _, err := p.imageFor(s, c); err != nil {
+		case c.Image == "" && regionOK:
+			img, err := p.imageFor(s, c)
+			if err != nil {
 				add("%s: %v", label, err)
+			} else if note := onCPU(c, img); note != "" {
+				p.notes[c.Name] = note
+				p.Notes = append(p.Notes, c.Name+": "+note)
 			}
 		}
 		if s.Prices != nil {
@@ -150,7 +190,24 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		}
 	}
 	p.Estimate = s.estimate(p)
+	if s.MaxCostUSD > 0 && p.Estimate.USD > s.MaxCostUSD {
+		return p, &BudgetError{Estimate: p.Estimate, MaxUSD: s.MaxCostUSD}
+	}
 	return p, nil
+}
+
+// onCPU is the note of an uncompiled candidate on an Inferentia or Trainium instance
+// served by img, a CPU image: the model runs on the instance's vCPUs, not on its
+// NeuronCores, which need a Neuron-compiled model. "" for other candidates, and for
+// those whose Note already speaks of the CPU.
+func onCPU(c Candidate, img string) string {
+	proc, _ := sagemaker.ProcessorFor(c.InstanceType)
+	if proc != sagemaker.Inferentia && proc != sagemaker.Trainium || strings.Contains(c.Note, "CPU") {
+		return ""
+	}
+	tag := img[strings.LastIndex(img, "/")+1:]
+	return fmt.Sprintf("uncompiled, served by the CPU image %s: it runs on the %s's vCPUs, not its NeuronCores "+
+		"(compile it with Neo for %s, or set Image to a Neuron container)", tag, c.InstanceType, TargetFor(c.InstanceType))
 }
 
 // imageFor resolves the serving image of an uncompiled candidate without an override.
@@ -182,10 +239,16 @@ func (s *Study) Image(region string, c Candidate) (string, error) {
 
 // targetProblems checks that c's Neo target fits its instance type and that Neo's job
 // and image exist for the study's framework and version.
-func (s *Study) targetProblems(label string, c Candidate, region string) []string {
+func (s *Study) targetProblems(label string, c Candidate, region string, regionOK bool) []string {
 	var probs []string
 	if want := TargetFor(c.InstanceType); c.Target != want {
 		probs = append(probs, fmt.Sprintf("%s: Neo target %s does not fit instance type %s (want %s)", label, c.Target, c.InstanceType, want))
+	}
+	if !regionOK {
+		return probs // the region is reported once, above
+	}
+	if err := c.Target.CheckRegion(region); err != nil {
+		probs = append(probs, fmt.Sprintf("%s: %s: set Study.Region to it, or measure this candidate uncompiled", label, strings.TrimPrefix(err.Error(), "neo: ")))
 	}
 	j := s.job(c.Target, "s3://bucket/model.tar.gz", "s3://bucket/out")
 	var ve *neo.ValidationError
@@ -198,9 +261,9 @@ func (s *Study) targetProblems(label string, c Candidate, region string) []strin
 	} else if err != nil {
 		probs = append(probs, fmt.Sprintf("%s: Neo job: %v", label, err))
 	}
-	if c.Image == "" {
+	if c.Image == "" && c.Target.Check() == nil { // an unknown target is reported once, above
 		if _, err := neo.ImageURI(region, c.Target, j.Framework, j.FrameworkVersion); err != nil {
-			probs = append(probs, fmt.Sprintf("%s: %v", label, err))
+			probs = append(probs, fmt.Sprintf("%s: %v; or set the candidate's Image to the container that serves it", label, err))
 		}
 	}
 	return probs
@@ -218,6 +281,24 @@ func loadProblems(l bench.Config) []string {
 	}
 	if l.Concurrency < 0 || l.Rate < 0 || l.Duration < 0 || l.Warmup < 0 || l.Requests < 0 {
 		probs = append(probs, "Load has a negative Concurrency, Rate, Duration, Warmup or Requests")
+	}
+	return probs
+}
+
+// existingProblems checks a candidate of an endpoint that exists already: a valid
+// name, and none of the fields that would need a deploy.
+func existingProblems(label string, c Candidate) []string {
+	var probs []string
+	if err := (sagemaker.EndpointSpec{Name: c.Endpoint, InstanceType: "ml.c5.xlarge", InstanceCount: 1}).Validate(); err != nil {
+		probs = append(probs, fmt.Sprintf("%s: endpoint name %q is not one SageMaker accepts", label, c.Endpoint))
+	}
+	if c.InstanceType != "" {
+		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil {
+			probs = append(probs, fmt.Sprintf("%s: %s", label, strings.TrimPrefix(err.Error(), "sagemaker: ")))
+		}
+	}
+	if c.Compiled() || c.FrameworkVersion != "" || c.Image != "" || len(c.Env) > 0 || c.InstanceCount < 0 {
+		probs = append(probs, fmt.Sprintf("%s: an existing endpoint (%s) is measured as it is: Target, FrameworkVersion, Image and Env would need a deploy, and InstanceCount must not be negative", label, c.Endpoint))
 	}
 	return probs
 }

@@ -1,16 +1,146 @@
 package sagebench_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
+
+const neuronImage = "763104351884.dkr.ecr.us-east-2.amazonaws.com/pytorch-inference-neuronx:2.1.2-neuronx-py310-sdk2.20.0-ubuntu20.04"
+
+func inf2Neo() sagebench.Candidate {
+	return sagebench.Candidate{Name: "inf2+neo", InstanceType: "ml.inf2.xlarge", Target: neo.TargetMLInf2, Image: neuronImage}
+}
+
+// planProblems is the InputError's problems of Plan in region.
+func planProblems(t *testing.T, s sagebench.Study, region string) []string {
+	t.Helper()
+	_, err := s.Plan(aws.Config{Region: region})
+	var ie *sagebench.InputError
+	require.True(t, errors.As(err, &ie), "Plan: %v", err)
+	return ie.Problems
+}
+
+func assertProblem(t *testing.T, probs []string, parts ...string) {
+	t.Helper()
+	for _, p := range probs {
+		ok := true
+		for _, part := range parts {
+			ok = ok && strings.Contains(p, part)
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("no problem says %q:\n%s", parts, strings.Join(probs, "\n"))
+}
+
+// Neo compiles for ml_inf2 in us-east-2 only (CreateCompilationJob's TargetDevice
+// reference): Plan says so in us-east-1 instead of Run failing after the upload.
+func TestPlanRefusesANeoTargetOutsideItsRegion(t *testing.T) {
+	s := newStudy(t, inf2Neo())
+	s.FrameworkVersion = "2.1"
+	assertProblem(t, planProblems(t, s, "us-east-1"), `"inf2+neo"`, "ml_inf2 is available only in us-east-2, not us-east-1")
+	s.Region = "us-east-2"
+	_, err := s.Plan(aws.Config{Region: "us-east-1"})
+	assert.NoError(t, err)
+}
+
+// The Python SDK's tables have no image for a model compiled for ml_inf2: Plan says
+// so, and what to set, instead of the candidate failing after its compilation.
+func TestPlanSaysNoImageServesACompiledInf2ModelAndWhatToSet(t *testing.T) {
+	c := inf2Neo()
+	c.Image = ""
+	s := newStudy(t, c)
+	s.FrameworkVersion = "2.1"
+	assertProblem(t, planProblems(t, s, "us-east-2"), `"inf2+neo"`, "no Neo serving image for ml_inf2", "set the candidate's Image")
+}
+
+// A compiled candidate's Image serves its model: Neo's job completes without an image
+// the SDK knows, and the endpoint runs the candidate's.
+func TestRunServesACompiledCandidateFromItsImage(t *testing.T) {
+	srv := newEmulator(t, sagemakertest.WithRegion("us-east-2"))
+	s := newStudy(t, inf2Neo())
+	s.FrameworkVersion = "2.1"
+	s.Prices = pricesFor(t, "us-east-2", "ml.inf2.xlarge")
+	var images []string
+	s.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventInService {
+			for _, m := range srv.Models() {
+				out, err := srv.SageMakerClient().DescribeModel(context.Background(), &sm.DescribeModelInput{ModelName: aws.String(m)})
+				if assert.NoError(t, err) {
+					images = append(images, aws.ToString(out.PrimaryContainer.Image))
+				}
+			}
+		}
+	}
+	rep, err := s.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	require.NotNil(t, rep.Outcomes[0].Result, "%v", rep.Outcomes[0].Err)
+	assert.Equal(t, []string{neuronImage}, images)
+	assertNothingLeft(t, srv, rep)
+}
+
+// An uncompiled model on ml.inf2.xlarge is served by a CPU image: Plan's Notes and the
+// candidate's note say that it runs on the vCPUs, not on the NeuronCores.
+func TestPlanAndReportSayAnUncompiledInf2RunsOnItsCPUs(t *testing.T) {
+	srv := newEmulator(t, sagemakertest.WithRegion("us-east-2"))
+	s := newStudy(t, sagebench.Candidate{Name: "inf2", InstanceType: "ml.inf2.xlarge"})
+	s.FrameworkVersion = "2.1"
+	s.Prices = pricesFor(t, "us-east-2", "ml.inf2.xlarge")
+	p, err := s.Plan(srv.Config())
+	require.NoError(t, err)
+	require.Len(t, p.Notes, 1)
+	assert.Contains(t, p.Notes[0], "inf2: uncompiled, served by the CPU image pytorch-inference:2.1-cpu-py310")
+	assert.Contains(t, p.Notes[0], "not its NeuronCores")
+	rep, err := s.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	assert.Contains(t, rep.Outcomes[0].Candidate.Note, "not its NeuronCores")
+}
+
+// Plan keeps the suggestions the lower layers have: an instance type one letter off
+// and a region without its dash.
+func TestPlanSuggestsTheInstanceTypeAndRegionMeant(t *testing.T) {
+	s := newStudy(t, sagebench.Candidate{Name: "g5", InstanceType: "ml.g5.xlarg"})
+	assertProblem(t, planProblems(t, s, "us-east-1"), `unknown instance type "ml.g5.xlarg"`, "did you mean ml.g5.xlarge?")
+	s = newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+	probs := planProblems(t, s, "us-east1")
+	assertProblem(t, probs, `unknown region "us-east1"`, "did you mean us-east-1")
+	for _, p := range probs {
+		assert.NotContains(t, p, "not published in region", "the region is reported once, as unknown")
+	}
+}
+
+// Plan refuses an estimate over MaxCostUSD with the *BudgetError Run would return,
+// and the plan, so that a dry run shows the bill it refused.
+func TestPlanReturnsTheBudgetErrorRunWould(t *testing.T) {
+	s := newStudy(t, study3()...)
+	s.Load.Duration = time.Minute
+	s.MaxCostUSD = 0.05
+	p, err := s.Plan(aws.Config{Region: "eu-west-1"})
+	var be *sagebench.BudgetError
+	require.True(t, errors.As(err, &be), "Plan: %v", err)
+	assert.Equal(t, 0.05, be.MaxUSD)
+	require.NotNil(t, p)
+	assert.Equal(t, p.Estimate.USD, be.Estimate.USD)
+	assert.Greater(t, be.Estimate.USD, 0.05)
+	_, runErr := s.Run(context.Background(), aws.Config{Region: "eu-west-1"})
+	var rbe *sagebench.BudgetError
+	require.True(t, errors.As(runErr, &rbe), "Run: %v", runErr)
+	assert.Equal(t, be.Estimate.USD, rbe.Estimate.USD)
+}
 
 func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
 	st := newStudy(t,

@@ -34,7 +34,8 @@ const (
 type Options struct {
 	// Client sends the requests; nil means sagemaker.NewFromConfig(cfg).
 	Client API
-	// Region picks the inference image; empty means the aws.Config's region.
+	// Region is where the jobs run and picks their inference image; empty means the
+	// aws.Config's region. A Client given above is used as it is.
 	Region string
 	// MinDelay and MaxDelay bound the wait between DescribeCompilationJob
 	// calls: it starts at MinDelay and doubles (with jitter) up to MaxDelay,
@@ -67,20 +68,21 @@ type Compiler struct {
 	opts Options
 }
 
-// NewCompiler returns a Compiler for the account and region in cfg.
+// NewCompiler returns a Compiler for the account in cfg, in Options.Region or else
+// cfg's region.
 func NewCompiler(cfg aws.Config, optFns ...func(*Options)) *Compiler {
 	o := Options{Region: cfg.Region}
 	for _, fn := range optFns {
 		fn(&o)
-	}
-	if o.Client == nil {
-		o.Client = sagemaker.NewFromConfig(cfg)
 	}
 	if o.Region == "" {
 		o.Region = cfg.Region
 	}
 	if p, ok := emuhint.Of(cfg); ok && o.MinDelay <= 0 && o.MaxDelay <= 0 {
 		o.MinDelay, o.MaxDelay = p.PollInterval, p.MaxPollInterval // an emulator's pace
+	}
+	if o.Client == nil { // in Region: the jobs run where their images are resolved
+		o.Client = sagemaker.NewFromConfig(cfg, func(so *sagemaker.Options) { so.Region = o.Region })
 	}
 	if o.MinDelay <= 0 {
 		o.MinDelay = DefaultMinDelay
@@ -113,7 +115,7 @@ type CompiledModel struct {
 	// ArtifactURL is the s3:// URI of the compiled model.tar.gz.
 	ArtifactURL string
 	// Image is the inference image URI: the one DescribeCompilationJob
-	// reported, else ImageURI's answer. It is never empty for a cloud target
+	// reported, else Job.Image, else ImageURI's answer. It is never empty for a cloud target
 	// (Compile fails instead); it is empty for edge targets and platforms.
 	Image  string
 	Target Target
@@ -216,6 +218,9 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 		return nil, fmt.Errorf("neo: compilation job %s for %s completed without a model artifact", job.Name, job.targetName())
 	}
 	m.Image = aws.ToString(out.InferenceImage)
+	if m.Image == "" {
+		m.Image = job.Image
+	}
 	if m.Image == "" && job.TargetPlatform == nil && job.Target.Cloud() {
 		// A model for a hosting instance is only useful with an image to serve it:
 		// without one, this is a failure, not a CompiledModel.

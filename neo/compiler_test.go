@@ -226,3 +226,33 @@ func TestCompileTimesOutAndStops(t *testing.T) {
 		t.Errorf("emulator jobs = %+v; want the timed-out job STOPPED", jobs)
 	}
 }
+
+// A compiler in Options.Region sends its calls there (not to cfg's region), and a
+// job's Image serves a model compiled for a target the SDK's tables have no image for.
+func TestCompilerCallsItsRegionAndHonoursTheJobsImage(t *testing.T) {
+	srv := sagemakertest.NewServer(sagemakertest.WithCompilationDelay(time.Millisecond), sagemakertest.WithRegion("us-east-2"))
+	t.Cleanup(srv.Close)
+	if err := srv.PutObject(bucket, modelKey, archive); err != nil {
+		t.Fatal(err)
+	}
+	cfg := srv.Config()
+	cfg.Region = "us-east-1"
+	c := neo.NewCompiler(cfg, func(o *neo.Options) {
+		o.Region, o.MinDelay, o.MaxDelay = "us-east-2", 2*time.Millisecond, 20*time.Millisecond
+	})
+	j := job(neo.TargetMLInf2)
+	j.FrameworkVersion = "2.1"
+	j.Image = "763104351884.dkr.ecr.us-east-2.amazonaws.com/pytorch-inference-neuronx:2.1.2-neuronx-py310-sdk2.20.0-ubuntu20.04"
+	m, err := c.Compile(context.Background(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Image != j.Image {
+		t.Errorf("image %q, want the job's %q", m.Image, j.Image)
+	}
+	for region, n := range srv.SigningRegions()["sagemaker"] {
+		if region != "us-east-2" {
+			t.Errorf("%d calls signed for %s", n, region)
+		}
+	}
+}

@@ -144,6 +144,10 @@ type Job struct {
 	// serving container runs; empty means DefaultEntryPoint. It only affects
 	// CompiledModel.Env.
 	EntryPoint string
+	// Image, if set, is the inference image that serves the compiled model:
+	// CompiledModel.Image when DescribeCompilationJob reports none, instead of
+	// ImageURI's answer (which has none for ml_inf2 and ml_trn1). It is not sent.
+	Image string
 }
 
 // maxRuntime returns the effective runtime bound.

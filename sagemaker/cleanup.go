@@ -65,7 +65,8 @@ func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Op
 // and 5xx answers until the deadline as Cleanup does, the search's listings and
 // ListTags included; a ctx without a deadline gets Options.CleanupTimeout. A resource
 // whose tags, or an object whose mark, could not be read is left and makes CleanupRun
-// return an error, after the rest is deleted. runID is taken as FindRun takes it.
+// return an error, after the rest is deleted. runID is taken as FindRun takes it. When
+// nothing of the run is found, the error is a *NothingFoundError.
 func CleanupRun(ctx context.Context, cfg aws.Config, runID string, optFns ...func(*Options)) error {
 	return NewClient(cfg, optFns...).CleanupRun(ctx, runID)
 }
@@ -98,9 +99,25 @@ func (c *Client) CleanupRun(ctx context.Context, runID string) error {
 	if err != nil {
 		return err
 	}
+	if len(found) == 0 && unchecked == nil {
+		return &NothingFoundError{RunID: runID, Region: c.opts.Region}
+	}
 	// What could be checked goes; what could not be is reported, not
 	// passed over in silence.
 	return errors.Join(c.cleanup(ctx, runID, found, nil, journaled{}), unchecked)
+}
+
+// NothingFoundError is CleanupRun's answer when nothing tagged with the run exists in
+// the client's region: a typo in the run id, another region and a run already cleaned
+// up look alike, and none of them is to be taken for a clean account.
+type NothingFoundError struct {
+	RunID, Region string
+}
+
+// Error says that nothing was found and what that may mean.
+func (e *NothingFoundError) Error() string {
+	return fmt.Sprintf("sagemaker: cleanup run %s: nothing of that run was found in %s "+
+		"(check the run id and the region; a run already cleaned up leaves nothing either)", e.RunID, e.Region)
 }
 
 func (c *Client) cleanupAPI() (CleanupAPI, error) {

@@ -80,8 +80,15 @@ type Options struct {
 	// Journal [a NewRunID per Client].
 	RunID string
 
-	// Region overrides the aws.Config's region (for SAGEMAKER_REGION and bucket creation).
+	// Region overrides the aws.Config's region: the SageMaker, runtime and S3 clients
+	// NewClient builds call it, and it is SAGEMAKER_REGION's and the bucket's region.
+	// Clients given in SageMaker, Runtime and S3 are used as they are.
 	Region string
+
+	// BucketOwner, if set, is the account expected to own every bucket the S3 client
+	// NewClient builds calls (see ExpectBucketOwner): set it when that is the default
+	// bucket, sagemaker-{region}-{account}, a name another account may have taken.
+	BucketOwner string
 
 	// PollInterval is the shortest wait between DescribeEndpoint calls while an endpoint
 	// is being created or deleted [15s]; the SDK waiter backs off from there up to
@@ -125,7 +132,8 @@ type Client struct {
 	opts Options
 }
 
-// NewClient returns a Client for the account and region of cfg. Functional options may
+// NewClient returns a Client for the account of cfg in the region of cfg, or
+// Options.Region when set. Functional options may
 // replace the SDK clients or tune waiting and retries.
 func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 	o := Options{}
@@ -138,6 +146,9 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 	if p, ok := emuhint.Of(cfg); ok && o.PollInterval <= 0 && o.MaxPollInterval <= 0 {
 		o.PollInterval, o.MaxPollInterval = p.PollInterval, p.MaxPollInterval // an emulator's pace
 	}
+	// One region for every call: the clients built here sign for and reach Region, the
+	// region the images, the bucket and SAGEMAKER_REGION are resolved for.
+	cfg.Region = o.Region
 	if o.PollInterval <= 0 {
 		o.PollInterval = 15 * time.Second
 	}
@@ -166,7 +177,11 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 		o.SageMaker = sm.NewFromConfig(cfg)
 	}
 	if o.S3 == nil {
-		o.S3 = s3.NewFromConfig(cfg)
+		var s3Opts []func(*s3.Options)
+		if o.BucketOwner != "" {
+			s3Opts = append(s3Opts, ExpectBucketOwner(o.BucketOwner))
+		}
+		o.S3 = s3.NewFromConfig(cfg, s3Opts...)
 	}
 	if o.Runtime == nil {
 		o.Runtime = newRuntimeClient(cfg, o)

@@ -66,6 +66,10 @@ var ErrEndpointFailed = errors.New("endpoint status Failed")
 // Deploy creates the model, the endpoint configuration (one variant, AllTraffic) and the
 // endpoint, and waits until the endpoint is InService, at most Options.MaxWait.
 //
+// When the account's endpoint quota refuses CreateEndpoint and e.WaitForSlot is set,
+// Deploy keeps the model and configuration and asks again each time WaitForSlot returns
+// nil: a wait for a slot does not recreate them.
+//
 // Both specs are validated before any API call. If any step fails, or ctx is cancelled,
 // Deploy deletes whatever it created (on a fresh context bounded by
 // Options.CleanupTimeout, since ctx may be the thing that was cancelled) and returns a
@@ -139,7 +143,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 			VariantName:          aws.String(VariantName),
 			ModelName:            aws.String(m.Name),
 			InstanceType:         types.ProductionVariantInstanceType(e.InstanceType),
-			InitialInstanceCount: aws.Int32(int32(e.InstanceCount)),
+			InitialInstanceCount: aws.Int32(int32(e.InstanceCount)), // Validate bounds it
 			InitialVariantWeight: aws.Float32(1),
 		}},
 		Tags: c.tags(ep.token),
@@ -156,21 +160,32 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	if err := c.journalCreating(KindEndpoint, e.Name); err != nil {
 		return fail(StepCreateEndpoint, e.Name, err)
 	}
-	ep.live.endpoint = present
-	out, err := c.opts.SageMaker.CreateEndpoint(ctx, &sm.CreateEndpointInput{
-		EndpointName:       aws.String(e.Name),
-		EndpointConfigName: aws.String(e.Name),
-		Tags:               c.tags(ep.token),
-	})
-	if err == nil {
-		ep.ARN = aws.ToString(out.EndpointArn)
-	} else {
+	for refusals := 1; ; refusals++ {
+		ep.live.endpoint = present
+		out, err := c.opts.SageMaker.CreateEndpoint(ctx, &sm.CreateEndpointInput{
+			EndpointName:       aws.String(e.Name),
+			EndpointConfigName: aws.String(e.Name),
+			Tags:               c.tags(ep.token),
+		})
+		if err == nil {
+			ep.ARN = aws.ToString(out.EndpointArn)
+			break
+		}
 		ep.live.endpoint = maybe(err)
 		arn, ok := c.adopt(ctx, KindEndpoint, e.Name, ep.token, err)
-		if !ok {
+		if ok {
+			ep.live.endpoint, ep.ARN = present, arn
+			break
+		}
+		if e.WaitForSlot == nil || errorCode(err) != "ResourceLimitExceeded" {
 			return fail(StepCreateEndpoint, e.Name, err)
 		}
-		ep.live.endpoint, ep.ARN = present, arn
+		// Refused by the quota, and not created (adopt found none of ours): keep the
+		// model and configuration, wait, and ask again.
+		c.logf("sagemaker: the endpoint quota refused %s: waiting for a slot", e.Name)
+		if werr := e.WaitForSlot(ctx, refusals, err); werr != nil {
+			return fail(StepCreateEndpoint, e.Name, werr)
+		}
 	}
 
 	c.logf("sagemaker: waiting for endpoint %s to be InService (at most %s)", e.Name, c.opts.MaxWait)

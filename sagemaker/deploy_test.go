@@ -307,3 +307,151 @@ func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// With the account's endpoint quota reached, a Deploy with WaitForSlot keeps its model
+// and endpoint configuration and sends only CreateEndpoint again after each wait.
+func TestDeployWaitingForSlotCreatesModelAndConfigOnce(t *testing.T) {
+	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithMaxEndpoints(1)})
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	m.Name, e.Name = "first", "first"
+	first, err := c.Deploy(context.Background(), m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, e2 := specs("pytorch-inference:1.8.1-cpu-py3")
+	m2.Name, e2.Name = "second", "second"
+	var refusals []int
+	e2.WaitForSlot = func(ctx context.Context, n int, err error) error {
+		refusals = append(refusals, n)
+		if !strings.Contains(err.Error(), "ResourceLimitExceeded") {
+			t.Errorf("WaitForSlot got %v", err)
+		}
+		if n == 2 { // free the slot
+			return first.Delete(ctx)
+		}
+		return nil
+	}
+	second, err := c.Deploy(context.Background(), m2, e2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Delete(context.Background())
+	if got := srv.Calls("CreateModel"); got != 2 {
+		t.Errorf("CreateModel called %d times, want 2 (one per Deploy)", got)
+	}
+	if got := srv.Calls("CreateEndpointConfig"); got != 2 {
+		t.Errorf("CreateEndpointConfig called %d times, want 2", got)
+	}
+	if got := srv.Calls("DeleteModel"); got != 1 {
+		t.Errorf("DeleteModel called %d times, want 1 (the first endpoint's)", got)
+	}
+	if len(refusals) < 2 || refusals[0] != 1 || refusals[1] != 2 {
+		t.Errorf("refusals %v, want 1, 2, ...", refusals)
+	}
+}
+
+// A WaitForSlot that gives up fails Deploy, which deletes the model and configuration.
+func TestDeployWaitForSlotErrorDeletesWhatItCreated(t *testing.T) {
+	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithMaxEndpoints(0)})
+	srv.FailNext("CreateEndpoint", 1, sagemakertest.ErrResourceLimitExceeded())
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	stop := errors.New("gave up")
+	e.WaitForSlot = func(context.Context, int, error) error { return stop }
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepCreateEndpoint || !errors.Is(err, stop) {
+		t.Fatalf("err = %v, want a DeployError at create endpoint wrapping the WaitForSlot error", err)
+	}
+	if left := srv.Leftovers(); len(left) != 0 {
+		t.Errorf("left: %v", left)
+	}
+}
+
+// InitialInstanceCount is an Integer (32-bit) on the API: a larger count is refused
+// before any call instead of being truncated (1<<32+1 would deploy 1 instance).
+func TestDeployRefusesAnInstanceCountOverTheAPIsBound(t *testing.T) {
+	srv, c := newEnv(t, nil)
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	e.InstanceCount = 1<<32 + 1
+	_, err := c.Deploy(context.Background(), m, e)
+	var de *sagemaker.DeployError
+	if !errors.As(err, &de) || de.Step != sagemaker.StepValidate || !strings.Contains(err.Error(), "at most 2147483647") {
+		t.Fatalf("err = %v, want a validation error naming the bound", err)
+	}
+	if n := srv.Calls("CreateModel"); n != 0 {
+		t.Errorf("CreateModel called %d times", n)
+	}
+}
+
+// A client in Options.Region sends its SageMaker, S3 and runtime calls there, not to
+// cfg's region, and with BucketOwner every S3 call but CreateBucket names the owner.
+func TestClientCallsItsRegion(t *testing.T) {
+	srv := sagemakertest.NewServer(sagemakertest.WithRegion("us-east-2"))
+	t.Cleanup(srv.Close)
+	cfg := srv.Config()
+	cfg.Region = "us-east-1"
+	owners := &ownerRecorder{base: cfg.HTTPClient.(*http.Client).Transport}
+	cfg.HTTPClient = &http.Client{Transport: owners}
+	c := sagemaker.NewClient(cfg, func(o *sagemaker.Options) {
+		o.Region, o.BucketOwner = "us-east-2", testAccount
+		o.PollInterval, o.MaxPollInterval = 5*time.Millisecond, 20*time.Millisecond
+	})
+	ctx := context.Background()
+	bucket := sagemaker.DefaultBucket("us-east-2", testAccount)
+	if err := c.EnsureBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "m/model.tar.gz", Body: bytes.NewReader(packTestModel(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	m.ModelDataURL = uri
+	ep, err := c.Deploy(ctx, m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := payload.SyntheticJPEG(64, 64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.Invoker().Invoke(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := ep.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for svc, byRegion := range srv.SigningRegions() {
+		for region, n := range byRegion {
+			if region != "us-east-2" {
+				t.Errorf("%d %s calls signed for %s", n, svc, region)
+			}
+		}
+	}
+	owners.mu.Lock()
+	defer owners.mu.Unlock()
+	if len(owners.s3) < 3 {
+		t.Fatalf("S3 calls seen: %v", owners.s3)
+	}
+	for _, call := range owners.s3 {
+		if call != "PUT /"+bucket+" owner=" && !strings.HasSuffix(call, " owner="+testAccount) {
+			t.Errorf("S3 call without the expected owner: %s", call)
+		}
+	}
+}
+
+// ownerRecorder records each S3 request's method, path and expected bucket owner.
+type ownerRecorder struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	s3   []string
+}
+
+func (o *ownerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("X-Amz-Target") == "" && !strings.Contains(req.URL.Path, "/endpoints/") {
+		o.mu.Lock()
+		o.s3 = append(o.s3, req.Method+" "+req.URL.Path+" owner="+req.Header.Get("X-Amz-Expected-Bucket-Owner"))
+		o.mu.Unlock()
+	}
+	return o.base.RoundTrip(req)
+}

@@ -1,7 +1,9 @@
 package sagemaker
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,8 +24,19 @@ type ModelSpec struct {
 type EndpointSpec struct {
 	Name          string // a valid name; see UniqueName
 	InstanceType  string // e.g. ml.c5.xlarge
-	InstanceCount int    // >= 1
+	InstanceCount int    // 1 to MaxInstanceCount
+	// WaitForSlot, if set, is called when the account's endpoint quota refuses
+	// CreateEndpoint (ResourceLimitExceeded), with the number of refusals so far and the
+	// refusal. It returns nil, once it has waited as it sees fit, for Deploy to send
+	// CreateEndpoint again with the model and configuration it already created, or an
+	// error, which Deploy fails with (deleting them). Without it a refusal fails Deploy.
+	WaitForSlot func(ctx context.Context, refusals int, err error) error
 }
+
+// MaxInstanceCount is the largest InstanceCount: CreateEndpointConfig's
+// InitialInstanceCount is an Integer (32-bit) of minimum 1
+// (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html).
+const MaxInstanceCount = math.MaxInt32
 
 // VariantName is the single production variant Deploy creates, as the Python SDK does.
 const VariantName = "AllTraffic"
@@ -90,8 +103,8 @@ func (s EndpointSpec) Validate() error {
 	if err := checkInstanceType(s.InstanceType); err != nil {
 		errs = append(errs, err)
 	}
-	if s.InstanceCount < 1 {
-		errs = append(errs, fmt.Errorf("instance count %d must be at least 1", s.InstanceCount))
+	if s.InstanceCount < 1 || s.InstanceCount > MaxInstanceCount {
+		errs = append(errs, fmt.Errorf("instance count %d must be at least 1 and at most %d", s.InstanceCount, MaxInstanceCount))
 	}
 	return specError("endpoint", errs)
 }

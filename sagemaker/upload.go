@@ -10,16 +10,40 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // DefaultBucket returns the bucket name the Python SDK uses by default,
 // sagemaker-{region}-{account}. The account is not looked up (that needs STS): pass it.
 func DefaultBucket(region, account string) string {
 	return "sagemaker-" + region + "-" + account
+}
+
+// ExpectBucketOwner returns an S3 client option that sends every call but CreateBucket
+// (which has no such parameter) with ExpectedBucketOwner account: S3 then refuses, with
+// 403 AccessDenied, a bucket of that name owned by another account instead of reading
+// or writing it. The Python SDK checks its default bucket so
+// (aws/sagemaker-python-sdk, Session.expected_bucket_owner_id_bucket_check), because
+// anyone may create sagemaker-{region}-{account} first. See
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html.
+func ExpectBucketOwner(account string) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Build.Add(middleware.BuildMiddlewareFunc("sagebenchExpectedBucketOwner",
+				func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+					if req, ok := in.Request.(*smithyhttp.Request); ok && awsmiddleware.GetOperationName(ctx) != "CreateBucket" {
+						req.Header.Set("X-Amz-Expected-Bucket-Owner", account)
+					}
+					return next.HandleBuild(ctx, in)
+				}), middleware.After)
+		})
+	}
 }
 
 // UploadInput says what to upload where.

@@ -62,6 +62,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "already measured in %s (skipped): %s\n", o.out, strings.Join(plan.Resumed, ", "))
 		}
 		printEstimate(stdout, o, plan.Estimate)
+		for _, n := range plan.Notes {
+			fmt.Fprintln(stdout, "note:", n)
+		}
 		return nil
 	}
 	// Credentials and endpoints from the default chain: env, ~/.aws, SSO, instance role;
@@ -78,6 +81,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	printEstimate(stderr, o, plan.Estimate)
+	for _, n := range plan.Notes {
+		fmt.Fprintln(stderr, "note:", n)
+	}
 	if st.Journal, err = openJournal(o, stderr); err != nil {
 		return err
 	}

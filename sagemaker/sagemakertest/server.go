@@ -56,6 +56,7 @@ type Server struct {
 	tags      map[string][]Tag // resource ARN -> tags, see tags.go
 	lose      map[string]int   // operation -> answers still to lose, see lostanswer.go
 	metrics   metricStore      // what CloudWatch would hold, see cloudwatch.go
+	signing   signing          // regions requests were signed for, see signing.go
 
 	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
 }
@@ -225,6 +226,7 @@ func (s *Server) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 // S3. It is the one place that dispatches by protocol: an API served in
 // another protocol gets a case here.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.noteSigning(r)
 	if op, ok := cwPath(r.URL.Path); ok && r.Header.Get("Smithy-Protocol") != "" {
 		s.serveCloudWatch(w, r, op)
 		return

@@ -3,8 +3,10 @@ package sagemakertest
 import (
 	"context"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +58,10 @@ type Server struct {
 	metrics   metricStore      // what CloudWatch would hold, see cloudwatch.go
 
 	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
+
+	// onTimerPanic reports a panic recovered in a lifecycle timer; tests
+	// replace it before the first request.
+	onTimerPanic func(v any)
 }
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like
@@ -110,6 +116,9 @@ func serve(ln net.Listener, o options) *Server {
 		failJob:   map[string]string{},
 		tags:      map[string][]Tag{},
 		lose:      map[string]int{},
+	}
+	s.onTimerPanic = func(v any) {
+		log.Printf("sagemakertest: recovered from a panic in a lifecycle timer: %v\n%s", v, debug.Stack())
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = &http.Server{
@@ -246,9 +255,20 @@ func (s *Server) afterLocked(d time.Duration, f func()) {
 		}
 		delete(s.timers, t)
 		s.mu.Unlock()
+		defer s.recoverTimer()
 		f()
 	})
 	s.timers[t] = struct{}{}
+}
+
+// recoverTimer, deferred in a timer's goroutine, stops a panic there from
+// ending the process: a panic in a goroutine no handler runs in cannot be
+// caught by net/http, so one bad lifecycle transition would otherwise kill
+// every client's server. The panic is reported to onTimerPanic.
+func (s *Server) recoverTimer() {
+	if v := recover(); v != nil {
+		s.onTimerPanic(v)
+	}
 }
 
 func (s *Server) count(op string) {

@@ -2,6 +2,7 @@ package sagemaker
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -51,6 +52,13 @@ var (
 	envKeyPattern       = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 )
 
+// SageMaker's limits on a container's Environment; see ModelSpec.Validate.
+const (
+	maxEnvEntries    = 100
+	maxEnvEntryBytes = 1024
+	maxEnvTotalBytes = 32 << 10
+)
+
 // Validate checks s against SageMaker's rules, so that a typo fails before anything is
 // created (and billed).
 func (s ModelSpec) Validate() error {
@@ -67,16 +75,28 @@ func (s ModelSpec) Validate() error {
 	if !rolePattern.MatchString(s.RoleARN) {
 		errs = append(errs, fmt.Errorf("role ARN %q must look like arn:aws:iam::123456789012:role/name", s.RoleARN))
 	}
-	if len(s.Env) > 100 {
-		errs = append(errs, fmt.Errorf("%d environment variables, more than 100", len(s.Env)))
+	// Environment limits, from the CreateModel API reference's
+	// ContainerDefinition (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html):
+	// each key and value at most 1024 bytes, all of them together at most
+	// 32 KB, at most 100 entries, keys [a-zA-Z_][a-zA-Z0-9_]*.
+	if len(s.Env) > maxEnvEntries {
+		errs = append(errs, fmt.Errorf("%d environment variables, more than %d", len(s.Env), maxEnvEntries))
 	}
+	total := 0
 	for _, k := range sortedKeys(s.Env) {
-		if !envKeyPattern.MatchString(k) || len(k) > 1024 {
-			errs = append(errs, fmt.Errorf("environment variable name %q is invalid", k))
+		total += len(k) + len(s.Env[k])
+		switch {
+		case len(k) > maxEnvEntryBytes:
+			errs = append(errs, fmt.Errorf("environment variable name %.40q... is %d bytes, more than %d", k, len(k), maxEnvEntryBytes))
+		case !envKeyPattern.MatchString(k):
+			errs = append(errs, fmt.Errorf("environment variable name %q is invalid (want [a-zA-Z_][a-zA-Z0-9_]*)", k))
 		}
-		if len(s.Env[k]) > 1024 {
-			errs = append(errs, fmt.Errorf("environment variable %s is longer than 1024 characters", k))
+		if len(s.Env[k]) > maxEnvEntryBytes {
+			errs = append(errs, fmt.Errorf("environment variable %.40s is %d bytes, more than %d", k, len(s.Env[k]), maxEnvEntryBytes))
 		}
+	}
+	if total > maxEnvTotalBytes {
+		errs = append(errs, fmt.Errorf("environment variables total %d bytes, more than %d (32 KB)", total, maxEnvTotalBytes))
 	}
 	return specError("model", errs)
 }
@@ -90,8 +110,13 @@ func (s EndpointSpec) Validate() error {
 	if err := checkInstanceType(s.InstanceType); err != nil {
 		errs = append(errs, err)
 	}
-	if s.InstanceCount < 1 {
+	// InitialInstanceCount is an Integer (32-bit) of at least 1:
+	// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
+	switch {
+	case s.InstanceCount < 1:
 		errs = append(errs, fmt.Errorf("instance count %d must be at least 1", s.InstanceCount))
+	case s.InstanceCount > math.MaxInt32:
+		errs = append(errs, fmt.Errorf("instance count %d must be at most %d", s.InstanceCount, math.MaxInt32))
 	}
 	return specError("endpoint", errs)
 }

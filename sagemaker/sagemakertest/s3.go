@@ -48,6 +48,9 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 			r.Header.Set("Content-Encoding", strings.Join(enc, ","))
 		}
 	}
+	if r.Method == http.MethodPut || r.Method == http.MethodPost {
+		dropRequestOnlyHeaders(r.Header)
+	}
 	if r.Method == http.MethodGet && r.URL.Query().Has("uploads") {
 		s.listMultipartUploads(w, r)
 		return
@@ -230,4 +233,20 @@ func (s *Server) MultipartUploads() []Upload {
 		return cmp.Or(strings.Compare(a.Bucket, b.Bucket), strings.Compare(a.Key, b.Key))
 	})
 	return out
+}
+
+// dropRequestOnlyHeaders removes the headers that sign or checksum a write
+// request: gofakes3 stores every X-Amz-* header of a PutObject as the
+// object's metadata and plays it back on HeadObject and GetObject, but S3
+// returns none of them (its responses carry the object's metadata,
+// x-amz-meta-*, and the headers the API reference lists for the operation).
+func dropRequestOnlyHeaders(h http.Header) {
+	for k := range h {
+		switch {
+		case k == "X-Amz-Date", k == "X-Amz-Content-Sha256", k == "X-Amz-Security-Token",
+			k == "X-Amz-User-Agent", k == "X-Amz-Trailer", k == "X-Amz-Sdk-Checksum-Algorithm",
+			strings.HasPrefix(k, "X-Amz-Checksum-"), strings.HasPrefix(k, "Amz-Sdk-"):
+			h.Del(k)
+		}
+	}
 }

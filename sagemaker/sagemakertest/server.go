@@ -211,6 +211,7 @@ func (s *Server) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 // S3. It is the one place that dispatches by protocol: an API served in
 // another protocol gets a case here.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(requestIDHeader, newRequestID())
 	if op, ok := cwPath(r.URL.Path); ok && r.Header.Get("Smithy-Protocol") != "" {
 		s.serveCloudWatch(w, r, op)
 		return
@@ -223,6 +224,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveInvoke(w, r, name)
 		return
 	}
+	// S3 names its request ID x-amz-request-id.
+	w.Header()["X-Amz-Request-Id"] = w.Header()[requestIDHeader]
+	w.Header().Del(requestIDHeader)
 	s.count("s3:" + r.Method)
 	s.serveS3(w, r)
 }

@@ -217,7 +217,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		if op, ok := isCloudWatchJSON(target); ok {
+			s.serveCloudWatchOp(w, r, op, cwJSONProtocol)
+			return
+		}
 		s.serveAPI(w, r, target)
+		return
+	}
+	if isCloudWatchQuery(r) {
+		s.serveCloudWatchQuery(w, r)
 		return
 	}
 	if name, ok := invocationPath(r.URL.Path); ok && r.Method == http.MethodPost {

@@ -133,7 +133,11 @@ func fromQuery(form url.Values) (smithycbor.Map, *APIError) {
 	if e != nil {
 		return nil, e
 	}
-	return v.(smithycbor.Map), nil
+	m, ok := v.(smithycbor.Map)
+	if !ok {
+		return nil, cwInvalid("sagemakertest: the parameters are a list, not a structure")
+	}
+	return m, nil
 }
 
 func queryScalar(member, v string) (smithycbor.Value, *APIError) {

@@ -62,6 +62,9 @@ type Server struct {
 	// onTimerPanic reports a panic recovered in a lifecycle timer; tests
 	// replace it before the first request.
 	onTimerPanic func(v any)
+	// timersRunning counts the lifecycle timers scheduled and neither
+	// finished nor stopped, so that a test can wait for them.
+	timersRunning sync.WaitGroup
 }
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like
@@ -155,7 +158,9 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	for t := range s.timers {
-		t.Stop()
+		if t.Stop() {
+			s.timersRunning.Done()
+		}
 	}
 	s.timers = nil
 	s.mu.Unlock()
@@ -259,7 +264,9 @@ func (s *Server) afterLocked(d time.Duration, f func()) {
 		return
 	}
 	var t *time.Timer
+	s.timersRunning.Add(1)
 	t = time.AfterFunc(d, func() {
+		defer s.timersRunning.Done()
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()

@@ -17,8 +17,9 @@ import (
 // v2 CBOR: POST /service/GraniteServiceVersion20100801/operation/{Op} with a
 // CBOR body, Smithy-Protocol: rpc-v2-cbor, and (the service being
 // awsQueryCompatible) X-Amzn-Query-Mode: true, which asks for the awsQuery
-// error code in X-Amzn-Query-Error. That is the protocol emulated here, and
-// only GetMetricData, the one call sagebench makes.
+// error code in X-Amzn-Query-Error. Other SDKs pick the service model's
+// awsJson1_0 or awsQuery, served beside it (cloudwatch_protocols.go); only
+// GetMetricData, the one call sagebench makes, is emulated.
 const cwPathPrefix = "/service/GraniteServiceVersion20100801/operation/"
 
 // cwPath extracts the operation from a CloudWatch RPC v2 path.

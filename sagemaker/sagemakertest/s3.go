@@ -23,6 +23,9 @@ import (
 // encoding that recent SDKs use to send checksum trailers, which gofakes3
 // does not understand.
 func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
+	// S3 names its request ID x-amz-request-id.
+	w.Header()["X-Amz-Request-Id"] = w.Header()[requestIDHeader]
+	w.Header().Del(requestIDHeader)
 	if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
 		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
 		body, err := decodeAWSChunked(r.Body)

@@ -237,9 +237,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveInvoke(w, r, name)
 		return
 	}
-	// S3 names its request ID x-amz-request-id.
-	w.Header()["X-Amz-Request-Id"] = w.Header()[requestIDHeader]
-	w.Header().Del(requestIDHeader)
 	s.count("s3:" + r.Method)
 	s.serveS3(w, r)
 }

@@ -2,7 +2,6 @@ package sagemaker
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -110,13 +109,8 @@ func (s EndpointSpec) Validate() error {
 	if err := checkInstanceType(s.InstanceType); err != nil {
 		errs = append(errs, err)
 	}
-	// InitialInstanceCount is an Integer (32-bit) of at least 1:
-	// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
-	switch {
-	case s.InstanceCount < 1:
+	if s.InstanceCount < 1 {
 		errs = append(errs, fmt.Errorf("instance count %d must be at least 1", s.InstanceCount))
-	case s.InstanceCount > math.MaxInt32:
-		errs = append(errs, fmt.Errorf("instance count %d must be at most %d", s.InstanceCount, math.MaxInt32))
 	}
 	return specError("endpoint", errs)
 }

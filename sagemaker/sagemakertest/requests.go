@@ -24,7 +24,16 @@ func newRequestID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// requestID is the ID ServeHTTP gave the request whose answer w writes.
+// withRequestID gives every request the server answers its own request ID,
+// in requestIDHeader (serveS3 renames it as S3 names it), before h routes it.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(requestIDHeader, newRequestID())
+		h.ServeHTTP(w, r)
+	})
+}
+
+// requestID is the ID withRequestID gave the request whose answer w writes.
 func requestID(w http.ResponseWriter) string { return w.Header().Get(requestIDHeader) }
 
 // MaxAPIRequestBytes bounds the body of a SageMaker or CloudWatch API

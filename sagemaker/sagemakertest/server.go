@@ -125,7 +125,7 @@ func serve(ln net.Listener, o options) *Server {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = &http.Server{
-		Handler:           s,
+		Handler:           withRequestID(s),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 	}
@@ -216,7 +216,6 @@ func (s *Server) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 // S3. It is the one place that dispatches by protocol: an API served in
 // another protocol gets a case here.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set(requestIDHeader, newRequestID())
 	if op, ok := cwPath(r.URL.Path); ok && r.Header.Get("Smithy-Protocol") != "" {
 		s.serveCloudWatch(w, r, op)
 		return

@@ -64,6 +64,13 @@ var (
 	envKeyPattern       = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 )
 
+// SageMaker's limits on a container's Environment; see ModelSpec.Validate.
+const (
+	maxEnvEntries    = 100
+	maxEnvEntryBytes = 1024
+	maxEnvTotalBytes = 32 << 10
+)
+
 // Validate checks s against SageMaker's rules, so that a typo fails before anything is
 // created (and billed).
 func (s ModelSpec) Validate() error {
@@ -80,16 +87,28 @@ func (s ModelSpec) Validate() error {
 	if !rolePattern.MatchString(s.RoleARN) {
 		errs = append(errs, fmt.Errorf("role ARN %q must look like arn:aws:iam::123456789012:role/name", s.RoleARN))
 	}
-	if len(s.Env) > 100 {
-		errs = append(errs, fmt.Errorf("%d environment variables, more than 100", len(s.Env)))
+	// Environment limits, from the CreateModel API reference's
+	// ContainerDefinition (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html):
+	// each key and value at most 1024 bytes, all of them together at most
+	// 32 KB, at most 100 entries, keys [a-zA-Z_][a-zA-Z0-9_]*.
+	if len(s.Env) > maxEnvEntries {
+		errs = append(errs, fmt.Errorf("%d environment variables, more than %d", len(s.Env), maxEnvEntries))
 	}
+	total := 0
 	for _, k := range sortedKeys(s.Env) {
-		if !envKeyPattern.MatchString(k) || len(k) > 1024 {
-			errs = append(errs, fmt.Errorf("environment variable name %q is invalid", k))
+		total += len(k) + len(s.Env[k])
+		switch {
+		case len(k) > maxEnvEntryBytes:
+			errs = append(errs, fmt.Errorf("environment variable name %.40q... is %d bytes, more than %d", k, len(k), maxEnvEntryBytes))
+		case !envKeyPattern.MatchString(k):
+			errs = append(errs, fmt.Errorf("environment variable name %q is invalid (want [a-zA-Z_][a-zA-Z0-9_]*)", k))
 		}
-		if len(s.Env[k]) > 1024 {
-			errs = append(errs, fmt.Errorf("environment variable %s is longer than 1024 characters", k))
+		if len(s.Env[k]) > maxEnvEntryBytes {
+			errs = append(errs, fmt.Errorf("environment variable %.40s is %d bytes, more than %d", k, len(s.Env[k]), maxEnvEntryBytes))
 		}
+	}
+	if total > maxEnvTotalBytes {
+		errs = append(errs, fmt.Errorf("environment variables total %d bytes, more than %d (32 KB)", total, maxEnvTotalBytes))
 	}
 	return specError("model", errs)
 }

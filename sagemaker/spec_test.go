@@ -2,6 +2,7 @@ package sagemaker
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -38,6 +39,9 @@ func TestModelSpecValidate(t *testing.T) {
 		{func(m *ModelSpec) { m.ModelDataURL = "/tmp/model.tar.gz" }, "must be s3://bucket/key"},
 		{func(m *ModelSpec) { m.Image = "" }, "image"},
 		{func(m *ModelSpec) { m.Env = map[string]string{"1BAD": "x"} }, `environment variable name "1BAD"`},
+		{func(m *ModelSpec) { m.Env = map[string]string{strings.Repeat("K", 1025): "x"} }, "is 1025 bytes, more than 1024"},
+		{func(m *ModelSpec) { m.Env = map[string]string{"K": strings.Repeat("é", 513)} }, "environment variable K is 1026 bytes, more than 1024"},
+		{func(m *ModelSpec) { m.Env = bigEnv(33, 1000) }, "environment variables total 33099 bytes, more than 32768 (32 KB)"},
 	}
 	for _, tc := range cases {
 		m := goodModel()
@@ -54,6 +58,16 @@ func TestModelSpecValidate(t *testing.T) {
 	if !errors.As(err, &se) || len(se.Problems) != 4 {
 		t.Fatalf("empty spec: %v; want 4 problems", err)
 	}
+}
+
+// bigEnv is n variables K00, K01, ..., each a 3-byte key and a value of
+// valueBytes bytes.
+func bigEnv(n, valueBytes int) map[string]string {
+	env := map[string]string{}
+	for i := range n {
+		env[fmt.Sprintf("K%02d", i)] = strings.Repeat("v", valueBytes)
+	}
+	return env
 }
 
 func TestEndpointSpecValidate(t *testing.T) {

@@ -2,7 +2,6 @@ package sagemakertest
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -18,8 +17,9 @@ import (
 // v2 CBOR: POST /service/GraniteServiceVersion20100801/operation/{Op} with a
 // CBOR body, Smithy-Protocol: rpc-v2-cbor, and (the service being
 // awsQueryCompatible) X-Amzn-Query-Mode: true, which asks for the awsQuery
-// error code in X-Amzn-Query-Error. That is the protocol emulated here, and
-// only GetMetricData, the one call sagebench makes.
+// error code in X-Amzn-Query-Error. Other SDKs pick the service model's
+// awsJson1_0 or awsQuery, served beside it (cloudwatch_protocols.go); only
+// GetMetricData, the one call sagebench makes, is emulated.
 const cwPathPrefix = "/service/GraniteServiceVersion20100801/operation/"
 
 // cwPath extracts the operation from a CloudWatch RPC v2 path.
@@ -53,32 +53,12 @@ func ErrAccessDenied() *APIError {
 }
 
 func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, op string) {
-	s.count("cloudwatch:" + op)
 	if r.Method != http.MethodPost || r.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" {
-		writeCBORError(w, &APIError{"InvalidAction", "sagemakertest: CloudWatch is served over Smithy RPC v2 CBOR only", http.StatusBadRequest})
+		s.count("cloudwatch:" + op)
+		writeCBORError(w, &APIError{"InvalidAction", "sagemakertest: CloudWatch's RPC v2 path takes a POST with Smithy-Protocol: rpc-v2-cbor", http.StatusBadRequest})
 		return
 	}
-	if e := s.takeFault(op); e != nil {
-		writeCBORError(w, e)
-		return
-	}
-	if op != "GetMetricData" {
-		writeCBORError(w, &APIError{"InvalidAction", "sagemakertest: CloudWatch operation " + op + " is not emulated", http.StatusBadRequest})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeCBORError(w, &APIError{"InternalFailure", "sagemakertest: reading request body: " + err.Error(), http.StatusInternalServerError})
-		return
-	}
-	out, e := s.getMetricData(body)
-	if e != nil {
-		writeCBORError(w, e)
-		return
-	}
-	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
-	w.Header().Set("Content-Type", "application/cbor")
-	_, _ = w.Write(smithycbor.Encode(out))
+	s.serveCloudWatchOp(w, r, op, cborProtocol)
 }
 
 // cwQuery is one MetricDataQuery with a MetricStat.
@@ -89,15 +69,10 @@ type cwQuery struct {
 	stat      string
 }
 
-func (s *Server) getMetricData(body []byte) (smithycbor.Map, *APIError) {
-	v, err := smithycbor.Decode(body)
-	if err != nil {
-		return nil, cwInvalid("request body is not CBOR: %v", err)
-	}
-	in, ok := v.(smithycbor.Map)
-	if !ok {
-		return nil, cwInvalid("request body is not a structure")
-	}
+// getMetricData answers GetMetricData; in and the result are the input and
+// output structures in CBOR's data model, into and out of which each
+// protocol translates (see cloudwatch_protocols.go).
+func (s *Server) getMetricData(in smithycbor.Map) (smithycbor.Map, *APIError) {
 	start, err1 := smithycbor.AsTime(in["StartTime"])
 	end, err2 := smithycbor.AsTime(in["EndTime"])
 	if err1 != nil || err2 != nil {

@@ -219,20 +219,24 @@ func (s *Server) describeCompilationJob(body []byte) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
+	// FailureReason and ModelArtifacts are required members of the output
+	// (DescribeCompilationJobResponse in the service model), so they are sent
+	// in every state: the reason empty unless the job failed, the artifacts
+	// naming where Neo writes (or wrote) the compiled model.
 	type artifacts struct{ S3ModelArtifacts string }
-	var art *artifacts
-	if j.artifact != "" {
-		art = &artifacts{j.artifact}
+	art := artifacts{j.artifact}
+	if art.S3ModelArtifacts == "" {
+		art.S3ModelArtifacts = j.artifactURL()
 	}
 	return struct {
 		CompilationJobName   string
 		CompilationJobArn    string
 		CompilationJobStatus string
-		CompilationStartTime float64            `json:",omitempty"`
-		CompilationEndTime   float64            `json:",omitempty"`
-		StoppingCondition    *stoppingCondition `json:",omitempty"`
-		FailureReason        string             `json:",omitempty"`
-		ModelArtifacts       *artifacts         `json:",omitempty"`
+		CompilationStartTime float64 `json:",omitempty"`
+		CompilationEndTime   float64 `json:",omitempty"`
+		StoppingCondition    *stoppingCondition
+		FailureReason        string
+		ModelArtifacts       artifacts
 		RoleArn              string
 		InputConfig          compInput
 		OutputConfig         compOutput

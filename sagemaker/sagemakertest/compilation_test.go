@@ -126,9 +126,12 @@ func TestCompilationJobFailures(t *testing.T) {
 		if d.CompilationJobStatus != types.CompilationJobStatusFailed || !strings.Contains(aws.ToString(d.FailureReason), reason) {
 			t.Errorf("%s: %s %q, want FAILED mentioning %q", name, d.CompilationJobStatus, aws.ToString(d.FailureReason), reason)
 		}
-		if d.ModelArtifacts != nil {
-			t.Errorf("%s: failed job has artifacts %+v", name, d.ModelArtifacts)
+		if d.ModelArtifacts == nil || !strings.HasPrefix(aws.ToString(d.ModelArtifacts.S3ModelArtifacts), "s3://models/compiled/") {
+			t.Errorf("%s: ModelArtifacts %+v, want (a required member) where Neo would have written", name, d.ModelArtifacts)
 		}
+	}
+	if objs := srv.Objects(); len(objs) != 1 {
+		t.Errorf("objects %+v, want only the input: failed jobs write no artifact", objs)
 	}
 	jobs := srv.CompilationJobs()
 	if len(jobs) != 2 || jobs[0].Status != "FAILED" || jobs[1].Status != "FAILED" {
@@ -162,8 +165,11 @@ func TestStopCompilationJob(t *testing.T) {
 	if _, err := sm2.StopCompilationJob(ctx, &sagemaker.StopCompilationJobInput{CompilationJobName: aws.String("short")}); err != nil {
 		t.Fatal(err)
 	}
-	if d := waitJob(t, sm2, "short"); d.CompilationJobStatus != types.CompilationJobStatusStopped || d.ModelArtifacts != nil {
-		t.Errorf("stopped job: %s %+v", d.CompilationJobStatus, d.ModelArtifacts)
+	if d := waitJob(t, sm2, "short"); d.CompilationJobStatus != types.CompilationJobStatusStopped || d.FailureReason == nil {
+		t.Errorf("stopped job: %s, FailureReason %v; want STOPPED with the (required) FailureReason member", d.CompilationJobStatus, d.FailureReason)
+	}
+	if objs := srv2.Objects(); len(objs) != 1 {
+		t.Errorf("objects %+v, want only the input: a stopped job writes no artifact", objs)
 	}
 	_, err := sm2.StopCompilationJob(ctx, &sagemaker.StopCompilationJobInput{CompilationJobName: aws.String("short")})
 	if errorCode(err) != "ValidationException" {
@@ -240,5 +246,28 @@ func TestListCompilationJobs(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "job-a,job-b" {
 		t.Errorf("listed %v, want job-a,job-b", names)
+	}
+}
+
+// TestDescribeCompilationJobSendsRequiredMembersInEveryState: the service
+// model marks FailureReason, ModelArtifacts and StoppingCondition required
+// in DescribeCompilationJob's output, so they are sent while the job runs
+// too (a client that checks the model, or reads ModelArtifacts early, finds
+// them). Before, FailureReason and ModelArtifacts were left out until the
+// job failed or completed.
+func TestDescribeCompilationJobSendsRequiredMembersInEveryState(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithCompilationDelay(time.Hour))
+	_ = srv.PutObject("models", "m.tar.gz", []byte("x"))
+	if _, err := srv.SageMakerClient().CreateCompilationJob(ctxT(t), compileInput("running", "s3://models/m.tar.gz", "ml_c5")); err != nil {
+		t.Fatal(err)
+	}
+	a := rawCall(t, srv, "DescribeCompilationJob", rawJSON(`{"CompilationJobName":"running"}`))
+	for _, m := range []string{"CompilationJobName", "CompilationJobArn", "CompilationJobStatus", "StoppingCondition", "CreationTime", "LastModifiedTime", "FailureReason", "ModelArtifacts", "RoleArn", "InputConfig", "OutputConfig"} {
+		if _, ok := a.Body[m]; !ok {
+			t.Errorf("DescribeCompilationJob of a running job lacks %s: %v", m, a.Body)
+		}
+	}
+	if art, _ := a.Body["ModelArtifacts"].(map[string]any); art["S3ModelArtifacts"] != "s3://models/compiled/m-ml_c5.tar.gz" {
+		t.Errorf("ModelArtifacts %v, want where the job will write", a.Body["ModelArtifacts"])
 	}
 }

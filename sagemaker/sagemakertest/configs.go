@@ -36,6 +36,11 @@ func (s *Server) createEndpointConfig(body []byte) (any, *APIError) {
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
+	for i, v := range in.ProductionVariants {
+		if e := checkInt32(member("productionVariants", i, "initialInstanceCount"), v.InitialInstanceCount); e != nil {
+			return nil, e
+		}
+	}
 	var vs violations
 	vs.str("endpointConfigName", in.EndpointConfigName, nameRule.must())
 	if vs.required("productionVariants", in.ProductionVariants != nil) {

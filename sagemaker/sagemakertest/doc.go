@@ -78,4 +78,14 @@
 // ResourceNotFound; invoking an unknown or not-InService endpoint is the
 // runtime's ValidationError "Endpoint X of account Y not found." (HTTP 400);
 // a body over 6 MB is HTTP 413; a handler error is ModelError (HTTP 424).
+//
+// Whatever client calls it: every answer carries its own request ID
+// (x-amzn-RequestId; x-amz-request-id for S3); CloudWatch answers in each
+// protocol its service model lists (Smithy RPC v2 CBOR for aws-sdk-go-v2,
+// awsJson1_0 for botocore 1.37 and later, awsQuery for older botocore and
+// AWS CLIs); List tokens name the last resource's sort key, so deleting while
+// paging skips nothing. No input crashes it or is stored to mislead: instance
+// counts beyond the API's Integer are a SerializationException, counts beyond
+// [InstanceQuota] ResourceLimitExceeded, API bodies over [MaxAPIRequestBytes]
+// HTTP 413, and a container's Environment is held to AWS's limits.
 package sagemakertest

@@ -112,6 +112,9 @@ func (s *Server) createEndpoint(body []byte) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
+	if e := s.quotaLocked(d, nil); e != nil {
+		return nil, e
+	}
 	now := time.Now()
 	ep := &endpoint{
 		name: in.EndpointName, arn: arn, configName: in.EndpointConfigName,
@@ -159,9 +162,7 @@ func (s *Server) settle(name string, gen int) {
 	}
 	var pools []*pool
 	if reason == "" {
-		for i, dv := range d.variants {
-			pools = append(pools, s.newPool(dv, compiled[i]))
-		}
+		pools, reason = s.provision(d, compiled)
 	}
 
 	s.mu.Lock()
@@ -180,6 +181,22 @@ func (s *Server) settle(name string, gen int) {
 		ep.status, ep.serving = StatusFailed, nil
 	}
 	ep.pending = deployment{}
+}
+
+// provision starts the model workers of d's variants. A panic doing so
+// fails the deployment with a FailureReason, reported to onTimerPanic,
+// rather than leaving the endpoint Creating forever.
+func (s *Server) provision(d deployment, compiled []bool) (pools []*pool, reason string) {
+	defer func() {
+		if v := recover(); v != nil {
+			pools, reason = nil, fmt.Sprintf("sagemakertest: internal error starting the model workers: %v", v)
+			s.onTimerPanic(v)
+		}
+	}()
+	for i, dv := range d.variants {
+		pools = append(pools, s.newPool(dv, compiled[i]))
+	}
+	return pools, ""
 }
 
 func (s *Server) checkModelData(c container) string {
@@ -223,6 +240,9 @@ func (s *Server) updateEndpoint(body []byte) (any, *APIError) {
 	}
 	d, e := s.resolveLocked(in.EndpointConfigName)
 	if e != nil {
+		return nil, e
+	}
+	if e := s.quotaLocked(d, ep); e != nil {
 		return nil, e
 	}
 	ep.status, ep.pending, ep.failure, ep.modified = StatusUpdating, d, "", time.Now()

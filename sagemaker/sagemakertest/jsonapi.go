@@ -2,7 +2,6 @@ package sagemakertest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -66,9 +65,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, target string)
 		writeJSONError(w, e)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		writeJSONError(w, &APIError{"SerializationException", "sagemakertest: reading request body: " + err.Error(), http.StatusBadRequest})
+	body, e := readAPIBody(w, r)
+	if e != nil {
+		writeJSONError(w, e)
 		return
 	}
 	if len(body) == 0 {

@@ -1,6 +1,8 @@
 package sagemakertest
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,40 +63,93 @@ func (q *listQuery) keeps(r row) bool {
 }
 
 // list validates q, filters all, sorts what is kept as q asks and returns
-// the page q selects and the next token. SortBy Name and Status compare only
-// that key; CreationTime (the default) breaks ties by name. Every order is
-// descending unless SortOrder is Ascending, as in SageMaker. The page is
-// never nil, so an empty one encodes as [] rather than null.
+// the page q selects and the next token. SortBy Name compares names;
+// Status compares statuses, then names; CreationTime (the default) compares
+// creation times, then names. Every order is descending unless SortOrder is
+// Ascending, as in SageMaker. The page is never nil, so an empty one encodes
+// as [] rather than null.
+//
+// A token names the last resource of its page by its sort key (see
+// pageToken), not by its position: the next page starts after that key in
+// the same order, so deleting resources between calls (a cleanup loop over
+// a paginator) neither invalidates the token nor skips a resource that
+// still exists, as an offset would.
 func list[T any](l listing, q *listQuery, all []T, key func(T) row) ([]T, string, *APIError) {
 	if e := l.validate(q); e != nil {
 		return nil, "", e
 	}
 	all = slices.DeleteFunc(all, func(t T) bool { return !q.keeps(key(t)) })
-	slices.SortFunc(all, func(a, b T) int {
-		ra, rb := key(a), key(b)
+	order := func(a, b row) int {
 		var c int
 		switch q.SortBy {
 		case "Name":
-			c = -strings.Compare(ra.name, rb.name)
+			c = -strings.Compare(a.name, b.name)
 		case "Status":
-			c = -strings.Compare(ra.status, rb.status)
+			c = -strings.Compare(a.status, b.status)
+			if c == 0 {
+				c = -strings.Compare(a.name, b.name)
+			}
 		default:
-			c = cmpDesc(ra.created, rb.created, ra.name, rb.name)
+			c = cmpDesc(a.created, b.created, a.name, b.name)
 		}
 		if q.SortOrder == "Ascending" {
 			c = -c
 		}
 		return c
-	})
+	}
+	slices.SortFunc(all, func(a, b T) int { return order(key(a), key(b)) })
+	lo := 0
+	if q.NextToken != "" {
+		after, ok := parsePageToken(q.NextToken, q)
+		if !ok {
+			return nil, "", validation("Invalid pagination token %q", q.NextToken)
+		}
+		lo, _ = slices.BinarySearchFunc(all, after, func(t T, after row) int {
+			if order(key(t), after) <= 0 {
+				return -1
+			}
+			return 1
+		})
+	}
 	maxResults := 100
 	if q.MaxResults != nil {
 		maxResults = *q.MaxResults
 	}
-	lo, hi, next, e := page(len(all), q.NextToken, maxResults)
-	if e != nil {
-		return nil, "", e
+	hi := min(lo+maxResults, len(all))
+	next := ""
+	if hi < len(all) {
+		next = newPageToken(key(all[hi-1]), q)
 	}
 	return append([]T{}, all[lo:hi]...), next, nil
+}
+
+// pageToken is what a NextToken of a List operation holds: the sort key of
+// the last resource returned, and the order it was returned in, which the
+// next call must repeat.
+type pageToken struct {
+	SortBy    string  `json:"b,omitempty"`
+	SortOrder string  `json:"o,omitempty"`
+	Name      string  `json:"n"`
+	Status    string  `json:"s,omitempty"`
+	Created   float64 `json:"c,omitempty"`
+}
+
+func newPageToken(last row, q *listQuery) string {
+	raw, _ := json.Marshal(pageToken{q.SortBy, q.SortOrder, last.name, last.status, last.created})
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// parsePageToken decodes a token made by newPageToken for the same order.
+func parsePageToken(tok string, q *listQuery) (row, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return row{}, false
+	}
+	var p pageToken
+	if err := json.Unmarshal(raw, &p); err != nil || p.Name == "" || p.SortBy != q.SortBy || p.SortOrder != q.SortOrder {
+		return row{}, false
+	}
+	return row{name: p.Name, status: p.Status, created: p.Created}, true
 }
 
 // cmpDesc orders newest first, then by name, which is AWS's default listing

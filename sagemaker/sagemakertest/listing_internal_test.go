@@ -2,6 +2,7 @@ package sagemakertest
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -128,16 +129,17 @@ func TestListEndpointsAndJobsPaging(t *testing.T) {
 		{(*Server).listCompilationJobs, "CompilationJobSummaries", "CompilationJobName"},
 	} {
 		got, next, e := listNames(t, l.op, s, `{"SortBy":"Name","SortOrder":"Ascending","MaxResults":3}`, l.listField, l.nameField)
-		if e != nil || strings.Join(got, ",") != "a,b,c" || next != "3" {
-			t.Errorf("%s first page = %v, next %q, %v; want a,b,c, next 3", l.listField, got, next, e)
+		if e != nil || strings.Join(got, ",") != "a,b,c" || next == "" {
+			t.Errorf("%s first page = %v, next %q, %v; want a,b,c and a next token", l.listField, got, next, e)
 		}
-		got, next, e = listNames(t, l.op, s, `{"SortBy":"Name","SortOrder":"Ascending","MaxResults":3,"NextToken":"3"}`, l.listField, l.nameField)
-		if e != nil || strings.Join(got, ",") != "d" || next != "" {
-			t.Errorf("%s second page = %v, next %q, %v; want d, no next", l.listField, got, next, e)
+		got, last, e := listNames(t, l.op, s, `{"SortBy":"Name","SortOrder":"Ascending","MaxResults":3,"NextToken":"`+next+`"}`, l.listField, l.nameField)
+		if e != nil || strings.Join(got, ",") != "d" || last != "" {
+			t.Errorf("%s second page = %v, next %q, %v; want d, no next", l.listField, got, last, e)
 		}
-		got, _, e = listNames(t, l.op, s, `{"NextToken":"4"}`, l.listField, l.nameField)
-		if e != nil || len(got) != 0 {
-			t.Errorf("%s page past the end = %v, %v; want empty", l.listField, got, e)
+		// A token belongs to the order it was made for.
+		_, _, e = listNames(t, l.op, s, `{"SortBy":"Name","SortOrder":"Descending","MaxResults":3,"NextToken":"`+next+`"}`, l.listField, l.nameField)
+		if e == nil || e.Code != "ValidationException" {
+			t.Errorf("%s token of another order: %v, want ValidationException", l.listField, e)
 		}
 		_, _, e = listNames(t, l.op, s, `{"NextToken":"5"}`, l.listField, l.nameField)
 		if e == nil || e.Code != "ValidationException" || e.Message != `Invalid pagination token "5"` {
@@ -193,5 +195,53 @@ func TestLookupErrors(t *testing.T) {
 		if e == nil || e.Code != c.code || (c.msg != "" && e.Message != c.msg) || e.StatusCode != 400 {
 			t.Errorf("%s %s = %+v; want %s %q (HTTP 400)", c.op, c.body, e, c.code, c.msg)
 		}
+	}
+}
+
+// TestListPagingVisitsEveryResourceWhileOthersAreDeleted pages through 150
+// models, deleting each page's models before asking for the next, as a
+// cleanup loop over boto3's paginator does, in every order: every model is
+// visited once. Before, the offset token skipped the 50 models that moved
+// into the deleted ones' places (or was refused as out of range).
+func TestListPagingVisitsEveryResourceWhileOthersAreDeleted(t *testing.T) {
+	for _, order := range []string{`"SortBy":"Name","SortOrder":"Ascending"`, `"SortBy":"CreationTime","SortOrder":"Descending"`, `"SortBy":"CreationTime","SortOrder":"Ascending"`} {
+		s := NewServer()
+		base := time.UnixMilli(1_600_000_000_000)
+		s.mu.Lock()
+		for i := range 150 {
+			name := fmt.Sprintf("m%03d", i)
+			s.models[name] = &model{name: name, arn: s.arn("model", name), created: base.Add(time.Duration(i/3) * time.Second)}
+		}
+		s.mu.Unlock()
+		seen := map[string]int{}
+		next := ""
+		for page := 0; ; page++ {
+			body := `{` + order + `,"MaxResults":40`
+			if next != "" {
+				body += `,"NextToken":"` + next + `"`
+			}
+			names, tok, e := listNames(t, (*Server).listModels, s, body+`}`, "Models", "ModelName")
+			if e != nil {
+				t.Fatalf("%s page %d: %v", order, page, e)
+			}
+			for _, n := range names {
+				seen[n]++
+				if _, e := s.deleteModel([]byte(`{"ModelName":"` + n + `"}`)); e != nil {
+					t.Fatalf("DeleteModel %s: %v", n, e)
+				}
+			}
+			if next = tok; next == "" || page > 10 {
+				break
+			}
+		}
+		if len(seen) != 150 || len(s.models) != 0 {
+			t.Errorf("%s: visited %d models, %d left; want all 150 visited and deleted", order, len(seen), len(s.models))
+		}
+		for n, c := range seen {
+			if c != 1 {
+				t.Errorf("%s: %s visited %d times", order, n, c)
+			}
+		}
+		s.Close()
 	}
 }

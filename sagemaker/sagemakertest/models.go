@@ -1,6 +1,8 @@
 package sagemakertest
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,6 +56,13 @@ func (s *Server) createModel(body []byte) (any, *APIError) {
 	}
 	if e := vs.err(); e != nil {
 		return nil, e
+	}
+	all := in.Containers
+	if in.PrimaryContainer != nil {
+		all = append([]container{*in.PrimaryContainer}, all...)
+	}
+	if n := envBytes(all); n > maxEnvTotalBytes {
+		return nil, validation("The combined length of the environment variables of all containers is %d bytes, more than the maximum of %d bytes (32 KB).", n, maxEnvTotalBytes)
 	}
 	if in.PrimaryContainer == nil && len(in.Containers) == 0 {
 		return nil, validation("Either PrimaryContainer or Containers must be provided for model %q.", in.ModelName)
@@ -129,6 +138,54 @@ func checkContainer(vs *violations, prefix string, c container) {
 	vs.required(prefix+"image", c.Image != "")
 	vs.str(prefix+"image", c.Image, imageRule)
 	vs.str(prefix+"modelDataUrl", c.ModelDataUrl, modelDataRule)
+	checkEnvironment(vs, prefix+"environment", c.Environment)
+}
+
+// Environment limits from the API reference of ContainerDefinition
+// (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html):
+// "The maximum length of each key and value in the Environment map is 1024
+// bytes. The maximum length of all keys and values in the map, combined, is
+// 32 KB. If you pass multiple containers to a CreateModel request, then the
+// maximum length of all of their maps, combined, is also 32 KB." The map
+// holds at most 100 entries and keys match [a-zA-Z_][a-zA-Z0-9_]*
+// (EnvironmentMap and EnvironmentKey in the service model).
+const (
+	maxEnvEntries    = 100
+	maxEnvEntryBytes = 1024
+	maxEnvTotalBytes = 32 << 10
+)
+
+var envKeyPattern, envKeyText = pattern(`[a-zA-Z_][a-zA-Z0-9_]*`)
+
+// checkEnvironment checks one container's Environment map; its keys are
+// visited in order so that the message is the same on every call.
+func checkEnvironment(vs *violations, field string, env map[string]string) {
+	if len(env) > maxEnvEntries {
+		vs.add("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, maxEnvEntries)
+	}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		switch {
+		case len(k) > maxEnvEntryBytes:
+			vs.add("Value at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to %d]", field, maxEnvEntryBytes)
+		case !envKeyPattern.MatchString(k):
+			vs.add("Value at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: %s]", field, envKeyText)
+		}
+		if len(env[k]) > maxEnvEntryBytes {
+			vs.add("Value at '%s' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to %d]", field, maxEnvEntryBytes)
+		}
+	}
+}
+
+// envBytes is the combined length of every key and value of the containers'
+// Environment maps, which SageMaker limits to 32 KB per CreateModel.
+func envBytes(cs []container) int {
+	n := 0
+	for _, c := range cs {
+		for k, v := range c.Environment {
+			n += len(k) + len(v)
+		}
+	}
+	return n
 }
 
 var modelListing = listing{sortKeys: modelSortKeys}

@@ -23,6 +23,9 @@ import (
 // encoding that recent SDKs use to send checksum trailers, which gofakes3
 // does not understand.
 func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
+	// S3 names its request ID x-amz-request-id.
+	w.Header()["X-Amz-Request-Id"] = w.Header()[requestIDHeader]
+	w.Header().Del(requestIDHeader)
 	if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
 		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
 		body, err := decodeAWSChunked(r.Body)
@@ -47,6 +50,9 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 		} else {
 			r.Header.Set("Content-Encoding", strings.Join(enc, ","))
 		}
+	}
+	if r.Method == http.MethodPut || r.Method == http.MethodPost {
+		dropRequestOnlyHeaders(r.Header)
 	}
 	if r.Method == http.MethodGet && r.URL.Query().Has("uploads") {
 		s.listMultipartUploads(w, r)
@@ -230,4 +236,20 @@ func (s *Server) MultipartUploads() []Upload {
 		return cmp.Or(strings.Compare(a.Bucket, b.Bucket), strings.Compare(a.Key, b.Key))
 	})
 	return out
+}
+
+// dropRequestOnlyHeaders removes the headers that sign or checksum a write
+// request: gofakes3 stores every X-Amz-* header of a PutObject as the
+// object's metadata and plays it back on HeadObject and GetObject, but S3
+// returns none of them (its responses carry the object's metadata,
+// x-amz-meta-*, and the headers the API reference lists for the operation).
+func dropRequestOnlyHeaders(h http.Header) {
+	for k := range h {
+		switch {
+		case k == "X-Amz-Date", k == "X-Amz-Content-Sha256", k == "X-Amz-Security-Token",
+			k == "X-Amz-User-Agent", k == "X-Amz-Trailer", k == "X-Amz-Sdk-Checksum-Algorithm",
+			strings.HasPrefix(k, "X-Amz-Checksum-"), strings.HasPrefix(k, "Amz-Sdk-"):
+			h.Del(k)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 func TestS3MultipartUploadOf20MB(t *testing.T) {
@@ -107,5 +108,41 @@ func TestS3StoresPayloadOfAWSChunkedBody(t *testing.T) {
 	defer out.Body.Close()
 	if back, _ := io.ReadAll(out.Body); string(back) != "hello world" {
 		t.Errorf("stored %q, want %q", back, "hello world")
+	}
+}
+
+// TestS3ObjectAnswersCarryNoSigningHeaders: HeadObject and GetObject answer
+// with the object's metadata and no header of the PutObject that stored it:
+// x-amz-date, x-amz-content-sha256 and x-amz-sdk-checksum-algorithm sign or
+// checksum a request and S3 never returns them. Before, gofakes3 played them
+// back.
+func TestS3ObjectAnswersCarryNoSigningHeaders(t *testing.T) {
+	srv := newServer(t)
+	ctx := ctxT(t)
+	s3c := srv.S3Client()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String("bkt"), Key: aws.String("k"), Body: strings.NewReader("data"),
+		ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32, Metadata: map[string]string{"owner": "me"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{http.MethodHead, http.MethodGet} {
+		req, _ := http.NewRequestWithContext(ctx, method, srv.URL+"/bkt/k", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		for _, h := range []string{"X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Sdk-Checksum-Algorithm", "X-Amz-Checksum-Crc32", "Amz-Sdk-Invocation-Id"} {
+			if v := res.Header.Get(h); v != "" {
+				t.Errorf("%s answered %s: %s", method, h, v)
+			}
+		}
+		if got := res.Header.Get("X-Amz-Meta-Owner"); got != "me" {
+			t.Errorf("%s answered x-amz-meta-owner %q, want the object's metadata \"me\"", method, got)
+		}
 	}
 }

@@ -80,6 +80,14 @@ func (s *Server) updateEndpointWeightsAndCapacities(body []byte) (any, *APIError
 	if e := decode(body, &in); e != nil {
 		return nil, e
 	}
+	for i, d := range in.DesiredWeightsAndCapacities {
+		if d.DesiredInstanceCount == nil {
+			continue
+		}
+		if e := checkInt32(member("desiredWeightsAndCapacities", i, "desiredInstanceCount"), *d.DesiredInstanceCount); e != nil {
+			return nil, e
+		}
+	}
 	var vs violations
 	vs.str("endpointName", in.EndpointName, nameRule.must())
 	if vs.required("desiredWeightsAndCapacities", in.DesiredWeightsAndCapacities != nil) && len(in.DesiredWeightsAndCapacities) == 0 {
@@ -130,6 +138,9 @@ func (s *Server) updateEndpointWeightsAndCapacities(body []byte) (any, *APIError
 	}
 	if len(missing) > 0 {
 		return nil, validation("The variant(s) \"[%s]\" is/are not present in the endpoint %q.", strings.Join(missing, ", "), ep.arn)
+	}
+	if e := s.quotaLocked(d, ep); e != nil {
+		return nil, e
 	}
 	ep.status, ep.pending, ep.failure, ep.modified = StatusUpdating, d, "", time.Now()
 	s.scheduleSettle(ep)

@@ -3,8 +3,10 @@ package sagemakertest
 import (
 	"context"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +61,13 @@ type Server struct {
 	signing   signing          // regions requests were signed for, see signing.go
 
 	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
+
+	// onTimerPanic reports a panic recovered in a lifecycle timer; tests
+	// replace it before the first request.
+	onTimerPanic func(v any)
+	// timersRunning counts the lifecycle timers scheduled and neither
+	// finished nor stopped, so that a test can wait for them.
+	timersRunning sync.WaitGroup
 }
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like
@@ -114,9 +123,12 @@ func serve(ln net.Listener, o options) *Server {
 		tags:      map[string][]Tag{},
 		lose:      map[string]int{},
 	}
+	s.onTimerPanic = func(v any) {
+		log.Printf("sagemakertest: recovered from a panic in a lifecycle timer: %v\n%s", v, debug.Stack())
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = &http.Server{
-		Handler:           s,
+		Handler:           withRequestID(s),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 	}
@@ -149,7 +161,9 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	for t := range s.timers {
-		t.Stop()
+		if t.Stop() {
+			s.timersRunning.Done()
+		}
 	}
 	s.timers = nil
 	s.mu.Unlock()
@@ -232,7 +246,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		if op, ok := isCloudWatchJSON(target); ok {
+			s.serveCloudWatchOp(w, r, op, cwJSONProtocol)
+			return
+		}
 		s.serveAPI(w, r, target)
+		return
+	}
+	if isCloudWatchQuery(r) {
+		s.serveCloudWatchQuery(w, r)
 		return
 	}
 	if name, ok := invocationPath(r.URL.Path); ok && r.Method == http.MethodPost {
@@ -267,7 +289,9 @@ func (s *Server) afterLocked(d time.Duration, f func()) {
 		return
 	}
 	var t *time.Timer
+	s.timersRunning.Add(1)
 	t = time.AfterFunc(d, func() {
+		defer s.timersRunning.Done()
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -275,9 +299,20 @@ func (s *Server) afterLocked(d time.Duration, f func()) {
 		}
 		delete(s.timers, t)
 		s.mu.Unlock()
+		defer s.recoverTimer()
 		f()
 	})
 	s.timers[t] = struct{}{}
+}
+
+// recoverTimer, deferred in a timer's goroutine, stops a panic there from
+// ending the process: a panic in a goroutine no handler runs in cannot be
+// caught by net/http, so one bad lifecycle transition would otherwise kill
+// every client's server. The panic is reported to onTimerPanic.
+func (s *Server) recoverTimer() {
+	if v := recover(); v != nil {
+		s.onTimerPanic(v)
+	}
 }
 
 func (s *Server) count(op string) {

@@ -27,7 +27,15 @@ type outcome struct {
 	// Unsupported says the client does not know the operation (an older
 	// boto3 or CLI than the API); Skipped marks a step not run because of it.
 	Unsupported bool `json:"unsupported"`
-	Skipped     bool `json:"-"`
+	// CannotSend says the client cannot send this step (its types cannot
+	// hold the input, or it does not speak the step's Protocol); the
+	// step is skipped, the operation is not marked unknown.
+	CannotSend bool `json:"cannot_send"`
+	Skipped    bool `json:"-"`
+	// ModelErrors are what the answers of the step got wrong by the
+	// client's service model (boto3 checks them, see
+	// testdata/model_check.py).
+	ModelErrors []string `json:"model_errors"`
 }
 
 // client runs steps against one server with one AWS client implementation.
@@ -107,7 +115,7 @@ func TestConformance(t *testing.T) {
 }
 
 // pollLimit bounds how long an Until step polls: far more than the server's
-// delays (4 s at most) on a busy machine, far less than the test's timeout.
+// delays (10 s at most) on a busy machine, far less than the test's timeout.
 const pollLimit = time.Minute
 
 // runScript runs every step, substituting saved values and polling Until
@@ -147,6 +155,10 @@ func runScript(t *testing.T, c client) ([]outcome, map[string]bool) {
 		if d := time.Since(start); d > 10*time.Second {
 			t.Logf("%s took %v", label, d.Round(time.Second)) // e.g. a CLI waiter's 30 s delay
 		}
+		if out.CannotSend {
+			all = append(all, outcome{Skipped: true})
+			continue
+		}
 		if out.Unsupported {
 			unknown[s.Op] = true
 			all = append(all, outcome{Skipped: true})
@@ -163,6 +175,9 @@ func runScript(t *testing.T, c client) ([]outcome, map[string]bool) {
 
 func check(t *testing.T, label string, s step, out outcome) {
 	t.Helper()
+	for _, e := range out.ModelErrors {
+		t.Errorf("%s: answer does not conform to the service model: %s", label, e)
+	}
 	if s.Err == nil {
 		if !out.OK {
 			t.Errorf("%s: %s (HTTP %d): %s; want success", label, out.Code, out.Status, out.Message)
@@ -339,4 +354,47 @@ func clientEnv(c *child) []string {
 		env = append(env, k+"="+v)
 	}
 	return env
+}
+
+// paginatorCleanup is a cleanup loop as a harness writes it: boto3's
+// ListModels paginator, deleting each model as it is listed. It prints how
+// many models it deleted and how many are left.
+const paginatorCleanup = `
+import json, sys, boto3
+sm = boto3.client("sagemaker", endpoint_url=sys.argv[1])
+for i in range(150):
+    sm.create_model(ModelName="m%03d" % i, ExecutionRoleArn="arn:aws:iam::123456789012:role/SageMakerRole",
+                    PrimaryContainer={"Image": "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py3"})
+deleted = 0
+for page in sm.get_paginator("list_models").paginate(PaginationConfig={"PageSize": 40}):
+    for m in page["Models"]:
+        sm.delete_model(ModelName=m["ModelName"])
+        deleted += 1
+print(json.dumps({"deleted": deleted, "left": len(sm.list_models()["Models"])}))
+`
+
+// TestBoto3PaginatorCleanupDeletesEveryModel runs a cleanup loop over
+// boto3's paginator against the standalone server: all 150 models are
+// deleted. Before, the offset tokens skipped the models that moved into the
+// deleted ones' places (100 deleted, 50 left).
+func TestBoto3PaginatorCleanupDeletesEveryModel(t *testing.T) {
+	py := tool(t, "SAGEMAKERTEST_PYTHON", "python3", "-c", "import boto3")
+	srv := startChild(t, "-fast")
+	cmd := exec.Command(py, "-c", paginatorCleanup, srv.URL)
+	cmd.Env = clientEnv(srv)
+	cmd.Stderr = &prefixWriter{t: t}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", py, err)
+	}
+	var got struct{ Deleted, Left int }
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("printed %q: %v", out, err)
+	}
+	if got.Deleted != 150 || got.Left != 0 {
+		t.Errorf("the cleanup loop deleted %d models and left %d; want 150 and 0", got.Deleted, got.Left)
+	}
+	if left, _ := srv.stop(t, os.Interrupt); len(left) != 0 {
+		t.Errorf("leftovers %v", left)
+	}
 }

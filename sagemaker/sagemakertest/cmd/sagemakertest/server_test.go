@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -227,4 +229,78 @@ func TestCommandStopsWhenItsParentDies(t *testing.T) {
 		t.Fatalf("orphaned server still running: %v", out.Err())
 	}
 	pid = 0
+}
+
+// call sends body as the JSON input of a SageMaker operation to the
+// command's URL, as a client of the AWS JSON 1.1 protocol does, and returns
+// the status and the error code (__type) it answered; a transport error
+// (the server died) fails the test.
+func (c *child) call(t *testing.T, op, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.URL+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Target", "SageMaker."+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v (did the server die?)", op, err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Type string `json:"__type"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out.Type
+}
+
+// TestCommandSurvivesInstanceCountsBeyondInt32 sends the requests that
+// killed the standalone server: an endpoint configuration with 2**61+1
+// instances and an endpoint on it (the timer that provisioned it panicked
+// with "makechan: size out of range", ending the process), and one with
+// 2**62 (the worker count wrapped to 0, so the endpoint went InService and
+// hung every invocation). Both configurations must be refused and the
+// server must keep serving and exit cleanly.
+func TestCommandSurvivesInstanceCountsBeyondInt32(t *testing.T) {
+	c := startChild(t, "-fast")
+	model := `{"ModelName":"m","ExecutionRoleArn":"arn:aws:iam::123456789012:role/SageMakerRole","PrimaryContainer":{"Image":"` + image + `"}}`
+	if status, code := c.call(t, "CreateModel", model); status != 200 {
+		t.Fatalf("CreateModel: %d %s", status, code)
+	}
+	for i, count := range []string{"2305843009213693953", "4611686018427387904"} {
+		name := fmt.Sprintf("huge-%d", i)
+		config := `{"EndpointConfigName":"` + name + `","ProductionVariants":[{"VariantName":"v","ModelName":"m","InstanceType":"ml.c5.xlarge","InitialInstanceCount":` + count + `}]}`
+		if status, code := c.call(t, "CreateEndpointConfig", config); status != 400 || code != "SerializationException" {
+			t.Errorf("CreateEndpointConfig with %s instances: %d %s, want 400 SerializationException", count, status, code)
+		}
+		if status, _ := c.call(t, "CreateEndpoint", `{"EndpointName":"`+name+`","EndpointConfigName":"`+name+`"}`); status == 200 {
+			t.Errorf("CreateEndpoint on the configuration with %s instances succeeded", count)
+		}
+	}
+	// Any endpoint created above settles at once (-fast); poll until none
+	// is Creating, so that a provisioning timer has run.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		req, _ := http.NewRequest(http.MethodPost, c.URL+"/", strings.NewReader(`{"StatusEquals":"Creating"}`))
+		req.Header.Set("X-Amz-Target", "SageMaker.ListEndpoints")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("ListEndpoints: %v (the server died)", err)
+		}
+		var out struct{ Endpoints []any }
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if len(out.Endpoints) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("endpoints still Creating after a minute")
+		}
+		time.Sleep(10 * time.Millisecond) // polling, as a harness does
+	}
+	if status, code := c.call(t, "DeleteModel", `{"ModelName":"m"}`); status != 200 {
+		t.Errorf("DeleteModel: %d %s", status, code)
+	}
+	c.stop(t, os.Interrupt)
 }

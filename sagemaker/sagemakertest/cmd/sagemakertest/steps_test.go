@@ -1,11 +1,20 @@
 package main
 
-import "strings"
+import (
+	"math"
+	"slices"
+	"strings"
+)
 
 // step is one call of the conformance script, run alike by boto3, the AWS
 // CLI and aws-sdk-go-v2 against their own sagemakertest process.
 type step struct {
-	Service string // "sagemaker", "runtime" or "s3"
+	Service string // "sagemaker", "runtime", "s3" or "cloudwatch"
+	// Protocol, when set, is the protocol of the service model the client
+	// must speak (CloudWatch's "smithy-rpc-v2-cbor", "json" or "query");
+	// a client that cannot skips the step. Unset, each client speaks the
+	// one it picks.
+	Protocol string
 	// Op is the API operation as the API reference names it, or
 	// "wait:<waiter>" for a client's waiter (boto3's waiter names).
 	Op string
@@ -27,6 +36,9 @@ type step struct {
 	// Requires is an operation the step depends on: a client that does not
 	// know it skips the step.
 	Requires string
+	// NotCLI marks a step the AWS CLI cannot send: one whose input is
+	// larger than a command-line argument may be (128 KB on Linux).
+	NotCLI bool
 }
 
 // wantErr is an expected error: its code, its exact message (or, when
@@ -46,8 +58,9 @@ const (
 
 // serverArgs are the flags of every server the conformance test starts. The
 // compilation delay is long enough for a StopCompilationJob that the AWS CLI
-// sends a process start after CreateCompilationJob to find the job running.
-var serverArgs = []string{"-time-scale", "0.01", "-endpoint-create", "50ms", "-endpoint-delete", "20ms", "-compile", "4s", "-max-endpoints", "1"}
+// sends a process start after CreateCompilationJob to find the job running,
+// even on a loaded machine where starting the CLI takes seconds.
+var serverArgs = []string{"-time-scale", "0.01", "-endpoint-create", "50ms", "-endpoint-delete", "20ms", "-compile", "10s", "-max-endpoints", "1"}
 
 func variantOf(name, instanceType string) []any {
 	return []any{map[string]any{"VariantName": "AllTraffic", "ModelName": name, "InstanceType": instanceType, "InitialInstanceCount": 1}}
@@ -69,7 +82,7 @@ func compileParams(name, target string) map[string]any {
 // operation and bad inputs with SageMaker's answers. To cover a newly
 // emulated operation, add its steps here; TestConformance fails while an
 // operation in sagemakertest.Operations() has none.
-var script = []step{
+var script = slices.Concat(append([]step{
 	// S3: the bucket and the model archive.
 	{Service: "s3", Op: "CreateBucket", Params: map[string]any{"Bucket": "models", "CreateBucketConfiguration": map[string]any{"LocationConstraint": "eu-west-1"}}},
 	{Service: "s3", Op: "PutObject", Params: map[string]any{"Bucket": "models", "Key": "resnet50/model.tar.gz", "Body": map[string]any{"$file": "model.tar.gz"}}},
@@ -113,6 +126,10 @@ var script = []step{
 		"Body.predictions#": 5, "Body.emulated": true,
 	}},
 
+	// CloudWatch's view of that invocation, in the protocol each client
+	// picks and in each protocol CloudWatch's service model lists.
+}, metricSteps()...), []step{
+
 	// Scaling out, as autoscaling does, then a new configuration.
 	{Service: "sagemaker", Op: "UpdateEndpointWeightsAndCapacities", Params: map[string]any{
 		"EndpointName":                "resnet50",
@@ -149,6 +166,15 @@ var script = []step{
 	{Service: "s3", Op: "AbortMultipartUpload", Params: map[string]any{"Bucket": "models", "Key": "upload/big.tar.gz", "UploadId": "${uploadID}"},
 		Err: &wantErr{"NoSuchUpload", "~", 404}},
 
+	// Paging while deleting, as a cleanup loop over a paginator does: the
+	// token stays valid and the next page starts after the deleted model.
+	{Service: "sagemaker", Op: "CreateModel", Params: map[string]any{"ModelName": "extra", "ExecutionRoleArn": role, "PrimaryContainer": map[string]any{"Image": image}}},
+	{Service: "sagemaker", Op: "ListModels", Params: map[string]any{"SortBy": "Name", "SortOrder": "Ascending", "MaxResults": 1},
+		Want: map[string]any{"Models#": 1, "Models.0.ModelName": "extra"}, Save: map[string]string{"modelsPage2": "NextToken"}},
+	{Service: "sagemaker", Op: "DeleteModel", Params: map[string]any{"ModelName": "extra"}},
+	{Service: "sagemaker", Op: "ListModels", Params: map[string]any{"SortBy": "Name", "SortOrder": "Ascending", "MaxResults": 1, "NextToken": "${modelsPage2}"},
+		Want: map[string]any{"Models#": 1, "Models.0.ModelName": "resnet50", "NextToken": nil}},
+
 	// Every List operation, with its filters, sort orders and paging.
 	{Service: "sagemaker", Op: "ListModels", Params: map[string]any{"NameContains": "RESNET", "SortBy": "Name", "SortOrder": "Ascending", "CreationTimeAfter": "2020-01-01T00:00:00Z"},
 		Want: map[string]any{"Models#": 1, "Models.0.ModelName": "resnet50"}},
@@ -182,6 +208,13 @@ var script = []step{
 		Err: &wantErr{"ValidationException", "~1 validation error detected: Value 'ml.c5.huge' at 'productionVariants.1.member.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [", 400}},
 	{Service: "sagemaker", Op: "CreateCompilationJob", Params: compileParams("bad-target", "ml_c99"),
 		Err: &wantErr{"ValidationException", "~1 validation error detected: Value 'ml_c99' at 'outputConfig.targetDevice' failed to satisfy constraint: Member must satisfy enum value set: [", 400}},
+	{Service: "sagemaker", Op: "CreateEndpointConfig", Params: map[string]any{"EndpointConfigName": "huge", "ProductionVariants": []any{map[string]any{
+		"VariantName": "AllTraffic", "ModelName": "resnet50", "InstanceType": "ml.c5.xlarge", "InitialInstanceCount": 1<<61 + 1}}},
+		Err: &wantErr{"SerializationException", "Value '2305843009213693953' at 'productionVariants.1.member.initialInstanceCount' cannot be converted to an Integer (32-bit signed)", 400}},
+	{Service: "sagemaker", Op: "CreateModel", Params: map[string]any{"ModelName": "big-env", "ExecutionRoleArn": role, "PrimaryContainer": map[string]any{"Image": image, "Environment": map[string]any{"BIG": strings.Repeat("x", 1025)}}},
+		Err: &wantErr{"ValidationException", "1 validation error detected: Value at 'primaryContainer.environment' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 1024]", 400}},
+	{Service: "sagemaker", Op: "CreateModel", Params: map[string]any{"ModelName": "huge-body", "ExecutionRoleArn": role, "PrimaryContainer": map[string]any{"Image": image, "ContainerHostname": strings.Repeat("h", 2<<20)}},
+		Err: &wantErr{"RequestEntityTooLarge", "Request body exceeds the maximum of 1048576 bytes.", 413}, NotCLI: true},
 	{Service: "sagemaker", Op: "ListEndpoints", Params: map[string]any{"SortBy": "Size"},
 		Err: &wantErr{"ValidationException", "1 validation error detected: Value 'Size' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [Name, CreationTime, Status]", 400}},
 	{Service: "sagemaker", Op: "DescribeEndpoint", Params: map[string]any{"EndpointName": "ghost"},
@@ -205,6 +238,13 @@ var script = []step{
 	// Teardown, in the order a harness deletes, with boto3's waiter.
 	{Service: "sagemaker", Op: "DeleteEndpoint", Params: map[string]any{"EndpointName": "resnet50"}},
 	{Service: "sagemaker", Op: "wait:endpoint_deleted", Params: map[string]any{"EndpointName": "resnet50"}},
+	// An instance count within the Integer type but beyond the account's
+	// quota, refused when an endpoint would run it.
+	{Service: "sagemaker", Op: "CreateEndpointConfig", Params: map[string]any{"EndpointConfigName": "quota", "ProductionVariants": []any{map[string]any{
+		"VariantName": "AllTraffic", "ModelName": "resnet50", "InstanceType": "ml.c5.xlarge", "InitialInstanceCount": math.MaxInt32}}}},
+	{Service: "sagemaker", Op: "CreateEndpoint", Params: map[string]any{"EndpointName": "quota", "EndpointConfigName": "quota"},
+		Err: &wantErr{"ResourceLimitExceeded", "~The account-level service limit 'ml.c5.xlarge for endpoint usage' is 100 Instances, with current utilization of 0 Instances and a request delta of 2147483647 Instances.", 400}},
+	{Service: "sagemaker", Op: "DeleteEndpointConfig", Params: map[string]any{"EndpointConfigName": "quota"}},
 	{Service: "sagemaker", Op: "DeleteEndpointConfig", Params: map[string]any{"EndpointConfigName": "resnet50"}},
 	{Service: "sagemaker", Op: "DeleteEndpointConfig", Params: map[string]any{"EndpointConfigName": "resnet50-g4dn"}},
 	{Service: "sagemaker", Op: "DeleteModel", Params: map[string]any{"ModelName": "resnet50"}},
@@ -213,6 +253,34 @@ var script = []step{
 	{Service: "sagemaker", Op: "ListEndpoints", Want: map[string]any{"Endpoints#": 0}},
 	{Service: "sagemaker", Op: "ListModels", Want: map[string]any{"Models#": 0}},
 	{Service: "sagemaker", Op: "ListCompilationJobs", Want: map[string]any{"CompilationJobSummaries#": 0}, Requires: "DeleteCompilationJob"},
+})
+
+// metricSteps read the Invocations of the script's first invocation from
+// CloudWatch, and an error, in the protocol each client picks and then in
+// every protocol CloudWatch's service model lists.
+func metricSteps() []step {
+	query := func(start, end string) map[string]any {
+		return map[string]any{"StartTime": start, "EndTime": end, "MetricDataQueries": []any{map[string]any{
+			"Id": "invocations", "MetricStat": map[string]any{
+				"Metric": map[string]any{"Namespace": "AWS/SageMaker", "MetricName": "Invocations", "Dimensions": []any{
+					map[string]any{"Name": "EndpointName", "Value": "resnet50"}, map[string]any{"Name": "VariantName", "Value": "AllTraffic"},
+				}},
+				"Period": 60, "Stat": "Sum",
+			},
+		}}}
+	}
+	var steps []step
+	for _, p := range []string{"", "smithy-rpc-v2-cbor", "json", "query"} {
+		steps = append(steps,
+			step{Service: "cloudwatch", Protocol: p, Op: "GetMetricData", Params: query("2020-01-01T00:00:00Z", "2100-01-01T00:00:00Z"), Want: map[string]any{
+				"MetricDataResults#": 1, "MetricDataResults.0.Id": "invocations", "MetricDataResults.0.StatusCode": "Complete",
+				"MetricDataResults.0.Values#": 1, "MetricDataResults.0.Values.0": 1, "MetricDataResults.0.Timestamps#": 1,
+			}},
+			step{Service: "cloudwatch", Protocol: p, Op: "GetMetricData", Params: query("2100-01-01T00:00:00Z", "2020-01-01T00:00:00Z"),
+				Err: &wantErr{"InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.", 400}},
+		)
+	}
+	return steps
 }
 
 // modelArchive is the "model" uploaded; the emulator does not unpack it.

@@ -28,8 +28,9 @@ func (unsupported) Error() string {
 }
 func (unsupported) StatusCode() int { return 415 }
 
-// c5 is 3.6 times cheaper per hour than g4dn, and with no device time both serve about
-// the same rate, so c5 is the cheapest; but 1 of its 20 requests fails (5% > 1%). The
+// c5 is priced a thousand times cheaper per hour than g4dn here, and with no device time
+// both serve about the same rate (whatever else the machine is doing, far less than 1000x
+// apart), so c5 is the cheapest; but 1 of its 20 requests fails (5% > 1%). The
 // recommendation, the table's bold row and headline, CSV's and JSON's best must all be g4dn.
 func TestRunTableAndRecommendationNameTheSameCandidate(t *testing.T) {
 	var c5calls atomic.Int64
@@ -44,6 +45,12 @@ func TestRunTableAndRecommendationNameTheSameCandidate(t *testing.T) {
 		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
 		sagebench.Candidate{Name: "g4dn", InstanceType: "ml.g4dn.xlarge"})
 	st.MaxParallel = 1
+	prices, err := cost.ParseTable("thousandfold", strings.NewReader(
+		"region,instance_type,usd_per_hour,as_of,source\n"+
+			"eu-west-1,ml.c5.xlarge,0.01,2026,test\n"+
+			"eu-west-1,ml.g4dn.xlarge,10,2026,test\n"))
+	require.NoError(t, err)
+	st.Prices = prices
 	rep, err := st.Run(context.Background(), srv.Config())
 	require.NoError(t, err)
 	require.NotNil(t, rep.Outcomes[0].Cost)

@@ -105,7 +105,7 @@ func (e *BudgetError) Error() string {
 func (s *Study) loadBound() time.Duration {
 	window := s.Load.Duration
 	if window == 0 && s.Load.Requests == 0 {
-		window = 10 * time.Second // bench.Run's default
+		window = bench.DefaultDuration
 	}
 	if s.Sweep == nil {
 		return s.Load.Warmup + window
@@ -115,7 +115,7 @@ func (s *Study) loadBound() time.Duration {
 	}
 	levels := max(len(s.Sweep.Levels), len(s.Sweep.Rates))
 	if levels == 0 {
-		levels = len(bench.Geometric(1, 64, 2))
+		levels = len(bench.DefaultLevels())
 	}
 	windows := s.Sweep.MaxWindows
 	if windows <= 0 {

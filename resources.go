@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
-	"github.com/aws/smithy-go"
 
 	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/neo"
@@ -277,7 +276,7 @@ func (rs *resources) teardown(ctx context.Context, keepArtifacts bool) []Deletio
 			switch {
 			case smretry.NotFound(err):
 				err = nil // refused or canceled before it was created, or already gone
-			case apiCode(err) == "UnknownOperationException":
+			case smretry.Code(err) == "UnknownOperationException":
 				rs.keep(r, "the API has no DeleteCompilationJob; a finished job costs nothing")
 				continue
 			}
@@ -305,12 +304,4 @@ func objectRank(r sagemaker.Resource) int {
 		return 0
 	}
 	return 1
-}
-
-func apiCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }

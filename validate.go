@@ -17,11 +17,9 @@ import (
 	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/internal/suggest"
 	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
 )
-
-// maxPayloadBytes is InvokeEndpoint's request limit.
-const maxPayloadBytes = 6 << 20
 
 // maxStudyName leaves room in a 63-character resource name for the candidate's position,
 // the attempt and the run id.
@@ -275,7 +273,7 @@ func loadProblems(l bench.Config) []string {
 		probs = append(probs, "Load has no Payloads")
 	}
 	for _, pl := range l.Payloads {
-		if len(pl.Body) > maxPayloadBytes {
+		if len(pl.Body) > payload.MaxBytes {
 			probs = append(probs, fmt.Sprintf("payload %q is %d bytes, over InvokeEndpoint's 6 MB", pl.Name, len(pl.Body)))
 		}
 	}

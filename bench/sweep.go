@@ -74,9 +74,13 @@ const (
 	DefaultMaxErrorRate  = 0.01
 )
 
+// DefaultLevels is the concurrency ladder a Sweep climbs when neither Levels nor Rates is
+// set: Geometric(1, 64, 2), that is 1, 2, 4, ..., 64 workers.
+func DefaultLevels() []int { return Geometric(1, 64, 2) }
+
 // SweepConfig says which ladder Sweep climbs and when it stops.
 type SweepConfig struct {
-	// Levels is the concurrency ladder (default Geometric(1, 64, 2): 1, 2, 4, ..., 64).
+	// Levels is the concurrency ladder (default DefaultLevels(): 1, 2, 4, ..., 64).
 	// Rates, if set instead, is an open-loop ladder in requests per second.
 	Levels []int
 	Rates  []float64
@@ -221,7 +225,7 @@ func (c SweepConfig) withDefaults() (SweepConfig, error) {
 		return c, errors.New("bench: sweep: set Levels or Rates, not both")
 	}
 	if len(c.Levels) == 0 && len(c.Rates) == 0 {
-		c.Levels = Geometric(1, 64, 2)
+		c.Levels = DefaultLevels()
 	}
 	for _, l := range c.Levels {
 		if l < 1 {

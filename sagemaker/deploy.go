@@ -177,7 +177,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 			ep.live.endpoint, ep.ARN = present, arn
 			break
 		}
-		if e.WaitForSlot == nil || errorCode(err) != "ResourceLimitExceeded" {
+		if e.WaitForSlot == nil || smretry.Code(err) != "ResourceLimitExceeded" {
 			return fail(StepCreateEndpoint, e.Name, err)
 		}
 		// Refused by the quota, and not created (adopt found none of ours): keep the

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/sagebench/sagebench/internal/smretry"
 )
 
 // FindRun lists what run runID left in the client's region, found by tag: every
@@ -266,7 +267,7 @@ func (c *Client) runMark(ctx context.Context, try tries, uri string) (mark strin
 		return err
 	})
 	if err != nil {
-		if code := errorCode(err); code == "NotFound" || code == "NoSuchKey" {
+		if code := smretry.Code(err); code == "NotFound" || code == "NoSuchKey" {
 			return "", false, nil
 		}
 		return "", false, err

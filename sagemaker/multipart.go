@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
+	"github.com/sagebench/sagebench/internal/smretry"
 )
 
 // abortUploads aborts the multipart uploads ids of the object uri: those the journal
@@ -111,16 +111,6 @@ func (c *Client) journalUploaded(j *Journal, uri, id string) {
 	}
 }
 
-// errorCode is the API error code in err ("" if there is none). S3's modelled
-// errors (s3types.NoSuchUpload, NoSuchBucket, NoSuchKey, NotFound) answer theirs too.
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
+func isNoSuchUpload(err error) bool { return smretry.Code(err) == "NoSuchUpload" }
 
-func isNoSuchUpload(err error) bool { return errorCode(err) == "NoSuchUpload" }
-
-func isNoSuchBucket(err error) bool { return errorCode(err) == "NoSuchBucket" }
+func isNoSuchBucket(err error) bool { return smretry.Code(err) == "NoSuchBucket" }

@@ -17,6 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/sagebench/sagebench/internal/smretry"
 )
 
 // DefaultBucket returns the bucket name the Python SDK uses by default,
@@ -119,7 +120,7 @@ func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
 	if err == nil {
 		return nil
 	}
-	if code := errorCode(err); code != "NotFound" && code != "NoSuchBucket" {
+	if code := smretry.Code(err); code != "NotFound" && code != "NoSuchBucket" {
 		return fmt.Errorf("sagemaker: bucket %s: %w", bucket, err)
 	}
 	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}

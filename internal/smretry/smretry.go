@@ -71,6 +71,16 @@ func Retryable(err error) bool {
 	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }
 
+// Code is the API error code in err, "" if it carries none. S3's modelled errors
+// (NoSuchUpload, NoSuchBucket, NoSuchKey, NotFound) answer theirs too.
+func Code(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
 // NotFound reports whether err says the SageMaker resource does not exist: the
 // modelled ResourceNotFound, or the ValidationException ("Could not find ...",
 // "... does not exist") that the operations without that error answer instead.

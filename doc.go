@@ -1,7 +1,7 @@
 // Package sagebench answers one question for ML teams: which instance type, accelerator
 // and compilation gives my model the best price/performance on Amazon SageMaker?
 //
-// [Study] is the whole answer as one call: give it a model, its [Candidates] (see
+// [Study] is the whole answer as one call: give it a model, its candidates ([Candidate]; see
 // [Matrix]: instance types x {as is, Neo} x container parameters x counts), a load and a
 // price table, and [Study.Run] packs, uploads, compiles once per Neo target, deploys
 // MaxParallel endpoints at a time, measures each as soon as it is in service, deletes it,

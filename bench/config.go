@@ -15,7 +15,10 @@ const (
 	DefaultOpenConcurrency = 64 // cap on requests in flight in open loop
 	DefaultInterval        = time.Second
 	DefaultDuration        = 10 * time.Second
+)
 
+// Limits Run enforces: a Config outside them is refused with an error.
+const (
 	// MinInterval is the narrowest Config.Interval Run accepts: a narrower one is almost
 	// always a unit slip (Interval: 100 is 100 ns, not 100 ms).
 	MinInterval = time.Millisecond

@@ -38,7 +38,9 @@ func (c *Client) RunID() string { return c.opts.RunID }
 
 // Name returns base followed by "-" and the run id, cut to a valid SageMaker name of
 // at most 63 characters, so that the console shows which run a resource belongs to.
-// Different bases give different names within a run.
+// A base is reduced to ASCII letters, digits and dashes ("a.b" and "a-b" both give "a-b")
+// and cut to fit, so callers that need distinct names within a run must choose bases that
+// stay distinct after that (the Study numbers its candidates for this reason).
 func (c *Client) Name(base string) string {
 	return RunName(base, c.opts.RunID)
 }

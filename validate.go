@@ -86,6 +86,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	}
 	probs = append(probs, loadProblems(s.Load)...)
 	probs = append(probs, sweepProblems(s.Sweep)...)
+	probs = append(probs, benchProblems(s)...)
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}
@@ -218,6 +219,36 @@ func loadProblems(l bench.Config) []string {
 	}
 	if l.Concurrency < 0 || l.Rate < 0 || l.Duration < 0 || l.Warmup < 0 || l.Requests < 0 {
 		probs = append(probs, "Load has a negative Concurrency, Rate, Duration, Warmup or Requests")
+	}
+	return probs
+}
+
+// benchProblems is what bench would refuse in the study's SLO, Load or Sweep (as measure.go
+// runs them), and a TargetTPS that is not a number of inferences per second: refused here,
+// before any endpoint is created, not by each candidate once deployed.
+func benchProblems(s *Study) []string {
+	var probs []string
+	if s.SLO != nil {
+		if err := s.SLO.Validate(); err != nil {
+			probs = append(probs, err.Error())
+		}
+	}
+	if s.Sweep == nil {
+		if err := s.Load.Validate(); err != nil {
+			probs = append(probs, "Load: "+err.Error())
+		}
+	} else {
+		sc := *s.Sweep
+		sc.Step = s.Load
+		if sc.SLO == nil && s.SLO != nil && s.SLO.Validate() == nil {
+			sc.SLO = s.SLO // a bad one is reported once, above
+		}
+		if err := sc.Validate(); err != nil {
+			probs = append(probs, "Sweep (with Load as its step): "+err.Error())
+		}
+	}
+	if math.IsNaN(s.TargetTPS) || math.IsInf(s.TargetTPS, 0) || s.TargetTPS < 0 {
+		probs = append(probs, fmt.Sprintf("TargetTPS %v is not a number of inferences per second: set a positive number, or 0 for no plan", s.TargetTPS))
 	}
 	return probs
 }

@@ -119,6 +119,13 @@ type Config struct {
 // openLoop reports whether c paces requests at a fixed rate.
 func (c Config) openLoop() bool { return c.Rate > 0 }
 
+// Validate reports what Run would refuse in c, without running anything: a caller that
+// must prepare before the load (deploy an endpoint) can refuse a bad configuration first.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 // withDefaults validates c and fills its zero fields.
 func (c Config) withDefaults() (Config, error) {
 	var errs []error

@@ -216,6 +216,18 @@ func (s *SweepResult) Verdict() string {
 	return fmt.Sprintf("peak %s req/s at %s, %s (stopped: %s)", formatThroughput(p.Result.Throughput), at, lat, s.StopDetail)
 }
 
+// Validate reports what Sweep would refuse in c, its ladder and every step's
+// configuration included, without running anything.
+func (c SweepConfig) Validate() error {
+	c, err := c.withDefaults()
+	if err == nil {
+		if _, err = c.Step.withDefaults(); err != nil {
+			err = fmt.Errorf("bench: sweep: step: %w", err)
+		}
+	}
+	return err
+}
+
 func (c SweepConfig) withDefaults() (SweepConfig, error) {
 	if len(c.Levels) > 0 && len(c.Rates) > 0 {
 		return c, errors.New("bench: sweep: set Levels or Rates, not both")

@@ -19,6 +19,10 @@ const (
 	// MinInterval is the narrowest Config.Interval Run accepts: a narrower one is almost
 	// always a unit slip (Interval: 100 is 100 ns, not 100 ms).
 	MinInterval = time.Millisecond
+	// MinTimeout is the shortest Config.Timeout Run accepts: latencies are measured in
+	// whole microseconds, and a shorter one is almost always a unit slip (Timeout: 100 is
+	// 100 ns, not 100 ms) that would time every request out.
+	MinTimeout = time.Microsecond
 	// MaxSeriesLen bounds Result.Series: a run whose window would hold more intervals has
 	// them widened to a multiple of Interval (Result.SeriesInterval says which).
 	MaxSeriesLen = 100_000
@@ -80,7 +84,7 @@ type Config struct {
 	// counted in any figure.
 	Warmup time.Duration
 
-	// Timeout bounds each request (a context deadline passed to Invoke). Zero leaves the
+	// Timeout bounds each request (a context deadline passed to Invoke), at least MinTimeout. Zero leaves the
 	// bound to the invoker: a per-request deadline costs three allocations per request.
 	// A request that outlasts Timeout is a timeout error (ClassTimeout) whatever the
 	// invoker returns, nil included. Run starts no goroutine to abandon it: an invoker
@@ -164,6 +168,10 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Duration < 0 || c.Requests < 0 || c.Warmup < 0 || c.Timeout < 0 || c.Interval < 0 {
 		errs = append(errs, errors.New("durations and request counts must not be negative"))
+	}
+	if c.Timeout > 0 && c.Timeout < MinTimeout {
+		errs = append(errs, fmt.Errorf("timeout %v is under %v (did you mean %v?)",
+			c.Timeout, MinTimeout, c.Timeout*time.Millisecond))
 	}
 	if c.Interval > 0 && c.Interval < MinInterval {
 		errs = append(errs, fmt.Errorf("interval %v is under %v (did you mean %v?)",

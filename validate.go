@@ -233,11 +233,13 @@ func benchProblems(s *Study) []string {
 			probs = append(probs, err.Error())
 		}
 	}
-	if s.Sweep == nil {
+	switch {
+	case len(loadProblems(s.Load)) > 0: // said once, by loadProblems
+	case s.Sweep == nil:
 		if err := s.Load.Validate(); err != nil {
 			probs = append(probs, "Load: "+err.Error())
 		}
-	} else {
+	default:
 		sc := *s.Sweep
 		sc.Step = s.Load
 		if sc.SLO == nil && s.SLO != nil && s.SLO.Validate() == nil {

@@ -66,7 +66,9 @@ type Config struct {
 	// does, use the open loop (Rate), which ClientRate cannot be combined with. When more
 	// than 10% of the requests were sent late because the previous one outlasted
 	// 1/ClientRate (Result.Overdue), the Result warns that the endpoint, not the cap, set
-	// the pace. Little's law is not checked: the workers idle between sends by design.
+	// the pace. A window holding fewer than 10 sends (Concurrency x ClientRate x Duration)
+	// warns that its throughput counts whole sends, each worker's first unpaced, as an open
+	// loop's does. Little's law is not checked: the workers idle between sends by design.
 	ClientRate float64
 
 	// MaxBacklog bounds the sends that may wait for a free worker in open loop (default

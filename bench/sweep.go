@@ -18,9 +18,11 @@ type SLO struct {
 }
 
 // Met reports whether r meets the objective. A Result with no successful request has no
-// latency to judge and does not meet it.
+// latency to judge and does not meet it, nor does one that does not know the percentile
+// (a Result without its histogram knows only its Latency summary's: Percentile is 0).
 func (s SLO) Met(r *Result) bool {
-	return r.Requests > r.Errors && r.Percentile(s.Percentile) <= s.Max
+	p := r.Percentile(s.Percentile)
+	return r.Requests > r.Errors && p > 0 && p <= s.Max
 }
 
 // String says the objective, e.g. "p99 <= 200ms".

@@ -252,5 +252,8 @@ func benchProblems(s *Study) []string {
 	if math.IsNaN(s.TargetTPS) || math.IsInf(s.TargetTPS, 0) || s.TargetTPS < 0 {
 		probs = append(probs, fmt.Sprintf("TargetTPS %v is not a number of inferences per second: set a positive number, or 0 for no plan", s.TargetTPS))
 	}
+	if math.IsNaN(s.Headroom) || math.IsInf(s.Headroom, 0) || s.Headroom < 0 {
+		probs = append(probs, fmt.Sprintf("Headroom %v is not a share of spare capacity: set 0 or more, e.g. 0.3", s.Headroom))
+	}
 	return probs
 }

@@ -63,6 +63,8 @@ func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
 		}, "did you mean 200ms?"},
 		{"NaN target", func(s *sagebench.Study) { s.TargetTPS = math.NaN() }, "TargetTPS"},
 		{"negative target", func(s *sagebench.Study) { s.TargetTPS = -5 }, "TargetTPS"},
+		{"NaN headroom", func(s *sagebench.Study) { s.TargetTPS, s.Headroom = 10, math.NaN() }, "Headroom"},
+		{"negative headroom", func(s *sagebench.Study) { s.TargetTPS, s.Headroom = 10, -0.3 }, "Headroom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})

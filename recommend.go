@@ -79,7 +79,7 @@ func (rep *Report) finish(s *Study) {
 		o.MeetsSLO = s.SLO == nil || s.SLO.Met(o.Result)
 		if price, err := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType); err == nil {
 			if e, err := cost.NewEstimate(cost.Candidate{Name: o.Candidate.Name, Price: price,
-				Instances: o.Candidate.count(), TPS: o.Result.Throughput}); err == nil {
+				Instances: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}); err == nil { // as report.Row.Price
 				o.Cost = &e
 			}
 		}
@@ -99,7 +99,7 @@ func (rep *Report) finish(s *Study) {
 			continue
 		}
 		price, _ := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType) // priced: it qualifies
-		c := cost.Candidate{Name: o.Candidate.Name, Price: price, Instances: o.Candidate.count(), TPS: o.Result.Throughput}
+		c := cost.Candidate{Name: o.Candidate.Name, Price: price, Instances: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}
 		if s.SLO != nil {
 			c.Latency = o.Result.Percentile(s.SLO.Percentile)
 		}
@@ -194,7 +194,7 @@ func (rep *Report) Recommendation() string {
 	} else {
 		o := rep.Outcomes[rep.Best]
 		fmt.Fprintf(&b, "Recommended: %s (%s x%d): $%.2f per million inferences at %.1f inferences/s",
-			o.Candidate.Name, o.Candidate.InstanceType, o.Candidate.count(), o.Cost.PerMillion, o.Result.Throughput)
+			o.Candidate.Name, o.Candidate.InstanceType, o.Candidate.count(), o.Cost.PerMillion, o.Result.InferencesPerSecond)
 		if rep.SLO != nil {
 			fmt.Fprintf(&b, ", meeting %s", rep.SLO)
 		}

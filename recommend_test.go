@@ -150,3 +150,33 @@ func TestTableKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
 	assert.Contains(t, md, "c5: measured, then: saving the result: disk full")
 	assert.Contains(t, rep.Recommendation(), "c5 measured, then: saving the result: disk full")
 }
+
+// With a batch size above 1 every figure of cost is per inference, as the report's
+// footnote says and report.Row.Price does: the recommendation's cost, its inferences/s
+// and the plan for TargetTPS (inferences per second) count BatchSize inferences a request.
+func TestBatchedStudyPricesInferencesNotRequests(t *testing.T) {
+	srv := newEmulator(t, sagemakertest.WithTimeScale(0))
+	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+	st.Load.BatchSize = 4
+	st.TargetTPS = 1
+	rep, err := st.Run(context.Background(), srv.Config())
+	require.NoError(t, err)
+	o := rep.Outcomes[0]
+	require.NotNil(t, o.Result)
+	require.NotNil(t, o.Cost)
+	require.InDelta(t, 4*o.Result.Throughput, o.Result.InferencesPerSecond, 1e-9)
+	assert.InDelta(t, o.Result.InferencesPerSecond, o.Cost.TPS, 1e-9, "the cost is per inference")
+
+	row := rep.Table("t", "emulated").Rows[0]
+	require.NoError(t, row.Price(mustLookup(t, rep.Prices, "eu-west-1", "ml.c5.xlarge"), 1))
+	assert.InDelta(t, row.Cost.PerMillion, o.Cost.PerMillion, 1e-9, "report.Row.Price prices the row the same")
+	require.NotNil(t, rep.Plan)
+	assert.InDelta(t, o.Result.InferencesPerSecond, rep.Plan.Candidate.TPS, 1e-9, "the plan's capacity is in inferences/s")
+}
+
+func mustLookup(t *testing.T, tbl *cost.Table, region, instanceType string) cost.Price {
+	t.Helper()
+	p, err := tbl.Lookup(region, instanceType)
+	require.NoError(t, err)
+	return p
+}

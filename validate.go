@@ -109,6 +109,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	}
 	probs = append(probs, loadProblems(s.Load)...)
 	probs = append(probs, sweepProblems(s.Sweep)...)
+	probs = append(probs, benchProblems(s)...)
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}
@@ -297,6 +298,41 @@ func existingProblems(label string, c Candidate) []string {
 	}
 	if c.Compiled() || c.FrameworkVersion != "" || c.Image != "" || len(c.Env) > 0 || c.InstanceCount < 0 {
 		probs = append(probs, fmt.Sprintf("%s: an existing endpoint (%s) is measured as it is: Target, FrameworkVersion, Image and Env would need a deploy, and InstanceCount must not be negative", label, c.Endpoint))
+	}
+	return probs
+}
+
+// benchProblems is what bench would refuse in the study's SLO, Load or Sweep (as measure.go
+// runs them), and a TargetTPS that is not a number of inferences per second: refused here,
+// before any endpoint is created, not by each candidate once deployed.
+func benchProblems(s *Study) []string {
+	var probs []string
+	if s.SLO != nil {
+		if err := s.SLO.Validate(); err != nil {
+			probs = append(probs, err.Error())
+		}
+	}
+	switch {
+	case len(loadProblems(s.Load)) > 0: // said once, by loadProblems
+	case s.Sweep == nil:
+		if err := s.Load.Validate(); err != nil {
+			probs = append(probs, "Load: "+err.Error())
+		}
+	default:
+		sc := *s.Sweep
+		sc.Step = s.Load
+		if sc.SLO == nil && s.SLO != nil && s.SLO.Validate() == nil {
+			sc.SLO = s.SLO // a bad one is reported once, above
+		}
+		if err := sc.Validate(); err != nil {
+			probs = append(probs, "Sweep (with Load as its step): "+err.Error())
+		}
+	}
+	if math.IsNaN(s.TargetTPS) || math.IsInf(s.TargetTPS, 0) || s.TargetTPS < 0 {
+		probs = append(probs, fmt.Sprintf("TargetTPS %v is not a number of inferences per second: set a positive number, or 0 for no plan", s.TargetTPS))
+	}
+	if math.IsNaN(s.Headroom) || math.IsInf(s.Headroom, 0) || s.Headroom < 0 {
+		probs = append(probs, fmt.Sprintf("Headroom %v is not a share of spare capacity: set 0 or more, e.g. 0.3", s.Headroom))
 	}
 	return probs
 }

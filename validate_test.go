@@ -3,6 +3,7 @@ package sagebench_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,52 @@ func TestPlanRefusesASweepStepThatLoadWouldReplace(t *testing.T) {
 	assert.ErrorContains(t, err, "Sweep.Step is set, but a Study measures every step with Load")
 
 	st.Sweep.Step = bench.Config{}
+	st.Load.Requests, st.Load.Duration = 0, time.Second // a sweep's windows are timed
 	_, err = st.Plan(aws.Config{Region: "eu-west-1"})
 	assert.NoError(t, err)
+}
+
+// TestPlanRefusesWhatTheLoadWouldRefuse: a load, a sweep ladder or an SLO that bench
+// refuses is refused by Plan, before any endpoint is created for a run that would fail
+// on every candidate once deployed; an SLO under bench.MinSLO (a unit slip) is refused
+// rather than failing every candidate silently.
+func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*sagebench.Study)
+		want string
+	}{
+		{"SLO in nanoseconds", func(s *sagebench.Study) { s.SLO = &bench.SLO{Percentile: 99, Max: 100} }, "did you mean 100ms?"},
+		{"SLO without percentile", func(s *sagebench.Study) { s.SLO = &bench.SLO{Max: time.Second} }, "percentile"},
+		{"NaN client rate", func(s *sagebench.Study) { s.Load.ClientRate = math.NaN() }, "client rate NaN"},
+		{"interval in nanoseconds", func(s *sagebench.Study) { s.Load.Interval = 100 }, "interval 100ns"},
+		{"negative timeout", func(s *sagebench.Study) { s.Load.Timeout = -time.Second }, "negative"},
+		{"impossible ladder", func(s *sagebench.Study) {
+			s.Load.Requests, s.Sweep = 0, &bench.SweepConfig{Rates: []float64{1e-9}}
+		}, "rate 1e-09 is below"},
+		{"sweep of a counted load", func(s *sagebench.Study) { s.Sweep = &bench.SweepConfig{Levels: []int{1, 2}} }, "Requests"},
+		{"sweep with the study's bad SLO", func(s *sagebench.Study) {
+			s.Load.Requests, s.Sweep = 0, &bench.SweepConfig{Levels: []int{1, 2}}
+			s.SLO = &bench.SLO{Percentile: 99, Max: 200}
+		}, "did you mean 200ms?"},
+		{"NaN target", func(s *sagebench.Study) { s.TargetTPS = math.NaN() }, "TargetTPS"},
+		{"negative target", func(s *sagebench.Study) { s.TargetTPS = -5 }, "TargetTPS"},
+		{"NaN headroom", func(s *sagebench.Study) { s.TargetTPS, s.Headroom = 10, math.NaN() }, "Headroom"},
+		{"negative headroom", func(s *sagebench.Study) { s.TargetTPS, s.Headroom = 10, -0.3 }, "Headroom"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+			tc.set(&st)
+			_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+			var ie *sagebench.InputError
+			require.ErrorAs(t, err, &ie)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+	st.SLO, st.TargetTPS = &bench.SLO{Percentile: 99, Max: time.Microsecond}, 10
+	st.Load.Requests, st.Load.Duration = 0, time.Second
+	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}}
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	assert.NoError(t, err, "an SLO of MinSLO, a sweep and a target are fine")
 }

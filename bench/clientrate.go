@@ -99,8 +99,19 @@ func (p *pacedWorker) stop() {
 	}
 }
 
-// warnPace adds the warning of a capped closed loop whose endpoint set the pace.
+// warnPace adds the warnings of a capped closed loop: a window too short for its cap
+// (its throughput counts whole sends, each worker's first not paced, as an open loop's
+// under minOpenLoopSends does), and an endpoint that set the pace.
 func (r *Result) warnPace() {
+	if capped := r.ClientRate * float64(max(r.Concurrency, 1)); capped > 0 && r.Elapsed > 0 {
+		if sends := capped * r.Elapsed.Seconds(); sends < minOpenLoopSends {
+			r.Warnings = append(r.Warnings, fmt.Sprintf(
+				"the %v window holds only %s sends for %d workers capped at %s req/s each: its throughput (%s req/s, %s x the cap) counts whole sends, each worker's first unpaced, not a rate; measure for at least %v (%d sends)",
+				r.Elapsed.Round(time.Millisecond), formatRate(sends), max(r.Concurrency, 1), formatRate(r.ClientRate),
+				formatThroughput(r.Throughput), formatRate(r.Throughput/capped),
+				time.Duration(minOpenLoopSends/capped*float64(time.Second)).Round(time.Millisecond), minOpenLoopSends))
+		}
+	}
 	if r.ClientRate <= 0 || r.Requests == 0 || float64(r.Overdue) <= overdueThreshold*float64(r.Requests) {
 		return
 	}

@@ -159,3 +159,30 @@ func TestMergeRefusesDifferentClientRates(t *testing.T) {
 	b.ClientRate = 5
 	assert.ErrorContains(t, a.Merge(b), "per-client caps")
 }
+
+// A capped run shorter than its pace counts whole sends, as an open loop's does: 4 workers
+// capped at 0.5 req/s each send once in 100 ms and read 40 req/s, 20 times the cap of
+// 2 req/s. The Result says so instead of reporting it as a rate; a run long enough for
+// its cap does not.
+func TestClientRateRunShorterThanItsPaceWarnsThatItCountsWholeSends(t *testing.T) {
+	noop := InvokerFunc(func(context.Context, payload.Payload) error { return nil })
+	res, err := Run(context.Background(), noop, Config{
+		Concurrency: 4, ClientRate: 0.5, Duration: 100 * time.Millisecond, Payloads: onePayload})
+	require.NoError(t, err)
+	require.Greater(t, res.Throughput, 4*0.5, "each worker's first send is not paced")
+	var warning string
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "counts whole sends") {
+			warning = w
+		}
+	}
+	require.NotEmpty(t, warning, "warnings %q", res.Warnings)
+	assert.Contains(t, warning, "4 workers capped at 0.5 req/s")
+
+	res, err = Run(context.Background(), noop, Config{
+		Concurrency: 2, ClientRate: 100, Duration: 100 * time.Millisecond, Payloads: onePayload})
+	require.NoError(t, err)
+	for _, w := range res.Warnings {
+		assert.NotContains(t, w, "counts whole sends", "20 sends of a 2 x 100 req/s cap in 100 ms")
+	}
+}

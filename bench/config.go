@@ -22,6 +22,10 @@ const (
 	// MinInterval is the narrowest Config.Interval Run accepts: a narrower one is almost
 	// always a unit slip (Interval: 100 is 100 ns, not 100 ms).
 	MinInterval = time.Millisecond
+	// MinTimeout is the shortest Config.Timeout Run accepts: latencies are measured in
+	// whole microseconds, and a shorter one is almost always a unit slip (Timeout: 100 is
+	// 100 ns, not 100 ms) that would time every request out.
+	MinTimeout = time.Microsecond
 	// MaxSeriesLen bounds Result.Series: a run whose window would hold more intervals has
 	// them widened to a multiple of Interval (Result.SeriesInterval says which).
 	MaxSeriesLen = 100_000
@@ -65,7 +69,9 @@ type Config struct {
 	// does, use the open loop (Rate), which ClientRate cannot be combined with. When more
 	// than 10% of the requests were sent late because the previous one outlasted
 	// 1/ClientRate (Result.Overdue), the Result warns that the endpoint, not the cap, set
-	// the pace. Little's law is not checked: the workers idle between sends by design.
+	// the pace. A window holding fewer than 10 sends (Concurrency x ClientRate x Duration)
+	// warns that its throughput counts whole sends, each worker's first unpaced, as an open
+	// loop's does. Little's law is not checked: the workers idle between sends by design.
 	ClientRate float64
 
 	// MaxBacklog bounds the sends that may wait for a free worker in open loop (default
@@ -83,7 +89,7 @@ type Config struct {
 	// counted in any figure.
 	Warmup time.Duration
 
-	// Timeout bounds each request (a context deadline passed to Invoke). Zero leaves the
+	// Timeout bounds each request (a context deadline passed to Invoke), at least MinTimeout. Zero leaves the
 	// bound to the invoker: a per-request deadline costs three allocations per request.
 	// A request that outlasts Timeout is a timeout error (ClassTimeout) whatever the
 	// invoker returns, nil included. Run starts no goroutine to abandon it: an invoker
@@ -121,6 +127,13 @@ type Config struct {
 
 // openLoop reports whether c paces requests at a fixed rate.
 func (c Config) openLoop() bool { return c.Rate > 0 }
+
+// Validate reports what Run would refuse in c, without running anything: a caller that
+// must prepare before the load (deploy an endpoint) can refuse a bad configuration first.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
 
 // withDefaults validates c and fills its zero fields.
 func (c Config) withDefaults() (Config, error) {
@@ -160,6 +173,10 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Duration < 0 || c.Requests < 0 || c.Warmup < 0 || c.Timeout < 0 || c.Interval < 0 {
 		errs = append(errs, errors.New("durations and request counts must not be negative"))
+	}
+	if c.Timeout > 0 && c.Timeout < MinTimeout {
+		errs = append(errs, fmt.Errorf("timeout %v is under %v (did you mean %v?)",
+			c.Timeout, MinTimeout, c.Timeout*time.Millisecond))
 	}
 	if c.Interval > 0 && c.Interval < MinInterval {
 		errs = append(errs, fmt.Errorf("interval %v is under %v (did you mean %v?)",

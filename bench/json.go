@@ -135,6 +135,25 @@ func (r *Result) validateCounts() error {
 		return fmt.Errorf("bench: decoding result: window of over %d intervals", MaxSeriesLen)
 	case len(r.Series) > MaxSeriesLen:
 		return fmt.Errorf("bench: decoding result: series of over %d intervals", MaxSeriesLen)
+	case r.Throughput < 0 || r.InferencesPerSecond < 0 ||
+		r.Requests == r.Errors && (r.Throughput > 0 || r.InferencesPerSecond > 0):
+		return fmt.Errorf("bench: decoding result: throughput %v (%v inferences/s) from %d successful requests",
+			r.Throughput, r.InferencesPerSecond, r.Requests-r.Errors)
+	}
+	// The classes split Errors: a summary may leave them out, but none is negative and
+	// together they are all of the errors.
+	if len(r.ErrorsByClass) > 0 {
+		var sum checkedSum
+		total := int64(0)
+		for _, n := range r.ErrorsByClass {
+			if n < 0 {
+				sum.overflow = true
+			}
+			total = sum.add(total, n)
+		}
+		if sum.overflow || total != r.Errors {
+			return fmt.Errorf("bench: decoding result: error classes count %d errors of %d", total, r.Errors)
+		}
 	}
 	return nil
 }

@@ -51,6 +51,31 @@ func TestResultJSONDecodeChecksThroughputAndTheHistogramCounts(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// A summary without Elapsed (its rates cannot be checked) still cannot have a negative
+// rate, nor one without a successful request; and its error classes split its Errors:
+// none negative, none beyond them.
+func TestResultJSONDecodeRefusesImpossibleRatesAndErrorClasses(t *testing.T) {
+	for _, s := range []string{
+		`{"Requests":3,"Throughput":-5}`,
+		`{"Requests":3,"InferencesPerSecond":-5}`,
+		`{"Requests":3,"Errors":3,"Throughput":50,"InferencesPerSecond":50}`,
+		`{"Requests":3,"Errors":1,"ErrorsByClass":{"timeout":-4}}`,
+		`{"Requests":3,"Errors":0,"ErrorsByClass":{"timeout":2}}`,
+		`{"Requests":3,"Errors":1,"ErrorsByClass":{"timeout":9223372036854775807,"other":9223372036854775807}}`,
+	} {
+		var r Result
+		assert.Error(t, json.Unmarshal([]byte(s), &r), s)
+	}
+	for _, s := range []string{
+		`{"Requests":3,"Throughput":2.5,"InferencesPerSecond":2.5}`,
+		`{"Requests":3,"Errors":3,"ErrorsByClass":{"timeout":2,"other":1}}`,
+		`{"Requests":3,"Errors":2}`, // a summary without classes
+	} {
+		var r Result
+		assert.NoError(t, json.Unmarshal([]byte(s), &r), s)
+	}
+}
+
 // Two Results with MaxInt64 counts merged into negative numbers.
 func TestMergeRefusesCountsThatOverflow(t *testing.T) {
 	var a, b Result

@@ -18,9 +18,11 @@ type SLO struct {
 }
 
 // Met reports whether r meets the objective. A Result with no successful request has no
-// latency to judge and does not meet it.
+// latency to judge and does not meet it, nor does one that does not know the percentile
+// (a Result without its histogram knows only its Latency summary's: Percentile is 0).
 func (s SLO) Met(r *Result) bool {
-	return r.Requests > r.Errors && r.Percentile(s.Percentile) <= s.Max
+	p := r.Percentile(s.Percentile)
+	return r.Requests > r.Errors && p > 0 && p <= s.Max
 }
 
 // String says the objective, e.g. "p99 <= 200ms".
@@ -218,6 +220,18 @@ func (s *SweepResult) Verdict() string {
 			p.Result.Percentile(s.SLO.Percentile).Round(time.Millisecond/10), s.SLO.Max)
 	}
 	return fmt.Sprintf("peak %s req/s at %s, %s (stopped: %s)", formatThroughput(p.Result.Throughput), at, lat, s.StopDetail)
+}
+
+// Validate reports what Sweep would refuse in c, its ladder and every step's
+// configuration included, without running anything.
+func (c SweepConfig) Validate() error {
+	c, err := c.withDefaults()
+	if err == nil {
+		if _, err = c.Step.withDefaults(); err != nil {
+			err = fmt.Errorf("bench: sweep: step: %w", err)
+		}
+	}
+	return err
 }
 
 func (c SweepConfig) withDefaults() (SweepConfig, error) {

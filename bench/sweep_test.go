@@ -228,3 +228,14 @@ func TestSweepVerdictPrintsRatesUnderOnePerSecond(t *testing.T) {
 	assert.Contains(t, v, "at 0.5 req/s offered", v)
 	assert.Contains(t, v, "peak 0.45 req/s", v)
 }
+
+// A Result without its histogram (built by hand, or decoded from a summary) knows only
+// the percentiles of its Latency: an objective on another percentile cannot be judged, and
+// is not met, whatever its bound.
+func TestSLOIsNotMetByAPercentileTheResultDoesNotHold(t *testing.T) {
+	r := &bench.Result{Requests: 100, Latency: bench.Latency{P50: time.Second, P90: 4 * time.Second, P99: 5 * time.Second}}
+	assert.True(t, bench.SLO{Percentile: 99, Max: 6 * time.Second}.Met(r))
+	assert.False(t, bench.SLO{Percentile: 99, Max: time.Second}.Met(r))
+	assert.False(t, bench.SLO{Percentile: 97, Max: 100 * time.Millisecond}.Met(r), "p97 is unknown, not 0")
+	assert.False(t, bench.SLO{Percentile: 99.9, Max: time.Hour}.Met(r), "P999 is not set")
+}

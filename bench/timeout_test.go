@@ -41,3 +41,20 @@ func TestRunCountsARequestOutlastingTimeoutAsATimeoutWhateverTheInvokerReturns(t
 		})
 	}
 }
+
+// Timeout: 100 is 100 ns, a unit slip as Interval: 100 and SLO{Max: 100} are: every
+// request would time out. It is refused, with the bound it probably meant, before any
+// request is sent; a microsecond is the finest Timeout, as it is the finest latency.
+func TestRunRefusesATimeoutUnderAMicrosecond(t *testing.T) {
+	var calls atomic.Int64
+	inv := bench.InvokerFunc(func(context.Context, payload.Payload) error { calls.Add(1); return nil })
+	cfg := bench.Config{Timeout: 100, Requests: 5, Payloads: []payload.Payload{{Name: "p", Body: []byte("x")}}}
+	_, err := bench.Run(context.Background(), inv, cfg)
+	require.ErrorContains(t, err, "timeout 100ns is under 1µs (did you mean 100ms?)")
+	assert.Zero(t, calls.Load())
+	assert.Error(t, cfg.Validate())
+
+	cfg.Timeout = time.Microsecond
+	_, err = bench.Run(context.Background(), inv, cfg)
+	assert.NoError(t, err)
+}

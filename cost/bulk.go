@@ -58,12 +58,13 @@ const ServiceCode = "AmazonSageMaker"
 var bulkMeta = []string{"FormatVersion", "Disclaimer", "Publication Date", "Version", "OfferCode"}
 
 // The columns ParseOffer reads. Attribute columns are matched ignoring case and spaces, so
-// "Instance Name" and "instanceName" are the same column. regioncode and locationtype may
-// be absent (older files); the others must be there.
+// "Instance Name" and "instanceName" are the same column. locationtype may be absent
+// (older files); the others must be there: without a Region Code a row does not say
+// which region it prices, and another region's file would be read as the one asked for.
 var bulkColumns = []string{"sku", "termtype", "unit", "priceperunit", "currency",
 	"productfamily", "component", "usagetype", "instancename", "regioncode", "locationtype"}
 
-var optionalColumns = map[string]bool{"regioncode": true, "locationtype": true}
+var optionalColumns = map[string]bool{"locationtype": true}
 
 // rowKind is the table a row of a price list file belongs to (see ParseOffer).
 type rowKind int
@@ -184,7 +185,7 @@ func classify(get func(string) string, region string) (rowKind, int, string) {
 	if lt := get("locationtype"); lt != "" && lt != "AWS Region" {
 		return skipRow, 0, ""
 	}
-	if rc := get("regioncode"); rc != "" && rc != region {
+	if get("regioncode") != region {
 		return skipRow, 0, ""
 	}
 	family, usage, unit := get("productfamily"), get("usagetype"), get("unit")

@@ -234,3 +234,25 @@ func TestParseOfferSkipsAByteOrderMark(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A row prices the region asked for only if it says so: a file without the Region Code
+// column (another region's file, an old one) and a row with an empty one are not taken
+// for that region's prices.
+func TestParseOfferKeepsOnlyRowsThatNameTheRegion(t *testing.T) {
+	const meta = "\"FormatVersion\",\"v1.0\"\n\"Disclaimer\",\"x\"\n\"Publication Date\",\"2026-12-05T10:00:00Z\"\n" +
+		"\"Version\",\"1\"\n\"OfferCode\",\"AmazonSageMaker\"\n"
+	const cols = "SKU,TermType,Unit,PricePerUnit,Currency,Product Family,Component,usageType,Instance Name"
+	const row = "A,OnDemand,Hrs,0.25,USD,ML Instance,Hosting,USE1-Host:ml.c5.xlarge,ml.c5.xlarge"
+	_, err := ParseOffer(strings.NewReader(meta+cols+"\n"+row+"\n"), "eu-central-1")
+	if err == nil || !strings.Contains(err.Error(), "regioncode") {
+		t.Errorf("a us-east-1 file without Region Code read for eu-central-1: %v; want an error naming the column", err)
+	}
+	off, err := ParseOffer(strings.NewReader(meta+cols+",Region Code,Location Type\n"+row+",,AWS Region\n"+
+		"B,OnDemand,Hrs,0.30,USD,ML Instance,Hosting,EUC1-Host:ml.c5.xlarge,ml.c5.xlarge,eu-central-1,AWS Region\n"), "eu-central-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(off.Prices) != 1 || off.Prices[0].USDPerHour != 0.30 {
+		t.Errorf("prices %+v; want only eu-central-1's row, at 0.30", off.Prices)
+	}
+}

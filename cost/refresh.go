@@ -70,6 +70,13 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
 	if len(o.Regions) == 0 {
 		o.Regions = CommonRegions
 	}
+	var regions []string // each once, in order: a region named twice would price its types twice
+	for _, r := range o.Regions {
+		if !slices.Contains(regions, r) {
+			regions = append(regions, r)
+		}
+	}
+	o.Regions = regions
 	if o.BaseURL == "" {
 		o.BaseURL = BulkBaseURL
 	}

@@ -170,3 +170,20 @@ type failingTransport struct{}
 func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errors.New("offline")
 }
+
+// A region named twice is read once: the table is the region's, not an error about two
+// prices for each of its instance types.
+func TestRefreshReadsARegionNamedTwiceOnce(t *testing.T) {
+	srv, calls := bulkServer(t)
+	tbl, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-west-1", "eu-west-1"},
+		BaseURL: srv.URL, Client: srv.Client(), CacheDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := tbl.Lookup("eu-west-1", "ml.c5.xlarge"); err != nil || p.USDPerHour != 0.25 {
+		t.Errorf("Lookup(c5) = %+v, %v", p, err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("%d requests; want 2 (region index, price list)", calls.Load())
+	}
+}

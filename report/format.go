@@ -125,8 +125,9 @@ func round(v float64, decimals int) float64 {
 // characters are backslash-escaped (a "|" cannot end a cell, a "\\|" cannot either, "*",
 // "_", "`", "[", "~" start no emphasis, code or link, "<" no HTML tag), and line breaks and
 // other control characters become spaces, so no text can start a heading or a paragraph
-// of its own. "_" inside a word and "<" before a space or "=" are left as they are, since
-// they cannot mean anything there.
+// of its own; a leading "#", ">", "-", "+" or "1." is escaped too, so that text at the
+// start of a line opens no heading, quote or list. "_" inside a word and "<" before a
+// space or "=" are left as they are, since they cannot mean anything there.
 func Escape(s string) string {
 	var b strings.Builder
 	rs := []rune(s)
@@ -144,7 +145,21 @@ func Escape(s string) string {
 		}
 		b.WriteRune(c)
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	return blockMarker(strings.Join(strings.Fields(b.String()), " "))
+}
+
+// blockMarker escapes what would open a block at the start of a line (a footnote's text,
+// a note): "#" a heading, ">" a quote, "-", "+" or "1." and "1)" a list item.
+func blockMarker(s string) string {
+	if s != "" && strings.ContainsRune("#>-+", rune(s[0])) {
+		return `\` + s
+	}
+	digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	if digits > 0 && digits < len(s) && (s[digits] == '.' || s[digits] == ')') &&
+		(digits+1 == len(s) || s[digits+1] == ' ') {
+		return s[:digits] + `\` + s[digits:]
+	}
+	return s
 }
 
 // cell makes s safe inside a Markdown table cell or list item (see Escape).

@@ -123,3 +123,30 @@ func TestEscapeKeepsPlainNamesReadable(t *testing.T) {
 		}
 	}
 }
+
+// A name at the start of a line (a footnote's text, a note such as "c5 skipped: ...")
+// cannot open a block of its own: a heading, a quote, a list item.
+func TestEscapeKeepsALeadingBlockMarkerText(t *testing.T) {
+	for in, want := range map[string]string{
+		"# big":    `\# big`,
+		"> quote":  `\> quote`,
+		"- item":   `\- item`,
+		"+ item":   `\+ item`,
+		"1. item":  `1\. item`,
+		"12) item": `12\) item`,
+		"c5 #1":    "c5 #1",
+		"1.5x":     "1.5x",
+		"2021":     "2021",
+	} {
+		if got := report.Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+	rep := buildVerdictReport(t, nil, []verdictRow{{name: "# big", instanceType: "ml.c5.xlarge", tps: 100, p99: 60 * time.Millisecond}})
+	rep.Rows[0].Notes = append(rep.Rows[0].Notes, "a note")
+	for line := range strings.SplitSeq(rep.Markdown(), "\n") {
+		if _, rest, ok := strings.Cut(line, ". "); ok && strings.HasPrefix(rest, "#") {
+			t.Errorf("a footnote opens a heading: %q", line)
+		}
+	}
+}

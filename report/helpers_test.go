@@ -46,10 +46,14 @@ func fakeResult(t testing.TB, workers int, tps float64, p50, p90, p99 time.Durat
 	if err != nil {
 		t.Fatal(err)
 	}
+	rate := tps
+	if n == 0 {
+		rate = 0 // no successful request: bench refuses a rate on decode
+	}
 	b, err := json.Marshal(map[string]any{
 		"Histogram": string(hist),
 		"Elapsed":   elapsed, "Concurrency": workers, "BatchSize": 1,
-		"Requests": requests, "Errors": errs, "Throughput": tps, "InferencesPerSecond": tps,
+		"Requests": requests, "Errors": errs, "Throughput": rate, "InferencesPerSecond": rate,
 		"Latency":    bench.Latency{Mean: mean, Min: p50 / 2, Max: 2 * p99, P50: p50, P90: p90, P95: (p90 + p99) / 2, P99: p99, P999: p99 * 3 / 2},
 		"LittlesLaw": ll, "Warnings": warnings,
 	})

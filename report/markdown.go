@@ -105,7 +105,7 @@ func (r *Report) writeTable(b *bytes.Buffer, vs []Verdict) {
 			tps, p50, p90, p99 = fmtTPS(res.Throughput), fmtMS(lat.P50), fmtMS(lat.P90), fmtMS(lat.P99)
 			errs = fmtErrors(res.Errors, res.Requests)
 			if cl := fmtClasses(res); cl != "" {
-				errs += ": " + cl
+				errs += ": " + cell(cl) // an invoker names its own classes: free text
 			}
 		}
 		hourly, perM, tph, vsBest := na, na, na, na

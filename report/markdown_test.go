@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/report"
 )
@@ -199,5 +200,38 @@ func TestStudyTableIsThePublishedOne(t *testing.T) {
 			rec[3] != strconv.FormatFloat(s.tps, 'f', -1, 64) || rec[7] != s.perMillion {
 			t.Errorf("published %q, test table %+v", rec, s)
 		}
+	}
+}
+
+// TestMarkdownEscapesErrorClasses: an invoker names its own error classes (an
+// ErrorClass() method, see bench.Classify), so a class is free text like a name: in the
+// Errors cell of the table and of a sweep's table it can neither end a cell nor start a
+// line of its own.
+func TestMarkdownEscapesErrorClasses(t *testing.T) {
+	class := bench.ErrorClass("a|b\n\n## injected\n<script>")
+	rep := buildVerdictReport(t, nil, []verdictRow{
+		{name: "c5", instanceType: "ml.c5.xlarge", tps: 100, p99: 60 * time.Millisecond, errs: 5,
+			classes: map[bench.ErrorClass]int64{class: 5}},
+	})
+	rep.AddSweep(report.Sweep{Config: "c5", Result: &bench.SweepResult{Peak: 0, Knee: 0, Steps: []bench.Step{
+		{Concurrency: 1, Result: rep.Rows[0].Result, Stable: true, Windows: 3, MetSLO: true}}}})
+	md := rep.Markdown()
+	tables := 0
+	for line := range strings.SplitSeq(md, "\n") {
+		if strings.HasPrefix(line, "## ") && !strings.HasPrefix(line, "## Sweep: ") || strings.HasPrefix(line, "<script") {
+			t.Errorf("an error class started a line of its own: %q", line)
+		}
+		if strings.HasPrefix(line, "| ") {
+			tables++
+			if n := len(gfmCells(line)); n != 2+15 && n != 2+10 {
+				t.Errorf("a table line splits into %d cells, as a renderer reads it: %q", n-2, line)
+			}
+		}
+	}
+	if tables != 6 { // header, alignment and one row, for the table and the sweep
+		t.Errorf("%d table lines, want 6:\n%s", tables, md)
+	}
+	if want := `5 (0.50%): a\|b ## injected \<script> 5`; !strings.Contains(md, want) {
+		t.Errorf("Markdown lacks the escaped class %q:\n%s", want, md)
 	}
 }

@@ -87,7 +87,7 @@ func writeSweep(b *bytes.Buffer, s Sweep) {
 		}
 		errs := fmtErrors(res.Errors, res.Requests)
 		if cl := fmtClasses(res); cl != "" {
-			errs += ": " + cl
+			errs += ": " + cell(cl) // an invoker names its own classes: free text
 		}
 		if c, sample, ok := MainError(res); ok && sample != "" {
 			warns = append(warns, fmt.Sprintf("step %d (%s %s): first %s error: %s", i+1, lvl, unit, c, truncate(sample, maxSample)))

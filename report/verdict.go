@@ -29,7 +29,8 @@ type Verdict struct {
 	Recommended bool
 	// Reasons says why a row does not qualify, one entry per criterion it misses:
 	// "failed: ...", "nothing measured", "no successful request", "breaks SLO p99 168ms >
-	// 100ms", "errors 1.1% > 1%", "not priced". Empty when it qualifies.
+	// 100ms", "SLO p97 <= 100ms unknown: ..." (a result without that percentile), "errors
+	// 1.1% > 1%", "not priced". Empty when it qualifies.
 	Reasons []string
 	// Teardown repeats Row.Teardown: the row's measurement stands, but what it deployed
 	// could not all be deleted.
@@ -101,6 +102,9 @@ func (r *Report) judge(row *Row) Verdict {
 			v.Reasons = append(v.Reasons, "nothing measured")
 		case res.Requests <= res.Errors:
 			v.Reasons = append(v.Reasons, "no successful request")
+		case r.SLO != nil && res.Percentile(r.SLO.Percentile) <= 0: // a summary without it
+			v.Reasons = append(v.Reasons, fmt.Sprintf("SLO %s unknown: the result has no p%v latency",
+				r.SLO, r.SLO.Percentile))
 		case r.SLO != nil && !r.SLO.Met(res):
 			v.Reasons = append(v.Reasons, fmt.Sprintf("breaks SLO p%v %s > %v",
 				r.SLO.Percentile, fmtDuration(res.Percentile(r.SLO.Percentile)), r.SLO.Max))

@@ -371,3 +371,23 @@ func TestRowsWithErrorsShowTheirClassesAndAnEscapedSample(t *testing.T) {
 		t.Errorf("the sweep's step does not show its errors' classes and sample:\n%s", md)
 	}
 }
+
+// A row whose result does not hold the SLO's percentile (a summary without its histogram)
+// is not recommended, and its verdict says the percentile is unknown, not that it is 0.
+func TestVerdictDoesNotJudgeAPercentileTheRowLacks(t *testing.T) {
+	rep := report.New("t")
+	rep.SLO = &bench.SLO{Percentile: 97, Max: 100 * time.Millisecond}
+	row := report.Row{Config: "summary", InstanceType: "ml.c5.xlarge", Result: &bench.Result{
+		Requests: 1000, Throughput: 100, InferencesPerSecond: 100, Latency: bench.Latency{P50: time.Second, P99: 5 * time.Second}}}
+	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err != nil {
+		t.Fatal(err)
+	}
+	rep.Add(row)
+	v := rep.Verdicts()[0]
+	if v.Qualifies || v.Recommended {
+		t.Errorf("verdict %q qualifies a p97 objective the row cannot show", v)
+	}
+	if got, want := v.String(), "SLO p97 <= 100ms unknown: the result has no p97 latency"; got != want {
+		t.Errorf("verdict %q, want %q", got, want)
+	}
+}

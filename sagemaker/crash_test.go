@@ -124,7 +124,6 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 	t.Logf("left by the killed run %s: %v", runID, left)
 
 	opts := func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
 		o.PollInterval, o.MaxPollInterval = 5*time.Millisecond, 50*time.Millisecond
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -228,3 +228,13 @@ func TestSweepVerdictPrintsRatesUnderOnePerSecond(t *testing.T) {
 	assert.Contains(t, v, "at 0.5 req/s offered", v)
 	assert.Contains(t, v, "peak 0.45 req/s", v)
 }
+
+func TestSweepAllRungsBreakingTheSLOHasNoPeak(t *testing.T) {
+	cfg := quickSweep(1, 2, 4)
+	cfg.SLO = &bench.SLO{Percentile: 50, Max: time.Millisecond}
+	res, err := bench.Sweep(context.Background(), sleeperInvoker(10*time.Millisecond), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, bench.StopSLO, res.Stop)
+	assert.Equal(t, -1, res.Peak)
+	assert.Contains(t, res.Verdict(), "no step met")
+}

@@ -116,7 +116,7 @@ func TestMergeOfDifferentIntervalsIsAnErrorNotAPanic(t *testing.T) {
 
 func TestMergeRefusesAResultWhoseLatencyItCannotMerge(t *testing.T) {
 	// A hand-built Result (or JSON without its histogram) has a Latency summary but no
-	// histogram. Before the fix Merge silently replaced its p99 with the other side's.
+	// histogram. Merge refuses it rather than silently replace its p99 with the other side's.
 	run, err := bench.Run(context.Background(), sleeperInvoker(0), bench.Config{Requests: 10, Payloads: body})
 	require.NoError(t, err)
 	hand := &bench.Result{Start: run.Start.Add(-10 * time.Second), End: run.Start, Elapsed: 10 * time.Second,

@@ -35,8 +35,8 @@ func sweepOrHang(t *testing.T, ctx context.Context, inv bench.Invoker, cfg bench
 }
 
 func TestSweepSurvivesAPanickingProgress(t *testing.T) {
-	// Window events reach Progress from the run's collector goroutine: before the fix a
-	// panic there killed the process past every defer of the caller.
+	// Window events reach Progress from the run's collector goroutine: a panic there is
+	// recovered, so it cannot kill the process past every defer of the caller.
 	cfg := quickSweep(1, 2)
 	cfg.Progress = func(p bench.SweepProgress) {
 		if p.WindowDone != nil {

@@ -156,8 +156,8 @@ func TestParseSLO(t *testing.T) {
 }
 
 // An endpoint that never answers within a step: every request is unfinished at the end of
-// every window. Before the fix each such step was "stable" (its zeros agreed) and the
-// sweep's verdict was "peak 0.0 req/s at 1 workers".
+// every window. Such a step is not "stable" because its zeros agree, and the sweep's
+// verdict names no peak (never "peak 0.0 req/s at 1 workers").
 func TestSweepStepWhereNothingCompletedIsNotStableAndHasNoPeak(t *testing.T) {
 	hang := bench.InvokerFunc(func(ctx context.Context, _ payload.Payload) error {
 		<-ctx.Done()

@@ -76,6 +76,7 @@ func TestCandidatesWhoseNamesDifferOnlyInPunctuationKeepTheirOwnResults(t *testi
 // both pay to measure every candidate: together they create at most one endpoint per
 // candidate.
 func TestConcurrentRunsSharingAnOutputDirSaveEveryResult(t *testing.T) {
+	t.Parallel()
 	for it := range 30 { // the collision needs two saves at the same instant: try often
 		srv := newEmulator(t)
 		// The bucket exists, as it does after a first study: the emulator answers a racing

@@ -40,6 +40,7 @@ func runWithin(t *testing.T, st *sagebench.Study, ctx context.Context, srv *sage
 // An Events stuck on its first event does not hold the study: Events are delivered on a
 // goroutine of their own, so every candidate is measured and Run returns.
 func TestRunMeasuresBesideAStuckEvents(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:2]...)
 	st.MaxParallel = 1
@@ -113,6 +114,7 @@ func TestRunDeliversEveryEventInOrderBeforeReturning(t *testing.T) {
 // An Events callback that blocks (a stuck terminal, a full channel) does not hold a
 // canceled run: Events have a goroutine of their own, so Run tears down and returns.
 func TestRunReturnsOnCancelDespiteABlockedEvents(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, time.Second, 20*time.Millisecond
@@ -133,6 +135,7 @@ func TestRunReturnsOnCancelDespiteABlockedEvents(t *testing.T) {
 // A Sweep.Progress that blocks (a stuck terminal, a full channel) does not hold a
 // canceled sweep: Run tears the endpoint down and returns.
 func TestRunReturnsOnCancelDespiteABlockedSweepProgress(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, time.Second, 20*time.Millisecond

@@ -48,6 +48,7 @@ func runPanickingStudy(t *testing.T, mode string) {
 // Events' EventMeasuring (called while the load runs): the process still dies of the
 // panic, but no endpoint is left InService and no model archive stored.
 func TestPanicInUserCallbackDuringLoadLeavesNoEndpoint(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"check", "events"} {
 		t.Run(mode, func(t *testing.T) {
 			if os.Getenv(panicChildURL) != "" {

@@ -50,6 +50,7 @@ func (c cancelOnCreate) CreateCompilationJob(ctx context.Context, in *sm.CreateC
 // ownership check proves it its own: when the check cannot tell (the describe or
 // ListTags throttled), someone else's running job of that name keeps running.
 func TestCancelledCompileNeverStopsSomeoneElsesJob(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer(sagemakertest.WithCompilationDelay(time.Hour))
 	t.Cleanup(srv.Close)
 	srv.PutObject(bucket, modelKey, archive)
@@ -78,6 +79,7 @@ func TestCancelledCompileNeverStopsSomeoneElsesJob(t *testing.T) {
 // for a quarter of that (2 s) in the emulator, and STOPPING counts as left over: a longer
 // compilation would make the test wait minutes for the stop.
 func TestCompileLostAnswerThenFailedCheckLeavesNoJobRunning(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, 8*time.Second)
 	srv.LoseAnswer("CreateCompilationJob", 1)
 	srv.FailNext("ListTags", 3, sagemakertest.ErrThrottling())
@@ -98,6 +100,7 @@ func TestCompileLostAnswerThenFailedCheckLeavesNoJobRunning(t *testing.T) {
 // reason): a 5xx burst longer than that still ends with the job stopped. The compilation
 // takes 8 s: the stopped job must reach STOPPED (2 s) before the test ends.
 func TestCancelledCompileRetriesAFailingStop(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, 8*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -242,6 +245,7 @@ func TestCancelledCreateThatLandsLateIsStoppedOrReported(t *testing.T) {
 // ResourceInUse a not-found proves nothing: Compile re-checks and stops its job, or
 // returns a *MayExistError naming it.
 func TestLostCreateThenStaleNotFoundIsStoppedOrReported(t *testing.T) {
+	t.Parallel()
 	// The compilation takes 4 s, and a stopped job stays STOPPING (a leftover) for a
 	// quarter of that: a fix that re-checks and stops the job can pass.
 	srv, c := newServer(t, 4*time.Second, func(o *neo.Options) { o.StopTimeout = 10 * time.Second })
@@ -264,6 +268,7 @@ func TestLostCreateThenStaleNotFoundIsStoppedOrReported(t *testing.T) {
 // error says that the job was stopped, not only the create's "a job with this name
 // already exists", which would send the reader looking for someone else's job.
 func TestOwnJobStoppedAfterLostCreateIsReportedAsStopped(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, 4*time.Second, func(o *neo.Options) { o.StopTimeout = 10 * time.Second })
 	srv.LoseAnswer("CreateCompilationJob", 1)
 	srv.FailNext("ListTags", 3, sagemakertest.ErrThrottling())

@@ -19,6 +19,7 @@ import (
 // (here AccessDenied) the *TimeoutError carries the refusal and never says "stopped it",
 // since the job is still running.
 func TestTimeoutWhoseStopFailsDoesNotSayStopped(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, time.Hour, func(o *neo.Options) { o.Margin, o.StopTimeout = -1, time.Second })
 	j := job(neo.TargetMLInf1)
 	j.MaxRuntime = time.Second
@@ -42,6 +43,7 @@ func TestTimeoutWhoseStopFailsDoesNotSayStopped(t *testing.T) {
 // job completes and is neither stopped nor failed. A busy account (CompileAll polling a
 // dozen jobs) does not lose its compilations to its own request rate.
 func TestCompileRidesOutAThrottlingBurstLongerThanTheSDKsRetries(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, 50*time.Millisecond)
 	srv.FailNext("DescribeCompilationJob", 4, sagemakertest.ErrThrottling())
 	if _, err := c.Compile(context.Background(), job(neo.TargetMLC5)); err != nil {
@@ -87,6 +89,7 @@ func completingCompiler(srv *sagemakertest.Server, optFns ...func(*neo.Options))
 // (the stop is refused: COMPLETED cannot be stopped), is a CompiledModel: its compiled
 // model is in S3, and no error says "stopped it".
 func TestTimedOutJobThatCompletesWhileStoppedIsACompiledModel(t *testing.T) {
+	t.Parallel()
 	srv, _ := newServer(t, 1500*time.Millisecond)
 	c := completingCompiler(srv, func(o *neo.Options) { o.Margin = -1 })
 	j := job(neo.TargetMLC5)
@@ -106,6 +109,7 @@ func TestTimedOutJobThatCompletesWhileStoppedIsACompiledModel(t *testing.T) {
 // The same with a job that fails while Compile stops it: the error is a *JobError with
 // Neo's FailureReason, the one thing the user needs to fix the job, not "stopped it".
 func TestTimedOutJobThatFailsWhileStoppedReportsTheFailure(t *testing.T) {
+	t.Parallel()
 	srv, _ := newServer(t, 1500*time.Millisecond)
 	c := completingCompiler(srv, func(o *neo.Options) { o.Margin = -1 })
 	j := job(neo.TargetMLC5)
@@ -121,6 +125,7 @@ func TestTimedOutJobThatFailsWhileStoppedReportsTheFailure(t *testing.T) {
 // A lost create whose job proves to be Compile's own is stopped; if it completes first,
 // the error says it ended COMPLETED, never "stopped it".
 func TestOwnJobThatCompletesBeforeItsStopIsReportedCompleted(t *testing.T) {
+	t.Parallel()
 	srv, _ := newServer(t, 1500*time.Millisecond)
 	c := completingCompiler(srv)
 	srv.LoseAnswer("CreateCompilationJob", 1)

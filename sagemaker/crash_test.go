@@ -37,6 +37,7 @@ func buildCrashrun(t *testing.T) string {
 // with the journal deleted, by its run's tags. An upload in progress shows no tag,
 // so only the journal can clean up after a kill mid-upload (see CleanupRun).
 func TestSIGKILLMidRunCleansUpFromJournalOrTags(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs a helper process")
 	}
@@ -46,7 +47,10 @@ func TestSIGKILLMidRunCleansUpFromJournalOrTags(t *testing.T) {
 			if phase == "upload" && how == "tags" {
 				continue
 			}
-			t.Run(phase+"/"+how, func(t *testing.T) { crashAndClean(t, bin, phase, how == "tags") })
+			t.Run(phase+"/"+how, func(t *testing.T) {
+				t.Parallel()
+				crashAndClean(t, bin, phase, how == "tags")
+			})
 		}
 	}
 }

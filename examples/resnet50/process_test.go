@@ -52,6 +52,7 @@ func command(t *testing.T, bin string, srv *sagemakertest.Server, args ...string
 // The real process, its default response check and the emulator's default handler
 // (which really decodes each JPEG): every answer passes the check, and nothing is left.
 func TestProcessMeasuresTheEmulatorAndLeavesNothing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -93,6 +94,7 @@ func TestProcessMeasuresTheEmulatorAndLeavesNothing(t *testing.T) {
 
 // SIGINT while the endpoints are being created: the process deletes them and exits 130.
 func TestProcessInterruptedMidDeployLeavesNothing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -131,6 +133,7 @@ func TestProcessInterruptedMidDeployLeavesNothing(t *testing.T) {
 // kill -9 while an endpoint is being created leaves it (nothing can run in a killed
 // process); -cleanup with the journal the run printed deletes everything it left.
 func TestProcessKilledMidDeployIsCleanedUpFromItsJournal(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -200,6 +203,7 @@ func jobIn(srv *sagemakertest.Server, statuses ...string) bool {
 // killed while it waits for the job it stopped, and run again: the second finishes the
 // job (Cleanup is idempotent) and leaves no job, endpoint or S3 object.
 func TestKilledDuringCompileThenKilledCleanupIsFinishedByASecondCleanup(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -34,17 +34,14 @@ func TestRunWithAWarmupLongerThanTheDurationMeasuresTheDuration(t *testing.T) {
 	for _, rate := range []float64{0, 200} {
 		res, err := bench.Run(context.Background(), benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond))), bench.Config{
 			Rate: rate, Concurrency: 2, Warmup: 300 * time.Millisecond, Duration: 100 * time.Millisecond, Payloads: body, Interval: 10 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
+		require.NoError(t, err)
+		assert.Equal(t, 100*time.Millisecond, res.Elapsed, "rate %v", rate)
+		if rate > 0 {
+			assert.Equal(t, int64(20), res.Offered, "rate %v", rate)
+			assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "rate %v", rate)
 		}
-		if d := res.Elapsed - 100*time.Millisecond; d < 0 || d > 0 {
-			t.Errorf("rate %v elapsed %v", rate, res.Elapsed)
-		}
-		if rate > 0 && (res.Offered != 20 || res.Requests+res.Missed+res.Unfinished != res.Offered) {
-			t.Errorf("offered %d req %d missed %d unf %d", res.Offered, res.Requests, res.Missed, res.Unfinished)
-		}
-		if rate == 0 && res.LittlesLaw != nil && !res.LittlesLaw.Holds {
-			t.Errorf("little %v", res.LittlesLaw)
+		if rate == 0 && res.LittlesLaw != nil {
+			assert.True(t, res.LittlesLaw.Holds, "Little's law: %+v", res.LittlesLaw)
 		}
 	}
 }
@@ -56,8 +53,7 @@ func TestRunRefusesANaNInfiniteOrNegativeRateConcurrencyOrInterval(t *testing.T)
 		{Rate: math.NaN()}, {Rate: math.Inf(1)}, {Rate: -1}, {Concurrency: -1}, {Interval: 100},
 	} {
 		c.Payloads = body
-		if _, err := bench.Run(context.Background(), benchtest.New(), c); err == nil {
-			t.Errorf("%+v accepted", c)
-		}
+		_, err := bench.Run(context.Background(), benchtest.New(), c)
+		assert.Error(t, err, "%+v accepted", c)
 	}
 }

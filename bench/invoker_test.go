@@ -75,7 +75,5 @@ func TestRunCountsTheCallsOfAnInvokerThatIgnoresCtxAsUnfinished(t *testing.T) {
 	res, err := bench.Run(context.Background(), inv, bench.Config{Concurrency: 2, Duration: 200 * time.Millisecond, Payloads: body})
 	el := time.Since(t0)
 	t.Logf("returned after %v err %v unfinished %d req %d", el, err, res.Unfinished, res.Requests)
-	if res.Unfinished != 2 {
-		t.Errorf("unfinished %d, want 2", res.Unfinished)
-	}
+	assert.Equal(t, int64(2), res.Unfinished)
 }

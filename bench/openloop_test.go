@@ -109,13 +109,8 @@ func TestRunOpenLoopOffersEveryScheduledSendAtLowRates(t *testing.T) {
 	for _, rate := range []float64{0.5, 1, 3} {
 		res, err := bench.Run(context.Background(), benchtest.New(), bench.Config{
 			Rate: rate, Duration: time.Second, Payloads: body, Interval: 100 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := int64(math.Ceil(rate))
-		if res.Offered != want || res.Requests+res.Missed+res.Unfinished != res.Offered {
-			t.Errorf("rate %v: offered %d (want %d) requests %d missed %d unfinished %d elapsed %v",
-				rate, res.Offered, want, res.Requests, res.Missed, res.Unfinished, res.Elapsed)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, int64(math.Ceil(rate)), res.Offered, "rate %v", rate)
+		assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "rate %v", rate)
 	}
 }

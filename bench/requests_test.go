@@ -29,31 +29,18 @@ func TestRunRequestsBoundedIsExact(t *testing.T) {
 func TestRunOpenLoopMakesExactlyTheRequestsAsked(t *testing.T) {
 	res, err := bench.Run(context.Background(), benchtest.New(benchtest.WithLatency(benchtest.Constant(2*time.Millisecond))), bench.Config{
 		Rate: 2000, Requests: 500, Concurrency: 4, Warmup: 50 * time.Millisecond, Payloads: body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("req %d missed %d unf %d off %d el %v thr %v", res.Requests, res.Missed, res.Unfinished, res.Offered, res.Elapsed, res.Throughput)
-	if res.Requests+res.Missed+res.Unfinished != res.Offered {
-		t.Errorf("sum mismatch")
-	}
-	if res.Requests != 500 {
-		t.Errorf("requests %d, want 500", res.Requests)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "every send accounted for")
+	assert.Equal(t, int64(500), res.Requests)
 	// A Requests-bounded open loop has no rate invariant over Elapsed: its window runs on
 	// until the last send completes (the backlog drains), which Result.Offered documents.
-	if res.Offered < 500 {
-		t.Errorf("offered %d < the 500 requests made", res.Offered)
-	}
+	assert.GreaterOrEqual(t, res.Offered, int64(500), "offered fewer than the 500 requests made")
 }
 
 // A closed loop bounded by Requests makes exactly that many, whatever the Concurrency.
 func TestRunClosedLoopMakesExactlyTheRequestsAsked(t *testing.T) {
 	res, err := bench.Run(context.Background(), benchtest.New(), bench.Config{
 		Concurrency: 7, Requests: 1001, Warmup: 20 * time.Millisecond, Payloads: body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Requests != 1001 {
-		t.Errorf("requests %d", res.Requests)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, int64(1001), res.Requests)
 }

@@ -17,24 +17,17 @@ import (
 func TestMergeOfAResultWithItselfDoublesItsCounts(t *testing.T) {
 	res, err := bench.Run(context.Background(), benchtest.New(benchtest.WithErrorEvery(3, benchtest.NewError(bench.ClassTimeout))), bench.Config{
 		Concurrency: 2, Duration: 100 * time.Millisecond, Payloads: body, Interval: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	n := res.Requests
 	p50 := res.Latency.P50
-	if err := res.Merge(res); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, res.Merge(res))
 	var sum int64
 	for _, v := range res.ErrorsByClass {
 		sum += v
 	}
-	if res.Requests != 2*n || sum != res.Errors {
-		t.Errorf("self-merge: requests %d (want %d), errors %d, by class %d", res.Requests, 2*n, res.Errors, sum)
-	}
-	if res.Latency.P50 != p50 {
-		t.Errorf("p50 %v -> %v", p50, res.Latency.P50)
-	}
+	assert.Equal(t, 2*n, res.Requests)
+	assert.Equal(t, res.Errors, sum, "errors by class sum to Errors")
+	assert.Equal(t, p50, res.Latency.P50)
 }
 
 // A Result encoded as JSON and decoded again encodes the same, and keeps its
@@ -43,25 +36,19 @@ func TestResultJSONRoundTripKeepsSeriesAndPercentiles(t *testing.T) {
 	res, _ := bench.Run(context.Background(), benchtest.New(benchtest.WithErrorEvery(5, benchtest.NewError(bench.ClassTimeout))), bench.Config{
 		Rate: 500, Concurrency: 2, Duration: 200 * time.Millisecond, Payloads: body, Interval: 50 * time.Millisecond})
 	b, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var back bench.Result
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(b, &back))
 	b2, _ := json.Marshal(back)
-	if string(b) != string(b2) {
-		t.Errorf("round trip differs:\n%s\n%s", b, b2)
-	}
-	if back.PercentileAll(99) != res.PercentileAll(99) || back.Percentile(50) != res.Percentile(50) {
-		t.Errorf("percentiles differ")
-	}
+	assert.Equal(t, string(b), string(b2), "round trip differs")
+	assert.Equal(t, res.PercentileAll(99), back.PercentileAll(99))
+	assert.Equal(t, res.Percentile(50), back.Percentile(50))
 	for i := range res.Series {
 		x, y := res.Series[i], back.Series[i]
-		if !x.Start.Equal(y.Start) || x.Requests != y.Requests || x.P99 != y.P99 || x.Throughput != y.Throughput {
-			t.Errorf("series %d differ", i)
-		}
+		assert.True(t, x.Start.Equal(y.Start), "series %d start", i)
+		assert.Equal(t, x.Requests, y.Requests, "series %d requests", i)
+		assert.Equal(t, x.P99, y.P99, "series %d p99", i)
+		assert.Equal(t, x.Throughput, y.Throughput, "series %d throughput", i)
 	}
 }
 

@@ -1,7 +1,9 @@
 package sagebench_test
 
 import (
+	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,4 +29,17 @@ func TestEstimateWithAnUnpricedCandidateHasNoTotal(t *testing.T) {
   c6i          ml.c6i.xlarge    no price: cost: ml.c6i.xlarge is a valid SageMaker instance type; table study-2021 has no price for it in eu-west-1
 prices: embedded table study-2021, read 2021 from reference study: PyTorch ResNet50 on SageMaker in eu-west-1 (its published price column)
 to price c6i: leave Study.Prices nil to read the region's prices from the AWS Price List (public, no credentials needed)`, e.String())
+}
+
+// A NaN or negative MaxCostUSD is an InputError, not a budget silently disabled.
+func TestPlanRefusesAnInvalidMaxCostUSD(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()...)
+	st.Load.Duration = time.Second
+	for _, v := range []float64{math.NaN(), -1, math.Inf(-1)} {
+		st.MaxCostUSD = v
+		_, err := st.Plan(srv.Config())
+		var ie *sagebench.InputError
+		assert.ErrorAs(t, err, &ie, "MaxCostUSD %v accepted", v)
+	}
 }

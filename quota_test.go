@@ -24,6 +24,7 @@ func createEndpointBound(wait, limitBackoff time.Duration, deleted int) int {
 // model and endpoint configuration once, and while it waits sends CreateEndpoint within
 // the stated bound per minute of waiting, not thousands of times a second.
 func TestWaitingForAnEndpointSlotBacksOffAndKeepsModelAndConfig(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithMaxEndpoints(1))
 	st := newStudy(t, study3()...)
 	st.MaxParallel = 3

@@ -18,6 +18,7 @@ import (
 // the client's peak step only one. Compared like with like, a healthy emulated run has a
 // positive network + client time and no warning.
 func TestSweepServerFiguresCompareLikeWithLike(t *testing.T) {
+	t.Parallel()
 	// Device times long beside the client's own time per request, which the race detector
 	// multiplies: a saturated client would rightly be warned about.
 	srv := newEmulator(t, sagemakertest.WithTimeScale(0.05))

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -36,10 +37,10 @@ func runWithin(t *testing.T, st *sagebench.Study, ctx context.Context, srv *sage
 	}
 }
 
-// Before Events was delivered on a goroutine of its own, an Events stuck on its first
-// event held the study before its first deploy: nothing was measured and Run never
-// returned.
+// An Events stuck on its first event does not hold the study: Events are delivered on a
+// goroutine of their own, so every candidate is measured and Run returns.
 func TestRunMeasuresBesideAStuckEvents(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:2]...)
 	st.MaxParallel = 1
@@ -108,4 +109,94 @@ func TestRunDeliversEveryEventInOrderBeforeReturning(t *testing.T) {
 		}
 		assert.Equal(t, 1, n, "%s events: one target", c)
 	}
+}
+
+// An Events callback that blocks (a stuck terminal, a full channel) does not hold a
+// canceled run: Events have a goroutine of their own, so Run tears down and returns.
+func TestRunReturnsOnCancelDespiteABlockedEvents(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, time.Second, 20*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	block := make(chan struct{})
+	defer close(block)
+	st.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventMeasuring {
+			cancel()
+			<-block
+		}
+	}
+	rep, err := runWithin(t, &st, ctx, srv)
+	assert.ErrorIs(t, err, context.Canceled)
+	assertNothingLeft(t, srv, rep)
+}
+
+// A Sweep.Progress that blocks (a stuck terminal, a full channel) does not hold a
+// canceled sweep: Run tears the endpoint down and returns.
+func TestRunReturnsOnCancelDespiteABlockedSweepProgress(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, time.Second, 20*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	block := make(chan struct{})
+	defer close(block)
+	var once sync.Once
+	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}, StableWindows: 1, MaxWindows: 1,
+		Progress: func(bench.SweepProgress) {
+			once.Do(cancel) // the user gives up: Ctrl-C
+			<-block
+		}}
+	rep, err := runWithin(t, &st, ctx, srv)
+	assert.ErrorIs(t, err, context.Canceled)
+	assertNothingLeft(t, srv, rep)
+}
+
+// An Events callback that is alive but slower than the Interval (12ms a call, a slow
+// terminal) still gets the events that end a candidate (EventMeasured with its Result,
+// EventDeleted, EventServerMetrics): stale EventMeasuring snapshots are dropped first,
+// as the doc promises.
+func TestSlowEventsStillGetsTheEventsThatEndACandidate(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, 3*time.Second, time.Millisecond
+	var ev events
+	st.Events = func(e sagebench.Event) {
+		if e.Kind == sagebench.EventMeasuring {
+			time.Sleep(12 * time.Millisecond) // a slow callback, not a synchronization
+		}
+		ev.add(e)
+	}
+	rep, err := runWithin(t, &st, context.Background(), srv)
+	require.NoError(t, err)
+	assertNothingLeft(t, srv, rep)
+	assert.Equal(t, 1, ev.count(sagebench.EventMeasured), "the candidate's EventMeasured")
+	assert.Equal(t, 1, ev.count(sagebench.EventDeleted), "the candidate's EventDeleted")
+	assert.Equal(t, 1, ev.count(sagebench.EventServerMetrics), "the candidate's EventServerMetrics")
+}
+
+// With Sweep set, Sweep.Progress and Events, which run on different goroutines, each get
+// a *bench.Snapshot of their own: a Sweep.Progress that adjusts its snapshot (rounds
+// Elapsed for display) does not race with an Events reading its own (go test -race).
+func TestSweepProgressAndEventsGetSnapshotsOfTheirOwn(t *testing.T) {
+	srv := newEmulator(t)
+	st := newStudy(t, study3()[:1]...)
+	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, 300*time.Millisecond, 5*time.Millisecond
+	st.Sweep = &bench.SweepConfig{Levels: []int{1}, StableWindows: 1, MaxWindows: 1,
+		Progress: func(p bench.SweepProgress) {
+			if p.Snapshot != nil {
+				p.Snapshot.Elapsed = p.Snapshot.Elapsed.Round(time.Second)
+			}
+		}}
+	var sum time.Duration
+	st.Events = func(e sagebench.Event) {
+		if e.Snapshot != nil {
+			sum += e.Snapshot.Elapsed
+		}
+	}
+	rep, err := runWithin(t, &st, context.Background(), srv)
+	require.NoError(t, err)
+	assertNothingLeft(t, srv, rep)
 }

@@ -39,6 +39,7 @@ func classify(_ context.Context, _ string, body []byte, contentType string) ([]b
 // measured or refused at Plan with a reason, and that the teardown ledger (DeleteModel
 // is refused) lists exactly what the account still holds of the study.
 func TestOwnModelOnAWSPaths(t *testing.T) {
+	t.Parallel()
 	for _, region := range []string{"us-east-1", "us-east-2"} {
 		t.Run(region, func(t *testing.T) { ownModelIn(t, region) })
 	}

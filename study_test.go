@@ -173,6 +173,7 @@ func TestRunRecommendsAndShowsWhatBrokeTheSLO(t *testing.T) {
 // A study interrupted after its first measurement keeps that result; the rerun measures
 // only the two missing candidates.
 func TestRunResumesOnlyTheMissingCandidates(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
 	st.MaxParallel, st.OutputDir = 1, t.TempDir()
@@ -233,6 +234,7 @@ func (l loseAnswer) Do(r *http.Request) (*http.Response, error) {
 var refused = &sagemakertest.APIError{Code: "ValidationException", Message: "refused by the test", StatusCode: 400}
 
 func TestRunTearsDownOnEveryExitPath(t *testing.T) {
+	t.Parallel()
 	t.Run("cancel mid-deploy", func(t *testing.T) {
 		srv := newEmulator(t, sagemakertest.WithEndpointDelays(time.Hour, 0))
 		st := newStudy(t, study3()...)

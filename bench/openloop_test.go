@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"testing"
@@ -91,4 +92,25 @@ func TestRunOpenLoopBlamesASlowEndpoint(t *testing.T) {
 	assert.Greater(t, res.Missed-res.ClientMissed, int64(100))
 	assert.True(t, hasWarning(res, "the endpoint could not keep up"), "warnings %q", res.Warnings)
 	assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished)
+}
+
+func TestRunLowRateAccountsForEverySend(t *testing.T) {
+	res, err := runOrHang(t, context.Background(), sleeperInvoker(0), bench.Config{
+		Rate: 0.5, Duration: 3 * time.Second, Payloads: body,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), res.Offered, "sends at 0s and 2s")
+	assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished)
+}
+
+// An open loop below a few per second offers exactly the sends its schedule has in the
+// Duration (one at 0 s, then one per 1/Rate), and accounts for every one of them.
+func TestRunOpenLoopOffersEveryScheduledSendAtLowRates(t *testing.T) {
+	for _, rate := range []float64{0.5, 1, 3} {
+		res, err := bench.Run(context.Background(), benchtest.New(), bench.Config{
+			Rate: rate, Duration: time.Second, Payloads: body, Interval: 100 * time.Millisecond})
+		require.NoError(t, err)
+		assert.Equal(t, int64(math.Ceil(rate)), res.Offered, "rate %v", rate)
+		assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "rate %v", rate)
+	}
 }

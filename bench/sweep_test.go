@@ -156,8 +156,8 @@ func TestParseSLO(t *testing.T) {
 }
 
 // An endpoint that never answers within a step: every request is unfinished at the end of
-// every window. Before the fix each such step was "stable" (its zeros agreed) and the
-// sweep's verdict was "peak 0.0 req/s at 1 workers".
+// every window. Such a step is not "stable" because its zeros agree, and the sweep's
+// verdict names no peak (never "peak 0.0 req/s at 1 workers").
 func TestSweepStepWhereNothingCompletedIsNotStableAndHasNoPeak(t *testing.T) {
 	hang := bench.InvokerFunc(func(ctx context.Context, _ payload.Payload) error {
 		<-ctx.Done()
@@ -238,4 +238,14 @@ func TestSLOIsNotMetByAPercentileTheResultDoesNotHold(t *testing.T) {
 	assert.False(t, bench.SLO{Percentile: 99, Max: time.Second}.Met(r))
 	assert.False(t, bench.SLO{Percentile: 97, Max: 100 * time.Millisecond}.Met(r), "p97 is unknown, not 0")
 	assert.False(t, bench.SLO{Percentile: 99.9, Max: time.Hour}.Met(r), "P999 is not set")
+}
+
+func TestSweepAllRungsBreakingTheSLOHasNoPeak(t *testing.T) {
+	cfg := quickSweep(1, 2, 4)
+	cfg.SLO = &bench.SLO{Percentile: 50, Max: time.Millisecond}
+	res, err := bench.Sweep(context.Background(), sleeperInvoker(10*time.Millisecond), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, bench.StopSLO, res.Stop)
+	assert.Equal(t, -1, res.Peak)
+	assert.Contains(t, res.Verdict(), "no step met")
 }

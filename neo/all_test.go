@@ -124,6 +124,7 @@ func TestCompileAllValidatesEverythingFirst(t *testing.T) {
 }
 
 func TestCompileAllCancelStopsEveryRunningJob(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var (

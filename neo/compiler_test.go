@@ -191,6 +191,7 @@ func TestCompileRefusesInvalidJobWithoutRequests(t *testing.T) {
 }
 
 func TestCompileRidesOutThrottling(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, 20*time.Millisecond)
 	srv.FailNext("DescribeCompilationJob", 2, sagemakertest.ErrThrottling())
 	if _, err := c.Compile(context.Background(), job(neo.TargetMLC5)); err != nil {
@@ -212,6 +213,7 @@ func TestCompileStopsJobItCanNoLongerWatch(t *testing.T) {
 }
 
 func TestCompileTimesOutAndStops(t *testing.T) {
+	t.Parallel()
 	// The job would complete after 4 s; the Compiler gives up after 1 s and the
 	// emulator takes a quarter of the delay to go from STOPPING to STOPPED.
 	srv, c := newServer(t, 4*time.Second, func(o *neo.Options) { o.Margin = -1 })

@@ -25,8 +25,8 @@ func TestTagKeysMatchPackageSagemaker(t *testing.T) {
 	var _ neo.Journal = (*sagemaker.Journal)(nil)
 }
 
-// Fails on the old code: after the lost answer, the retry's ResourceInUse was the
-// error Compile returned, and the job it had started ran on unwatched.
+// After a lost create answer, the retry's ResourceInUse is not Compile's error: it
+// recognizes the job as its own and carries on watching it.
 func TestCompileLostCreateAnswerCarriesOnWithItsJob(t *testing.T) {
 	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
 	if err != nil {

@@ -37,6 +37,7 @@ func buildCrashrun(t *testing.T) string {
 // with the journal deleted, by its run's tags. An upload in progress shows no tag,
 // so only the journal can clean up after a kill mid-upload (see CleanupRun).
 func TestSIGKILLMidRunCleansUpFromJournalOrTags(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs a helper process")
 	}
@@ -46,7 +47,10 @@ func TestSIGKILLMidRunCleansUpFromJournalOrTags(t *testing.T) {
 			if phase == "upload" && how == "tags" {
 				continue
 			}
-			t.Run(phase+"/"+how, func(t *testing.T) { crashAndClean(t, bin, phase, how == "tags") })
+			t.Run(phase+"/"+how, func(t *testing.T) {
+				t.Parallel()
+				crashAndClean(t, bin, phase, how == "tags")
+			})
 		}
 	}
 }
@@ -124,7 +128,6 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 	t.Logf("left by the killed run %s: %v", runID, left)
 
 	opts := func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
 		o.PollInterval, o.MaxPollInterval = 5*time.Millisecond, 50*time.Millisecond
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

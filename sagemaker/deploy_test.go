@@ -50,7 +50,6 @@ func newClient(t testing.TB, srv *sagemakertest.Server, optFns ...func(*sagemake
 		t.Cleanup(hc.CloseIdleConnections)
 	}
 	fns := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
 		o.PollInterval = 5 * time.Millisecond
 		o.MaxPollInterval = 20 * time.Millisecond
 		o.MaxWait = 20 * time.Second

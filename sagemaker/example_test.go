@@ -46,7 +46,6 @@ func Example() {
 	fmt.Println("packed", st.Files, "files")
 
 	c := sagemaker.NewClient(srv.Config(), func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()             // path-style S3, as the emulator needs
 		o.PollInterval = time.Millisecond // the emulator is quick; AWS takes minutes
 	})
 	bucket := sagemaker.DefaultBucket(c.Region(), "123456789012")
@@ -155,7 +154,7 @@ func ExampleCleanup() {
 	}
 	defer j.Close()
 	c := sagemaker.NewClient(srv.Config(), func(o *sagemaker.Options) {
-		o.Journal, o.S3, o.PollInterval = j, srv.S3Client(), time.Millisecond
+		o.Journal, o.PollInterval = j, time.Millisecond
 	})
 	_ = srv.PutObject("models", "resnet50/model.tar.gz", []byte("archive"))
 	name := c.Name("resnet50-c5") // resnet50-c5-<run id>
@@ -169,7 +168,7 @@ func ExampleCleanup() {
 	pending, _ := j.Pending()
 	fmt.Println("journal lists", len(pending), "resources")
 	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
-		o.S3, o.PollInterval = srv.S3Client(), time.Millisecond
+		o.PollInterval = time.Millisecond
 	}); err != nil {
 		log.Fatal(err)
 	}

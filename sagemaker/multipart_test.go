@@ -3,6 +3,7 @@ package sagemaker_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,11 +76,7 @@ func TestCleanupAbortsEveryUploadAtTheJournaledKeyOnly(t *testing.T) {
 	if err := srv.PutObject(testBucket, key, []byte("the user's own archive")); err != nil {
 		t.Fatal(err)
 	}
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t)
 	uri := "s3://" + testBucket + "/" + key
 	if err := j.CreatingIn(srv.Region(), sagemaker.KindS3Object, uri); err != nil {
 		t.Fatal(err)
@@ -94,7 +91,7 @@ func TestCleanupAbortsEveryUploadAtTheJournaledKeyOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	throttled := &throttledAborts{S3API: s3c}
-	err = sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
+	err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
 		o.S3 = throttled
 		o.PollInterval, o.MaxPollInterval = time.Millisecond, 5*time.Millisecond
 	})
@@ -135,12 +132,7 @@ func (deniedUploads) AbortMultipartUpload(context.Context, *s3.AbortMultipartUpl
 func TestCleanupDeletesTheObjectWhenUploadsCannotBeAborted(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j })
+	c, j := newJournaledClient(t, srv)
 	if err := c.EnsureBucket(context.Background(), testBucket); err != nil {
 		t.Fatal(err)
 	}
@@ -162,9 +154,7 @@ func TestCleanupDeletesTheObjectWhenUploadsCannotBeAborted(t *testing.T) {
 	if p, _ := j.Pending(); len(p) != 1 {
 		t.Fatalf("pending after the denied Cleanup = %v; want the key still listed", p)
 	}
-	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
-		t.Fatal(err)
-	}
+	cleanupFromJournal(t, srv, j)
 	if p, _ := j.Pending(); len(p) != 0 {
 		t.Fatalf("pending after the second Cleanup = %v; want none", p)
 	}
@@ -199,9 +189,7 @@ func TestUploadJournalsItsMultipartUploadAndCleanupAfterCompletionSucceeds(t *te
 			t.Errorf("Uploading(%q, %q): nil error", bad[0], bad[1])
 		}
 	}
-	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
-		t.Fatal(err)
-	}
+	cleanupFromJournal(t, srv, j)
 	assertNothingLeft(t, srv)
 	if keys := objectKeys(srv); len(keys) != 0 {
 		t.Fatalf("objects after Cleanup = %v", keys)
@@ -234,11 +222,7 @@ func TestCleanupAbortsTheJournaledUploadAtAKeyWithSpecialCharacters(t *testing.T
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	const key = "ü ñ/a+b model=1&x.tar.gz"
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := newClient(t, srv, func(o *sagemaker.Options) {
@@ -257,11 +241,83 @@ func TestCleanupAbortsTheJournaledUploadAtAKeyWithSpecialCharacters(t *testing.T
 	if n := len(srv.MultipartUploads()); n != 2 {
 		t.Fatalf("%d uploads before Cleanup; want the cut-short one and the other writer's", n)
 	}
-	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client() }); err != nil {
-		t.Fatal(err)
-	}
+	cleanupFromJournal(t, srv, j)
 	left := srv.MultipartUploads()
 	if len(left) != 1 || left[0].Key != key || left[0].UploadID != theirs {
 		t.Fatalf("uploads after Cleanup = %+v; want only the other writer's %s at %q", left, theirs, key)
+	}
+}
+
+// A process killed during a multipart Upload leaves an in-progress multipart upload
+// whose parts S3 stores (and bills) until it is aborted; DeleteObject does nothing to
+// them, so Cleanup aborts the journaled upload. Simulated here as the kill would leave
+// it: journaled, created, its id journaled, one part uploaded.
+func TestCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	s3c := srv.S3Client()
+	ctx := context.Background()
+	if err := srv.PutObject(testBucket, "seed", []byte("x")); err != nil { // creates the bucket
+		t.Fatal(err)
+	}
+	j := openJournal(t)
+	key := "run/" + j.RunID() + "/model.tar.gz"
+	if err := j.CreatingIn(srv.Region(), sagemaker.KindS3Object, "s3://"+testBucket+"/"+key); err != nil {
+		t.Fatal(err)
+	}
+	mu, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Upload records the upload's id before it sends the first part.
+	if err := j.Uploading("s3://"+testBucket+"/"+key, aws.ToString(mu.UploadId)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(testBucket), Key: aws.String(key), UploadId: mu.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(make([]byte, 5<<20))}); err != nil {
+		t.Fatal(err)
+	}
+	// kill -9 here.
+	cleanupFromJournal(t, srv, j)
+	out, err := s3c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(testBucket)})
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload" {
+		return // gofakes3's answer when a bucket has no multipart upload at all
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, u := range out.Uploads {
+		left = append(left, aws.ToString(u.Key))
+	}
+	if len(left) > 0 {
+		t.Fatalf("multipart uploads after Cleanup: %v; their parts stay stored and billed", left)
+	}
+}
+
+// Cleanup aborts only uploads that are the run's. The key is the caller's choice
+// ("sagebench/resnet50/model.tar.gz"), so two runs, or the run and the user's own
+// "aws s3 cp", write the same key. Here run A's Upload finished; run B then starts a
+// multipart upload of the same key; A's Cleanup (A's journal lists the key) must leave
+// B's upload alone, or B's data would be thrown away mid-transfer.
+func TestCleanupLeavesAnotherRunsUploadAtTheSameKey(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	t.Cleanup(srv.Close)
+	const key = "shared/model.tar.gz"
+	c, j := newJournaledClient(t, srv)
+	if err := srv.PutObject(testBucket, "seed", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(context.Background(), sagemaker.UploadInput{Bucket: testBucket, Key: key, Body: bytes.NewReader([]byte("run A's archive"))}); err != nil {
+		t.Fatal(err)
+	}
+	s3c := srv.S3Client()
+	if _, err := s3c.CreateMultipartUpload(context.Background(), &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	cleanupFromJournal(t, srv, j)
+	if n := len(srv.MultipartUploads()); n != 1 {
+		t.Fatalf("uploads left = %d; want run B's upload untouched", n)
 	}
 }

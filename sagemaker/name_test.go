@@ -74,3 +74,24 @@ func TestCheckName(t *testing.T) {
 		}
 	}
 }
+
+// RunName (and Client.Name) give a valid SageMaker name whatever the run id's length
+// (Options.RunID is the caller's, e.g. a CI job URL): no panic at 63 characters or more,
+// and no empty base or leading '-' at 62.
+func TestRunNameWithALongRunIDIsValid(t *testing.T) {
+	for _, n := range []int{61, 62, 70} {
+		run := strings.Repeat("r", n)
+		var name string
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("RunName with a %d-character run id panics: %v", n, r)
+				}
+			}()
+			name = RunName("resnet50", run)
+		}()
+		if len(name) > MaxNameLen || strings.HasPrefix(name, "-") || name == "" {
+			t.Errorf("RunName with a %d-character run id = %q; not a valid SageMaker name", n, name)
+		}
+	}
+}

@@ -1,17 +1,13 @@
 package sagemaker_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
@@ -29,10 +25,9 @@ func fastRetries(srv *sagemakertest.Server) func(*sagemaker.Options) {
 	}
 }
 
-// Fails on the old code: the retry's "already exists" was taken as proof that the
-// create never happened, the Deploy failed and the resource was left behind. Now the
-// Deploy recognizes its own resource by its tags and carries on; and when it fails
-// later, it deletes that resource with the rest.
+// After a lost create answer, the SDK's retry gets "already exists": Deploy recognizes
+// its own resource by its tags and carries on, and when it fails later, it deletes that
+// resource with the rest.
 func TestDeployLostCreateAnswerLeavesNothing(t *testing.T) {
 	for _, op := range []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"} {
 		t.Run(op, func(t *testing.T) {
@@ -110,7 +105,8 @@ func TestDeployLostAnswerNeverAdoptsAnotherDeploysResource(t *testing.T) {
 	assertNothingLeft(t, srv)
 }
 
-// Fails on the old code: the SDK's three attempts were all deleteEndpoint tried.
+// Delete retries throttled and unavailable deletes of each resource beyond the SDK's
+// three attempts, until they succeed.
 func TestDeleteRetriesThrottlingUntilItSucceeds(t *testing.T) {
 	srv, _ := newEnv(t, nil)
 	c := newClient(t, srv, fastRetries(srv))
@@ -134,7 +130,8 @@ func TestDeleteRetriesThrottlingUntilItSucceeds(t *testing.T) {
 	assertNothingLeft(t, srv)
 }
 
-// Fails on the old code: Deploy returned a nil *Endpoint and no handle.
+// A Deploy whose own cleanup failed returns a DeployError whose Endpoint handle
+// deletes what is left.
 func TestDeployWhoseCleanupFailedReturnsAHandleThatFinishes(t *testing.T) {
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
@@ -170,150 +167,5 @@ func TestDeployTagsAndNamesWithTheRun(t *testing.T) {
 	if !slices.Contains(tags, sagemakertest.Tag{Key: sagemaker.TagRun, Value: c.RunID()}) ||
 		!slices.Contains(tags, sagemakertest.Tag{Key: sagemaker.TagCreatedBy, Value: "sagebench"}) {
 		t.Errorf("endpoint tags = %v; want the run and created-by", tags)
-	}
-}
-
-func TestJournalIgnoresATornLastLineAndRefusesGarbage(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "run.journal")
-	j, err := sagemaker.OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []sagemaker.Resource{{sagemaker.KindModel, "a"}, {sagemaker.KindEndpoint, "b"}} {
-		if err := j.Creating(r.Kind, r.Name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := j.Deleted(sagemaker.KindModel, "a"); err != nil {
-		t.Fatal(err)
-	}
-	j.Close()
-	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`{"op":"create","kind":"model","na`) // killed mid-write
-	f.Close()
-	again, err := sagemaker.OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close()
-	if again.RunID() != j.RunID() {
-		t.Errorf("reopened run id %s, want %s", again.RunID(), j.RunID())
-	}
-	got, err := again.Pending()
-	if err != nil || len(got) != 1 || got[0] != (sagemaker.Resource{Kind: sagemaker.KindEndpoint, Name: "b"}) {
-		t.Fatalf("Pending = %v, %v; want just endpoint b", got, err)
-	}
-	data, _ := os.ReadFile(path)
-	os.WriteFile(path, bytes.Replace(data, []byte(`"op":"delete"`), []byte(`"op":"delete`), 1), 0o600)
-	if _, err := again.Pending(); err == nil || !strings.Contains(err.Error(), "line 4") {
-		t.Errorf("a corrupt middle line: %v; want an error naming line 4", err)
-	}
-	os.WriteFile(path, []byte("hello\n"), 0o600)
-	if _, err := sagemaker.OpenJournal(path); err == nil {
-		t.Error("opened a file that is not a journal")
-	}
-}
-
-// deployUnfinished uploads an archive and deploys it, journaled, and leaves it all
-// running, as a process killed at that point would.
-func deployUnfinished(t *testing.T, srv *sagemakertest.Server, c *sagemaker.Client) {
-	t.Helper()
-	ctx := context.Background()
-	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: testBucket, Key: "run/" + c.RunID() + "/model.tar.gz", Body: bytes.NewReader(packTestModel(t))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
-	m.Name, e.Name, m.ModelDataURL = c.Name("m"), c.Name("m"), uri
-	if _, err := c.Deploy(ctx, m, e); err != nil {
-		t.Fatal(err)
-	}
-	// Another model of the run that reads the user's own archive, which must survive.
-	m2, e2 := specs("pytorch-inference:1.8.1-cpu-py3")
-	m2.Name, e2.Name = c.Name("own"), c.Name("own")
-	if _, err := c.Deploy(ctx, m2, e2); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func objectKeys(srv *sagemakertest.Server) []string {
-	var keys []string
-	for _, o := range srv.Objects() {
-		keys = append(keys, o.Key)
-	}
-	return keys
-}
-
-func TestCleanupFromJournalIsIdempotent(t *testing.T) {
-	srv := sagemakertest.NewServer()
-	t.Cleanup(srv.Close)
-	srv.PutObject(testBucket, testKey, packTestModel(t))
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	deployUnfinished(t, srv, newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j }))
-	for range 2 {
-		if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = srv.S3Client(); o.PollInterval = 5 * time.Millisecond }); err != nil {
-			t.Fatal(err)
-		}
-		assertNothingLeft(t, srv)
-		if keys := objectKeys(srv); !slices.Equal(keys, []string{testKey}) {
-			t.Fatalf("objects = %v; want only the user's %s", keys, testKey)
-		}
-	}
-	if p, err := j.Pending(); err != nil || len(p) != 0 {
-		t.Errorf("Pending after cleanup = %v, %v", p, err)
-	}
-}
-
-func TestCleanupRunFindsTheRunByTag(t *testing.T) {
-	srv := sagemakertest.NewServer()
-	t.Cleanup(srv.Close)
-	srv.PutObject(testBucket, testKey, packTestModel(t))
-	other := newClient(t, srv) // another run, which must be left alone
-	om, oe := specs("pytorch-inference:1.8.1-cpu-py3")
-	if _, err := other.Deploy(context.Background(), om, oe); err != nil {
-		t.Fatal(err)
-	}
-	c := newClient(t, srv)
-	deployUnfinished(t, srv, c)
-	if err := sagemaker.CleanupRun(context.Background(), srv.Config(), c.RunID(), func(o *sagemaker.Options) { o.S3 = srv.S3Client(); o.PollInterval = 5 * time.Millisecond }); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"endpoint " + oe.Name + " (InService)", "endpoint-config " + oe.Name, "model " + om.Name}
-	if got := srv.Leftovers(); !slices.Equal(got, want) {
-		t.Fatalf("after CleanupRun: %v; want only the other run's %v", got, want)
-	}
-	if keys := objectKeys(srv); !slices.Equal(keys, []string{testKey}) {
-		t.Fatalf("objects = %v; want only the user's %s", keys, testKey)
-	}
-}
-
-func TestJournalServesOneRegion(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "run.journal")
-	j, err := sagemaker.OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.CreatingIn("eu-west-1", sagemaker.KindModel, "a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.CreatingIn("us-east-1", sagemaker.KindModel, "b"); err == nil {
-		t.Error("a create in a second region was journaled")
-	}
-	j.Close()
-	again, err := sagemaker.OpenJournal(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close()
-	if again.Region() != "eu-west-1" {
-		t.Errorf("reopened journal region %q, want eu-west-1", again.Region())
-	}
-	c := sagemaker.NewClient(aws.Config{Region: "us-east-1"})
-	if err := c.Cleanup(context.Background(), again); err == nil || !strings.Contains(err.Error(), "eu-west-1") {
-		t.Errorf("Cleanup in the wrong region: %v; want a refusal naming eu-west-1", err)
 	}
 }

@@ -22,7 +22,6 @@ func TestCleanupRunRetriesAThrottledSearch(t *testing.T) {
 			deployUnfinished(t, srv, c)
 			srv.FailNext(op, 4, sagemakertest.ErrThrottling()) // more than the SDK's 3 attempts
 			err := sagemaker.CleanupRun(context.Background(), srv.Config(), c.RunID(), fastRetries(srv), func(o *sagemaker.Options) {
-				o.S3 = srv.S3Client()
 				o.PollInterval, o.MaxPollInterval = 5*time.Millisecond, 20*time.Millisecond
 			})
 			if err != nil {

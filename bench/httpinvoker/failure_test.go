@@ -190,8 +190,8 @@ func blackHole(t *testing.T) string {
 	return addr
 }
 
-// WithTimeout bounds the whole request, the dial included. Fails on the old code, where
-// the dial used only the context and took the dialer's own 10 s.
+// WithTimeout bounds the whole request, the dial included, not only through the context
+// (which would leave the dial to the dialer's own 10 s).
 func TestWithTimeoutBoundsTheDial(t *testing.T) {
 	addr := blackHole(t)
 	forEachClient(t, func(t *testing.T, opts ...httpinvoker.Option) {
@@ -203,7 +203,7 @@ func TestWithTimeoutBoundsTheDial(t *testing.T) {
 			t.Errorf("err %v, want one wrapping context.DeadlineExceeded", err)
 		}
 		// Not a timing assert on the timeout itself: the bound is 50 times the timeout,
-		// and half the dialer's own 10 s that the old code waited for.
+		// and half the dialer's own 10 s that an unbounded dial would wait for.
 		if took > 5*time.Second {
 			t.Errorf("a 100ms timeout returned after %v: the dial was not bounded by it", took)
 		}
@@ -213,7 +213,7 @@ func TestWithTimeoutBoundsTheDial(t *testing.T) {
 // A server that refuses a large body answers before it has read it and closes the
 // connection: the client's write then fails, but the server's answer is the request's
 // result. (net/http reports the write's "connection reset by peer" here instead, so this
-// runs for h1 only.) Fails on the old code, which returned the write error.
+// runs for h1 only.) The server's answer is returned, not the write error.
 func TestEarlyAnswerToAnUnreadBodyIsReported(t *testing.T) {
 	url := earlyAnswerServer(t, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!")
 	huge := jpeg

@@ -48,7 +48,6 @@ func TestReportShowsTheSplitForEveryConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := sagemaker.NewClient(srv.Config(), func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
 		o.PollInterval = time.Millisecond
 	})
 	img, err := payload.SyntheticJPEG(224, 224, 1)

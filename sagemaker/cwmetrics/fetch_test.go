@@ -43,7 +43,6 @@ func deployed(t testing.TB, srv *sagemakertest.Server, instanceType string) *sag
 		t.Fatal(err)
 	}
 	c := sagemaker.NewClient(srv.Config(), func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
 		o.PollInterval = time.Millisecond
 	})
 	image, err := sagemaker.PyTorchImage(sagemaker.ImageSpec{Region: c.Region(), FrameworkVersion: "1.8.1", InstanceType: instanceType})

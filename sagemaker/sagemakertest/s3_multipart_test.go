@@ -19,8 +19,8 @@ func apiCode(err error) string {
 	return ""
 }
 
-// Fails on the old code: gofakes3 answers ListMultipartUploads of a bucket where no
-// multipart upload was ever started with 404 NoSuchUpload; S3 answers an empty list.
+// ListMultipartUploads of a bucket where no multipart upload was ever started is an
+// empty list, as S3 answers (gofakes3 alone would answer 404 NoSuchUpload).
 func TestS3ListMultipartUploadsOfABucketWithoutUploadsIsEmpty(t *testing.T) {
 	srv := newServer(t)
 	ctx := ctxT(t)

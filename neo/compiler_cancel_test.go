@@ -3,7 +3,9 @@ package neo_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,11 +46,11 @@ func (c cancelOnCreate) CreateCompilationJob(ctx context.Context, in *sm.CreateC
 	return out, err
 }
 
-// Review: a Compile cancelled during its create stopped the job of that name whenever it
-// could not tell whose it was (the describe or ListTags failed, here throttled). A name taken by someone else's running job then gets that job
-// stopped: the "must never touch what we did not create" rule only holds when the
-// ownership check succeeds.
-func TestReviewCancelledCompileNeverStopsSomeoneElsesJob(t *testing.T) {
+// A Compile cancelled during its create stops the job of that name only when the
+// ownership check proves it its own: when the check cannot tell (the describe or
+// ListTags throttled), someone else's running job of that name keeps running.
+func TestCancelledCompileNeverStopsSomeoneElsesJob(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer(sagemakertest.WithCompilationDelay(time.Hour))
 	t.Cleanup(srv.Close)
 	srv.PutObject(bucket, modelKey, archive)
@@ -69,16 +71,15 @@ func TestReviewCancelledCompileNeverStopsSomeoneElsesJob(t *testing.T) {
 	}
 }
 
-// Review: after a lost CreateCompilationJob answer, Compile asks whether the job is
-// its own; if that check cannot tell (ListTags throttled past the SDK's attempts),
-// Compile returns the create's error and leaves its own job running, unwatched and
-// unstopped. The issue asks that "may exist" be resolved: describe, and stop it if
-// it is ours.
+// After a lost CreateCompilationJob answer, when the ownership check cannot tell at
+// first (ListTags throttled past the SDK's attempts), Compile checks again and stops the
+// job once it proves its own: nothing is left running, unwatched.
 //
 // The compilation takes 8 s, far longer than the test, but a stopped job stays STOPPING
-// for a quarter of that (2 s) in the emulator, and STOPPING counts as left over: with the
-// hour the review used, no fix could pass.
-func TestReviewCompileLostAnswerThenFailedCheckLeavesNoJobRunning(t *testing.T) {
+// for a quarter of that (2 s) in the emulator, and STOPPING counts as left over: a longer
+// compilation would make the test wait minutes for the stop.
+func TestCompileLostAnswerThenFailedCheckLeavesNoJobRunning(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, 8*time.Second)
 	srv.LoseAnswer("CreateCompilationJob", 1)
 	srv.FailNext("ListTags", 3, sagemakertest.ErrThrottling())
@@ -94,12 +95,12 @@ func TestReviewCompileLostAnswerThenFailedCheckLeavesNoJobRunning(t *testing.T) 
 	}
 }
 
-// Review: when a Compile is cancelled, its job is stopped with one StopCompilationJob
-// call, i.e. the SDK's 3 attempts; a throttled or 5xx burst longer than that leaves the
-// job running, although StopTimeout allows minutes. (package sagemaker retries its
-// deletes until the deadline for the same reason.) The compilation takes 8 s, not the
-// review's hour: the stopped job must reach STOPPED (2 s) before the test ends.
-func TestReviewCancelledCompileRetriesAFailingStop(t *testing.T) {
+// A cancelled Compile retries StopCompilationJob beyond the SDK's 3 attempts until
+// StopTimeout (package sagemaker retries its deletes until the deadline for the same
+// reason): a 5xx burst longer than that still ends with the job stopped. The compilation
+// takes 8 s: the stopped job must reach STOPPED (2 s) before the test ends.
+func TestCancelledCompileRetriesAFailingStop(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t, 8*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -170,5 +171,115 @@ func TestCompileLostAnswerWithTagsDeniedSaysTheJobMayExist(t *testing.T) {
 	}
 	if n := srv.Calls("StopCompilationJob"); n != 0 {
 		t.Errorf("StopCompilationJob calls = %d; want none for a job not proven ours", n)
+	}
+}
+
+// lateJobCreate is the real client, except that a CreateCompilationJob whose caller
+// gives up (ctx cancelled) is still delivered: it reaches SageMaker just after the next
+// DescribeCompilationJob is answered, as a request already on the wire may.
+type lateJobCreate struct {
+	*sm.Client
+	cancel  context.CancelFunc
+	mu      sync.Mutex
+	pending *sm.CreateCompilationJobInput
+	landed  error
+}
+
+func (l *lateJobCreate) CreateCompilationJob(ctx context.Context, in *sm.CreateCompilationJobInput, o ...func(*sm.Options)) (*sm.CreateCompilationJobOutput, error) {
+	l.cancel() // the caller's Ctrl-C comes while the request is in flight
+	l.mu.Lock()
+	l.pending = in
+	l.mu.Unlock()
+	return nil, ctx.Err()
+}
+
+func (l *lateJobCreate) DescribeCompilationJob(ctx context.Context, in *sm.DescribeCompilationJobInput, o ...func(*sm.Options)) (*sm.DescribeCompilationJobOutput, error) {
+	out, err := l.Client.DescribeCompilationJob(ctx, in, o...)
+	l.land()
+	return out, err
+}
+
+// land delivers the cut-off create, if one is pending.
+func (l *lateJobCreate) land() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending != nil {
+		_, l.landed = l.Client.CreateCompilationJob(context.Background(), l.pending)
+		l.pending = nil
+	}
+}
+
+// A create cut off on the wire may still land after Compile looked for the job and did
+// not find it (package sagemaker also treats such a not-found as proving nothing): Compile
+// stops the job, or returns a *MayExistError naming it, never the bare cancellation with
+// the job running unwatched.
+func TestCancelledCreateThatLandsLateIsStoppedOrReported(t *testing.T) {
+	srv := sagemakertest.NewServer(sagemakertest.WithCompilationDelay(time.Hour))
+	t.Cleanup(srv.Close)
+	srv.PutObject(bucket, modelKey, archive)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	late := &lateJobCreate{Client: srv.SageMakerClient(), cancel: cancel}
+	c := neo.NewCompiler(srv.Config(), func(o *neo.Options) {
+		o.Client = late
+		o.MinDelay, o.MaxDelay, o.StopTimeout = 2*time.Millisecond, 20*time.Millisecond, time.Second
+	})
+	jb := job(neo.TargetMLC5)
+	_, err := c.Compile(ctx, jb)
+	late.land() // whatever Compile did, the request on the wire lands by now
+	if late.landed != nil {
+		t.Fatalf("the late create failed: %v", late.landed)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Compile = %v; want the cancellation", err)
+	}
+	var me *neo.MayExistError
+	if left := srv.Leftovers(); len(left) > 0 && (!errors.As(err, &me) || me.JobName != jb.Name) {
+		t.Fatalf("Compile = %v, and %v is left running; want it stopped, or a *neo.MayExistError for %s", err, left, jb.Name)
+	}
+}
+
+// The create's answer is lost, the SDK's retry is told ResourceInUse, so a job of that
+// name certainly exists; the ownership check's describe then answers ResourceNotFound (a
+// read just after a write, answered from a replica that has not seen it yet). After
+// ResourceInUse a not-found proves nothing: Compile re-checks and stops its job, or
+// returns a *MayExistError naming it.
+func TestLostCreateThenStaleNotFoundIsStoppedOrReported(t *testing.T) {
+	t.Parallel()
+	// The compilation takes 4 s, and a stopped job stays STOPPING (a leftover) for a
+	// quarter of that: a fix that re-checks and stops the job can pass.
+	srv, c := newServer(t, 4*time.Second, func(o *neo.Options) { o.StopTimeout = 10 * time.Second })
+	srv.LoseAnswer("CreateCompilationJob", 1)
+	stale := &sagemakertest.APIError{Code: "ResourceNotFound", Message: "Could not find compilation job with name resnet50-ml-c5", StatusCode: http.StatusBadRequest}
+	srv.FailNext("DescribeCompilationJob", 1, stale)
+	jb := job(neo.TargetMLC5)
+	_, err := c.Compile(context.Background(), jb)
+	if err == nil {
+		t.Fatal("Compile succeeded")
+	}
+	var me *neo.MayExistError
+	if left := srv.Leftovers(); len(left) > 0 && (!errors.As(err, &me) || me.JobName != jb.Name) {
+		t.Fatalf("Compile = %v, and %v is left running; want it stopped, or a *neo.MayExistError for %s", err, left, jb.Name)
+	}
+}
+
+// The create's answer is lost and the first ownership check is throttled past the SDK's
+// attempts; the re-check proves the job is this Compile's own, and Compile stops it. The
+// error says that the job was stopped, not only the create's "a job with this name
+// already exists", which would send the reader looking for someone else's job.
+func TestOwnJobStoppedAfterLostCreateIsReportedAsStopped(t *testing.T) {
+	t.Parallel()
+	srv, c := newServer(t, 4*time.Second, func(o *neo.Options) { o.StopTimeout = 10 * time.Second })
+	srv.LoseAnswer("CreateCompilationJob", 1)
+	srv.FailNext("ListTags", 3, sagemakertest.ErrThrottling())
+	_, err := c.Compile(context.Background(), job(neo.TargetMLC5))
+	if err == nil {
+		t.Fatal("Compile succeeded")
+	}
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobStopped {
+		t.Fatalf("emulator jobs = %+v; want the job STOPPED", jobs)
+	}
+	if !strings.Contains(err.Error(), "stopped") {
+		t.Errorf("Compile = %v; want it to say that the job was its own and that it stopped it", err)
 	}
 }

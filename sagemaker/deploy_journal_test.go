@@ -3,7 +3,6 @@ package sagemaker_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,20 +13,14 @@ import (
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
-// Review: when a create fails because the name is taken by a resource that is not this
-// Deploy's (another Deploy of the same run, or the first process of a resumed run, which
-// shares the journal and so the run id and the names Client.Name gives), the failed
-// Deploy's cleanup journals that name as deleted although the other Deploy's resource
-// is alive. The journal is keyed by kind and name, so that "delete" line erases the
-// other Deploy's record: after a crash, Cleanup no longer sees it and leaves it behind.
-func TestReviewCollidingDeployDoesNotEraseTheJournalOfTheEarlierOne(t *testing.T) {
+// A Deploy whose create fails because the name is taken by a resource that is not its
+// own (another Deploy of the same run, or the first process of a resumed run, which
+// shares the journal and so the names Client.Name gives) journals nothing of that
+// resource as deleted: the journal is keyed by kind and name, so such a line would hide
+// the other Deploy's live resource from Cleanup after a crash.
+func TestCollidingDeployKeepsTheEarlierDeploysJournalEntries(t *testing.T) {
 	srv, _ := newEnv(t, nil)
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j })
+	c, j := newJournaledClient(t, srv)
 	ctx := context.Background()
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	m.Name, e.Name = c.Name("resnet50"), c.Name("resnet50")
@@ -40,30 +33,19 @@ func TestReviewCollidingDeployDoesNotEraseTheJournalOfTheEarlierOne(t *testing.T
 		t.Fatal("second Deploy under a taken name succeeded")
 	}
 	// kill -9; a new process cleans up from the journal.
-	if err := sagemaker.Cleanup(ctx, srv.Config(), j, func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
-		o.PollInterval = 5 * time.Millisecond
-	}); err != nil {
-		t.Fatal(err)
-	}
+	cleanupFromJournal(t, srv, j)
 	if left := srv.Leftovers(); len(left) > 0 {
 		t.Fatalf("after Cleanup from the journal: %v left behind (the failed Deploy journaled them as deleted)", left)
 	}
 }
 
-// The same with a billable endpoint: a Delete that could delete the configuration and
-// the model but not the endpoint (refused once) leaves it InService and journaled. The
-// run is retried (same journal, so the same names), its Deploy collides with that
-// endpoint, and its cleanup journals the endpoint as deleted: Cleanup then leaves the
-// InService endpoint running.
-func TestReviewCollidingDeployDoesNotEraseTheJournaledLiveEndpoint(t *testing.T) {
+// The same with a billable endpoint: a Delete that deleted the configuration and the
+// model but not the endpoint (refused once) leaves it InService and journaled. The run is
+// retried (same journal, so the same names), its Deploy collides with that endpoint, and
+// Cleanup from the journal still deletes the endpoint.
+func TestCollidingDeployKeepsTheJournaledLiveEndpointForCleanup(t *testing.T) {
 	srv, _ := newEnv(t, nil)
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j })
+	c, j := newJournaledClient(t, srv)
 	ctx := context.Background()
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	m.Name, e.Name = c.Name("resnet50"), c.Name("resnet50")
@@ -80,28 +62,18 @@ func TestReviewCollidingDeployDoesNotEraseTheJournaledLiveEndpoint(t *testing.T)
 	if _, err := c2.Deploy(ctx, m, e); err == nil {
 		t.Fatal("Deploy onto a live endpoint's name succeeded")
 	}
-	if err := sagemaker.Cleanup(ctx, srv.Config(), j, func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
-		o.PollInterval = 5 * time.Millisecond
-	}); err != nil {
-		t.Fatal(err)
-	}
+	cleanupFromJournal(t, srv, j)
 	if left := srv.Leftovers(); len(left) > 0 {
 		t.Fatalf("after Cleanup from the journal: %v still running", left)
 	}
 }
 
-// Review (holds?): parallel Deploys sharing one client and one journal, with lost
-// answers on every kind of create and some Deploys cancelled midway; then Cleanup from
-// the journal leaves nothing, and the journal lists nothing.
-func TestReviewParallelDeploysShareAJournal(t *testing.T) {
+// Parallel Deploys sharing one client and one journal, with lost answers on every kind
+// of create and some Deploys cancelled midway: Cleanup from the journal leaves nothing
+// running, and the journal lists nothing pending.
+func TestParallelDeploysSharingAJournalLeaveNothingAfterCleanup(t *testing.T) {
 	srv, _ := newEnv(t, nil)
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j })
+	c, j := newJournaledClient(t, srv)
 	for _, op := range []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"} {
 		srv.LoseAnswer(op, 2)
 	}
@@ -121,12 +93,7 @@ func TestReviewParallelDeploysShareAJournal(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
-		o.PollInterval = 5 * time.Millisecond
-	}); err != nil {
-		t.Fatal(err)
-	}
+	cleanupFromJournal(t, srv, j)
 	assertNothingLeft(t, srv)
 	if p, err := j.Pending(); err != nil || len(p) != 0 {
 		t.Fatalf("Pending after Cleanup = %v, %v", p, err)
@@ -164,20 +131,14 @@ func (l *lateCreate) DescribeEndpoint(ctx context.Context, in *sm.DescribeEndpoi
 	return out, err
 }
 
-// Review: a create cut off by cancellation "may exist" (Deploy's doc says so), but the
-// failed Deploy's cleanup describes it once, at once, and when it is not found yet
-// journals it as deleted. A request already on the wire lands after that describe: the
-// endpoint then runs, and bills, while the journal says it is gone, so Cleanup from the
-// journal leaves it running too. The same race is what
-// TestReviewParallelDeploysShareAJournal hits now and then under -race (a model or an
-// endpoint config left behind).
-func TestReviewCancelledCreateThatLandsLateIsNotJournaledAsDeleted(t *testing.T) {
+// A create cut off by cancellation "may exist" (Deploy's doc says so): a request already
+// on the wire can land after the failed Deploy's cleanup described it and found nothing.
+// Deploy therefore never journals such a resource as deleted on one "not found", and
+// Cleanup from the journal deletes the endpoint that landed late. The same race is what
+// TestParallelDeploysSharingAJournalLeaveNothingAfterCleanup can hit under -race.
+func TestDeployKeepsACancelledCreateThatLandsLateInTheJournal(t *testing.T) {
 	srv, _ := newEnv(t, nil)
-	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t)
 	api := &lateCreate{Client: srv.SageMakerClient()}
 	c := newClient(t, srv, func(o *sagemaker.Options) { o.Journal = j; o.SageMaker = api })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -187,12 +148,7 @@ func TestReviewCancelledCreateThatLandsLateIsNotJournaledAsDeleted(t *testing.T)
 	if _, err := c.Deploy(ctx, m, e); err == nil {
 		t.Fatal("cancelled Deploy succeeded")
 	}
-	if err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
-		o.S3 = srv.S3Client()
-		o.PollInterval = 5 * time.Millisecond
-	}); err != nil {
-		t.Fatal(err)
-	}
+	cleanupFromJournal(t, srv, j)
 	if left := srv.Leftovers(); len(left) > 0 {
 		p, _ := j.Pending()
 		t.Fatalf("after the cancelled Deploy and Cleanup from its journal: %v left running; journal pending %v", left, p)

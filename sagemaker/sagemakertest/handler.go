@@ -432,6 +432,9 @@ func parseNPY(b []byte) (npyArray, error) {
 		return fail("unsupported dtype %q", descr)
 	}
 	if strings.HasPrefix(strings.TrimLeft(descr, "<>|="), "U") {
+		if size > len(b) { // the element alone is longer than the body; *4 could wrap to 0
+			return fail("dtype %q is wider than the body", descr)
+		}
 		size *= 4 // UCS-4 code units
 	}
 	shapeText, ok := npyField(header, "shape")

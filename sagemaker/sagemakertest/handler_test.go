@@ -276,3 +276,16 @@ func FuzzDefaultHandler(f *testing.F) {
 		}
 	})
 }
+
+// A unicode dtype so wide that its size in bytes (four per code unit) wraps around is
+// a malformed body: HTTP 400, not a division by zero.
+func TestNPYModelRefusesADtypeWhoseByteSizeWraps(t *testing.T) {
+	for _, descr := range []string{"<U4611686018427387904", "<U4611686018427387905", "<U2305843009213693952"} {
+		body := append(mustNPYHeader(t, "{'descr': '"+descr+"', 'fortran_order': False, 'shape': (2,), }"), make([]byte, 8)...)
+		_, err := sagemakertest.DefaultHandler(context.Background(), "ep", body, "application/x-npy")
+		var sc interface{ StatusCode() int }
+		if !errors.As(err, &sc) || sc.StatusCode() != 400 {
+			t.Errorf("%s: %v, want a 400 error", descr, err)
+		}
+	}
+}

@@ -107,7 +107,14 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 		s.writeIfClosed(w)
 		return
 	}
-	out, herr := s.hold(p, func() ([]byte, error) {
+	out, herr := s.hold(p, func() (out []byte, err error) {
+		// A panicking handler is a crashed model worker: the container answers 500, and
+		// the worker is freed (net/http would recover the panic but keep the slot).
+		defer func() {
+			if v := recover(); v != nil {
+				out, err = nil, &statusError{http.StatusInternalServerError, fmt.Sprintf("sagemakertest: the handler panicked: %v", v)}
+			}
+		}()
 		return handler(ctx, name, body, r.Header.Get("Content-Type"))
 	})
 	rec.ended = time.Now()

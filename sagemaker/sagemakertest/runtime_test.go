@@ -344,3 +344,28 @@ func TestInvocationsContinueWhileUpdating(t *testing.T) {
 		t.Errorf("invoke after rolled-back update: %v", err)
 	}
 }
+
+// A handler that panics is a model worker that crashed: the runtime answers ModelError
+// with the container's 500, and the worker serves the next request (the endpoint's only
+// worker was held forever before).
+func TestInvokeHandlerPanicIsModelErrorAndFreesTheWorker(t *testing.T) {
+	var calls atomic.Int32
+	srv := newServer(t, sagemakertest.WithTimeScale(0),
+		sagemakertest.WithProfile("ml.c5.xlarge", false, sagemakertest.Profile{Workers: 1, DeviceTime: time.Millisecond}),
+		sagemakertest.WithHandler(func(context.Context, string, []byte, string) ([]byte, error) {
+			if calls.Add(1) == 1 {
+				panic("boom")
+			}
+			return []byte("{}"), nil
+		}))
+	deploy(t, srv, "clf", "ml.c5.xlarge", 1, nil)
+	rt := srv.RuntimeClient(noRetry)
+	_, err := invoke(ctxT(t), rt, "clf", []byte("x"))
+	var me *rttypes.ModelError
+	if !errors.As(err, &me) || aws.ToInt32(me.OriginalStatusCode) != 500 {
+		t.Errorf("panicking handler: %v, want ModelError with status 500", err)
+	}
+	if _, err := invoke(ctxT(t), rt, "clf", []byte("x")); err != nil {
+		t.Errorf("the next request: %v", err)
+	}
+}

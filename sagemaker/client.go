@@ -2,7 +2,6 @@ package sagemaker
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 
 	"github.com/sagebench/sagebench/internal/emuhint"
+	"github.com/sagebench/sagebench/internal/reqbody"
 )
 
 // API is the part of the SageMaker client that Deploy and Delete use. *sagemaker.Client
@@ -210,27 +210,9 @@ func newRuntimeClient(cfg aws.Config, o Options) *sagemakerruntime.Client {
 		case *awshttp.BuildableClient:
 			ro.HTTPClient = hc.WithTransportOptions(idleConns(o.MaxIdleConnsPerHost))
 		}
-		ro.HTTPClient = readOnlyBodies{ro.HTTPClient}
+		ro.HTTPClient = reqbody.ReadOnly(ro.HTTPClient) // a 200 must not fail while its answer is read
 	})
 }
-
-// readOnlyBodies hides the WriteTo of the request body smithy-go gives the transport.
-// smithy-go closes that body as soon as the response headers arrive, and then answers
-// WriteTo with io.EOF, which net/http's final read of the body (io.Copy to check that no
-// byte is left) takes for a failure: it closes the connection while the answer is being
-// read, and a 200 fails with "use of closed network connection" (aws/aws-sdk-go-v2#2737;
-// the SDK's retryer hides it, the invoker's retries-off default does not). A body with
-// only Read answers that read with io.EOF, the normal end.
-type readOnlyBodies struct{ sagemakerruntime.HTTPClient }
-
-func (c readOnlyBodies) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = readOnlyBody{r.Body}
-	}
-	return c.HTTPClient.Do(r)
-}
-
-type readOnlyBody struct{ io.ReadCloser }
 
 func idleConns(n int) func(*http.Transport) {
 	return func(t *http.Transport) {

@@ -347,14 +347,18 @@ func TestInvocationsContinueWhileUpdating(t *testing.T) {
 
 // A handler that panics is a model worker that crashed: the runtime answers ModelError
 // with the container's 500, and the worker serves the next request (the endpoint's only
-// worker was held forever before).
+// worker was held forever before). A handler's http.ErrAbortHandler still drops the
+// connection, and frees the worker too.
 func TestInvokeHandlerPanicIsModelErrorAndFreesTheWorker(t *testing.T) {
 	var calls atomic.Int32
 	srv := newServer(t, sagemakertest.WithTimeScale(0),
 		sagemakertest.WithProfile("ml.c5.xlarge", false, sagemakertest.Profile{Workers: 1, DeviceTime: time.Millisecond}),
 		sagemakertest.WithHandler(func(context.Context, string, []byte, string) ([]byte, error) {
-			if calls.Add(1) == 1 {
+			switch calls.Add(1) {
+			case 1:
 				panic("boom")
+			case 2:
+				panic(http.ErrAbortHandler) // net/http's way to drop the connection
 			}
 			return []byte("{}"), nil
 		}))
@@ -364,6 +368,9 @@ func TestInvokeHandlerPanicIsModelErrorAndFreesTheWorker(t *testing.T) {
 	var me *rttypes.ModelError
 	if !errors.As(err, &me) || aws.ToInt32(me.OriginalStatusCode) != 500 {
 		t.Errorf("panicking handler: %v, want ModelError with status 500", err)
+	}
+	if _, err := invoke(ctxT(t), rt, "clf", []byte("x")); err == nil || errors.As(err, &me) {
+		t.Errorf("a handler's ErrAbortHandler: %v, want the connection dropped", err)
 	}
 	if _, err := invoke(ctxT(t), rt, "clf", []byte("x")); err != nil {
 		t.Errorf("the next request: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 
 	"github.com/sagebench/sagebench/internal/emuhint"
+	"github.com/sagebench/sagebench/internal/reqbody"
 )
 
 // API is the part of the SageMaker client that Deploy and Delete use. *sagemaker.Client
@@ -209,6 +210,7 @@ func newRuntimeClient(cfg aws.Config, o Options) *sagemakerruntime.Client {
 		case *awshttp.BuildableClient:
 			ro.HTTPClient = hc.WithTransportOptions(idleConns(o.MaxIdleConnsPerHost))
 		}
+		ro.HTTPClient = reqbody.ReadOnly(ro.HTTPClient) // a 200 must not fail while its answer is read
 	})
 }
 

@@ -67,12 +67,28 @@ func (b *rgbaBuffer) sized(w, h int) *image.RGBA {
 
 var rgbaPool = sync.Pool{New: func() any { return new(rgbaBuffers) }}
 
+// MaxImagePixels bounds the images [Preprocess] decodes: PIL's Image.MAX_IMAGE_PIXELS
+// (1024*1024*1024/4/3), above which Pillow, which PyTorch serving containers decode
+// images with, warns of a decompression bomb (it refuses twice as many). A larger image
+// is refused before it is decoded, so that its header cannot make the emulator
+// allocate gigabytes.
+const MaxImagePixels = 89_478_485
+
 // Preprocess decodes a JPEG or PNG image and writes it into dst as a
 // 1x3x224x224 tensor in channel-major order: shorter side resized to 256
 // (bilinear), centre-cropped to 224x224, scaled to [0,1] and normalized with
 // the ImageNet mean and standard deviation, as torchvision's ResNet50 recipe
-// does.
+// does. An image of more than [MaxImagePixels] is an error.
 func Preprocess(body []byte, dst *[TensorLen]float32) error {
+	// The size is in the header, and the decoder allocates it before reading any pixel:
+	// a 70-byte PNG claiming 65535x65535 would take 34 GB. So check it first.
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("sagemakertest: decoding image (%d bytes): %w", len(body), err)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxImagePixels {
+		return fmt.Errorf("sagemakertest: %s image of %dx%d is %d pixels, over %d (PIL's decompression-bomb limit)", format, cfg.Width, cfg.Height, px, MaxImagePixels)
+	}
 	src, format, err := image.Decode(bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("sagemakertest: decoding image (%d bytes): %w", len(body), err)
@@ -432,6 +448,9 @@ func parseNPY(b []byte) (npyArray, error) {
 		return fail("unsupported dtype %q", descr)
 	}
 	if strings.HasPrefix(strings.TrimLeft(descr, "<>|="), "U") {
+		if size > len(b) { // the element alone is longer than the body; *4 could wrap to 0
+			return fail("dtype %q is wider than the body", descr)
+		}
 		size *= 4 // UCS-4 code units
 	}
 	shapeText, ok := npyField(header, "shape")

@@ -3,12 +3,15 @@ package sagemakertest_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -275,4 +278,50 @@ func FuzzDefaultHandler(f *testing.F) {
 			_, _ = sagemakertest.DefaultHandler(context.Background(), "ep", body, ct)
 		}
 	})
+}
+
+// A unicode dtype so wide that its size in bytes (four per code unit) wraps around is
+// a malformed body: HTTP 400, not a division by zero.
+func TestNPYModelRefusesADtypeWhoseByteSizeWraps(t *testing.T) {
+	for _, descr := range []string{"<U4611686018427387904", "<U4611686018427387905", "<U2305843009213693952"} {
+		body := append(mustNPYHeader(t, "{'descr': '"+descr+"', 'fortran_order': False, 'shape': (2,), }"), make([]byte, 8)...)
+		_, err := sagemakertest.DefaultHandler(context.Background(), "ep", body, "application/x-npy")
+		var sc interface{ StatusCode() int }
+		if !errors.As(err, &sc) || sc.StatusCode() != 400 {
+			t.Errorf("%s: %v, want a 400 error", descr, err)
+		}
+	}
+}
+
+// pngClaiming is a 1x1 grayscale PNG whose header claims w x h: the decoder allocates
+// the claimed size before it finds the pixels missing.
+func pngClaiming(t *testing.T, w, h uint32) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	binary.BigEndian.PutUint32(b[16:], w) // IHDR data starts at 16: width, height, ...
+	binary.BigEndian.PutUint32(b[20:], h)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+// An image whose header claims more than MaxImagePixels is refused (400) from its
+// header, without allocating what it claims: 71 bytes claiming 10000x10000 made the
+// handler allocate 100 MB, and 65535x65535 in 16-bit RGBA would be 34 GB.
+func TestImageClassifierRefusesAnImageOverMaxImagePixelsBeforeDecoding(t *testing.T) {
+	body := pngClaiming(t, 10000, 10000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := sagemakertest.DefaultHandler(context.Background(), "ep", body, "image/png")
+	runtime.ReadMemStats(&after)
+	var sc interface{ StatusCode() int }
+	if !errors.As(err, &sc) || sc.StatusCode() != 400 || !strings.Contains(err.Error(), "pixels") {
+		t.Errorf("%v, want a 400 error naming the pixel limit", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 8<<20 {
+		t.Errorf("allocated %d MB for a %d-byte body", n>>20, len(body))
+	}
 }

@@ -107,11 +107,24 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 		s.writeIfClosed(w)
 		return
 	}
-	out, herr := s.hold(p, func() ([]byte, error) {
+	aborted := false
+	out, herr := s.hold(p, func() (out []byte, err error) {
+		// A panicking handler is a crashed model worker: the container answers 500, and
+		// the worker is freed (net/http would recover the panic but keep the slot). A
+		// handler's http.ErrAbortHandler still aborts the connection, once it is freed.
+		defer func() {
+			if v := recover(); v != nil {
+				aborted = v == http.ErrAbortHandler
+				out, err = nil, &statusError{http.StatusInternalServerError, fmt.Sprintf("sagemakertest: the handler panicked: %v", v)}
+			}
+		}()
 		return handler(ctx, name, body, r.Header.Get("Content-Type"))
 	})
 	rec.ended = time.Now()
 	<-p.slots
+	if aborted {
+		panic(http.ErrAbortHandler)
+	}
 	// s.ctx is checked first: a canceled context closes its Done channel
 	// before it cancels its children, so the request's own context may not
 	// say so yet.

@@ -22,6 +22,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/sagebench/sagebench/internal/emuhint"
+	"github.com/sagebench/sagebench/internal/reqbody"
 )
 
 // AccountID is the AWS account the emulator pretends to be; it appears in ARNs
@@ -225,9 +226,14 @@ func (s *Server) SageMakerClient(optFns ...func(*sagemaker.Options)) *sagemaker.
 	return sagemaker.NewFromConfig(s.Config(), optFns...)
 }
 
-// RuntimeClient returns a SageMaker runtime client for the emulator.
+// RuntimeClient returns a SageMaker runtime client for the emulator. Its HTTP client
+// (optFns' too) sends request bodies without the WriteTo that makes the SDK fail a 200
+// answer of a few KB now and then while reading it (see internal/reqbody), so that a
+// test without retries sees only what the emulator answered.
 func (s *Server) RuntimeClient(optFns ...func(*sagemakerruntime.Options)) *sagemakerruntime.Client {
-	return sagemakerruntime.NewFromConfig(s.Config(), optFns...)
+	return sagemakerruntime.NewFromConfig(s.Config(), append(optFns, func(o *sagemakerruntime.Options) {
+		o.HTTPClient = reqbody.ReadOnly(o.HTTPClient)
+	})...)
 }
 
 // S3Client returns a path-style S3 client for the emulator.

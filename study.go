@@ -137,7 +137,8 @@ type Study struct {
 	// run is canceled, and Run panics with it once everything is deleted.
 	Events func(Event)
 
-	// SageMaker and Neo tune the clients the study builds (poll intervals, logging).
+	// SageMaker and Neo tune the clients the study builds (poll intervals, logging). The
+	// clients stay in the study's region: an option that sets Options.Region is overridden.
 	SageMaker []func(*sagemaker.Options)
 	Neo       []func(*neo.Options)
 }
@@ -225,15 +226,17 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	if s.Journal != nil {
 		runID = s.Journal.RunID()
 	}
-	smOpts := append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
-		o.Region, o.Journal, o.RunID, o.BucketOwner = plan.Region, s.Journal, runID, plan.bucketOwner
-	}}, s.SageMaker...)
-	neoOpts := append([]func(*neo.Options){func(o *neo.Options) {
-		o.Region, o.RunID = plan.Region, runID
+	// The caller's options come after the study's, but the region is the study's whatever
+	// they set: a client in another region would resolve nothing the plan resolved.
+	smOpts := append(append([]func(*sagemaker.Options){func(o *sagemaker.Options) {
+		o.Journal, o.RunID, o.BucketOwner = s.Journal, runID, plan.bucketOwner
+	}}, s.SageMaker...), func(o *sagemaker.Options) { o.Region = plan.Region })
+	neoOpts := append(append([]func(*neo.Options){func(o *neo.Options) {
+		o.RunID = runID
 		if s.Journal != nil {
 			o.Journal = s.Journal
 		}
-	}}, s.Neo...)
+	}}, s.Neo...), func(o *neo.Options) { o.Region = plan.Region })
 	client := sagemaker.NewClient(cfg, smOpts...)
 	// A resumed run keeps its journal's run id (tags, journal) but its names and keys
 	// get a part of their own: the interrupted run's endpoint may still be Deleting.

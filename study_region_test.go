@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -23,6 +25,9 @@ func TestRunSendsEveryCallToTheStudysRegion(t *testing.T) {
 	s := newStudy(t, study3()...)
 	s.Region = "us-east-2"
 	s.Prices = pricesFor(t, "us-east-2", "ml.c5.xlarge", "ml.g4dn.xlarge")
+	// A caller's option that names another region does not move the study's clients.
+	s.SageMaker = append(s.SageMaker, func(o *sagemaker.Options) { o.Region = "eu-west-3" })
+	s.Neo = append(s.Neo, func(o *neo.Options) { o.Region = "eu-west-3" })
 	rep, err := s.Run(context.Background(), cfg)
 	require.NoError(t, err)
 	for _, o := range rep.Outcomes {

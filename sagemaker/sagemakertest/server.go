@@ -56,6 +56,9 @@ type Server struct {
 	metrics   metricStore      // what CloudWatch would hold, see cloudwatch.go
 
 	timerSlack atomic.Int64 // ns by which device-time timers wake late, see hold
+
+	procJobs map[string]*processingJob // under mu; see processing.go
+	procWG   sync.WaitGroup            // goroutines running processing jobs
 }
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like
@@ -151,6 +154,7 @@ func (s *Server) Close() {
 	s.timers = nil
 	s.mu.Unlock()
 	s.cancel()
+	s.killProcessing()
 	// Shutdown lets aborted handlers write their answers, but it waits up to
 	// 5 s for connections that were dialed and never used, which the SDK
 	// leaves behind under concurrency; Close ends those.

@@ -22,6 +22,9 @@ const (
 	EventMeasuring   EventKind = "measuring"  // a live Snapshot of the load
 	EventMeasured    EventKind = "measured"   // Result is the candidate's figure
 	EventDeleted     EventKind = "deleted"    // the candidate's endpoint, config and model are gone
+	// EventLoadStarting: the load is starting away from here (Study.LoadOn), before
+	// EventMeasured; Reason says where: "3 x ml.c5.xlarge in eu-west-1".
+	EventLoadStarting EventKind = "load-starting"
 	// EventWaitingMetrics: waiting, Elapsed so far and Remaining to go, for CloudWatch to
 	// hold the candidate's complete metrics (Study.ServerMetrics); its endpoint is gone.
 	EventWaitingMetrics EventKind = "waiting-metrics"
@@ -68,6 +71,8 @@ func (e Event) String() string {
 		}
 		return fmt.Sprintf("%s: %v %d requests, %.1f req/s, p99 %v", e.Candidate, s.Elapsed.Round(time.Second),
 			s.Requests, s.Throughput, s.P99.Round(time.Millisecond))
+	case EventLoadStarting:
+		return fmt.Sprintf("%s: load starting on %s", e.Candidate, e.Reason)
 	case EventMeasured:
 		r := e.Result
 		return fmt.Sprintf("%s: %.1f req/s, p50 %v, p99 %v, %d errors", e.Candidate, r.Throughput,

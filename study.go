@@ -60,6 +60,9 @@ type Study struct {
 	// Load is how each endpoint is measured with bench.Run. Its Progress is replaced by
 	// EventMeasuring events.
 	Load bench.Config
+	// LoadOn, if set, runs Load as a SageMaker Processing job in the endpoint's region
+	// instead of in this process (see Processing); nil loads from here.
+	LoadOn *Processing
 	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step;
 	// the peak step is the candidate's figure. Its Progress, if set, is called as
 	// bench.Sweep calls it (on a goroutine of its own, not Events'), beside the
@@ -168,6 +171,7 @@ type run struct {
 	panicked   any // the first panic of a user callback in a goroutine Run does not own
 	cw         *cloudwatch.Client
 	metrics    sync.WaitGroup // collectServer goroutines
+	cfg        aws.Config     // Run's, for the load's processing job (loadon.go)
 }
 
 // catch, deferred in a user callback bench calls from its own goroutines (a Check, a
@@ -229,7 +233,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	// A resumed run keeps its journal's run id (tags, journal) but its names and keys
 	// get a part of their own: the interrupted run's endpoint may still be Deleting.
 	nameID := sagemaker.NewRunID()[16:] + "-" + runID
-	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID,
+	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID, cfg: cfg,
 		prefix: s.name() + "/" + nameID, compiled: map[neo.Target]*neo.CompiledModel{},
 		compileErr: map[neo.Target]error{}}
 	r.res = newResources(cfg, plan.Region, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)

@@ -36,8 +36,10 @@ type Job struct {
 	RoleARN       string // the job's execution role (see README for its permissions)
 	Image         string // the container image the worker runs on (any image with /bin/sh)
 	// S3URI is where the worker, the spec, the barrier and the Results go:
-	// <S3URI>/<job name>/...
-	S3URI string
+	// <S3URI>/<job name>/...; Run deletes them once it has read the Results, unless
+	// KeepObjects.
+	S3URI       string
+	KeepObjects bool
 
 	// Worker is the path of a worker binary built for the instances (linux/amd64). Empty:
 	// Run builds one with BuildWorker.
@@ -170,6 +172,15 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 	base := "s3://" + bucket + "/" + prefix
 	s3c := s3.NewFromConfig(cfg)
 	smc := sm.NewFromConfig(cfg)
+	if !j.KeepObjects {
+		defer func() {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			defer cancel()
+			if err := deletePrefix(dctx, s3c, bucket, prefix); err != nil {
+				j.Logf("loadjob: %v", err)
+			}
+		}()
+	}
 
 	workerPath := j.Worker
 	if workerPath == "" {
@@ -387,4 +398,22 @@ func putFile(ctx context.Context, c *s3.Client, bucket, key, path string) error 
 		return fmt.Errorf("loadjob: uploading the worker %s to s3://%s/%s: %w", filepath.Base(path), bucket, key, err)
 	}
 	return nil
+}
+
+// deletePrefix deletes every object under s3://bucket/prefix.
+func deletePrefix(ctx context.Context, c *s3.Client, bucket, prefix string) error {
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	var errs []error
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: o.Key}); err != nil {
+				errs = append(errs, fmt.Errorf("deleting s3://%s/%s: %w", bucket, aws.ToString(o.Key), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -82,7 +82,7 @@ func testJob(t *testing.T, endpoint string, count int, journal *sagemaker.Journa
 	return loadjob.Job{
 		Endpoint: endpoint, Load: bench.Config{Concurrency: 2 * count, Duration: 1500 * time.Millisecond, Payloads: []payload.Payload{p}},
 		InstanceType: "ml.c5.xlarge", InstanceCount: count, RoleARN: testRole, Image: testImage,
-		S3URI: "s3://loads/runs", Worker: workerPath, Journal: journal,
+		S3URI: "s3://loads/runs", KeepObjects: true, Worker: workerPath, Journal: journal,
 		PollInterval: 20 * time.Millisecond, StartDelay: 500 * time.Millisecond, ReadyTimeout: time.Minute,
 		StopTimeout: time.Minute, Logf: t.Logf,
 	}
@@ -201,6 +201,7 @@ func TestRunCanceledMidLoadStopsTheJob(t *testing.T) {
 	defer journal.Close()
 	job := testJob(t, ep, 2, journal)
 	job.Load.Duration = time.Minute
+	job.KeepObjects = false
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
 	done := make(chan error, 1)
@@ -216,6 +217,9 @@ func TestRunCanceledMidLoadStopsTheJob(t *testing.T) {
 	require.Len(t, jobs, 1)
 	assert.Equal(t, sagemakertest.ProcessingStopped, jobs[0].Status)
 	assert.Empty(t, leftoverJobs(srv))
+	for _, o := range srv.Objects() {
+		assert.NotContains(t, o.Key, "runs/", "the job's worker, spec and barrier are deleted")
+	}
 	pending, err := journal.Pending()
 	require.NoError(t, err)
 	assert.Empty(t, pending)

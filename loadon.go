@@ -1,0 +1,129 @@
+package sagebench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/loadjob"
+)
+
+// Processing runs a study's load as a SageMaker Processing job in the endpoint's account
+// and region (Study.LoadOn), on Count instances of InstanceType, instead of in the
+// process that calls Run. A closed loop of N clients gives N / (latency + round trip):
+// from a client 80 ms away, an endpoint answering in 53 ms reads 40% of its throughput.
+// Loading from the endpoint's region removes the distance, and Count instances drive
+// what one machine cannot. Each instance runs its bench.Split share of Study.Load and the
+// shards' Results are merged exactly (see package loadjob).
+type Processing struct {
+	// InstanceType is a processing instance type [ml.c5.xlarge]; Count is 1 to 100 [1].
+	InstanceType string
+	Count        int
+	// Image is the container image the worker runs on: any image the role may pull that
+	// has /bin/sh, such as the SageMaker Python SDK's scikit-learn processing image for
+	// the region (sagemaker.image_uris.retrieve("sklearn", region, "1.2-1")).
+	Image string
+	// Worker is the path of a linux/amd64 sagebench-worker binary; empty builds one with
+	// loadjob.BuildWorker from the calling module (the go command must be installed).
+	Worker string
+	// Prices prices the processing instances for the budget (cost.Refresh with
+	// RefreshOptions.Component: cost.Processing). Nil leaves them unpriced: the estimate
+	// is then unknown, never a guess.
+	Prices *cost.Table
+
+	// PollInterval, StartDelay and ReadyTimeout tune the job (see loadjob.Job).
+	PollInterval, StartDelay, ReadyTimeout time.Duration
+}
+
+// startup is the billed time of a processing job beyond its load: instances, image pull
+// and downloads (a few minutes), with a margin.
+const processingStartup = 5 * time.Minute
+
+func (p *Processing) instanceType() string { return orDefault(p.InstanceType, "ml.c5.xlarge") }
+func (p *Processing) count() int {
+	if p.Count == 0 {
+		return 1
+	}
+	return p.Count
+}
+
+// where says where the load runs, as Events and the report say it.
+func (p *Processing) where(region string) string {
+	return loadjob.Where(p.count(), p.instanceType(), region)
+}
+
+// loadOnProblems validates Study.LoadOn for Plan.
+func (s *Study) loadOnProblems() []string {
+	p := s.LoadOn
+	if p == nil {
+		return nil
+	}
+	var probs []string
+	if err := loadjob.ValidateProcessing(p.instanceType(), p.count()); err != nil {
+		probs = append(probs, "LoadOn: "+err.Error())
+	}
+	if p.Image == "" {
+		probs = append(probs, "LoadOn: no Image: the processing job needs an image with /bin/sh (e.g. the scikit-learn processing image of the region)")
+	}
+	if s.Sweep != nil {
+		probs = append(probs, "LoadOn: a Sweep runs here only; measure with Load alone on a processing job")
+	}
+	if _, err := bench.Split(s.Load, p.count()); err != nil {
+		probs = append(probs, "LoadOn: "+err.Error())
+	}
+	return probs
+}
+
+// loadOnLine is the processing job's share of the estimate for one candidate: Count
+// instances for the load and their startup.
+func (s *Study) loadOnLine(region, candidate string) (EstimateLine, bool) {
+	p := s.LoadOn
+	if p == nil {
+		return EstimateLine{}, false
+	}
+	l := EstimateLine{Candidate: candidate + " (load on processing)", InstanceType: p.instanceType(),
+		Hours: (processingStartup + s.loadBound()).Hours(), Instances: p.count()}
+	if p.Prices == nil {
+		l.NoPrice = "no processing price table (Processing.Prices)"
+	} else if price, err := p.Prices.Lookup(region, l.InstanceType); err != nil {
+		l.NoPrice = err.Error()
+	} else {
+		l.USDPerHour, l.PriceSource = price.USDPerHour, price.Provenance()
+	}
+	l.USD = l.Hours * l.USDPerHour * float64(l.Instances)
+	return l, true
+}
+
+// loadOn measures candidate c's endpoint with a Processing job.
+func (r *run) loadOn(ctx context.Context, c Candidate, inv bench.Invoker, out *Outcome) error {
+	named, ok := inv.(interface{ Endpoint() string })
+	if !ok {
+		return errors.New("sagebench: LoadOn needs the endpoint's name")
+	}
+	p := r.s.LoadOn
+	cfg := r.cfg
+	cfg.Region = r.plan.Region
+	where := p.where(cfg.Region)
+	r.emit(Event{Kind: EventLoadStarting, Candidate: c.Name, Reason: where})
+	o, err := loadjob.Run(ctx, cfg, loadjob.Job{
+		Endpoint: named.Endpoint(), Load: r.s.Load,
+		InstanceType: p.instanceType(), InstanceCount: p.count(), RoleARN: r.s.RoleARN, Image: p.Image,
+		S3URI: "s3://" + r.bucket + "/" + r.prefix + "/load", Worker: p.Worker,
+		Journal: r.s.Journal, RunID: r.client.RunID(),
+		PollInterval: p.PollInterval, StartDelay: p.StartDelay, ReadyTimeout: p.ReadyTimeout,
+	})
+	if o != nil {
+		out.LoadRanOn = o.Where + " (SageMaker Processing job " + o.JobName + ")"
+	}
+	if err != nil {
+		return fmt.Errorf("load on %s: %w", where, err)
+	}
+	out.Result = o.Shards.Result
+	if !o.Shards.Complete() {
+		out.LoadRanOn += fmt.Sprintf("; incomplete: shards %v never reported", o.Shards.Missing)
+	}
+	return nil
+}

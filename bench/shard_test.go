@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -134,4 +136,38 @@ func TestMergeShardsWarnsOfLargeStartSkew(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3*time.Second, got.StartSkew)
 	assert.Contains(t, got.Result.Warnings, "shards started up to 3s apart in a 13s window: the merged throughput spans all of it")
+}
+
+// TestMergeShardsPercentilesMatchRawLatencies compares the merged Result's percentiles
+// with the exact ones of every raw latency of every shard, sorted: they differ only by
+// the histogram's precision (histSigFigs significant digits, at microsecond
+// resolution), never by averaging.
+func TestMergeShardsPercentilesMatchRawLatencies(t *testing.T) {
+	start := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	var shards []*Result
+	var raw []time.Duration
+	var sum int64
+	for i := range 3 {
+		s := start.Add(time.Duration(i) * 7 * time.Millisecond)
+		samples := randomSamples(uint64(100+i), s, 20000*(i+1))
+		for _, x := range samples {
+			if x.err == nil {
+				raw = append(raw, x.latency.Truncate(time.Microsecond))
+			}
+		}
+		r := resultOf(t, s, s.Add(10*time.Second), [][]sample{samples})
+		sum += r.Requests
+		shards = append(shards, r)
+	}
+	got, err := MergeShards(shards)
+	require.NoError(t, err)
+	assert.Equal(t, sum, got.Result.Requests)
+	slices.Sort(raw)
+	for _, q := range []float64{50, 90, 99, 99.9} {
+		exact := raw[int(math.Ceil(q/100*float64(len(raw))))-1]
+		merged := got.Result.Percentile(q)
+		rel := math.Abs(float64(merged-exact)) / float64(exact)
+		t.Logf("p%v: exact %v, merged %v (%.4f%% apart)", q, exact, merged, 100*rel)
+		assert.LessOrEqual(t, rel, math.Pow(10, -histSigFigs), "p%v: exact %v, merged %v", q, exact, merged)
+	}
 }

@@ -132,6 +132,13 @@ func TestRunMergesThreeShardsExactly(t *testing.T) {
 
 	require.NotNil(t, out.Barrier)
 	assert.Len(t, out.Barrier.Ready, 3)
+	// For BENCHMARKS.md: how far apart the shards started on this machine.
+	var offsets []time.Duration
+	for _, r := range out.Barrier.Ready {
+		offsets = append(offsets, r.Offset)
+	}
+	t.Logf("requests: shards %d, merged %d, endpoint %d; start skew %v, end skew %v; clock offsets vs S3 %v",
+		reqs, m.Requests, calls, out.Shards.StartSkew, out.Shards.EndSkew, offsets)
 	pending, err := journal.Pending()
 	require.NoError(t, err)
 	assert.Empty(t, pending, "the ended job is journaled as gone")

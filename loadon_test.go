@@ -15,6 +15,7 @@ import (
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/loadjob"
 	"github.com/sagebench/sagebench/report"
+	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
 const processingImage = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -130,4 +131,68 @@ func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {
 	assert.Equal(t, 2, line.Instances)
 	assert.Equal(t, "ml.c5.xlarge", line.InstanceType)
 	assert.InDelta(t, (6 * time.Minute).Hours(), line.Hours, 1e-9, "5 minutes of startup and the one-minute load")
+}
+
+// loadJobStarted waits until the emulator's endpoint has seen a request and returns the
+// running processing job's name.
+func loadJobStarted(t *testing.T, srv *sagemakertest.Server) string {
+	t.Helper()
+	require.Eventually(t, func() bool { return srv.Calls("InvokeEndpoint") > 0 }, 2*time.Minute, 5*time.Millisecond,
+		"the load never started: %+v", srv.ProcessingJobs())
+	jobs := srv.ProcessingJobs()
+	require.Len(t, jobs, 1)
+	return jobs[0].Name
+}
+
+func TestStudyWithAShardKilledReportsAnIncompleteLoadNamingIt(t *testing.T) {
+	srv := newEmulator(t)
+	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+	s.Load = bench.Config{Concurrency: 6, Duration: 3 * time.Second, Payloads: s.Load.Payloads}
+	s.LoadOn = &sagebench.Processing{Count: 3, Image: processingImage,
+		Worker: testWorker(t), PollInterval: 20 * time.Millisecond, StartDelay: 300 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	type result struct {
+		rep *sagebench.Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := s.Run(ctx, srv.Config())
+		done <- result{rep, err}
+	}()
+	require.NoError(t, srv.KillProcessingInstance(loadJobStarted(t, srv), 2))
+	r := <-done
+	require.NoError(t, r.err)
+	o := r.rep.Outcomes[0]
+	require.NotNil(t, o.Result)
+	assert.Contains(t, o.LoadRanOn, "incomplete: shards [2] never reported")
+	assert.Contains(t, o.Result.Warnings, "incomplete: 1 of 3 shards never reported (shard 2); every figure is of the others only")
+	assert.Equal(t, 4, o.Result.Concurrency)
+	assertNothingLeft(t, srv, r.rep)
+}
+
+func TestStudyCanceledMidLoadStopsTheProcessingJob(t *testing.T) {
+	srv := newEmulator(t)
+	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+	s.Load = bench.Config{Concurrency: 4, Duration: time.Minute, Payloads: s.Load.Payloads}
+	s.LoadOn = &sagebench.Processing{Count: 2, Image: processingImage,
+		Worker: testWorker(t), PollInterval: 20 * time.Millisecond, StartDelay: 300 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	var rep *sagebench.Report
+	go func() {
+		var err error
+		rep, err = s.Run(runCtx, srv.Config())
+		done <- err
+	}()
+	loadJobStarted(t, srv)
+	stop()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	jobs := srv.ProcessingJobs()
+	require.Len(t, jobs, 1)
+	assert.Equal(t, sagemakertest.ProcessingStopped, jobs[0].Status)
+	assertNothingLeft(t, srv, rep)
 }

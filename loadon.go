@@ -8,6 +8,7 @@ import (
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/loadjob"
 )
 
@@ -23,8 +24,8 @@ type Processing struct {
 	InstanceType string
 	Count        int
 	// Image is the container image the worker runs on: any image the role may pull that
-	// has /bin/sh, such as the SageMaker Python SDK's scikit-learn processing image for
-	// the region (sagemaker.image_uris.retrieve("sklearn", region, "1.2-1")).
+	// has /bin/sh [the SageMaker scikit-learn image 1.2-1 of the region, as the Python
+	// SDK's image_uris.retrieve("sklearn", region, "1.2-1") resolves it].
 	Image string
 	// Worker is the path of a linux/amd64 sagebench-worker binary; empty builds one with
 	// loadjob.BuildWorker from the calling module (the go command must be installed).
@@ -50,13 +51,30 @@ func (p *Processing) count() int {
 	return p.Count
 }
 
+// ProcessingImageVersion is the scikit-learn container version whose image a
+// Processing load runs on when Processing.Image is empty.
+const ProcessingImageVersion = "1.2-1"
+
+// image is the job's image in region.
+func (p *Processing) image(region string) (string, error) {
+	if p.Image != "" {
+		return p.Image, nil
+	}
+	img, err := catalog.Resolve(catalog.Request{Framework: catalog.SKLearn, Version: ProcessingImageVersion,
+		InstanceType: p.instanceType(), Region: region, PyVersion: "py3"})
+	if err != nil {
+		return "", fmt.Errorf("no default image (set Processing.Image): %w", err)
+	}
+	return img.URI, nil
+}
+
 // where says where the load runs, as Events and the report say it.
 func (p *Processing) where(region string) string {
 	return loadjob.Where(p.count(), p.instanceType(), region)
 }
 
 // loadOnProblems validates Study.LoadOn for Plan.
-func (s *Study) loadOnProblems() []string {
+func (s *Study) loadOnProblems(region string) []string {
 	p := s.LoadOn
 	if p == nil {
 		return nil
@@ -65,8 +83,8 @@ func (s *Study) loadOnProblems() []string {
 	if err := loadjob.ValidateProcessing(p.instanceType(), p.count()); err != nil {
 		probs = append(probs, "LoadOn: "+err.Error())
 	}
-	if p.Image == "" {
-		probs = append(probs, "LoadOn: no Image: the processing job needs an image with /bin/sh (e.g. the scikit-learn processing image of the region)")
+	if _, err := p.image(region); err != nil && region != "" {
+		probs = append(probs, "LoadOn: "+err.Error())
 	}
 	if s.Sweep != nil {
 		probs = append(probs, "LoadOn: a Sweep runs here only; measure with Load alone on a processing job")
@@ -107,10 +125,14 @@ func (r *run) loadOn(ctx context.Context, c Candidate, inv bench.Invoker, out *O
 	cfg := r.cfg
 	cfg.Region = r.plan.Region
 	where := p.where(cfg.Region)
+	image, err := p.image(cfg.Region)
+	if err != nil {
+		return err
+	}
 	r.emit(Event{Kind: EventLoadStarting, Candidate: c.Name, Reason: where})
 	o, err := loadjob.Run(ctx, cfg, loadjob.Job{
 		Endpoint: named.Endpoint(), Load: r.s.Load,
-		InstanceType: p.instanceType(), InstanceCount: p.count(), RoleARN: r.s.RoleARN, Image: p.Image,
+		InstanceType: p.instanceType(), InstanceCount: p.count(), RoleARN: r.s.RoleARN, Image: image,
 		S3URI: "s3://" + r.bucket + "/" + r.prefix + "/load", Worker: p.Worker,
 		Journal: r.s.Journal, RunID: r.client.RunID(),
 		PollInterval: p.PollInterval, StartDelay: p.StartDelay, ReadyTimeout: p.ReadyTimeout,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -58,7 +59,7 @@ func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load = bench.Config{Concurrency: 6, Duration: time.Second, Payloads: s.Load.Payloads}
-	s.LoadOn = &sagebench.Processing{InstanceType: "ml.c5.xlarge", Count: 3, Image: processingImage,
+	s.LoadOn = &sagebench.Processing{InstanceType: "ml.c5.xlarge", Count: 3, // the default image
 		Worker: testWorker(t), PollInterval: 20 * time.Millisecond, StartDelay: 300 * time.Millisecond}
 	var evs events
 	s.Events = evs.add
@@ -95,6 +96,9 @@ func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 	jobs := srv.ProcessingJobs()
 	require.Len(t, jobs, 1)
 	assert.Equal(t, "Completed", jobs[0].Status)
+	d, err := srv.SageMakerClient().DescribeProcessingJob(ctx, &sm.DescribeProcessingJobInput{ProcessingJobName: &jobs[0].Name})
+	require.NoError(t, err)
+	assert.Equal(t, processingImage, *d.AppSpecification.ImageUri, "the scikit-learn image of eu-west-1, as the Python SDK resolves it")
 }
 
 func TestPlanRefusesABadLoadOn(t *testing.T) {
@@ -106,7 +110,6 @@ func TestPlanRefusesABadLoadOn(t *testing.T) {
 	for _, want := range []string{
 		`LoadOn: "ml.inf1.xlarge" is not a processing instance type`,
 		"instance count 101 is not in [1, 100]",
-		"LoadOn: no Image",
 		"concurrency 2 is under 101 shards",
 	} {
 		assert.Contains(t, err.Error(), want)

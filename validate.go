@@ -83,7 +83,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		s = s.priced(context.Background(), cfg) // prices.go
 	}
 	probs = append(probs, loadProblems(s.Load)...)
-	probs = append(probs, s.loadOnProblems()...) // loadon.go
+	probs = append(probs, s.loadOnProblems(p.Region)...) // loadon.go
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}

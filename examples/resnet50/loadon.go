@@ -10,7 +10,8 @@ import (
 
 // parseLoadOn reads -load-on: "" or "here" loads from this process; "processing:TYPE:N"
 // (or "processing:TYPE", one instance) loads from a SageMaker Processing job of N
-// instances of TYPE in the study's region, running on image.
+// instances of TYPE in the study's region, running on image (empty: the region's
+// scikit-learn image, sagebench.ProcessingImageVersion).
 func parseLoadOn(s, image string) (*sagebench.Processing, error) {
 	if s == "" || s == "here" {
 		return nil, nil
@@ -26,9 +27,6 @@ func parseLoadOn(s, image string) (*sagebench.Processing, error) {
 			return nil, fmt.Errorf("-load-on %q: the instance count %q is not a number from 1 to 100", s, parts[2])
 		}
 		p.Count = n
-	}
-	if image == "" {
-		return nil, fmt.Errorf("-load-on %s needs -load-image: an image with /bin/sh the role may pull, such as the region's SageMaker scikit-learn processing image", s)
 	}
 	return p, nil
 }

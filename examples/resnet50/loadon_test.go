@@ -33,6 +33,7 @@ func TestParseLoadOnReadsProcessingTypeAndCount(t *testing.T) {
 		_, err := parseLoadOn(bad, img)
 		assert.ErrorContains(t, err, want, bad)
 	}
-	_, err = parseLoadOn("processing:ml.c5.xlarge:3", "")
-	assert.ErrorContains(t, err, "needs -load-image")
+	p, err = parseLoadOn("processing:ml.c5.xlarge:3", "")
+	require.NoError(t, err)
+	assert.Empty(t, p.Image, "the study resolves the region's scikit-learn image")
 }

@@ -2,8 +2,10 @@ package sagebench
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
@@ -148,4 +150,26 @@ func (r *run) loadOn(ctx context.Context, c Candidate, inv bench.Invoker, out *O
 		out.LoadRanOn += fmt.Sprintf("; incomplete: shards %v never reported", o.Shards.Missing)
 	}
 	return nil
+}
+
+// processingPriced returns s itself unless its load runs on a processing job without
+// Processing.Prices while its prices come from the Price List: then a copy whose
+// LoadOn.Prices are the Price List's processing prices for the region (the download
+// Refresh cached for the hosting prices holds them). Without them, the processing
+// instances stay unpriced.
+func (s *Study) processingPriced(ctx context.Context, cfg aws.Config) *Study {
+	if s.LoadOn == nil || s.LoadOn.Prices != nil || s.Prices == nil || s.Prices.Name() != cost.PriceListTable {
+		return s
+	}
+	pl := s.PriceList
+	ctx, cancel := context.WithTimeout(ctx, orDuration(pl.Timeout, 30*time.Second))
+	defer cancel()
+	t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{orDefault(s.Region, cfg.Region)}, BaseURL: pl.BaseURL,
+		Client: pl.Client, CacheDir: pl.CacheDir, MaxAge: pl.MaxAge, Component: cost.Processing})
+	if err != nil {
+		return s
+	}
+	c, p := *s, *s.LoadOn
+	p.Prices, c.LoadOn = t, &p
+	return &c
 }

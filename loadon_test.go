@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -198,4 +199,25 @@ func TestStudyCanceledMidLoadStopsTheProcessingJob(t *testing.T) {
 	require.Len(t, jobs, 1)
 	assert.Equal(t, sagemakertest.ProcessingStopped, jobs[0].Status)
 	assertNothingLeft(t, srv, rep)
+}
+
+// A study priced from the Price List prices its processing instances from the same list's
+// Processing rows; the emulator's list has none, so the line says the list lacks them.
+func TestPlanReadsProcessingPricesFromThePriceList(t *testing.T) {
+	srv, s := newEuCentralStudy(t)
+	s.PriceList.BaseURL = srv.URL
+	s.Load.Duration = time.Minute
+	s.LoadOn = &sagebench.Processing{Count: 2}
+	p, err := s.Plan(srv.Config())
+	require.NoError(t, err)
+	var lines int
+	for _, l := range p.Estimate.Lines {
+		if strings.HasSuffix(l.Candidate, "(load on processing)") {
+			lines++
+			assert.NotEqual(t, "no processing price table (Processing.Prices)", l.NoPrice, "the Price List's processing table was read")
+			assert.NotEmpty(t, l.NoPrice, "the emulator's Price List has no Processing rows")
+		}
+	}
+	assert.Equal(t, 3, lines, "one processing line per candidate")
+	assert.False(t, p.Estimate.Known())
 }

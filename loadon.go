@@ -20,7 +20,9 @@ import (
 // from a client 80 ms away, an endpoint answering in 53 ms reads 40% of its throughput.
 // Loading from the endpoint's region removes the distance, and Count instances drive
 // what one machine cannot. Each instance runs its bench.Split share of Study.Load and the
-// shards' Results are merged exactly (see package loadjob).
+// shards' Results are merged exactly (see package loadjob). Study.Accept travels with the
+// load; Study.Check does not (a function cannot): on a processing job, answers count as
+// successes by their status alone.
 type Processing struct {
 	// InstanceType is a processing instance type [ml.c5.xlarge]; Count is 1 to 100 [1].
 	InstanceType string
@@ -133,7 +135,7 @@ func (r *run) loadOn(ctx context.Context, c Candidate, inv bench.Invoker, out *O
 	}
 	r.emit(Event{Kind: EventLoadStarting, Candidate: c.Name, Reason: where})
 	o, err := loadjob.Run(ctx, cfg, loadjob.Job{
-		Endpoint: named.Endpoint(), Load: r.s.Load,
+		Endpoint: named.Endpoint(), Load: r.s.Load, Accept: orDefault(r.s.Accept, "application/json"),
 		InstanceType: p.instanceType(), InstanceCount: p.count(), RoleARN: r.s.RoleARN, Image: image,
 		S3URI: "s3://" + r.bucket + "/" + r.prefix + "/load", Worker: p.Worker,
 		Journal: r.s.Journal, RunID: r.client.RunID(),

@@ -30,6 +30,7 @@ import (
 type Job struct {
 	Endpoint string       // the endpoint to load, in cfg's region
 	Load     bench.Config // the whole load; each instance runs its bench.Split share
+	Accept   string       // the Accept header of every request (sagemaker.WithAccept); empty sends none
 
 	InstanceType  string // a processing instance type (default ml.c5.xlarge)
 	InstanceCount int    // 1 to 100 (default 1)
@@ -194,7 +195,7 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 			return nil, err
 		}
 	}
-	spec := Spec{Endpoint: j.Endpoint, Region: cfg.Region, Shards: j.InstanceCount, Load: LoadOf(j.Load),
+	spec := Spec{Endpoint: j.Endpoint, Region: cfg.Region, Accept: j.Accept, Shards: j.InstanceCount, Load: LoadOf(j.Load),
 		Barrier: base + "barrier/", ReadyTimeout: j.ReadyTimeout, StartDelay: j.StartDelay}
 	specJSON, err := json.Marshal(spec)
 	if err != nil {

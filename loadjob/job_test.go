@@ -247,3 +247,15 @@ func TestRunRefusesAnInvalidJobBeforeCreatingAnything(t *testing.T) {
 	}
 	assert.Zero(t, srv.TotalCalls())
 }
+
+func TestRunSendsTheJobsAcceptHeader(t *testing.T) {
+	srv, ep := deployed(t)
+	job := testJob(t, ep, 1, nil)
+	job.Load.Duration = 300 * time.Millisecond
+	job.Accept = "text/csv" // the emulated model answers JSON only: 406, a model error
+	out, err := loadjob.Run(ctxT(t), srv.Config(), job)
+	require.NoError(t, err)
+	r := out.Shards.Result
+	require.Positive(t, r.Requests)
+	assert.Equal(t, r.Requests, r.Errors, "every request was refused for its Accept: %v", r.ErrorSamples)
+}

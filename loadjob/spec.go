@@ -20,6 +20,7 @@ import (
 type Spec struct {
 	Endpoint string // the SageMaker endpoint to load
 	Region   string // the endpoint's region; empty: the worker's own
+	Accept   string // the Accept header of every request; empty sends none
 	Shards   int    // how many workers share the load
 	Load     Load
 

@@ -95,7 +95,11 @@ func RunWorker(ctx context.Context, cfg aws.Config, o WorkerOptions) (*bench.Res
 		case <-t.C:
 		}
 	}
-	inv := sagemaker.NewClient(cfg).Invoker(spec.Endpoint)
+	var opts []sagemaker.InvokerOption
+	if spec.Accept != "" {
+		opts = append(opts, sagemaker.WithAccept(spec.Accept))
+	}
+	inv := sagemaker.NewClient(cfg).Invoker(spec.Endpoint, opts...)
 	res, runErr := bench.Run(ctx, inv, load)
 	if res == nil {
 		return nil, fmt.Errorf("loadjob: shard %d: %w", sh.I, runErr)

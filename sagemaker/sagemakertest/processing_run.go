@@ -37,7 +37,8 @@ import (
 // ContainerArguments. The process gets the job's Environment
 // plus PATH, HOME and TMPDIR from the emulator's own environment, and AWS_ENDPOINT_URL
 // (the emulator), AWS_REGION, AWS_DEFAULT_REGION and static test credentials, so that an
-// AWS SDK in the process reaches the emulator's S3, SageMaker and runtime.
+// AWS SDK in the process reaches the emulator's S3, SageMaker and runtime; the shared
+// config and credentials files are /dev/null, as in a container.
 //
 // A job whose processes all exit 0 ends Completed; one whose process exits non-zero ends
 // Failed with FailureReason "AlgorithmError: See job logs for more information" and the
@@ -388,6 +389,9 @@ func (s *Server) command(j *processingJob, ml string, out *tail) (*exec.Cmd, err
 		"AWS_ACCESS_KEY_ID=AKIDSAGEMAKERTEST",
 		"AWS_SECRET_ACCESS_KEY=sagemakertest-secret",
 		"AWS_EC2_METADATA_DISABLED=true",
+		// A container has no ~/.aws: the developer's profiles must not reach the job.
+		"AWS_CONFIG_FILE="+os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
 	)
 	setGroup(c)
 	return c, nil

@@ -140,6 +140,10 @@ func (r *run) loadOn(ctx context.Context, c Candidate, inv bench.Invoker, out *O
 		S3URI: "s3://" + r.bucket + "/" + r.prefix + "/load", Worker: p.Worker,
 		Journal: r.s.Journal, RunID: r.client.RunID(),
 		PollInterval: p.PollInterval, StartDelay: p.StartDelay, ReadyTimeout: p.ReadyTimeout,
+		Progress: func(lp loadjob.Progress) {
+			s := lp.Total // P99 there is the highest shard's, a bound for a live display
+			r.emit(Event{Kind: EventMeasuring, Candidate: c.Name, Snapshot: &s})
+		},
 	})
 	if o != nil {
 		out.LoadRanOn = o.Where + " (SageMaker Processing job " + o.JobName + ")"

@@ -59,7 +59,7 @@ func testWorker(t *testing.T) string {
 func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
-	s.Load = bench.Config{Concurrency: 6, Duration: time.Second, Payloads: s.Load.Payloads}
+	s.Load = bench.Config{Concurrency: 6, Duration: time.Second, Interval: 200 * time.Millisecond, Payloads: s.Load.Payloads}
 	s.LoadOn = &sagebench.Processing{InstanceType: "ml.c5.xlarge", Count: 3, // the default image
 		Worker: testWorker(t), PollInterval: 20 * time.Millisecond, StartDelay: 300 * time.Millisecond}
 	var evs events
@@ -91,6 +91,7 @@ func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 	}
 	evs.mu.Unlock()
 	assert.Equal(t, []string{"c5: load starting on 3 x ml.c5.xlarge in eu-west-1"}, starting)
+	assert.Positive(t, evs.count(sagebench.EventMeasuring), "the shards' live snapshots became events")
 
 	assert.Contains(t, rep.Table("study", report.Emulated).Markdown(), "load ran on 3 x ml.c5.xlarge in eu-west-1")
 	assertNothingLeft(t, srv, rep)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,6 +63,9 @@ type Job struct {
 	StopTimeout time.Duration
 	// Logf, if set, is told what Run does.
 	Logf func(format string, args ...any)
+	// Progress, if set, receives the shards' live figures while the job runs (see
+	// Progress), one call at a time, on a goroutine of Run's that it waits for.
+	Progress func(Progress)
 }
 
 // Outcome is what a load job did.
@@ -230,7 +234,15 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 	}
 	out.JobARN = aws.ToString(created.ProcessingJobArn)
 
+	var watching sync.WaitGroup
+	wctx, stopWatching := context.WithCancel(ctx)
+	if j.Progress != nil {
+		pb := &barrier{s3: s3c, bucket: bucket, prefix: prefix + "barrier/"}
+		watching.Go(func() { pb.watchProgress(wctx, j.InstanceCount, j.PollInterval, j.Progress) })
+	}
 	desc, werr := wait(ctx, smc, name, j.PollInterval, j.MaxRuntime+j.StopTimeout)
+	stopWatching()
+	watching.Wait()
 	if werr != nil {
 		// Canceled, or the wait gave up: the job must not outlive Run.
 		if serr := stop(ctx, smc, j, name); serr != nil {

@@ -99,7 +99,11 @@ func TestRunMergesThreeShardsExactly(t *testing.T) {
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
 	defer journal.Close()
-	out, err := loadjob.Run(ctxT(t), srv.Config(), testJob(t, ep, 3, journal))
+	job := testJob(t, ep, 3, journal)
+	job.Load.Interval = 200 * time.Millisecond
+	var progress []loadjob.Progress // Run waits for its Progress goroutine: no race after it
+	job.Progress = func(p loadjob.Progress) { progress = append(progress, p) }
+	out, err := loadjob.Run(ctxT(t), srv.Config(), job)
 	require.NoError(t, err, "%+v", srv.ProcessingJobs())
 	require.NotNil(t, out.Shards)
 	assert.Equal(t, "Completed", out.Status)
@@ -129,6 +133,16 @@ func TestRunMergesThreeShardsExactly(t *testing.T) {
 	calls := int64(srv.Calls("InvokeEndpoint"))
 	assert.GreaterOrEqual(t, calls, m.Requests)
 	assert.LessOrEqual(t, calls, m.Requests+m.Unfinished+int64(m.Concurrency))
+
+	require.NotEmpty(t, progress, "the shards' snapshots reached the driver")
+	last := progress[len(progress)-1]
+	var shardReqs int64
+	for i, s := range last.Shards {
+		require.NotNil(t, s, "shard %d's last snapshot", i)
+		shardReqs += s.Requests
+	}
+	assert.Positive(t, last.Total.Requests)
+	assert.Equal(t, shardReqs, last.Total.Requests, "the total adds the shards'")
 
 	require.NotNil(t, out.Barrier)
 	assert.Len(t, out.Barrier.Ready, 3)

@@ -84,6 +84,7 @@ func RunWorker(ctx context.Context, cfg aws.Config, o WorkerOptions) (*bench.Res
 	if err != nil {
 		return nil, err
 	}
+	load.Progress = b.uploadProgress(ctx, sh.I, logf) // progress.go
 	wait := time.Until(g.Start)
 	logf("shard %d: start at %v (in %v)", sh.I, g.Start.Format(time.RFC3339Nano), wait.Round(time.Millisecond))
 	if wait > 0 {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -170,4 +171,16 @@ func TestMergeShardsPercentilesMatchRawLatencies(t *testing.T) {
 		t.Logf("p%v: exact %v, merged %v (%.4f%% apart)", q, exact, merged, 100*rel)
 		assert.LessOrEqual(t, rel, math.Pow(10, -histSigFigs), "p%v: exact %v, merged %v", q, exact, merged)
 	}
+}
+
+func ExampleSplit() {
+	parts, _ := Split(Config{Concurrency: 10, Duration: time.Minute,
+		Payloads: []payload.Payload{{Name: "x", Body: []byte{1}}}}, 3)
+	for i, p := range parts {
+		fmt.Printf("shard %d: %d workers for %v\n", i, p.Concurrency, p.Duration)
+	}
+	// Output:
+	// shard 0: 4 workers for 1m0s
+	// shard 1: 3 workers for 1m0s
+	// shard 2: 3 workers for 1m0s
 }

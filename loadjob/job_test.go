@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -272,4 +273,24 @@ func TestRunSendsTheJobsAcceptHeader(t *testing.T) {
 	r := out.Shards.Result
 	require.Positive(t, r.Requests)
 	assert.Equal(t, r.Requests, r.Errors, "every request was refused for its Accept: %v", r.ErrorSamples)
+}
+
+func TestWorkerWritesWhyItFailedAsTheExitMessage(t *testing.T) {
+	if workerPath == "" {
+		t.Skip("needs the worker built")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(dir+"/output", 0o755))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, workerPath, "-spec", dir+"/missing.json", "-out", dir+"/out",
+		"-resource-config", dir+"/none.json", "-message", dir+"/output/message")
+	cmd.Env = []string{"AWS_REGION=eu-west-1", "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "%s", out)
+	assert.Equal(t, 1, exit.ExitCode())
+	msg, err := os.ReadFile(dir + "/output/message")
+	require.NoError(t, err)
+	assert.Contains(t, string(msg), "loadjob: reading the run spec")
 }

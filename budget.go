@@ -146,6 +146,14 @@ func (s *Study) estimate(p *Plan) Estimate {
 		p.perCandidate[c.Name] = l.USD
 		e.USD += l.USD
 		e.Lines = append(e.Lines, l)
+		if pl, ok := s.loadOnLine(p.Region, c.Name); ok { // loadon.go: the processing job's instances
+			if pl.NoPrice != "" && l.NoPrice == "" {
+				e.Unpriced = append(e.Unpriced, pl.Candidate)
+			}
+			p.perCandidate[c.Name] += pl.USD
+			e.USD += pl.USD
+			e.Lines = append(e.Lines, pl)
+		}
 	}
 	return e
 }

@@ -23,6 +23,9 @@ const (
 	EventMeasuring   EventKind = "measuring"  // a live Snapshot of the load
 	EventMeasured    EventKind = "measured"   // Result is the candidate's figure
 	EventDeleted     EventKind = "deleted"    // the candidate's endpoint, config and model are gone
+	// EventLoadStarting: the load is starting away from here (Study.LoadOn), before
+	// EventMeasured; Reason says where: "3 x ml.c5.xlarge in eu-west-1".
+	EventLoadStarting EventKind = "load-starting"
 	// EventWaitingMetrics: waiting, Elapsed so far and Remaining to go, for CloudWatch to
 	// hold the candidate's complete metrics (Study.ServerMetrics); its endpoint is gone.
 	EventWaitingMetrics EventKind = "waiting-metrics"
@@ -72,6 +75,8 @@ func (e Event) String() string {
 		}
 		return fmt.Sprintf("%s: %v %d requests, %.1f req/s, p99 %v, %s", e.Candidate, s.Elapsed.Round(time.Second),
 			s.Requests, s.Throughput, s.P99.Round(time.Millisecond), errorsLine(s.Errors, s.Requests, s.ErrorsByClass))
+	case EventLoadStarting:
+		return fmt.Sprintf("%s: load starting on %s", e.Candidate, e.Reason)
 	case EventMeasured:
 		r := e.Result
 		line := fmt.Sprintf("%s: %.1f req/s, p50 %v, p99 %v, %s", e.Candidate, r.Throughput,

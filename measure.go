@@ -74,6 +74,9 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 
 // load measures with bench.Run, or bench.Sweep when the study asks for one.
 func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Outcome) error {
+	if r.s.LoadOn != nil {
+		return r.loadOn(ctx, c, inv, out) // loadon.go
+	}
 	step := r.s.Load
 	step.Progress = func(s bench.Snapshot) {
 		defer r.catch()

@@ -95,11 +95,11 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // priced returns s itself when it has Prices, else a copy that has PriceTable's.
 func (s *Study) priced(ctx context.Context, cfg aws.Config) *Study {
 	if s.Prices != nil {
-		return s
+		return s.processingPriced(ctx, cfg) // loadon.go
 	}
 	c := *s
 	c.Prices = s.PriceTable(ctx, cfg)
-	return &c
+	return c.processingPriced(ctx, cfg)
 }
 
 // priceOrigin says where a table's prices come from: its note, or its name.

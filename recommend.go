@@ -58,6 +58,9 @@ type Outcome struct {
 	ServerNA string
 	// TimeToInService is how long the endpoint took to create.
 	TimeToInService time.Duration
+	// LoadRanOn says where the load ran when not here (Study.LoadOn): "3 x ml.c5.xlarge
+	// in eu-west-1 (SageMaker Processing job ...)".
+	LoadRanOn string
 	// Cost is nil when the price table has no price for the instance type.
 	Cost *cost.Estimate
 	// MeetsSLO is true when there is no SLO or the result meets it; Disqualified says
@@ -150,6 +153,9 @@ func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) 
 		}
 		if o.Resumed {
 			row.Notes = append(row.Notes, "measured by an earlier run (resumed)")
+		}
+		if o.LoadRanOn != "" {
+			row.Notes = append(row.Notes, "load ran on "+o.LoadRanOn)
 		}
 		if o.Cost == nil && o.Result != nil && rep.Prices != nil {
 			_ = row.PriceFrom(rep.Prices, rep.Region, o.Candidate.count()) // adds why it has no price

@@ -64,6 +64,9 @@ type Study struct {
 	// Load is how each endpoint is measured with bench.Run. Its Progress is replaced by
 	// EventMeasuring events.
 	Load bench.Config
+	// LoadOn, if set, runs Load as a SageMaker Processing job in the endpoint's region
+	// instead of in this process (see Processing); nil loads from here.
+	LoadOn *Processing
 	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step
 	// (Plan refuses a set Sweep.Step, which Load replaces); the peak step is the
 	// candidate's figure, and the server's figures are compared with the whole sweep. Its Progress, if set, is called as
@@ -178,6 +181,7 @@ type run struct {
 	panicked   any // the first panic of a user callback in a goroutine Run does not own
 	cw         *cloudwatch.Client
 	metrics    sync.WaitGroup // collectServer goroutines
+	cfg        aws.Config     // Run's, for the load's processing job (loadon.go)
 }
 
 // catch, deferred in a user callback bench calls from its own goroutines (a Check, a
@@ -241,7 +245,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	// A resumed run keeps its journal's run id (tags, journal) but its names and keys
 	// get a part of their own: the interrupted run's endpoint may still be Deleting.
 	nameID := sagemaker.NewRunID()[16:] + "-" + runID
-	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID,
+	r := &run{s: s, plan: plan, client: client, bucket: plan.Bucket, runID: nameID, cfg: cfg,
 		prefix: s.name() + "/" + nameID, compiled: map[neo.Target]*neo.CompiledModel{},
 		compileErr: map[neo.Target]error{}}
 	r.res = newResources(cfg, plan, client, neo.NewCompiler(cfg, neoOpts...), s.Journal)

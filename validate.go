@@ -110,6 +110,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	probs = append(probs, loadProblems(s.Load)...)
 	probs = append(probs, sweepProblems(s.Sweep)...)
 	probs = append(probs, benchProblems(s)...)
+	probs = append(probs, s.loadOnProblems(p.Region)...) // loadon.go
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}

@@ -151,7 +151,8 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 			}
 		}
 	}
-	var errs []error
+	// The run's load jobs first (processing.go): they load the endpoints deleted below.
+	errs := c.stopProcessingJobs(ctx, run, rs, done)
 	mine := map[Resource]bool{}  // the run's compilation jobs, stopped
 	owned := map[Resource]bool{} // the run's configurations and models, deleted last
 	for _, kind := range []string{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {

@@ -70,6 +70,11 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 	seen := map[Resource]bool{}
 	for _, f := range filters {
 		found, err := listAll(ctx, api, try, runID, f)
+		if err == nil {
+			var jobs []listed
+			jobs, err = c.listProcessingJobs(ctx, try, runID, f) // processing.go
+			found = append(found, jobs...)
+		}
 		if err != nil {
 			return nil, nil, err
 		}

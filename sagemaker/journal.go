@@ -19,7 +19,8 @@ const (
 	KindEndpointConfig = "endpoint-config"
 	KindEndpoint       = "endpoint"
 	KindCompilationJob = "compilation-job"
-	KindS3Object       = "s3-object" // Name is the s3:// URI
+	KindProcessingJob  = "processing-job" // package loadjob's load jobs
+	KindS3Object       = "s3-object"      // Name is the s3:// URI
 )
 
 // Resource is something a run created, or may have: a kind and its name.

@@ -183,6 +183,8 @@ func (c *Client) describeARN(ctx context.Context, kind, name string) (string, er
 		if out, err = api.DescribeCompilationJob(ctx, &sm.DescribeCompilationJobInput{CompilationJobName: aws.String(name)}); err == nil {
 			arn = out.CompilationJobArn
 		}
+	case KindProcessingJob:
+		arn, err = c.describeProcessingARN(ctx, name) // processing.go
 	default:
 		return "", fmt.Errorf("unknown resource kind %q", kind)
 	}

@@ -80,6 +80,8 @@ func main() {
 	flag.StringVar(&o.cleanupRun, "cleanup-run", o.cleanupRun, "delete what the run with this id left in -region, found by its tags (journal lost), then exit")
 	flag.DurationVar(&o.poll, "poll", o.poll, "status poll interval (default: 15s for endpoints, 5s for Neo; shorter for an emulator)")
 	flag.DurationVar(&o.metricsDelay, "metrics-delay", o.metricsDelay, "wait after each load for complete CloudWatch metrics (at most 15m; 0 reads at once, for an emulator; negative skips them)")
+	flag.StringVar(&o.loadOn, "load-on", o.loadOn, "where the load runs: here, or processing:<instance type>:<count> (a SageMaker Processing job in -region, e.g. processing:ml.c5.xlarge:3)")
+	flag.StringVar(&o.loadImage, "load-image", o.loadImage, "image the -load-on processing job runs on, any with /bin/sh (default: the region's SageMaker scikit-learn image)")
 	flag.Parse()
 
 	// Ctrl-C or SIGTERM cancels the work; every deletion runs on a context that outlives

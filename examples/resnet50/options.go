@@ -34,6 +34,8 @@ type options struct {
 	// <out>/journal-<UTC time>.jsonl); cleanup and cleanupRun make the command
 	// delete what a crashed run left, from its journal or by its run id.
 	journal, cleanup, cleanupRun string
+	// loadOn and loadImage say where the load runs (see parseLoadOn).
+	loadOn, loadImage string
 }
 
 func defaultOptions() options {

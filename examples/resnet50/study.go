@@ -177,6 +177,9 @@ func newStudy(o options, dir string, chosen []sagebench.Candidate, log io.Writer
 	if o.sweep {
 		st.Sweep = &bench.SweepConfig{Levels: bench.Geometric(1, 64, 2), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
 	}
+	if st.LoadOn, err = parseLoadOn(o.loadOn, o.loadImage); err != nil { // loadon.go
+		return st, err
+	}
 	st.MaxParallel, st.MaxCostUSD, st.KeepArtifacts = o.parallel, o.maxCost, o.keepArtifacts
 	st.OutputDir, st.Rerun = o.out, o.rerun
 	st.Events = study.Progress(log)

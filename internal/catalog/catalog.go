@@ -25,6 +25,10 @@ const (
 	MXNet              = "mxnet"
 	DJLNeuronX         = "djl-neuronx"         // DJL Serving on Neuron (inf2, trn1)
 	HuggingFaceNeuronX = "huggingface-neuronx" // Hugging Face TGI/transformers on Neuron (inf2)
+	// SKLearn is the SageMaker scikit-learn container, resolved as retrieve resolves it
+	// without an image scope ("training", the SDK's default for sklearn), as a Processing
+	// job's image: package loadjob runs its worker on it.
+	SKLearn = "sklearn"
 )
 
 // Request says which image is wanted. Exactly one of InstanceType (an uncompiled model
@@ -105,6 +109,12 @@ func Resolve(r Request) (Image, error) {
 	if err := checkProcessor(e, proc, cfg.processors); err != nil {
 		return Image{}, err
 	}
+	if key == "sklearn/training" {
+		// sklearn lists its processors per version (cpu only), and retrieve checks them.
+		if err := checkProcessor(e, proc, v.processors); err != nil {
+			return Image{}, err
+		}
+	}
 	if key == "pytorch/inference" && family(r.InstanceType) == "p2" && compareVersions(vkey, "1.13") >= 0 {
 		// image_uris._validate_instance_deprecation
 		return Image{}, e.with(FieldInstance, "P2 instances are deprecated from PyTorch 1.13 on: use a newer GPU family")
@@ -175,6 +185,11 @@ func (r Request) scope(e *NoImageError) (key, proc string, err error) {
 		return "", "", e.with(FieldInstance, fmt.Sprintf("instance type %q is not of the form ml.<family>.<size>", r.InstanceType))
 	}
 	switch r.Framework {
+	case SKLearn:
+		if slices.Contains(graviton, fam) {
+			return "", "", e.with(FieldInstance, fmt.Sprintf("the SDK resolves sklearn on %s from its inference_graviton table, which the catalog does not hold: use an x86 instance", r.InstanceType))
+		}
+		return "sklearn/training", processorOf(fam), nil
 	case DJLNeuronX, HuggingFaceNeuronX:
 		if !slices.Contains(neuronX, fam) {
 			return "", "", e.with(FieldInstance, fmt.Sprintf("%s images serve Neuron instances (ml.inf2, ml.trn1), not %s", r.Framework, r.InstanceType))
@@ -185,7 +200,7 @@ func (r Request) scope(e *NoImageError) (key, proc string, err error) {
 		return "huggingface-neuronx/inference", processorOf(fam), nil
 	case PyTorch:
 	default:
-		return "", "", e.with(FieldFramework, fmt.Sprintf("no hosting image table for framework %q (have %s, %s, %s)", r.Framework, PyTorch, DJLNeuronX, HuggingFaceNeuronX))
+		return "", "", e.with(FieldFramework, fmt.Sprintf("no hosting image table for framework %q (have %s, %s, %s, %s)", r.Framework, PyTorch, DJLNeuronX, HuggingFaceNeuronX, SKLearn))
 	}
 	switch {
 	case slices.Contains(graviton, fam):

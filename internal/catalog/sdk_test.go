@@ -30,7 +30,7 @@ func TestResolveMatchesThePythonSDK(t *testing.T) {
 		t.Skip("set SAGEBENCH_PYTHON_SDK to a checkout's sagemaker-core/src/sagemaker/core to run the SDK's own retrieve")
 	}
 	for _, f := range []string{"pytorch", "neo-pytorch", "inferentia-pytorch", "neo-tensorflow", "inferentia-tensorflow",
-		"neo-mxnet", "inferentia-mxnet", "djl-neuronx", "huggingface-neuronx"} {
+		"neo-mxnet", "inferentia-mxnet", "djl-neuronx", "huggingface-neuronx", "sklearn"} {
 		ours, err1 := os.ReadFile(filepath.Join("testdata", "image_uri_config", f+".json"))
 		theirs, err2 := os.ReadFile(filepath.Join(core, "image_uri_config", f+".json"))
 		if err1 != nil || err2 != nil || !bytes.Equal(ours, theirs) {
@@ -117,6 +117,13 @@ func sdkCalls() []sdkCall {
 								add(map[string]string{"framework": "pytorch", "region": region, "version": name, "instance_type": it, "py_version": py, "image_scope": "inference"},
 									Request{Framework: PyTorch, Version: name, InstanceType: it, Region: region, PyVersion: py})
 							}
+						}
+					}
+				case key == "sklearn/training":
+					for _, it := range []string{"ml.m5.xlarge", "ml.c5.xlarge", "ml.g4dn.xlarge"} {
+						for region := range v.registries {
+							add(map[string]string{"framework": "sklearn", "region": region, "version": name, "instance_type": it, "py_version": "py3"},
+								Request{Framework: SKLearn, Version: name, InstanceType: it, Region: region, PyVersion: "py3"})
 						}
 					}
 				case key == DJLNeuronX:

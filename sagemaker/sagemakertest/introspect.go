@@ -89,8 +89,8 @@ func (s *Server) CompilationJobs() []JobInfo {
 }
 
 // Leftovers lists what would still cost money or clutter an account: models,
-// endpoint configurations, endpoints not being deleted, compilation jobs still
-// running, and multipart uploads in progress, whose parts S3 stores until they
+// endpoint configurations, endpoints not being deleted, compilation jobs and
+// processing jobs still running, and multipart uploads in progress, whose parts S3 stores until they
 // are aborted (see [Server.MultipartUploads]). It is empty when a harness
 // cleaned up after itself. S3 objects are not included; see [Server.Objects].
 func (s *Server) Leftovers() []string {
@@ -117,6 +117,7 @@ func (s *Server) Leftovers() []string {
 			out = append(out, "compilation-job "+name+" ("+j.status+")")
 		}
 	}
+	out = append(out, s.processingLeftoversLocked()...)
 	slices.Sort(out)
 	return out
 }

@@ -69,6 +69,8 @@ type Server struct {
 	// timersRunning counts the lifecycle timers scheduled and neither
 	// finished nor stopped, so that a test can wait for them.
 	timersRunning sync.WaitGroup
+	procJobs      map[string]*processingJob // under mu; see processing.go
+	procWG        sync.WaitGroup            // goroutines running processing jobs
 }
 
 // NewServer starts an emulator on 127.0.0.1 on a free port. Like
@@ -169,6 +171,7 @@ func (s *Server) Close() {
 	s.timers = nil
 	s.mu.Unlock()
 	s.cancel()
+	s.killProcessing()
 	// Shutdown lets aborted handlers write their answers, but it waits up to
 	// 5 s for connections that were dialed and never used, which the SDK
 	// leaves behind under concurrency; Close ends those.

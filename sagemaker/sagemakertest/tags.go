@@ -120,7 +120,7 @@ func (s *Server) resourceLocked(arn string) bool {
 			return true
 		}
 	}
-	return false
+	return s.processingARNLocked(arn)
 }
 
 func (s *Server) taggedLocked(arn string) *APIError {

@@ -26,6 +26,9 @@ var scopes = []struct{ file, scope, key string }{
 	{"inferentia-mxnet.json", "", "inferentia-mxnet"},
 	{"djl-neuronx.json", "", "djl-neuronx"},
 	{"huggingface-neuronx.json", "inference", "huggingface-neuronx/inference"},
+	// The scikit-learn image a Processing job runs on (package loadjob): retrieve without
+	// an image scope picks "training" for sklearn (image_uris._get_final_image_scope).
+	{"sklearn.json", "training", "sklearn/training"},
 }
 
 type rawScope struct {

@@ -1,0 +1,22 @@
+package sagemakertest
+
+import "testing"
+
+func TestSubstituteMLReplacesOnlyWholePathPrefixes(t *testing.T) {
+	const ml = "/tmp/job/algo-1"
+	for in, want := range map[string]string{
+		"/opt/ml":                  ml,
+		"/opt/ml/processing/input": ml + "/processing/input",
+		`cat /opt/ml/config/resourceconfig.json > x`: `cat ` + ml + `/config/resourceconfig.json > x`,
+		`--spec=/opt/ml/processing/spec/run.json`:    `--spec=` + ml + `/processing/spec/run.json`,
+		`"/opt/ml" '/opt/ml/a' /opt/ml:/opt/ml`:      `"` + ml + `" '` + ml + `/a' ` + ml + `:` + ml,
+		"/opt/mlx":                                   "/opt/mlx",
+		"/x/opt/ml":                                  "/x/opt/ml",
+		"a/opt/ml":                                   "a/opt/ml",
+		"no path":                                    "no path",
+	} {
+		if got := substituteML(in, ml); got != want {
+			t.Errorf("substituteML(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

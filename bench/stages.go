@@ -1,0 +1,290 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync/atomic"
+	"time"
+)
+
+// Stage is one leg of a traffic shape, as k6's stages or Inference Recommender's Phases
+// say it: over Duration the offered rate moves linearly from the previous stage's Target
+// (StagesConfig.From for the first) to this stage's Target, in requests per second. Two
+// stages in a row with the same Target hold it; a stage whose Target jumps far above the
+// last over a short Duration is a spike.
+type Stage struct {
+	Duration time.Duration
+	Target   float64
+}
+
+// MaxStages bounds StagesConfig.Stages.
+const MaxStages = 1000
+
+// MinStageSlice is the narrowest slice RunStages cuts a run into: the greatest common
+// divisor of the stage durations must be at least this (stages of 1.5s and 2s make 500ms
+// slices), so a run never holds more than a few thousand slices a minute.
+const MinStageSlice = 10 * time.Millisecond
+
+// StagesConfig says which traffic shape RunStages offers.
+type StagesConfig struct {
+	// Stages are offered in order, without a pause between them (at least one).
+	Stages []Stage
+
+	// From is the offered rate at the start of the first stage (default 0: the first stage
+	// ramps up from nothing).
+	From float64
+
+	// Step holds the settings of the run: payloads, timeout, interval, batch size, and
+	// Concurrency, the cap on requests in flight (default 64), with MaxBacklog. Its Rate,
+	// ClientRate, Duration, Requests and Warmup must be zero: the stages set the rate and
+	// the length, and a warmup is a first stage whose figures one ignores.
+	Step Config
+}
+
+// StageResult is the measurement of one stage.
+type StageResult struct {
+	Stage
+	// From is the offered rate at the start of the stage.
+	From float64
+	// Result holds the stage's figures. Its Rate is the mean rate the stage offered,
+	// (From + Target) / 2, and Offered the sends its schedule held. As in a Sweep window,
+	// a request belongs to the stage in which it completes: a request sent near the end of
+	// a stage and completed in the next counts in the next, so the load never stops between
+	// stages and no request is lost at a boundary. Only the last stage has Unfinished.
+	Result *Result
+}
+
+// StagesResult is what RunStages measured.
+type StagesResult struct {
+	Stages []StageResult
+	// Total is every stage as one Result: across the ramps Requests + Missed + Unfinished
+	// = Offered, as in any open-loop run. Its Rate is the mean rate offered over the run.
+	Total *Result
+}
+
+// RunStages offers inv the traffic shape cfg says, as one continuous open-loop run, and
+// measures each stage. Send n is due at the instant the schedule's cumulative count of
+// sends reaches n (the integral of the piecewise-linear rate, solved exactly per stage),
+// on the monotonic clock, and its latency is counted from that intended time, so the
+// open loop's honesty holds through the ramps: a send the endpoint or the client could
+// not make is Missed, one not done at the end is Unfinished, never forgiven.
+//
+// A stage's figures come from slices of the run (the greatest common divisor of the stage
+// durations) merged per stage; the load never pauses at a slice or stage boundary.
+func RunStages(ctx context.Context, inv Invoker, cfg StagesConfig) (*StagesResult, error) {
+	if inv == nil {
+		return nil, errors.New("bench: nil invoker")
+	}
+	sched, slice, err := cfg.schedule()
+	if err != nil {
+		return nil, err
+	}
+	run := cfg.Step
+	run.Rate = sched.peak()
+	run.Duration = slice
+	n := int(sched.total / slice)
+	var slices []*Result
+	err = runScheduled(ctx, inv, run, n, sched, func(r *Result) bool {
+		slices = append(slices, r)
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(slices) != n {
+		return nil, fmt.Errorf("bench: stages: %d of %d slices completed", len(slices), n)
+	}
+	res := &StagesResult{Total: &Result{}}
+	k := 0
+	for i, st := range cfg.Stages {
+		from := cfg.From
+		if i > 0 {
+			from = cfg.Stages[i-1].Target
+		}
+		sr := &Result{}
+		for m := int(st.Duration / slice); m > 0; m-- {
+			if err := sr.merge(slices[k], false); err != nil {
+				return nil, err
+			}
+			k++
+		}
+		if err := res.Total.merge(sr, false); err != nil {
+			return nil, err
+		}
+		sr.Rate = (from + st.Target) / 2
+		sr.Warnings = nil // the slices warned against the peak rate: warn against the stage's
+		sr.warn(false)
+		res.Stages = append(res.Stages, StageResult{Stage: st, From: from, Result: sr})
+	}
+	res.Total.Rate = sched.count(sched.total) / sched.total.Seconds()
+	res.Total.Warnings = nil
+	res.Total.warn(false)
+	return res, nil
+}
+
+// runScheduled is runWindows with the pacer on sched instead of a fixed rate.
+func runScheduled(ctx context.Context, inv Invoker, cfg Config, n int, sched *schedule, onWindow func(*Result) bool) error {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w := &windows{width: cfg.Duration, n: n, onWindow: onWindow, in: make(chan *windowTally, 4*cfg.Concurrency),
+		pending: make(map[int]*windowTally), reported: make([]int, cfg.Concurrency),
+		missed: make([]atomic.Int64, n), clientMiss: make([]atomic.Int64, n), late: make([]atomic.Int64, n)}
+	w.hists.New = func() any { return newHist() }
+	cfg.Duration *= time.Duration(n)
+	r := newRun(ctx, inv, cfg)
+	r.win = w
+	r.pacer.sched = sched // start == begin (no warmup): the first measured send is send 0
+	defer r.stop()
+	_, err = r.run()
+	return err
+}
+
+// schedule validates cfg and makes its send schedule and slice width.
+func (cfg StagesConfig) schedule() (*schedule, time.Duration, error) {
+	var errs []error
+	if len(cfg.Stages) == 0 {
+		errs = append(errs, errors.New("no stages"))
+	}
+	if len(cfg.Stages) > MaxStages {
+		errs = append(errs, fmt.Errorf("%d stages, over %d", len(cfg.Stages), MaxStages))
+	}
+	okRate := func(r float64) bool { return r >= 0 && r <= 1e9 && !math.IsNaN(r) && !math.IsInf(r, 0) }
+	if !okRate(cfg.From) {
+		errs = append(errs, fmt.Errorf("from %v is not a rate in [0, 1e9] requests/s", cfg.From))
+	}
+	s := cfg.Step
+	if s.Rate != 0 || s.ClientRate != 0 || s.Duration != 0 || s.Requests != 0 || s.Warmup != 0 {
+		errs = append(errs, errors.New("Step's Rate, ClientRate, Duration, Requests and Warmup must be zero: the stages set them (a warmup is a first stage)"))
+	}
+	var slice, total time.Duration
+	sched := &schedule{}
+	prev := cfg.From
+	peak := 0.0
+	for i, st := range cfg.Stages {
+		if st.Duration <= 0 {
+			errs = append(errs, fmt.Errorf("stage %d: duration %v is not positive", i+1, st.Duration))
+			continue
+		}
+		if !okRate(st.Target) {
+			errs = append(errs, fmt.Errorf("stage %d: target %v is not a rate in [0, 1e9] requests/s", i+1, st.Target))
+			continue
+		}
+		slice = gcd(slice, st.Duration)
+		total += st.Duration
+		sched.add(prev, st.Target, st.Duration)
+		prev = st.Target
+		peak = max(peak, st.Target, cfg.From)
+	}
+	if len(errs) == 0 {
+		switch {
+		case peak == 0:
+			errs = append(errs, errors.New("every stage offers 0 requests/s"))
+		case slice < MinStageSlice:
+			errs = append(errs, fmt.Errorf("the stage durations' greatest common divisor %v is under %v: round them (e.g. to whole seconds)", slice, MinStageSlice))
+		case total/slice > MaxSeriesLen:
+			errs = append(errs, fmt.Errorf("%v in slices of %v is over %d slices: round the stage durations", total, slice, MaxSeriesLen))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, 0, fmt.Errorf("bench: invalid stages: %w", errors.Join(errs...))
+	}
+	return sched, slice, nil
+}
+
+func gcd(a, b time.Duration) time.Duration {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// schedule is a piecewise-linear offered rate. Its cumulative count of sends N(t) is the
+// integral of the rate; send n is due at the first t with N(t) = n, so send 0 is due at
+// the start, as in the fixed-rate pacer (where N(t) = rate x t).
+type schedule struct {
+	segs  []segment
+	total time.Duration
+}
+
+// segment is one stage: the rate goes from a to b over dur, starting at offset t0 with
+// c0 sends already due before it.
+type segment struct {
+	t0, dur time.Duration
+	a, b    float64
+	c0      float64
+}
+
+func (s *schedule) add(a, b float64, dur time.Duration) {
+	c0 := 0.0
+	if n := len(s.segs); n > 0 {
+		last := s.segs[n-1]
+		c0 = last.c0 + last.sends()
+	}
+	s.segs = append(s.segs, segment{t0: s.total, dur: dur, a: a, b: b, c0: c0})
+	s.total += dur
+}
+
+// sends is the number of sends the segment holds: its mean rate times its length.
+func (g segment) sends() float64 { return (g.a + g.b) / 2 * g.dur.Seconds() }
+
+func (s *schedule) peak() float64 {
+	p := 0.0
+	for _, g := range s.segs {
+		p = max(p, g.a, g.b)
+	}
+	return p
+}
+
+// count is N(t), the sends due in [0, t] as a real number: send n is due by t when
+// n <= count(t). Past the end the last rate holds.
+func (s *schedule) count(t time.Duration) float64 {
+	if len(s.segs) == 0 || t <= 0 {
+		return 0
+	}
+	for _, g := range s.segs {
+		if t < g.t0+g.dur {
+			x := (t - g.t0).Seconds()
+			return g.c0 + g.a*x + (g.b-g.a)/(2*g.dur.Seconds())*x*x
+		}
+	}
+	g := s.segs[len(s.segs)-1]
+	return g.c0 + g.sends() + g.b*(t-s.total).Seconds()
+}
+
+// never is an offset past any run: the intended time of a send a schedule ending at
+// rate 0 never makes.
+const never = time.Duration(math.MaxInt64 / 2)
+
+// at is the intended offset of send n: the first t with N(t) = n, solved exactly in the
+// segment that holds it (a quadratic in a ramp).
+func (s *schedule) at(n int64) time.Duration {
+	x := float64(n)
+	for _, g := range s.segs {
+		if x >= g.c0+g.sends() {
+			continue
+		}
+		m := x - g.c0
+		if m <= 0 {
+			return g.t0
+		}
+		// a x + k x² = m, k = (b-a) / 2D; the root 2m / (a + sqrt(a² + 4km)) is
+		// x = m/a when k = 0 and stays accurate as k -> 0.
+		k := (g.b - g.a) / (2 * g.dur.Seconds())
+		disc := max(0, g.a*g.a+4*k*m)
+		sec := 2 * m / (g.a + math.Sqrt(disc))
+		return g.t0 + min(time.Duration(sec*float64(time.Second)), g.dur)
+	}
+	last := s.segs[len(s.segs)-1]
+	if last.b <= 0 {
+		return never
+	}
+	m := x - (last.c0 + last.sends())
+	return s.total + time.Duration(m/last.b*float64(time.Second))
+}

@@ -24,6 +24,7 @@ type options struct {
 	profiles        map[profileKey]Profile
 	maxEndpoints    int
 	maxPayloadBytes int64
+	serverlessSetup *time.Duration // serverless.go; nil: DefaultServerlessSetupTime
 }
 
 // Default lifecycle delays; see [WithEndpointDelays] and

@@ -1,6 +1,7 @@
 package sagemaker
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -23,6 +24,9 @@ type EndpointSpec struct {
 	Name          string // a valid name; see UniqueName
 	InstanceType  string // e.g. ml.c5.xlarge
 	InstanceCount int    // >= 1
+	// Serverless, if set, makes the endpoint serverless (serverless.go): InstanceType and
+	// InstanceCount must then be empty.
+	Serverless *ServerlessSpec
 }
 
 // VariantName is the single production variant Deploy creates, as the Python SDK does.
@@ -86,6 +90,15 @@ func (s EndpointSpec) Validate() error {
 	var errs []error
 	if err := checkName("endpoint", s.Name); err != nil {
 		errs = append(errs, err)
+	}
+	if s.Serverless != nil { // serverless.go
+		for _, p := range s.Serverless.Problems() {
+			errs = append(errs, errors.New(p))
+		}
+		if s.InstanceType != "" || s.InstanceCount != 0 {
+			errs = append(errs, fmt.Errorf("a serverless endpoint has no instance type or count (got %q x %d)", s.InstanceType, s.InstanceCount))
+		}
+		return specError("endpoint", errs)
 	}
 	if err := checkInstanceType(s.InstanceType); err != nil {
 		errs = append(errs, err)

@@ -32,6 +32,9 @@ type Candidate struct {
 	Env map[string]string
 	// Note is shown under the report's row.
 	Note string `json:",omitempty"`
+	// Serverless, if set, deploys a serverless endpoint instead of instances
+	// (serverless.go); InstanceType and InstanceCount are then empty.
+	Serverless *ServerlessConfig `json:",omitempty"`
 }
 
 // Compiled reports whether the candidate serves a Neo-compiled model.

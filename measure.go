@@ -144,6 +144,9 @@ func (r *run) deploy(ctx context.Context, i int, c Candidate, m sagemaker.ModelS
 		r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
 		freed := r.res.slotFreed()
 		spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count()}
+		if c.IsServerless() {
+			spec = c.Serverless.endpointSpec(m.Name) // serverless.go
+		}
 		ep, err := r.res.deploy(ctx, m, spec)
 		if err == nil || !isLimitExceeded(err) {
 			return ep, err

@@ -111,6 +111,10 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			add("%s: the name has a control character (a line break, a tab, an escape) or is not UTF-8", label)
 		}
 		names[c.Name] = true
+		if c.IsServerless() { // serverless.go
+			probs = append(probs, s.serverlessProblems(label, c, p)...)
+			continue
+		}
 		if !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
 			add("%s: unknown instance type %q", label, c.InstanceType)
 			continue
@@ -159,7 +163,7 @@ func (p *Plan) imageFor(s *Study, c Candidate) (string, error) {
 		return "", fmt.Errorf("no image table for %s models: set the candidate's Image", s.framework())
 	}
 	spec := sagemaker.ImageSpec{Region: p.Region, FrameworkVersion: orDefault(c.FrameworkVersion, s.FrameworkVersion), InstanceType: c.InstanceType}
-	if proc, _ := sagemaker.ProcessorFor(c.InstanceType); proc == sagemaker.Inferentia {
+	if proc, _ := sagemaker.ProcessorFor(c.InstanceType); proc == sagemaker.Inferentia || c.IsServerless() {
 		spec.InstanceType, spec.Processor = "", sagemaker.CPU
 	}
 	return sagemaker.PyTorchImage(spec)

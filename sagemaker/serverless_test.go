@@ -64,3 +64,54 @@ func TestServerlessSpecRefusesWhatAWSRefuses(t *testing.T) {
 		t.Errorf("valid serverless spec: %v", err)
 	}
 }
+
+// A spike on a serverless endpoint shows its cold starts in the tail: the requests that
+// find every warm container busy wait for a new one, and their latency, counted from the
+// intended send time, holds the start-up.
+func TestSpikeStageOnAServerlessEndpointShowsColdStartsInTheTail(t *testing.T) {
+	const setup = 200 * time.Millisecond
+	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithServerlessSetupTime(setup),
+		sagemakertest.WithHandler(func(context.Context, string, []byte, string) ([]byte, error) { return []byte(`{}`), nil }),
+		sagemakertest.WithProfile("ml.c5.xlarge", false, sagemakertest.Profile{Workers: 4, DeviceTime: 40 * time.Millisecond})})
+	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+	e.InstanceType, e.InstanceCount = "", 0
+	e.Serverless = &sagemaker.ServerlessSpec{MemorySizeInMB: 2048, MaxConcurrency: 50}
+	ctx := context.Background()
+	ep, err := c.Deploy(ctx, m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := ep.Delete(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	res, err := bench.RunStages(ctx, ep.Invoker(), bench.StagesConfig{
+		From: 20,
+		Stages: []bench.Stage{
+			{Duration: time.Second, Target: 20},             // warm one or two containers
+			{Duration: 500 * time.Millisecond, Target: 300}, // spike: ~12 in flight
+			{Duration: time.Second, Target: 300},
+			{Duration: 500 * time.Millisecond, Target: 0},
+		},
+		Step: bench.Config{Payloads: []payload.Payload{{Name: "p", ContentType: "application/octet-stream", Body: []byte("x")}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := srv.ColdStarts(e.Name, sagemaker.VariantName)
+	if before < 3 {
+		t.Errorf("%d cold starts: the spike should have started new containers", before)
+	}
+	var tail time.Duration
+	for _, st := range res.Stages[1:] {
+		tail = max(tail, st.Result.Latency.Max)
+	}
+	if tail < setup {
+		t.Errorf("the spike's slowest request took %v, less than a container's %v start-up", tail, setup)
+	}
+	tot := res.Total
+	if tot.Requests+tot.Missed+tot.Unfinished != tot.Offered {
+		t.Errorf("made %d + missed %d + unfinished %d != offered %d", tot.Requests, tot.Missed, tot.Unfinished, tot.Offered)
+	}
+}

@@ -195,6 +195,24 @@ func (s *Server) ColdStarts(endpoint, variant string) (int, bool) {
 	return sp.starts, true
 }
 
+// serverlessSummary is what DescribeEndpoint's ProductionVariantSummary says of a
+// serverless variant: CurrentServerlessConfig and, while an update is pending,
+// DesiredServerlessConfig.
+type serverlessSummary struct {
+	CurrentServerlessConfig *slsCfg `json:",omitempty"`
+	DesiredServerlessConfig *slsCfg `json:",omitempty"`
+}
+
+func summarizeServerless(p *pool, pending []deployedVariant) serverlessSummary {
+	s := serverlessSummary{CurrentServerlessConfig: p.variant.ServerlessConfig, DesiredServerlessConfig: p.variant.ServerlessConfig}
+	for _, dv := range pending {
+		if dv.v.VariantName == p.variant.VariantName {
+			s.DesiredServerlessConfig = dv.v.ServerlessConfig
+		}
+	}
+	return s
+}
+
 // put files one datapoint of a metric at t's minute.
 func (m *metricStore) put(endpoint, variant, ns, name string, v float64, latency bool, t time.Time) {
 	m.mu.Lock()

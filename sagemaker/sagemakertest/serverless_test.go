@@ -159,6 +159,13 @@ func TestServerlessComputeScalesWithMemory(t *testing.T) {
 	if eps[0].Workers != 3 {
 		t.Errorf("workers %d, want MaxConcurrency 3", eps[0].Workers)
 	}
+	out, err := srv.SageMakerClient().DescribeEndpoint(ctxT(t), &sagemaker.DescribeEndpointInput{EndpointName: aws.String("b4gb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := out.ProductionVariants[0].CurrentServerlessConfig; c == nil || aws.ToInt32(c.MemorySizeInMB) != 4096 || aws.ToInt32(c.MaxConcurrency) != 3 {
+		t.Errorf("CurrentServerlessConfig %+v, want 4096 MB, max concurrency 3", c)
+	}
 }
 
 func TestServerlessConfigIsValidatedAsAWSDoes(t *testing.T) {

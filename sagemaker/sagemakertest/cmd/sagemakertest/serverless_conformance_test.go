@@ -30,6 +30,9 @@ var serverlessScript = []step{
 	{Service: "sagemaker", Op: "CreateEndpoint", Params: map[string]any{"EndpointName": "sls", "EndpointConfigName": "sls"},
 		Want: map[string]any{"EndpointArn": arnPrefix + "endpoint/sls"}},
 	{Service: "sagemaker", Op: "wait:endpoint_in_service", Params: map[string]any{"EndpointName": "sls"}},
+	{Service: "sagemaker", Op: "DescribeEndpoint", Params: map[string]any{"EndpointName": "sls"}, Want: map[string]any{
+		"EndpointStatus": "InService", "ProductionVariants.0.CurrentServerlessConfig.MemorySizeInMB": 2048,
+		"ProductionVariants.0.CurrentServerlessConfig.MaxConcurrency": 2}},
 	{Service: "runtime", Op: "InvokeEndpoint", Params: map[string]any{
 		"EndpointName": "sls", "ContentType": "image/jpeg", "Accept": "application/json", "Body": map[string]any{"$file": "sample.jpg"},
 	}, Want: map[string]any{"ContentType": "application/json", "InvokedProductionVariant": "AllTraffic"}},

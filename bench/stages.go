@@ -10,10 +10,11 @@ import (
 )
 
 // Stage is one leg of a traffic shape, as k6's stages or Inference Recommender's Phases
-// say it: over Duration the offered rate moves linearly from the previous stage's Target
-// (StagesConfig.From for the first) to this stage's Target, in requests per second. Two
-// stages in a row with the same Target hold it; a stage whose Target jumps far above the
-// last over a short Duration is a spike.
+// say it: over Duration the load moves linearly from the previous stage's Target
+// (StagesConfig.From for the first) to this stage's Target: an offered rate in requests
+// per second, or, with StagesConfig.Closed, a number of closed-loop workers. Two stages in
+// a row with the same Target hold it; a stage whose Target jumps far above the last over a
+// short Duration is a spike.
 type Stage struct {
 	Duration time.Duration
 	Target   float64
@@ -32,14 +33,23 @@ type StagesConfig struct {
 	// Stages are offered in order, without a pause between them (at least one).
 	Stages []Stage
 
-	// From is the offered rate at the start of the first stage (default 0: the first stage
-	// ramps up from nothing).
+	// From is the load at the start of the first stage (default 0: the first stage ramps
+	// up from nothing).
 	From float64
 
-	// Step holds the settings of the run: payloads, timeout, interval, batch size, and
-	// Concurrency, the cap on requests in flight (default 64), with MaxBacklog. Its Rate,
-	// ClientRate, Duration, Requests and Warmup must be zero: the stages set the rate and
-	// the length, and a warmup is a first stage whose figures one ignores.
+	// Closed makes the targets numbers of workers in a closed loop instead of rates: at
+	// any instant round(target) workers are active (a ramp from 0 to 4 over 4s adds one
+	// at 0.5s, 1.5s, 2.5s and 3.5s), each sending its next request when the last returns,
+	// with latency from the actual send. A worker made idle by a ramp down finishes its
+	// request first. Each stage's Concurrency is its mean target, rounded; Little's law is
+	// checked on the stages that hold (a ramp's mean number of workers is not whole).
+	Closed bool
+
+	// Step holds the settings of the run: payloads, timeout, interval, batch size and,
+	// in open loop, Concurrency, the cap on requests in flight (default 64), with
+	// MaxBacklog. Its Rate, ClientRate, Duration, Requests and Warmup must be zero, and
+	// its Concurrency too in closed loop: the stages set the load and the length, and a
+	// warmup is a first stage whose figures one ignores.
 	Step Config
 }
 
@@ -48,8 +58,9 @@ type StageResult struct {
 	Stage
 	// From is the offered rate at the start of the stage.
 	From float64
-	// Result holds the stage's figures. Its Rate is the mean rate the stage offered,
-	// (From + Target) / 2, and Offered the sends its schedule held. As in a Sweep window,
+	// Result holds the stage's figures. In open loop its Rate is the mean rate the stage
+	// offered, (From + Target) / 2, and Offered the sends its schedule held; in closed
+	// loop its Concurrency is the mean number of workers. As in a Sweep window,
 	// a request belongs to the stage in which it completes: a request sent near the end of
 	// a stage and completed in the next counts in the next, so the load never stops between
 	// stages and no request is lost at a boundary. Only the last stage has Unfinished.
@@ -82,11 +93,15 @@ func RunStages(ctx context.Context, inv Invoker, cfg StagesConfig) (*StagesResul
 		return nil, err
 	}
 	run := cfg.Step
-	run.Rate = sched.peak()
 	run.Duration = slice
+	if cfg.Closed {
+		run.Concurrency = int(math.Floor(sched.peak() + 0.5))
+	} else {
+		run.Rate = sched.peak()
+	}
 	n := int(sched.total / slice)
 	var slices []*Result
-	err = runScheduled(ctx, inv, run, n, sched, func(r *Result) bool {
+	err = runScheduled(ctx, inv, run, n, sched, cfg.Closed, func(r *Result) bool {
 		slices = append(slices, r)
 		return false
 	})
@@ -113,19 +128,36 @@ func RunStages(ctx context.Context, inv Invoker, cfg StagesConfig) (*StagesResul
 		if err := res.Total.merge(sr, false); err != nil {
 			return nil, err
 		}
-		sr.Rate = (from + st.Target) / 2
-		sr.Warnings = nil // the slices warned against the peak rate: warn against the stage's
+		if cfg.Closed {
+			sr.Concurrency = int(math.Round((from + st.Target) / 2))
+		} else {
+			sr.Rate = (from + st.Target) / 2
+		}
+		sr.summarize() // the slices were judged against the peak: judge the stage by its mean
+		if cfg.Closed && from != st.Target {
+			sr.LittlesLaw = nil // a ramp's mean number of workers is no whole number to check
+		}
+		sr.Warnings = nil
 		sr.warn(false)
 		res.Stages = append(res.Stages, StageResult{Stage: st, From: from, Result: sr})
 	}
-	res.Total.Rate = sched.count(sched.total) / sched.total.Seconds()
+	if mean := sched.count(sched.total) / sched.total.Seconds(); cfg.Closed {
+		res.Total.Concurrency = max(1, int(math.Round(mean)))
+	} else {
+		res.Total.Rate = mean
+	}
+	res.Total.summarize()
+	if cfg.Closed && !holdsOnly(cfg) {
+		res.Total.LittlesLaw = nil
+	}
 	res.Total.Warnings = nil
 	res.Total.warn(false)
 	return res, nil
 }
 
-// runScheduled is runWindows with the pacer on sched instead of a fixed rate.
-func runScheduled(ctx context.Context, inv Invoker, cfg Config, n int, sched *schedule, onWindow func(*Result) bool) error {
+// runScheduled is runWindows with the load on sched: the pacer's rate in open loop, the
+// number of active workers in closed loop.
+func runScheduled(ctx context.Context, inv Invoker, cfg Config, n int, sched *schedule, closed bool, onWindow func(*Result) bool) error {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return err
@@ -140,7 +172,11 @@ func runScheduled(ctx context.Context, inv Invoker, cfg Config, n int, sched *sc
 	cfg.Duration *= time.Duration(n)
 	r := newRun(ctx, inv, cfg)
 	r.win = w
-	r.pacer.sched = sched // start == begin (no warmup): the first measured send is send 0
+	if closed {
+		r.gate = &gate{begin: r.begin, sched: sched}
+	} else {
+		r.pacer.sched = sched // start == begin (no warmup): the first measured send is send 0
+	}
 	defer r.stop()
 	_, err = r.run()
 	return err
@@ -163,6 +199,9 @@ func (cfg StagesConfig) schedule() (*schedule, time.Duration, error) {
 	if s.Rate != 0 || s.ClientRate != 0 || s.Duration != 0 || s.Requests != 0 || s.Warmup != 0 {
 		errs = append(errs, errors.New("Step's Rate, ClientRate, Duration, Requests and Warmup must be zero: the stages set them (a warmup is a first stage)"))
 	}
+	if cfg.Closed && s.Concurrency != 0 {
+		errs = append(errs, errors.New("Step's Concurrency must be zero in closed loop: the stages' targets set it"))
+	}
 	var slice, total time.Duration
 	sched := &schedule{}
 	prev := cfg.From
@@ -184,6 +223,10 @@ func (cfg StagesConfig) schedule() (*schedule, time.Duration, error) {
 	}
 	if len(errs) == 0 {
 		switch {
+		case cfg.Closed && peak > MaxConcurrency:
+			errs = append(errs, fmt.Errorf("a target of %v workers is over %d", peak, MaxConcurrency))
+		case cfg.Closed && peak < 0.5:
+			errs = append(errs, errors.New("every stage has fewer than 0.5 workers: none would ever send"))
 		case peak == 0:
 			errs = append(errs, errors.New("every stage offers 0 requests/s"))
 		case slice < MinStageSlice:
@@ -287,4 +330,86 @@ func (s *schedule) at(n int64) time.Duration {
 	}
 	m := x - (last.c0 + last.sends())
 	return s.total + time.Duration(m/last.b*float64(time.Second))
+}
+
+// level is the schedule's value at offset t (the rate, or the number of workers), the
+// last stage's target past the end.
+func (s *schedule) level(t time.Duration) float64 {
+	for _, g := range s.segs {
+		if t < g.t0+g.dur {
+			x := max(t-g.t0, 0).Seconds() / g.dur.Seconds()
+			return g.a + (g.b-g.a)*x
+		}
+	}
+	if len(s.segs) == 0 {
+		return 0
+	}
+	return s.segs[len(s.segs)-1].b
+}
+
+// reach is the first offset at or after from where the level is at least x, or never.
+func (s *schedule) reach(from time.Duration, x float64) time.Duration {
+	for _, g := range s.segs {
+		end := g.t0 + g.dur
+		if end <= from {
+			continue
+		}
+		lo := max(from, g.t0)
+		if s.level(lo) >= x {
+			return lo
+		}
+		if g.b > g.a && g.b >= x {
+			t := g.t0 + time.Duration((x-g.a)/(g.b-g.a)*float64(g.dur)) + time.Microsecond // past the float's doubt
+			return max(t, lo)
+		}
+	}
+	if n := len(s.segs); n > 0 && s.segs[n-1].b >= x {
+		return max(from, s.total)
+	}
+	return never
+}
+
+// gate holds closed-loop workers to the schedule: worker id is active while the level,
+// rounded, is above id.
+type gate struct {
+	begin time.Time
+	sched *schedule
+}
+
+func (g *gate) active(id int, t time.Time) bool {
+	return math.Floor(g.sched.level(t.Sub(g.begin))+0.5) > float64(id)
+}
+
+// wait returns t0, the send time of the worker's next request, at once while the worker
+// is active; otherwise it waits until it is, and returns then. It returns early when done
+// is closed.
+func (g *gate) wait(id int, t0 time.Time, done <-chan struct{}) time.Time {
+	for now := time.Now(); !g.active(id, now); now = time.Now() {
+		at := g.sched.reach(now.Sub(g.begin), float64(id)+0.5)
+		if at == never {
+			<-done
+			return now
+		}
+		t := time.NewTimer(time.Until(g.begin.Add(at)))
+		select {
+		case <-t.C:
+			t0 = time.Now()
+		case <-done:
+			t.Stop()
+			return now
+		}
+	}
+	return t0
+}
+
+// holdsOnly reports whether every stage holds the load it starts at.
+func holdsOnly(cfg StagesConfig) bool {
+	prev := cfg.From
+	for _, st := range cfg.Stages {
+		if st.Target != prev {
+			return false
+		}
+		prev = st.Target
+	}
+	return true
 }

@@ -69,3 +69,36 @@ func TestScheduleSkipsAStageAtZero(t *testing.T) {
 		t.Errorf("send 10 due at %v, want 2s (after the idle stage)", got)
 	}
 }
+
+// A closed-loop ramp from 0 to 3 workers over 3s activates worker k when the level,
+// rounded, passes k: at 0.5s, 1.5s and 2.5s.
+func TestScheduleLevelAndReachForWorkers(t *testing.T) {
+	s := &schedule{}
+	s.add(0, 0, time.Second)
+	s.add(0, 3, 3*time.Second)
+	s.add(3, 1, time.Second)
+	for _, c := range []struct {
+		at   time.Duration
+		want float64
+	}{{0, 0}, {time.Second, 0}, {2500 * time.Millisecond, 1.5}, {4 * time.Second, 3}, {4500 * time.Millisecond, 2}, {time.Hour, 1}} {
+		if got := s.level(c.at); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("level(%v) = %v, want %v", c.at, got, c.want)
+		}
+	}
+	for k, want := range []time.Duration{1500 * time.Millisecond, 2500 * time.Millisecond, 3500 * time.Millisecond} {
+		got := s.reach(0, float64(k)+0.5)
+		if d := got - want; d < 0 || d > 2*time.Microsecond {
+			t.Errorf("worker %d active from %v, want %v", k, got, want)
+		}
+	}
+	if got := s.reach(4200*time.Millisecond, 2.5); got != 4200*time.Millisecond {
+		t.Errorf("reach from inside an active span = %v, want its start", got)
+	}
+	if got := s.reach(4600*time.Millisecond, 2.5); got != never {
+		t.Errorf("worker 2 after the ramp down to 1: %v, want never", got)
+	}
+	g := &gate{begin: time.Unix(0, 0), sched: s}
+	if g.active(0, time.Unix(0, 0).Add(1400*time.Millisecond)) || !g.active(0, time.Unix(0, 0).Add(1600*time.Millisecond)) {
+		t.Error("worker 0 should start at 1.5s")
+	}
+}

@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/bench/benchtest"
+	"github.com/sagebench/sagebench/payload"
 )
 
 // rampHoldSpikeDown is a ramp up, a hold, a spike and a ramp down: 100 + 200 + 150 + 100
@@ -98,4 +100,61 @@ func BenchmarkRunStages(b *testing.B) {
 	}
 	b.ReportMetric(dev, "max_dev_%")
 	b.ReportMetric(float64(gap), "invariant_gap")
+}
+
+// concurrencyProbe is an invoker that holds each call for latency and records the most
+// calls it saw at once.
+type concurrencyProbe struct {
+	latency  time.Duration
+	mu       sync.Mutex
+	now, max int
+	calls    int
+}
+
+func (p *concurrencyProbe) Invoke(ctx context.Context, _ payload.Payload) error {
+	p.mu.Lock()
+	p.now++
+	p.calls++
+	p.max = max(p.max, p.now)
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.now--
+		p.mu.Unlock()
+	}()
+	t := time.NewTimer(p.latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// In closed loop the targets are workers: none sends while the level is under half a
+// worker, never more are in flight than the stage allows, and a holding stage's
+// Concurrency is its target, against which Little's law is checked.
+func TestRunStagesClosedLoopActivatesWorkersByStage(t *testing.T) {
+	probe := &concurrencyProbe{latency: 5 * time.Millisecond}
+	res, err := bench.RunStages(context.Background(), probe, bench.StagesConfig{
+		Closed: true,
+		Stages: []bench.Stage{
+			{Duration: 500 * time.Millisecond, Target: 0}, // idle
+			{Duration: 500 * time.Millisecond, Target: 3}, // ramp up
+			{Duration: 500 * time.Millisecond, Target: 3}, // hold
+		},
+		Step: bench.Config{Payloads: body},
+	})
+	require.NoError(t, err)
+	require.Len(t, res.Stages, 3)
+	assert.Zero(t, res.Stages[0].Result.Requests, "no worker is active at level 0")
+	assert.LessOrEqual(t, probe.max, 3)
+	assert.Equal(t, 3, res.Stages[2].Result.Concurrency)
+	assert.Nil(t, res.Stages[1].Result.LittlesLaw, "a ramp's mean is not a whole number of workers")
+	if res.Stages[2].Result.Requests > 0 {
+		assert.NotNil(t, res.Stages[2].Result.LittlesLaw, "a hold is checked")
+	}
+	assert.Zero(t, res.Total.Rate)
+	assert.Zero(t, res.Total.Offered, "closed loop offers nothing on a schedule")
 }

@@ -208,6 +208,7 @@ func (rep *Report) Recommendation() string {
 			fmt.Fprintf(&b, ", meeting %s", rep.SLO)
 		}
 		b.WriteString(".")
+		b.WriteString(rep.holdsFor()) // serverless.go
 	}
 	if rep.Plan != nil {
 		fmt.Fprintf(&b, "\nFor the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Plan.Instances,

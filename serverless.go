@@ -187,3 +187,43 @@ func (rep *Report) traffic() *report.Traffic {
 	}
 	return &report.Traffic{Target: rep.TargetTPS}
 }
+
+// holdsFor says, when the report compares costs by traffic, the traffic over which the
+// recommendation is the cheapest and which candidate is cheapest elsewhere: "\nBy traffic
+// (inferences/s): below 2.31 serverless-4GB; ...; the recommendation holds from 12.8 to
+// 265." It is empty otherwise.
+func (rep *Report) holdsFor() string {
+	t, idx := rep.rows("", "")
+	if t.Traffic == nil {
+		return ""
+	}
+	spans := t.BreakEvens()
+	if len(spans) == 0 {
+		return ""
+	}
+	var parts, holds []string
+	for k, s := range spans {
+		name := "none can serve it"
+		if s.Row >= 0 {
+			name = t.Rows[s.Row].Config
+			if idx[s.Row] == rep.Best {
+				holds = append(holds, fmt.Sprintf("%.3g to %.3g", s.From, s.To))
+			}
+		}
+		switch {
+		case len(spans) == 1:
+			parts = append(parts, fmt.Sprintf("from %.3g to %.3g %s", s.From, s.To, name))
+		case k == 0:
+			parts = append(parts, fmt.Sprintf("below %.3g %s", s.To, name))
+		case k == len(spans)-1:
+			parts = append(parts, fmt.Sprintf("above %.3g %s", s.From, name))
+		default:
+			parts = append(parts, fmt.Sprintf("from %.3g to %.3g %s", s.From, s.To, name))
+		}
+	}
+	out := "\nCheapest by traffic (inferences/s): " + strings.Join(parts, "; ")
+	if len(holds) == 0 {
+		return out + "; the recommendation is the cheapest per inference at its own throughput, nowhere in this range."
+	}
+	return out + "; the recommendation holds from " + strings.Join(holds, " and from ") + "."
+}

@@ -98,5 +98,8 @@ func TestStudyMeasuresAServerlessCandidateAndShowsTheBreakEven(t *testing.T) {
 	assert.Equal(t, 1, spans[0].Row)
 	assert.Equal(t, 0, spans[1].Row)
 	assert.InDelta(t, 0.23/(3600*o.Serverless.PerRequest), spans[0].To, 1e-9)
-	assert.NotContains(t, rep.Recommendation(), "( x1)")
+	rec := rep.Recommendation()
+	assert.NotContains(t, rec, "( x1)")
+	assert.Contains(t, rec, "Cheapest by traffic (inferences/s): below ")
+	assert.Contains(t, rec, "the recommendation holds from ")
 }

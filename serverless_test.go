@@ -68,7 +68,12 @@ func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
 // by the serverless formula, and the report shows where each is cheapest by traffic.
 func TestStudyMeasuresAServerlessCandidateAndShowsTheBreakEven(t *testing.T) {
 	srv := newEmulator(t, sagemakertest.WithServerlessSetupTime(0))
-	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"}, serverless4GB(4))
+	// A test rate far above AWS's, so that the break-even falls well below c5's
+	// throughput whatever the machine's load makes of the emulator's millisecond times.
+	const perSecond = 0.01
+	sls := serverless4GB(4)
+	sls.Serverless.Price.USDPerSecond = perSecond
+	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"}, sls)
 	rep, err := st.Run(context.Background(), srv.Config())
 	require.NoError(t, err)
 	assertNothingLeft(t, srv, rep)
@@ -81,7 +86,7 @@ func TestStudyMeasuresAServerlessCandidateAndShowsTheBreakEven(t *testing.T) {
 	// millisecond, plus the payload in.
 	billed := math.Ceil(float64(o.Server.ModelMean)/float64(time.Millisecond)) / 1000
 	in := float64(len(st.Load.Payloads[0].Body))
-	want := 0.00008*billed + in*0.016/(1<<30)
+	want := perSecond*billed + in*0.016/(1<<30)
 	assert.InDelta(t, want*1e6, o.Serverless.PerMillion, 1e-9)
 	assert.InDelta(t, want*1e6, o.Cost.PerMillion, 1e-6)
 	assert.InDelta(t, 4/o.Server.ModelMean.Seconds(), o.Serverless.MaxTPS, 1e-9)

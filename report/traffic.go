@@ -406,3 +406,43 @@ func (r *Report) trafficLine(row *Row, lo, hi float64) plotter.XYs {
 	}
 	return append(xys, plotter.XY{X: hi, Y: k * per})
 }
+
+// JSONTraffic is the cost-by-traffic comparison in JSONReport: the range compared, in
+// inferences per second, and the break-even spans (Report.BreakEvens) in order.
+type JSONTraffic struct {
+	Min    float64    `json:"min_inferences_per_second"`
+	Max    float64    `json:"max_inferences_per_second"`
+	Target float64    `json:"target_inferences_per_second,omitempty"`
+	Spans  []JSONSpan `json:"spans"`
+}
+
+// JSONSpan is one Span: the cheapest qualifying row over [from, to), its index in rows
+// (-1 when none can serve that traffic), and its cost per hour at both ends.
+type JSONSpan struct {
+	From         float64    `json:"from"`
+	To           float64    `json:"to"`
+	Row          int        `json:"row"`
+	Config       string     `json:"config,omitempty"`
+	USDPerHourAt [2]float64 `json:"usd_per_hour_from_to"`
+}
+
+func (r *Report) jsonTraffic(vs []Verdict) *JSONTraffic {
+	if !r.trafficShown() {
+		return nil
+	}
+	lo, hi := r.trafficRange()
+	out := &JSONTraffic{Min: lo, Max: hi, Spans: []JSONSpan{}}
+	if r.Traffic != nil {
+		out.Target = r.Traffic.Target
+	}
+	for _, s := range r.breakEvens(vs) {
+		j := JSONSpan{From: s.From, To: s.To, Row: s.Row}
+		if s.Row >= 0 {
+			j.Config = r.Rows[s.Row].Config
+			j.USDPerHourAt[0], _, _ = costAt(&r.Rows[s.Row], s.From)
+			j.USDPerHourAt[1], _, _ = costAt(&r.Rows[s.Row], math.Nextafter(s.To, 0))
+		}
+		out.Spans = append(out.Spans, j)
+	}
+	return out
+}

@@ -116,3 +116,19 @@ func TestReportWithoutTrafficHasNoTrafficSection(t *testing.T) {
 		assert.NotEqual(t, "cost-by-traffic", c.Name)
 	}
 }
+
+func TestJSONCarriesTheBreakEvens(t *testing.T) {
+	rep := trafficReport(t)
+	j, err := rep.JSON()
+	require.NoError(t, err)
+	require.NotNil(t, j.Traffic)
+	assert.Equal(t, 100.0, j.Traffic.Target)
+	spans := rep.BreakEvens()
+	require.Len(t, j.Traffic.Spans, len(spans))
+	assert.Equal(t, "sls-4GB", j.Traffic.Spans[0].Config)
+	assert.InDelta(t, spans[0].To, j.Traffic.Spans[0].To, 0)
+	assert.InDelta(t, 0.23, j.Traffic.Spans[0].USDPerHourAt[1], 1e-9, "serverless reaches c5's hourly price at the break-even")
+	plain, err := studyReport(t).JSON()
+	require.NoError(t, err)
+	assert.Nil(t, plain.Traffic)
+}

@@ -1,8 +1,6 @@
 package report_test
 
 import (
-	"bytes"
-	"strings"
 	"testing"
 	"time"
 
@@ -86,24 +84,6 @@ func TestMarkdownShowsTheBreakEvenTableAndTheRangeTheRecommendationHoldsFor(t *t
 	assert.Contains(t, md, "Cheapest: below 3.99 inferences/s, sls-4GB; from 3.99 to 5.9, c5; from 5.9 to 12.9, c5+neo; above 12.9, inf1+neo.")
 	assert.Contains(t, md, "The recommendation, **inf1+neo**, holds from 12.9 to 609 inferences/s.")
 	assert.Contains(t, md, "At the target, 100 inferences/s: inf1+neo x1, $0.33/hour.")
-}
-
-func TestTrafficChartDrawsEveryQualifyingRow(t *testing.T) {
-	rep := trafficReport(t)
-	charts, err := rep.Charts()
-	require.NoError(t, err)
-	var svg bytes.Buffer
-	found := false
-	for _, c := range charts {
-		if c.Name == "cost-by-traffic" {
-			found = true
-			require.NoError(t, c.Render(&svg, "svg"))
-		}
-	}
-	require.True(t, found)
-	for _, name := range []string{"sls-4GB", "c5+neo", "inf1+neo (recommended)", "g4dn", "target 100/s"} {
-		assert.True(t, strings.Contains(svg.String(), name), name)
-	}
 }
 
 // A report with neither Traffic nor a serverless row keeps its sections and charts.

@@ -98,7 +98,7 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	}
 	ctx := context.WithValue(r.Context(), invocationKey{}, inv)
 	if p.sls != nil { // serverless.go: 4 MB, MaxConcurrency, cold starts
-		cold, ok := p.sls.admit(w, len(body))
+		cold, ok := p.sls.admit(w, len(body), name, p.variant.VariantName)
 		if !ok {
 			return
 		}

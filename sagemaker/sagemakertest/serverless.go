@@ -18,9 +18,13 @@ import (
 //   - Each concurrent invocation runs in a container of its own. An invocation that finds
 //     no idle container waits while a new one starts (a cold start): the first requests
 //     after the endpoint is created, and every scale-up. SageMaker publishes the start-up
-//     in ModelSetupTime (AWS/SageMaker, microseconds; "Monitor a serverless endpoint",
-//     https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-monitoring.html).
-//     Provisioned concurrency keeps that many containers warm from the start.
+//     in ModelSetupTime (AWS/SageMaker, microseconds; "Alarms and logs for tracking metrics
+//     from serverless endpoints",
+//     https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-monitoring.html),
+//     and the wait is in the request's OverheadLatency, which that page says includes the
+//     cold start. Provisioned concurrency keeps that many containers warm from the start.
+//   - ServerlessConcurrentExecutionsUtilization (same page: concurrent executions over
+//     MaxConcurrency, no unit) is sampled as each invocation is admitted, itself counted.
 //   - Invocations beyond MaxConcurrency in flight are throttled: ThrottlingException
 //     (HTTP 400), not queued.
 //   - The request payload is at most 4 MB ("Feature exclusions" and the endpoint quotas:
@@ -128,7 +132,7 @@ func (s *Server) newServerlessPool(dv deployedVariant, compiled bool) *pool {
 // as the runtime front end answers any oversized body) and throttles one beyond
 // MaxConcurrency; it reports whether the invocation needs a new container. The caller
 // calls release when the invocation is done.
-func (sp *serverlessPool) admit(w http.ResponseWriter, n int) (cold, ok bool) {
+func (sp *serverlessPool) admit(w http.ResponseWriter, n int, endpoint, variant string) (cold, ok bool) {
 	if n > MaxServerlessPayloadBytes {
 		writePayloadTooLarge(w, MaxServerlessPayloadBytes)
 		return false, false
@@ -140,6 +144,8 @@ func (sp *serverlessPool) admit(w http.ResponseWriter, n int) (cold, ok bool) {
 		return false, false
 	}
 	sp.busy++
+	sp.s.metrics.put(endpoint, variant, NamespaceInvocations, "ServerlessConcurrentExecutionsUtilization",
+		float64(sp.busy)/float64(sp.cfg.MaxConcurrency), false, time.Now())
 	if sp.busy > sp.warm {
 		sp.warm++
 		sp.starts++

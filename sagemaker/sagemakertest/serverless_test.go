@@ -126,6 +126,24 @@ func TestServerlessThrottlesBeyondMaxConcurrency(t *testing.T) {
 	if n, _ := srv.ColdStarts("sls", "AllTraffic"); n != 0 {
 		t.Errorf("%d cold starts with 2 provisioned containers for 2 requests, want 0", n)
 	}
+	out, err := srv.CloudWatchClient().GetMetricData(ctxT(t), &cloudwatch.GetMetricDataInput{
+		StartTime: aws.Time(time.Now().Add(-time.Minute)), EndTime: aws.Time(time.Now().Add(time.Minute)),
+		MetricDataQueries: []cwtypes.MetricDataQuery{
+			cwStat("max", sagemakertest.NamespaceInvocations, "ServerlessConcurrentExecutionsUtilization", "sls", "Maximum", 60),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0.0 // the highest of the minutes' maxima: the run may straddle a minute
+	for _, r := range out.MetricDataResults {
+		for _, v := range r.Values {
+			got = max(got, v)
+		}
+	}
+	if got != 1 {
+		t.Errorf("ServerlessConcurrentExecutionsUtilization Maximum %v, want 1 (2 of MaxConcurrency 2)", got)
+	}
 	if _, err := invoke(ctxT(t), rt, "sls", []byte("x")); err != nil {
 		t.Errorf("after the others finished: %v", err)
 	}

@@ -25,6 +25,7 @@ type options struct {
 	maxEndpoints    int
 	maxPayloadBytes int64
 	serverlessSetup *time.Duration // serverless.go; nil: DefaultServerlessSetupTime
+	serverlessIdle  time.Duration  // serverless.go; 0: containers stay warm
 }
 
 // Default lifecycle delays; see [WithEndpointDelays] and

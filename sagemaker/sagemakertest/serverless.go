@@ -38,7 +38,9 @@ import (
 // time is ml.c5.xlarge's per-worker time (one vCPU) times 2048/MemorySizeInMB: 4 GB is
 // twice as fast as 2 GB. A container's start-up takes the setup time of
 // WithServerlessSetupTime (default DefaultServerlessSetupTime, times WithTimeScale);
-// containers, once started, stay warm while the endpoint lives.
+// containers, once started, stay warm while the endpoint lives, unless
+// WithServerlessIdleTimeout reclaims those idle longer (AWS scales an idle endpoint down,
+// after a time it does not give; provisioned containers are never reclaimed).
 
 // MaxServerlessPayloadBytes is the largest request body a serverless endpoint accepts.
 const MaxServerlessPayloadBytes = 4 << 20
@@ -70,6 +72,13 @@ func WithServerlessSetupTime(d time.Duration) Option {
 	return func(o *options) { o.serverlessSetup = new(max(d, 0)) }
 }
 
+// WithServerlessIdleTimeout makes a serverless endpoint reclaim an on-demand container
+// idle longer than d, so that the next request over the warm ones pays a cold start
+// again. The default, 0, keeps containers warm while the endpoint lives.
+func WithServerlessIdleTimeout(d time.Duration) Option {
+	return func(o *options) { o.serverlessIdle = max(d, 0) }
+}
+
 // checkServerless records the constraint failures of variant i's ServerlessConfig.
 func (v *violations) checkServerless(i int, c *slsCfg) {
 	f := func(field string) string { return member("productionVariants", i, "slsCfg."+field) }
@@ -95,13 +104,17 @@ func serverlessVariantError(config string, v variant) *APIError {
 
 // serverlessPool is the serving side of a serverless variant: its containers.
 type serverlessPool struct {
-	s      *Server
-	cfg    slsCfg
-	setup  time.Duration
-	mu     sync.Mutex
-	busy   int // invocations in flight
-	warm   int // containers started (or starting)
-	starts int // cold starts so far
+	s     *Server
+	cfg   slsCfg
+	setup time.Duration
+	mu    sync.Mutex
+	idle  time.Duration // reclaim containers idle longer; 0: never
+	busy  int           // invocations in flight
+	warm  int           // containers started (or starting)
+	// idleSince holds when each idle on-demand container was last released, oldest
+	// first; provisioned ones are not in it (they are never reclaimed).
+	idleSince []time.Time
+	starts    int // cold starts so far
 }
 
 // newServerlessPool provisions a serverless variant: MaxConcurrency workers, device time
@@ -124,7 +137,8 @@ func (s *Server) newServerlessPool(dv deployedVariant, compiled bool) *pool {
 		compiled: compiled,
 		profile: Profile{Workers: c.MaxConcurrency, DeviceTime: device,
 			Source: fmt.Sprintf("serverless %d MB: %s per vCPU x %d/%d (compute proportional to memory)", c.MemorySizeInMB, serverlessReference, serverlessMBPerVCPU, c.MemorySizeInMB)},
-		sls: &serverlessPool{s: s, cfg: c, setup: time.Duration(float64(setup) * s.opts.timeScale), warm: c.ProvisionedConcurrency},
+		sls: &serverlessPool{s: s, cfg: c, setup: time.Duration(float64(setup) * s.opts.timeScale),
+			idle: s.opts.serverlessIdle, warm: c.ProvisionedConcurrency},
 	}
 }
 
@@ -143,6 +157,11 @@ func (sp *serverlessPool) admit(w http.ResponseWriter, n int, endpoint, variant 
 		writeRESTError(w, ErrThrottling(), nil)
 		return false, false
 	}
+	now := time.Now()
+	for sp.idle > 0 && len(sp.idleSince) > 0 && now.Sub(sp.idleSince[0]) > sp.idle {
+		sp.idleSince = sp.idleSince[1:] // reclaimed
+		sp.warm--
+	}
 	sp.busy++
 	sp.s.metrics.put(endpoint, variant, NamespaceInvocations, "ServerlessConcurrentExecutionsUtilization",
 		float64(sp.busy)/float64(sp.cfg.MaxConcurrency), false, time.Now())
@@ -151,11 +170,18 @@ func (sp *serverlessPool) admit(w http.ResponseWriter, n int, endpoint, variant 
 		sp.starts++
 		return true, true
 	}
+	if sp.busy > sp.cfg.ProvisionedConcurrency && len(sp.idleSince) > 0 {
+		sp.idleSince = sp.idleSince[:len(sp.idleSince)-1] // the most recently used is reused
+	}
 	return false, true
 }
 
+// release returns an invocation's container: an on-demand one becomes idle.
 func (sp *serverlessPool) release() {
 	sp.mu.Lock()
+	if sp.busy > sp.cfg.ProvisionedConcurrency {
+		sp.idleSince = append(sp.idleSince, time.Now())
+	}
 	sp.busy--
 	sp.mu.Unlock()
 }

@@ -211,3 +211,26 @@ func TestServerlessConfigIsValidatedAsAWSDoes(t *testing.T) {
 		}
 	}
 }
+
+// An on-demand container idle longer than WithServerlessIdleTimeout is reclaimed, and the
+// next request pays a cold start again; a provisioned one stays warm.
+func TestServerlessIdleContainersAreReclaimedButNotProvisionedOnes(t *testing.T) {
+	srv := newServer(t, sagemakertest.WithHandler(okHandler), sagemakertest.WithServerlessSetupTime(0),
+		sagemakertest.WithServerlessIdleTimeout(time.Nanosecond)) // any idle time reclaims
+	createServerless(t, srv, "od", types.ProductionVariantServerlessConfig{MemorySizeInMB: aws.Int32(1024), MaxConcurrency: aws.Int32(2)})
+	createServerless(t, srv, "pc", types.ProductionVariantServerlessConfig{MemorySizeInMB: aws.Int32(1024), MaxConcurrency: aws.Int32(2), ProvisionedConcurrency: aws.Int32(1)})
+	rt := srv.RuntimeClient(noRetry)
+	for range 3 {
+		for _, ep := range []string{"od", "pc"} {
+			if _, err := invoke(ctxT(t), rt, ep, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n, _ := srv.ColdStarts("od", "AllTraffic"); n != 3 {
+		t.Errorf("on demand: %d cold starts, want 3 (each request finds its container reclaimed)", n)
+	}
+	if n, _ := srv.ColdStarts("pc", "AllTraffic"); n != 0 {
+		t.Errorf("provisioned: %d cold starts, want 0", n)
+	}
+}

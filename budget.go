@@ -132,7 +132,9 @@ func (s *Study) estimate(p *Plan) Estimate {
 			continue // measured by an earlier run, or an endpoint that bills anyway: costs nothing now
 		}
 		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, Instances: c.count()}
-		if s.Prices == nil {
+		if c.IsServerless() {
+			l = p.serverlessLine(c, hours) // serverless.go
+		} else if s.Prices == nil {
 			l.NoPrice = "no price table"
 		} else if price, err := s.Prices.Lookup(p.Region, c.InstanceType); err != nil {
 			l.NoPrice = err.Error()

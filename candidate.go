@@ -40,6 +40,9 @@ type Candidate struct {
 	// match. Target, FrameworkVersion, Image and Env do not apply. It adds nothing to the
 	// estimate: the endpoint bills whether or not it is measured.
 	Endpoint string `json:",omitempty"`
+	// Serverless, if set, deploys a serverless endpoint instead of instances
+	// (serverless.go); InstanceType and InstanceCount are then empty.
+	Serverless *ServerlessConfig `json:",omitempty"`
 }
 
 // Existing reports whether the candidate is an endpoint that exists already.

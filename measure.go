@@ -132,8 +132,11 @@ func sweepProblems(sw *bench.SweepConfig) []string {
 // endpoint limit refuses it (see waitForSlot).
 func (r *run) deploy(ctx context.Context, i int, c Candidate, m sagemaker.ModelSpec) (*sagemaker.Endpoint, error) {
 	r.emit(Event{Kind: EventDeploying, Candidate: c.Name})
-	spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count(),
-		WaitForSlot: r.waitForSlot(c)}
+	spec := sagemaker.EndpointSpec{Name: m.Name, InstanceType: c.InstanceType, InstanceCount: c.count()}
+	if c.IsServerless() {
+		spec = c.Serverless.endpointSpec(m.Name) // serverless.go
+	}
+	spec.WaitForSlot = r.waitForSlot(c)
 	return r.res.deploy(ctx, m, spec)
 }
 

@@ -121,7 +121,7 @@ func pricesNote(rep *Report) string {
 	var sources []string
 	rows := map[string][]string{}
 	for _, o := range rep.Outcomes {
-		if o.Cost == nil || o.Cost.PriceSource == "" {
+		if o.Cost == nil || o.Cost.PriceSource == "" || o.Candidate.IsServerless() { // serverless.go: in its row
 			continue
 		}
 		src := o.Cost.PriceSource
@@ -135,7 +135,7 @@ func pricesNote(rep *Report) string {
 	}
 	var unpriced []string
 	for _, o := range rep.Outcomes {
-		if o.Result != nil && o.Cost == nil {
+		if o.Result != nil && o.Cost == nil && !o.Candidate.IsServerless() { // serverless.go: in its row
 			if _, err := rep.Prices.Lookup(rep.Region, o.Candidate.InstanceType); err != nil {
 				unpriced = append(unpriced, o.Candidate.Name)
 			}

@@ -33,6 +33,8 @@ type Report struct {
 	// over the qualifying candidates); PlanErr says why there is none.
 	Plan    *cost.Plan
 	PlanErr error
+	// TargetTPS is Study.TargetTPS: one point of the report's cost-by-traffic section.
+	TargetTPS float64
 	// Teardown is every resource the run created and what became of it.
 	Teardown []Deletion
 
@@ -63,6 +65,8 @@ type Outcome struct {
 	LoadRanOn string
 	// Cost is nil when the price table has no price for the instance type.
 	Cost *cost.Estimate
+	// Serverless is a serverless candidate's cost as a function of traffic (serverless.go).
+	Serverless *cost.ServerlessEstimate
 	// MeetsSLO is true when there is no SLO or the result meets it; Disqualified says
 	// why a measured candidate cannot be recommended: its report.Verdict.
 	MeetsSLO     bool
@@ -73,6 +77,7 @@ type Outcome struct {
 // (report.Verdict) that every output of the report shows.
 func (rep *Report) finish(s *Study) {
 	rep.Best = -1
+	rep.TargetTPS = s.TargetTPS
 	for i := range rep.Outcomes {
 		o := &rep.Outcomes[i]
 		o.Disqualified = ""
@@ -80,6 +85,10 @@ func (rep *Report) finish(s *Study) {
 			continue
 		}
 		o.MeetsSLO = s.SLO == nil || s.SLO.Met(o.Result)
+		if o.Candidate.IsServerless() {
+			o.priceServerless(s) // serverless.go
+			continue
+		}
 		if price, err := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType); err == nil {
 			if e, err := cost.NewEstimate(cost.Candidate{Name: o.Candidate.Name, Price: price,
 				Instances: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}); err == nil { // as report.Row.Price
@@ -100,6 +109,9 @@ func (rep *Report) finish(s *Study) {
 				o.Disqualified = v.String()
 			}
 			continue
+		}
+		if o.Candidate.IsServerless() {
+			continue // cost.Cheapest plans instances; the report's cost by traffic has it
 		}
 		price, _ := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType) // priced: it qualifies
 		c := cost.Candidate{Name: o.Candidate.Name, Price: price, Instances: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}
@@ -128,6 +140,7 @@ func (rep *Report) finish(s *Study) {
 func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) {
 	t = report.New(title)
 	t.SLO, t.MaxErrorRate = rep.SLO, new(float64(MaxErrorRate))
+	t.Traffic = rep.traffic() // serverless.go
 	for i, o := range rep.Outcomes {
 		if o.Result == nil && o.Err == nil {
 			continue // skipped: in the notes
@@ -157,7 +170,9 @@ func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) 
 		if o.LoadRanOn != "" {
 			row.Notes = append(row.Notes, "load ran on "+o.LoadRanOn)
 		}
-		if o.Cost == nil && o.Result != nil && rep.Prices != nil {
+		if o.Candidate.IsServerless() {
+			o.serverlessRow(&row) // serverless.go
+		} else if o.Cost == nil && o.Result != nil && rep.Prices != nil {
 			_ = row.PriceFrom(rep.Prices, rep.Region, o.Candidate.count()) // adds why it has no price
 		}
 		t.Add(row)
@@ -199,12 +214,13 @@ func (rep *Report) Recommendation() string {
 		}
 	} else {
 		o := rep.Outcomes[rep.Best]
-		fmt.Fprintf(&b, "Recommended: %s (%s x%d): $%.2f per million inferences at %.1f inferences/s",
-			o.Candidate.Name, o.Candidate.InstanceType, o.Candidate.count(), o.Cost.PerMillion, o.Result.InferencesPerSecond)
+		fmt.Fprintf(&b, "Recommended: %s (%s): $%.2f per million inferences at %.1f inferences/s",
+			o.Candidate.Name, o.Candidate.kind(), o.Cost.PerMillion, o.Result.InferencesPerSecond)
 		if rep.SLO != nil {
 			fmt.Fprintf(&b, ", meeting %s", rep.SLO)
 		}
 		b.WriteString(".")
+		b.WriteString(rep.holdsFor()) // serverless.go
 	}
 	if rep.Plan != nil {
 		fmt.Fprintf(&b, "\nFor the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Plan.Instances,

@@ -140,6 +140,10 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			probs = append(probs, existingProblems(label, c)...)
 			continue
 		}
+		if c.IsServerless() { // serverless.go
+			probs = append(probs, s.serverlessProblems(label, c, p)...)
+			continue
+		}
 		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil || !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
 			msg := fmt.Sprintf("unknown instance type %q", c.InstanceType)
 			if err != nil { // CheckInstanceType's suggestion: "(did you mean ml.g5.xlarge?)"
@@ -216,7 +220,7 @@ func (p *Plan) imageFor(s *Study, c Candidate) (string, error) {
 		return "", fmt.Errorf("no image table for %s models: set the candidate's Image", s.framework())
 	}
 	spec := sagemaker.ImageSpec{Region: p.Region, FrameworkVersion: orDefault(c.FrameworkVersion, s.FrameworkVersion), InstanceType: c.InstanceType}
-	if proc, _ := sagemaker.ProcessorFor(c.InstanceType); proc == sagemaker.Inferentia {
+	if proc, _ := sagemaker.ProcessorFor(c.InstanceType); proc == sagemaker.Inferentia || c.IsServerless() {
 		spec.InstanceType, spec.Processor = "", sagemaker.CPU
 	}
 	return sagemaker.PyTorchImage(spec)

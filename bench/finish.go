@@ -60,7 +60,7 @@ func (r *run) snapshot(now time.Time, idx int) Snapshot {
 	if !s.Warmup {
 		s.Elapsed = now.Sub(r.start)
 	}
-	if r.cfg.openLoop() || r.cfg.ClientRate > 0 { // a worker may be idle between requests
+	if r.cfg.openLoop() || r.cfg.ClientRate > 0 || r.gate != nil { // a worker may be idle between requests
 		for _, rec := range r.recs {
 			if rec.busy() {
 				s.InFlight++

@@ -31,7 +31,8 @@ const minOpenLoopSends = 10
 type pacer struct {
 	begin, start, end time.Time
 	rate              float64
-	first             int64 // index of the first send due at or after start
+	sched             *schedule // RunStages: the rate varies by stage; nil: rate holds
+	first             int64     // index of the first send due at or after start
 
 	next       int64 // next send to release; after the run, every send before it was handled
 	sent       int64 // measured sends released to the backlog
@@ -55,12 +56,18 @@ func newPacer(begin, start, end time.Time, rate float64) pacer {
 
 // at is the intended time of send n. It keeps begin's monotonic reading.
 func (p *pacer) at(n int64) time.Time {
+	if p.sched != nil {
+		return p.begin.Add(p.sched.at(n))
+	}
 	return p.begin.Add(time.Duration(float64(n) / p.rate * float64(time.Second)))
 }
 
 // dueBy is the number of sends due at or before t: sends 0 .. dueBy(t)-1.
 func (p *pacer) dueBy(t time.Time) int64 {
 	n := int64(t.Sub(p.begin).Seconds()*p.rate) + 1
+	if p.sched != nil {
+		n = int64(p.sched.count(t.Sub(p.begin))) + 1
+	}
 	for n > 0 && p.at(n-1).After(t) {
 		n--
 	}

@@ -79,6 +79,7 @@ type run struct {
 	queued       []time.Time              // sends left in the backlog at the end
 	pacer        pacer                    // open loop only; read after the pacer has returned
 	win          *windows                 // Sweep: the run is cut into consecutive windows
+	gate         *gate                    // RunStages in closed loop: workers active by stage (stages.go)
 	abandoned    int                      // requests abandoned past the end (see waitWorkers)
 	prog         *deliver.Queue[Snapshot] // Progress's own goroutine, except in windowed runs
 	progStats    deliver.Stats            // how prog went, once closed
@@ -248,6 +249,11 @@ func (r *run) closedWorker(rec *recorder, next int) {
 	}
 	for !r.stopped(done) {
 		overdue := false
+		if r.gate != nil { // stages.go: an idle worker waits for its stage
+			if t0 = r.gate.wait(rec.id, t0, done); r.stopped(done) {
+				return
+			}
+		}
 		if pace != nil {
 			// The request starts when its pace allows, and its latency from then.
 			var sent time.Time

@@ -116,6 +116,13 @@ func (r *Report) Charts() ([]Chart, error) {
 			}
 			out = append(out, c)
 		}
+		if r.trafficShown() {
+			c, err := r.trafficChart(vs) // traffic.go
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
 		if r.hasServer() {
 			c, err := r.splitChart(vs)
 			if err != nil {

@@ -10,8 +10,9 @@ import (
 )
 
 // WriteDir writes the report into dir (created if missing): report.md, results.csv,
-// results.json and one SVG per chart (throughput.svg, latency.svg, cost.svg, with server
-// figures latency-split.svg and, with sweeps, sweep_throughput.svg, sweep_latency.svg). It
+// results.json and one SVG per chart (throughput.svg, latency.svg, cost.svg, with a
+// cost-by-traffic section cost-by-traffic.svg, with server figures latency-split.svg and,
+// with sweeps, sweep_throughput.svg, sweep_latency.svg). It
 // returns the names written, relative to dir, in that order. Everything is rendered before the first file is written, so a bad
 // report leaves dir untouched; ctx is checked between files.
 func (r *Report) WriteDir(ctx context.Context, dir string) ([]string, error) {

@@ -32,6 +32,9 @@ type JSONReport struct {
 	// SLO and MaxErrorRate are the criteria a recommended row meets.
 	SLO          string  `json:"slo,omitempty"`
 	MaxErrorRate float64 `json:"max_error_rate"`
+
+	// Traffic is the cost-by-traffic comparison, when the report has one (traffic.go).
+	Traffic *JSONTraffic `json:"traffic,omitempty"`
 }
 
 // JSONRow is one Row in JSONReport.
@@ -170,6 +173,7 @@ func (r *Report) JSON() (*JSONReport, error) {
 	for _, s := range r.Sweeps {
 		out.Sweeps = append(out.Sweeps, jsonSweep(s))
 	}
+	out.Traffic = r.jsonTraffic(vs) // traffic.go
 	return out, nil
 }
 

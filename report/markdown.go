@@ -44,6 +44,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString(r.summary(vs, mdName, Escape))
 		b.WriteString("\n\n")
 		r.writeTable(&b, vs)
+		r.writeTraffic(&b, vs) // traffic.go
 	}
 	if r.hasServer() {
 		r.writeSplit(&b)

@@ -30,6 +30,9 @@ type Row struct {
 	Result       *bench.Result
 	// Cost is nil when no price is known; the report then shows "n/a".
 	Cost *cost.Estimate
+	// Serverless, set by PriceServerless, is a serverless row's cost as a function of
+	// traffic (see Report.CostAt); nil for an instance row.
+	Serverless *cost.ServerlessEstimate
 	// Provenance says where the figures come from: Emulated, Measured or free text.
 	Provenance string
 	// Notes are shown as footnotes of the row (PriceFrom adds why a price is missing).
@@ -116,6 +119,9 @@ type Report struct {
 	// MaxErrorRate is the share of failed requests (0..1) above which a row is not
 	// recommended; nil means DefaultMaxErrorRate, new(0.0) that no error is allowed.
 	MaxErrorRate *float64
+	// Traffic, if set, is the traffic range over which the report compares what the
+	// qualifying rows cost (see Traffic); a report with a serverless row compares it anyway.
+	Traffic *Traffic
 }
 
 // New returns an empty report with a title.

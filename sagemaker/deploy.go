@@ -139,14 +139,8 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	ep.live.config = present
 	_, err = c.opts.SageMaker.CreateEndpointConfig(ctx, &sm.CreateEndpointConfigInput{
 		EndpointConfigName: aws.String(e.Name),
-		ProductionVariants: []types.ProductionVariant{{
-			VariantName:          aws.String(VariantName),
-			ModelName:            aws.String(m.Name),
-			InstanceType:         types.ProductionVariantInstanceType(e.InstanceType),
-			InitialInstanceCount: aws.Int32(int32(e.InstanceCount)), // Validate bounds it
-			InitialVariantWeight: aws.Float32(1),
-		}},
-		Tags: c.tags(ep.token),
+		ProductionVariants: []types.ProductionVariant{e.variant(m.Name)}, // serverless.go
+		Tags:               c.tags(ep.token),
 	})
 	if err != nil {
 		ep.live.config = maybe(err)

@@ -2,6 +2,7 @@ package sagemaker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -31,6 +32,9 @@ type EndpointSpec struct {
 	// CreateEndpoint again with the model and configuration it already created, or an
 	// error, which Deploy fails with (deleting them). Without it a refusal fails Deploy.
 	WaitForSlot func(ctx context.Context, refusals int, err error) error
+	// Serverless, if set, makes the endpoint serverless (serverless.go): InstanceType and
+	// InstanceCount must then be empty.
+	Serverless *ServerlessSpec
 }
 
 // MaxInstanceCount is the largest InstanceCount: CreateEndpointConfig's
@@ -118,6 +122,15 @@ func (s EndpointSpec) Validate() error {
 	var errs []error
 	if err := checkName("endpoint", s.Name); err != nil {
 		errs = append(errs, err)
+	}
+	if s.Serverless != nil { // serverless.go
+		for _, p := range s.Serverless.Problems() {
+			errs = append(errs, errors.New(p))
+		}
+		if s.InstanceType != "" || s.InstanceCount != 0 {
+			errs = append(errs, fmt.Errorf("a serverless endpoint has no instance type or count (got %q x %d)", s.InstanceType, s.InstanceCount))
+		}
+		return specError("endpoint", errs)
 	}
 	if err := checkInstanceType(s.InstanceType); err != nil {
 		errs = append(errs, err)

@@ -11,7 +11,7 @@
 // The figures show what the pipeline measures, not what your hardware does; run
 // examples/resnet50 for that, or see -h to run the study for your own model.
 //
-//	go run ./examples/quickstart [-duration 5s] [-concurrency 16] [-parallel 1] [-region eu-west-1] [-out sagebench-out] [-sweep]
+//	go run ./examples/quickstart [-duration 5s] [-concurrency 16] [-parallel 1] [-region eu-west-1] [-out sagebench-out] [-sweep] [-serverless]
 package main
 
 import (
@@ -75,6 +75,7 @@ func main() {
 	flag.StringVar(&o.region, "region", o.region, "emulated AWS region")
 	flag.StringVar(&o.out, "out", o.out, "directory for report.md, results.csv/json and charts")
 	flag.BoolVar(&o.sweep, "sweep", o.sweep, "sweep concurrency 1..64 per candidate instead of a fixed level")
+	flag.BoolVar(&o.serverless, "serverless", o.serverless, "add a 4 GB serverless candidate (illustrative price) and show where it is cheapest by traffic")
 	flag.StringVar(&o.prices, "prices", o.prices, `price table: "current", "study2021" or "auto" (the first that prices every candidate)`)
 	flag.Parse()
 

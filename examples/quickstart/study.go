@@ -25,6 +25,7 @@ type options struct {
 	parallel         int
 	region, out      string
 	sweep            bool
+	serverless       bool // add serverlessCandidate
 	prices           string
 	timeScale        float64                // emulated device time multiplier; tests shorten it
 	emulator         []sagemakertest.Option // more emulator options, for tests
@@ -85,6 +86,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		"study's published throughput (sagemakertest.Profiles). Prices: table %q.\n\n", srv.URL, prices.Name())
 
 	st := study.Study(sagebench.LocalModel{Files: []string{model}, CodeDir: code}, roleARN)
+	if o.serverless {
+		st.Candidates = append(st.Candidates, serverlessCandidate(o.concurrency))
+	}
 	st.Load = bench.Config{Concurrency: o.concurrency, Duration: o.duration, Warmup: o.warmup,
 		Payloads: []payload.Payload{img}, Timeout: 2 * time.Minute}
 	if o.sweep {

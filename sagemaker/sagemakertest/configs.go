@@ -11,7 +11,7 @@ type variant struct {
 	InitialInstanceCount int      `json:",omitempty"`
 	InstanceType         string   `json:",omitempty"`
 	InitialVariantWeight *float64 `json:",omitempty"`
-	ServerlessConfig     any      `json:",omitempty"`
+	ServerlessConfig     *slsCfg  `json:",omitempty"` // serverless.go
 }
 
 // weight is the variant's initial weight; SageMaker's default is 1.
@@ -54,6 +54,8 @@ func (s *Server) createEndpointConfig(body []byte) (any, *APIError) {
 		vs.enum(member("productionVariants", i, "instanceType"), v.InstanceType, instanceTypes)
 		if v.ServerlessConfig == nil {
 			vs.atLeast(member("productionVariants", i, "initialInstanceCount"), v.InitialInstanceCount, 1)
+		} else {
+			vs.checkServerless(i, v.ServerlessConfig)
 		}
 		if v.InitialVariantWeight != nil && *v.InitialVariantWeight < 0 {
 			vs.add("Value '%v' at '%s' failed to satisfy constraint: Member must have value greater than or equal to 0", *v.InitialVariantWeight, member("productionVariants", i, "initialVariantWeight"))
@@ -66,7 +68,9 @@ func (s *Server) createEndpointConfig(body []byte) (any, *APIError) {
 	for _, v := range in.ProductionVariants {
 		switch {
 		case v.ServerlessConfig != nil:
-			return nil, validation("sagemakertest: serverless variants are not emulated (variant %q)", v.VariantName)
+			if e := serverlessVariantError(in.EndpointConfigName, v); e != nil {
+				return nil, e
+			}
 		case v.InstanceType == "":
 			return nil, validation("Instance type must be provided for variant %q of endpoint configuration %q.", v.VariantName, in.EndpointConfigName)
 		case names[v.VariantName]:

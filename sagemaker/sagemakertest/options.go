@@ -24,6 +24,8 @@ type options struct {
 	profiles        map[profileKey]Profile
 	maxEndpoints    int
 	maxPayloadBytes int64
+	serverlessSetup *time.Duration // serverless.go; nil: DefaultServerlessSetupTime
+	serverlessIdle  time.Duration  // serverless.go; 0: containers stay warm
 }
 
 // Default lifecycle delays; see [WithEndpointDelays] and

@@ -24,11 +24,15 @@ type pool struct {
 	image    string
 	compiled bool
 	profile  Profile
+	sls      *serverlessPool // a serverless variant's containers (serverless.go); nil for instances
 }
 
 // newPool provisions a variant: its capacity is the profile's workers per
 // instance times the instance count, so scaling out adds throughput.
 func (s *Server) newPool(dv deployedVariant, compiled bool) *pool {
+	if dv.v.ServerlessConfig != nil {
+		return s.newServerlessPool(dv, compiled)
+	}
 	p := s.profileFor(dv.v.InstanceType, compiled)
 	count := max(dv.v.InitialInstanceCount, 1)
 	return &pool{
@@ -92,14 +96,25 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request, name string
 	if handler == nil {
 		handler = DefaultHandler
 	}
+	var respType string
+	ctx := context.WithValue(context.WithValue(r.Context(), invocationKey{}, inv), responseTypeKey{}, &respType)
+	if p.sls != nil { // serverless.go: 4 MB, MaxConcurrency, cold starts
+		cold, ok := p.sls.admit(w, len(body), name, p.variant.VariantName)
+		if !ok {
+			return
+		}
+		defer p.sls.release()
+		if cold && !p.sls.coldStart(ctx, name, p.variant.VariantName) {
+			s.writeIfClosed(w)
+			return
+		}
+	}
 	rec := s.startInvocation(name, p, arrived)
 	defer rec.finish()
 
 	// A request abandoned while it queues is dropped; one that has a worker
 	// keeps it for the whole device time even if its client gives up, as a
 	// model server finishes what it started. Only Close cuts a hold short.
-	var respType string
-	ctx := context.WithValue(context.WithValue(r.Context(), invocationKey{}, inv), responseTypeKey{}, &respType)
 	select {
 	case p.slots <- struct{}{}:
 		rec.started = time.Now()

@@ -17,6 +17,7 @@ type variantSummary struct {
 	DesiredWeight        float64
 	CurrentInstanceCount int
 	DesiredInstanceCount int
+	serverlessSummary    // serverless.go
 }
 
 type deployedImage struct{ SpecifiedImage, ResolvedImage string }
@@ -49,6 +50,7 @@ func (s *Server) describeEndpoint(body []byte) (any, *APIError) {
 				v.DesiredWeight, v.DesiredInstanceCount = dv.v.weight(), dv.v.InitialInstanceCount
 			}
 		}
+		v.serverlessSummary = summarizeServerless(p, ep.pending.variants)
 		variants = append(variants, v)
 	}
 	return struct {

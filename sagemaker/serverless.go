@@ -1,0 +1,63 @@
+package sagemaker
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+)
+
+// ServerlessSpec makes an endpoint serverless (ProductionVariantServerlessConfig): no
+// instances, but containers of MemorySizeInMB started on demand, at most MaxConcurrency
+// invocations in flight (AWS throttles the rest), and ProvisionedConcurrency containers,
+// if any, kept warm and billed by the hour. See "Deploy models with Amazon SageMaker
+// Serverless Inference", https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html.
+type ServerlessSpec struct {
+	MemorySizeInMB         int // 1024, 2048, 3072, 4096, 5120 or 6144
+	MaxConcurrency         int // 1 to 200
+	ProvisionedConcurrency int // 0 (none) or 1 to MaxConcurrency
+}
+
+// ServerlessMemorySizes are the memory sizes a serverless endpoint may have, in MB.
+var ServerlessMemorySizes = []int{1024, 2048, 3072, 4096, 5120, 6144}
+
+// MaxServerlessPayload is the largest request a serverless endpoint accepts (4 MB;
+// real-time endpoints take 6 MB).
+const MaxServerlessPayload = 4 << 20
+
+// Problems lists what SageMaker would refuse in s.
+func (s ServerlessSpec) Problems() []string {
+	var out []string
+	ok := false
+	for _, m := range ServerlessMemorySizes {
+		ok = ok || s.MemorySizeInMB == m
+	}
+	if !ok {
+		out = append(out, fmt.Sprintf("serverless memory size %d MB is not one of %v", s.MemorySizeInMB, ServerlessMemorySizes))
+	}
+	if s.MaxConcurrency < 1 || s.MaxConcurrency > 200 {
+		out = append(out, fmt.Sprintf("serverless max concurrency %d is not in 1..200", s.MaxConcurrency))
+	}
+	if s.ProvisionedConcurrency < 0 || s.ProvisionedConcurrency > s.MaxConcurrency {
+		out = append(out, fmt.Sprintf("serverless provisioned concurrency %d is not in 0..max concurrency %d", s.ProvisionedConcurrency, s.MaxConcurrency))
+	}
+	return out
+}
+
+// variant is the endpoint configuration's one production variant for e serving model.
+func (e EndpointSpec) variant(model string) types.ProductionVariant {
+	v := types.ProductionVariant{VariantName: aws.String(VariantName), ModelName: aws.String(model)}
+	if s := e.Serverless; s != nil {
+		v.ServerlessConfig = &types.ProductionVariantServerlessConfig{
+			MemorySizeInMB: aws.Int32(int32(s.MemorySizeInMB)), MaxConcurrency: aws.Int32(int32(s.MaxConcurrency)),
+		}
+		if s.ProvisionedConcurrency > 0 {
+			v.ServerlessConfig.ProvisionedConcurrency = aws.Int32(int32(s.ProvisionedConcurrency))
+		}
+		return v
+	}
+	v.InstanceType = types.ProductionVariantInstanceType(e.InstanceType)
+	v.InitialInstanceCount = aws.Int32(int32(e.InstanceCount)) // Validate bounds it
+	v.InitialVariantWeight = aws.Float32(1)
+	return v
+}

@@ -217,9 +217,11 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 	created, err := smc.CreateProcessingJob(ctx, createInput(j, name, base))
 	if err != nil {
 		// Unless SageMaker refused it, the job may exist all the same (a lost answer, a
-		// timeout): stop it if it does.
+		// timeout): stop it if it does. ResourceInUse refuses only a retry of a create
+		// whose answer was lost: the name is this run's own, so the job is ours.
 		var api smithy.APIError
-		if errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient && !smretry.Retryable(err) {
+		var inUse *types.ResourceInUse
+		if errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient && !smretry.Retryable(err) && !errors.As(err, &inUse) {
 			j.forget(name)
 		} else if serr := stop(ctx, smc, j, name); serr != nil && !smretry.NotFound(serr) {
 			err = errors.Join(err, serr)

@@ -273,3 +273,23 @@ func TestRunSendsTheJobsAcceptHeader(t *testing.T) {
 	require.Positive(t, r.Requests)
 	assert.Equal(t, r.Requests, r.Errors, "every request was refused for its Accept: %v", r.ErrorSamples)
 }
+
+func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
+	srv, ep := deployed(t)
+	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
+	require.NoError(t, err)
+	defer journal.Close()
+	job := testJob(t, ep, 1, journal)
+	job.Load.Duration = time.Minute
+	// The job is created, the answer lost; the SDK's retry is told the name is in use.
+	srv.LoseAnswer("CreateProcessingJob", 1)
+	_, err = loadjob.Run(ctxT(t), srv.Config(), job)
+	require.Error(t, err)
+	jobs := srv.ProcessingJobs()
+	require.Len(t, jobs, 1, "the lost answer's job was created")
+	assert.NotEqual(t, sagemakertest.ProcessingInProgress, jobs[0].Status, "the job Run created must not run on")
+	assert.Empty(t, leftoverJobs(srv))
+	pending, err := journal.Pending()
+	require.NoError(t, err)
+	assert.Empty(t, pending, "the job is journaled as gone only once it has ended")
+}

@@ -20,8 +20,8 @@ import (
 // be split without a shard that does nothing (or, with a zero field's default, one that
 // does more than its share): Split refuses it.
 func Split(cfg Config, n int) ([]Config, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("bench: cannot split a load over %d shards", n)
+	if n < 1 || n > maxShards {
+		return nil, fmt.Errorf("bench: cannot split a load over %d shards (1 to %d)", n, maxShards)
 	}
 	if _, err := cfg.withDefaults(); err != nil {
 		return nil, err
@@ -69,6 +69,11 @@ func Split(cfg Config, n int) ([]Config, error) {
 	}
 	return out, nil
 }
+
+// maxShards bounds Split's n: more than the largest engine runs side by side (a
+// Kubernetes Indexed Job's 100,000 completions; AWS Batch arrays stop at 10,000,
+// Processing at 100 instances), and few enough that the parts fit in memory.
+const maxShards = 100_000
 
 // part is shard i's share of total over n shards: total/n, plus one for each of the
 // first total%n shards.

@@ -171,3 +171,13 @@ func TestMergeShardsPercentilesMatchRawLatencies(t *testing.T) {
 		assert.LessOrEqual(t, rel, math.Pow(10, -histSigFigs), "p%v: exact %v, merged %v", q, exact, merged)
 	}
 }
+
+func TestSplitRefusesMoreShardsThanAnyEngineRuns(t *testing.T) {
+	// An open loop without a cap splits over any n: a hostile or mistaken spec's
+	// shard count must be an error, not an allocation that kills the process.
+	_, err := Split(Config{Rate: 10, Payloads: shardPayloads}, 1<<40)
+	assert.ErrorContains(t, err, "1099511627776 shards")
+	parts, err := Split(Config{Rate: 1e5, Payloads: shardPayloads}, 100000)
+	require.NoError(t, err)
+	assert.Len(t, parts, 100000)
+}

@@ -321,8 +321,11 @@ func (j *processingJob) outputsList() []procOutput {
 
 // mlPath maps an absolute container path under /opt/ml into an instance's directory.
 func mlPath(ml, p string) string {
-	rest := strings.TrimPrefix(path.Clean(p), "/opt/ml")
-	return filepath.Join(ml, filepath.FromSlash(rest))
+	p = path.Clean("/" + p)
+	if rest, ok := strings.CutPrefix(p, "/opt/ml"); ok && (rest == "" || rest[0] == '/') {
+		p = rest // a whole path prefix only: "/opt/ml../x" would climb out of ml
+	}
+	return filepath.Join(ml, filepath.FromSlash(p))
 }
 
 // download writes the objects of one input into instance i's directory.

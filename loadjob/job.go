@@ -239,16 +239,21 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 		watching.Go(func() { pb.watchProgress(wctx, j.InstanceCount, j.PollInterval, j.Progress) })
 	}
 	desc, werr := wait(ctx, smc, name, j.PollInterval, j.MaxRuntime+j.StopTimeout)
-	stopWatching()
-	watching.Wait()
 	if werr != nil {
-		// Canceled, or the wait gave up: the job must not outlive Run.
-		if serr := stop(ctx, smc, j, name); serr != nil {
+		// Canceled, or the wait gave up: the job must not outlive Run. It is stopped
+		// before the progress watcher is waited for: a Progress that blocks must not
+		// keep the job running.
+		serr := stop(ctx, smc, j, name)
+		stopWatching()
+		watching.Wait()
+		if serr != nil {
 			return out, errors.Join(werr, fmt.Errorf("loadjob: stopping %s: %w (it ends by itself after %v)", name, serr, j.MaxRuntime))
 		}
 		j.forget(name)
 		return out, werr
 	}
+	stopWatching()
+	watching.Wait()
 	j.forget(name)
 	out.Status = string(desc.ProcessingJobStatus)
 	out.FailureReason, out.ExitMessage = aws.ToString(desc.FailureReason), aws.ToString(desc.ExitMessage)

@@ -293,3 +293,39 @@ func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pending, "the job is journaled as gone only once it has ended")
 }
+
+func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
+	srv, ep := deployed(t)
+	job := testJob(t, ep, 1, nil)
+	job.Load.Duration = time.Minute
+	job.Load.Interval = 100 * time.Millisecond
+	release, called := make(chan struct{}), make(chan struct{}, 1)
+	job.Progress = func(loadjob.Progress) { // a caller's slow consumer
+		select {
+		case called <- struct{}{}:
+		default:
+		}
+		<-release
+	}
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := loadjob.Run(ctx, srv.Config(), job)
+		done <- err
+	}()
+	name := loadStarted(t, srv)
+	<-called
+	cancel()
+	assert.Eventually(t, func() bool {
+		for _, j := range srv.ProcessingJobs() {
+			if j.Name == name && j.Status != sagemakertest.ProcessingInProgress {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 10*time.Millisecond, "the job was stopped while Progress blocked")
+	close(release)
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Empty(t, leftoverJobs(srv))
+}

@@ -329,3 +329,22 @@ func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
 	assert.ErrorIs(t, <-done, context.Canceled)
 	assert.Empty(t, leftoverJobs(srv))
 }
+
+func TestRunCanceledStopsTheJobThroughThrottling(t *testing.T) {
+	srv, ep := deployed(t)
+	job := testJob(t, ep, 1, nil)
+	job.Load.Duration = time.Minute
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := loadjob.Run(ctx, srv.Config(), job)
+		done <- err
+	}()
+	loadStarted(t, srv)
+	srv.FailNext("StopProcessingJob", 4, sagemakertest.ErrThrottling()) // past the SDK's own 3 attempts
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Equal(t, 5, srv.Calls("StopProcessingJob"))
+	assert.Empty(t, leftoverJobs(srv))
+}

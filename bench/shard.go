@@ -67,6 +67,12 @@ func Split(cfg Config, n int) ([]Config, error) {
 		}
 		out[i] = c
 	}
+	// A part Run would refuse (a rate under MinRate) would fail its machine once paid for.
+	for i := range out {
+		if _, err := out[i].withDefaults(); err != nil {
+			return nil, fmt.Errorf("bench: cannot split: shard %d: %w", i, err)
+		}
+	}
 	return out, nil
 }
 

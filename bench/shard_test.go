@@ -181,3 +181,10 @@ func TestSplitRefusesMoreShardsThanAnyEngineRuns(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, parts, 100000)
 }
+
+func TestSplitRefusesPartsThatRunWouldRefuse(t *testing.T) {
+	// Each shard's rate would be under MinRate: every worker would refuse its part
+	// after the machines were paid for.
+	_, err := Split(Config{Rate: 2 * MinRate, Payloads: shardPayloads}, 3)
+	assert.ErrorContains(t, err, "is below")
+}

@@ -3,6 +3,7 @@ package sagebench
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,7 +82,12 @@ func (rep *Report) finish(s *Study) {
 				o.Cost = &e
 			}
 		}
+		// bench.MergeShards' warning: a load whose shards did not all report measured
+		// part of the load only, and its throughput is not the candidate's.
+		incomplete := slices.IndexFunc(o.Result.Warnings, func(w string) bool { return strings.HasPrefix(w, "incomplete: ") })
 		switch {
+		case incomplete >= 0:
+			o.Disqualified = o.Result.Warnings[incomplete]
 		case !o.MeetsSLO:
 			o.Disqualified = fmt.Sprintf("breaks the SLO %s (p%g %v)", s.SLO, s.SLO.Percentile,
 				o.Result.Percentile(s.SLO.Percentile).Round(time.Millisecond))

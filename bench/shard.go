@@ -111,15 +111,16 @@ type Shards struct {
 func (s *Shards) Complete() bool { return len(s.Missing) == 0 }
 
 // MergeShards merges the Results of shards that ran side by side: shards[i] is shard i's
-// Result, nil for a shard that never reported. It refuses shards whose windows do not
-// overlap (their sum would not describe one load) and a set where no shard reported.
+// Result, nil (or a Result with a zero Start) for a shard that never reported. It
+// refuses shards whose windows do not overlap (their sum would not describe one load)
+// and a set where no shard reported.
 // The merged Result warns when shards are missing, naming them, and when the shards'
 // starts are more than a tenth of the window apart.
 func MergeShards(shards []*Result) (*Shards, error) {
 	out := &Shards{N: len(shards)}
 	var got []*Result
 	for i, r := range shards {
-		if r == nil {
+		if r == nil || r.Start.IsZero() { // zero Start: a Result that never ran ("{}")
 			out.Missing = append(out.Missing, i)
 			continue
 		}
@@ -153,7 +154,7 @@ func MergeShards(shards []*Result) (*Shards, error) {
 
 	m := &Result{}
 	for i, r := range shards {
-		if r == nil {
+		if r == nil || r.Start.IsZero() {
 			continue
 		}
 		if err := m.Merge(r); err != nil {

@@ -188,3 +188,16 @@ func TestSplitRefusesPartsThatRunWouldRefuse(t *testing.T) {
 	_, err := Split(Config{Rate: 2 * MinRate, Payloads: shardPayloads}, 3)
 	assert.ErrorContains(t, err, "is below")
 }
+
+func TestMergeShardsCountsAResultThatNeverStartedAsMissing(t *testing.T) {
+	// A shard's result file that decodes to nothing ("{}", "null"): the shard did not
+	// measure, and the others' merge is incomplete, naming it.
+	start := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	r := resultOf(t, start, start.Add(10*time.Second), [][]sample{randomSamples(1, start, 500)})
+	got, err := MergeShards([]*Result{r, {}, r.Clone()})
+	require.NoError(t, err)
+	assert.Equal(t, []int{1}, got.Missing)
+	assert.Equal(t, 2*r.Requests, got.Result.Requests)
+	_, err = MergeShards([]*Result{{}})
+	assert.ErrorContains(t, err, "none of 1 shards reported")
+}

@@ -48,7 +48,8 @@ import (
 // the other instances run to their end. StopProcessingJob, and a job reaching
 // MaxRuntimeInSeconds ("SageMaker ends the job", ProcessingStoppingCondition; default one
 // day), send SIGTERM to each process group, SIGKILL after procKillGrace, and the job ends
-// Stopped. Outputs are uploaded once every process has exited, whatever the outcome
+// Stopped. When an instance's entrypoint exits, what it left running in its process group
+// is killed, as its container ends. Outputs are uploaded once every process has exited, whatever the outcome
 // (S3UploadMode Continuous is treated as EndOfJob). Inputs of S3DataType S3Prefix are
 // every object under the prefix; ShardedByS3Key gives instance i every N-th of them in
 // key order, FullyReplicated (the default) all.
@@ -226,7 +227,11 @@ func (s *Server) runProcessing(j *processingJob, r *procRun) {
 	exitMsg := ""
 	failedExit := false
 	for i, c := range cmds {
-		if err := c.Wait(); err != nil && failure == "" {
+		err := c.Wait()
+		// The instance's container ends with its entrypoint: what that left running in
+		// the background (its process group) ends too.
+		signalGroup(c, true)
+		if err != nil && failure == "" {
 			if !failedExit {
 				exitMsg = readMessage(filepath.Join(root, hostName(i), "output", "message"))
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -347,4 +348,44 @@ func TestRunCanceledStopsTheJobThroughThrottling(t *testing.T) {
 	assert.ErrorIs(t, <-done, context.Canceled)
 	assert.Equal(t, 5, srv.Calls("StopProcessingJob"))
 	assert.Empty(t, leftoverJobs(srv))
+}
+
+// cancelAfter is an HTTP client that sends each request and, for the operation op,
+// cancels the caller's context once the server has done the work, so that the caller
+// sees its create canceled although the job exists.
+type cancelAfter struct {
+	op     string
+	cancel context.CancelFunc
+	next   *http.Client
+}
+
+func (c cancelAfter) Do(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.Do(r)
+	if err == nil && strings.HasSuffix(r.Header.Get("X-Amz-Target"), "."+c.op) {
+		resp.Body.Close()
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+func TestRunCanceledDuringCreateStopsTheJobItCreated(t *testing.T) {
+	srv, ep := deployed(t)
+	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
+	require.NoError(t, err)
+	defer journal.Close()
+	job := testJob(t, ep, 1, journal)
+	job.Load.Duration = time.Minute
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	cfg := srv.Config()
+	cfg.HTTPClient = cancelAfter{op: "CreateProcessingJob", cancel: cancel, next: &http.Client{}}
+	_, err = loadjob.Run(ctx, cfg, job)
+	assert.ErrorIs(t, err, context.Canceled)
+	jobs := srv.ProcessingJobs()
+	require.Len(t, jobs, 1, "the job was created before the cancel")
+	assert.Empty(t, leftoverJobs(srv))
+	pending, err := journal.Pending()
+	require.NoError(t, err)
+	assert.Empty(t, pending)
 }

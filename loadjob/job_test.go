@@ -2,15 +2,19 @@ package loadjob_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -31,6 +35,9 @@ const (
 var workerPath string
 
 func TestMain(m *testing.M) {
+	if v := os.Getenv(driverEnv); v != "" {
+		os.Exit(runDriver(v))
+	}
 	os.Exit(func() int {
 		if runtime.GOOS == "windows" {
 			return m.Run() // the emulated jobs run /bin/sh; those tests skip
@@ -388,4 +395,59 @@ func TestRunCanceledDuringCreateStopsTheJobItCreated(t *testing.T) {
 	pending, err := journal.Pending()
 	require.NoError(t, err)
 	assert.Empty(t, pending)
+}
+
+// driverEnv makes the test binary a driver process: loadjob.Run against the emulator at
+// the URL it names, journaled, until it is killed.
+const driverEnv = "LOADJOB_TEST_DRIVER"
+
+func runDriver(v string) int {
+	var a struct{ URL, Region, Journal, Worker, Endpoint string }
+	if err := json.Unmarshal([]byte(v), &a); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	journal, err := sagemaker.OpenJournal(a.Journal)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	p, err := payload.SyntheticJPEG(8, 8, 1)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	cfg := aws.Config{Region: a.Region, BaseEndpoint: aws.String(a.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDSAGEMAKERTEST", "sagemakertest-secret", "")}
+	_, err = loadjob.Run(context.Background(), cfg, loadjob.Job{
+		Endpoint: a.Endpoint, Load: bench.Config{Concurrency: 1, Duration: 10 * time.Minute, Payloads: []payload.Payload{p}},
+		RoleARN: testRole, Image: testImage, S3URI: "s3://loads/runs", Worker: a.Worker, Journal: journal,
+		PollInterval: 20 * time.Millisecond, StartDelay: 100 * time.Millisecond,
+	})
+	fmt.Fprintln(os.Stderr, "the driver was not killed:", err)
+	return 1
+}
+
+func TestCleanupStopsTheJobOfADriverKilledMidLoad(t *testing.T) {
+	srv, ep := deployed(t)
+	journalPath := t.TempDir() + "/journal"
+	args, err := json.Marshal(map[string]string{"URL": srv.URL, "Region": srv.Region(), "Journal": journalPath,
+		"Worker": workerPath, "Endpoint": ep})
+	require.NoError(t, err)
+	driver := exec.Command(os.Args[0], "-test.run=^$")
+	driver.Env = append(os.Environ(), driverEnv+"="+string(args))
+	driver.Stderr = os.Stderr
+	require.NoError(t, driver.Start())
+	t.Cleanup(func() { _ = driver.Process.Kill(); _ = driver.Wait() })
+	loadStarted(t, srv)
+	require.NoError(t, driver.Process.Kill()) // SIGKILL: no deferred call runs
+	_ = driver.Wait()
+	require.Len(t, leftoverJobs(srv), 1, "the killed driver's job runs on")
+
+	journal, err := sagemaker.OpenJournal(journalPath)
+	require.NoError(t, err)
+	defer journal.Close()
+	require.NoError(t, sagemaker.Cleanup(ctxT(t), srv.Config(), journal, func(o *sagemaker.Options) { o.PollInterval = 10 * time.Millisecond }))
+	assert.Empty(t, leftoverJobs(srv), "Cleanup stopped the job the journal recorded before creating it")
+	assert.Equal(t, sagemakertest.ProcessingStopped, srv.ProcessingJobs()[0].Status)
 }

@@ -137,9 +137,10 @@ func serverDate(md middleware.Metadata) (time.Time, bool) {
 // await is the whole barrier for shard sh of a job: it returns the Go every shard starts
 // by, once it is written, or an error when the barrier timed out or was aborted.
 func (b *barrier) await(ctx context.Context, sh Shard, spec Spec) (Go, error) {
-	if sh.I == 0 {
+	if sh.I == 0 && spec.Shards > 1 {
 		// A go already there is an earlier run's (or an earlier attempt's): loading by it
-		// would start out of any window the others share.
+		// would start out of any window the others share. (Alone, shard 0 reads no go:
+		// nor does it need s3:ListBucket to tell a missing one.)
 		var old Go
 		found, err := b.get(ctx, "go", &old)
 		if err != nil {

@@ -174,6 +174,10 @@ func TestStudyWithAShardKilledReportsAnIncompleteLoadNamingIt(t *testing.T) {
 	assert.Contains(t, o.LoadRanOn, "incomplete: shards [2] never reported")
 	assert.Contains(t, o.Result.Warnings, "incomplete: 1 of 3 shards never reported (shard 2); every figure is of the others only")
 	assert.Equal(t, 4, o.Result.Concurrency)
+	// Two thirds of the load is not the candidate's figure: it is never recommended on it.
+	assert.Equal(t, -1, r.rep.Best)
+	assert.Contains(t, o.Disqualified, "shard 2")
+	assert.Contains(t, r.rep.Recommendation(), "c5 not recommended: incomplete")
 	assertNothingLeft(t, srv, r.rep)
 }
 

@@ -20,8 +20,8 @@ import (
 // be split without a shard that does nothing (or, with a zero field's default, one that
 // does more than its share): Split refuses it.
 func Split(cfg Config, n int) ([]Config, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("bench: cannot split a load over %d shards", n)
+	if n < 1 || n > maxShards {
+		return nil, fmt.Errorf("bench: cannot split a load over %d shards (1 to %d)", n, maxShards)
 	}
 	if _, err := cfg.withDefaults(); err != nil {
 		return nil, err
@@ -67,8 +67,19 @@ func Split(cfg Config, n int) ([]Config, error) {
 		}
 		out[i] = c
 	}
+	// A part Run would refuse (a rate under MinRate) would fail its machine once paid for.
+	for i := range out {
+		if _, err := out[i].withDefaults(); err != nil {
+			return nil, fmt.Errorf("bench: cannot split: shard %d: %w", i, err)
+		}
+	}
 	return out, nil
 }
+
+// maxShards bounds Split's n: more than the largest engine runs side by side (a
+// Kubernetes Indexed Job's 100,000 completions; AWS Batch arrays stop at 10,000,
+// Processing at 100 instances), and few enough that the parts fit in memory.
+const maxShards = 100_000
 
 // part is shard i's share of total over n shards: total/n, plus one for each of the
 // first total%n shards.
@@ -100,15 +111,16 @@ type Shards struct {
 func (s *Shards) Complete() bool { return len(s.Missing) == 0 }
 
 // MergeShards merges the Results of shards that ran side by side: shards[i] is shard i's
-// Result, nil for a shard that never reported. It refuses shards whose windows do not
-// overlap (their sum would not describe one load) and a set where no shard reported.
+// Result, nil (or a Result with a zero Start) for a shard that never reported. It
+// refuses shards whose windows do not overlap (their sum would not describe one load)
+// and a set where no shard reported.
 // The merged Result warns when shards are missing, naming them, and when the shards'
 // starts are more than a tenth of the window apart.
 func MergeShards(shards []*Result) (*Shards, error) {
 	out := &Shards{N: len(shards)}
 	var got []*Result
 	for i, r := range shards {
-		if r == nil {
+		if r == nil || r.Start.IsZero() { // zero Start: a Result that never ran ("{}")
 			out.Missing = append(out.Missing, i)
 			continue
 		}
@@ -142,7 +154,7 @@ func MergeShards(shards []*Result) (*Shards, error) {
 
 	m := &Result{}
 	for i, r := range shards {
-		if r == nil {
+		if r == nil || r.Start.IsZero() {
 			continue
 		}
 		if err := m.Merge(r); err != nil {
@@ -168,6 +180,21 @@ func missingWarning(missing []int, n int) string {
 	for i, m := range missing {
 		ids[i] = strconv.Itoa(m)
 	}
-	return fmt.Sprintf("incomplete: %d of %d shards never reported (shard %s); every figure is of the others only",
+	return fmt.Sprintf(incompletePrefix+"%d of %d shards never reported (shard %s); every figure is of the others only",
 		len(missing), n, strings.Join(ids, ", "))
+}
+
+// incompletePrefix starts the warning of a merge that misses shards.
+const incompletePrefix = "incomplete: "
+
+// Incomplete returns the warning MergeShards put on r when some shards never reported, ""
+// for a Result that measured the whole load. An incomplete Result's figures are of the
+// shards that reported only: its throughput is not the endpoint's.
+func (r *Result) Incomplete() string {
+	for _, w := range r.Warnings {
+		if strings.HasPrefix(w, incompletePrefix) {
+			return w
+		}
+	}
+	return ""
 }

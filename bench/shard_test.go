@@ -184,3 +184,33 @@ func ExampleSplit() {
 	// shard 1: 3 workers for 1m0s
 	// shard 2: 3 workers for 1m0s
 }
+
+func TestSplitRefusesMoreShardsThanAnyEngineRuns(t *testing.T) {
+	// An open loop without a cap splits over any n: a hostile or mistaken spec's
+	// shard count must be an error, not an allocation that kills the process.
+	_, err := Split(Config{Rate: 10, Payloads: shardPayloads}, 1<<40)
+	assert.ErrorContains(t, err, "1099511627776 shards")
+	parts, err := Split(Config{Rate: 1e5, Payloads: shardPayloads}, 100000)
+	require.NoError(t, err)
+	assert.Len(t, parts, 100000)
+}
+
+func TestSplitRefusesPartsThatRunWouldRefuse(t *testing.T) {
+	// Each shard's rate would be under MinRate: every worker would refuse its part
+	// after the machines were paid for.
+	_, err := Split(Config{Rate: 2 * MinRate, Payloads: shardPayloads}, 3)
+	assert.ErrorContains(t, err, "is below")
+}
+
+func TestMergeShardsCountsAResultThatNeverStartedAsMissing(t *testing.T) {
+	// A shard's result file that decodes to nothing ("{}", "null"): the shard did not
+	// measure, and the others' merge is incomplete, naming it.
+	start := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	r := resultOf(t, start, start.Add(10*time.Second), [][]sample{randomSamples(1, start, 500)})
+	got, err := MergeShards([]*Result{r, {}, r.Clone()})
+	require.NoError(t, err)
+	assert.Equal(t, []int{1}, got.Missing)
+	assert.Equal(t, 2*r.Requests, got.Result.Requests)
+	_, err = MergeShards([]*Result{{}})
+	assert.ErrorContains(t, err, "none of 1 shards reported")
+}

@@ -137,7 +137,21 @@ func serverDate(md middleware.Metadata) (time.Time, bool) {
 // await is the whole barrier for shard sh of a job: it returns the Go every shard starts
 // by, once it is written, or an error when the barrier timed out or was aborted.
 func (b *barrier) await(ctx context.Context, sh Shard, spec Spec) (Go, error) {
-	if _, err := b.ready(ctx, sh); err != nil {
+	if sh.I == 0 && spec.Shards > 1 {
+		// A go already there is an earlier run's (or an earlier attempt's): loading by it
+		// would start out of any window the others share. (Alone, shard 0 reads no go:
+		// nor does it need s3:ListBucket to tell a missing one.)
+		var old Go
+		found, err := b.get(ctx, "go", &old)
+		if err != nil {
+			return Go{}, err
+		}
+		if found {
+			return Go{}, b.staleGo()
+		}
+	}
+	me, err := b.ready(ctx, sh)
+	if err != nil {
 		return Go{}, err
 	}
 	deadline := time.Now().Add(spec.ReadyTimeout)
@@ -156,12 +170,21 @@ func (b *barrier) await(ctx context.Context, sh Shard, spec Spec) (Go, error) {
 			if g.Abort != "" {
 				return g, errors.New("loadjob: shard 0 aborted the run: " + g.Abort)
 			}
+			// Shard 0 writes go after reading every ready: this run's go lists the ready
+			// this shard wrote.
+			if len(g.Ready) <= sh.I || !g.Ready[sh.I].At.Equal(me.At) {
+				return Go{}, b.staleGo()
+			}
 			return g, nil
 		}
 		if err := b.sleep(ctx, deadline, "shard 0's go"); err != nil {
 			return Go{}, err
 		}
 	}
+}
+
+func (b *barrier) staleGo() error {
+	return fmt.Errorf("loadjob: s3://%s/%sgo is from an earlier run or attempt, not this one: give each run a barrier prefix of its own", b.bucket, b.prefix)
 }
 
 // lead is shard 0's part: wait for every ready/<i>, then write go.

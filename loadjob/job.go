@@ -217,9 +217,11 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 	created, err := smc.CreateProcessingJob(ctx, createInput(j, name, base))
 	if err != nil {
 		// Unless SageMaker refused it, the job may exist all the same (a lost answer, a
-		// timeout): stop it if it does.
+		// timeout): stop it if it does. ResourceInUse refuses only a retry of a create
+		// whose answer was lost: the name is this run's own, so the job is ours.
 		var api smithy.APIError
-		if errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient && !smretry.Retryable(err) {
+		var inUse *types.ResourceInUse
+		if errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient && !smretry.Retryable(err) && !errors.As(err, &inUse) {
 			j.forget(name)
 		} else if serr := stop(ctx, smc, j, name); serr != nil && !smretry.NotFound(serr) {
 			err = errors.Join(err, serr)
@@ -237,16 +239,21 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 		watching.Go(func() { pb.watchProgress(wctx, j.InstanceCount, j.PollInterval, j.Progress) })
 	}
 	desc, werr := wait(ctx, smc, name, j.PollInterval, j.MaxRuntime+j.StopTimeout)
-	stopWatching()
-	watching.Wait()
 	if werr != nil {
-		// Canceled, or the wait gave up: the job must not outlive Run.
-		if serr := stop(ctx, smc, j, name); serr != nil {
+		// Canceled, or the wait gave up: the job must not outlive Run. It is stopped
+		// before the progress watcher is waited for: a Progress that blocks must not
+		// keep the job running.
+		serr := stop(ctx, smc, j, name)
+		stopWatching()
+		watching.Wait()
+		if serr != nil {
 			return out, errors.Join(werr, fmt.Errorf("loadjob: stopping %s: %w (it ends by itself after %v)", name, serr, j.MaxRuntime))
 		}
 		j.forget(name)
 		return out, werr
 	}
+	stopWatching()
+	watching.Wait()
 	j.forget(name)
 	out.Status = string(desc.ProcessingJobStatus)
 	out.FailureReason, out.ExitMessage = aws.ToString(desc.FailureReason), aws.ToString(desc.ExitMessage)

@@ -2,8 +2,10 @@ package loadjob_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -11,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -31,6 +35,9 @@ const (
 var workerPath string
 
 func TestMain(m *testing.M) {
+	if v := os.Getenv(driverEnv); v != "" {
+		os.Exit(runDriver(v))
+	}
 	os.Exit(func() int {
 		if runtime.GOOS == "windows" {
 			return m.Run() // the emulated jobs run /bin/sh; those tests skip
@@ -293,4 +300,174 @@ func TestWorkerWritesWhyItFailedAsTheExitMessage(t *testing.T) {
 	msg, err := os.ReadFile(dir + "/output/message")
 	require.NoError(t, err)
 	assert.Contains(t, string(msg), "loadjob: reading the run spec")
+}
+
+func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
+	srv, ep := deployed(t)
+	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
+	require.NoError(t, err)
+	defer journal.Close()
+	job := testJob(t, ep, 1, journal)
+	job.Load.Duration = time.Minute
+	// The job is created, the answer lost; the SDK's retry is told the name is in use.
+	srv.LoseAnswer("CreateProcessingJob", 1)
+	_, err = loadjob.Run(ctxT(t), srv.Config(), job)
+	require.Error(t, err)
+	jobs := srv.ProcessingJobs()
+	require.Len(t, jobs, 1, "the lost answer's job was created")
+	assert.NotEqual(t, sagemakertest.ProcessingInProgress, jobs[0].Status, "the job Run created must not run on")
+	assert.Empty(t, leftoverJobs(srv))
+	pending, err := journal.Pending()
+	require.NoError(t, err)
+	assert.Empty(t, pending, "the job is journaled as gone only once it has ended")
+}
+
+func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
+	srv, ep := deployed(t)
+	job := testJob(t, ep, 1, nil)
+	job.Load.Duration = time.Minute
+	job.Load.Interval = 100 * time.Millisecond
+	release, called := make(chan struct{}), make(chan struct{}, 1)
+	job.Progress = func(loadjob.Progress) { // a caller's slow consumer
+		select {
+		case called <- struct{}{}:
+		default:
+		}
+		<-release
+	}
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := loadjob.Run(ctx, srv.Config(), job)
+		done <- err
+	}()
+	name := loadStarted(t, srv)
+	<-called
+	cancel()
+	assert.Eventually(t, func() bool {
+		for _, j := range srv.ProcessingJobs() {
+			if j.Name == name && j.Status != sagemakertest.ProcessingInProgress {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 10*time.Millisecond, "the job was stopped while Progress blocked")
+	close(release)
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Empty(t, leftoverJobs(srv))
+}
+
+func TestRunCanceledStopsTheJobThroughThrottling(t *testing.T) {
+	srv, ep := deployed(t)
+	job := testJob(t, ep, 1, nil)
+	job.Load.Duration = time.Minute
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := loadjob.Run(ctx, srv.Config(), job)
+		done <- err
+	}()
+	loadStarted(t, srv)
+	srv.FailNext("StopProcessingJob", 4, sagemakertest.ErrThrottling()) // past the SDK's own 3 attempts
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Equal(t, 5, srv.Calls("StopProcessingJob"))
+	assert.Empty(t, leftoverJobs(srv))
+}
+
+// cancelAfter is an HTTP client that sends each request and, for the operation op,
+// cancels the caller's context once the server has done the work, so that the caller
+// sees its create canceled although the job exists.
+type cancelAfter struct {
+	op     string
+	cancel context.CancelFunc
+	next   *http.Client
+}
+
+func (c cancelAfter) Do(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.Do(r)
+	if err == nil && strings.HasSuffix(r.Header.Get("X-Amz-Target"), "."+c.op) {
+		resp.Body.Close()
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+func TestRunCanceledDuringCreateStopsTheJobItCreated(t *testing.T) {
+	srv, ep := deployed(t)
+	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
+	require.NoError(t, err)
+	defer journal.Close()
+	job := testJob(t, ep, 1, journal)
+	job.Load.Duration = time.Minute
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	cfg := srv.Config()
+	cfg.HTTPClient = cancelAfter{op: "CreateProcessingJob", cancel: cancel, next: &http.Client{}}
+	_, err = loadjob.Run(ctx, cfg, job)
+	assert.ErrorIs(t, err, context.Canceled)
+	jobs := srv.ProcessingJobs()
+	require.Len(t, jobs, 1, "the job was created before the cancel")
+	assert.Empty(t, leftoverJobs(srv))
+	pending, err := journal.Pending()
+	require.NoError(t, err)
+	assert.Empty(t, pending)
+}
+
+// driverEnv makes the test binary a driver process: loadjob.Run against the emulator at
+// the URL it names, journaled, until it is killed.
+const driverEnv = "LOADJOB_TEST_DRIVER"
+
+func runDriver(v string) int {
+	var a struct{ URL, Region, Journal, Worker, Endpoint string }
+	if err := json.Unmarshal([]byte(v), &a); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	journal, err := sagemaker.OpenJournal(a.Journal)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	p, err := payload.SyntheticJPEG(8, 8, 1)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	cfg := aws.Config{Region: a.Region, BaseEndpoint: aws.String(a.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDSAGEMAKERTEST", "sagemakertest-secret", "")}
+	_, err = loadjob.Run(context.Background(), cfg, loadjob.Job{
+		Endpoint: a.Endpoint, Load: bench.Config{Concurrency: 1, Duration: 10 * time.Minute, Payloads: []payload.Payload{p}},
+		RoleARN: testRole, Image: testImage, S3URI: "s3://loads/runs", Worker: a.Worker, Journal: journal,
+		PollInterval: 20 * time.Millisecond, StartDelay: 100 * time.Millisecond,
+	})
+	fmt.Fprintln(os.Stderr, "the driver was not killed:", err)
+	return 1
+}
+
+func TestCleanupStopsTheJobOfADriverKilledMidLoad(t *testing.T) {
+	srv, ep := deployed(t)
+	journalPath := t.TempDir() + "/journal"
+	args, err := json.Marshal(map[string]string{"URL": srv.URL, "Region": srv.Region(), "Journal": journalPath,
+		"Worker": workerPath, "Endpoint": ep})
+	require.NoError(t, err)
+	driver := exec.Command(os.Args[0], "-test.run=^$")
+	driver.Env = append(os.Environ(), driverEnv+"="+string(args))
+	driver.Stderr = os.Stderr
+	require.NoError(t, driver.Start())
+	t.Cleanup(func() { _ = driver.Process.Kill(); _ = driver.Wait() })
+	loadStarted(t, srv)
+	require.NoError(t, driver.Process.Kill()) // SIGKILL: no deferred call runs
+	_ = driver.Wait()
+	require.Len(t, leftoverJobs(srv), 1, "the killed driver's job runs on")
+
+	journal, err := sagemaker.OpenJournal(journalPath)
+	require.NoError(t, err)
+	defer journal.Close()
+	require.NoError(t, sagemaker.Cleanup(ctxT(t), srv.Config(), journal, func(o *sagemaker.Options) { o.PollInterval = 10 * time.Millisecond }))
+	assert.Empty(t, leftoverJobs(srv), "Cleanup stopped the job the journal recorded before creating it")
+	assert.Equal(t, sagemakertest.ProcessingStopped, srv.ProcessingJobs()[0].Status)
 }

@@ -25,7 +25,7 @@ type Spec struct {
 	Load     Load
 
 	// Barrier is the s3://bucket/prefix/ under which workers write ready/<i> and shard 0
-	// writes go.
+	// writes go. Each run needs one of its own: a go already there is refused.
 	Barrier string
 	// ReadyTimeout bounds how long shard 0 waits for every shard to be ready (and the
 	// others for its go); StartDelay is how far ahead of its go shard 0 sets the start.

@@ -97,6 +97,9 @@ func (r *Report) judge(row *Row) Verdict {
 		v.Reasons = append(v.Reasons, "failed: no result")
 	}
 	if res != nil {
+		if w := res.Incomplete(); w != "" { // a load whose shards did not all report
+			v.Reasons = append(v.Reasons, w)
+		}
 		switch {
 		case res.Requests <= 0:
 			v.Reasons = append(v.Reasons, "nothing measured")

@@ -20,3 +20,17 @@ func TestSubstituteMLReplacesOnlyWholePathPrefixes(t *testing.T) {
 		}
 	}
 }
+
+func TestMLPathKeepsEveryLocalPathInsideTheInstancesDirectory(t *testing.T) {
+	const ml = "/tmp/job/algo-1"
+	for in, want := range map[string]string{
+		"/opt/ml/processing/input":                 ml + "/processing/input",
+		"/opt/ml/processing/../../../etc":          ml + "/etc",
+		"/opt/ml/processing/../../ml../algo-2/x":   ml + "/opt/ml../algo-2/x",
+		"/opt/ml/processing/../../mlx/processing/": ml + "/opt/mlx/processing",
+	} {
+		if got := mlPath(ml, in); got != want {
+			t.Errorf("mlPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -48,7 +48,8 @@ import (
 // the other instances run to their end. StopProcessingJob, and a job reaching
 // MaxRuntimeInSeconds ("SageMaker ends the job", ProcessingStoppingCondition; default one
 // day), send SIGTERM to each process group, SIGKILL after procKillGrace, and the job ends
-// Stopped. Outputs are uploaded once every process has exited, whatever the outcome
+// Stopped. When an instance's entrypoint exits, what it left running in its process group
+// is killed, as its container ends. Outputs are uploaded once every process has exited, whatever the outcome
 // (S3UploadMode Continuous is treated as EndOfJob). Inputs of S3DataType S3Prefix are
 // every object under the prefix; ShardedByS3Key gives instance i every N-th of them in
 // key order, FullyReplicated (the default) all.
@@ -226,7 +227,11 @@ func (s *Server) runProcessing(j *processingJob, r *procRun) {
 	exitMsg := ""
 	failedExit := false
 	for i, c := range cmds {
-		if err := c.Wait(); err != nil && failure == "" {
+		err := c.Wait()
+		// The instance's container ends with its entrypoint: what that left running in
+		// the background (its process group) ends too.
+		signalGroup(c, true)
+		if err != nil && failure == "" {
 			if !failedExit {
 				exitMsg = readMessage(filepath.Join(root, hostName(i), "output", "message"))
 			}
@@ -321,8 +326,11 @@ func (j *processingJob) outputsList() []procOutput {
 
 // mlPath maps an absolute container path under /opt/ml into an instance's directory.
 func mlPath(ml, p string) string {
-	rest := strings.TrimPrefix(path.Clean(p), "/opt/ml")
-	return filepath.Join(ml, filepath.FromSlash(rest))
+	p = path.Clean("/" + p)
+	if rest, ok := strings.CutPrefix(p, "/opt/ml"); ok && (rest == "" || rest[0] == '/') {
+		p = rest // a whole path prefix only: "/opt/ml../x" would climb out of ml
+	}
+	return filepath.Join(ml, filepath.FromSlash(p))
 }
 
 // download writes the objects of one input into instance i's directory.

@@ -294,6 +294,9 @@ func (c *cliClient) run(ctx context.Context, s step) (outcome, error) {
 		if m := cliError.FindStringSubmatch(stderr.String()); m != nil {
 			return outcome{Code: m[1], Message: strings.TrimSpace(m[2])}, nil
 		}
+		if strings.Contains(stderr.String(), "Parameter validation failed") { // refused before sending
+			return outcome{Code: "ParamValidationError", Message: stderr.String()}, nil
+		}
 		if strings.HasPrefix(s.Op, "wait:") && strings.Contains(stderr.String(), "Waiter") {
 			return outcome{Code: "WaiterError", Message: stderr.String()}, nil
 		}

@@ -26,7 +26,7 @@ var serverlessScript = []step{
 	// before they send (sagemakertest's own test checks the emulator's answer); a
 	// provisioned concurrency over the maximum is for SageMaker to refuse.
 	{Service: "sagemaker", Op: "CreateEndpointConfig", Params: map[string]any{"EndpointConfigName": "bad", "ProductionVariants": serverlessVariant(2048, 2, 3)},
-		Err: &wantErr{"ValidationException", "~must not be greater than MaxConcurrency", 400}},
+		NewMember: "ProvisionedConcurrency", Err: &wantErr{"ValidationException", "~must not be greater than MaxConcurrency", 400}},
 	{Service: "sagemaker", Op: "CreateEndpoint", Params: map[string]any{"EndpointName": "sls", "EndpointConfigName": "sls"},
 		Want: map[string]any{"EndpointArn": arnPrefix + "endpoint/sls"}},
 	{Service: "sagemaker", Op: "wait:endpoint_in_service", Params: map[string]any{"EndpointName": "sls"}},

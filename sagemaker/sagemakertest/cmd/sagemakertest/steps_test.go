@@ -36,6 +36,11 @@ type step struct {
 	// Requires is an operation the step depends on: a client that does not
 	// know it skips the step.
 	Requires string
+	// NewMember names a request member newer than some clients' service
+	// models (Debian's botocore 1.29 predates ServerlessConfig's
+	// ProvisionedConcurrency): a client whose model refuses it as an
+	// unknown parameter cannot send the step, which is skipped for it.
+	NewMember string
 	// NotCLI marks a step the AWS CLI cannot send: one whose input is
 	// larger than a command-line argument may be (128 KB on Linux).
 	NotCLI bool

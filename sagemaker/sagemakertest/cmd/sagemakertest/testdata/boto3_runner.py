@@ -32,7 +32,7 @@ import botocore.loaders
 import botocore.serialize
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import ClientError, ParamValidationError, WaiterError
 from botocore.response import StreamingBody
 
 from model_check import Checker
@@ -141,6 +141,9 @@ def run(clients, step, root):
         err = e.response.get("Error", {})
         return {"ok": False, "code": err.get("Code", ""), "message": err.get("Message", ""),
                 "status": e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0),
+                "model_errors": clients.errors}
+    except ParamValidationError as e:  # refused before sending, by this botocore's model
+        return {"ok": False, "code": "ParamValidationError", "message": str(e), "status": 0,
                 "model_errors": clients.errors}
     except WaiterError as e:
         return {"ok": False, "code": "WaiterError", "message": str(e), "status": 0, "model_errors": clients.errors}

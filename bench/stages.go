@@ -155,8 +155,8 @@ func RunStages(ctx context.Context, inv Invoker, cfg StagesConfig) (*StagesResul
 	return res, nil
 }
 
-// runScheduled is runWindows with the load on sched: the pacer's rate in open loop, the
-// number of active workers in closed loop.
+// runScheduled is runWindows with the load on sched, if set: the pacer's rate in open
+// loop, the number of active workers in closed loop.
 func runScheduled(ctx context.Context, inv Invoker, cfg Config, n int, sched *schedule, closed bool, onWindow func(*Result) bool) error {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -172,9 +172,11 @@ func runScheduled(ctx context.Context, inv Invoker, cfg Config, n int, sched *sc
 	cfg.Duration *= time.Duration(n)
 	r := newRun(ctx, inv, cfg)
 	r.win = w
-	if closed {
+	switch {
+	case sched == nil:
+	case closed:
 		r.gate = &gate{begin: r.begin, sched: sched}
-	} else {
+	default:
 		r.pacer.sched = sched // start == begin (no warmup): the first measured send is send 0
 	}
 	defer r.stop()

@@ -52,23 +52,7 @@ type windowTally struct {
 // only before the first) and calls onWindow with each window's Result as it completes,
 // until it returns true. It returns ctx's error if ctx ends first.
 func runWindows(ctx context.Context, inv Invoker, cfg Config, n int, onWindow func(*Result) bool) error {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	w := &windows{width: cfg.Duration, n: n, onWindow: onWindow, in: make(chan *windowTally, 4*cfg.Concurrency),
-		pending: make(map[int]*windowTally), reported: make([]int, cfg.Concurrency),
-		missed: make([]atomic.Int64, n), clientMiss: make([]atomic.Int64, n), late: make([]atomic.Int64, n)}
-	w.hists.New = func() any { return newHist() }
-	cfg.Duration *= time.Duration(n)
-	r := newRun(ctx, inv, cfg)
-	r.win = w
-	defer r.stop()
-	_, err = r.run()
-	return err
+	return runScheduled(ctx, inv, cfg, n, nil, false, onWindow)
 }
 
 func (w *windows) start(r *run, k int) time.Time { return r.start.Add(time.Duration(k) * w.width) }

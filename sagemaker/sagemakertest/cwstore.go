@@ -112,24 +112,7 @@ func (m *metricStore) record(in invocation) {
 	defer m.mu.Unlock()
 	minute := in.done.Unix() / cwMinute * cwMinute
 	put := func(ns, name string, v float64, latency bool) {
-		k := metricKey{in.endpoint, in.variant, ns, name}
-		if m.aggs == nil {
-			m.aggs = map[metricKey]map[int64]*agg{}
-		}
-		byMin := m.aggs[k]
-		if byMin == nil {
-			byMin = map[int64]*agg{}
-			m.aggs[k] = byMin
-		}
-		a := byMin[minute]
-		if a == nil {
-			a = &agg{}
-			if latency {
-				a.hist = newLatencyHist()
-			}
-			byMin[minute] = a
-		}
-		a.add(v)
+		m.addLocked(metricKey{in.endpoint, in.variant, ns, name}, minute, v, latency)
 	}
 	// Every count is published each minute, zero or not, so Sum over a
 	// window says 0 errors rather than nothing.
@@ -264,4 +247,26 @@ func (s *Server) startInvocation(endpoint string, p *pool, arrived time.Time) *i
 func (r *invocationRecord) finish() {
 	r.done = time.Now()
 	r.store.record(r.invocation)
+}
+
+// addLocked files v in k's aggregate of the minute starting at minute (Unix seconds),
+// creating it (with a latency histogram if latency) on first use. m.mu is held.
+func (m *metricStore) addLocked(k metricKey, minute int64, v float64, latency bool) {
+	if m.aggs == nil {
+		m.aggs = map[metricKey]map[int64]*agg{}
+	}
+	byMin := m.aggs[k]
+	if byMin == nil {
+		byMin = map[int64]*agg{}
+		m.aggs[k] = byMin
+	}
+	a := byMin[minute]
+	if a == nil {
+		a = &agg{}
+		if latency {
+			a.hist = newLatencyHist()
+		}
+		byMin[minute] = a
+	}
+	a.add(v)
 }

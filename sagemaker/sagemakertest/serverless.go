@@ -249,23 +249,5 @@ func summarizeServerless(p *pool, pending []deployedVariant) serverlessSummary {
 func (m *metricStore) put(endpoint, variant, ns, name string, v float64, latency bool, t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	minute := t.Unix() / cwMinute * cwMinute
-	k := metricKey{endpoint, variant, ns, name}
-	if m.aggs == nil {
-		m.aggs = map[metricKey]map[int64]*agg{}
-	}
-	byMin := m.aggs[k]
-	if byMin == nil {
-		byMin = map[int64]*agg{}
-		m.aggs[k] = byMin
-	}
-	a := byMin[minute]
-	if a == nil {
-		a = &agg{}
-		if latency {
-			a.hist = newLatencyHist()
-		}
-		byMin[minute] = a
-	}
-	a.add(v)
+	m.addLocked(metricKey{endpoint, variant, ns, name}, t.Unix()/cwMinute*cwMinute, v, latency)
 }

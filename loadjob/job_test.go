@@ -187,6 +187,16 @@ func leftoverJobs(srv *sagemakertest.Server) []string {
 	return out
 }
 
+// runInBackground starts loadjob.Run on a goroutine and returns where its error arrives.
+func runInBackground(ctx context.Context, srv *sagemakertest.Server, job loadjob.Job) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := loadjob.Run(ctx, srv.Config(), job)
+		done <- err
+	}()
+	return done
+}
+
 // loadStarted waits until the emulator's endpoint has seen a request and returns the
 // running job's name.
 func loadStarted(t *testing.T, srv *sagemakertest.Server) string {
@@ -233,11 +243,7 @@ func TestRunCanceledMidLoadStopsTheJob(t *testing.T) {
 	job.KeepObjects = false
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := loadjob.Run(ctx, srv.Config(), job)
-		done <- err
-	}()
+	done := runInBackground(ctx, srv, job)
 	loadStarted(t, srv)
 	cancel()
 	err = <-done
@@ -337,11 +343,7 @@ func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := loadjob.Run(ctx, srv.Config(), job)
-		done <- err
-	}()
+	done := runInBackground(ctx, srv, job)
 	name := loadStarted(t, srv)
 	<-called
 	cancel()
@@ -364,11 +366,7 @@ func TestRunCanceledStopsTheJobThroughThrottling(t *testing.T) {
 	job.Load.Duration = time.Minute
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := loadjob.Run(ctx, srv.Config(), job)
-		done <- err
-	}()
+	done := runInBackground(ctx, srv, job)
 	loadStarted(t, srv)
 	srv.FailNext("StopProcessingJob", 4, sagemakertest.ErrThrottling()) // past the SDK's own 3 attempts
 	cancel()

@@ -25,6 +25,10 @@
 // WithNetHTTP and WithHTTPClient go through net/http instead, with a transport tuned the
 // same way: no transparent compression, no proxy from the environment, no redirects
 // followed.
+//
+// Options are functional, as in the rest of sagebench outside the AWS-client packages:
+// WithX values of type Option, passed to New or a server constructor, which checks them and
+// returns an error for an invalid one.
 package httpinvoker
 
 import (
@@ -64,29 +68,23 @@ type typedHeader struct {
 }
 
 // New returns an Invoker that POSTs each payload to rawURL, which must be an absolute http
-// or https URL. It has no readiness URL unless WithReadyURL gives one.
+// or https URL. It has no readiness URL unless WithReadyURL gives one. It returns an error
+// if rawURL or an option's value is invalid (each With function says what it accepts).
 func New(rawURL string, opts ...Option) (*Invoker, error) {
 	u, err := parseHTTPURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("httpinvoker: %w", err)
 	}
-	o := options{header: http.Header{}}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	o, header, err := apply(opts)
+	if err != nil {
+		return nil, err
 	}
 	client := o.client
 	if client == nil {
 		client = newClient(o)
-	} else if o.concurrency != 0 || o.http2 {
-		return nil, fmt.Errorf("httpinvoker: WithHTTPClient cannot be combined with WithConcurrency or WithHTTP2: configure the client's transport instead")
 	}
-	if o.header.Get("User-Agent") == "" {
-		o.header.Set("User-Agent", userAgent)
+	if header.Get("User-Agent") == "" {
+		header.Set("User-Agent", userAgent)
 	}
 	inv := &Invoker{
 		url:      rawURL,
@@ -94,10 +92,10 @@ func New(rawURL string, opts ...Option) (*Invoker, error) {
 		client:   client,
 		timeout:  o.timeout,
 		check:    o.check,
-		extra:    o.header,
+		extra:    header,
 	}
 	if o.client == nil && !o.http2 && !o.netHTTP && u.Scheme == "http" && u.User == nil {
-		inv.h1 = newH1(u, o.header, cmp.Or(o.concurrency, DefaultConcurrency))
+		inv.h1 = newH1(u, header, cmp.Or(o.concurrency, DefaultConcurrency))
 	}
 	return inv, nil
 }

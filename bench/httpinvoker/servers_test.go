@@ -102,6 +102,27 @@ func TestConstructorsRejectBadInput(t *testing.T) {
 		{"bad ready URL", func() (*httpinvoker.Invoker, error) {
 			return httpinvoker.New("http://h", httpinvoker.WithReadyURL("h/ping"))
 		}, "readiness URL"},
+		{"nil client", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.New("http://h", httpinvoker.WithHTTPClient(nil))
+		}, "WithHTTPClient(nil)"},
+		{"nil check", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.New("http://h", httpinvoker.WithCheck(nil))
+		}, "WithCheck(nil)"},
+		{"client and concurrency", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.New("http://h", httpinvoker.WithHTTPClient(&http.Client{}), httpinvoker.WithConcurrency(4))
+		}, "cannot be combined"},
+		{"SageMaker with zero concurrency", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.SageMaker("http://h", httpinvoker.WithConcurrency(0))
+		}, "concurrency 0"},
+		{"SageMaker with a bad ready URL", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.SageMaker("http://h", httpinvoker.WithReadyURL("h/ping"))
+		}, "readiness URL"},
+		{"TorchServe with a host header", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.TorchServe("http://h", "m", httpinvoker.WithHeader("Host", "other"))
+		}, "set by the invoker itself"},
+		{"KServeV2 with a negative timeout", func() (*httpinvoker.Invoker, error) {
+			return httpinvoker.KServeV2("http://h", "m", httpinvoker.WithTimeout(-time.Second))
+		}, "timeout -1s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			inv, err := c.make()

@@ -19,6 +19,9 @@
 //
 // Random draws are seeded (WithSeed) and depend only on the call's arrival number, so a
 // run is reproducible given the order of calls.
+//
+// Options are functional: WithX values of type Option, passed to New, which clamps an
+// out-of-range value as each option documents rather than fail.
 package benchtest
 
 import (
@@ -36,8 +39,8 @@ var _ bench.Invoker = (*Invoker)(nil)
 // Invoker is a fake bench.Invoker. Make one with New; it is safe for concurrent use, and its
 // counters may be read while calls are under way.
 type Invoker struct {
-	cfg   config
-	seed  uint64 // cfg.seed, mixed so nearby seeds give unrelated streams
+	opts  options
+	seed  uint64 // opts.seed, mixed so nearby seeds give unrelated streams
 	slots chan struct{}
 	epoch time.Time // stall times are kept as monotonic nanoseconds since epoch
 
@@ -49,15 +52,15 @@ type Invoker struct {
 // New returns a fake invoker configured by opts. With no options every call succeeds at
 // once.
 func New(opts ...Option) *Invoker {
-	cfg := config{seed: 1}
+	o := options{seed: 1}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&cfg)
+			opt(&o)
 		}
 	}
-	f := &Invoker{cfg: cfg, seed: mix(cfg.seed), epoch: time.Now()}
-	if cfg.capacity > 0 {
-		f.slots = make(chan struct{}, cfg.capacity)
+	f := &Invoker{opts: o, seed: mix(o.seed), epoch: time.Now()}
+	if o.capacity > 0 {
+		f.slots = make(chan struct{}, o.capacity)
 	}
 	f.stallStart.Store(-1)
 	return f
@@ -68,7 +71,7 @@ func New(opts ...Option) *Invoker {
 func (f *Invoker) Invoke(ctx context.Context, p payload.Payload) error {
 	n := f.calls.Add(1)
 	f.bytes.Add(int64(len(p.Body)))
-	stalling := n == f.cfg.stallCall
+	stalling := n == f.opts.stallCall
 	if stalling {
 		f.stallStart.Store(f.now())
 	}
@@ -114,10 +117,10 @@ func (f *Invoker) enter() {
 // serve holds call n for its latency, then for whatever part of the stall it overlapped.
 func (f *Invoker) serve(ctx context.Context, n int64, stalling bool) error {
 	var d time.Duration
-	if !stalling && f.cfg.latency != nil {
-		d = f.cfg.latency(uniform(f.seed, n, streamLatency))
+	if !stalling && f.opts.latency != nil {
+		d = f.opts.latency(uniform(f.seed, n, streamLatency))
 	}
-	if f.cfg.stallFor == 0 {
+	if f.opts.stallFor == 0 {
 		return sleep(ctx, d)
 	}
 	start := f.now()
@@ -135,7 +138,7 @@ func (f *Invoker) stallOverlap(start, end int64) time.Duration {
 	if a < 0 {
 		return 0
 	}
-	b := a + int64(f.cfg.stallFor)
+	b := a + int64(f.opts.stallFor)
 	if start >= b || end < a {
 		return 0
 	}
@@ -143,11 +146,11 @@ func (f *Invoker) stallOverlap(start, end int64) time.Duration {
 }
 
 func (f *Invoker) injected(n int64) error {
-	if f.cfg.every > 0 && n%f.cfg.every == 0 {
-		return f.cfg.everyErr
+	if f.opts.every > 0 && n%f.opts.every == 0 {
+		return f.opts.everyErr
 	}
-	if f.cfg.rate > 0 && uniform(f.seed, n, streamError) < f.cfg.rate {
-		return f.cfg.rateErr
+	if f.opts.rate > 0 && uniform(f.seed, n, streamError) < f.opts.rate {
+		return f.opts.rateErr
 	}
 	return nil
 }

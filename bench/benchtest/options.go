@@ -7,9 +7,9 @@ import (
 
 // Option configures an Invoker made by New. Out-of-range values are clamped or ignored as
 // each option says, never a panic: a test double should not be the thing that fails.
-type Option func(*config)
+type Option func(*options)
 
-type config struct {
+type options struct {
 	latency   Distribution
 	seed      uint64
 	rate      float64
@@ -24,34 +24,34 @@ type config struct {
 // WithLatency holds each call for a duration drawn from d (after any wait for capacity).
 // The default is no latency at all. A nil d means no latency.
 func WithLatency(d Distribution) Option {
-	return func(c *config) { c.latency = d }
+	return func(o *options) { o.latency = d }
 }
 
 // WithSeed seeds the draws of latency and of WithErrorRate. The draws for the n-th call
 // depend only on the seed and n, so a run is reproducible given the order in which calls
 // arrive, however many goroutines make them. The default seed is 1.
 func WithSeed(seed int64) Option {
-	return func(c *config) { c.seed = uint64(seed) }
+	return func(o *options) { o.seed = uint64(seed) }
 }
 
 // WithErrorRate makes a fraction rate of calls (drawn with the seed) fail with err, or with
 // ErrServer if err is nil. rate is clamped to [0, 1].
 func WithErrorRate(rate float64, err error) Option {
-	return func(c *config) {
-		c.rate = 0
+	return func(o *options) {
+		o.rate = 0
 		if !math.IsNaN(rate) {
-			c.rate = min(max(rate, 0), 1)
+			o.rate = min(max(rate, 0), 1)
 		}
-		c.rateErr = orDefault(err)
+		o.rateErr = orDefault(err)
 	}
 }
 
 // WithErrorEvery makes every n-th call (calls n, 2n, 3n, ... in arrival order) fail with
 // err, or with ErrServer if err is nil, so c calls see exactly c/n errors. n <= 0 disables it.
 func WithErrorEvery(n int, err error) Option {
-	return func(c *config) {
-		c.every = int64(max(n, 0))
-		c.everyErr = orDefault(err)
+	return func(o *options) {
+		o.every = int64(max(n, 0))
+		o.everyErr = orDefault(err)
 	}
 }
 
@@ -60,7 +60,7 @@ func WithErrorEvery(n int, err error) Option {
 // capped at k divided by the mean latency, so a concurrency sweep against the fake finds a
 // real knee at k. k <= 0 means no limit (the default).
 func WithCapacity(k int) Option {
-	return func(c *config) { c.capacity = max(k, 0) }
+	return func(o *options) { o.capacity = max(k, 0) }
 }
 
 // WithStall makes the fake stop the world once, as a garbage-collection pause or a model
@@ -74,12 +74,12 @@ func WithCapacity(k int) Option {
 // late, which a correct recorder counts from its intended send time. n <= 0 or d <= 0
 // disables it.
 func WithStall(n int64, d time.Duration) Option {
-	return func(c *config) {
+	return func(o *options) {
 		if n <= 0 || d <= 0 {
-			c.stallCall, c.stallFor = 0, 0
+			o.stallCall, o.stallFor = 0, 0
 			return
 		}
-		c.stallCall, c.stallFor = n, d
+		o.stallCall, o.stallFor = n, d
 	}
 }
 

@@ -16,7 +16,8 @@ type options struct {
 }
 
 // WithContentType sends every payload with ct instead of the sniffed type, for containers
-// that expect e.g. "image/jpeg" or "text/csv". The body is still validated.
+// that expect e.g. "image/jpeg" or "text/csv". The body is still validated. An empty ct
+// keeps the sniffed type.
 func WithContentType(ct string) Option {
 	return func(o *options) { o.contentType = ct }
 }

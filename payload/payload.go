@@ -10,6 +10,8 @@
 //
 // Every constructor validates what it returns (see Validate): a body is never empty, never
 // larger than the SageMaker real-time limit MaxBytes, and a file named .jpg is a real JPEG.
+//
+// Options are functional: WithX values of type Option, passed to FromFile and FromDir.
 package payload
 
 import (

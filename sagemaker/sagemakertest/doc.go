@@ -88,4 +88,8 @@
 // counts beyond the API's Integer are a SerializationException, counts beyond
 // [InstanceQuota] ResourceLimitExceeded, API bodies over [MaxAPIRequestBytes]
 // HTTP 413, and a container's Environment is held to AWS's limits.
+//
+// Options are functional: WithX values of type [Option], passed to [NewServer] or
+// [Listen], which take an out-of-range value as each option documents (a negative delay
+// as zero) rather than fail.
 package sagemakertest

@@ -92,7 +92,9 @@ func NewServer(opts ...Option) *Server {
 func Listen(addr string, opts ...Option) (*Server, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

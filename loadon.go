@@ -170,8 +170,10 @@ func (s *Study) processingPriced(ctx context.Context, cfg aws.Config) *Study {
 	pl := s.PriceList
 	ctx, cancel := context.WithTimeout(ctx, orDuration(pl.Timeout, 30*time.Second))
 	defer cancel()
-	t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{orDefault(s.Region, cfg.Region)}, BaseURL: pl.BaseURL,
-		Client: pl.Client, CacheDir: pl.CacheDir, MaxAge: pl.MaxAge, Component: cost.Processing})
+	t, err := cost.Refresh(ctx, func(o *cost.RefreshOptions) {
+		o.Regions, o.BaseURL = []string{orDefault(s.Region, cfg.Region)}, pl.BaseURL
+		o.Client, o.CacheDir, o.MaxAge, o.Component = pl.Client, pl.CacheDir, pl.MaxAge, cost.Processing
+	})
 	if err != nil {
 		return s
 	}

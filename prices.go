@@ -68,8 +68,11 @@ func (s *Study) PriceTable(ctx context.Context, cfg aws.Config) *cost.Table {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{region}, BaseURL: pl.BaseURL,
-		Client: pl.Client, CacheDir: pl.CacheDir, MaxAge: pl.MaxAge})
+	fromPriceList := func(o *cost.RefreshOptions) {
+		o.Regions, o.BaseURL = []string{region}, pl.BaseURL
+		o.Client, o.CacheDir, o.MaxAge = pl.Client, pl.CacheDir, pl.MaxAge
+	}
+	t, err := cost.Refresh(ctx, fromPriceList)
 	if err == nil {
 		return t
 	}
@@ -78,8 +81,9 @@ func (s *Study) PriceTable(ctx context.Context, cfg aws.Config) *cost.Table {
 	offline := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return nil, errors.New("offline")
 	})}
-	if stale, serr := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{region}, BaseURL: pl.BaseURL,
-		Client: offline, CacheDir: pl.CacheDir, MaxAge: math.MaxInt64}); serr == nil {
+	if stale, serr := cost.Refresh(ctx, fromPriceList, func(o *cost.RefreshOptions) {
+		o.Client, o.MaxAge = offline, math.MaxInt64
+	}); serr == nil {
 		list, _, _ := strings.Cut(stale.Note(), "; cached in")
 		return stale.WithNote(fmt.Sprintf("%s, its cached copy (older than %s) because the Price List could not be read now (%v)",
 			list, strings.TrimSuffix(orDuration(pl.MaxAge, cost.DefaultMaxAge).String(), "0m0s"), err))

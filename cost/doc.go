@@ -28,9 +28,12 @@
 // is said to be one, and only a name that is no SageMaker instance type gets "did you
 // mean". "go generate ./cost" rebuilds data/current.csv with the same code.
 //
-//	t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"eu-west-1"}})
+//	t, err := cost.Refresh(ctx, func(o *cost.RefreshOptions) { o.Regions = []string{"eu-west-1"} })
 //	p, err := t.Lookup("eu-west-1", "ml.inf1.xlarge")
 //	fmt.Println(p.Provenance()) // "AWS Price List, published 2026-12-05"
+//
+// Like the AWS SDK, Refresh takes optFns ...func(*RefreshOptions), whose zero fields mean
+// defaults.
 //
 // The package imports only the standard library; it knows nothing of load testing or AWS
 // SDKs. Subpackage pricing reads the Price List Query API instead (it needs credentials).

@@ -73,7 +73,7 @@ func (e *LookupError) Unwrap() error { return e.Kind }
 func (t *Table) lookupError(ix *index, region, short, asked string) *LookupError {
 	e := t.classify(ix, region, short, asked)
 	if t.refreshable && validRegion(region) {
-		e.Refresh = fmt.Sprintf("cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{%q}})", region)
+		e.Refresh = fmt.Sprintf("cost.Refresh(ctx, func(o *cost.RefreshOptions) { o.Regions = []string{%q} })", region)
 	}
 	return e
 }

@@ -57,7 +57,7 @@ func ExampleLookup() {
 	// Output:
 	// ml.g5.xlarge 1.4084 <nil>
 	// true
-	// cost: no price for ml.g9.xlarge in us-east-1 in table current (did you mean ml.g5.xlarge or ml.g6.xlarge?); refresh it with cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"us-east-1"}}) (public Price List files, no AWS account needed)
+	// cost: no price for ml.g9.xlarge in us-east-1 in table current (did you mean ml.g5.xlarge or ml.g6.xlarge?); refresh it with cost.Refresh(ctx, func(o *cost.RefreshOptions) { o.Regions = []string{"us-east-1"} }) (public Price List files, no AWS account needed)
 }
 
 func ExampleCheapest() {

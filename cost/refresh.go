@@ -27,14 +27,22 @@ const RefreshCommand = "go generate ./cost"
 // CommonRegions are the regions the embedded table aims to cover.
 var CommonRegions = []string{"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-southeast-1"}
 
-// RefreshOptions configures Refresh. The zero value reads CommonRegions from BulkBaseURL
-// with http.DefaultClient and caches under os.UserCacheDir()/sagebench/prices for a day.
+// RefreshOptions configures Refresh, through the functions passed to it. Each zero field
+// means its default: the zero value reads CommonRegions from BulkBaseURL with
+// http.DefaultClient and caches under os.UserCacheDir()/sagebench/prices for a day.
 type RefreshOptions struct {
-	Regions  []string
-	BaseURL  string
-	Client   *http.Client
-	CacheDir string        // "-" disables the cache; a BaseURL other than BulkBaseURL caches in a subdirectory of its own
-	MaxAge   time.Duration // a cached region younger than this is not downloaded again
+	// Regions are the regions to read, each once; default CommonRegions.
+	Regions []string
+	// BaseURL is where the Price List is served; default BulkBaseURL.
+	BaseURL string
+	// Client makes the requests; default http.DefaultClient.
+	Client *http.Client
+	// CacheDir holds the cached regions; default os.UserCacheDir()/sagebench/prices. "-"
+	// disables the cache; a BaseURL other than BulkBaseURL caches in a subdirectory of its own.
+	CacheDir string
+	// MaxAge: a cached region younger than this is not downloaded again; default
+	// DefaultMaxAge.
+	MaxAge time.Duration
 	// Component picks the table: Hosting (the zero value: real-time inference instances)
 	// or Processing (processing job instances). One download caches both.
 	Component Component
@@ -66,7 +74,17 @@ const DefaultMaxAge = 24 * time.Hour
 // API; its name is PriceListTable, each Price's Table is "AWS Price List" (or "Price List
 // at <BaseURL>" for another base URL, such as an emulator's), and its Note names the
 // regions and publication dates.
-func Refresh(ctx context.Context, o RefreshOptions) (*Table, error) {
+//
+// Like the AWS SDK's clients, it takes optFns that set fields of a RefreshOptions:
+//
+//	t, err := cost.Refresh(ctx, func(o *cost.RefreshOptions) { o.Regions = []string{"eu-west-1"} })
+func Refresh(ctx context.Context, optFns ...func(*RefreshOptions)) (*Table, error) {
+	var o RefreshOptions
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
 	if len(o.Regions) == 0 {
 		o.Regions = CommonRegions
 	}

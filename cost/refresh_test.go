@@ -41,7 +41,10 @@ func bulkServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 
 func TestRefreshReadsTheBulkFilesAndCachesThem(t *testing.T) {
 	srv, calls := bulkServer(t)
-	opts := cost.RefreshOptions{Regions: []string{"eu-west-1"}, BaseURL: srv.URL, Client: srv.Client(), CacheDir: t.TempDir()}
+	cache := t.TempDir()
+	opts := func(o *cost.RefreshOptions) {
+		o.Regions, o.BaseURL, o.Client, o.CacheDir = []string{"eu-west-1"}, srv.URL, srv.Client(), cache
+	}
 	tbl, err := cost.Refresh(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -75,23 +78,21 @@ func TestRefreshReadsTheBulkFilesAndCachesThem(t *testing.T) {
 	// A missing price names the call that refreshes it.
 	_, err = tbl.Lookup("eu-west-1", "ml.g5.xlarge")
 	var le *cost.LookupError
-	if !errors.As(err, &le) || !strings.Contains(err.Error(), `cost.Refresh(ctx, cost.RefreshOptions{Regions: []string{"eu-west-1"}})`) {
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), `cost.Refresh(ctx, func(o *cost.RefreshOptions) { o.Regions = []string{"eu-west-1"} })`) {
 		t.Errorf("missing price: %v; want the refresh call", err)
 	}
 }
 
 func TestRefreshFailures(t *testing.T) {
 	srv, _ := bulkServer(t)
-	base := cost.RefreshOptions{BaseURL: srv.URL, Client: srv.Client(), CacheDir: "-"}
+	base := func(o *cost.RefreshOptions) { o.BaseURL, o.Client, o.CacheDir = srv.URL, srv.Client(), "-" }
 
-	o := base
-	o.Regions = []string{"mars-1"}
-	if _, err := cost.Refresh(context.Background(), o); err == nil || !strings.Contains(err.Error(), `"mars-1"`) {
+	mars := func(o *cost.RefreshOptions) { o.Regions = []string{"mars-1"} }
+	if _, err := cost.Refresh(context.Background(), base, mars); err == nil || !strings.Contains(err.Error(), `"mars-1"`) {
 		t.Errorf("unknown region: %v", err)
 	}
-	o = base
-	o.BaseURL = srv.URL + "/nothing-here"
-	if _, err := cost.Refresh(context.Background(), o); err == nil || !strings.Contains(err.Error(), "404") {
+	nothing := func(o *cost.RefreshOptions) { o.BaseURL = srv.URL + "/nothing-here" }
+	if _, err := cost.Refresh(context.Background(), base, nothing); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing index: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -117,7 +118,8 @@ func TestCurrentNamesTheRefreshForAMissingPrice(t *testing.T) {
 func TestRefreshReadsTheEmulatorsPriceList(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	defer srv.Close()
-	opts := cost.RefreshOptions{Regions: []string{"eu-central-1"}, BaseURL: srv.URL, CacheDir: t.TempDir()}
+	cache := t.TempDir()
+	opts := func(o *cost.RefreshOptions) { o.Regions, o.BaseURL, o.CacheDir = []string{"eu-central-1"}, srv.URL, cache }
 	hosting, err := cost.Refresh(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -133,8 +135,7 @@ func TestRefreshReadsTheEmulatorsPriceList(t *testing.T) {
 		t.Errorf("Name() = %q; want %q", hosting.Name(), cost.PriceListTable)
 	}
 	calls := srv.Calls("pricing:index.csv")
-	opts.Component = cost.Processing
-	proc, err := cost.Refresh(context.Background(), opts)
+	proc, err := cost.Refresh(context.Background(), opts, func(o *cost.RefreshOptions) { o.Component = cost.Processing })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,11 +156,15 @@ func TestRefreshCachesAnotherPriceListApartFromAWSs(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	defer srv.Close()
 	cache := t.TempDir()
-	if _, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-central-1"}, BaseURL: srv.URL, CacheDir: cache}); err != nil {
+	if _, err := cost.Refresh(context.Background(), func(o *cost.RefreshOptions) {
+		o.Regions, o.BaseURL, o.CacheDir = []string{"eu-central-1"}, srv.URL, cache
+	}); err != nil {
 		t.Fatal(err)
 	}
 	offline := &http.Client{Transport: failingTransport{}}
-	_, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-central-1"}, Client: offline, CacheDir: cache})
+	_, err := cost.Refresh(context.Background(), func(o *cost.RefreshOptions) {
+		o.Regions, o.Client, o.CacheDir = []string{"eu-central-1"}, offline, cache
+	})
 	if err == nil || !strings.Contains(err.Error(), "offline") {
 		t.Errorf("AWS's Price List, offline, with only the emulator's cached: %v; want the network error", err)
 	}
@@ -175,8 +180,10 @@ func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
 // prices for each of its instance types.
 func TestRefreshReadsARegionNamedTwiceOnce(t *testing.T) {
 	srv, calls := bulkServer(t)
-	tbl, err := cost.Refresh(context.Background(), cost.RefreshOptions{Regions: []string{"eu-west-1", "eu-west-1"},
-		BaseURL: srv.URL, Client: srv.Client(), CacheDir: "-"})
+	tbl, err := cost.Refresh(context.Background(), func(o *cost.RefreshOptions) {
+		o.Regions = []string{"eu-west-1", "eu-west-1"}
+		o.BaseURL, o.Client, o.CacheDir = srv.URL, srv.Client(), "-"
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	var from string
 	switch *source {
 	case "bulk":
-		t, err := cost.Refresh(ctx, cost.RefreshOptions{Regions: split(*regions), BaseURL: *baseURL, CacheDir: "-"})
+		t, err := cost.Refresh(ctx, func(o *cost.RefreshOptions) {
+			o.Regions, o.BaseURL, o.CacheDir = split(*regions), *baseURL, "-"
+		})
 		if err != nil {
 			return err
 		}

@@ -119,7 +119,9 @@ func TestRefreshReadsTheEmulatorsPriceList(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	defer srv.Close()
 	cache := t.TempDir()
-	opts := func(o *cost.RefreshOptions) { o.Regions, o.BaseURL, o.CacheDir = []string{"eu-central-1"}, srv.URL, cache }
+	opts := func(o *cost.RefreshOptions) {
+		o.Regions, o.BaseURL, o.CacheDir = []string{"eu-central-1"}, srv.URL, cache
+	}
 	hosting, err := cost.Refresh(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

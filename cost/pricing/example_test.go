@@ -34,8 +34,8 @@ func ExampleFetch() {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 	}, func(o *awspricing.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
-	prices, err := pricing.Fetch(context.Background(), client, pricing.Options{
-		Regions: []string{"eu-west-1"}, ReadOn: "2026-11-25",
+	prices, err := pricing.Fetch(context.Background(), client, func(o *pricing.Options) {
+		o.Regions, o.ReadOn = []string{"eu-west-1"}, "2026-11-25"
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -5,13 +5,15 @@
 // each instance type, and returns rows ready for [cost.WriteCSV]:
 //
 //	cfg, _ := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
-//	prices, err := pricing.Fetch(ctx, awspricing.NewFromConfig(cfg), pricing.Options{})
+//	prices, err := pricing.Fetch(ctx, awspricing.NewFromConfig(cfg))
 //	if err != nil {
 //		return err
 //	}
 //	return cost.WriteCSV(f, prices, "refreshed from the AWS Price List API")
 //
 // The command internal/cmd/pricegen does exactly that; `go generate ./cost` runs it.
+//
+// Like the AWS SDK, Fetch takes optFns ...func(*Options), whose zero fields mean defaults.
 package pricing
 
 import (
@@ -38,7 +40,8 @@ var DefaultRegions = cost.CommonRegions
 var DefaultFamilies = []string{"ml.c5", "ml.c6i", "ml.c7g", "ml.m5", "ml.m6i", "ml.r5",
 	"ml.g4dn", "ml.g5", "ml.g6", "ml.p3", "ml.p4d", "ml.inf1", "ml.inf2", "ml.trn1"}
 
-// Options choose what Fetch asks for. The zero value asks for the defaults.
+// Options choose what Fetch asks for, through the functions passed to it. Each zero field
+// means its default.
 type Options struct {
 	Regions  []string // default DefaultRegions
 	Families []string // default DefaultFamilies; sizes below xlarge are always left out
@@ -50,9 +53,17 @@ type Options struct {
 // chosen families in the chosen regions, sorted by region and type. It follows NextToken to
 // the last page. It fails, rather than guess, when a region yields no prices or when two
 // products give one instance type different prices.
-func Fetch(ctx context.Context, client awspricing.GetProductsAPIClient, opts Options) ([]cost.Price, error) {
+//
+//	prices, err := pricing.Fetch(ctx, client, func(o *pricing.Options) { o.Regions = []string{"eu-west-1"} })
+func Fetch(ctx context.Context, client awspricing.GetProductsAPIClient, optFns ...func(*Options)) ([]cost.Price, error) {
 	if client == nil {
 		return nil, fmt.Errorf("pricing: nil client")
+	}
+	var opts Options
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&opts)
+		}
 	}
 	regions := cmpOr(opts.Regions, DefaultRegions)
 	families := cmpOr(opts.Families, DefaultFamilies)

@@ -19,10 +19,15 @@ import (
 
 const catalog = "testdata/sagemaker-products.json"
 
+// inRegions is the option that asks Fetch for regions.
+func inRegions(regions ...string) func(*pricing.Options) {
+	return func(o *pricing.Options) { o.Regions = regions }
+}
+
 func TestFetchFollowsPagesAndKeepsHostingRates(t *testing.T) {
 	fake, client := newFakePriceList(t, catalog, 2)
-	got, err := pricing.Fetch(context.Background(), client, pricing.Options{
-		Regions: []string{"us-east-1", "eu-west-1"}, ReadOn: "2026-11-25",
+	got, err := pricing.Fetch(context.Background(), client, func(o *pricing.Options) {
+		o.Regions, o.ReadOn = []string{"us-east-1", "eu-west-1"}, "2026-11-25"
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +80,9 @@ func TestFetchFollowsPagesAndKeepsHostingRates(t *testing.T) {
 // The refresh path end to end: fetch, write the CSV, and look prices up in what was written.
 func TestFetchedTableWritesAndLoads(t *testing.T) {
 	_, client := newFakePriceList(t, catalog, 100)
-	prices, err := pricing.Fetch(context.Background(), client, pricing.Options{Regions: []string{"eu-west-1"}, ReadOn: "2026-11-25"})
+	prices, err := pricing.Fetch(context.Background(), client, func(o *pricing.Options) {
+		o.Regions, o.ReadOn = []string{"eu-west-1"}, "2026-11-25"
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +115,7 @@ func TestFetchReturnsAPIErrors(t *testing.T) {
 		awsError(w, http.StatusBadRequest, "AccessDeniedException", "not authorized to perform pricing:GetProducts")
 		return true
 	}
-	_, err := pricing.Fetch(context.Background(), client, pricing.Options{Regions: []string{"us-east-1"}})
+	_, err := pricing.Fetch(context.Background(), client, inRegions("us-east-1"))
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDeniedException" {
 		t.Fatalf("err = %v, want an AccessDeniedException APIError", err)
@@ -122,7 +129,7 @@ func TestFetchHonoursCancellation(t *testing.T) {
 	fake, client := newFakePriceList(t, catalog, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	fake.fail = func(http.ResponseWriter) bool { cancel(); return false } // cancel during the first page
-	_, err := pricing.Fetch(ctx, client, pricing.Options{Regions: []string{"us-east-1"}})
+	_, err := pricing.Fetch(ctx, client, inRegions("us-east-1"))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -134,7 +141,7 @@ func TestFetchHonoursCancellation(t *testing.T) {
 func TestFetchRefusesToGuess(t *testing.T) {
 	t.Run("no prices in region", func(t *testing.T) {
 		_, client := newFakePriceList(t, catalog, 2)
-		_, err := pricing.Fetch(context.Background(), client, pricing.Options{Regions: []string{"ap-southeast-1"}})
+		_, err := pricing.Fetch(context.Background(), client, inRegions("ap-southeast-1"))
 		if err == nil || !strings.Contains(err.Error(), "no real-time inference prices") {
 			t.Errorf("err = %v", err)
 		}
@@ -153,13 +160,13 @@ func TestFetchRefusesToGuess(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, client := newFakePriceList(t, file, 100)
-		_, err = pricing.Fetch(context.Background(), client, pricing.Options{Regions: []string{"eu-west-1"}})
+		_, err = pricing.Fetch(context.Background(), client, inRegions("eu-west-1"))
 		if err == nil || !strings.Contains(err.Error(), "ml.inf1.xlarge in eu-west-1 has two prices") {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("nil client", func(t *testing.T) {
-		if _, err := pricing.Fetch(context.Background(), nil, pricing.Options{}); err == nil {
+		if _, err := pricing.Fetch(context.Background(), nil); err == nil {
 			t.Error("nil client accepted")
 		}
 	})

@@ -93,8 +93,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("load AWS config: %w", err)
 		}
-		prices, err = pricing.Fetch(ctx, awspricing.NewFromConfig(cfg), pricing.Options{
-			Regions: split(*regions), Families: split(*families), ReadOn: readOn,
+		prices, err = pricing.Fetch(ctx, awspricing.NewFromConfig(cfg), func(o *pricing.Options) {
+			o.Regions, o.Families, o.ReadOn = split(*regions), split(*families), readOn
 		})
 		if err != nil {
 			return err

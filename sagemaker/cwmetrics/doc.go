@@ -20,7 +20,8 @@
 //
 // Metrics become complete some time after the minute they describe; Fetch waits
 // [Options].Delay past the window's end (bounded by [MaxDelay], reporting progress; [Options].NoWait
-// against the emulator) before it asks.
+// against the emulator) before it asks. Like the AWS SDK, Fetch takes optFns
+// ...func(*Options), whose zero fields mean defaults.
 //
 //	m, err := cwmetrics.Fetch(ctx, cloudwatch.NewFromConfig(cfg), "resnet-g4dn", "AllTraffic",
 //		res.Start, res.End)

@@ -45,7 +45,8 @@ const DefaultDelay = 3 * time.Minute
 // MaxDelay bounds Options.Delay, so that a typo cannot make a benchmark hang for an hour.
 const MaxDelay = 15 * time.Minute
 
-// Options configures Fetch.
+// Options configures Fetch, through the functions passed to it. Each zero field means its
+// default.
 type Options struct {
 	// Delay is how long after the end of the window's last whole period the metrics are
 	// taken to be complete; Fetch waits until then. At most MaxDelay; zero means
@@ -111,7 +112,9 @@ type EndpointMetrics struct {
 func Fetch(ctx context.Context, api cloudwatch.GetMetricDataAPIClient, endpoint, variant string, start, end time.Time, optFns ...func(*Options)) (*EndpointMetrics, error) {
 	o := Options{ProgressInterval: 15 * time.Second, Now: time.Now}
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
 	if o.Now == nil {
 		o.Now = time.Now

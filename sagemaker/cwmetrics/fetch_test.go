@@ -171,6 +171,15 @@ func TestFetchWithoutPermissionSaysWhy(t *testing.T) {
 	}
 }
 
+func TestFetchSkipsANilOptFn(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	now := time.Now()
+	if _, err := cwmetrics.Fetch(ctxT(t), srv.CloudWatchClient(), "ep", "AllTraffic", now.Add(-time.Minute), now, nil, noWait); err != nil {
+		t.Fatalf("Fetch with a nil optFn: %v", err)
+	}
+}
+
 // TestFetchWaitIsBoundedReportsProgressAndStops waits for metrics of a window that ended
 // just now with the default delay: the first progress report says how long is left, and
 // cancelling stops the wait at once with the context's error.

@@ -30,7 +30,8 @@ const (
 	DefaultStopTimeout = 2 * time.Minute
 )
 
-// Options configure a Compiler.
+// Options configure a Compiler, through the functions passed to NewCompiler. Each zero
+// field means its default.
 type Options struct {
 	// Client sends the requests; nil means sagemaker.NewFromConfig(cfg).
 	Client API
@@ -73,7 +74,9 @@ type Compiler struct {
 func NewCompiler(cfg aws.Config, optFns ...func(*Options)) *Compiler {
 	o := Options{Region: cfg.Region}
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
 	if o.Region == "" {
 		o.Region = cfg.Region

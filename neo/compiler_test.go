@@ -175,6 +175,18 @@ func TestCompileCancelStopsTheJob(t *testing.T) {
 	}
 }
 
+func TestNewCompilerSkipsANilOptFnAndAppliesTheOthers(t *testing.T) {
+	var rec recorder
+	_, c := newServer(t, 10*time.Millisecond, nil, func(o *neo.Options) { o.Progress = rec.record })
+	j := job(neo.TargetMLC5)
+	if _, err := c.Compile(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	if states := rec.states(j.Name); len(states) == 0 || states[len(states)-1] != neo.StateCompleted {
+		t.Errorf("progress = %v; want the option after the nil one applied, ending COMPLETED", states)
+	}
+}
+
 func TestCompileRefusesInvalidJobWithoutRequests(t *testing.T) {
 	srv, c := newServer(t, 10*time.Millisecond)
 	j := job(neo.TargetMLInf1)

@@ -32,5 +32,6 @@
 // instance family they serve and the regions Neo compiles them in.
 //
 // The package knows nothing of load testing or endpoints; it speaks the
-// aws-sdk-go-v2 dialect (constructor with optFns, context first, typed errors).
+// aws-sdk-go-v2 dialect (context first, typed errors): like the AWS SDK,
+// NewCompiler takes optFns ...func(*Options), whose zero fields mean defaults.
 package neo

@@ -21,7 +21,7 @@
 // The job is journaled and tagged like every resource sagebench creates, bounded by
 // MaxRuntimeInSeconds, and stopped (StopProcessingJob, retried) when ctx is canceled.
 //
-// Like an AWS SDK operation's input, Run's Job and RunWorker's WorkerOptions are plain
-// structs passed by value whose optional fields are zero for their defaults; the package
-// has no functional options.
+// Run takes a Job and RunWorker a WorkerOptions: plain structs, as an AWS SDK operation
+// takes its input, each field documenting its default; the package has no functional
+// options.
 package loadjob

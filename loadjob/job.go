@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -209,7 +210,7 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 	}
 
 	if j.Journal != nil {
-		if err := j.Journal.CreatingIn(cfg.Region, sagemaker.KindProcessingJob, name); err != nil {
+		if err := journal.Of(j.Journal).CreatingIn(cfg.Region, journal.KindProcessingJob, name); err != nil {
 			return nil, err
 		}
 	}
@@ -293,7 +294,7 @@ func (j Job) forget(name string) {
 	if j.Journal == nil {
 		return
 	}
-	if err := j.Journal.Deleted(sagemaker.KindProcessingJob, name); err != nil {
+	if err := journal.Of(j.Journal).Deleted(journal.KindProcessingJob, name); err != nil {
 		j.Logf("loadjob: %v", err)
 	}
 }

@@ -146,7 +146,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 	}
 	done := func(r Resource) {
 		if j != nil {
-			if err := j.Deleted(r.Kind, r.Name); err != nil {
+			if err := j.deleted(r.Kind, r.Name); err != nil {
 				c.logf("sagemaker: %v", err)
 			}
 		}
@@ -155,7 +155,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 	errs := c.stopProcessingJobs(ctx, run, rs, done)
 	mine := map[Resource]bool{}  // the run's compilation jobs, stopped
 	owned := map[Resource]bool{} // the run's configurations and models, deleted last
-	for _, kind := range []string{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {
+	for _, kind := range []Kind{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {
 		for _, r := range rs {
 			if r.Kind != kind {
 				continue

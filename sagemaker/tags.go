@@ -62,18 +62,18 @@ func (c *Client) tags(token string) []types.Tag {
 	return append(RunTags(c.opts.RunID), types.Tag{Key: aws.String(TagCreate), Value: aws.String(token)})
 }
 
-func (c *Client) journalCreating(kind, name string) error {
+func (c *Client) journalCreating(kind Kind, name string) error {
 	if c.opts.Journal == nil {
 		return nil
 	}
-	return c.opts.Journal.CreatingIn(c.opts.Region, kind, name)
+	return c.opts.Journal.creatingIn(c.opts.Region, kind, name)
 }
 
-func (c *Client) journalDeleted(kind, name string) {
+func (c *Client) journalDeleted(kind Kind, name string) {
 	if c.opts.Journal == nil {
 		return
 	}
-	if err := c.opts.Journal.Deleted(kind, name); err != nil {
+	if err := c.opts.Journal.deleted(kind, name); err != nil {
 		// Not fatal: a stale "may exist" costs Cleanup one describe, nothing more.
 		c.logf("sagemaker: %v", err)
 	}
@@ -88,7 +88,7 @@ var errNotOurs = errors.New("exists but was not created by this deploy")
 // name collision must not delete someone else's endpoint. It asks once (with the SDK's
 // attempts): Deploy's check of a create with an unknown outcome has no cleanup deadline
 // to retry until, and a failed check there leads to Delete, which retries.
-func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool, error) {
+func (c *Client) owned(ctx context.Context, kind Kind, name, run, token string) (bool, error) {
 	mine, _, err := c.checkOwner(ctx, kind, name, run, token, once)
 	return mine, err
 }
@@ -99,7 +99,7 @@ func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool
 // resource that exists but is not this Deploy's (another Deploy of the same run, or
 // someone else's) must not be journaled as deleted, or the journal forgets a live
 // resource.
-func (c *Client) ownedOrTaken(ctx context.Context, kind, name, run, token string) (mine, taken bool, err error) {
+func (c *Client) ownedOrTaken(ctx context.Context, kind Kind, name, run, token string) (mine, taken bool, err error) {
 	return c.checkOwner(ctx, kind, name, run, token, c.retrying)
 }
 
@@ -116,9 +116,9 @@ func (c *Client) triesFor(ctx context.Context) tries {
 	return once
 }
 
-func (c *Client) checkOwner(ctx context.Context, kind, name, run, token string, try tries) (mine, taken bool, err error) {
+func (c *Client) checkOwner(ctx context.Context, kind Kind, name, run, token string, try tries) (mine, taken bool, err error) {
 	var arn string
-	err = try(ctx, kind+" "+name, func() error {
+	err = try(ctx, Resource{kind, name}.String(), func() error {
 		var err error
 		arn, err = c.describeARN(ctx, kind, name)
 		return err
@@ -130,7 +130,7 @@ func (c *Client) checkOwner(ctx context.Context, kind, name, run, token string, 
 	if token != "" {
 		want[TagCreate] = token
 	}
-	err = try(ctx, kind+" "+name+": list tags", func() error {
+	err = try(ctx, Resource{kind, name}.String()+": list tags", func() error {
 		var err error
 		mine, err = c.hasTags(ctx, arn, want)
 		return err
@@ -155,7 +155,7 @@ func (c *Client) hasTags(ctx context.Context, arn string, want map[string]string
 }
 
 // describeARN returns the ARN of the resource, or "" if it does not exist.
-func (c *Client) describeARN(ctx context.Context, kind, name string) (string, error) {
+func (c *Client) describeARN(ctx context.Context, kind Kind, name string) (string, error) {
 	var arn *string
 	var err error
 	switch kind {

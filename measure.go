@@ -60,7 +60,7 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 		r.emit(Event{Kind: EventDeleted, Candidate: c.Name})
 	}()
 
-	inv := ep.Invoker(r.invokerOptions()...)
+	inv := ep.Invoker(r.invokerOptions)
 	loadStart := time.Now()
 	if err := r.load(ctx, c, inv, &out); err != nil {
 		return fail(err)

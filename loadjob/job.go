@@ -28,7 +28,7 @@ import (
 type Job struct {
 	Endpoint string       // the endpoint to load, in cfg's region
 	Load     bench.Config // the whole load; each instance runs its bench.Split share
-	Accept   string       // the Accept header of every request (sagemaker.WithAccept); empty sends none
+	Accept   string       // the Accept header of every request (sagemaker.InvokerOptions.Accept); empty sends none
 
 	InstanceType  string // a processing instance type (default ml.c5.xlarge)
 	InstanceCount int    // 1 to 100 (default 1)

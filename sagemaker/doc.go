@@ -16,6 +16,11 @@
 //	defer ep.Delete(context.WithoutCancel(ctx))
 //	err = ep.Invoker().Invoke(ctx, p) // a bench.Invoker
 //
+// Options are set as in the AWS SDK: functions that take optFns ...func(*Options)
+// (NewClient, Cleanup, CleanupRun) or ...func(*InvokerOptions) (Client.Invoker and
+// Endpoint.Invoker) apply them in order to an options struct whose zero fields mean the
+// defaults.
+//
 // # Never leave an endpoint running
 //
 // An endpoint is billed by the hour until it is deleted, so the package is built around

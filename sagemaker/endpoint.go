@@ -59,8 +59,8 @@ func (c *Client) Attach(endpointName, configName, modelName string) *Endpoint {
 }
 
 // Invoker returns a RuntimeInvoker for this endpoint.
-func (e *Endpoint) Invoker(opts ...InvokerOption) *RuntimeInvoker {
-	return e.c.Invoker(e.Name, opts...)
+func (e *Endpoint) Invoker(optFns ...func(*InvokerOptions)) *RuntimeInvoker {
+	return e.c.Invoker(e.Name, optFns...)
 }
 
 // Delete deletes the endpoint, its configuration and its model, in that order. It is

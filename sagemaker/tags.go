@@ -11,6 +11,7 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
+	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/internal/smtags"
 )
 
@@ -36,18 +37,21 @@ func newToken() string {
 // RunID is the id that tags, and with Name names, what this client creates.
 func (c *Client) RunID() string { return c.opts.RunID }
 
-// Name returns base followed by "-" and the run id, cut to a valid SageMaker name of
-// at most 63 characters, so that the console shows which run a resource belongs to.
-// A base is reduced to ASCII letters, digits and dashes ("a.b" and "a-b" both give "a-b")
-// and cut to fit, so callers that need distinct names within a run must choose bases that
-// stay distinct after that (the Study numbers its candidates for this reason).
+// Name returns base, "-" and the run id: a valid SageMaker name of at most 63
+// characters, so that the console shows which run a resource belongs to. The base is
+// reduced to ASCII letters, digits and dashes (every other character becomes '-') and
+// cut to fit; the run id is kept (its tail, if it is longer than 54 characters). So
+// different bases can give the same name: "a.b" and "a-b" both give "a-b-<run id>", and
+// two long bases that differ only past the cut give one name. Callers that need
+// distinct names within a run choose bases that stay distinct after that (the Study
+// numbers its candidates for this reason).
 func (c *Client) Name(base string) string {
 	return RunName(base, c.opts.RunID)
 }
 
 // RunName is Client.Name for a given run id.
 func RunName(base, runID string) string {
-	return withSuffix(base, sanitizeName(runID))
+	return withSuffix(base, resname.Dashed(runID))
 }
 
 // RunTags returns the tags of a resource created by run runID.

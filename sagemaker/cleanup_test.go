@@ -152,8 +152,9 @@ func TestCleanupOfAKeyInADeletedBucketSucceeds(t *testing.T) {
 
 // A compiled artifact journaled as one (journal.Journal.CreatedArtifact, as the Study
 // records Neo's output) is deleted without the run's mark (Neo wrote it, not Upload),
-// even when the job that wrote it is already journaled deleted: the study's teardown deletes the job before the artifact, and a
-// process that dies in between leaves only the artifact line to find it by.
+// even when the job that wrote it is already journaled deleted: the study's teardown
+// deletes the job before the artifact, and a process that dies in between leaves only
+// the artifact line to find it by.
 func TestCleanupDeletesAJournaledArtifactOfADeletedJob(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)

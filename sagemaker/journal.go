@@ -4,18 +4,19 @@ import (
 	"github.com/sagebench/sagebench/internal/journal"
 )
 
-// Kind is the kind of a resource a run creates, as a Journal records it and Cleanup,
-// FindRun and the Study's events name it.
+// Kind is the kind of a resource a run creates, as a Journal records it and FindRun
+// reports it.
 type Kind string
 
-// The kinds of resource a run creates.
+// The kinds of resource a run creates. (internal/journal writes the same values:
+// TestKindsAreTheJournals.)
 const (
-	KindModel          Kind = journal.KindModel
-	KindEndpointConfig Kind = journal.KindEndpointConfig
-	KindEndpoint       Kind = journal.KindEndpoint
-	KindCompilationJob Kind = journal.KindCompilationJob
-	KindProcessingJob  Kind = journal.KindProcessingJob // package loadjob's load jobs
-	KindS3Object       Kind = journal.KindS3Object      // Name is the s3:// URI
+	KindModel          Kind = "model"
+	KindEndpointConfig Kind = "endpoint-config"
+	KindEndpoint       Kind = "endpoint"
+	KindCompilationJob Kind = "compilation-job"
+	KindProcessingJob  Kind = "processing-job" // package loadjob's load jobs
+	KindS3Object       Kind = "s3-object"      // Name is the s3:// URI
 )
 
 // Resource is something a run created, or may have: a kind and its name.

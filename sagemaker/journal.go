@@ -8,8 +8,7 @@ import (
 // reports it.
 type Kind string
 
-// The kinds of resource a run creates. (internal/journal writes the same values:
-// TestKindsAreTheJournals.)
+// The kinds of resource a run creates.
 const (
 	KindModel          Kind = "model"
 	KindEndpointConfig Kind = "endpoint-config"

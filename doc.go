@@ -22,7 +22,7 @@
 //
 // The pipeline is made of small packages that each do one step and can be used alone:
 //
-//   - Pack: [github.com/sagebench/sagebench/sagemaker.WriteModelArchive] writes a
+//   - Pack: [github.com/sagebench/sagebench/sagemaker/modeltar.Pack] writes a
 //     reproducible model.tar.gz, model files at the root and inference code under code/,
 //     the layout SageMaker's PyTorch and Neo containers expect.
 //   - Upload: the sagemaker package uploads it to S3 with the transfer manager.

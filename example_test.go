@@ -12,6 +12,7 @@ import (
 	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/modeltar"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -28,7 +29,7 @@ func Example() {
 	_ = os.WriteFile(filepath.Join(dir, "model.pth"), []byte("weights"), 0o644)
 	_ = os.WriteFile(filepath.Join(dir, "code", "inference.py"), []byte("def model_fn(d): pass\n"), 0o644)
 	var archive bytes.Buffer
-	err := sagemaker.WriteModelArchive(&archive, sagemaker.Archive{
+	_, err := modeltar.Pack(&archive, modeltar.Spec{
 		ModelFiles: []string{filepath.Join(dir, "model.pth")}, CodeDir: filepath.Join(dir, "code"), EntryPoint: "inference.py"})
 	if err != nil {
 		fmt.Println(err)

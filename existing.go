@@ -36,7 +36,7 @@ func (r *run) measureExisting(ctx context.Context, c Candidate) (out Outcome) {
 	out.TimeToInService = time.Since(start)
 	r.emit(Event{Kind: EventInService, Candidate: c.Name, Elapsed: out.TimeToInService, Reason: "existing endpoint " + c.Endpoint})
 	loadStart := time.Now()
-	if err := r.load(ctx, out.Candidate, r.client.Invoker(c.Endpoint, r.invokerOptions()...), &out); err != nil {
+	if err := r.load(ctx, out.Candidate, r.client.Invoker(c.Endpoint, r.invokerOptions), &out); err != nil {
 		return fail(err)
 	}
 	r.emit(Event{Kind: EventMeasured, Candidate: c.Name, Result: out.Result, Elapsed: time.Since(loadStart)})
@@ -46,12 +46,12 @@ func (r *run) measureExisting(ctx context.Context, c Candidate) (out Outcome) {
 	return out
 }
 
-// invokerOptions are the options of every candidate's invoker: the Accept type and the
+// invokerOptions sets the options of every candidate's invoker: the Accept type and the
 // study's Check, whose panic is recovered and cancels the run.
-func (r *run) invokerOptions() []sagemaker.InvokerOption {
-	opts := []sagemaker.InvokerOption{sagemaker.WithAccept(orDefault(r.s.Accept, "application/json"))}
+func (r *run) invokerOptions(o *sagemaker.InvokerOptions) {
+	o.Accept = orDefault(r.s.Accept, "application/json")
 	if r.s.Check != nil {
-		opts = append(opts, sagemaker.WithResponseCheck(func(body []byte, contentType string) (err error) {
+		o.ResponseCheck = func(body []byte, contentType string) (err error) {
 			defer func() {
 				if p := recover(); p != nil {
 					err = fmt.Errorf("check panicked: %v", p)
@@ -59,7 +59,6 @@ func (r *run) invokerOptions() []sagemaker.InvokerOption {
 				}
 			}()
 			return r.s.Check(body, contentType)
-		}))
+		}
 	}
-	return opts
 }

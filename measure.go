@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"strings"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/sagemaker"
 )
 
@@ -60,7 +60,7 @@ func (r *run) measure(ctx context.Context, i int, c Candidate, modelURL string) 
 		r.emit(Event{Kind: EventDeleted, Candidate: c.Name})
 	}()
 
-	inv := ep.Invoker(r.invokerOptions()...)
+	inv := ep.Invoker(r.invokerOptions)
 	loadStart := time.Now()
 	if err := r.load(ctx, c, inv, &out); err != nil {
 		return fail(err)
@@ -190,16 +190,5 @@ func (r *run) resourceName(i int, c Candidate, attempt int) string {
 	if attempt > 1 {
 		key = fmt.Sprintf("%d-r%d", i+1, attempt)
 	}
-	return sagemaker.RunName(r.s.name()+"-"+dashed(c.Name), key+"-"+r.runID)
-}
-
-// dashed turns a candidate name into a resource-name part: "g4dn+neo workers=2" gives
-// "g4dn-neo-workers-2".
-func dashed(s string) string {
-	return strings.Trim(strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '-'
-	}, s), "-")
+	return sagemaker.RunName(r.s.name()+"-"+resname.Dashed(c.Name), key+"-"+r.runID)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/modeltar"
 )
 
 // ModelSource is where the study's model comes from: LocalModel files it packs and
@@ -77,11 +78,11 @@ func (r *run) prepareModel(ctx context.Context, needsBucket bool) (string, error
 	if err != nil {
 		return "", err
 	}
-	a := sagemaker.Archive{ModelFiles: lm.Files, CodeDir: lm.CodeDir}
+	a := modeltar.Spec{ModelFiles: lm.Files, CodeDir: lm.CodeDir}
 	if lm.CodeDir != "" {
 		a.EntryPoint = r.s.entryPoint()
 	}
-	_, err = sagemaker.Pack(f, a)
+	_, err = modeltar.Pack(f, a)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
@@ -81,7 +82,7 @@ func (rs *resources) settle(r sagemaker.Resource, err error, journaled bool) {
 	}
 	rs.mu.Unlock()
 	if err == nil && !journaled && rs.journal != nil {
-		_ = rs.journal.Deleted(r.Kind, r.Name) // the resource is gone; a stale line costs Cleanup one lookup
+		_ = journal.Of(rs.journal).Deleted(string(r.Kind), r.Name) // the resource is gone; a stale line costs Cleanup one lookup
 	}
 }
 
@@ -215,7 +216,7 @@ func (rs *resources) compile(ctx context.Context, jobs []neo.Job) ([]*neo.Compil
 		r := sagemaker.Resource{Kind: sagemaker.KindS3Object, Name: m.ArtifactURL}
 		rs.record(r)
 		if rs.journal != nil {
-			if jerr := rs.journal.CreatedArtifact(rs.region, r.Name); jerr != nil && err == nil {
+			if jerr := journal.Of(rs.journal).CreatedArtifact(rs.region, r.Name); jerr != nil && err == nil {
 				err = jerr // an artifact the journal does not know would survive a crash
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/report"
 )
 
@@ -42,7 +43,7 @@ func (s *Study) resultsDir() string { return filepath.Join(s.OutputDir, "candida
 // OutputDir.
 func (s *Study) resultPath(region, name string) string {
 	sum := sha256.Sum256([]byte(region + "\x00" + name))
-	prefix := dashed(name)
+	prefix := resname.Dashed(name)
 	if len(prefix) > 40 {
 		prefix = prefix[:40]
 	}
@@ -53,7 +54,7 @@ func (s *Study) resultPath(region, name string) string {
 // name; loadResults still reads them (their fingerprint holds the region).
 func (s *Study) legacyResultPath(name string) string {
 	sum := sha256.Sum256([]byte(name))
-	prefix := dashed(name)
+	prefix := resname.Dashed(name)
 	if len(prefix) > 40 {
 		prefix = prefix[:40]
 	}

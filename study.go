@@ -15,6 +15,7 @@ import (
 	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/internal/deliver"
 	"github.com/sagebench/sagebench/internal/emuhint"
+	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -423,7 +424,7 @@ func (r *run) compileTargets(ctx context.Context, modelURL string, todo []int) e
 				j.Image = o.Image
 			}
 		}
-		j.Name = sagemaker.RunName(r.s.name()+"-"+dashed(string(c.Target)), fmt.Sprintf("t%d-%s", len(jobs)+1, r.runID))
+		j.Name = sagemaker.RunName(r.s.name()+"-"+resname.Dashed(string(c.Target)), fmt.Sprintf("t%d-%s", len(jobs)+1, r.runID))
 		jobs = append(jobs, j)
 		r.emit(Event{Kind: EventCompiling, Target: c.Target})
 	}

@@ -16,15 +16,18 @@ import (
 )
 
 // journalLines counts a journal file's "create" and "delete" lines by kind.
-func journalLines(t *testing.T, path string) (created, deleted map[string]int) {
+func journalLines(t *testing.T, path string) (created, deleted map[sagemaker.Kind]int) {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	created, deleted = map[string]int{}, map[string]int{}
+	created, deleted = map[sagemaker.Kind]int{}, map[sagemaker.Kind]int{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var l struct{ Op, Kind string }
+		var l struct {
+			Op   string
+			Kind sagemaker.Kind
+		}
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &l))
 		switch l.Op {
 		case "create":
@@ -51,7 +54,7 @@ func TestRunJournalsEveryResource(t *testing.T) {
 
 	created, deleted := journalLines(t, j.Path())
 	// c5, c5+neo, g4dn: one archive and one compiled artifact, one job, three endpoints.
-	want := map[string]int{sagemaker.KindS3Object: 2, sagemaker.KindCompilationJob: 1,
+	want := map[sagemaker.Kind]int{sagemaker.KindS3Object: 2, sagemaker.KindCompilationJob: 1,
 		sagemaker.KindModel: 3, sagemaker.KindEndpointConfig: 3, sagemaker.KindEndpoint: 3}
 	assert.Equal(t, want, created)
 	for kind, n := range want {

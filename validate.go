@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/internal/suggest"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
@@ -69,7 +70,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	var probs []string
 	add := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
 
-	if s.Name != "" && (len(s.Name) > maxStudyName || dashed(s.Name) != s.Name) {
+	if s.Name != "" && (len(s.Name) > maxStudyName || resname.Dashed(s.Name) != s.Name) {
 		add("Name %q must be at most %d letters, digits and inner '-': it starts every resource name", s.Name, maxStudyName)
 	}
 	regionOK := false

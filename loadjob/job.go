@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -27,7 +28,7 @@ import (
 type Job struct {
 	Endpoint string       // the endpoint to load, in cfg's region
 	Load     bench.Config // the whole load; each instance runs its bench.Split share
-	Accept   string       // the Accept header of every request (sagemaker.WithAccept); empty sends none
+	Accept   string       // the Accept header of every request (sagemaker.InvokerOptions.Accept); empty sends none
 
 	InstanceType  string // a processing instance type (default ml.c5.xlarge)
 	InstanceCount int    // 1 to 100 (default 1)
@@ -209,7 +210,7 @@ func Run(ctx context.Context, cfg aws.Config, job Job) (*Outcome, error) {
 	}
 
 	if j.Journal != nil {
-		if err := j.Journal.CreatingIn(cfg.Region, sagemaker.KindProcessingJob, name); err != nil {
+		if err := journal.Of(j.Journal).CreatingIn(cfg.Region, journal.KindProcessingJob, name); err != nil {
 			return nil, err
 		}
 	}
@@ -293,7 +294,7 @@ func (j Job) forget(name string) {
 	if j.Journal == nil {
 		return
 	}
-	if err := j.Journal.Deleted(sagemaker.KindProcessingJob, name); err != nil {
+	if err := journal.Of(j.Journal).Deleted(journal.KindProcessingJob, name); err != nil {
 		j.Logf("loadjob: %v", err)
 	}
 }

@@ -96,11 +96,7 @@ func RunWorker(ctx context.Context, cfg aws.Config, o WorkerOptions) (*bench.Res
 		case <-t.C:
 		}
 	}
-	var opts []sagemaker.InvokerOption
-	if spec.Accept != "" {
-		opts = append(opts, sagemaker.WithAccept(spec.Accept))
-	}
-	inv := sagemaker.NewClient(cfg).Invoker(spec.Endpoint, opts...)
+	inv := sagemaker.NewClient(cfg).Invoker(spec.Endpoint, func(o *sagemaker.InvokerOptions) { o.Accept = spec.Accept })
 	res, runErr := bench.Run(ctx, inv, load)
 	if res == nil {
 		return nil, fmt.Errorf("loadjob: shard %d: %w", sh.I, runErr)

@@ -54,8 +54,9 @@ type Options struct {
 	// STOPPED. Throttled and 5xx calls are retried until then. Zero or negative
 	// means DefaultStopTimeout.
 	StopTimeout time.Duration
-	// Journal, if set, records each job before it is created; its run id tags the
-	// jobs.
+	// Journal, if set, is the run's *sagemaker.Journal: each job is recorded in it
+	// before it is created, so that sagemaker.Cleanup finds it after a crash, and its
+	// run id tags the jobs.
 	Journal Journal
 	// RunID tags the jobs (TagRun) when there is no Journal [a fresh id per Compiler].
 	RunID string

@@ -5,22 +5,26 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/smretry"
 	"github.com/sagebench/sagebench/internal/smtags"
 )
 
-// Journal records, durably, what a Compiler is about to create, so that a run that
-// crashes can be cleaned up from it. *sagemaker.Journal satisfies it (package neo
-// does not import package sagemaker; the interface is what they share).
+// Journal is the run journal a Compiler records its jobs in before creating them, so
+// that a run that crashes can be cleaned up from it: a *sagemaker.Journal, from
+// sagemaker.OpenJournal. Package neo does not import package sagemaker; this interface
+// is the part of *sagemaker.Journal it needs to name, and Compile refuses any other
+// implementation (it could not write to it).
 type Journal interface {
 	RunID() string
-	Creating(kind, name string) error
+	Path() string
 }
 
 // The tags a Compiler puts on each job, the same keys as package sagemaker's TagRun,
@@ -29,20 +33,16 @@ const (
 	TagRun       = "sagebench:run"
 	TagCreatedBy = "sagebench:created-by"
 	TagCreate    = "sagebench:create"
-	// JournalKind is the kind under which jobs are journaled (sagemaker.KindCompilationJob).
-	JournalKind = "compilation-job"
 )
 
-// regionJournal is a Journal that also records where; *sagemaker.Journal is one.
-type regionJournal interface {
-	CreatingIn(region, kind, name string) error
-}
-
+// journal records, durably, that job name is about to be created in the Compiler's
+// region.
 func (c *Compiler) journal(name string) error {
-	if rj, ok := c.opts.Journal.(regionJournal); ok {
-		return rj.CreatingIn(c.opts.Region, JournalKind, name)
+	f := journal.Of(c.opts.Journal)
+	if f == nil {
+		return fmt.Errorf("Options.Journal is a %T, not a journal from sagemaker.OpenJournal", c.opts.Journal)
 	}
-	return c.opts.Journal.Creating(JournalKind, name)
+	return f.CreatingIn(c.opts.Region, journal.KindCompilationJob, name)
 }
 
 // tagLister is the call that tells a job of ours from someone else's of the same

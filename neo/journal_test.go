@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,10 +20,29 @@ import (
 
 func TestTagKeysMatchPackageSagemaker(t *testing.T) {
 	if neo.TagRun != sagemaker.TagRun || neo.TagCreatedBy != sagemaker.TagCreatedBy ||
-		neo.TagCreate != sagemaker.TagCreate || neo.JournalKind != sagemaker.KindCompilationJob {
-		t.Error("neo's tag keys or journal kind differ from package sagemaker's: CleanupRun would miss jobs")
+		neo.TagCreate != sagemaker.TagCreate {
+		t.Error("neo's tag keys differ from package sagemaker's: CleanupRun would miss jobs")
 	}
 	var _ neo.Journal = (*sagemaker.Journal)(nil)
+}
+
+// notAJournal has the methods of neo.Journal but no file behind them.
+type notAJournal struct{}
+
+func (notAJournal) RunID() string { return "20261201t210504-9f3a" }
+func (notAJournal) Path() string  { return "nowhere.journal" }
+
+// A Journal that is not a *sagemaker.Journal cannot record the job, so the job is not
+// created: a crash would leave it where no Cleanup looks.
+func TestCompileRefusesAJournalItCannotWriteTo(t *testing.T) {
+	srv, c := newServer(t, 20*time.Millisecond, func(o *neo.Options) { o.Journal = notAJournal{} })
+	_, err := c.Compile(context.Background(), job(neo.TargetMLC5))
+	if err == nil || !strings.Contains(err.Error(), "sagemaker.OpenJournal") {
+		t.Fatalf("Compile with a foreign Journal: %v; want a refusal naming sagemaker.OpenJournal", err)
+	}
+	if n := srv.Calls("CreateCompilationJob"); n != 0 {
+		t.Errorf("CreateCompilationJob calls = %d; want none", n)
+	}
 }
 
 // After a lost create answer, the retry's ResourceInUse is not Compile's error: it

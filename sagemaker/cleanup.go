@@ -16,35 +16,21 @@ import (
 // object uploaded by a run.
 const runMetadata = "sagebench-run"
 
-// Cleanup deletes everything the journal says its run may have left in cfg's region:
-// endpoints, endpoint configurations, models, compilation jobs (stopped first) and
-// S3 objects, and journals each deletion. Only resources tagged with the journal's
-// run are deleted, and only S3 objects that carry Upload's mark of the run (or that
-// are the output of one of the run's compilation jobs, or journaled as one with
-// Journal.CreatedArtifact); what is already gone counts as deleted, so Cleanup is
-// idempotent and safe to run again after a failure.
+// Cleanup deletes everything the journal says its run may have left: endpoints,
+// endpoint configurations, models, load and compilation jobs (stopped first) and S3
+// objects, and it aborts the multipart uploads that Upload recorded beginning and not
+// ending. It works in the journal's region when the journal recorded one, else cfg's,
+// and journals each deletion.
 //
-// It also aborts the multipart uploads that the journal recorded Upload beginning
-// (their ids, see Journal.Uploading) and not ending (Journal.Uploaded: completed or
-// aborted), which a run killed during Upload leaves with their parts stored and
-// billed; the object's delete does not end an upload of its key, so a key deleted by a
-// resumed run still has the killed run's upload aborted (and nothing deleted). No
-// other upload at a journaled key is touched: the key is the caller's choice, another
-// run or the user's own copy may be writing the same key, and an upload shows no mark
-// that would tell whose it is. (A kill between S3's answer to CreateMultipartUpload
-// and the journal's record of its id leaves an upload without parts: it stores and
-// bills nothing.) An upload already gone (completed, or NoSuchUpload) counts as
-// aborted. A key whose uploads could not be aborted (a role without
-// s3:AbortMultipartUpload) still has its object deleted, but
-// stays pending and makes Cleanup return the error.
+// It deletes only what is the run's: resources tagged with the journal's run id, and S3
+// objects that carry Upload's mark of the run or that a compilation job of the run
+// wrote. It aborts only the uploads the journal recorded, never another upload at the
+// same key. What is already gone counts as deleted, so Cleanup is idempotent: after an
+// error, what it could not delete stays pending, and running it again finishes the job.
 //
-// Throttled and 5xx answers are retried with backoff until the deadline, not only for
-// the SDK's few attempts: the deletes and aborts, and the checks that decide whether a
-// resource is the run's (the describe and ListTags of each resource, the HeadObject
-// that reads an object's mark). A resource not found is gone, or never was, and
-// counts as deleted. A ctx without a deadline gets Options.CleanupTimeout. The journal's
-// region, when it recorded one, replaces cfg's. optFns tune the client as for
-// NewClient.
+// Throttled and 5xx answers are retried with backoff until ctx's deadline
+// (Options.CleanupTimeout when ctx has none). optFns tune the client as for NewClient.
+// The README's "After a crash" says when to run it and what each case leaves.
 func Cleanup(ctx context.Context, cfg aws.Config, j *Journal, optFns ...func(*Options)) error {
 	if j == nil {
 		return errors.New("sagemaker: cleanup: nil journal")
@@ -146,7 +132,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 	}
 	done := func(r Resource) {
 		if j != nil {
-			if err := j.Deleted(r.Kind, r.Name); err != nil {
+			if err := j.deleted(r.Kind, r.Name); err != nil {
 				c.logf("sagemaker: %v", err)
 			}
 		}
@@ -155,7 +141,7 @@ func (c *Client) cleanup(ctx context.Context, run string, rs []Resource, j *Jour
 	errs := c.stopProcessingJobs(ctx, run, rs, done)
 	mine := map[Resource]bool{}  // the run's compilation jobs, stopped
 	owned := map[Resource]bool{} // the run's configurations and models, deleted last
-	for _, kind := range []string{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {
+	for _, kind := range []Kind{KindCompilationJob, KindEndpoint, KindEndpointConfig, KindModel} {
 		for _, r := range rs {
 			if r.Kind != kind {
 				continue

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -135,7 +136,7 @@ func TestCleanupOfAKeyInADeletedBucketSucceeds(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	j := openJournal(t)
-	if err := j.CreatingIn(srv.Region(), sagemaker.KindS3Object, "s3://no-such-bucket-here/run/model.tar.gz"); err != nil {
+	if err := journal.Of(j).CreatingIn(srv.Region(), journal.KindS3Object, "s3://no-such-bucket-here/run/model.tar.gz"); err != nil {
 		t.Fatal(err)
 	}
 	err := sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) {
@@ -149,26 +150,27 @@ func TestCleanupOfAKeyInADeletedBucketSucceeds(t *testing.T) {
 	}
 }
 
-// A compiled artifact journaled as one (Journal.CreatedArtifact) is deleted without the
-// run's mark (Neo wrote it, not Upload), even when the job that wrote it is already
-// journaled deleted: the study's teardown deletes the job before the artifact, and a
-// process that dies in between leaves only the artifact line to find it by.
+// A compiled artifact journaled as one (journal.Journal.CreatedArtifact, as the Study
+// records Neo's output) is deleted without the run's mark (Neo wrote it, not Upload),
+// even when the job that wrote it is already journaled deleted: the study's teardown
+// deletes the job before the artifact, and a process that dies in between leaves only
+// the artifact line to find it by.
 func TestCleanupDeletesAJournaledArtifactOfADeletedJob(t *testing.T) {
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	j := openJournal(t)
 	const key = "run/neo-out/model-ml_c5.tar.gz"
 	uri := "s3://" + testBucket + "/" + key
-	if err := j.CreatingIn(srv.Region(), sagemaker.KindCompilationJob, "job-1"); err != nil {
+	if err := journal.Of(j).CreatingIn(srv.Region(), journal.KindCompilationJob, "job-1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.PutObject(testBucket, key, []byte("compiled by the run's job")); err != nil { // no mark: Neo wrote it
 		t.Fatal(err)
 	}
-	if err := j.CreatedArtifact(srv.Region(), uri); err != nil {
+	if err := journal.Of(j).CreatedArtifact(srv.Region(), uri); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Deleted(sagemaker.KindCompilationJob, "job-1"); err != nil { // the teardown deleted the job
+	if err := journal.Of(j).Deleted(journal.KindCompilationJob, "job-1"); err != nil { // the teardown deleted the job
 		t.Fatal(err)
 	}
 	cleanupFromJournal(t, srv, j)

@@ -194,7 +194,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 // answer was lost and the SDK's retry was told "already exists", or it timed out after
 // the service acted. The resource then exists and carries this Deploy's token, and
 // Deploy carries on with it. A cancelled ctx adopts nothing: Deploy is to stop.
-func (c *Client) adopt(ctx context.Context, kind, name, token string, err error) (arn string, ok bool) {
+func (c *Client) adopt(ctx context.Context, kind Kind, name, token string, err error) (arn string, ok bool) {
 	if ctx.Err() != nil {
 		return "", false
 	}

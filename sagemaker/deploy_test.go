@@ -18,6 +18,7 @@ import (
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/modeltar"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -88,7 +89,7 @@ func packTestModel(t testing.TB) []byte {
 		}
 	}
 	var buf bytes.Buffer
-	err := sagemaker.WriteModelArchive(&buf, sagemaker.Archive{
+	_, err := modeltar.Pack(&buf, modeltar.Spec{
 		ModelFiles: []string{filepath.Join(dir, "model.pth")},
 		CodeDir:    filepath.Join(dir, "code"),
 		EntryPoint: "inference.py",

@@ -1,11 +1,11 @@
-// Package sagemaker packs a model into model.tar.gz, uploads it to S3, resolves the
+// Package sagemaker uploads a model.tar.gz (packed by package modeltar) to S3, resolves the
 // PyTorch inference container image, deploys a SageMaker real-time endpoint, invokes it,
 // and always tears it down.
 //
 // The ten lines that use it:
 //
 //	var buf bytes.Buffer
-//	err := sagemaker.WriteModelArchive(&buf, sagemaker.Archive{
+//	_, err := modeltar.Pack(&buf, modeltar.Spec{
 //		ModelFiles: []string{"model.pth"}, CodeDir: "code", EntryPoint: "inference.py"})
 //	c := sagemaker.NewClient(cfg)
 //	uri, err := c.Upload(ctx, sagemaker.UploadInput{Bucket: bucket, Key: "resnet50/model.tar.gz", Body: &buf})
@@ -15,6 +15,11 @@
 //		sagemaker.EndpointSpec{Name: name, InstanceType: "ml.c5.xlarge", InstanceCount: 1})
 //	defer ep.Delete(context.WithoutCancel(ctx))
 //	err = ep.Invoker().Invoke(ctx, p) // a bench.Invoker
+//
+// Options are set as in the AWS SDK: functions that take optFns ...func(*Options)
+// (NewClient, Cleanup, CleanupRun) or ...func(*InvokerOptions) (Client.Invoker and
+// Endpoint.Invoker) apply them in order to an options struct whose zero fields mean the
+// defaults.
 //
 // # Never leave an endpoint running
 //

@@ -59,8 +59,8 @@ func (c *Client) Attach(endpointName, configName, modelName string) *Endpoint {
 }
 
 // Invoker returns a RuntimeInvoker for this endpoint.
-func (e *Endpoint) Invoker(opts ...InvokerOption) *RuntimeInvoker {
-	return e.c.Invoker(e.Name, opts...)
+func (e *Endpoint) Invoker(optFns ...func(*InvokerOptions)) *RuntimeInvoker {
+	return e.c.Invoker(e.Name, optFns...)
 }
 
 // Delete deletes the endpoint, its configuration and its model, in that order. It is
@@ -91,8 +91,9 @@ func (e *Endpoint) Delete(ctx context.Context) error {
 	var errs []error
 	deletedEndpoint := false
 	steps := []struct {
-		kind, name string
-		p          *presence
+		kind Kind
+		name string
+		p    *presence
 	}{
 		{KindEndpoint, e.Name, &e.live.endpoint},
 		{KindEndpointConfig, e.ConfigName, &e.live.config},
@@ -148,11 +149,11 @@ func (e *Endpoint) Delete(ctx context.Context) error {
 // counts as deleted. Throttling, 5xx answers and lost connections are retried with
 // the SDK's backoff until ctx ends, not only for the SDK's few attempts: a cleanup
 // deadline of minutes is there to be used.
-func (c *Client) deleteResource(ctx context.Context, kind, name string) error {
+func (c *Client) deleteResource(ctx context.Context, kind Kind, name string) error {
 	if kind == KindEndpoint {
 		return c.deleteEndpoint(ctx, name)
 	}
-	return c.retrying(ctx, kind+" "+name, func() error {
+	return c.retrying(ctx, Resource{kind, name}.String(), func() error {
 		var err error
 		switch kind {
 		case KindEndpointConfig:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
+	"github.com/sagebench/sagebench/sagemaker/modeltar"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -35,7 +36,7 @@ func Example() {
 	_ = os.WriteFile(filepath.Join(dir, "code", "inference.py"), []byte("def model_fn(d): ...\n"), 0o644)
 
 	var archive bytes.Buffer
-	st, err := sagemaker.Pack(&archive, sagemaker.Archive{
+	st, err := modeltar.Pack(&archive, modeltar.Spec{
 		ModelFiles: []string{filepath.Join(dir, "model.pth")},
 		CodeDir:    filepath.Join(dir, "code"),
 		EntryPoint: "inference.py",
@@ -120,25 +121,6 @@ func ExampleImageURI() {
 	uri, err := sagemaker.ImageURI(sagemaker.ImageSpec{Framework: sagemaker.DJLNeuronX, Region: "us-east-2", FrameworkVersion: "latest", InstanceType: "ml.inf2.xlarge"})
 	fmt.Println(uri, err)
 	// Output: 763104351884.dkr.ecr.us-east-2.amazonaws.com/djl-inference:0.29.0-neuronx-sdk2.19.1 <nil>
-}
-
-func ExampleInspectModelArchive() {
-	dir, _ := os.MkdirTemp("", "model")
-	defer os.RemoveAll(dir)
-	_ = os.WriteFile(filepath.Join(dir, "model.pth"), []byte("weights"), 0o644)
-	var buf bytes.Buffer
-	if err := sagemaker.WriteModelArchive(&buf, sagemaker.Archive{ModelFiles: []string{filepath.Join(dir, "model.pth")}}); err != nil {
-		log.Fatal(err)
-	}
-	l, err := sagemaker.InspectModelArchive(&buf)
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, e := range l.Entries {
-		fmt.Println(e.Kind, e.Name, e.Size)
-	}
-	// Output:
-	// file model.pth 7
 }
 
 // A run that journals what it creates, and the cleanup another process would run after

@@ -88,7 +88,7 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 	var uncheckedErrs []error
 	for _, l := range all {
 		var ok bool
-		err := try(ctx, l.kind+" "+l.name+": list tags", func() error {
+		err := try(ctx, Resource{l.kind, l.name}.String()+": list tags", func() error {
 			var err error
 			ok, err = c.hasTags(ctx, l.arn, map[string]string{TagRun: runID})
 			return err
@@ -105,7 +105,7 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 		}
 		out = append(out, Resource{l.kind, l.name})
 		var objs []string
-		err = try(ctx, l.kind+" "+l.name, func() error {
+		err = try(ctx, Resource{l.kind, l.name}.String(), func() error {
 			var err error
 			objs, err = c.inputsOf(ctx, api, l.kind, l.name)
 			return err
@@ -134,7 +134,10 @@ func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unc
 	return out, unchecked, nil
 }
 
-type listed struct{ kind, name, arn string }
+type listed struct {
+	kind      Kind
+	name, arn string
+}
 
 // generatedRunID is the shape of NewRunID's ids.
 var generatedRunID = regexp.MustCompile(`^[0-9]{8}t[0-9]{6}-[0-9a-f]{4}$`)
@@ -214,7 +217,7 @@ func listAll(ctx context.Context, api CleanupAPI, try tries, runID string, f lis
 }
 
 // inputsOf returns the S3 URIs a model or compilation job reads.
-func (c *Client) inputsOf(ctx context.Context, api CleanupAPI, kind, name string) ([]string, error) {
+func (c *Client) inputsOf(ctx context.Context, api CleanupAPI, kind Kind, name string) ([]string, error) {
 	switch kind {
 	case KindModel:
 		out, err := api.DescribeModel(ctx, &sm.DescribeModelInput{ModelName: aws.String(name)})

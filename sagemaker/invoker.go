@@ -22,43 +22,31 @@ import (
 type RuntimeInvoker struct {
 	api      RuntimeAPI
 	endpoint string
-	accept   *string
-	variant  *string
-	attrs    *string
-	check    func(body []byte, contentType string) error
+	opts     InvokerOptions
 }
 
-// InvokerOption configures a RuntimeInvoker.
-type InvokerOption func(*RuntimeInvoker)
-
-// WithAccept sets the Accept header: the response type asked of the model.
-func WithAccept(mime string) InvokerOption {
-	return func(r *RuntimeInvoker) { r.accept = aws.String(mime) }
-}
-
-// WithTargetVariant sends every request to one production variant.
-func WithTargetVariant(variant string) InvokerOption {
-	return func(r *RuntimeInvoker) { r.variant = aws.String(variant) }
-}
-
-// WithCustomAttributes sets the X-Amzn-SageMaker-Custom-Attributes header, passed through
-// to the model.
-func WithCustomAttributes(attrs string) InvokerOption {
-	return func(r *RuntimeInvoker) { r.attrs = aws.String(attrs) }
-}
-
-// WithResponseCheck validates every response body (e.g. that it parses as the expected
-// JSON); an error from check fails the request as a model error.
-func WithResponseCheck(check func(body []byte, contentType string) error) InvokerOption {
-	return func(r *RuntimeInvoker) { r.check = check }
+// InvokerOptions configure a RuntimeInvoker (see Client.Invoker). The zero value sends
+// no Accept, TargetVariant or CustomAttributes and checks no response.
+type InvokerOptions struct {
+	// Accept is the Accept header: the response type asked of the model.
+	Accept string
+	// TargetVariant sends every request to this production variant.
+	TargetVariant string
+	// CustomAttributes is the X-Amzn-SageMaker-Custom-Attributes header, passed
+	// through to the model.
+	CustomAttributes string
+	// ResponseCheck, if set, validates every response body (e.g. that it parses as the
+	// expected JSON); its error fails the request as a model error (a *CheckError).
+	ResponseCheck func(body []byte, contentType string) error
 }
 
 // Invoker returns a RuntimeInvoker for the named endpoint, using the client's runtime
-// client (no SDK retries unless Options.RuntimeMaxAttempts says otherwise).
-func (c *Client) Invoker(endpointName string, opts ...InvokerOption) *RuntimeInvoker {
+// client (no SDK retries unless Options.RuntimeMaxAttempts says otherwise). optFns set
+// its InvokerOptions.
+func (c *Client) Invoker(endpointName string, optFns ...func(*InvokerOptions)) *RuntimeInvoker {
 	r := &RuntimeInvoker{api: c.opts.Runtime, endpoint: endpointName}
-	for _, o := range opts {
-		o(r)
+	for _, fn := range optFns {
+		fn(&r.opts)
 	}
 	return r
 }
@@ -71,9 +59,9 @@ func (r *RuntimeInvoker) Invoke(ctx context.Context, p payload.Payload) error {
 	in := sagemakerruntime.InvokeEndpointInput{
 		EndpointName:     &r.endpoint,
 		Body:             p.Body,
-		Accept:           r.accept,
-		TargetVariant:    r.variant,
-		CustomAttributes: r.attrs,
+		Accept:           nonEmpty(r.opts.Accept),
+		TargetVariant:    nonEmpty(r.opts.TargetVariant),
+		CustomAttributes: nonEmpty(r.opts.CustomAttributes),
 	}
 	if p.ContentType != "" {
 		in.ContentType = &p.ContentType
@@ -82,8 +70,8 @@ func (r *RuntimeInvoker) Invoke(ctx context.Context, p payload.Payload) error {
 	if err != nil {
 		return r.wrap(err)
 	}
-	if r.check != nil {
-		if err := r.check(out.Body, aws.ToString(out.ContentType)); err != nil {
+	if r.opts.ResponseCheck != nil {
+		if err := r.opts.ResponseCheck(out.Body, aws.ToString(out.ContentType)); err != nil {
 			return &CheckError{Endpoint: r.endpoint, Err: err}
 		}
 	}
@@ -122,7 +110,7 @@ func (e *InvokeError) Error() string {
 // Unwrap returns the SDK's error.
 func (e *InvokeError) Unwrap() error { return e.Err }
 
-// CheckError is a response that the WithResponseCheck function refused.
+// CheckError is a response that InvokerOptions.ResponseCheck refused.
 type CheckError struct {
 	Endpoint string
 	Err      error
@@ -138,6 +126,14 @@ func (e *CheckError) Unwrap() error { return e.Err }
 
 // ErrorClass is bench's class for a wrong answer: the model's fault.
 func (e *CheckError) ErrorClass() string { return "model_error" }
+
+// nonEmpty is s as an optional SDK field: nil when empty.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 func clip(s string, n int) string {
 	if len(s) <= n {

@@ -23,7 +23,7 @@ func BenchmarkRuntimeInvoker(b *testing.B) {
 	}
 	defer ep.Delete(context.Background())
 	p := payload.Payload{ContentType: "application/x-image", Body: make([]byte, 16<<10)}
-	inv := ep.Invoker(sagemaker.WithAccept("application/json"))
+	inv := ep.Invoker(func(o *sagemaker.InvokerOptions) { o.Accept = "application/json" })
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.SetParallelism(4)

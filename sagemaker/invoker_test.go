@@ -57,7 +57,7 @@ func TestInvokeSendsContentTypeAndChecksResponse(t *testing.T) {
 	}
 	_, ep := deployed(t, h)
 	var seen string
-	inv := ep.Invoker(sagemaker.WithResponseCheck(func(body []byte, ct string) error {
+	inv := ep.Invoker(checkResponse(func(body []byte, ct string) error {
 		seen = ct + " " + string(body)
 		return nil
 	}))
@@ -71,7 +71,7 @@ func TestInvokeSendsContentTypeAndChecksResponse(t *testing.T) {
 		t.Errorf("check saw %q", seen)
 	}
 
-	bad := ep.Invoker(sagemaker.WithResponseCheck(func(body []byte, _ string) error {
+	bad := ep.Invoker(checkResponse(func(body []byte, _ string) error {
 		return errors.New("no class 999 in answer")
 	}))
 	err := bad.Invoke(context.Background(), jpeg)
@@ -157,8 +157,9 @@ func (r *recordRuntime) InvokeEndpoint(_ context.Context, in *sagemakerruntime.I
 func TestInvokerOptionsReachTheRequest(t *testing.T) {
 	rec := &recordRuntime{}
 	c := sagemaker.NewClient(aws.Config{Region: "eu-west-1"}, func(o *sagemaker.Options) { o.Runtime = rec })
-	inv := c.Invoker("ep", sagemaker.WithAccept("application/json"), sagemaker.WithTargetVariant("Blue"),
-		sagemaker.WithCustomAttributes("trace=1"))
+	inv := c.Invoker("ep", func(o *sagemaker.InvokerOptions) {
+		o.Accept, o.TargetVariant, o.CustomAttributes = "application/json", "Blue", "trace=1"
+	})
 	if err := inv.Invoke(context.Background(), jpeg); err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +169,24 @@ func TestInvokerOptionsReachTheRequest(t *testing.T) {
 		aws.ToString(in.CustomAttributes) != "trace=1" || string(in.Body) != string(jpeg.Body) {
 		t.Fatalf("request = %+v", in)
 	}
+}
+
+// The zero InvokerOptions send none of the optional fields: an empty Accept is no
+// Accept header, not an empty one.
+func TestInvokerZeroOptionsSendNoOptionalFields(t *testing.T) {
+	rec := &recordRuntime{}
+	c := sagemaker.NewClient(aws.Config{Region: "eu-west-1"}, func(o *sagemaker.Options) { o.Runtime = rec })
+	if err := c.Invoker("ep", func(o *sagemaker.InvokerOptions) { o.Accept = "" }).Invoke(context.Background(), jpeg); err != nil {
+		t.Fatal(err)
+	}
+	if in := rec.in; in.Accept != nil || in.TargetVariant != nil || in.CustomAttributes != nil {
+		t.Fatalf("request = %+v; want no Accept, TargetVariant or CustomAttributes", in)
+	}
+}
+
+// checkResponse sets InvokerOptions.ResponseCheck.
+func checkResponse(check func(body []byte, contentType string) error) func(*sagemaker.InvokerOptions) {
+	return func(o *sagemaker.InvokerOptions) { o.ResponseCheck = check }
 }
 
 func TestBenchRunCountsThrottlingFromTheRuntime(t *testing.T) {

@@ -1,389 +1,138 @@
 package sagemaker
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"sync"
-	"time"
+	"github.com/sagebench/sagebench/internal/journal"
 )
 
-// Kinds of resource a Journal records.
+// Kind is the kind of a resource a run creates, as a Journal records it and FindRun
+// reports it.
+type Kind string
+
+// The kinds of resource a run creates.
 const (
-	KindModel          = "model"
-	KindEndpointConfig = "endpoint-config"
-	KindEndpoint       = "endpoint"
-	KindCompilationJob = "compilation-job"
-	KindProcessingJob  = "processing-job" // package loadjob's load jobs
-	KindS3Object       = "s3-object"      // Name is the s3:// URI
+	KindModel          Kind = "model"
+	KindEndpointConfig Kind = "endpoint-config"
+	KindEndpoint       Kind = "endpoint"
+	KindCompilationJob Kind = "compilation-job"
+	KindProcessingJob  Kind = "processing-job" // package loadjob's load jobs
+	KindS3Object       Kind = "s3-object"      // Name is the s3:// URI
 )
 
 // Resource is something a run created, or may have: a kind and its name.
 type Resource struct {
-	Kind string
+	Kind Kind
 	Name string
 }
 
-func (r Resource) String() string { return r.Kind + " " + r.Name }
+// String is the kind and the name, "endpoint resnet50-c5-20261201t210504-9f3a".
+func (r Resource) String() string { return string(r.Kind) + " " + r.Name }
 
 // Journal is an append-only file, one JSON object per line, that survives the
-// process: before each create, Deploy, Upload and neo's Compile append what they are
-// about to create, and after each delete, that it is gone; every line is fsynced
-// before the call it announces is sent. After a crash (kill -9, OOM, a CI timeout)
-// [Cleanup] reads it and deletes what may remain.
+// process: before each create, Deploy, Upload, neo's Compile and loadjob's Run append
+// what they are about to create, and after each delete, that it is gone; every line is
+// fsynced before the call it announces is sent. After a crash (kill -9, OOM, a CI
+// timeout) [Cleanup] reads it and deletes what may remain.
 //
-// A Journal has a run id, written in its first line, that tags and names every
-// resource of the run (see [TagRun]). It is safe for concurrent use.
+// Give it to the clients that create (Options.Journal here, neo.Options.Journal,
+// loadjob.Job.Journal, sagebench.Study.Journal): they write to it; the caller only
+// opens, reads and closes it. A Journal has a run id, written in its first line, that
+// tags and names every resource of the run (see [TagRun]). A journal serves one region:
+// a create in another is refused, so that one Cleanup finds everything. It is safe for
+// concurrent use.
 type Journal struct {
-	path   string
-	run    string
-	mu     sync.Mutex
-	f      *os.File
-	region string // of the first create; a journal serves one region
+	f *journal.Journal
 }
 
-type journalLine struct {
-	Time time.Time `json:"time"`
-	Op   string    `json:"op"` // "open", "create", "upload", "uploaded" or "delete"
-	Run  string    `json:"run,omitempty"`
-	Kind string    `json:"kind,omitempty"`
-	Name string    `json:"name,omitempty"`
-	// Region is where a create happens, so that Cleanup looks in the right place.
-	Region string `json:"region,omitempty"`
-	// UploadID is the multipart upload of an "upload" (begun) or "uploaded" (ended) line.
-	UploadID string `json:"upload_id,omitempty"`
-	// Artifact marks the create of an S3 object that a job of the run wrote (see
-	// CreatedArtifact): it carries no Upload mark, and is the run's all the same.
-	Artifact bool `json:"artifact,omitempty"`
+func init() {
+	// Packages neo, loadjob and the root write through internal/journal; this is how
+	// it finds the file behind the handle a user gives them.
+	journal.Register(func(h any) *journal.Journal {
+		if j, ok := h.(*Journal); ok && j != nil {
+			return j.f
+		}
+		return nil
+	})
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) with a new run id
 // if it does not exist. An existing journal keeps its run id, so a resumed run
 // appends to it and one Cleanup covers both.
 func OpenJournal(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := journal.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("sagemaker: journal: %w", err)
-	}
-	j := &Journal{path: path, f: f}
-	// A crash mid-append leaves a torn last line; appending after it would glue the
-	// next record to it, so cut the file back to its last whole line first.
-	if err := truncateTorn(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sagemaker: journal %s: %w", path, err)
-	}
-	lines, err := readJournal(path)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
-	if len(lines) > 0 {
-		j.run = lines[0].Run
-		for _, l := range lines {
-			if l.Region != "" {
-				j.region = l.Region
-				break
-			}
-		}
-		return j, nil
-	}
-	j.run = NewRunID()
-	if err := j.append(journalLine{Op: "open", Run: j.run}); err != nil {
-		f.Close()
-		return nil, err
-	}
-	// The new file's directory entry must survive a crash too.
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return j, nil
+	return &Journal{f: f}, nil
 }
 
 // NewRunID returns a fresh run id: the UTC start time to the second and four random
 // hex digits, "20261201t210504-9f3a", short enough to append to a resource name and
 // valid as a tag value.
-func NewRunID() string {
-	var b [2]byte
-	_, _ = rand.Read(b[:])
-	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
-}
+func NewRunID() string { return journal.NewRunID() }
 
 // RunID is the id of the run this journal records.
-func (j *Journal) RunID() string { return j.run }
+func (j *Journal) RunID() string { return j.f.RunID() }
 
 // Path is the journal's file.
-func (j *Journal) Path() string { return j.path }
+func (j *Journal) Path() string { return j.f.Path() }
 
 // Region is the region of the journal's creates ("" before the first one that named
 // its region).
-func (j *Journal) Region() string {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.region
-}
-
-// Creating records, durably, that the resource is about to be created. Call it
-// before the create call: if it fails, do not create. Prefer CreatingIn, which also
-// records where.
-func (j *Journal) Creating(kind, name string) error {
-	return j.append(journalLine{Op: "create", Kind: kind, Name: name})
-}
-
-// CreatingIn is Creating in a region. A journal serves one region: a create in
-// another is refused, so that one Cleanup finds everything.
-func (j *Journal) CreatingIn(region, kind, name string) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.region != "" && region != "" && region != j.region {
-		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
-	}
-	// A journal whose file was deleted or replaced would take the record into an
-	// unlinked inode that no Cleanup can read: refuse the create instead.
-	if err := j.sameFileLocked(); err != nil {
-		return err
-	}
-	// Check and append under one lock, so that concurrent creates in two regions
-	// cannot both pass the check.
-	if err := j.appendLocked(journalLine{Op: "create", Kind: kind, Name: name, Region: region}); err != nil {
-		return err
-	}
-	if j.region == "" {
-		j.region = region
-	}
-	return nil
-}
-
-// CreatedArtifact records, durably, that a compilation job of the run wrote the S3
-// object at uri (an s3:// URI) in region: Neo's output, which carries no Upload mark
-// of the run's. [Cleanup] deletes such an object without looking for the mark, even
-// once the job itself is deleted and can no longer vouch for it. Record only what a
-// job of the run reported writing, never a key the caller chose.
-func (j *Journal) CreatedArtifact(region, uri string) error {
-	if _, _, err := ParseS3URI(uri); err != nil {
-		return fmt.Errorf("sagemaker: journal %s: artifact: %w", j.path, err)
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.region != "" && region != "" && region != j.region {
-		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for artifact %s in %s", j.path, j.region, uri, region)
-	}
-	if err := j.sameFileLocked(); err != nil {
-		return err
-	}
-	if err := j.appendLocked(journalLine{Op: "create", Kind: KindS3Object, Name: uri, Region: region, Artifact: true}); err != nil {
-		return err
-	}
-	if j.region == "" {
-		j.region = region
-	}
-	return nil
-}
-
-// Uploading records, durably, that multipart upload uploadID of the S3 object at uri
-// (an s3:// URI recorded with Creating first) has begun. Upload calls it as soon as
-// CreateMultipartUpload answers, before the first part is sent; if it fails, abort the
-// upload. [Cleanup] aborts exactly the uploads recorded so and not recorded ended
-// (see Uploaded), and no other upload at the key: the key is the caller's choice, and
-// another process may be writing it too.
-func (j *Journal) Uploading(uri, uploadID string) error {
-	if _, _, err := ParseS3URI(uri); err != nil || uploadID == "" {
-		return fmt.Errorf("sagemaker: journal %s: an upload needs an s3:// object URI and an upload id (got %q, %q)", j.path, uri, uploadID)
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	// As for CreatingIn: a record into a deleted journal file is a record no Cleanup reads.
-	if err := j.sameFileLocked(); err != nil {
-		return err
-	}
-	return j.appendLocked(journalLine{Op: "upload", Kind: KindS3Object, Name: uri, UploadID: uploadID})
-}
-
-// Uploaded records that multipart upload uploadID of the S3 object at uri ended:
-// completed, or aborted. Upload calls it when CompleteMultipartUpload or
-// AbortMultipartUpload answers, and Cleanup when it has aborted an upload. An upload
-// recorded with Uploading and not so is one that Cleanup aborts, even after the object
-// at uri is recorded deleted: deleting an object does not end an upload of its key.
-func (j *Journal) Uploaded(uri, uploadID string) error {
-	return j.append(journalLine{Op: "uploaded", Kind: KindS3Object, Name: uri, UploadID: uploadID})
-}
-
-// Deleted records that the resource is gone (or is being deleted and no longer
-// bills, like an endpoint in Deleting).
-func (j *Journal) Deleted(kind, name string) error {
-	return j.append(journalLine{Op: "delete", Kind: kind, Name: name})
-}
-
-func (j *Journal) append(l journalLine) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.appendLocked(l)
-}
-
-// appendLocked is append for a caller that holds j.mu.
-func (j *Journal) appendLocked(l journalLine) error {
-	l.Time = time.Now().UTC()
-	b, err := json.Marshal(l)
-	if err != nil {
-		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
-	}
-	if j.f == nil {
-		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
-	}
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
-	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("sagemaker: journal %s: fsync: %w", j.path, err)
-	}
-	return nil
-}
+func (j *Journal) Region() string { return j.f.Region() }
 
 // Pending lists what the journal says may still exist: each resource recorded as
 // being created and not recorded as deleted since, and each S3 key with a multipart
-// upload recorded as begun (Uploading) and not as ended (Uploaded), in creation order.
+// upload begun by Upload and not recorded as ended, in creation order.
 func (j *Journal) Pending() ([]Resource, error) {
 	out, _, err := j.pending()
 	return out, err
 }
 
-// journaled is what the journal says of its pending resources, beyond their names.
-type journaled struct {
-	// uploads holds, for each S3 object, the multipart uploads of it the journal
-	// recorded (see Uploading) and not as ended (see Uploaded).
-	uploads map[Resource][]string
-	// artifacts holds the S3 objects recorded as written by a job of the run (see
-	// CreatedArtifact).
-	artifacts map[Resource]bool
-	// deleted holds the S3 objects pending only for their uploads: the object was
-	// recorded deleted since its last create, so Cleanup aborts, and deletes nothing.
-	deleted map[Resource]bool
-}
-
-// pending is Pending that also says, for each S3 object, which multipart uploads of it
-// the journal recorded and not as ended, whether it is a job's artifact, and whether
-// the object itself was recorded deleted since it was last created.
-func (j *Journal) pending() ([]Resource, journaled, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	info := journaled{uploads: map[Resource][]string{}, artifacts: map[Resource]bool{}, deleted: map[Resource]bool{}}
-	lines, err := readJournal(j.path)
-	if err != nil {
-		return nil, info, err
-	}
-	var out []Resource
-	for _, l := range lines {
-		r := Resource{l.Kind, l.Name}
-		switch l.Op {
-		case "create", "upload":
-			if !slices.Contains(out, r) {
-				out = append(out, r)
-			}
-			delete(info.deleted, r)
-			if l.Op == "upload" && l.UploadID != "" && !slices.Contains(info.uploads[r], l.UploadID) {
-				info.uploads[r] = append(info.uploads[r], l.UploadID)
-			}
-			if l.Artifact {
-				info.artifacts[r] = true
-			}
-		case "uploaded":
-			info.uploads[r] = slices.DeleteFunc(info.uploads[r], func(id string) bool { return id == l.UploadID })
-			if len(info.uploads[r]) == 0 {
-				delete(info.uploads, r)
-				if info.deleted[r] {
-					delete(info.deleted, r)
-					out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
-				}
-			}
-		case "delete":
-			delete(info.artifacts, r)
-			if len(info.uploads[r]) > 0 {
-				// The object is gone, an upload of its key may not be: a run killed
-				// during Upload, then resumed, uploaded and deleted the key again.
-				info.deleted[r] = true
-				continue
-			}
-			out = slices.DeleteFunc(out, func(o Resource) bool { return o == r })
-		}
-	}
-	return out, info, nil
-}
-
 // Close closes the file. Pending still works on a closed journal.
-func (j *Journal) Close() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.f == nil {
-		return nil
-	}
-	err := j.f.Close()
-	j.f = nil
-	return err
+func (j *Journal) Close() error { return j.f.Close() }
+
+// journaled is what the journal says of its pending resources, beyond their names
+// (journal.Info in this package's Resource).
+type journaled struct {
+	uploads   map[Resource][]string
+	artifacts map[Resource]bool
+	deleted   map[Resource]bool
 }
 
-// readJournal parses the journal. A last line without its newline was cut off by a
-// crash mid-write, before the fsync that the create waits for, so that create was
-// never sent: it is ignored. Any other malformed line is an error, since guessing
-// could lose a resource.
-func readJournal(path string) ([]journalLine, error) {
-	data, err := os.ReadFile(path)
+// pending is Pending with what the journal says of the S3 objects: their multipart
+// uploads not recorded as ended, which are jobs' artifacts, and which were recorded
+// deleted since they were last created.
+func (j *Journal) pending() ([]Resource, journaled, error) {
+	rs, info, err := j.f.Pending()
 	if err != nil {
-		return nil, fmt.Errorf("sagemaker: journal: %w", err)
+		return nil, journaled{}, err
 	}
-	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
-		data = data[:i+1]
+	out := make([]Resource, len(rs))
+	for i, r := range rs {
+		out[i] = resource(r)
 	}
-	var out []journalLine
-	for n, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
-		if len(data) == 0 {
-			break
-		}
-		var l journalLine
-		if err := json.Unmarshal(line, &l); err != nil {
-			return nil, fmt.Errorf("sagemaker: journal %s: line %d: %w", path, n+1, err)
-		}
-		if n == 0 && (l.Op != "open" || l.Run == "") {
-			return nil, fmt.Errorf("sagemaker: %s is not a sagebench journal (its first line names no run)", path)
-		}
-		out = append(out, l)
+	jd := journaled{uploads: map[Resource][]string{}, artifacts: map[Resource]bool{}, deleted: map[Resource]bool{}}
+	for r, ids := range info.Uploads {
+		jd.uploads[resource(r)] = ids
 	}
-	return out, nil
+	for r := range info.Artifacts {
+		jd.artifacts[resource(r)] = true
+	}
+	for r := range info.Deleted {
+		jd.deleted[resource(r)] = true
+	}
+	return out, jd, nil
 }
 
-// truncateTorn cuts f back to just after its last newline (to empty if it has
-// none) and syncs, so the next append starts a line of its own.
-func truncateTorn(f *os.File) error {
-	data, err := os.ReadFile(f.Name())
-	if err != nil {
-		return err
-	}
-	keep := int64(bytes.LastIndexByte(data, '\n') + 1)
-	if keep == int64(len(data)) {
-		return nil
-	}
-	if err := f.Truncate(keep); err != nil {
-		return err
-	}
-	return f.Sync()
+func resource(r journal.Resource) Resource { return Resource{Kind(r.Kind), r.Name} }
+
+// creatingIn records in j that the resource is about to be created
+// in region (a journal serves one region).
+func (j *Journal) creatingIn(region string, kind Kind, name string) error {
+	return j.f.CreatingIn(region, string(kind), name)
 }
 
-// sameFileLocked reports an error unless j.path still names the file j writes to.
-func (j *Journal) sameFileLocked() error {
-	if j.f == nil {
-		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
-	}
-	open, err := j.f.Stat()
-	if err != nil {
-		return fmt.Errorf("sagemaker: journal %s: %w", j.path, err)
-	}
-	named, err := os.Stat(j.path)
-	if err != nil || !os.SameFile(open, named) {
-		return fmt.Errorf("sagemaker: journal %s was deleted or replaced during the run; refusing to create what no cleanup could find", j.path)
-	}
-	return nil
+// deleted records in j that the resource is gone.
+func (j *Journal) deleted(kind Kind, name string) error {
+	return j.f.Deleted(string(kind), name)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -23,11 +24,11 @@ func TestJournalIgnoresATornLastLineAndRefusesGarbage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []sagemaker.Resource{{sagemaker.KindModel, "a"}, {sagemaker.KindEndpoint, "b"}} {
-		if err := j.Creating(r.Kind, r.Name); err != nil {
+		if err := journal.Of(j).Creating(string(r.Kind), r.Name); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := j.Deleted(sagemaker.KindModel, "a"); err != nil {
+	if err := journal.Of(j).Deleted(journal.KindModel, "a"); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
@@ -63,10 +64,10 @@ func TestJournalServesOneRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.CreatingIn("eu-west-1", sagemaker.KindModel, "a"); err != nil {
+	if err := journal.Of(j).CreatingIn("eu-west-1", journal.KindModel, "a"); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.CreatingIn("us-east-1", sagemaker.KindModel, "b"); err == nil {
+	if err := journal.Of(j).CreatingIn("us-east-1", journal.KindModel, "b"); err == nil {
 		t.Error("a create in a second region was journaled")
 	}
 	j.Close()
@@ -93,7 +94,7 @@ func TestJournalResumedAfterATornLineStaysReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Creating(sagemaker.KindEndpoint, "a"); err != nil {
+	if err := journal.Of(j).Creating(journal.KindEndpoint, "a"); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
@@ -109,7 +110,7 @@ func TestJournalResumedAfterATornLineStaysReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer again.Close()
-	if err := again.Creating(sagemaker.KindEndpoint, "b"); err != nil {
+	if err := journal.Of(again).Creating(journal.KindEndpoint, "b"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := again.Pending()
@@ -137,7 +138,7 @@ func TestJournalCreatingInAdmitsOnlyOneRegionUnderConcurrency(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				errs[k] = j.CreatingIn(region, sagemaker.KindEndpoint, region)
+				errs[k] = journal.Of(j).CreatingIn(region, journal.KindEndpoint, region)
 			}()
 		}
 		close(start)
@@ -197,7 +198,7 @@ func TestCleanupAbortsAKilledRunsUploadAfterTheResumedRunDeletedTheObject(t *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := killed.CreatingIn(srv.Region(), sagemaker.KindS3Object, uri); err != nil {
+	if err := journal.Of(killed).CreatingIn(srv.Region(), journal.KindS3Object, uri); err != nil {
 		t.Fatal(err)
 	}
 	s3c := srv.S3Client()
@@ -205,7 +206,7 @@ func TestCleanupAbortsAKilledRunsUploadAfterTheResumedRunDeletedTheObject(t *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := killed.Uploading(uri, aws.ToString(mu.UploadId)); err != nil {
+	if err := journal.Of(killed).Uploading(uri, aws.ToString(mu.UploadId)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(testBucket), Key: aws.String(key), UploadId: mu.UploadId,
@@ -228,7 +229,7 @@ func TestCleanupAbortsAKilledRunsUploadAfterTheResumedRunDeletedTheObject(t *tes
 	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Deleted(sagemaker.KindS3Object, uri); err != nil {
+	if err := journal.Of(j).Deleted(journal.KindS3Object, uri); err != nil {
 		t.Fatal(err)
 	}
 	if len(srv.MultipartUploads()) != 1 {
@@ -253,7 +254,7 @@ func TestCleanupAbortsAKilledRunsUploadAfterTheResumedRunDeletedTheObject(t *tes
 		t.Fatal(err)
 	}
 	_, _ = s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
-	_ = j.Deleted(sagemaker.KindS3Object, uri)
+	_ = journal.Of(j).Deleted(journal.KindS3Object, uri)
 	if p, _ := j.Pending(); len(p) != 0 {
 		t.Errorf("after a completed Upload and its delete, Pending = %v; want nothing", p)
 	}

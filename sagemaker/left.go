@@ -16,8 +16,9 @@ func (e *Endpoint) Left(ctx context.Context) []Resource {
 	defer e.mu.Unlock()
 	var out []Resource
 	for _, st := range []struct {
-		kind, name string
-		p          presence
+		kind Kind
+		name string
+		p    presence
 	}{
 		{KindEndpoint, e.Name, e.live.endpoint},
 		{KindEndpointConfig, e.ConfigName, e.live.config},
@@ -27,7 +28,7 @@ func (e *Endpoint) Left(ctx context.Context) []Resource {
 			continue
 		}
 		var arn string
-		err := e.c.retrying(ctx, st.kind+" "+st.name, func() error {
+		err := e.c.retrying(ctx, Resource{st.kind, st.name}.String(), func() error {
 			var err error
 			arn, err = e.c.describeARN(ctx, st.kind, st.name)
 			return err

@@ -11,7 +11,7 @@ import (
 )
 
 // abortUploads aborts the multipart uploads ids of the object uri: those the journal
-// recorded (Journal.Uploading) as begun by the run. No other upload at the key is
+// recorded as begun by the run (Upload records each id). No other upload at the key is
 // touched: the key is the caller's choice, and another run, or the user's own copy,
 // may be writing the same key, while a multipart upload shows no metadata that would
 // tell whose it is. Each abort is retried like a delete; an upload already gone
@@ -62,7 +62,7 @@ func (u journaledUploads) CreateMultipartUpload(ctx context.Context, in *s3.Crea
 		return out, err
 	}
 	id := aws.ToString(out.UploadId)
-	jerr := u.c.opts.Journal.Uploading(u.uri, id)
+	jerr := u.c.opts.Journal.f.Uploading(u.uri, id)
 	if jerr == nil {
 		return out, nil
 	}
@@ -106,7 +106,7 @@ func (c *Client) journalUploaded(j *Journal, uri, id string) {
 	if j == nil || id == "" {
 		return
 	}
-	if err := j.Uploaded(uri, id); err != nil {
+	if err := j.f.Uploaded(uri, id); err != nil {
 		c.logf("sagemaker: %v", err)
 	}
 }

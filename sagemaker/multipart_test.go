@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -78,16 +79,16 @@ func TestCleanupAbortsEveryUploadAtTheJournaledKeyOnly(t *testing.T) {
 	}
 	j := openJournal(t)
 	uri := "s3://" + testBucket + "/" + key
-	if err := j.CreatingIn(srv.Region(), sagemaker.KindS3Object, uri); err != nil {
+	if err := journal.Of(j).CreatingIn(srv.Region(), journal.KindS3Object, uri); err != nil {
 		t.Fatal(err)
 	}
 	ids := startUploads(t, s3c, key, key, key+".bak", key)
 	for _, id := range ids[:2] {
-		if err := j.Uploading(uri, id); err != nil {
+		if err := journal.Of(j).Uploading(uri, id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := j.Uploading("s3://"+testBucket+"/"+key+".bak", ids[2]+"-not-this-one"); err != nil {
+	if err := journal.Of(j).Uploading("s3://"+testBucket+"/"+key+".bak", ids[2]+"-not-this-one"); err != nil {
 		t.Fatal(err)
 	}
 	throttled := &throttledAborts{S3API: s3c}
@@ -141,7 +142,7 @@ func TestCleanupDeletesTheObjectWhenUploadsCannotBeAborted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second Upload of the key, killed after its first part.
-	if err := j.Uploading(uri, startUploads(t, srv.S3Client(), "run/model.tar.gz")[0]); err != nil {
+	if err := journal.Of(j).Uploading(uri, startUploads(t, srv.S3Client(), "run/model.tar.gz")[0]); err != nil {
 		t.Fatal(err)
 	}
 	err = sagemaker.Cleanup(context.Background(), srv.Config(), j, func(o *sagemaker.Options) { o.S3 = deniedUploads{srv.S3Client()} })
@@ -185,7 +186,7 @@ func TestUploadJournalsItsMultipartUploadAndCleanupAfterCompletionSucceeds(t *te
 		t.Fatalf("journal after a multipart Upload (%v):\n%s\nwant its upload id recorded", err, b)
 	}
 	for _, bad := range [][2]string{{"", "x"}, {"big/model.tar.gz", "x"}, {"s3://" + testBucket + "/big/model.tar.gz", ""}} {
-		if err := j.Uploading(bad[0], bad[1]); err == nil {
+		if err := journal.Of(j).Uploading(bad[0], bad[1]); err == nil {
 			t.Errorf("Uploading(%q, %q): nil error", bad[0], bad[1])
 		}
 	}
@@ -262,7 +263,7 @@ func TestCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 	}
 	j := openJournal(t)
 	key := "run/" + j.RunID() + "/model.tar.gz"
-	if err := j.CreatingIn(srv.Region(), sagemaker.KindS3Object, "s3://"+testBucket+"/"+key); err != nil {
+	if err := journal.Of(j).CreatingIn(srv.Region(), journal.KindS3Object, "s3://"+testBucket+"/"+key); err != nil {
 		t.Fatal(err)
 	}
 	mu, err := s3c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
@@ -270,7 +271,7 @@ func TestCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Upload records the upload's id before it sends the first part.
-	if err := j.Uploading("s3://"+testBucket+"/"+key, aws.ToString(mu.UploadId)); err != nil {
+	if err := journal.Of(j).Uploading("s3://"+testBucket+"/"+key, aws.ToString(mu.UploadId)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s3c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(testBucket), Key: aws.String(key), UploadId: mu.UploadId,

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sagebench/sagebench/internal/resname"
 )
 
 // MaxNameLen is the longest name SageMaker accepts for a model, endpoint configuration or
@@ -54,7 +56,7 @@ func uniqueNameAt(base string, t time.Time) string {
 // withSuffix returns sanitized base, "-" and suffix, cutting base (never the suffix) to
 // fit MaxNameLen. An empty base becomes "sagebench".
 func withSuffix(base, suffix string) string {
-	b := sanitizeName(base)
+	b := resname.Dashed(base)
 	if b == "" {
 		b = "sagebench"
 	}
@@ -71,19 +73,6 @@ func withSuffix(base, suffix string) string {
 		b = strings.TrimRight(b[:limit], "-")
 	}
 	return b + "-" + suffix
-}
-
-func sanitizeName(s string) string {
-	var sb strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			sb.WriteRune(r)
-		default:
-			sb.WriteByte('-')
-		}
-	}
-	return strings.Trim(sb.String(), "-")
 }
 
 // checkName validates a resource name against SageMaker's pattern.

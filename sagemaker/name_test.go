@@ -95,3 +95,17 @@ func TestRunNameWithALongRunIDIsValid(t *testing.T) {
 		}
 	}
 }
+
+// What Client.Name's doc says: the base is dashed and cut, the run id kept, so two
+// bases that differ only in punctuation, or only past the cut, give one name.
+func TestRunNameKeepsTheRunIDAndMayMergeBases(t *testing.T) {
+	const run = "20261201t210504-9f3a"
+	if a, b := RunName("a.b", run), RunName("a-b", run); a != "a-b-"+run || b != a {
+		t.Errorf(`RunName("a.b") = %q, RunName("a-b") = %q; want both "a-b-%s"`, a, b, run)
+	}
+	long := strings.Repeat("x", 60)
+	a, b := RunName(long+"-one", run), RunName(long+"-two", run)
+	if a != b || len(a) != MaxNameLen || !strings.HasSuffix(a, "-"+run) {
+		t.Errorf("RunName of two 64-character bases = %q, %q; want one %d-character name ending in the run id", a, b, MaxNameLen)
+	}
+}

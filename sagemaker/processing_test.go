@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -50,7 +51,7 @@ func TestCleanupStopsAJournaledProcessingJob(t *testing.T) {
 	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "journal"))
 	require.NoError(t, err)
 	defer j.Close()
-	require.NoError(t, j.CreatingIn(srv.Region(), sagemaker.KindProcessingJob, "load-1"))
+	require.NoError(t, journal.Of(j).CreatingIn(srv.Region(), journal.KindProcessingJob, "load-1"))
 	startLoadJob(t, srv, "load-1", j.RunID())
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -49,7 +49,7 @@ const VariantName = "AllTraffic"
 const codeDir = "/opt/ml/model/code"
 
 // PyTorchEnv returns the environment the SageMaker PyTorch inference containers read to
-// find the inference script packed under code/ by WriteModelArchive: SAGEMAKER_PROGRAM,
+// find the inference script packed under code/ by [modeltar.Pack]: SAGEMAKER_PROGRAM,
 // SAGEMAKER_SUBMIT_DIRECTORY, SAGEMAKER_CONTAINER_LOG_LEVEL and SAGEMAKER_REGION, as the
 // Python SDK sets them for a repacked model.
 func PyTorchEnv(entryPoint, region string) map[string]string {

@@ -11,6 +11,7 @@ import (
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 
+	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/internal/smtags"
 )
 
@@ -36,18 +37,21 @@ func newToken() string {
 // RunID is the id that tags, and with Name names, what this client creates.
 func (c *Client) RunID() string { return c.opts.RunID }
 
-// Name returns base followed by "-" and the run id, cut to a valid SageMaker name of
-// at most 63 characters, so that the console shows which run a resource belongs to.
-// A base is reduced to ASCII letters, digits and dashes ("a.b" and "a-b" both give "a-b")
-// and cut to fit, so callers that need distinct names within a run must choose bases that
-// stay distinct after that (the Study numbers its candidates for this reason).
+// Name returns base, "-" and the run id: a valid SageMaker name of at most 63
+// characters, so that the console shows which run a resource belongs to. The base is
+// reduced to ASCII letters, digits and dashes (every other character becomes '-') and
+// cut to fit; the run id is kept (its tail, if it is longer than 54 characters). So
+// different bases can give the same name: "a.b" and "a-b" both give "a-b-<run id>", and
+// two long bases that differ only past the cut give one name. Callers that need
+// distinct names within a run choose bases that stay distinct after that (the Study
+// numbers its candidates for this reason).
 func (c *Client) Name(base string) string {
 	return RunName(base, c.opts.RunID)
 }
 
 // RunName is Client.Name for a given run id.
 func RunName(base, runID string) string {
-	return withSuffix(base, sanitizeName(runID))
+	return withSuffix(base, resname.Dashed(runID))
 }
 
 // RunTags returns the tags of a resource created by run runID.
@@ -62,18 +66,18 @@ func (c *Client) tags(token string) []types.Tag {
 	return append(RunTags(c.opts.RunID), types.Tag{Key: aws.String(TagCreate), Value: aws.String(token)})
 }
 
-func (c *Client) journalCreating(kind, name string) error {
+func (c *Client) journalCreating(kind Kind, name string) error {
 	if c.opts.Journal == nil {
 		return nil
 	}
-	return c.opts.Journal.CreatingIn(c.opts.Region, kind, name)
+	return c.opts.Journal.creatingIn(c.opts.Region, kind, name)
 }
 
-func (c *Client) journalDeleted(kind, name string) {
+func (c *Client) journalDeleted(kind Kind, name string) {
 	if c.opts.Journal == nil {
 		return
 	}
-	if err := c.opts.Journal.Deleted(kind, name); err != nil {
+	if err := c.opts.Journal.deleted(kind, name); err != nil {
 		// Not fatal: a stale "may exist" costs Cleanup one describe, nothing more.
 		c.logf("sagemaker: %v", err)
 	}
@@ -88,7 +92,7 @@ var errNotOurs = errors.New("exists but was not created by this deploy")
 // name collision must not delete someone else's endpoint. It asks once (with the SDK's
 // attempts): Deploy's check of a create with an unknown outcome has no cleanup deadline
 // to retry until, and a failed check there leads to Delete, which retries.
-func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool, error) {
+func (c *Client) owned(ctx context.Context, kind Kind, name, run, token string) (bool, error) {
 	mine, _, err := c.checkOwner(ctx, kind, name, run, token, once)
 	return mine, err
 }
@@ -99,7 +103,7 @@ func (c *Client) owned(ctx context.Context, kind, name, run, token string) (bool
 // resource that exists but is not this Deploy's (another Deploy of the same run, or
 // someone else's) must not be journaled as deleted, or the journal forgets a live
 // resource.
-func (c *Client) ownedOrTaken(ctx context.Context, kind, name, run, token string) (mine, taken bool, err error) {
+func (c *Client) ownedOrTaken(ctx context.Context, kind Kind, name, run, token string) (mine, taken bool, err error) {
 	return c.checkOwner(ctx, kind, name, run, token, c.retrying)
 }
 
@@ -116,9 +120,9 @@ func (c *Client) triesFor(ctx context.Context) tries {
 	return once
 }
 
-func (c *Client) checkOwner(ctx context.Context, kind, name, run, token string, try tries) (mine, taken bool, err error) {
+func (c *Client) checkOwner(ctx context.Context, kind Kind, name, run, token string, try tries) (mine, taken bool, err error) {
 	var arn string
-	err = try(ctx, kind+" "+name, func() error {
+	err = try(ctx, Resource{kind, name}.String(), func() error {
 		var err error
 		arn, err = c.describeARN(ctx, kind, name)
 		return err
@@ -130,7 +134,7 @@ func (c *Client) checkOwner(ctx context.Context, kind, name, run, token string, 
 	if token != "" {
 		want[TagCreate] = token
 	}
-	err = try(ctx, kind+" "+name+": list tags", func() error {
+	err = try(ctx, Resource{kind, name}.String()+": list tags", func() error {
 		var err error
 		mine, err = c.hasTags(ctx, arn, want)
 		return err
@@ -155,7 +159,7 @@ func (c *Client) hasTags(ctx context.Context, arn string, want map[string]string
 }
 
 // describeARN returns the ARN of the resource, or "" if it does not exist.
-func (c *Client) describeARN(ctx context.Context, kind, name string) (string, error) {
+func (c *Client) describeARN(ctx context.Context, kind Kind, name string) (string, error) {
 	var arn *string
 	var err error
 	switch kind {

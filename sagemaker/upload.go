@@ -17,6 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/smretry"
 )
 
@@ -66,7 +67,7 @@ var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // or cancelled multipart upload is aborted on a fresh context bounded by
 // Options.CleanupTimeout, so its parts do not stay stored; one that a killed process
 // left is aborted by Cleanup: Upload journals each multipart upload's id before it
-// sends the first part (Journal.Uploading), and Cleanup aborts those ids, never
+// sends the first part, and Cleanup aborts those ids, never
 // another upload at the same key.
 func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 	if !bucketPattern.MatchString(in.Bucket) || strings.Contains(in.Bucket, "..") {
@@ -141,13 +142,5 @@ func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
 
 // ParseS3URI splits s3://bucket/key into bucket and key.
 func ParseS3URI(uri string) (bucket, key string, err error) {
-	rest, ok := strings.CutPrefix(uri, "s3://")
-	if !ok {
-		return "", "", fmt.Errorf("sagemaker: %q is not an s3:// URI", uri)
-	}
-	bucket, key, _ = strings.Cut(rest, "/")
-	if bucket == "" || key == "" {
-		return "", "", fmt.Errorf("sagemaker: %q has no bucket or no key", uri)
-	}
-	return bucket, key, nil
+	return journal.ParseS3URI(uri)
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package sagemaker
+package modeltar
 
 import (
 	"bytes"
@@ -10,12 +10,12 @@ import (
 	"testing"
 )
 
-func TestWriteModelArchiveRefusesFIFO(t *testing.T) {
+func TestPackRefusesFIFO(t *testing.T) {
 	_, a := modelDir(t)
 	if err := syscall.Mkfifo(filepath.Join(a.CodeDir, "pipe"), 0o644); err != nil {
 		t.Skipf("cannot make a FIFO here: %v", err)
 	}
-	err := WriteModelArchive(&bytes.Buffer{}, a)
+	_, err := Pack(&bytes.Buffer{}, a)
 	if err == nil || !strings.Contains(err.Error(), "special file") {
 		t.Fatalf("err = %v, want special file refused", err)
 	}

@@ -1,4 +1,4 @@
-package sagemaker
+package modeltar
 
 import (
 	"archive/tar"
@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// craft builds a tar.gz from raw headers, for archives WriteModelArchive would never make.
+// craft builds a tar.gz from raw headers, for archives Pack would never make.
 func craft(t testing.TB, entries ...tarEntry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -55,14 +55,14 @@ func hardlink(name, target string) tarEntry {
 	return tarEntry{&tar.Header{Name: name, Typeflag: tar.TypeLink, Linkname: target}, ""}
 }
 
-func TestInspectModelArchiveListsOurArchive(t *testing.T) {
+func TestInspectListsOurArchive(t *testing.T) {
 	_, a := modelDir(t)
 	var buf bytes.Buffer
 	st, err := Pack(&buf, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := InspectModelArchive(bytes.NewReader(buf.Bytes()))
+	l, err := Inspect(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +77,10 @@ func TestInspectModelArchiveListsOurArchive(t *testing.T) {
 	}
 }
 
-func TestInspectModelArchiveAcceptsDotSlashNames(t *testing.T) {
+func TestInspectAcceptsDotSlashNames(t *testing.T) {
 	// What `tar -C dir -czf model.tar.gz .` writes.
 	b := craft(t, dir("./"), file("./model.pth", "w"), dir("./code/"), file("./code/inference.py", "x"))
-	l, err := InspectModelArchive(bytes.NewReader(b))
+	l, err := Inspect(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestInspectModelArchiveAcceptsDotSlashNames(t *testing.T) {
 	}
 }
 
-func TestInspectModelArchiveRefusesTraversal(t *testing.T) {
+func TestInspectRefusesTraversal(t *testing.T) {
 	cases := []struct {
 		name    string
 		entries []tarEntry
@@ -114,7 +114,7 @@ func TestInspectModelArchiveRefusesTraversal(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := InspectModelArchive(bytes.NewReader(craft(t, tc.entries...)))
+			_, err := Inspect(bytes.NewReader(craft(t, tc.entries...)))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
@@ -122,10 +122,10 @@ func TestInspectModelArchiveRefusesTraversal(t *testing.T) {
 	}
 }
 
-func TestInspectModelArchiveAcceptsSafeLinks(t *testing.T) {
+func TestInspectAcceptsSafeLinks(t *testing.T) {
 	b := craft(t, file("model.pth", "w"), dir("code/"), file("code/a.py", "a"),
 		symlink("code/b.py", "a.py"), symlink("code/m", "../model.pth"), hardlink("code/c.py", "code/a.py"))
-	l, err := InspectModelArchive(bytes.NewReader(b))
+	l, err := Inspect(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestInspectModelArchiveAcceptsSafeLinks(t *testing.T) {
 	}
 }
 
-func TestInspectModelArchiveStopsGzipBomb(t *testing.T) {
+func TestInspectStopsGzipBomb(t *testing.T) {
 	// 2 MiB of zeros gzip to a few KiB; a 256 KiB entry limit must stop the read.
 	b := craft(t, file("model.pth", string(make([]byte, 2<<20))))
 	if len(b) > 16<<10 {
@@ -164,14 +164,14 @@ func TestInspectModelArchiveStopsGzipBomb(t *testing.T) {
 	}
 }
 
-func TestInspectModelArchiveRefusesNonGzip(t *testing.T) {
-	_, err := InspectModelArchive(strings.NewReader("PK\x03\x04 a zip file"))
+func TestInspectRefusesNonGzip(t *testing.T) {
+	_, err := Inspect(strings.NewReader("PK\x03\x04 a zip file"))
 	if err == nil || !strings.Contains(err.Error(), "not a gzip stream") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
-func FuzzInspectModelArchive(f *testing.F) {
+func FuzzInspect(f *testing.F) {
 	f.Add(craft(f, file("model.pth", "w"), dir("code/"), file("code/inference.py", "x")))
 	f.Add(craft(f, file("../evil", "x")))
 	f.Add(craft(f, dir("sub/"), symlink("link", "sub"), file("link/f", "x")))

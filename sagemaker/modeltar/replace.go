@@ -1,4 +1,4 @@
-package sagemaker
+package modeltar
 
 import (
 	"archive/tar"
@@ -14,16 +14,16 @@ import (
 // SDK does at deploy time when given an entry point and an existing model.tar.gz.
 //
 // Entries other than code/ keep their order and content; their headers are normalized as
-// WriteModelArchive's are (fixed time, owner and modes), and the new code/ entries follow
+// Pack's are (fixed time, owner and modes), and the new code/ entries follow
 // them, sorted. So the same inputs give the same bytes. The existing archive is validated
-// entry by entry with DefaultReadLimits, as InspectModelArchive does; the new code is
+// entry by entry with DefaultReadLimits, as Inspect does; the new code is
 // validated before anything is written.
-func ReplaceCode(w io.Writer, r io.Reader, code Archive) (Stats, error) {
+func ReplaceCode(w io.Writer, r io.Reader, code Spec) (Stats, error) {
 	if len(code.ModelFiles) > 0 {
-		return Stats{}, errors.New("sagemaker: replace code: ModelFiles must be empty (the model comes from the existing archive)")
+		return Stats{}, errors.New("modeltar: replace code: ModelFiles must be empty (the model comes from the existing archive)")
 	}
 	if code.CodeDir == "" && code.EntryPoint == "" {
-		return Stats{}, errors.New("sagemaker: replace code: no CodeDir or EntryPoint given")
+		return Stats{}, errors.New("modeltar: replace code: no CodeDir or EntryPoint given")
 	}
 	newCode, err := code.codeEntries()
 	if err != nil {
@@ -36,7 +36,7 @@ func ReplaceCode(w io.Writer, r io.Reader, code Archive) (Stats, error) {
 	cw := &countingWriter{w: w}
 	zw, err := gzip.NewWriterLevel(cw, gzip.BestSpeed)
 	if err != nil {
-		return Stats{}, fmt.Errorf("sagemaker: replace code: %w", err)
+		return Stats{}, fmt.Errorf("modeltar: replace code: %w", err)
 	}
 	tw := tar.NewWriter(zw)
 	var st Stats
@@ -57,7 +57,7 @@ func ReplaceCode(w io.Writer, r io.Reader, code Archive) (Stats, error) {
 			continue
 		}
 		if e.Kind == KindHardlink && dropped[e.Linkname] {
-			return Stats{}, fmt.Errorf("sagemaker: replace code: %s is a hard link to %s, which is being replaced", e.Name, e.Linkname)
+			return Stats{}, fmt.Errorf("modeltar: replace code: %s is a hard link to %s, which is being replaced", e.Name, e.Linkname)
 		}
 		if err := copyEntry(tw, sc, e, h.Size, &st); err != nil {
 			return Stats{}, err
@@ -72,10 +72,10 @@ func ReplaceCode(w io.Writer, r io.Reader, code Archive) (Stats, error) {
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return Stats{}, fmt.Errorf("sagemaker: replace code: %w", err)
+		return Stats{}, fmt.Errorf("modeltar: replace code: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return Stats{}, fmt.Errorf("sagemaker: replace code: %w", err)
+		return Stats{}, fmt.Errorf("modeltar: replace code: %w", err)
 	}
 	st.CompressedBytes = cw.n
 	return st, nil
@@ -95,7 +95,7 @@ func copyEntry(tw *tar.Writer, sc *scanner, e Entry, size int64, st *Stats) erro
 		h.Typeflag, h.Size = tar.TypeReg, size
 	}
 	if err := tw.WriteHeader(h); err != nil {
-		return fmt.Errorf("sagemaker: replace code: %s: %w", e.Name, err)
+		return fmt.Errorf("modeltar: replace code: %s: %w", e.Name, err)
 	}
 	if e.Kind != KindFile {
 		return nil
@@ -107,7 +107,7 @@ func copyEntry(tw *tar.Writer, sc *scanner, e Entry, size int64, st *Stats) erro
 		return err
 	}
 	if n != size {
-		return fmt.Errorf("sagemaker: replace code: %s: read %d bytes, header says %d", e.Name, n, size)
+		return fmt.Errorf("modeltar: replace code: %s: read %d bytes, header says %d", e.Name, n, size)
 	}
 	st.addFile(e.Name, n)
 	return nil

@@ -1,4 +1,4 @@
-package sagemaker
+package modeltar
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ func TestReplaceCodeSwapsCodeAndKeepsModel(t *testing.T) {
 		file("./code/inference.py", "old"), file("./code/stale.py", "stale"), file("./labels.txt", "cat\ndog\n"))
 	codeDir := t.TempDir()
 	writeTree(t, codeDir, map[string]string{"inference.py": "new", "requirements.txt": "pillow\n"})
-	code := Archive{CodeDir: codeDir, EntryPoint: "inference.py"}
+	code := Spec{CodeDir: codeDir, EntryPoint: "inference.py"}
 
 	var out bytes.Buffer
 	st, err := ReplaceCode(&out, bytes.NewReader(old), code)
@@ -55,19 +55,19 @@ func TestReplaceCodeSwapsCodeAndKeepsModel(t *testing.T) {
 func TestReplaceCodeRefuses(t *testing.T) {
 	codeDir := t.TempDir()
 	writeTree(t, codeDir, map[string]string{"inference.py": "new"})
-	code := Archive{CodeDir: codeDir, EntryPoint: "inference.py"}
+	code := Spec{CodeDir: codeDir, EntryPoint: "inference.py"}
 	cases := []struct {
 		name string
 		old  []byte
-		code Archive
+		code Spec
 		want string
 	}{
 		{"traversal in old archive", craft(t, file("model.pth", "w"), file("../evil", "x")), code, `"../evil"`},
-		{"model files given", craft(t, file("model.pth", "w")), Archive{ModelFiles: []string{"x"}, CodeDir: codeDir, EntryPoint: "inference.py"}, "ModelFiles must be empty"},
-		{"no code", craft(t, file("model.pth", "w")), Archive{}, "no CodeDir"},
-		{"bad entry point", craft(t, file("model.pth", "w")), Archive{CodeDir: codeDir, EntryPoint: "serve.py"}, "entry point serve.py"},
+		{"model files given", craft(t, file("model.pth", "w")), Spec{ModelFiles: []string{"x"}, CodeDir: codeDir, EntryPoint: "inference.py"}, "ModelFiles must be empty"},
+		{"no code", craft(t, file("model.pth", "w")), Spec{}, "no CodeDir"},
+		{"bad entry point", craft(t, file("model.pth", "w")), Spec{CodeDir: codeDir, EntryPoint: "serve.py"}, "entry point serve.py"},
 		{"hard link into old code", craft(t, file("code/a.py", "a"), hardlink("keep.py", "code/a.py")), code, "hard link"},
-		{"missing code dir", craft(t, file("model.pth", "w")), Archive{CodeDir: filepath.Join(codeDir, "nope"), EntryPoint: "inference.py"}, "code dir"},
+		{"missing code dir", craft(t, file("model.pth", "w")), Spec{CodeDir: filepath.Join(codeDir, "nope"), EntryPoint: "inference.py"}, "code dir"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

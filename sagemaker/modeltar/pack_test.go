@@ -1,4 +1,4 @@
-package sagemaker
+package modeltar
 
 import (
 	"archive/tar"
@@ -27,7 +27,7 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 }
 
 // modelDir lays out a typical PyTorch model: model.pth and a code directory.
-func modelDir(t *testing.T) (dir string, a Archive) {
+func modelDir(t *testing.T) (dir string, a Spec) {
 	t.Helper()
 	dir = t.TempDir()
 	writeTree(t, dir, map[string]string{
@@ -36,7 +36,7 @@ func modelDir(t *testing.T) (dir string, a Archive) {
 		"src/requirements.txt":  "pillow\n",
 		"src/lib/transforms.py": "MEAN = [0.485, 0.456, 0.406]\n",
 	})
-	return dir, Archive{
+	return dir, Spec{
 		ModelFiles: []string{filepath.Join(dir, "model.pth")},
 		CodeDir:    filepath.Join(dir, "src"),
 		EntryPoint: "inference.py",
@@ -72,7 +72,7 @@ func readTarGz(t *testing.T, b []byte) []tarEntry {
 	}
 }
 
-func TestWriteModelArchivePutsModelAtRootAndCodeUnderCode(t *testing.T) {
+func TestPackPutsModelAtRootAndCodeUnderCode(t *testing.T) {
 	_, a := modelDir(t)
 	var buf bytes.Buffer
 	st, err := Pack(&buf, a)
@@ -117,10 +117,10 @@ func TestWriteModelArchivePutsModelAtRootAndCodeUnderCode(t *testing.T) {
 	}
 }
 
-func TestWriteModelArchiveIsReproducible(t *testing.T) {
+func TestPackIsReproducible(t *testing.T) {
 	dir, a := modelDir(t)
 	var first bytes.Buffer
-	if err := WriteModelArchive(&first, a); err != nil {
+	if _, err := Pack(&first, a); err != nil {
 		t.Fatal(err)
 	}
 	// Same content, different times, permissions and location: same bytes.
@@ -138,9 +138,9 @@ func TestWriteModelArchiveIsReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	nd := filepath.Join(moved, "elsewhere")
-	b := Archive{ModelFiles: []string{filepath.Join(nd, "model.pth")}, CodeDir: filepath.Join(nd, "src"), EntryPoint: "inference.py"}
+	b := Spec{ModelFiles: []string{filepath.Join(nd, "model.pth")}, CodeDir: filepath.Join(nd, "src"), EntryPoint: "inference.py"}
 	var second bytes.Buffer
-	if err := WriteModelArchive(&second, b); err != nil {
+	if _, err := Pack(&second, b); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(first.Bytes(), second.Bytes()) {
@@ -149,7 +149,7 @@ func TestWriteModelArchiveIsReproducible(t *testing.T) {
 	// And a change of content changes the bytes.
 	writeTree(t, nd, map[string]string{"src/inference.py": "changed\n"})
 	var third bytes.Buffer
-	if err := WriteModelArchive(&third, b); err != nil {
+	if _, err := Pack(&third, b); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Equal(first.Bytes(), third.Bytes()) {
@@ -157,11 +157,11 @@ func TestWriteModelArchiveIsReproducible(t *testing.T) {
 	}
 }
 
-func TestWriteModelArchiveEntryPointWithoutCodeDir(t *testing.T) {
+func TestPackEntryPointWithoutCodeDir(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"model.pth": "w", "serve.py": "print(1)\n"})
 	var buf bytes.Buffer
-	err := WriteModelArchive(&buf, Archive{ModelFiles: []string{filepath.Join(dir, "model.pth")}, EntryPoint: filepath.Join(dir, "serve.py")})
+	_, err := Pack(&buf, Spec{ModelFiles: []string{filepath.Join(dir, "model.pth")}, EntryPoint: filepath.Join(dir, "serve.py")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,13 +174,13 @@ func TestWriteModelArchiveEntryPointWithoutCodeDir(t *testing.T) {
 	}
 }
 
-func TestWriteModelArchiveKeepsSymlinkInsideTree(t *testing.T) {
+func TestPackKeepsSymlinkInsideTree(t *testing.T) {
 	dir, a := modelDir(t)
 	if err := os.Symlink("lib/transforms.py", filepath.Join(dir, "src", "alias.py")); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteModelArchive(&buf, a); err != nil {
+	if _, err := Pack(&buf, a); err != nil {
 		t.Fatal(err)
 	}
 	var found bool
@@ -192,12 +192,12 @@ func TestWriteModelArchiveKeepsSymlinkInsideTree(t *testing.T) {
 	if !found {
 		t.Fatal("code/alias.py is not stored as a symlink to lib/transforms.py")
 	}
-	if _, err := InspectModelArchive(bytes.NewReader(buf.Bytes())); err != nil {
+	if _, err := Inspect(bytes.NewReader(buf.Bytes())); err != nil {
 		t.Fatalf("our own archive does not inspect: %v", err)
 	}
 }
 
-func TestWriteModelArchiveRefusesBadInput(t *testing.T) {
+func TestPackRefusesBadInput(t *testing.T) {
 	dir, good := modelDir(t)
 	outside := t.TempDir()
 	writeTree(t, outside, map[string]string{"secret.txt": "s"})
@@ -211,31 +211,31 @@ func TestWriteModelArchiveRefusesBadInput(t *testing.T) {
 	if err := os.Symlink("../../../../../../etc/hostname", filepath.Join(relEscDir, "leak")); err != nil {
 		t.Fatal(err)
 	}
-	with := func(f func(*Archive)) Archive { a := good; f(&a); return a }
+	with := func(f func(*Spec)) Spec { a := good; f(&a); return a }
 	cases := []struct {
 		name string
-		a    Archive
+		a    Spec
 		want string
 	}{
-		{"nothing", Archive{}, "no model files and no code"},
-		{"missing model", with(func(a *Archive) { a.ModelFiles = []string{filepath.Join(dir, "nope.pth")} }), "nope.pth does not exist"},
-		{"model is dir", with(func(a *Archive) { a.ModelFiles = []string{dir} }), "is a directory"},
-		{"duplicate model names", with(func(a *Archive) { a.ModelFiles = append(a.ModelFiles, a.ModelFiles[0]) }), "same name"},
-		{"entry point missing", with(func(a *Archive) { a.EntryPoint = "serve.py" }), "entry point serve.py is not a file in code dir"},
-		{"entry point empty", with(func(a *Archive) { a.EntryPoint = "" }), "EntryPoint is empty"},
-		{"entry point absolute", with(func(a *Archive) { a.EntryPoint = "/etc/passwd" }), "must be relative"},
-		{"entry point dotdot", with(func(a *Archive) { a.EntryPoint = "../model.pth" }), `".."`},
-		{"entry point is dir", with(func(a *Archive) { a.EntryPoint = "lib" }), "is not a file"},
-		{"code dir missing", with(func(a *Archive) { a.CodeDir = filepath.Join(dir, "nope") }), "code dir"},
-		{"absolute symlink out", Archive{CodeDir: escDir, EntryPoint: "inference.py"}, "leaves the code directory"},
-		{"relative symlink out", Archive{CodeDir: relEscDir, EntryPoint: "inference.py"}, "leak"},
+		{"nothing", Spec{}, "no model files and no code"},
+		{"missing model", with(func(a *Spec) { a.ModelFiles = []string{filepath.Join(dir, "nope.pth")} }), "nope.pth does not exist"},
+		{"model is dir", with(func(a *Spec) { a.ModelFiles = []string{dir} }), "is a directory"},
+		{"duplicate model names", with(func(a *Spec) { a.ModelFiles = append(a.ModelFiles, a.ModelFiles[0]) }), "same name"},
+		{"entry point missing", with(func(a *Spec) { a.EntryPoint = "serve.py" }), "entry point serve.py is not a file in code dir"},
+		{"entry point empty", with(func(a *Spec) { a.EntryPoint = "" }), "EntryPoint is empty"},
+		{"entry point absolute", with(func(a *Spec) { a.EntryPoint = "/etc/passwd" }), "must be relative"},
+		{"entry point dotdot", with(func(a *Spec) { a.EntryPoint = "../model.pth" }), `".."`},
+		{"entry point is dir", with(func(a *Spec) { a.EntryPoint = "lib" }), "is not a file"},
+		{"code dir missing", with(func(a *Spec) { a.CodeDir = filepath.Join(dir, "nope") }), "code dir"},
+		{"absolute symlink out", Spec{CodeDir: escDir, EntryPoint: "inference.py"}, "leaves the code directory"},
+		{"relative symlink out", Spec{CodeDir: relEscDir, EntryPoint: "inference.py"}, "leak"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := WriteModelArchive(&buf, tc.a)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "sagemaker: ") {
-				t.Fatalf("err = %v, want a sagemaker error containing %q", err, tc.want)
+			_, err := Pack(&buf, tc.a)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "modeltar: ") {
+				t.Fatalf("err = %v, want a modeltar error containing %q", err, tc.want)
 			}
 			if buf.Len() != 0 {
 				t.Errorf("wrote %d bytes before refusing", buf.Len())

@@ -1,4 +1,4 @@
-package sagemaker
+package modeltar
 
 import (
 	"archive/tar"
@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// EntryKind is the type of an archive entry that InspectModelArchive accepts.
+// EntryKind is the type of an archive entry that Inspect accepts.
 type EntryKind string
 
 // The entry kinds a model archive may hold. Devices, FIFOs and other special files are
@@ -76,15 +76,15 @@ var DefaultReadLimits = ReadLimits{
 	MaxTotalSize: 512 << 30,
 }
 
-// InspectModelArchive reads a gzipped tar from r with DefaultReadLimits, validates every
+// Inspect reads a gzipped tar from r with DefaultReadLimits, validates every
 // entry and returns the listing. It refuses absolute names, ".." elements, symlinks or
 // hard links that point outside the archive, entries that go through a symlink, and
 // special files, naming the offending entry.
-func InspectModelArchive(r io.Reader) (*Listing, error) {
+func Inspect(r io.Reader) (*Listing, error) {
 	return DefaultReadLimits.Inspect(r)
 }
 
-// Inspect is InspectModelArchive with these limits.
+// Inspect is the package function Inspect with these limits.
 func (lim ReadLimits) Inspect(r io.Reader) (*Listing, error) {
 	sc, err := newScanner(r, lim)
 	if err != nil {
@@ -126,12 +126,12 @@ type scanner struct {
 
 func newScanner(r io.Reader, lim ReadLimits) (*scanner, error) {
 	if lim.MaxEntries <= 0 || lim.MaxEntrySize <= 0 || lim.MaxTotalSize <= 0 {
-		return nil, fmt.Errorf("sagemaker: read archive: limits must be positive, got %+v", lim)
+		return nil, fmt.Errorf("modeltar: inspect: limits must be positive, got %+v", lim)
 	}
 	cr := &countingReader{r: r}
 	zr, err := gzip.NewReader(cr)
 	if err != nil {
-		return nil, fmt.Errorf("sagemaker: read archive: not a gzip stream: %w", err)
+		return nil, fmt.Errorf("modeltar: inspect: not a gzip stream: %w", err)
 	}
 	return &scanner{
 		lim:        lim,
@@ -150,18 +150,18 @@ func (s *scanner) next() (Entry, *tar.Header, error) {
 			return Entry{}, nil, io.EOF
 		}
 		if err != nil {
-			return Entry{}, nil, fmt.Errorf("sagemaker: read archive: %w", err)
+			return Entry{}, nil, fmt.Errorf("modeltar: inspect: %w", err)
 		}
 		s.entries++
 		if s.entries > s.lim.MaxEntries {
-			return Entry{}, nil, fmt.Errorf("sagemaker: read archive: more than %d entries", s.lim.MaxEntries)
+			return Entry{}, nil, fmt.Errorf("modeltar: inspect: more than %d entries", s.lim.MaxEntries)
 		}
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			continue // metadata for the whole archive (e.g. git archive's commit id)
 		}
 		e, skip, err := s.validate(h)
 		if err != nil {
-			return Entry{}, nil, fmt.Errorf("sagemaker: read archive: entry %q: %w", h.Name, err)
+			return Entry{}, nil, fmt.Errorf("modeltar: inspect: entry %q: %w", h.Name, err)
 		}
 		if skip {
 			continue
@@ -231,10 +231,10 @@ func (s *scanner) copyTo(w io.Writer) (int64, error) {
 	n, err := io.Copy(w, io.LimitReader(s.tr, budget+1))
 	s.total += n
 	if err != nil {
-		return n, fmt.Errorf("sagemaker: read archive: %w", err)
+		return n, fmt.Errorf("modeltar: inspect: %w", err)
 	}
 	if n > budget {
-		return n, fmt.Errorf("sagemaker: read archive: content exceeds the limits (%d bytes per entry, %d in all)", s.lim.MaxEntrySize, s.lim.MaxTotalSize)
+		return n, fmt.Errorf("modeltar: inspect: content exceeds the limits (%d bytes per entry, %d in all)", s.lim.MaxEntrySize, s.lim.MaxTotalSize)
 	}
 	return n, nil
 }

@@ -1,4 +1,4 @@
-package sagemaker
+package modeltar
 
 import (
 	"archive/tar"
@@ -15,10 +15,10 @@ import (
 	"time"
 )
 
-// Archive describes the contents of a model.tar.gz in the layout SageMaker's PyTorch and
+// Spec describes the contents of a model.tar.gz in the layout SageMaker's PyTorch and
 // Neo containers expect: the model file(s) at the root of the archive and the inference
 // code (entry point, its requirements.txt and any other sources) under code/.
-type Archive struct {
+type Spec struct {
 	// ModelFiles are paths to the model artifacts (e.g. model.pth). Each is stored at the
 	// archive root under its base name. A symlink is followed: the user named the file.
 	ModelFiles []string
@@ -64,22 +64,16 @@ const codePrefix = "code/"
 // bytes reproducible; 1980-01-01 is the earliest time every archive tool accepts.
 var archiveTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// WriteModelArchive writes a as a gzipped tar to w. The same inputs give the same bytes
-// (and so the same S3 ETag): entries are sorted, and times, owners and modes are fixed
-// (files 0644, directories 0755, uid/gid 0, no user names, no gzip name or time). The
-// bytes can differ between Go releases if compress/flate changes its output.
+// Pack writes a as a gzipped tar to w and returns its size report, e.g. to warn the user
+// before a long upload. The same inputs give the same bytes (and so the same S3 ETag):
+// entries are sorted, and times, owners and modes are fixed (files 0644, directories
+// 0755, uid/gid 0, no user names, no gzip name or time). The bytes can differ between Go
+// releases if compress/flate changes its output.
 //
 // It refuses, before writing anything, a missing model file, an entry point outside the
 // code directory, absolute or ".." paths, symlinks that leave the code directory, and
 // special files (devices, FIFOs, sockets).
-func WriteModelArchive(w io.Writer, a Archive) error {
-	_, err := Pack(w, a)
-	return err
-}
-
-// Pack is WriteModelArchive that also returns the size report, e.g. to warn the user
-// before a long upload.
-func Pack(w io.Writer, a Archive) (Stats, error) {
+func Pack(w io.Writer, a Spec) (Stats, error) {
 	entries, err := a.collect()
 	if err != nil {
 		return Stats{}, err
@@ -87,7 +81,7 @@ func Pack(w io.Writer, a Archive) (Stats, error) {
 	cw := &countingWriter{w: w}
 	zw, err := gzip.NewWriterLevel(cw, gzip.BestSpeed)
 	if err != nil {
-		return Stats{}, fmt.Errorf("sagemaker: archive: %w", err)
+		return Stats{}, fmt.Errorf("modeltar: pack: %w", err)
 	}
 	tw := tar.NewWriter(zw)
 	var st Stats
@@ -100,10 +94,10 @@ func Pack(w io.Writer, a Archive) (Stats, error) {
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return Stats{}, fmt.Errorf("sagemaker: archive: %w", err)
+		return Stats{}, fmt.Errorf("modeltar: pack: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return Stats{}, fmt.Errorf("sagemaker: archive: %w", err)
+		return Stats{}, fmt.Errorf("modeltar: pack: %w", err)
 	}
 	st.CompressedBytes = cw.n
 	return st, nil
@@ -141,14 +135,14 @@ func (e packEntry) header() *tar.Header {
 
 func (e packEntry) write(tw *tar.Writer) error {
 	if err := tw.WriteHeader(e.header()); err != nil {
-		return fmt.Errorf("sagemaker: archive %s: %w", e.name, err)
+		return fmt.Errorf("modeltar: pack %s: %w", e.name, err)
 	}
 	if e.typ != tar.TypeReg {
 		return nil
 	}
 	f, err := os.Open(e.src)
 	if err != nil {
-		return fmt.Errorf("sagemaker: archive: %w", err)
+		return fmt.Errorf("modeltar: pack: %w", err)
 	}
 	defer f.Close()
 	// Copy exactly the size announced in the header: a file that grows or shrinks while
@@ -158,15 +152,15 @@ func (e packEntry) write(tw *tar.Writer) error {
 		err = fmt.Errorf("file %s changed size while being packed (%d of %d bytes)", e.src, n, e.size)
 	}
 	if err != nil {
-		return fmt.Errorf("sagemaker: archive %s: %w", e.name, err)
+		return fmt.Errorf("modeltar: pack %s: %w", e.name, err)
 	}
 	return nil
 }
 
 // collect validates a and lists every entry, sorted by archive name.
-func (a Archive) collect() ([]packEntry, error) {
+func (a Spec) collect() ([]packEntry, error) {
 	if len(a.ModelFiles) == 0 && a.CodeDir == "" && a.EntryPoint == "" {
-		return nil, errors.New("sagemaker: archive: no model files and no code")
+		return nil, errors.New("modeltar: pack: no model files and no code")
 	}
 	var entries []packEntry
 	seen := map[string]string{}
@@ -176,10 +170,10 @@ func (a Archive) collect() ([]packEntry, error) {
 			return nil, err
 		}
 		if e.name == "code" {
-			return nil, fmt.Errorf("sagemaker: archive: model file %s would collide with the code/ directory", p)
+			return nil, fmt.Errorf("modeltar: pack: model file %s would collide with the code/ directory", p)
 		}
 		if prev, dup := seen[e.name]; dup {
-			return nil, fmt.Errorf("sagemaker: archive: model files %s and %s have the same name %q", prev, p, e.name)
+			return nil, fmt.Errorf("modeltar: pack: model files %s and %s have the same name %q", prev, p, e.name)
 		}
 		seen[e.name] = p
 		entries = append(entries, e)
@@ -195,33 +189,33 @@ func (a Archive) collect() ([]packEntry, error) {
 
 func modelFileEntry(p string) (packEntry, error) {
 	if p == "" {
-		return packEntry{}, errors.New("sagemaker: archive: empty model file path")
+		return packEntry{}, errors.New("modeltar: pack: empty model file path")
 	}
 	fi, err := os.Stat(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return packEntry{}, fmt.Errorf("sagemaker: archive: model file %s does not exist", p)
+			return packEntry{}, fmt.Errorf("modeltar: pack: model file %s does not exist", p)
 		}
-		return packEntry{}, fmt.Errorf("sagemaker: archive: model file: %w", err)
+		return packEntry{}, fmt.Errorf("modeltar: pack: model file: %w", err)
 	}
 	if fi.IsDir() {
-		return packEntry{}, fmt.Errorf("sagemaker: archive: model file %s is a directory (list the files in it)", p)
+		return packEntry{}, fmt.Errorf("modeltar: pack: model file %s is a directory (list the files in it)", p)
 	}
 	if !fi.Mode().IsRegular() {
-		return packEntry{}, fmt.Errorf("sagemaker: archive: model file %s is not a regular file (%s)", p, fi.Mode().Type())
+		return packEntry{}, fmt.Errorf("modeltar: pack: model file %s is not a regular file (%s)", p, fi.Mode().Type())
 	}
 	return packEntry{name: filepath.Base(p), typ: tar.TypeReg, src: p, size: fi.Size()}, nil
 }
 
 // codeEntries lists code/ and everything under it.
-func (a Archive) codeEntries() ([]packEntry, error) {
+func (a Spec) codeEntries() ([]packEntry, error) {
 	if a.CodeDir == "" {
 		if a.EntryPoint == "" {
 			return nil, nil
 		}
 		fi, err := os.Stat(a.EntryPoint)
 		if err != nil || !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("sagemaker: archive: entry point %s is not a file (and no CodeDir is set)", a.EntryPoint)
+			return nil, fmt.Errorf("modeltar: pack: entry point %s is not a file (and no CodeDir is set)", a.EntryPoint)
 		}
 		e := packEntry{name: codePrefix + filepath.Base(a.EntryPoint), typ: tar.TypeReg, src: a.EntryPoint, size: fi.Size()}
 		return []packEntry{{name: codePrefix, typ: tar.TypeDir}, e}, nil
@@ -231,16 +225,16 @@ func (a Archive) codeEntries() ([]packEntry, error) {
 	}
 	root, err := filepath.Abs(a.CodeDir)
 	if err != nil {
-		return nil, fmt.Errorf("sagemaker: archive: code dir: %w", err)
+		return nil, fmt.Errorf("modeltar: pack: code dir: %w", err)
 	}
 	// Symlinks are judged against the real location of the tree, so a CodeDir that is
 	// itself reached through a symlink works.
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return nil, fmt.Errorf("sagemaker: archive: code dir %s: %w", a.CodeDir, unwrapPathError(err))
+		return nil, fmt.Errorf("modeltar: pack: code dir %s: %w", a.CodeDir, unwrapPathError(err))
 	}
 	if fi, err := os.Stat(realRoot); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("sagemaker: archive: code dir %s is not a directory", a.CodeDir)
+		return nil, fmt.Errorf("modeltar: pack: code dir %s is not a directory", a.CodeDir)
 	}
 	entries := []packEntry{{name: codePrefix, typ: tar.TypeDir}}
 	foundEntry := false
@@ -267,10 +261,10 @@ func (a Archive) codeEntries() ([]packEntry, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sagemaker: archive: code dir %s: %w", a.CodeDir, unwrapPathError(err))
+		return nil, fmt.Errorf("modeltar: pack: code dir %s: %w", a.CodeDir, unwrapPathError(err))
 	}
 	if !foundEntry {
-		return nil, fmt.Errorf("sagemaker: archive: entry point %s is not a file in code dir %s", a.EntryPoint, a.CodeDir)
+		return nil, fmt.Errorf("modeltar: pack: entry point %s is not a file in code dir %s", a.EntryPoint, a.CodeDir)
 	}
 	return entries, nil
 }
@@ -325,11 +319,11 @@ func symlinkEntry(root, p, name string) (packEntry, error) {
 func checkEntryPoint(ep string) error {
 	switch {
 	case ep == "":
-		return errors.New("sagemaker: archive: CodeDir is set but EntryPoint is empty")
+		return errors.New("modeltar: pack: CodeDir is set but EntryPoint is empty")
 	case filepath.IsAbs(ep) || strings.HasPrefix(ep, "/"):
-		return fmt.Errorf("sagemaker: archive: entry point %s must be relative to the code dir", ep)
+		return fmt.Errorf("modeltar: pack: entry point %s must be relative to the code dir", ep)
 	case hasDotDot(filepath.ToSlash(ep)):
-		return fmt.Errorf("sagemaker: archive: entry point %s must not contain \"..\"", ep)
+		return fmt.Errorf("modeltar: pack: entry point %s must not contain \"..\"", ep)
 	}
 	return nil
 }

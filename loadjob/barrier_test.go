@@ -29,7 +29,7 @@ func TestWorkerRefusesAGoFromAnEarlierRunInItsBarrier(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "spec.json"), spec, 0o644))
 	for _, shard := range []int{1, 0} {
-		_, err = loadjob.RunWorker(ctxT(t), srv.Config(), loadjob.WorkerOptions{
+		_, err = loadjob.RunWorker(ctxT(t), srv.Config(), loadjob.Worker{
 			Spec: filepath.Join(dir, "spec.json"), Out: filepath.Join(dir, "out"), Shard: shard, Logf: t.Logf,
 		})
 		assert.ErrorContains(t, err, "earlier run", "shard %d", shard)
@@ -46,7 +46,7 @@ func TestBarrierGivesUpOnAShardThatNeverArrivesAndTellsTheLateOne(t *testing.T) 
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "spec.json"), spec, 0o644))
 	run := func(shard int) error {
-		_, err := loadjob.RunWorker(ctxT(t), srv.Config(), loadjob.WorkerOptions{
+		_, err := loadjob.RunWorker(ctxT(t), srv.Config(), loadjob.Worker{
 			Spec: filepath.Join(dir, "spec.json"), Out: filepath.Join(dir, "out"), Shard: shard, Logf: t.Logf,
 		})
 		return err

@@ -21,7 +21,7 @@
 // The job is journaled and tagged like every resource sagebench creates, bounded by
 // MaxRuntimeInSeconds, and stopped (StopProcessingJob, retried) when ctx is canceled.
 //
-// Run takes a Job and RunWorker a WorkerOptions: plain structs, as an AWS SDK operation
+// Run takes a Job and RunWorker a Worker: plain structs, as an AWS SDK operation
 // takes its input, each field documenting its default; the package has no functional
 // options.
 package loadjob

@@ -29,8 +29,9 @@ const (
 	SpecName           = "spec.json"
 )
 
-// WorkerOptions says where a worker finds its spec and its shard and where it writes.
-type WorkerOptions struct {
+// Worker is one load worker of a job: where it finds its spec and its shard, and where it
+// writes its result. Spec and Out are required; RunWorker runs it.
+type Worker struct {
 	Spec           string // path of the Spec file
 	Out            string // directory the Result is written to (result-<i>.json)
 	ResourceConfig string // SageMaker's resourceconfig.json ("" or missing: not SageMaker)
@@ -49,7 +50,7 @@ func ResultName(i int) string { return "result-" + strconv.Itoa(i) + ".json" }
 // the start barrier, drives its part of the load against the endpoint through cfg, and
 // writes its Result to Out. The Result is written even when the load failed part way,
 // so that the driver merges what was measured; an error is returned when there is none.
-func RunWorker(ctx context.Context, cfg aws.Config, o WorkerOptions) (*bench.Result, error) {
+func RunWorker(ctx context.Context, cfg aws.Config, o Worker) (*bench.Result, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/invalid"
 )
 
 // With one candidate priced and one not, the estimate prints no total: it names the
@@ -31,7 +32,7 @@ prices: embedded table study-2021, read 2021 from reference study: PyTorch ResNe
 to price c6i: leave Study.Prices nil to read the region's prices from the AWS Price List (public, no credentials needed)`, e.String())
 }
 
-// A NaN or negative MaxCostUSD is an InputError, not a budget silently disabled.
+// A NaN or negative MaxCostUSD is an *invalid.Error, not a budget silently disabled.
 func TestPlanRefusesAnInvalidMaxCostUSD(t *testing.T) {
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
@@ -39,7 +40,7 @@ func TestPlanRefusesAnInvalidMaxCostUSD(t *testing.T) {
 	for _, v := range []float64{math.NaN(), -1, math.Inf(-1)} {
 		st.MaxCostUSD = v
 		_, err := st.Plan(srv.Config())
-		var ie *sagebench.InputError
+		var ie *invalid.Error
 		assert.ErrorAs(t, err, &ie, "MaxCostUSD %v accepted", v)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -26,7 +27,7 @@ func TestLongStudyNameKeepsEachCandidatesResourceNamesApart(t *testing.T) {
 			assert.NotNil(t, o.Result, o.Candidate.Name)
 		}
 	} else {
-		var ie *sagebench.InputError
+		var ie *invalid.Error
 		assert.ErrorAs(t, err, &ie, "either measured, or refused by Plan before any call")
 	}
 	assert.Empty(t, srv.Leftovers())

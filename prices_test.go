@@ -17,6 +17,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -102,7 +103,7 @@ func TestStudyWithoutAnyPriceNamesTheUnpricedAndStillMeasures(t *testing.T) {
 
 	st.MaxCostUSD = 5 // a bound no estimate can be checked against refuses the study
 	_, err = st.Plan(srv.Config())
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, err.Error(), "no price to check MaxCostUSD against")
 }

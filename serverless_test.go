@@ -13,6 +13,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/report"
@@ -51,7 +52,7 @@ func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
 			st := newStudy(t, c)
 			tc.mod(&st.Candidates[0], &st)
 			_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-			var ie *sagebench.InputError
+			var ie *invalid.Error
 			require.True(t, errors.As(err, &ie), "%v", err)
 			assert.Contains(t, err.Error(), tc.want)
 		})

@@ -220,7 +220,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	}
 	s = s.priced(ctx, cfg) // prices.go: a nil Prices read once, for Plan and the report
 	plan, err := s.Plan(cfg)
-	if err != nil { // an *InputError, or a *BudgetError
+	if err != nil { // an *invalid.Error, or a *BudgetError
 		return nil, err
 	}
 	// One region, decided by Plan, for every client below: images, bucket, journal and

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker/cwmetrics"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -138,7 +139,7 @@ func TestPlanRefusesAnUnboundedMetricsDelay(t *testing.T) {
 	st := newStudy(t, study3()[:1]...)
 	st.ServerMetrics.Delay = time.Hour
 	_, err := st.Plan(newEmulator(t).Config())
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, err.Error(), "ServerMetrics.Delay 1h0m0s is outside 0 to 15m0s")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -60,7 +61,7 @@ func TestPlanRefusesBadInputListingEveryProblem(t *testing.T) {
 			tc.edit(&st)
 			rep, err := st.Run(context.Background(), srv.Config())
 			assert.Nil(t, rep)
-			var ie *sagebench.InputError
+			var ie *invalid.Error
 			require.ErrorAs(t, err, &ie)
 			for _, w := range tc.wants {
 				assert.Contains(t, err.Error(), w)

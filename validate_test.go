@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -25,13 +26,22 @@ func inf2Neo() sagebench.Candidate {
 	return sagebench.Candidate{Name: "inf2+neo", InstanceType: "ml.inf2.xlarge", Target: neo.TargetMLInf2, Image: neuronImage}
 }
 
-// planProblems is the InputError's problems of Plan in region.
+// planProblems is the messages of Plan's *invalid.Error in region.
 func planProblems(t *testing.T, s sagebench.Study, region string) []string {
 	t.Helper()
 	_, err := s.Plan(aws.Config{Region: region})
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.True(t, errors.As(err, &ie), "Plan: %v", err)
-	return ie.Problems
+	return messages(ie)
+}
+
+// messages is the Message of each of ie's problems.
+func messages(ie *invalid.Error) []string {
+	var m []string
+	for _, p := range ie.Problems {
+		m = append(m, p.Message)
+	}
+	return m
 }
 
 func assertProblem(t *testing.T, probs []string, parts ...string) {
@@ -149,7 +159,7 @@ func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
 		sagebench.Candidate{Name: "g4dn\x1b[31m", InstanceType: "ml.g4dn.xlarge"},
 		sagebench.Candidate{Name: `g5 | =HYPERLINK("x") \| *bold*`, InstanceType: "ml.g4dn.xlarge"})
 	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.ErrorAs(t, err, &ie)
 	assert.Len(t, ie.Problems, 2, "printable names are escaped by the reports, not refused: %v", ie.Problems)
 	assert.Contains(t, err.Error(), `candidate 1 "c5\n\n## injected": the name has a control character`)
@@ -200,7 +210,7 @@ func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
 			st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 			tc.set(&st)
 			_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-			var ie *sagebench.InputError
+			var ie *invalid.Error
 			require.ErrorAs(t, err, &ie)
 			assert.ErrorContains(t, err, tc.want)
 		})
@@ -211,4 +221,24 @@ func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
 	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}}
 	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
 	assert.NoError(t, err, "an SLO of MinSLO, a sweep and a target are fine")
+}
+
+// TestPlanNamesTheStudyFieldAtFault: each problem carries the Study field it is about, so
+// that code tells them apart without reading their wording; a compiled candidate without
+// a role is one RoleARN problem, not a second one from its Neo job's validation.
+func TestPlanNamesTheStudyFieldAtFault(t *testing.T) {
+	st := newStudy(t,
+		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
+		sagebench.Candidate{Name: "g9", InstanceType: "ml.g9.xlarge"},
+		sagebench.Candidate{Name: "c5+inf", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLInf1})
+	st.RoleARN, st.TargetTPS = "", -1
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	var fields []string
+	for _, p := range ie.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.ElementsMatch(t, []string{"RoleARN", "TargetTPS", "Candidates[1].InstanceType", "Candidates[2].Target"}, fields,
+		"one problem per mistake, each of its field:\n%s", err)
 }

@@ -70,7 +70,7 @@ type ImageSpec struct {
 
 // ImageURI returns the URI of the inference container image for s, as the SageMaker
 // Python SDK's image_uris.retrieve does, from tables generated from the SDK's
-// image_uri_config JSON. Errors are a *SpecError for a malformed instance type, or a
+// image_uri_config JSON. Errors say so for a malformed or unknown instance type, or are a
 // *NoImageError saying why no image exists (version, Python version, region, or an
 // instance family the framework's images do not serve).
 func ImageURI(s ImageSpec) (string, error) {

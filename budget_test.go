@@ -15,14 +15,14 @@ import (
 
 // With one candidate priced and one not, the estimate prints no total: it names the
 // unpriced one, why it has no price and what would price it, and what the priced one costs.
-func TestEstimateWithAnUnpricedCandidateHasNoTotal(t *testing.T) {
+func TestBillWithAnUnpricedCandidateHasNoTotal(t *testing.T) {
 	srv := newEmulator(t)
 	st := newStudy(t, sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge", "ml.c6i.xlarge"}, Compile: []bool{false}})...)
 	st.Candidates[1].Image = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
 	st.Prices = cost.Study2021 // pinned: c5 only
 	plan, err := st.Plan(srv.Config())
 	require.NoError(t, err)
-	e := plan.Estimate
+	e := plan.Bill
 	assert.False(t, e.Known())
 	assert.Equal(t, []string{"c6i"}, e.Unpriced)
 	assert.Equal(t, `estimated endpoint cost: unknown: 1 of 2 candidates have no price (c6i); the priced ones come to at most $0.06

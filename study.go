@@ -257,7 +257,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	if !s.ServerMetrics.Off {
 		r.cw = cloudwatch.NewFromConfig(cfg)
 	}
-	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate, generic: hint.Generic}
+	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Bill: plan.Bill, generic: hint.Generic}
 
 	r.startEvents()
 	started := Event{Kind: EventStarted, RunID: runID}

@@ -32,8 +32,9 @@ type Plan struct {
 	Region, Bucket string
 	MaxParallel    int
 	// Resumed names the candidates whose results OutputDir already holds.
-	Resumed  []string
-	Estimate Estimate
+	Resumed []string
+	// Bill is the estimated bill, which MaxCostUSD is checked against.
+	Bill Bill
 	// Notes says what the study will do that the candidates do not show, one line each,
 	// such as an uncompiled model on an Inferentia instance running on its CPUs. Run
 	// puts each candidate's in its Outcome's Candidate.Note too.
@@ -193,9 +194,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			p.Resumed = append(p.Resumed, c.Name)
 		}
 	}
-	p.Estimate = s.estimate(p)
-	if s.MaxCostUSD > 0 && p.Estimate.USD > s.MaxCostUSD {
-		return p, &BudgetError{Estimate: p.Estimate, MaxUSD: s.MaxCostUSD}
+	p.Bill = s.bill(p)
+	if s.MaxCostUSD > 0 && p.Bill.USD > s.MaxCostUSD {
+		return p, &BudgetError{Bill: p.Bill, MaxUSD: s.MaxCostUSD}
 	}
 	return p, nil
 }
@@ -332,7 +333,7 @@ func benchProblems(e *invalid.Error, s *Study) {
 		}
 	}
 	if math.IsNaN(s.TargetTPS) || math.IsInf(s.TargetTPS, 0) || s.TargetTPS < 0 {
-		e.Add("TargetTPS", "TargetTPS %v is not a number of inferences per second: set a positive number, or 0 for no plan", s.TargetTPS)
+		e.Add("TargetTPS", "TargetTPS %v is not a number of inferences per second: set a positive number, or 0 for no fleet", s.TargetTPS)
 	}
 	if math.IsNaN(s.Headroom) || math.IsInf(s.Headroom, 0) || s.Headroom < 0 {
 		e.Add("Headroom", "Headroom %v is not a share of spare capacity: set 0 or more, e.g. 0.3", s.Headroom)

@@ -145,12 +145,12 @@ func TestPlanReturnsTheBudgetErrorRunWould(t *testing.T) {
 	require.True(t, errors.As(err, &be), "Plan: %v", err)
 	assert.Equal(t, 0.05, be.MaxUSD)
 	require.NotNil(t, p)
-	assert.Equal(t, p.Estimate.USD, be.Estimate.USD)
-	assert.Greater(t, be.Estimate.USD, 0.05)
+	assert.Equal(t, p.Bill.USD, be.Bill.USD)
+	assert.Greater(t, be.Bill.USD, 0.05)
 	_, runErr := s.Run(context.Background(), aws.Config{Region: "eu-west-1"})
 	var rbe *sagebench.BudgetError
 	require.True(t, errors.As(runErr, &rbe), "Run: %v", runErr)
-	assert.Equal(t, be.Estimate.USD, rbe.Estimate.USD)
+	assert.Equal(t, be.Bill.USD, rbe.Bill.USD)
 }
 
 func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {

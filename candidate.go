@@ -89,7 +89,7 @@ func Matrix(g Grid) []Candidate {
 					c := Candidate{InstanceType: it, InstanceCount: n, Env: maps.Clone(env)}
 					name := label
 					if neoOn {
-						c.Target = TargetFor(it)
+						c.Target = neoTarget(it)
 						name += "+neo"
 					}
 					for _, k := range slices.Sorted(maps.Keys(env)) {
@@ -107,9 +107,13 @@ func Matrix(g Grid) []Candidate {
 	return uniqueNames(out)
 }
 
-// TargetFor is the Neo target device of an instance type's family: ml.g4dn.xlarge gives
-// ml_g4dn. It does not check that Neo knows the target; Study.Plan does.
-func TargetFor(instanceType string) neo.Target {
+// neoTarget is the target Matrix compiles instanceType for: neo.TargetFor's, or, when Neo
+// has none for its family, the target of the family's name, which Plan refuses with
+// neo.TargetFor's reason.
+func neoTarget(instanceType string) neo.Target {
+	if t, err := neo.TargetFor(instanceType); err == nil {
+		return t
+	}
 	return neo.Target("ml_" + family(instanceType))
 }
 

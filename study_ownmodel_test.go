@@ -65,8 +65,8 @@ func ownModelIn(t *testing.T, region string) {
 	}
 	cands = append(cands, sagebench.Candidate{Name: "mine", Endpoint: existing})
 	want := []refusal{ // what Plan must refuse, and why
-		{"c6i+neo", `Neo target device`},
-		{"g5+neo", `Neo target device`},
+		{"c6i+neo", `Neo has no target for ml.c6i.xlarge`},
+		{"g5+neo", `Neo has no target for ml.g5.xlarge`},
 	}
 	if region == "us-east-1" {
 		want = append(want, refusal{"inf2+neo", "ml_inf2 is available only in us-east-2, not us-east-1"})

@@ -211,8 +211,11 @@ func onCPU(c Candidate, img string) string {
 		return ""
 	}
 	tag := img[strings.LastIndex(img, "/")+1:]
-	return fmt.Sprintf("uncompiled, served by the CPU image %s: it runs on the %s's vCPUs, not its NeuronCores "+
-		"(compile it with Neo for %s, or set Image to a Neuron container)", tag, c.InstanceType, TargetFor(c.InstanceType))
+	fix := "set Image to a Neuron container"
+	if t, err := neo.TargetFor(c.InstanceType); err == nil {
+		fix = fmt.Sprintf("compile it with Neo for %s, or %s", t, fix)
+	}
+	return fmt.Sprintf("uncompiled, served by the CPU image %s: it runs on the %s's vCPUs, not its NeuronCores (%s)", tag, c.InstanceType, fix)
 }
 
 // imageFor resolves the serving image of an uncompiled candidate without an override.
@@ -246,7 +249,11 @@ func (s *Study) Image(region string, c Candidate) (string, error) {
 // fit the instance type, and Neo's job and image must exist for the study's framework and
 // version.
 func (s *Study) targetProblems(e *invalid.Error, field, label string, c Candidate, region string, regionOK bool) {
-	if want := TargetFor(c.InstanceType); c.Target != want {
+	switch want, err := neo.TargetFor(c.InstanceType); {
+	case err != nil:
+		e.Add(field+".Target", "%s: %s: measure this candidate uncompiled", label, strings.TrimPrefix(err.Error(), "neo: "))
+		return // Neo's job would only say it again
+	case c.Target != want:
 		e.Add(field+".Target", "%s: Neo target %s does not fit instance type %s (want %s)", label, c.Target, c.InstanceType, want)
 	}
 	if !regionOK {

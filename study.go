@@ -68,7 +68,7 @@ type Study struct {
 	// instead of in this process (see Processing); nil loads from here.
 	LoadOn *Processing
 	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step
-	// (Plan refuses a set Sweep.Step, which Load replaces); the peak step is the
+	// (Plan refuses a set Sweep.Base, which Load replaces); the peak step is the
 	// candidate's figure, and the server's figures are compared with the whole sweep. Its Progress, if set, is called as
 	// bench.Sweep calls it (on a goroutine of its own, not Events'), beside the
 	// EventMeasuring events, which get copies of its snapshots.

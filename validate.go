@@ -331,7 +331,7 @@ func benchProblems(e *invalid.Error, s *Study) {
 		}
 	default:
 		sc := *s.Sweep
-		sc.Step = s.Load
+		sc.Base = s.Load
 		if sc.SLO == nil && s.SLO != nil && s.SLO.Validate() == nil {
 			sc.SLO = s.SLO // a bad one is reported once, above
 		}

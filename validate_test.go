@@ -168,11 +168,11 @@ func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
 
 func TestPlanRefusesASweepStepThatLoadWouldReplace(t *testing.T) {
 	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
-	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}, Step: bench.Config{Duration: 2 * time.Second}}
+	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}, Base: bench.Config{Duration: 2 * time.Second}}
 	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-	assert.ErrorContains(t, err, "Sweep.Step is set, but a Study measures every step with Load")
+	assert.ErrorContains(t, err, "Sweep.Base is set, but a Study measures every step with Load")
 
-	st.Sweep.Step = bench.Config{}
+	st.Sweep.Base = bench.Config{}
 	st.Load.Requests, st.Load.Duration = 0, time.Second // a sweep's windows are timed
 	_, err = st.Plan(aws.Config{Region: "eu-west-1"})
 	assert.NoError(t, err)

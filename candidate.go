@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/neo"
 )
 
@@ -75,12 +76,12 @@ func Matrix(g Grid) []Candidate {
 	counts := orOne(g.Counts, 1)
 	families := map[string]int{}
 	for _, t := range slices.Compact(slices.Clone(g.InstanceTypes)) {
-		families[family(t)]++
+		families[catalog.Family(t)]++
 	}
 	var out []Candidate
 	for _, it := range g.InstanceTypes {
-		label := family(it)
-		if families[label] > 1 {
+		label := catalog.Family(it)
+		if label == "" || families[label] > 1 { // not ml.<family>.<size> (Plan refuses it), or two sizes
 			label = strings.TrimPrefix(it, "ml.")
 		}
 		for _, neoOn := range compile {
@@ -114,16 +115,7 @@ func neoTarget(instanceType string) neo.Target {
 	if t, err := neo.TargetFor(instanceType); err == nil {
 		return t
 	}
-	return neo.Target("ml_" + family(instanceType))
-}
-
-// family is the instance family of ml.<family>.<size>, or the whole string.
-func family(instanceType string) string {
-	parts := strings.Split(instanceType, ".")
-	if len(parts) == 3 {
-		return parts[1]
-	}
-	return instanceType
+	return neo.Target("ml_" + catalog.Family(instanceType))
 }
 
 func orOne[T any](s []T, def T) []T {

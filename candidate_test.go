@@ -43,3 +43,12 @@ func TestMatrixNamesNeverRepeat(t *testing.T) {
 		seen[c.Name] = true
 	}
 }
+
+// A grid's instance type not of the form ml.<family>.<size> keeps its whole name (Plan
+// refuses it, naming it), and a compiled one of a family Neo has no target for is still
+// compiled, for Plan to refuse with Neo's reason.
+func TestMatrixNamesAMalformedTypeWhole(t *testing.T) {
+	cs := sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"c5.xlarge", "ml.g5.xlarge"}, Compile: []bool{true}})
+	assert.Equal(t, []string{"c5.xlarge+neo", "g5+neo"}, []string{cs[0].Name, cs[1].Name})
+	assert.True(t, cs[1].Compiled(), "g5+neo is compiled, for Plan to refuse")
+}

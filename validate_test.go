@@ -3,6 +3,7 @@ package sagebench_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -241,4 +244,28 @@ func TestPlanNamesTheStudyFieldAtFault(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"RoleARN", "TargetTPS", "Candidates[1].InstanceType", "Candidates[2].Target"}, fields,
 		"one problem per mistake, each of its field:\n%s", err)
+}
+
+// Plan refuses a study before any AWS call with an *invalid.Error that lists every
+// problem, each with the Study field at fault.
+func ExampleStudy_Plan() {
+	st := sagebench.Study{
+		Model:      sagebench.S3Model("s3://my-models/resnet50/model.tar.gz"),
+		RoleARN:    "arn:aws:iam::123456789012:role/SageMakerRole",
+		Candidates: []sagebench.Candidate{{Name: "g9", InstanceType: "ml.g9.xlarge"}},
+		Load:       bench.Config{Concurrency: 4, Duration: time.Minute, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
+		Prices:     cost.Study2021,
+		TargetTPS:  -1,
+	}
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+
+	var ie *invalid.Error
+	if errors.As(err, &ie) {
+		for _, p := range ie.Problems {
+			fmt.Println(p.Field)
+		}
+	}
+	// Output:
+	// TargetTPS
+	// Candidates[0].InstanceType
 }

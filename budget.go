@@ -9,16 +9,16 @@ import (
 	"github.com/sagebench/sagebench/bench"
 )
 
-// Estimate is a study's endpoint bill worked out before the first call: each candidate's
+// Bill is a study's endpoint bill worked out before the first call: each candidate's
 // endpoint lives for Study.EndpointOverhead plus the longest its load can take, at its
 // instance type's hourly price times its instance count. Neo compilation is not billed;
 // the S3 objects cost fractions of a cent. A candidate without a price adds nothing to
 // USD: it is named in Unpriced, and the total is then unknown, never a figure.
-type Estimate struct {
+type Bill struct {
 	// USD is the priced candidates' bill; with Unpriced not empty, the whole bill is
 	// unknown and USD only what the priced ones cost.
 	USD   float64
-	Lines []EstimateLine
+	Lines []BillLine
 	// Unpriced names the candidates the price table has no price for, in order.
 	Unpriced []string
 	// Prices says where the prices come from (the table's note or name), and Fetch what
@@ -26,8 +26,8 @@ type Estimate struct {
 	Prices, Fetch string
 }
 
-// EstimateLine is one candidate's share of an Estimate.
-type EstimateLine struct {
+// BillLine is one candidate's share of a Bill.
+type BillLine struct {
 	Candidate    string
 	InstanceType string
 	Hours        float64 // billed hours per instance
@@ -41,12 +41,12 @@ type EstimateLine struct {
 }
 
 // Known reports whether every candidate is priced, so that USD is the whole bill.
-func (e Estimate) Known() bool { return len(e.Unpriced) == 0 }
+func (e Bill) Known() bool { return len(e.Unpriced) == 0 }
 
-// String is the estimate as the examples print it: the total, then one line a candidate,
+// String is the bill as the examples print it: the total, then one line a candidate,
 // then where the prices come from. With a candidate unpriced, it prints no total: it says
 // which candidates have no price and what the priced ones come to.
-func (e Estimate) String() string {
+func (e Bill) String() string {
 	var b strings.Builder
 	switch {
 	case len(e.Lines) == 0:
@@ -88,16 +88,16 @@ func (e Estimate) String() string {
 	return b.String()
 }
 
-// BudgetError is a study refused because its estimate exceeds Study.MaxCostUSD.
+// BudgetError is a study refused because its estimated Bill exceeds Study.MaxCostUSD.
 type BudgetError struct {
-	Estimate Estimate
-	MaxUSD   float64
+	Bill   Bill
+	MaxUSD float64
 }
 
 // Error says the estimate, the bound and how to get under it.
 func (e *BudgetError) Error() string {
 	return fmt.Sprintf("sagebench: estimated endpoint cost up to $%.2f exceeds MaxCostUSD $%.2f: measure fewer candidates, "+
-		"shorten the load, or raise the bound\n%s", e.Estimate.USD, e.MaxUSD, e.Estimate)
+		"shorten the load, or raise the bound\n%s", e.Bill.USD, e.MaxUSD, e.Bill)
 }
 
 // loadBound is the longest one candidate's load can run. A load bounded only by a
@@ -124,14 +124,14 @@ func (s *Study) loadBound() time.Duration {
 	return time.Duration(levels) * (s.Load.Warmup + time.Duration(windows)*window)
 }
 
-func (s *Study) estimate(p *Plan) Estimate {
+func (s *Study) bill(p *Plan) Bill {
 	hours := (orDuration(s.EndpointOverhead, 15*time.Minute) + s.loadBound()).Hours()
-	e := Estimate{Prices: priceOrigin(s.Prices), Fetch: fetchHint(s.Prices)}
+	e := Bill{Prices: priceOrigin(s.Prices), Fetch: fetchHint(s.Prices)}
 	for _, c := range s.Candidates {
 		if p.resumed[c.Name] != nil || c.Existing() {
 			continue // measured by an earlier run, or an endpoint that bills anyway: costs nothing now
 		}
-		l := EstimateLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, Instances: c.count()}
+		l := BillLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, Instances: c.count()}
 		if c.IsServerless() {
 			l = p.serverlessLine(c, hours) // serverless.go
 		} else if s.Prices == nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/neo"
 )
 
@@ -75,12 +76,12 @@ func Matrix(g Grid) []Candidate {
 	counts := orOne(g.Counts, 1)
 	families := map[string]int{}
 	for _, t := range slices.Compact(slices.Clone(g.InstanceTypes)) {
-		families[family(t)]++
+		families[catalog.Family(t)]++
 	}
 	var out []Candidate
 	for _, it := range g.InstanceTypes {
-		label := family(it)
-		if families[label] > 1 {
+		label := catalog.Family(it)
+		if label == "" || families[label] > 1 { // not ml.<family>.<size> (Plan refuses it), or two sizes
 			label = strings.TrimPrefix(it, "ml.")
 		}
 		for _, neoOn := range compile {
@@ -89,7 +90,7 @@ func Matrix(g Grid) []Candidate {
 					c := Candidate{InstanceType: it, InstanceCount: n, Env: maps.Clone(env)}
 					name := label
 					if neoOn {
-						c.Target = TargetFor(it)
+						c.Target = neoTarget(it)
 						name += "+neo"
 					}
 					for _, k := range slices.Sorted(maps.Keys(env)) {
@@ -107,19 +108,14 @@ func Matrix(g Grid) []Candidate {
 	return uniqueNames(out)
 }
 
-// TargetFor is the Neo target device of an instance type's family: ml.g4dn.xlarge gives
-// ml_g4dn. It does not check that Neo knows the target; Study.Plan does.
-func TargetFor(instanceType string) neo.Target {
-	return neo.Target("ml_" + family(instanceType))
-}
-
-// family is the instance family of ml.<family>.<size>, or the whole string.
-func family(instanceType string) string {
-	parts := strings.Split(instanceType, ".")
-	if len(parts) == 3 {
-		return parts[1]
+// neoTarget is the target Matrix compiles instanceType for: neo.TargetFor's, or, when Neo
+// has none for its family, the target of the family's name, which Plan refuses with
+// neo.TargetFor's reason.
+func neoTarget(instanceType string) neo.Target {
+	if t, err := neo.TargetFor(instanceType); err == nil {
+		return t
 	}
-	return instanceType
+	return neo.Target("ml_" + catalog.Family(instanceType))
 }
 
 func orOne[T any](s []T, def T) []T {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -26,7 +27,7 @@ func TestLongStudyNameKeepsEachCandidatesResourceNamesApart(t *testing.T) {
 			assert.NotNil(t, o.Result, o.Candidate.Name)
 		}
 	} else {
-		var ie *sagebench.InputError
+		var ie *invalid.Error
 		assert.ErrorAs(t, err, &ie, "either measured, or refused by Plan before any call")
 	}
 	assert.Empty(t, srv.Leftovers())
@@ -41,4 +42,13 @@ func TestMatrixNamesNeverRepeat(t *testing.T) {
 		assert.False(t, seen[c.Name], "duplicate %q", c.Name)
 		seen[c.Name] = true
 	}
+}
+
+// A grid's instance type not of the form ml.<family>.<size> keeps its whole name (Plan
+// refuses it, naming it), and a compiled one of a family Neo has no target for is still
+// compiled, for Plan to refuse with Neo's reason.
+func TestMatrixNamesAMalformedTypeWhole(t *testing.T) {
+	cs := sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"c5.xlarge", "ml.g5.xlarge"}, Compile: []bool{true}})
+	assert.Equal(t, []string{"c5.xlarge+neo", "g5+neo"}, []string{cs[0].Name, cs[1].Name})
+	assert.True(t, cs[1].Compiled(), "g5+neo is compiled, for Plan to refuse")
 }

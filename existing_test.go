@@ -36,7 +36,7 @@ func TestRunMeasuresAnExistingEndpointAndNeverDeletesIt(t *testing.T) {
 	st := newStudy(t, append(study3()[:1], sagebench.Candidate{Name: "mine", Endpoint: name})...)
 	plan, err := st.Plan(srv.Config())
 	require.NoError(t, err)
-	for _, l := range plan.Estimate.Lines {
+	for _, l := range plan.Bill.Lines {
 		assert.NotEqual(t, "mine", l.Candidate, "an existing endpoint bills anyway: it adds nothing to the estimate")
 	}
 	rep, err := st.Run(context.Background(), srv.Config())

@@ -101,12 +101,12 @@ func (s *Study) loadOnProblems(region string) []string {
 
 // loadOnLine is the processing job's share of the estimate for one candidate: Count
 // instances for the load and their startup.
-func (s *Study) loadOnLine(region, candidate string) (EstimateLine, bool) {
+func (s *Study) loadOnLine(region, candidate string) (BillLine, bool) {
 	p := s.LoadOn
 	if p == nil {
-		return EstimateLine{}, false
+		return BillLine{}, false
 	}
-	l := EstimateLine{Candidate: candidate + " (load on processing)", InstanceType: p.instanceType(),
+	l := BillLine{Candidate: candidate + " (load on processing)", InstanceType: p.instanceType(),
 		Hours: (processingStartup + s.loadBound()).Hours(), Instances: p.count()}
 	if p.Prices == nil {
 		l.NoPrice = "no processing price table (Processing.Prices)"

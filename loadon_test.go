@@ -93,7 +93,7 @@ func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 	assert.Equal(t, []string{"c5: load starting on 3 x ml.c5.xlarge in eu-west-1"}, starting)
 	assert.Positive(t, evs.count(sagebench.EventMeasuring), "the shards' live snapshots became events")
 
-	assert.Contains(t, rep.Table("study", report.Emulated).Markdown(), "load ran on 3 x ml.c5.xlarge in eu-west-1")
+	assert.Contains(t, rep.Document("study", report.Emulated).Markdown(), "load ran on 3 x ml.c5.xlarge in eu-west-1")
 	assertNothingLeft(t, srv, rep)
 	jobs := srv.ProcessingJobs()
 	require.Len(t, jobs, 1)
@@ -125,14 +125,14 @@ func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {
 	s.LoadOn = &sagebench.Processing{Count: 2, Image: processingImage}
 	p, err := s.Plan(srv.Config())
 	require.NoError(t, err)
-	assert.Equal(t, []string{"c5 (load on processing)"}, p.Estimate.Unpriced, "no processing prices: unknown, never a guess")
-	var line *sagebench.EstimateLine
-	for i := range p.Estimate.Lines {
-		if p.Estimate.Lines[i].Candidate == "c5 (load on processing)" {
-			line = &p.Estimate.Lines[i]
+	assert.Equal(t, []string{"c5 (load on processing)"}, p.Bill.Unpriced, "no processing prices: unknown, never a guess")
+	var line *sagebench.BillLine
+	for i := range p.Bill.Lines {
+		if p.Bill.Lines[i].Candidate == "c5 (load on processing)" {
+			line = &p.Bill.Lines[i]
 		}
 	}
-	require.NotNil(t, line, "%+v", p.Estimate.Lines)
+	require.NotNil(t, line, "%+v", p.Bill.Lines)
 	assert.Equal(t, 2, line.Instances)
 	assert.Equal(t, "ml.c5.xlarge", line.InstanceType)
 	assert.InDelta(t, (6 * time.Minute).Hours(), line.Hours, 1e-9, "5 minutes of startup and the one-minute load")
@@ -216,7 +216,7 @@ func TestPlanReadsProcessingPricesFromThePriceList(t *testing.T) {
 	p, err := s.Plan(srv.Config())
 	require.NoError(t, err)
 	var lines int
-	for _, l := range p.Estimate.Lines {
+	for _, l := range p.Bill.Lines {
 		if strings.HasSuffix(l.Candidate, "(load on processing)") {
 			lines++
 			assert.NotEqual(t, "no processing price table (Processing.Prices)", l.NoPrice, "the Price List's processing table was read")
@@ -224,5 +224,5 @@ func TestPlanReadsProcessingPricesFromThePriceList(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, lines, "one processing line per candidate")
-	assert.False(t, p.Estimate.Known())
+	assert.False(t, p.Bill.Known())
 }

@@ -91,7 +91,7 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 		return nil
 	}
 	sc := *r.s.Sweep
-	sc.Step = step
+	sc.Base = step
 	if sc.SLO == nil {
 		sc.SLO = r.s.SLO
 	}
@@ -118,14 +118,14 @@ func (r *run) load(ctx context.Context, c Candidate, inv bench.Invoker, out *Out
 	return nil
 }
 
-// sweepProblems refuses a Sweep whose Step is set: a Study measures every step with Load
+// sweepProblems refuses a Sweep whose Base is set: a Study measures every step with Load
 // (load overrides it), and a field that is silently ignored is a bug to whoever set it.
 func sweepProblems(sw *bench.SweepConfig) []string {
-	if sw == nil || reflect.ValueOf(sw.Step).IsZero() {
+	if sw == nil || reflect.ValueOf(sw.Base).IsZero() {
 		return nil
 	}
-	return []string{"Sweep.Step is set, but a Study measures every step with Load (its payloads, timeout, " +
-		"warmup and Duration, the length of one window): set those in Load and leave Sweep.Step empty"}
+	return []string{"Sweep.Base is set, but a Study measures every step with Load (its payloads, timeout, " +
+		"warmup and Duration, the length of one window): set those in Load and leave Sweep.Base empty"}
 }
 
 // deploy creates the candidate's endpoint, waiting for a slot while the account's

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -38,7 +39,7 @@ func (rec *s3Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 func TestRunCreatesTheDefaultBucketForAnS3ModelCompiledByNeo(t *testing.T) {
 	srv := newEmulator(t)
 	require.NoError(t, srv.PutObject("models", "m/model.tar.gz", []byte("archive")))
-	st := newStudy(t, sagebench.Candidate{Name: "c5+neo", InstanceType: "ml.c5.xlarge", Target: sagebench.TargetFor("ml.c5.xlarge")})
+	st := newStudy(t, sagebench.Candidate{Name: "c5+neo", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLC5})
 	st.Model = sagebench.S3Model("s3://models/m/model.tar.gz")
 	cfg := srv.Config()
 	bucket := sagemaker.DefaultBucket("eu-west-1", sagemakertest.AccountID)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -44,7 +45,7 @@ func TestStudyPricesFromThePriceListItIsGiven(t *testing.T) {
 
 	plan, err := st.Plan(srv.Config())
 	require.NoError(t, err)
-	est := plan.Estimate
+	est := plan.Bill
 	require.True(t, est.Known(), "estimate: %s", est)
 	source := "Price List at " + srv.URL + ", published 2026-12-05"
 	for _, l := range est.Lines {
@@ -60,10 +61,10 @@ func TestStudyPricesFromThePriceListItIsGiven(t *testing.T) {
 		assert.Equal(t, want[o.Candidate.Name], o.Cost.USDPerHour, o.Candidate.Name)
 		assert.Equal(t, source, o.Cost.PriceSource, o.Candidate.Name)
 	}
-	md := rep.Table("eu-central-1", report.Emulated).Markdown()
+	md := rep.Document("eu-central-1", report.Emulated).Markdown()
 	assert.Contains(t, md, "c6i $0.233/h, g5 $1.661/h, inf2 $0.906/h: "+source+".")
 	assert.Contains(t, md, "Prices from Price List at "+srv.URL+", eu-central-1, published 2026-12-05")
-	j, err := rep.Table("eu-central-1", report.Emulated).JSON()
+	j, err := rep.Document("eu-central-1", report.Emulated).JSON()
 	require.NoError(t, err)
 	for _, row := range j.Rows {
 		assert.Equal(t, source, row.PriceSource, row.Config)
@@ -81,7 +82,7 @@ func TestStudyWithoutAnyPriceNamesTheUnpricedAndStillMeasures(t *testing.T) {
 
 	plan, err := st.Plan(srv.Config())
 	require.NoError(t, err)
-	est := plan.Estimate
+	est := plan.Bill
 	assert.Equal(t, []string{"c6i", "g5", "inf2"}, est.Unpriced)
 	text := est.String()
 	assert.NotContains(t, text, "$0.00", "an unknown bill is not a zero one")
@@ -96,13 +97,13 @@ func TestStudyWithoutAnyPriceNamesTheUnpricedAndStillMeasures(t *testing.T) {
 		assert.NotNil(t, o.Result, "%s was not measured: %v %s", o.Candidate.Name, o.Err, o.Skipped)
 		assert.Nil(t, o.Cost, o.Candidate.Name)
 	}
-	md := rep.Table("eu-central-1", report.Emulated).Markdown()
+	md := rep.Document("eu-central-1", report.Emulated).Markdown()
 	assert.Contains(t, md, "because the Price List could not be read")
 	assert.Contains(t, md, "No price for c6i, g5, inf2.")
 
 	st.MaxCostUSD = 5 // a bound no estimate can be checked against refuses the study
 	_, err = st.Plan(srv.Config())
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, err.Error(), "no price to check MaxCostUSD against")
 }

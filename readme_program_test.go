@@ -62,10 +62,10 @@ func readmeProgram() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(plan.Estimate, plan.Notes)
+	fmt.Println(plan.Bill, plan.Notes)
 	rep, err := st.Run(ctx, cfg) // every endpoint it creates is deleted before it returns
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(rep.Table("my model on SageMaker", "measured").Markdown())
+	fmt.Println(rep.Document("my model on SageMaker", "measured").Markdown())
 }

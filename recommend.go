@@ -19,20 +19,21 @@ const MaxErrorRate = report.DefaultMaxErrorRate
 // recommendation, and what was deleted.
 type Report struct {
 	// RunID tags and names every resource of the run (sagemaker.TagRun).
-	RunID    string
-	Region   string
-	Prices   *cost.Table
-	SLO      *bench.SLO
-	Estimate Estimate
+	RunID  string
+	Region string
+	Prices *cost.Table
+	SLO    *bench.SLO
+	// Bill is the study's bill as Plan estimated it before the first call.
+	Bill     Bill
 	Outcomes []Outcome
 	// Best is the index in Outcomes of the recommended candidate: the most cost-effective
 	// one that was measured, meets the SLO, failed at most MaxErrorRate of its requests and
 	// is priced, as report.Verdict decides for every output; -1 when none qualifies.
 	Best int
-	// Plan, when Study.TargetTPS is set, is the cheapest way to serve it (cost.Cheapest
-	// over the qualifying candidates); PlanErr says why there is none.
-	Plan    *cost.Plan
-	PlanErr error
+	// Fleet, when Study.TargetTPS is set, is the cheapest way to serve it (cost.Cheapest
+	// over the qualifying candidates); FleetErr says why there is none.
+	Fleet    *cost.Fleet
+	FleetErr error
 	// TargetTPS is Study.TargetTPS: one point of the report's cost-by-traffic section.
 	TargetTPS float64
 	// Teardown is every resource the run created and what became of it.
@@ -126,11 +127,11 @@ func (rep *Report) finish(s *Study) {
 			req.MaxLatency = s.SLO.Max
 		}
 		if len(pool) == 0 {
-			rep.PlanErr = errors.New("no candidate qualifies")
+			rep.FleetErr = errors.New("no candidate qualifies")
 		} else if plan, err := cost.Cheapest(req, pool...); err != nil {
-			rep.PlanErr = err
+			rep.FleetErr = err
 		} else {
-			rep.Plan = &plan
+			rep.Fleet = &plan
 		}
 	}
 }
@@ -222,11 +223,11 @@ func (rep *Report) Recommendation() string {
 		b.WriteString(".")
 		b.WriteString(rep.holdsFor()) // serverless.go
 	}
-	if rep.Plan != nil {
-		fmt.Fprintf(&b, "\nFor the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Plan.Instances,
-			rep.Plan.Candidate.Name, rep.Plan.USDPerHour, rep.Plan.PerMillion)
-	} else if rep.PlanErr != nil {
-		fmt.Fprintf(&b, "\nFor the target load: no plan (%v).", rep.PlanErr)
+	if rep.Fleet != nil {
+		fmt.Fprintf(&b, "\nFor the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Fleet.Instances,
+			rep.Fleet.Candidate.Name, rep.Fleet.USDPerHour, rep.Fleet.PerMillion)
+	} else if rep.FleetErr != nil {
+		fmt.Fprintf(&b, "\nFor the target load: no fleet (%v).", rep.FleetErr)
 	}
 	for _, o := range rep.Outcomes {
 		switch {
@@ -274,22 +275,22 @@ func truncateLine(s string, n int) string {
 	return s
 }
 
-// Table is the report package's view of the candidates measured or failed, for Markdown,
-// CSV, JSON and charts, judged against the study's SLO and MaxErrorRate (its verdict is
+// Document is the report document of the candidates measured or failed, for Markdown,
+// CSV, JSON and charts (package report), judged against the study's SLO and MaxErrorRate (its verdict is
 // the recommendation's); provenance is report.Measured or report.Emulated. Against the
 // emulator (sagemakertest), an emulated row whose instance type has no calibrated profile
-// says report.EmulatedGeneric. Candidates that were skipped, and the plan for
+// says report.EmulatedGeneric. Candidates that were skipped, and the fleet for
 // Study.TargetTPS, are in its notes.
-func (rep *Report) Table(title, provenance string) *report.Report {
+func (rep *Report) Document(title, provenance string) *report.Report {
 	t, _ := rep.rows(title, provenance)
 	if rep.Prices != nil {
 		t.AddNote("%s", report.Escape(pricesNote(rep))) // prices.go
 	}
-	if rep.Plan != nil {
-		t.AddNote("For the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Plan.Instances,
-			report.Escape(rep.Plan.Candidate.Name), rep.Plan.USDPerHour, rep.Plan.PerMillion)
-	} else if rep.PlanErr != nil {
-		t.AddNote("For the target load: no plan (%s).", report.Escape(rep.PlanErr.Error()))
+	if rep.Fleet != nil {
+		t.AddNote("For the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Fleet.Instances,
+			report.Escape(rep.Fleet.Candidate.Name), rep.Fleet.USDPerHour, rep.Fleet.PerMillion)
+	} else if rep.FleetErr != nil {
+		t.AddNote("For the target load: no fleet (%s).", report.Escape(rep.FleetErr.Error()))
 	}
 	for _, o := range rep.Outcomes {
 		if o.Result == nil && o.Err == nil && o.Skipped != "" {

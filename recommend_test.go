@@ -32,7 +32,7 @@ func (unsupported) StatusCode() int { return 415 }
 // both serve about the same rate (whatever else the machine is doing, far less than 1000x
 // apart), so c5 is the cheapest; but 1 of its 20 requests fails (5% > 1%). The
 // recommendation, the table's bold row and headline, CSV's and JSON's best must all be g4dn.
-func TestRunTableAndRecommendationNameTheSameCandidate(t *testing.T) {
+func TestRunDocumentAndRecommendationNameTheSameCandidate(t *testing.T) {
 	var c5calls atomic.Int64
 	srv := newEmulator(t, sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(
 		func(ctx context.Context, endpoint string, body []byte, ct string) ([]byte, error) {
@@ -63,7 +63,7 @@ func TestRunTableAndRecommendationNameTheSameCandidate(t *testing.T) {
 	assert.Contains(t, rec, "c5 not recommended: errors 5.0% > 1.0% (mostly model_error); main error: model_error (1 of 20 requests)")
 	assert.Contains(t, rec, "unsupported content type application/json", "the main error's message")
 
-	table := rep.Table("t", "emulated")
+	table := rep.Document("t", "emulated")
 	md := table.Markdown()
 	lines := strings.Split(md, "\n")
 	assert.True(t, strings.HasPrefix(lines[2], "Recommended: **g4dn**"), "first line: %s", lines[2])
@@ -112,7 +112,7 @@ func TestRunKeepsAMeasurementWhoseEndpointDeletionFailed(t *testing.T) {
 	assert.Error(t, o.Teardown)
 	assert.Equal(t, 0, rep.Best, "the measurement stands")
 	assert.Contains(t, rep.Recommendation(), "g4dn: its endpoint could not be deleted (its measurement stands)")
-	assert.Contains(t, rep.Table("t", "emulated").Markdown(), "| **recommended; teardown failed: deleting ")
+	assert.Contains(t, rep.Document("t", "emulated").Markdown(), "| **recommended; teardown failed: deleting ")
 }
 
 // With nothing qualifying, the recommendation's first line says so, names what came
@@ -130,14 +130,14 @@ func TestRunWithNothingQualifyingSaysWhatCameClosest(t *testing.T) {
 	assert.True(t, strings.HasPrefix(first, `No candidate can be recommended: none was measured with at most 1.0% errors and a known price. `+
 		`Closest: c5: no successful request; errors 100% > 1.0% (mostly model_error); main error: model_error (20 of 20 requests): "`), first)
 	assert.True(t, strings.HasSuffix(first, `unsupported content type application/json".`), first)
-	md := rep.Table("t", "emulated").Markdown()
+	md := rep.Document("t", "emulated").Markdown()
 	assert.NotContains(t, md, "(best)")
 	assert.NotContains(t, md, "| **")
 }
 
 // A result measured soundly, then not saved, still answers the question: the table
 // recommends it and says what failed after.
-func TestTableKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
+func TestDocumentKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
 	res, err := bench.Run(context.Background(), bench.InvokerFunc(func(context.Context, payload.Payload) error { return nil }),
 		bench.Config{Concurrency: 1, Requests: 50, Payloads: []payload.Payload{{Name: "p", Body: []byte("x")}}})
 	require.NoError(t, err)
@@ -145,7 +145,7 @@ func TestTableKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
 		Candidate: sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"}, Result: res,
 		Err: errors.New("saving the result: disk full"),
 	}}}
-	md := rep.Table("t", "emulated").Markdown()
+	md := rep.Document("t", "emulated").Markdown()
 	assert.Contains(t, md, "| **recommended** |")
 	assert.Contains(t, md, "c5: measured, then: saving the result: disk full")
 	assert.Contains(t, rep.Recommendation(), "c5 measured, then: saving the result: disk full")
@@ -167,11 +167,11 @@ func TestBatchedStudyPricesInferencesNotRequests(t *testing.T) {
 	require.InDelta(t, 4*o.Result.Throughput, o.Result.InferencesPerSecond, 1e-9)
 	assert.InDelta(t, o.Result.InferencesPerSecond, o.Cost.TPS, 1e-9, "the cost is per inference")
 
-	row := rep.Table("t", "emulated").Rows[0]
+	row := rep.Document("t", "emulated").Rows[0]
 	require.NoError(t, row.Price(mustLookup(t, rep.Prices, "eu-west-1", "ml.c5.xlarge"), 1))
 	assert.InDelta(t, row.Cost.PerMillion, o.Cost.PerMillion, 1e-9, "report.Row.Price prices the row the same")
-	require.NotNil(t, rep.Plan)
-	assert.InDelta(t, o.Result.InferencesPerSecond, rep.Plan.Candidate.TPS, 1e-9, "the plan's capacity is in inferences/s")
+	require.NotNil(t, rep.Fleet)
+	assert.InDelta(t, o.Result.InferencesPerSecond, rep.Fleet.Candidate.TPS, 1e-9, "the plan's capacity is in inferences/s")
 }
 
 func mustLookup(t *testing.T, tbl *cost.Table, region, instanceType string) cost.Price {

@@ -64,7 +64,8 @@ func (s *Study) legacyResultPath(name string) string {
 // fingerprint hashes what shapes a measurement besides the candidate: the model, the
 // load, the sweep, the SLO, the versions, the region and the name. Funcs are left out.
 func (s *Study) fingerprint(region string) string {
-	// The outer Progress and Step fields hide the embedded ones, funcs json refuses.
+	// The outer Progress and Base fields hide the embedded ones, funcs json refuses. The
+	// sweep's Base is hashed as Step, its name before, so that saved results still match.
 	type config struct {
 		bench.Config
 		Progress *struct{} `json:",omitempty"`
@@ -72,12 +73,13 @@ func (s *Study) fingerprint(region string) string {
 	type sweepConfig struct {
 		bench.SweepConfig
 		Step     config
+		Base     *struct{} `json:",omitempty"`
 		Progress *struct{} `json:",omitempty"`
 	}
 	load := config{Config: s.Load}
 	var sweep *sweepConfig
 	if s.Sweep != nil {
-		sweep = &sweepConfig{SweepConfig: *s.Sweep, Step: config{Config: s.Sweep.Step}}
+		sweep = &sweepConfig{SweepConfig: *s.Sweep, Step: config{Config: s.Sweep.Base}}
 	}
 	model := any(s.Model)
 	if lm, ok := s.Model.(LocalModel); ok { // the files' names and sizes, not where they are

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/report"
@@ -51,7 +52,7 @@ func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
 			st := newStudy(t, c)
 			tc.mod(&st.Candidates[0], &st)
 			_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-			var ie *sagebench.InputError
+			var ie *invalid.Error
 			require.True(t, errors.As(err, &ie), "%v", err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -60,7 +61,7 @@ func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
 	p, err := st.Plan(aws.Config{Region: "eu-west-1"})
 	require.NoError(t, err)
 	// The budget's worst case: every container busy throughout.
-	assert.InDelta(t, 5*0.00008*3600, p.Estimate.Lines[0].USDPerHour, 1e-12)
+	assert.InDelta(t, 5*0.00008*3600, p.Bill.Lines[0].USDPerHour, 1e-12)
 }
 
 // The quickstart's pipeline with a serverless candidate beside an instance one: it is
@@ -91,7 +92,7 @@ func TestStudyMeasuresAServerlessCandidateAndShowsTheBreakEven(t *testing.T) {
 	assert.InDelta(t, want*1e6, o.Cost.PerMillion, 1e-6)
 	assert.InDelta(t, 4/o.Server.ModelMean.Seconds(), o.Serverless.MaxTPS, 1e-9)
 
-	tbl := rep.Table("t", report.Emulated)
+	tbl := rep.Document("t", report.Emulated)
 	md := tbl.Markdown()
 	assert.Contains(t, md, "| sls-4GB | serverless 4096 MB |")
 	assert.Contains(t, md, "## Cost by traffic")

@@ -32,7 +32,7 @@ func TestSweepServerFiguresCompareLikeWithLike(t *testing.T) {
 	require.NotNil(t, o.Server, o.ServerNA)
 	t.Logf("peak %d of %d steps; warnings %q", o.Sweep.Peak, len(o.Sweep.Steps), o.Server.Warnings)
 	assert.Empty(t, o.Server.Warnings, "a healthy emulated run")
-	j, err := rep.Table("t", report.Emulated).JSON()
+	j, err := rep.Document("t", report.Emulated).JSON()
 	require.NoError(t, err)
 	require.NotNil(t, j.Rows[0].Server.NetworkClientMS)
 	assert.GreaterOrEqual(t, *j.Rows[0].Server.NetworkClientMS, 0.0, "network + client time")

@@ -69,7 +69,7 @@ type Study struct {
 	// instead of in this process (see Processing); nil loads from here.
 	LoadOn *Processing
 	// Sweep, if set, measures each endpoint with bench.Sweep instead, Load as its step
-	// (Plan refuses a set Sweep.Step, which Load replaces); the peak step is the
+	// (Plan refuses a set Sweep.Base, which Load replaces); the peak step is the
 	// candidate's figure, and the server's figures are compared with the whole sweep. Its Progress, if set, is called as
 	// bench.Sweep calls it (on a goroutine of its own, not Events'), beside the
 	// EventMeasuring events, which get copies of its snapshots.
@@ -126,19 +126,12 @@ type Study struct {
 	ServerMetrics ServerMetrics
 
 	// Events, if set, receives progress: every event, in order, one call at a time, on a
-	// goroutine of its own, so that a callback that blocks or is slow (a stuck
-	// terminal, a full channel) never delays the load, the teardown or Run's return.
-	// Events are therefore delivered a little after they happen: canceling the run from
-	// Events stops it soon after the event, not at it. When the callback falls behind,
-	// EventMeasuring snapshots beyond the latest 1024 waiting are dropped (the oldest
-	// first), and so are those still waiting once the teardown is done (the run is over;
-	// they would only delay the events that say how it ended); no other event is. Run
-	// returns once every event kept is delivered, waiting after the teardown only while
-	// the callback keeps returning: it gives up when a call has not returned for 1s, or
-	// 10s after the teardown, and then the events still waiting
-	// are never delivered (the call it gave up on may still be running after Run
-	// returns). A panic in Events is recovered: Events is not called again, the
-	// run is canceled, and Run panics with it once everything is deleted.
+	// goroutine of its own, so that a slow or blocked callback never delays the load, the
+	// teardown or Run's return; events are thus delivered a little after they happen.
+	// Only EventMeasuring snapshots are dropped when it falls behind, and Run waits a
+	// bounded time for the rest (1s for a call that does not return, 10s after the
+	// teardown). A panic in it cancels the run, and Run panics with it once everything is
+	// deleted. The README ("Reports progress") has the details.
 	Events func(Event)
 
 	// SageMaker and Neo tune the clients the study builds (poll intervals, logging). The
@@ -221,7 +214,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	}
 	s = s.priced(ctx, cfg) // prices.go: a nil Prices read once, for Plan and the report
 	plan, err := s.Plan(cfg)
-	if err != nil { // an *InputError, or a *BudgetError
+	if err != nil { // an *invalid.Error, or a *BudgetError
 		return nil, err
 	}
 	// One region, decided by Plan, for every client below: images, bucket, journal and
@@ -258,7 +251,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	if !s.ServerMetrics.Off {
 		r.cw = cloudwatch.NewFromConfig(cfg)
 	}
-	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Estimate: plan.Estimate, generic: hint.Generic}
+	rep = &Report{RunID: runID, Region: plan.Region, Prices: s.Prices, SLO: s.SLO, Bill: plan.Bill, generic: hint.Generic}
 
 	r.startEvents()
 	started := Event{Kind: EventStarted, RunID: runID}

@@ -71,7 +71,7 @@ func TestStudyOfAJSONModelOnAnUncalibratedInstanceQualifies(t *testing.T) {
 		}
 	}
 
-	tbl := rep.Table("JSON model", report.Emulated)
+	tbl := rep.Document("JSON model", report.Emulated)
 	require.Len(t, tbl.Rows, 1)
 	assert.Equal(t, report.EmulatedGeneric, tbl.Rows[0].Provenance, "a row measured on a generic profile says so")
 	assert.Contains(t, tbl.Markdown(), "Provenance *emulated (generic profile)*: ")
@@ -84,11 +84,11 @@ func TestStudyLabelsOnlyGenericRowsGeneric(t *testing.T) {
 	st := newStudy(t, sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge", "ml.c6i.xlarge"}})...)
 	rep, err := st.Run(t.Context(), srv.Config())
 	require.NoError(t, err)
-	tbl := rep.Table("two", report.Emulated)
+	tbl := rep.Document("two", report.Emulated)
 	got := map[string]string{}
 	for _, r := range tbl.Rows {
 		got[r.InstanceType] = r.Provenance
 	}
 	assert.Equal(t, map[string]string{"ml.c5.xlarge": report.Emulated, "ml.c6i.xlarge": report.EmulatedGeneric}, got)
-	assert.Equal(t, report.Measured, rep.Table("as if on AWS", report.Measured).Rows[1].Provenance, "only emulated rows are relabelled")
+	assert.Equal(t, report.Measured, rep.Document("as if on AWS", report.Measured).Rows[1].Provenance, "only emulated rows are relabelled")
 }

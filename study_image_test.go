@@ -4,10 +4,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/sagebench/sagebench"
 )
 
 // An uncompiled candidate may serve a model saved with another version than the study's;
@@ -29,7 +28,7 @@ func TestCandidateFrameworkVersionPicksItsImage(t *testing.T) {
 	cs[1].FrameworkVersion = "1.6"
 	st = newStudy(t, cs...)
 	_, err = st.Plan(aws.Config{Region: "eu-west-1"})
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, err.Error(), "FrameworkVersion is for uncompiled candidates")
 }

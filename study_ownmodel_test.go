@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
@@ -64,8 +65,8 @@ func ownModelIn(t *testing.T, region string) {
 	}
 	cands = append(cands, sagebench.Candidate{Name: "mine", Endpoint: existing})
 	want := []refusal{ // what Plan must refuse, and why
-		{"c6i+neo", `Neo target device`},
-		{"g5+neo", `Neo target device`},
+		{"c6i+neo", `Neo has no target for ml.c6i.xlarge`},
+		{"g5+neo", `Neo has no target for ml.g5.xlarge`},
 	}
 	if region == "us-east-1" {
 		want = append(want, refusal{"inf2+neo", "ml_inf2 is available only in us-east-2, not us-east-1"})
@@ -94,14 +95,14 @@ func ownModelIn(t *testing.T, region string) {
 
 	// Plan refuses, with a reason each, what Run would fail on; the user drops those.
 	_, err := st.Plan(cfg)
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.True(t, errors.As(err, &ie), "Plan: %v", err)
 	refused := map[string]bool{}
 	for _, w := range want {
-		assertProblem(t, ie.Problems, fmt.Sprintf("%q", w.candidate), w.reason)
+		assertProblem(t, messages(ie), fmt.Sprintf("%q", w.candidate), w.reason)
 		refused[w.candidate] = true
 	}
-	require.Len(t, ie.Problems, len(want), "only these are refused:\n%s", strings.Join(ie.Problems, "\n"))
+	require.Len(t, ie.Problems, len(want), "only these are refused:\n%s", strings.Join(messages(ie), "\n"))
 	st.Candidates = slices.DeleteFunc(st.Candidates, func(c sagebench.Candidate) bool { return refused[c.Name] })
 	plan, err := st.Plan(cfg)
 	require.NoError(t, err)

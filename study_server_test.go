@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker/cwmetrics"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -37,7 +38,7 @@ func TestRunCollectsServerFiguresForEveryCandidate(t *testing.T) {
 	assert.Equal(t, len(rep.Outcomes), ev.count(sagebench.EventServerMetrics))
 	assert.Zero(t, ev.count(sagebench.EventWaitingMetrics), "NoWait reads at once")
 	assertDeletedBeforeMetrics(t, &ev)
-	md := rep.Table("split", report.Emulated).Markdown()
+	md := rep.Document("split", report.Emulated).Markdown()
 	assert.Contains(t, md, "Where the time goes")
 }
 
@@ -74,7 +75,7 @@ func TestRunWithoutCloudWatchAccessSaysWhyAndSucceeds(t *testing.T) {
 	assert.Nil(t, o.Server)
 	assert.Contains(t, o.ServerNA, "no CloudWatch access")
 	assert.GreaterOrEqual(t, rep.Best, 0, "still recommended on the client's figures")
-	md := rep.Table("denied", report.Emulated).Markdown()
+	md := rep.Document("denied", report.Emulated).Markdown()
 	assert.Contains(t, md, "no CloudWatch access")
 }
 
@@ -103,7 +104,7 @@ func TestRunWithServerMetricsOffCallsNoCloudWatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, rep.Outcomes[0].Server)
 	assert.Empty(t, rep.Outcomes[0].ServerNA)
-	assert.NotContains(t, rep.Table("off", report.Emulated).Markdown(), "Where the time goes")
+	assert.NotContains(t, rep.Document("off", report.Emulated).Markdown(), "Where the time goes")
 }
 
 // The cross-check's warnings reach the report: with no room for network and client time,
@@ -117,7 +118,7 @@ func TestRunPutsCrossCheckWarningsInTheReport(t *testing.T) {
 	o := rep.Outcomes[0]
 	require.NotNil(t, o.Server)
 	require.NotEmpty(t, o.Server.Warnings, "a zero tolerance flags any remainder")
-	assert.Contains(t, rep.Table("strict", report.Emulated).Markdown(), o.Server.Warnings[0])
+	assert.Contains(t, rep.Document("strict", report.Emulated).Markdown(), o.Server.Warnings[0])
 }
 
 // A panic in Events while the metrics are collected is re-raised by Run, after every
@@ -138,7 +139,7 @@ func TestPlanRefusesAnUnboundedMetricsDelay(t *testing.T) {
 	st := newStudy(t, study3()[:1]...)
 	st.ServerMetrics.Delay = time.Hour
 	_, err := st.Plan(newEmulator(t).Config())
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.ErrorAs(t, err, &ie)
 	assert.Contains(t, err.Error(), "ServerMetrics.Delay 1h0m0s is outside 0 to 15m0s")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -60,7 +61,7 @@ func TestPlanRefusesBadInputListingEveryProblem(t *testing.T) {
 			tc.edit(&st)
 			rep, err := st.Run(context.Background(), srv.Config())
 			assert.Nil(t, rep)
-			var ie *sagebench.InputError
+			var ie *invalid.Error
 			require.ErrorAs(t, err, &ie)
 			for _, w := range tc.wants {
 				assert.Contains(t, err.Error(), w)
@@ -100,8 +101,8 @@ func TestRunRefusesOverBudgetBeforeAnyCall(t *testing.T) {
 	_, err := st.Run(context.Background(), srv.Config())
 	var be *sagebench.BudgetError
 	require.ErrorAs(t, err, &be)
-	assert.Greater(t, be.Estimate.USD, 0.10)
-	assert.Len(t, be.Estimate.Lines, 3)
+	assert.Greater(t, be.Bill.USD, 0.10)
+	assert.Len(t, be.Bill.Lines, 3)
 	assert.Zero(t, srv.TotalCalls())
 }
 
@@ -115,7 +116,7 @@ func TestRunStopsStartingCandidatesWhenTheRunningEstimatePasses(t *testing.T) {
 	st.EndpointOverhead, st.Load.Duration = time.Millisecond, time.Millisecond
 	plan, err := st.Plan(srv.Config())
 	require.NoError(t, err)
-	st.MaxCostUSD = plan.Estimate.USD * 1.01
+	st.MaxCostUSD = plan.Bill.USD * 1.01
 	rep, err := st.Run(context.Background(), srv.Config())
 	require.NoError(t, err)
 	assert.NotNil(t, rep.Outcomes[0].Result)
@@ -150,8 +151,8 @@ func TestRunRecommendsAndShowsWhatBrokeTheSLO(t *testing.T) {
 	rep, err := st.Run(context.Background(), srv.Config())
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, rep.Best, 0)
-	require.NotNil(t, rep.Plan)
-	assert.GreaterOrEqual(t, float64(rep.Plan.Instances)*rep.Plan.Candidate.TPS, 50.0)
+	require.NotNil(t, rep.Fleet)
+	assert.GreaterOrEqual(t, float64(rep.Fleet.Instances)*rep.Fleet.Candidate.TPS, 50.0)
 	assert.Contains(t, rep.Recommendation(), "Recommended: "+rep.Outcomes[rep.Best].Candidate.Name)
 
 	st.SLO = &bench.SLO{Percentile: 99, Max: time.Microsecond}
@@ -163,7 +164,7 @@ func TestRunRecommendsAndShowsWhatBrokeTheSLO(t *testing.T) {
 		assert.Contains(t, o.Disqualified, "breaks SLO p99 ")
 		assert.Contains(t, rep.Recommendation(), o.Candidate.Name+" not recommended: breaks SLO p99 ")
 	}
-	md := rep.Table("t", "emulated").Markdown()
+	md := rep.Document("t", "emulated").Markdown()
 	for _, o := range rep.Outcomes {
 		assert.Contains(t, md, o.Candidate.Name, "an SLO-breaking candidate is shown")
 	}
@@ -197,7 +198,7 @@ func TestRunResumesOnlyTheMissingCandidates(t *testing.T) {
 	plan, err := st.Plan(srv.Config())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"c5"}, plan.Resumed)
-	assert.Len(t, plan.Estimate.Lines, 2, "the resumed candidate costs nothing")
+	assert.Len(t, plan.Bill.Lines, 2, "the resumed candidate costs nothing")
 	rep, err = st.Run(context.Background(), srv.Config())
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.Calls("CreateEndpoint")-deploysBefore)
@@ -343,7 +344,7 @@ func TestRunSweepsWhenAsked(t *testing.T) {
 	require.NotNil(t, o.Sweep)
 	require.GreaterOrEqual(t, o.Sweep.Peak, 0)
 	assert.Same(t, o.Sweep.Steps[o.Sweep.Peak].Result, o.Result)
-	assert.Len(t, rep.Table("t", "emulated").Sweeps, 1)
+	assert.Len(t, rep.Document("t", "emulated").Sweeps, 1)
 	assertNothingLeft(t, srv, rep)
 }
 

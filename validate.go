@@ -17,6 +17,7 @@ import (
 	"github.com/sagebench/sagebench/internal/catalog"
 	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/internal/suggest"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
@@ -26,22 +27,15 @@ import (
 // the attempt and the run id.
 const maxStudyName = 24
 
-// InputError is a study refused before any AWS call, with every problem found.
-type InputError struct{ Problems []string }
-
-// Error lists every problem, one a line.
-func (e *InputError) Error() string {
-	return "sagebench: invalid study:\n  - " + strings.Join(e.Problems, "\n  - ")
-}
-
 // Plan is what a study will do, worked out without any AWS call: the region and bucket,
 // the candidates already measured in OutputDir, and the bill estimate.
 type Plan struct {
 	Region, Bucket string
 	MaxParallel    int
 	// Resumed names the candidates whose results OutputDir already holds.
-	Resumed  []string
-	Estimate Estimate
+	Resumed []string
+	// Bill is the estimated bill, which MaxCostUSD is checked against.
+	Bill Bill
 	// Notes says what the study will do that the candidates do not show, one line each,
 	// such as an uncompiled model on an Inferentia instance running on its CPUs. Run
 	// puts each candidate's in its Outcome's Candidate.Note too.
@@ -57,7 +51,8 @@ type Plan struct {
 }
 
 // Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
-// an *InputError, and estimates the bill: over MaxCostUSD, it returns the plan with a
+// an *invalid.Error (each Problem's Field is the Study field at fault, such as "RoleARN",
+// "Load" or "Candidates[2].InstanceType"), and estimates the bill: over MaxCostUSD, it returns the plan with a
 // *BudgetError, the error Run would refuse the study with. It makes no AWS call; Run
 // starts with it. A study without Prices reads them first (Study.PriceTable: the public
 // Price List, which needs no credentials, or the embedded table).
@@ -67,82 +62,88 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	if p.MaxParallel <= 0 {
 		p.MaxParallel = 2
 	}
-	var probs []string
-	add := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
+	e := &invalid.Error{Subject: "study"}
+	add := e.Add
+	addAll := func(field string, probs []string) {
+		for _, q := range probs {
+			add(field, "%s", q)
+		}
+	}
 
 	if s.Name != "" && (len(s.Name) > maxStudyName || resname.Dashed(s.Name) != s.Name) {
-		add("Name %q must be at most %d letters, digits and inner '-': it starts every resource name", s.Name, maxStudyName)
+		add("Name", "Name %q must be at most %d letters, digits and inner '-': it starts every resource name", s.Name, maxStudyName)
 	}
 	regionOK := false
 	switch {
 	case p.Region == "":
-		add("no region: set Study.Region or the aws.Config's")
+		add("Region", "no region: set Study.Region or the aws.Config's")
 	case !slices.Contains(catalog.Regions(), p.Region):
 		msg := fmt.Sprintf("unknown region %q: SageMaker's images are published in none of that name", p.Region)
 		if c := suggest.Closest(p.Region, catalog.Regions()); len(c) > 0 {
 			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(c, " or "))
 		}
-		add("%s", msg)
+		add("Region", "%s", msg)
 	default:
 		regionOK = true
 	}
 	// Only existing endpoints: nothing is deployed, so no model, role or bucket is needed.
 	deploys := len(s.Candidates) == 0 || slices.ContainsFunc(s.Candidates, func(c Candidate) bool { return !c.Existing() })
 	if s.RoleARN == "" && deploys {
-		add("no RoleARN: SageMaker needs an IAM role to assume")
+		add("RoleARN", "no RoleARN: SageMaker needs an IAM role to assume")
 	}
 	if p.Bucket == "" && deploys {
 		if parts := strings.Split(s.RoleARN, ":"); len(parts) >= 6 && parts[2] == "iam" && parts[4] != "" {
 			p.Bucket, p.bucketOwner = sagemaker.DefaultBucket(p.Region, parts[4]), parts[4]
 		} else if s.RoleARN != "" {
-			add("RoleARN %q is not an IAM role ARN to take the bucket's account from; set Bucket", s.RoleARN)
+			add("RoleARN", "RoleARN %q is not an IAM role ARN to take the bucket's account from; set Bucket", s.RoleARN)
 		}
 	}
 	if s.Model == nil {
 		if deploys {
-			add("no Model: a LocalModel or an S3Model")
+			add("Model", "no Model: a LocalModel or an S3Model")
 		}
 	} else {
-		probs = append(probs, s.Model.problems()...)
+		addAll("Model", s.Model.problems())
 	}
 	if s.Prices == nil {
 		s = s.priced(context.Background(), cfg) // prices.go
 	}
-	probs = append(probs, loadProblems(s.Load)...)
-	probs = append(probs, sweepProblems(s.Sweep)...)
-	probs = append(probs, benchProblems(s)...)
-	probs = append(probs, s.loadOnProblems(p.Region)...) // loadon.go
+	addAll("Load", loadProblems(s.Load))
+	addAll("Sweep", sweepProblems(s.Sweep))
+	benchProblems(e, s)
+	addAll("LoadOn", s.loadOnProblems(p.Region)) // loadon.go
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
-		add("MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
+		add("MaxCostUSD", "MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}
-	probs = append(probs, s.ServerMetrics.problems()...)
+	addAll("ServerMetrics", s.ServerMetrics.problems())
 	if s.MaxCostUSD > 0 && s.Load.Requests > 0 && s.Load.Duration == 0 {
-		add("Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
+		add("Load.Requests", "Load.Requests alone has no time bound to check MaxCostUSD against: set Load.Duration too (the first reached ends the load)")
 	}
 	if len(s.Candidates) == 0 {
-		add("no Candidates: see Matrix")
+		add("Candidates", "no Candidates: see Matrix")
 	}
 	names := map[string]bool{}
 	instanceTypes := smtypes.ProductionVariantInstanceType("").Values()
 	for i, c := range s.Candidates {
 		label := fmt.Sprintf("candidate %d %q", i+1, c.Name)
+		field := fmt.Sprintf("Candidates[%d]", i)
 		switch {
 		case c.Name == "":
-			add("candidate %d has no name", i+1)
+			add(field+".Name", "candidate %d has no name", i+1)
 		case names[c.Name]:
-			add("%s: duplicate name", label)
+			add(field+".Name", "%s: duplicate name", label)
 		case !utf8.ValidString(c.Name) || strings.ContainsFunc(c.Name, unicode.IsControl):
 			// A line break or an escape sequence in a name would break every report line and
 			// event it is printed in; the reports escape the rest (see report.Escape).
-			add("%s: the name has a control character (a line break, a tab, an escape) or is not UTF-8", label)
+			add(field+".Name", "%s: the name has a control character (a line break, a tab, an escape) or is not UTF-8", label)
 		}
 		names[c.Name] = true
 		if c.Existing() {
-			probs = append(probs, existingProblems(label, c)...)
+			addAll(field, existingProblems(label, c))
 			continue
 		}
 		if c.IsServerless() { // serverless.go
-			probs = append(probs, s.serverlessProblems(label, c, p)...)
+			addAll(field, s.serverlessProblems(label, c, p))
 			continue
 		}
 		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil || !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
@@ -152,22 +153,22 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 					msg += " (did you mean" + hint
 				}
 			}
-			add("%s: %s", label, msg)
+			add(field+".InstanceType", "%s: %s", label, msg)
 			continue
 		}
 		if c.InstanceCount < 0 || c.InstanceCount > sagemaker.MaxInstanceCount {
-			add("%s: instance count %d is outside 0 (meaning 1) to %d", label, c.InstanceCount, sagemaker.MaxInstanceCount)
+			add(field+".InstanceCount", "%s: instance count %d is outside 0 (meaning 1) to %d", label, c.InstanceCount, sagemaker.MaxInstanceCount)
 		}
 		switch {
 		case c.Compiled():
-			probs = append(probs, s.targetProblems(label, c, p.Region, regionOK)...)
+			s.targetProblems(e, field, label, c, p.Region, regionOK)
 			if c.FrameworkVersion != "" {
-				add("%s: FrameworkVersion is for uncompiled candidates; a compiled one's is Study.NeoVersions[%s]", label, c.Target)
+				add(field+".FrameworkVersion", "%s: FrameworkVersion is for uncompiled candidates; a compiled one's is Study.NeoVersions[%s]", label, c.Target)
 			}
 		case c.Image == "" && regionOK:
 			img, err := p.imageFor(s, c)
 			if err != nil {
-				add("%s: %v", label, err)
+				add(field+".Image", "%s: %v", label, err)
 			} else if note := onCPU(c, img); note != "" {
 				p.notes[c.Name] = note
 				p.Notes = append(p.Notes, c.Name+": "+note)
@@ -177,12 +178,12 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			if price, err := s.Prices.Lookup(p.Region, c.InstanceType); err == nil {
 				p.hourly[c.Name] = price.USDPerHour
 			} else if s.MaxCostUSD > 0 {
-				add("%s: no price to check MaxCostUSD against: %v", label, err)
+				add(field+".InstanceType", "%s: no price to check MaxCostUSD against: %v", label, err)
 			}
 		}
 	}
-	if len(probs) > 0 {
-		return nil, &InputError{Problems: probs}
+	if err := e.Err(); err != nil {
+		return nil, err
 	}
 	resumed, err := s.loadResults(p.Region)
 	if err != nil {
@@ -194,9 +195,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			p.Resumed = append(p.Resumed, c.Name)
 		}
 	}
-	p.Estimate = s.estimate(p)
-	if s.MaxCostUSD > 0 && p.Estimate.USD > s.MaxCostUSD {
-		return p, &BudgetError{Estimate: p.Estimate, MaxUSD: s.MaxCostUSD}
+	p.Bill = s.bill(p)
+	if s.MaxCostUSD > 0 && p.Bill.USD > s.MaxCostUSD {
+		return p, &BudgetError{Bill: p.Bill, MaxUSD: s.MaxCostUSD}
 	}
 	return p, nil
 }
@@ -211,8 +212,11 @@ func onCPU(c Candidate, img string) string {
 		return ""
 	}
 	tag := img[strings.LastIndex(img, "/")+1:]
-	return fmt.Sprintf("uncompiled, served by the CPU image %s: it runs on the %s's vCPUs, not its NeuronCores "+
-		"(compile it with Neo for %s, or set Image to a Neuron container)", tag, c.InstanceType, TargetFor(c.InstanceType))
+	fix := "set Image to a Neuron container"
+	if t, err := neo.TargetFor(c.InstanceType); err == nil {
+		fix = fmt.Sprintf("compile it with Neo for %s, or %s", t, fix)
+	}
+	return fmt.Sprintf("uncompiled, served by the CPU image %s: it runs on the %s's vCPUs, not its NeuronCores (%s)", tag, c.InstanceType, fix)
 }
 
 // imageFor resolves the serving image of an uncompiled candidate without an override.
@@ -242,36 +246,39 @@ func (s *Study) Image(region string, c Candidate) (string, error) {
 	return (&Plan{Region: region}).imageFor(s, c)
 }
 
-// targetProblems checks that c's Neo target fits its instance type and that Neo's job
-// and image exist for the study's framework and version.
-func (s *Study) targetProblems(label string, c Candidate, region string, regionOK bool) []string {
-	var probs []string
-	if want := TargetFor(c.InstanceType); c.Target != want {
-		probs = append(probs, fmt.Sprintf("%s: Neo target %s does not fit instance type %s (want %s)", label, c.Target, c.InstanceType, want))
+// targetProblems adds to e what is wrong with c's Neo target (candidate field): it must
+// fit the instance type, and Neo's job and image must exist for the study's framework and
+// version.
+func (s *Study) targetProblems(e *invalid.Error, field, label string, c Candidate, region string, regionOK bool) {
+	switch want, err := neo.TargetFor(c.InstanceType); {
+	case err != nil:
+		e.Add(field+".Target", "%s: %s: measure this candidate uncompiled", label, strings.TrimPrefix(err.Error(), "neo: "))
+		return // Neo's job would only say it again
+	case c.Target != want:
+		e.Add(field+".Target", "%s: Neo target %s does not fit instance type %s (want %s)", label, c.Target, c.InstanceType, want)
 	}
 	if !regionOK {
-		return probs // the region is reported once, above
+		return // the region is reported once, above
 	}
 	if err := c.Target.CheckRegion(region); err != nil {
-		probs = append(probs, fmt.Sprintf("%s: %s: set Study.Region to it, or measure this candidate uncompiled", label, strings.TrimPrefix(err.Error(), "neo: ")))
+		e.Add(field+".Target", "%s: %s: set Study.Region to it, or measure this candidate uncompiled", label, strings.TrimPrefix(err.Error(), "neo: "))
 	}
 	j := s.job(c.Target, "s3://bucket/model.tar.gz", "s3://bucket/out")
-	var ve *neo.ValidationError
-	if err := j.Validate(); errors.As(err, &ve) {
-		for _, q := range ve.Problems {
-			if s.RoleARN != "" || !strings.HasPrefix(q, "role ARN") { // a missing role is reported once, above
-				probs = append(probs, fmt.Sprintf("%s: Neo job: %s", label, q))
+	var ne *invalid.Error
+	if err := j.Validate(); errors.As(err, &ne) {
+		for _, q := range ne.Problems {
+			if s.RoleARN != "" || q.Field != "RoleARN" { // a missing role is reported once, above
+				e.Add(field+".Target", "%s: Neo job: %s", label, q.Message)
 			}
 		}
 	} else if err != nil {
-		probs = append(probs, fmt.Sprintf("%s: Neo job: %v", label, err))
+		e.Add(field+".Target", "%s: Neo job: %v", label, err)
 	}
 	if c.Image == "" && c.Target.Check() == nil { // an unknown target is reported once, above
 		if _, err := neo.ImageURI(region, c.Target, j.Framework, j.FrameworkVersion); err != nil {
-			probs = append(probs, fmt.Sprintf("%s: %v; or set the candidate's Image to the container that serves it", label, err))
+			e.Add(field+".Target", "%s: %v; or set the candidate's Image to the container that serves it", label, err)
 		}
 	}
-	return probs
 }
 
 func loadProblems(l bench.Config) []string {
@@ -308,37 +315,35 @@ func existingProblems(label string, c Candidate) []string {
 	return probs
 }
 
-// benchProblems is what bench would refuse in the study's SLO, Load or Sweep (as measure.go
-// runs them), and a TargetTPS that is not a number of inferences per second: refused here,
-// before any endpoint is created, not by each candidate once deployed.
-func benchProblems(s *Study) []string {
-	var probs []string
+// benchProblems adds to e what bench would refuse in the study's SLO, Load or Sweep (as
+// measure.go runs them), and a TargetTPS that is not a number of inferences per second:
+// refused here, before any endpoint is created, not by each candidate once deployed.
+func benchProblems(e *invalid.Error, s *Study) {
 	if s.SLO != nil {
 		if err := s.SLO.Validate(); err != nil {
-			probs = append(probs, err.Error())
+			e.Add("SLO", "%v", err)
 		}
 	}
 	switch {
 	case len(loadProblems(s.Load)) > 0: // said once, by loadProblems
 	case s.Sweep == nil:
 		if err := s.Load.Validate(); err != nil {
-			probs = append(probs, "Load: "+err.Error())
+			e.Add("Load", "Load: %v", err)
 		}
 	default:
 		sc := *s.Sweep
-		sc.Step = s.Load
+		sc.Base = s.Load
 		if sc.SLO == nil && s.SLO != nil && s.SLO.Validate() == nil {
 			sc.SLO = s.SLO // a bad one is reported once, above
 		}
 		if err := sc.Validate(); err != nil {
-			probs = append(probs, "Sweep (with Load as its step): "+err.Error())
+			e.Add("Sweep", "Sweep (with Load as its step): %v", err)
 		}
 	}
 	if math.IsNaN(s.TargetTPS) || math.IsInf(s.TargetTPS, 0) || s.TargetTPS < 0 {
-		probs = append(probs, fmt.Sprintf("TargetTPS %v is not a number of inferences per second: set a positive number, or 0 for no plan", s.TargetTPS))
+		e.Add("TargetTPS", "TargetTPS %v is not a number of inferences per second: set a positive number, or 0 for no fleet", s.TargetTPS)
 	}
 	if math.IsNaN(s.Headroom) || math.IsInf(s.Headroom, 0) || s.Headroom < 0 {
-		probs = append(probs, fmt.Sprintf("Headroom %v is not a share of spare capacity: set 0 or more, e.g. 0.3", s.Headroom))
+		e.Add("Headroom", "Headroom %v is not a share of spare capacity: set 0 or more, e.g. 0.3", s.Headroom)
 	}
-	return probs
 }

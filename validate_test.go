@@ -3,6 +3,7 @@ package sagebench_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -15,7 +16,10 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
+	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -25,13 +29,22 @@ func inf2Neo() sagebench.Candidate {
 	return sagebench.Candidate{Name: "inf2+neo", InstanceType: "ml.inf2.xlarge", Target: neo.TargetMLInf2, Image: neuronImage}
 }
 
-// planProblems is the InputError's problems of Plan in region.
+// planProblems is the messages of Plan's *invalid.Error in region.
 func planProblems(t *testing.T, s sagebench.Study, region string) []string {
 	t.Helper()
 	_, err := s.Plan(aws.Config{Region: region})
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.True(t, errors.As(err, &ie), "Plan: %v", err)
-	return ie.Problems
+	return messages(ie)
+}
+
+// messages is the Message of each of ie's problems.
+func messages(ie *invalid.Error) []string {
+	var m []string
+	for _, p := range ie.Problems {
+		m = append(m, p.Message)
+	}
+	return m
 }
 
 func assertProblem(t *testing.T, probs []string, parts ...string) {
@@ -135,12 +148,12 @@ func TestPlanReturnsTheBudgetErrorRunWould(t *testing.T) {
 	require.True(t, errors.As(err, &be), "Plan: %v", err)
 	assert.Equal(t, 0.05, be.MaxUSD)
 	require.NotNil(t, p)
-	assert.Equal(t, p.Estimate.USD, be.Estimate.USD)
-	assert.Greater(t, be.Estimate.USD, 0.05)
+	assert.Equal(t, p.Bill.USD, be.Bill.USD)
+	assert.Greater(t, be.Bill.USD, 0.05)
 	_, runErr := s.Run(context.Background(), aws.Config{Region: "eu-west-1"})
 	var rbe *sagebench.BudgetError
 	require.True(t, errors.As(runErr, &rbe), "Run: %v", runErr)
-	assert.Equal(t, be.Estimate.USD, rbe.Estimate.USD)
+	assert.Equal(t, be.Bill.USD, rbe.Bill.USD)
 }
 
 func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
@@ -149,7 +162,7 @@ func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
 		sagebench.Candidate{Name: "g4dn\x1b[31m", InstanceType: "ml.g4dn.xlarge"},
 		sagebench.Candidate{Name: `g5 | =HYPERLINK("x") \| *bold*`, InstanceType: "ml.g4dn.xlarge"})
 	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-	var ie *sagebench.InputError
+	var ie *invalid.Error
 	require.ErrorAs(t, err, &ie)
 	assert.Len(t, ie.Problems, 2, "printable names are escaped by the reports, not refused: %v", ie.Problems)
 	assert.Contains(t, err.Error(), `candidate 1 "c5\n\n## injected": the name has a control character`)
@@ -158,11 +171,11 @@ func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
 
 func TestPlanRefusesASweepStepThatLoadWouldReplace(t *testing.T) {
 	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
-	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}, Step: bench.Config{Duration: 2 * time.Second}}
+	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}, Base: bench.Config{Duration: 2 * time.Second}}
 	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-	assert.ErrorContains(t, err, "Sweep.Step is set, but a Study measures every step with Load")
+	assert.ErrorContains(t, err, "Sweep.Base is set, but a Study measures every step with Load")
 
-	st.Sweep.Step = bench.Config{}
+	st.Sweep.Base = bench.Config{}
 	st.Load.Requests, st.Load.Duration = 0, time.Second // a sweep's windows are timed
 	_, err = st.Plan(aws.Config{Region: "eu-west-1"})
 	assert.NoError(t, err)
@@ -200,7 +213,7 @@ func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
 			st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 			tc.set(&st)
 			_, err := st.Plan(aws.Config{Region: "eu-west-1"})
-			var ie *sagebench.InputError
+			var ie *invalid.Error
 			require.ErrorAs(t, err, &ie)
 			assert.ErrorContains(t, err, tc.want)
 		})
@@ -211,4 +224,48 @@ func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
 	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}}
 	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
 	assert.NoError(t, err, "an SLO of MinSLO, a sweep and a target are fine")
+}
+
+// TestPlanNamesTheStudyFieldAtFault: each problem carries the Study field it is about, so
+// that code tells them apart without reading their wording; a compiled candidate without
+// a role is one RoleARN problem, not a second one from its Neo job's validation.
+func TestPlanNamesTheStudyFieldAtFault(t *testing.T) {
+	st := newStudy(t,
+		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
+		sagebench.Candidate{Name: "g9", InstanceType: "ml.g9.xlarge"},
+		sagebench.Candidate{Name: "c5+inf", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLInf1})
+	st.RoleARN, st.TargetTPS = "", -1
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	var fields []string
+	for _, p := range ie.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.ElementsMatch(t, []string{"RoleARN", "TargetTPS", "Candidates[1].InstanceType", "Candidates[2].Target"}, fields,
+		"one problem per mistake, each of its field:\n%s", err)
+}
+
+// Plan refuses a study before any AWS call with an *invalid.Error that lists every
+// problem, each with the Study field at fault.
+func ExampleStudy_Plan() {
+	st := sagebench.Study{
+		Model:      sagebench.S3Model("s3://my-models/resnet50/model.tar.gz"),
+		RoleARN:    "arn:aws:iam::123456789012:role/SageMakerRole",
+		Candidates: []sagebench.Candidate{{Name: "g9", InstanceType: "ml.g9.xlarge"}},
+		Load:       bench.Config{Concurrency: 4, Duration: time.Minute, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
+		Prices:     cost.Study2021,
+		TargetTPS:  -1,
+	}
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+
+	var ie *invalid.Error
+	if errors.As(err, &ie) {
+		for _, p := range ie.Problems {
+			fmt.Println(p.Field)
+		}
+	}
+	// Output:
+	// TargetTPS
+	// Candidates[0].InstanceType
 }

@@ -120,8 +120,8 @@ type Config struct {
 	// and the rest are never delivered (the call it gave up on may still be running after
 	// Run returns). A panic in it is recovered: it is not called
 	// again, and the Result says so. Under Sweep, the snapshots reach SweepConfig.Progress,
-	// in order with the window events; a Step.Progress gets them, delivered the same way,
-	// only when SweepConfig.Progress is not set.
+	// in order with the window events; SweepConfig.Base.Progress gets them, delivered the
+	// same way, only when SweepConfig.Progress is not set.
 	Progress func(Snapshot)
 }
 

@@ -46,7 +46,7 @@ func ExampleSweep() {
 	server := benchtest.New(benchtest.WithCapacity(4), benchtest.WithLatency(benchtest.Constant(10*time.Millisecond)))
 	sw, err := bench.Sweep(context.Background(), server, bench.SweepConfig{
 		Levels:  bench.Geometric(1, 64, 2),
-		Step:    bench.Config{Duration: 300 * time.Millisecond, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
+		Base:    bench.Config{Duration: 300 * time.Millisecond, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
 		SLO:     &bench.SLO{Percentile: 99, Max: time.Second},
 		MinGain: new(0.2),
 	})

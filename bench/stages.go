@@ -45,12 +45,12 @@ type StagesConfig struct {
 	// checked on the stages that hold (a ramp's mean number of workers is not whole).
 	Closed bool
 
-	// Step holds the settings of the run: payloads, timeout, interval, batch size and,
+	// Base holds the settings of the run: payloads, timeout, interval, batch size and,
 	// in open loop, Concurrency, the cap on requests in flight (default 64), with
 	// MaxBacklog. Its Rate, ClientRate, Duration, Requests and Warmup must be zero, and
 	// its Concurrency too in closed loop: the stages set the load and the length, and a
 	// warmup is a first stage whose figures one ignores.
-	Step Config
+	Base Config
 }
 
 // StageResult is the measurement of one stage.
@@ -92,7 +92,7 @@ func RunStages(ctx context.Context, inv Invoker, cfg StagesConfig) (*StagesResul
 	if err != nil {
 		return nil, err
 	}
-	run := cfg.Step
+	run := cfg.Base
 	run.Duration = slice
 	if cfg.Closed {
 		run.Concurrency = int(math.Floor(sched.peak() + 0.5))
@@ -197,7 +197,7 @@ func (cfg StagesConfig) schedule() (*schedule, time.Duration, error) {
 	if !okRate(cfg.From) {
 		errs = append(errs, fmt.Errorf("from %v is not a rate in [0, 1e9] requests/s", cfg.From))
 	}
-	s := cfg.Step
+	s := cfg.Base
 	if s.Rate != 0 || s.ClientRate != 0 || s.Duration != 0 || s.Requests != 0 || s.Warmup != 0 {
 		errs = append(errs, errors.New("Step's Rate, ClientRate, Duration, Requests and Warmup must be zero: the stages set them (a warmup is a first stage)"))
 	}

@@ -32,7 +32,7 @@ func TestRunStagesOffersEachStagesIntegralAndKeepsTheOpenLoopInvariant(t *testin
 	inv := benchtest.New(benchtest.WithLatency(benchtest.Constant(2 * time.Millisecond)))
 	res, err := bench.RunStages(context.Background(), inv, bench.StagesConfig{
 		Stages: rampHoldSpikeDown,
-		Step:   bench.Config{Payloads: body, Interval: 100 * time.Millisecond},
+		Base:   bench.Config{Payloads: body, Interval: 100 * time.Millisecond},
 	})
 	require.NoError(t, err)
 	require.Len(t, res.Stages, 4)
@@ -61,13 +61,13 @@ func TestRunStagesOffersEachStagesIntegralAndKeepsTheOpenLoopInvariant(t *testin
 func TestRunStagesRefusesWhatItCannotSchedule(t *testing.T) {
 	inv := benchtest.New()
 	for name, cfg := range map[string]bench.StagesConfig{
-		"no stages":      {Step: bench.Config{Payloads: body}},
-		"zero duration":  {Stages: []bench.Stage{{Target: 1}}, Step: bench.Config{Payloads: body}},
-		"negative rate":  {Stages: []bench.Stage{{Duration: time.Second, Target: -1}}, Step: bench.Config{Payloads: body}},
-		"all zero":       {Stages: []bench.Stage{{Duration: time.Second}}, Step: bench.Config{Payloads: body}},
-		"rate in step":   {Stages: []bench.Stage{{Duration: time.Second, Target: 1}}, Step: bench.Config{Payloads: body, Rate: 5}},
-		"warmup in step": {Stages: []bench.Stage{{Duration: time.Second, Target: 1}}, Step: bench.Config{Payloads: body, Warmup: time.Second}},
-		"tiny slices":    {Stages: []bench.Stage{{Duration: time.Second, Target: 1}, {Duration: time.Second + time.Millisecond, Target: 1}}, Step: bench.Config{Payloads: body}},
+		"no stages":      {Base: bench.Config{Payloads: body}},
+		"zero duration":  {Stages: []bench.Stage{{Target: 1}}, Base: bench.Config{Payloads: body}},
+		"negative rate":  {Stages: []bench.Stage{{Duration: time.Second, Target: -1}}, Base: bench.Config{Payloads: body}},
+		"all zero":       {Stages: []bench.Stage{{Duration: time.Second}}, Base: bench.Config{Payloads: body}},
+		"rate in step":   {Stages: []bench.Stage{{Duration: time.Second, Target: 1}}, Base: bench.Config{Payloads: body, Rate: 5}},
+		"warmup in step": {Stages: []bench.Stage{{Duration: time.Second, Target: 1}}, Base: bench.Config{Payloads: body, Warmup: time.Second}},
+		"tiny slices":    {Stages: []bench.Stage{{Duration: time.Second, Target: 1}, {Duration: time.Second + time.Millisecond, Target: 1}}, Base: bench.Config{Payloads: body}},
 		"no payloads":    {Stages: []bench.Stage{{Duration: time.Second, Target: 1}}},
 	} {
 		_, err := bench.RunStages(context.Background(), inv, cfg)
@@ -88,7 +88,7 @@ func BenchmarkRunStages(b *testing.B) {
 	var dev float64
 	var gap int64
 	for b.Loop() {
-		res, err := bench.RunStages(context.Background(), inv, bench.StagesConfig{Stages: stages, Step: bench.Config{Payloads: body}})
+		res, err := bench.RunStages(context.Background(), inv, bench.StagesConfig{Stages: stages, Base: bench.Config{Payloads: body}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestRunStagesClosedLoopActivatesWorkersByStage(t *testing.T) {
 			{Duration: 500 * time.Millisecond, Target: 3}, // ramp up
 			{Duration: 500 * time.Millisecond, Target: 3}, // hold
 		},
-		Step: bench.Config{Payloads: body},
+		Base: bench.Config{Payloads: body},
 	})
 	require.NoError(t, err)
 	require.Len(t, res.Stages, 3)

@@ -87,11 +87,11 @@ type SweepConfig struct {
 	Levels []int
 	Rates  []float64
 
-	// Step holds the settings of every measurement: payloads, timeout, interval, the
+	// Base holds the settings of every measurement: payloads, timeout, interval, the
 	// warmup before each step's first window, and Duration, the length of one window
 	// (default 5s). Its Concurrency and Rate are set from the ladder; in an open-loop
-	// sweep Step.Concurrency, if set, is the cap on requests in flight.
-	Step Config
+	// sweep Base.Concurrency, if set, is the cap on requests in flight.
+	Base Config
 
 	// StableWindows windows in a row must agree on throughput and on the SLO's
 	// percentile (p99 without an SLO) within Tolerance of their mean for a step to be
@@ -227,7 +227,7 @@ func (s *SweepResult) Verdict() string {
 func (c SweepConfig) Validate() error {
 	c, err := c.withDefaults()
 	if err == nil {
-		if _, err = c.Step.withDefaults(); err != nil {
+		if _, err = c.Base.withDefaults(); err != nil {
 			err = fmt.Errorf("bench: sweep: step: %w", err)
 		}
 	}
@@ -264,11 +264,11 @@ func (c SweepConfig) withDefaults() (SweepConfig, error) {
 	if c.StableWindows < 0 || c.MaxWindows < 0 || c.PlateauSteps < 0 {
 		return c, errors.New("bench: sweep: window and step counts must not be negative")
 	}
-	if c.Step.Requests > 0 {
-		return c, errors.New("bench: sweep: windows are timed; leave Step.Requests zero")
+	if c.Base.Requests > 0 {
+		return c, errors.New("bench: sweep: windows are timed; leave Base.Requests zero")
 	}
-	if c.Step.Duration == 0 {
-		c.Step.Duration = DefaultWindow
+	if c.Base.Duration == 0 {
+		c.Base.Duration = DefaultWindow
 	}
 	c.StableWindows = cmp.Or(c.StableWindows, DefaultStableWindows)
 	c.MaxWindows = max(cmp.Or(c.MaxWindows, DefaultMaxWindows), c.StableWindows)
@@ -288,7 +288,7 @@ func (c SweepConfig) withDefaults() (SweepConfig, error) {
 
 // stepConfig is the Run configuration of step i: Step with the ladder's level or rate.
 func (c SweepConfig) stepConfig(i int) Config {
-	run := c.Step
+	run := c.Base
 	if len(c.Rates) > 0 {
 		run.Rate = c.Rates[i]
 	} else {

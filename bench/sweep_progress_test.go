@@ -59,7 +59,7 @@ func TestSweepReturnsBesideABlockedProgress(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cfg := quickSweep(1, 2)
-	cfg.Step.Interval = 10 * time.Millisecond
+	cfg.Base.Interval = 10 * time.Millisecond
 	cfg.Progress = func(bench.SweepProgress) {
 		once.Do(cancel) // the user gives up: Ctrl-C
 		<-block
@@ -68,7 +68,7 @@ func TestSweepReturnsBesideABlockedProgress(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
-// Without SweepConfig.Progress, a Step.Progress that blocks does not hold a canceled
+// Without SweepConfig.Progress, a Base.Progress that blocks does not hold a canceled
 // Sweep either.
 func TestSweepReturnsBesideABlockedStepProgress(t *testing.T) {
 	block := make(chan struct{})
@@ -77,8 +77,8 @@ func TestSweepReturnsBesideABlockedStepProgress(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cfg := quickSweep(1, 2)
-	cfg.Step.Interval = 10 * time.Millisecond
-	cfg.Step.Progress = func(bench.Snapshot) {
+	cfg.Base.Interval = 10 * time.Millisecond
+	cfg.Base.Progress = func(bench.Snapshot) {
 		once.Do(cancel)
 		<-block
 	}
@@ -92,7 +92,7 @@ func TestSweepDeliversEveryEventAndWarnsWhenItGivesUp(t *testing.T) {
 	var mu sync.Mutex
 	var got []bench.SweepProgress
 	cfg := quickSweep(1, 2)
-	cfg.Step.Interval = 10 * time.Millisecond
+	cfg.Base.Interval = 10 * time.Millisecond
 	cfg.Progress = func(p bench.SweepProgress) {
 		mu.Lock()
 		defer mu.Unlock()

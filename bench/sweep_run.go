@@ -26,10 +26,10 @@ func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (res *SweepResult,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := cfg.Step.withDefaults(); err != nil {
+	if _, err := cfg.Base.withDefaults(); err != nil {
 		return nil, fmt.Errorf("bench: sweep: step: %w", err)
 	}
-	if stepProgress := cfg.Step.Progress; cfg.Progress == nil && stepProgress != nil {
+	if stepProgress := cfg.Base.Progress; cfg.Progress == nil && stepProgress != nil {
 		// Delivered as SweepConfig.Progress is, never on a run's collector.
 		cfg.Progress = func(p SweepProgress) {
 			if p.Snapshot != nil {
@@ -68,7 +68,7 @@ func Sweep(ctx context.Context, inv Invoker, cfg SweepConfig) (res *SweepResult,
 		case step.Result.Requests == 0:
 			res.Stop = StopNothingDone
 			res.StopDetail = fmt.Sprintf("no request completed in %d windows of %v at %s (%d unfinished)",
-				step.Windows, cfg.Step.Duration, step.level(), step.Result.Unfinished)
+				step.Windows, cfg.Base.Duration, step.level(), step.Result.Unfinished)
 		case step.ErrorRate > maxErr:
 			res.Stop = StopErrors
 			res.StopDetail = fmt.Sprintf("errors %.1f%% > %.1f%% at %s", 100*step.ErrorRate, 100*maxErr, step.level())

@@ -20,7 +20,7 @@ var body = []payload.Payload{{Name: "p", ContentType: "application/octet-stream"
 func quickSweep(levels ...int) bench.SweepConfig {
 	return bench.SweepConfig{
 		Levels:        levels,
-		Step:          bench.Config{Duration: 250 * time.Millisecond, Payloads: body},
+		Base:          bench.Config{Duration: 250 * time.Millisecond, Payloads: body},
 		StableWindows: 3,
 		MaxWindows:    4,
 		Tolerance:     new(0.2),
@@ -122,9 +122,9 @@ func TestSweepCancelReturnsStepsSoFar(t *testing.T) {
 func TestSweepRejectsBadConfig(t *testing.T) {
 	fake := benchtest.New()
 	for name, cfg := range map[string]bench.SweepConfig{
-		"both ladders": {Levels: []int{1}, Rates: []float64{1}, Step: bench.Config{Payloads: body}},
-		"zero level":   {Levels: []int{0}, Step: bench.Config{Payloads: body}},
-		"bad SLO":      {SLO: &bench.SLO{Percentile: 120, Max: time.Second}, Step: bench.Config{Payloads: body}},
+		"both ladders": {Levels: []int{1}, Rates: []float64{1}, Base: bench.Config{Payloads: body}},
+		"zero level":   {Levels: []int{0}, Base: bench.Config{Payloads: body}},
+		"bad SLO":      {SLO: &bench.SLO{Percentile: 120, Max: time.Second}, Base: bench.Config{Payloads: body}},
 		"no payloads":  {},
 	} {
 		_, err := bench.Sweep(context.Background(), fake, cfg)
@@ -165,7 +165,7 @@ func TestSweepStepWhereNothingCompletedIsNotStableAndHasNoPeak(t *testing.T) {
 	})
 	cfg := quickSweep(1, 2, 4)
 	cfg.StableWindows, cfg.MaxWindows = 2, 2
-	cfg.Step.Duration = 100 * time.Millisecond
+	cfg.Base.Duration = 100 * time.Millisecond
 	res, err := bench.Sweep(context.Background(), hang, cfg)
 	require.NoError(t, err)
 	require.Len(t, res.Steps, 1, "a step where nothing completed stops the sweep: more load cannot tell more")
@@ -190,7 +190,7 @@ func TestSweepRefusesAnImpossibleLadderBeforeTheFirstStep(t *testing.T) {
 				calls.Add(1)
 				return nil
 			})
-			cfg.Step = bench.Config{Duration: 50 * time.Millisecond, Payloads: body}
+			cfg.Base = bench.Config{Duration: 50 * time.Millisecond, Payloads: body}
 			res, err := bench.Sweep(context.Background(), inv, cfg)
 			require.Error(t, err)
 			assert.Nil(t, res)
@@ -211,7 +211,7 @@ func TestSLOUnderAMicrosecondIsRefusedWithTheBoundItProbablyMeant(t *testing.T) 
 	require.NoError(t, bench.SLO{Percentile: 99, Max: time.Microsecond}.Validate())
 
 	_, err = bench.Sweep(context.Background(), benchtest.New(), bench.SweepConfig{
-		Levels: []int{1}, SLO: &slo, Step: bench.Config{Payloads: body}})
+		Levels: []int{1}, SLO: &slo, Base: bench.Config{Payloads: body}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "did you mean 100ms?")
 

@@ -19,7 +19,7 @@ func TestSweepWindowsAreSlicesOfOneContinuousRun(t *testing.T) {
 	var windows []*bench.Result
 	res, err := bench.Sweep(context.Background(), fake, bench.SweepConfig{
 		Levels:        []int{4},
-		Step:          bench.Config{Duration: 600 * time.Millisecond, Payloads: body},
+		Base:          bench.Config{Duration: 600 * time.Millisecond, Payloads: body},
 		StableWindows: 2, MaxWindows: 3, Tolerance: new(0.2),
 		Progress: func(p bench.SweepProgress) {
 			if p.WindowDone != nil {
@@ -75,8 +75,8 @@ func TestSweepOpenLoopPeakMustSustainItsRate(t *testing.T) {
 	cfg := quickSweep()
 	cfg.Levels = nil
 	cfg.Rates = []float64{100, 400, 1600}
-	cfg.Step.Concurrency = 4
-	cfg.Step.MaxBacklog = 4
+	cfg.Base.Concurrency = 4
+	cfg.Base.MaxBacklog = 4
 	res, err := bench.Sweep(context.Background(), fake, cfg)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(res.Steps), 2)

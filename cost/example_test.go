@@ -63,7 +63,7 @@ func ExampleLookup() {
 func ExampleCheapest() {
 	inf1, _ := cost.Study2021.Lookup("eu-west-1", "ml.inf1.xlarge")
 	g4dn, _ := cost.Study2021.Lookup("eu-west-1", "ml.g4dn.xlarge")
-	plan, err := cost.Cheapest(cost.Requirement{TPS: 2000, Headroom: 0.3},
+	fleet, err := cost.Cheapest(cost.Requirement{TPS: 2000, Headroom: 0.3},
 		cost.Candidate{Name: "g4dn+neo", Price: g4dn, TPS: 140.4},
 		cost.Candidate{Name: "inf1+neo", Price: inf1, TPS: 304.3},
 	)
@@ -71,7 +71,7 @@ func ExampleCheapest() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%d x %s, $%.2f/h, $%.2f per 1M at 2000 TPS\n", plan.Instances, plan.Candidate.Price.InstanceType, plan.USDPerHour, plan.PerMillion)
+	fmt.Printf("%d x %s, $%.2f/h, $%.2f per 1M at 2000 TPS\n", fleet.Instances, fleet.Candidate.Price.InstanceType, fleet.USDPerHour, fleet.PerMillion)
 	// Output:
 	// 9 x ml.inf1.xlarge, $2.97/h, $0.41 per 1M at 2000 TPS
 }

@@ -132,19 +132,19 @@ func TestStudyCheapestIsInf1(t *testing.T) {
 		}
 		cands = append(cands, cost.Candidate{Name: r.config, Price: p, TPS: r.tps, Latency: r.latency})
 	}
-	plan, err := cost.Cheapest(cost.Requirement{TPS: 1000, Headroom: 0.2}, cands...)
+	fleet, err := cost.Cheapest(cost.Requirement{TPS: 1000, Headroom: 0.2}, cands...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 1200/304.3 = 3.94 -> 4 instances at $0.33.
-	if plan.Candidate.Name != "inf1+neo" || plan.Instances != 4 || math.Abs(plan.USDPerHour-1.32) > 1e-9 {
-		t.Errorf("cheapest = %s x%d at $%v/h, want inf1+neo x4 at $1.32/h", plan.Candidate.Name, plan.Instances, plan.USDPerHour)
+	if fleet.Candidate.Name != "inf1+neo" || fleet.Instances != 4 || math.Abs(fleet.USDPerHour-1.32) > 1e-9 {
+		t.Errorf("cheapest = %s x%d at $%v/h, want inf1+neo x4 at $1.32/h", fleet.Candidate.Name, fleet.Instances, fleet.USDPerHour)
 	}
 	// With a 100 ms SLO on the Little's-law latencies only inf1+neo (52.6 ms) qualifies;
 	// with 40 ms nothing does.
-	plan, err = cost.Cheapest(cost.Requirement{TPS: 1000, Headroom: 0.2, MaxLatency: 100 * time.Millisecond}, cands...)
-	if err != nil || plan.Candidate.Name != "inf1+neo" {
-		t.Errorf("with 100ms SLO: %v, %v; want inf1+neo", plan.Candidate.Name, err)
+	fleet, err = cost.Cheapest(cost.Requirement{TPS: 1000, Headroom: 0.2, MaxLatency: 100 * time.Millisecond}, cands...)
+	if err != nil || fleet.Candidate.Name != "inf1+neo" {
+		t.Errorf("with 100ms SLO: %v, %v; want inf1+neo", fleet.Candidate.Name, err)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // failure, each naming its job. One job failing does not stop the others.
 //
 // Every job is validated first, and job names must be distinct; if any is
-// invalid nothing is sent and err joins the *ValidationErrors. Canceling ctx
+// invalid nothing is sent and err joins their *invalid.Errors. Canceling ctx
 // stops every running job (see Compile) and starts no new one.
 func (c *Compiler) CompileAll(ctx context.Context, jobs []Job, parallel int) ([]*CompiledModel, error) {
 	var invalid []error
@@ -25,9 +25,9 @@ func (c *Compiler) CompileAll(ctx context.Context, jobs []Job, parallel int) ([]
 			invalid = append(invalid, err)
 		}
 		if first, dup := seen[j.Name]; dup && j.Name != "" {
-			invalid = append(invalid, &ValidationError{Job: j.Name, Problems: []string{
-				fmt.Sprintf("jobs %d and %d share this name; compilation job names must be unique", first, i),
-			}})
+			e := j.invalid()
+			e.Add("Name", "jobs %d and %d share this name; compilation job names must be unique", first, i)
+			invalid = append(invalid, e)
 		} else {
 			seen[j.Name] = i
 		}

@@ -135,7 +135,7 @@ type CompiledModel struct {
 // It returns the compiled model on COMPLETED, a *JobError on FAILED or
 // STOPPED (with Neo's FailureReason), a *TimeoutError if the job outlives
 // MaxRuntime plus Options.Margin (unless it completes while Compile stops it: that
-// is a compiled model), and a *ValidationError, without sending anything, if the
+// is a compiled model), and an *invalid.Error, without sending anything, if the
 // job is invalid. If ctx is canceled while the job runs,
 // Compile stops the job and returns ctx's error. While it waits, a throttled, 5xx
 // or cut-off describe is asked again with backoff until that deadline; a describe

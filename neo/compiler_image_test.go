@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 )
 
@@ -16,9 +17,9 @@ func TestCompileRefusesCloudJobWithoutFrameworkVersion(t *testing.T) {
 	j := job(neo.TargetMLC5)
 	j.FrameworkVersion = ""
 	m, err := c.Compile(context.Background(), j)
-	var ve *neo.ValidationError
-	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "framework version is required") {
-		t.Fatalf("Compile without a version = %+v, %v; want a *ValidationError asking for the version", m, err)
+	var ie *invalid.Error
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "framework version is required") {
+		t.Fatalf("Compile without a version = %+v, %v; want an *invalid.Error asking for the version", m, err)
 	}
 	if n := srv.TotalCalls(); n != 0 {
 		t.Errorf("Compile sent %d requests for an invalid job; want none", n)

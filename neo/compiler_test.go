@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -193,9 +194,9 @@ func TestCompileRefusesInvalidJobWithoutRequests(t *testing.T) {
 	j.Framework = neo.ONNX
 	j.InputShapes = map[string][]int{"input0": {1, 3, 0, 224}}
 	_, err := c.Compile(context.Background(), j)
-	var ve *neo.ValidationError
-	if !errors.As(err, &ve) || len(ve.Problems) != 2 {
-		t.Fatalf("Compile(invalid) = %v; want a ValidationError with 2 problems (framework on inf1, zero dim)", err)
+	var ie *invalid.Error
+	if !errors.As(err, &ie) || len(ie.Problems) != 2 {
+		t.Fatalf("Compile(invalid) = %v; want an *invalid.Error with 2 problems (framework on inf1, zero dim)", err)
 	}
 	if n := srv.TotalCalls(); n != 0 {
 		t.Errorf("emulator saw %d requests; want none", n)

@@ -2,10 +2,12 @@ package neo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"time"
 
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -74,8 +76,18 @@ func ExampleJob_Validate() {
 		Target:       neo.TargetMLInf1,
 		OutputURL:    "s3://my-models/resnet50/compiled",
 	}
-	fmt.Println(j.Validate())
-	// Output: neo: invalid job "resnet50-inf1": Neo does not compile ONNX models for ml_inf1 (it supports PYTORCH, TENSORFLOW, MXNET there)
+	err := j.Validate()
+	fmt.Println(err)
+
+	var ie *invalid.Error
+	if errors.As(err, &ie) {
+		for _, p := range ie.Problems {
+			fmt.Println("fix", p.Field)
+		}
+	}
+	// Output:
+	// invalid Neo compilation job "resnet50-inf1": Neo does not compile ONNX models for ml_inf1 (it supports PYTORCH, TENSORFLOW, MXNET there)
+	// fix Framework
 }
 
 func ExampleJob_DataInputConfig() {

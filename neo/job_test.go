@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/sagebench/sagebench/invalid"
 )
 
 // studyJob is the reference study's ResNet50 job for target t.
@@ -55,43 +56,44 @@ func TestValidateRefuses(t *testing.T) {
 		name   string
 		modify func(*Job)
 		want   string // a fragment of the message
+		field  string // the Job field it names
 	}{
-		{"no shapes", func(j *Job) { j.InputShapes = nil }, "input shapes are missing"},
-		{"zero dim", func(j *Job) { j.InputShapes["input0"][0] = 0 }, `input "input0" dimension 0 is 0`},
-		{"negative dim", func(j *Job) { j.InputShapes["input0"] = []int{1, -3} }, "dimension 1 is -3"},
-		{"empty shape", func(j *Job) { j.InputShapes["input0"] = nil }, "has no dimensions"},
-		{"bad input name", func(j *Job) { j.InputShapes = map[string][]int{"in put": {1}} }, `input name "in put"`},
-		{"huge config", func(j *Job) { j.InputShapes["input0"] = make1s(600) }, "the API takes at most 1024"},
-		{"bad name", func(j *Job) { j.Name = "resnet_50" }, `name "resnet_50"`},
-		{"long name", func(j *Job) { j.Name = strings.Repeat("a", 64) }, "1-63"},
-		{"http model", func(j *Job) { j.ModelDataURL = "https://bucket/model.tar.gz" }, "not an s3:// URI"},
-		{"no key", func(j *Job) { j.ModelDataURL = "s3://sagebench-models" }, "names a bucket but no object"},
-		{"not tar.gz", func(j *Job) { j.ModelDataURL = "s3://sagebench-models/model.pt" }, "must name a .tar.gz"},
-		{"upper bucket", func(j *Job) { j.OutputURL = "s3://My-Bucket/out" }, "lowercase letters"},
-		{"short bucket", func(j *Job) { j.OutputURL = "s3://ab/out" }, "3-63 characters"},
-		{"ip bucket", func(j *Job) { j.OutputURL = "s3://192.168.5.4/out" }, "IP address"},
-		{"dots bucket", func(j *Job) { j.OutputURL = "s3://a..b/out" }, "adjacent dots"},
-		{"hyphen end", func(j *Job) { j.OutputURL = "s3://bucket-/out" }, "start and end"},
-		{"role", func(j *Job) { j.RoleARN = "SageMakerRole" }, "role ARN"},
-		{"framework", func(j *Job) { j.Framework = "pytorch" }, `framework "pytorch" is not one Neo compiles`},
-		{"darknet", func(j *Job) { j.Framework = "DARKNET" }, "not one Neo compiles"},
-		{"version", func(j *Job) { j.FrameworkVersion = "latest" }, `framework version "latest"`},
-		{"no target", func(j *Job) { j.Target = "" }, "set a target device"},
-		{"both targets", func(j *Job) { j.TargetPlatform = &Platform{OS: "LINUX", Arch: "X86_64"} }, "not both"},
-		{"instance type", func(j *Job) { j.Target = "ml.c5.xlarge" }, "did you mean ml_c5?"},
-		{"unknown target", func(j *Job) { j.Target = "ml_c9" }, `target "ml_c9" is not a Neo target`},
-		{"onnx on inf1", func(j *Job) { j.Target, j.Framework = TargetMLInf1, ONNX }, "Neo does not compile ONNX models for ml_inf1 (it supports PYTORCH, TENSORFLOW, MXNET there)"},
-		{"xgboost on inf1", func(j *Job) { j.Target, j.Framework = TargetMLInf1, XGBoost }, "XGBOOST models for ml_inf1"},
-		{"mxnet on inf2", func(j *Job) { j.Target, j.Framework = TargetMLInf2, MXNet }, "MXNET models for ml_inf2"},
-		{"keras on trn1", func(j *Job) { j.Target, j.Framework = TargetMLTrn1, Keras }, "KERAS models for ml_trn1"},
-		{"platform os", func(j *Job) { j.Target, j.TargetPlatform = "", &Platform{OS: "WINDOWS", Arch: "X86_64"} }, `OS "WINDOWS"`},
+		{"no shapes", func(j *Job) { j.InputShapes = nil }, "input shapes are missing", "InputShapes"},
+		{"zero dim", func(j *Job) { j.InputShapes["input0"][0] = 0 }, `input "input0" dimension 0 is 0`, "InputShapes"},
+		{"negative dim", func(j *Job) { j.InputShapes["input0"] = []int{1, -3} }, "dimension 1 is -3", "InputShapes"},
+		{"empty shape", func(j *Job) { j.InputShapes["input0"] = nil }, "has no dimensions", "InputShapes"},
+		{"bad input name", func(j *Job) { j.InputShapes = map[string][]int{"in put": {1}} }, `input name "in put"`, "InputShapes"},
+		{"huge config", func(j *Job) { j.InputShapes["input0"] = make1s(600) }, "the API takes at most 1024", "InputShapes"},
+		{"bad name", func(j *Job) { j.Name = "resnet_50" }, `name "resnet_50"`, "Name"},
+		{"long name", func(j *Job) { j.Name = strings.Repeat("a", 64) }, "1-63", "Name"},
+		{"http model", func(j *Job) { j.ModelDataURL = "https://bucket/model.tar.gz" }, "not an s3:// URI", "ModelDataURL"},
+		{"no key", func(j *Job) { j.ModelDataURL = "s3://sagebench-models" }, "names a bucket but no object", "ModelDataURL"},
+		{"not tar.gz", func(j *Job) { j.ModelDataURL = "s3://sagebench-models/model.pt" }, "must name a .tar.gz", "ModelDataURL"},
+		{"upper bucket", func(j *Job) { j.OutputURL = "s3://My-Bucket/out" }, "lowercase letters", "OutputURL"},
+		{"short bucket", func(j *Job) { j.OutputURL = "s3://ab/out" }, "3-63 characters", "OutputURL"},
+		{"ip bucket", func(j *Job) { j.OutputURL = "s3://192.168.5.4/out" }, "IP address", "OutputURL"},
+		{"dots bucket", func(j *Job) { j.OutputURL = "s3://a..b/out" }, "adjacent dots", "OutputURL"},
+		{"hyphen end", func(j *Job) { j.OutputURL = "s3://bucket-/out" }, "start and end", "OutputURL"},
+		{"role", func(j *Job) { j.RoleARN = "SageMakerRole" }, "role ARN", "RoleARN"},
+		{"framework", func(j *Job) { j.Framework = "pytorch" }, `framework "pytorch" is not one Neo compiles`, "Framework"},
+		{"darknet", func(j *Job) { j.Framework = "DARKNET" }, "not one Neo compiles", "Framework"},
+		{"version", func(j *Job) { j.FrameworkVersion = "latest" }, `framework version "latest"`, "FrameworkVersion"},
+		{"no target", func(j *Job) { j.Target = "" }, "set a target device", "Target"},
+		{"both targets", func(j *Job) { j.TargetPlatform = &Platform{OS: "LINUX", Arch: "X86_64"} }, "not both", "TargetPlatform"},
+		{"instance type", func(j *Job) { j.Target = "ml.c5.xlarge" }, "did you mean ml_c5?", "Target"},
+		{"unknown target", func(j *Job) { j.Target = "ml_c9" }, `target "ml_c9" is not a Neo target`, "Target"},
+		{"onnx on inf1", func(j *Job) { j.Target, j.Framework = TargetMLInf1, ONNX }, "Neo does not compile ONNX models for ml_inf1 (it supports PYTORCH, TENSORFLOW, MXNET there)", "Framework"},
+		{"xgboost on inf1", func(j *Job) { j.Target, j.Framework = TargetMLInf1, XGBoost }, "XGBOOST models for ml_inf1", "Framework"},
+		{"mxnet on inf2", func(j *Job) { j.Target, j.Framework = TargetMLInf2, MXNet }, "MXNET models for ml_inf2", "Framework"},
+		{"keras on trn1", func(j *Job) { j.Target, j.Framework = TargetMLTrn1, Keras }, "KERAS models for ml_trn1", "Framework"},
+		{"platform os", func(j *Job) { j.Target, j.TargetPlatform = "", &Platform{OS: "WINDOWS", Arch: "X86_64"} }, `OS "WINDOWS"`, "TargetPlatform.OS"},
 		{"platform accel", func(j *Job) {
 			j.Target, j.TargetPlatform = "", &Platform{OS: "LINUX", Arch: "ARM64", Accelerator: "TPU"}
-		}, `accelerator "TPU"`},
-		{"negative runtime", func(j *Job) { j.MaxRuntime = -time.Second }, "negative"},
-		{"fractional runtime", func(j *Job) { j.MaxRuntime = 1500 * time.Millisecond }, "whole number of seconds"},
-		{"runtime too long", func(j *Job) { j.MaxRuntime = 29 * 24 * time.Hour }, "exceeds the API limit"},
-		{"entry path", func(j *Job) { j.EntryPoint = "code/inference.py" }, "entry point"},
+		}, `accelerator "TPU"`, "TargetPlatform.Accelerator"},
+		{"negative runtime", func(j *Job) { j.MaxRuntime = -time.Second }, "negative", "MaxRuntime"},
+		{"fractional runtime", func(j *Job) { j.MaxRuntime = 1500 * time.Millisecond }, "whole number of seconds", "MaxRuntime"},
+		{"runtime too long", func(j *Job) { j.MaxRuntime = 29 * 24 * time.Hour }, "exceeds the API limit", "MaxRuntime"},
+		{"entry path", func(j *Job) { j.EntryPoint = "code/inference.py" }, "entry point", "EntryPoint"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,12 +101,15 @@ func TestValidateRefuses(t *testing.T) {
 			j.InputShapes = map[string][]int{"input0": {1, 3, 224, 224}} // fresh map per case
 			tc.modify(&j)
 			err := j.Validate()
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Validate() = %v; want a *ValidationError", err)
+			var ie *invalid.Error
+			if !errors.As(err, &ie) || len(ie.Problems) != 1 {
+				t.Fatalf("Validate() = %v; want an *invalid.Error of one problem", err)
 			}
-			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "neo: invalid job") {
-				t.Errorf("Validate() = %q; want it to contain %q", err, tc.want)
+			if p := ie.Problems[0]; !strings.Contains(p.Message, tc.want) || p.Field != tc.field {
+				t.Errorf("Validate()'s problem = %+v; want field %s and a message containing %q", p, tc.field, tc.want)
+			}
+			if !strings.HasPrefix(err.Error(), `invalid Neo compilation job "`) {
+				t.Errorf("Validate() = %q; want it to say which job is invalid", err)
 			}
 		})
 	}
@@ -112,8 +117,8 @@ func TestValidateRefuses(t *testing.T) {
 
 func TestValidateListsEveryProblem(t *testing.T) {
 	err := Job{}.Validate()
-	var ve *ValidationError
-	if !errors.As(err, &ve) || len(ve.Problems) < 6 {
+	var ie *invalid.Error
+	if !errors.As(err, &ie) || len(ie.Problems) < 6 {
 		t.Fatalf("Validate(empty job) = %v; want one problem each for name, model URL, output URL, role, framework, target, shapes", err)
 	}
 }

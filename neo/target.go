@@ -92,13 +92,15 @@ func suggestTarget(t Target) string {
 	return ""
 }
 
-// checkRegion is CheckRegion for a job, as a *ValidationError.
+// checkRegion is CheckRegion for a job, as an *invalid.Error of its Target.
 func (j Job) checkRegion(region string) error {
 	if j.TargetPlatform != nil {
 		return nil
 	}
 	if err := j.Target.CheckRegion(region); err != nil {
-		return &ValidationError{Job: j.Name, Problems: []string{strings.TrimPrefix(err.Error(), "neo: ")}}
+		e := j.invalid()
+		e.Add("Target", "%s", strings.TrimPrefix(err.Error(), "neo: "))
+		return e
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -25,13 +26,13 @@ func TestCompileRefusesNeuronTargetsOutsideTheirRegion(t *testing.T) {
 		srv := sagemakertest.NewServer(sagemakertest.WithRegion(tc.region))
 		c := neo.NewCompiler(srv.Config())
 		_, err := c.Compile(context.Background(), job(tc.target))
-		var ve *neo.ValidationError
-		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "available only in") {
-			t.Errorf("Compile(%s) in %s = %v; want a *ValidationError on the region", tc.target, tc.region, err)
+		var ie *invalid.Error
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "available only in") {
+			t.Errorf("Compile(%s) in %s = %v; want an *invalid.Error on the region", tc.target, tc.region, err)
 		}
 		_, err = c.CompileAll(context.Background(), []neo.Job{job(tc.target)}, 1)
-		if !errors.As(err, &ve) {
-			t.Errorf("CompileAll(%s) in %s = %v; want a *ValidationError", tc.target, tc.region, err)
+		if !errors.As(err, &ie) {
+			t.Errorf("CompileAll(%s) in %s = %v; want an *invalid.Error", tc.target, tc.region, err)
 		}
 		if n := srv.TotalCalls(); n != 0 {
 			t.Errorf("%s in %s: %d requests sent; want none", tc.target, tc.region, n)

@@ -10,19 +10,9 @@ import (
 	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/sagebench/sagebench/invalid"
 )
-
-// ValidationError lists everything wrong with a Job. Compile and CompileAll
-// return it before sending any request.
-type ValidationError struct {
-	Job      string   // the job's name, possibly empty
-	Problems []string // one sentence each
-}
-
-// Error implements error.
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("neo: invalid job %q: %s", e.Job, strings.Join(e.Problems, "; "))
-}
 
 // Patterns from the CreateCompilationJob API reference.
 var (
@@ -35,54 +25,58 @@ var (
 const maxDataInputConfig = 1024
 
 // Validate reports every problem that would make Neo reject the job, or make
-// it compile something that cannot be served, as a *ValidationError. It sends
+// it compile something that cannot be served, as an *invalid.Error whose problems' Field
+// is the Job field at fault (Name, ModelDataURL, OutputURL, RoleARN, Framework,
+// FrameworkVersion, Target, TargetPlatform, InputShapes, MaxRuntime, EntryPoint). It sends
 // no request. The framework/target rules are the SageMaker Python SDK's
 // (NEO_ALLOWED_FRAMEWORKS and the inferentia-* image configs) plus the Neuron
 // SDK's framework matrix for ml_inf2 and ml_trn1.
 func (j Job) Validate() error {
-	var p []string
-	add := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+	e := j.invalid()
+	add := e.Add
 
 	if !jobNameRE.MatchString(j.Name) {
-		add("name %q must be 1-63 letters, digits or hyphens, starting and ending with a letter or digit", j.Name)
+		add("Name", "name %q must be 1-63 letters, digits or hyphens, starting and ending with a letter or digit", j.Name)
 	}
 	if err := checkS3URL(j.ModelDataURL, true); err != nil {
-		add("model data URL: %v", err)
+		add("ModelDataURL", "model data URL: %v", err)
 	} else if !strings.HasSuffix(j.ModelDataURL, ".tar.gz") {
-		add("model data URL %q must name a .tar.gz archive", j.ModelDataURL)
+		add("ModelDataURL", "model data URL %q must name a .tar.gz archive", j.ModelDataURL)
 	}
 	if err := checkS3URL(j.OutputURL, false); err != nil {
-		add("output URL: %v", err)
+		add("OutputURL", "output URL: %v", err)
 	}
 	if !roleARNRE.MatchString(j.RoleARN) {
-		add("role ARN %q is not of the form arn:aws:iam::123456789012:role/Name", j.RoleARN)
+		add("RoleARN", "role ARN %q is not of the form arn:aws:iam::123456789012:role/Name", j.RoleARN)
 	}
 	if !slices.Contains(frameworks, j.Framework) {
-		add("framework %q is not one Neo compiles (want one of %s)", j.Framework, joinFrameworks(frameworks))
+		add("Framework", "framework %q is not one Neo compiles (want one of %s)", j.Framework, joinFrameworks(frameworks))
 	}
 	if v := j.FrameworkVersion; v != "" && (!versionRE.MatchString(v) || len(v) > 10) {
-		add("framework version %q is not a version like 1.8 or 1.8.1", v)
+		add("FrameworkVersion", "framework version %q is not a version like 1.8 or 1.8.1", v)
 	}
 	if j.FrameworkVersion == "" && j.needsVersionForImage() {
-		add("framework version is required for %s on %s: the inference image that serves the compiled model depends on it", j.Framework, j.Target)
+		add("FrameworkVersion", "framework version is required for %s on %s: the inference image that serves the compiled model depends on it", j.Framework, j.Target)
 	}
-	p = append(p, j.checkTarget()...)
-	p = append(p, j.checkShapes()...)
+	j.checkTarget(e)
+	j.checkShapes(e)
 	switch rt := j.MaxRuntime; {
 	case rt < 0:
-		add("max runtime %v is negative", rt)
+		add("MaxRuntime", "max runtime %v is negative", rt)
 	case rt > maxRuntimeLimit:
-		add("max runtime %v exceeds the API limit of %v", rt, maxRuntimeLimit)
+		add("MaxRuntime", "max runtime %v exceeds the API limit of %v", rt, maxRuntimeLimit)
 	case rt%time.Second != 0:
-		add("max runtime %v is not a whole number of seconds", rt)
+		add("MaxRuntime", "max runtime %v is not a whole number of seconds", rt)
 	}
 	if strings.ContainsAny(j.EntryPoint, "/\\") {
-		add("entry point %q must be a file name inside the archive's code/ directory", j.EntryPoint)
+		add("EntryPoint", "entry point %q must be a file name inside the archive's code/ directory", j.EntryPoint)
 	}
-	if len(p) == 0 {
-		return nil
-	}
-	return &ValidationError{Job: j.Name, Problems: p}
+	return e.Err()
+}
+
+// invalid is the error of j's problems, none yet.
+func (j Job) invalid() *invalid.Error {
+	return &invalid.Error{Subject: fmt.Sprintf("Neo compilation job %q", j.Name)}
 }
 
 // needsVersionForImage reports whether the job's serving image is chosen by
@@ -91,24 +85,27 @@ func (j Job) needsVersionForImage() bool {
 	return j.TargetPlatform == nil && j.Target.Cloud() && slices.Contains([]Framework{PyTorch, TensorFlow, MXNet}, j.Framework)
 }
 
-// checkTarget validates the target device or platform and its framework.
-func (j Job) checkTarget() []string {
+// checkTarget adds to e the problems of the target device or platform and its framework.
+func (j Job) checkTarget(e *invalid.Error) {
 	switch {
 	case j.Target == "" && j.TargetPlatform == nil:
-		return []string{"set a target device (e.g. ml_c5) or a target platform"}
+		e.Add("Target", "set a target device (e.g. ml_c5) or a target platform")
+		return
 	case j.Target != "" && j.TargetPlatform != nil:
-		return []string{fmt.Sprintf("set a target device (%s) or a target platform (%s), not both", j.Target, j.TargetPlatform)}
+		e.Add("TargetPlatform", "set a target device (%s) or a target platform (%s), not both", j.Target, j.TargetPlatform)
+		return
 	case j.TargetPlatform != nil:
-		return j.TargetPlatform.check()
+		j.TargetPlatform.check(e)
+		return
 	}
 	if err := j.Target.Check(); err != nil {
-		return []string{strings.TrimPrefix(err.Error(), "neo: ")}
+		e.Add("Target", "%s", strings.TrimPrefix(err.Error(), "neo: "))
+		return
 	}
 	if ok := neuronFrameworks(j.Target); ok != nil && !slices.Contains(ok, j.Framework) && slices.Contains(frameworks, j.Framework) {
-		return []string{fmt.Sprintf("Neo does not compile %s models for %s (it supports %s there)",
-			j.Framework, j.Target, joinFrameworks(ok))}
+		e.Add("Framework", "Neo does not compile %s models for %s (it supports %s there)",
+			j.Framework, j.Target, joinFrameworks(ok))
 	}
-	return nil
 }
 
 // neuronFrameworks lists the frameworks Neo compiles for a Neuron target, or
@@ -125,46 +122,44 @@ func neuronFrameworks(t Target) []Framework {
 	return nil
 }
 
-func (p Platform) check() []string {
-	var out []string
+func (p Platform) check(e *invalid.Error) {
 	if !slices.Contains(types.TargetPlatformOs("").Values(), types.TargetPlatformOs(p.OS)) {
-		out = append(out, fmt.Sprintf("target platform OS %q is not one of %v", p.OS, types.TargetPlatformOs("").Values()))
+		e.Add("TargetPlatform.OS", "target platform OS %q is not one of %v", p.OS, types.TargetPlatformOs("").Values())
 	}
 	if !slices.Contains(types.TargetPlatformArch("").Values(), types.TargetPlatformArch(p.Arch)) {
-		out = append(out, fmt.Sprintf("target platform arch %q is not one of %v", p.Arch, types.TargetPlatformArch("").Values()))
+		e.Add("TargetPlatform.Arch", "target platform arch %q is not one of %v", p.Arch, types.TargetPlatformArch("").Values())
 	}
 	if p.Accelerator != "" && !slices.Contains(types.TargetPlatformAccelerator("").Values(), types.TargetPlatformAccelerator(p.Accelerator)) {
-		out = append(out, fmt.Sprintf("target platform accelerator %q is not one of %v", p.Accelerator, types.TargetPlatformAccelerator("").Values()))
+		e.Add("TargetPlatform.Accelerator", "target platform accelerator %q is not one of %v", p.Accelerator, types.TargetPlatformAccelerator("").Values())
 	}
-	return out
 }
 
-// checkShapes validates input names and dimensions and the encoded size.
-func (j Job) checkShapes() []string {
+// checkShapes adds to e the problems of the input names and dimensions and the encoded size.
+func (j Job) checkShapes(e *invalid.Error) {
 	if len(j.InputShapes) == 0 {
-		return []string{`input shapes are missing (e.g. {"input0": [1, 3, 224, 224]})`}
+		e.Add("InputShapes", `input shapes are missing (e.g. {"input0": [1, 3, 224, 224]})`)
+		return
 	}
-	var out []string
+	before := len(e.Problems)
 	for _, name := range sortedKeys(j.InputShapes) {
 		shape := j.InputShapes[name]
 		if name == "" || strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
-			out = append(out, fmt.Sprintf("input name %q must be non-empty without spaces or control characters", name))
+			e.Add("InputShapes", "input name %q must be non-empty without spaces or control characters", name)
 		}
 		if len(shape) == 0 {
-			out = append(out, fmt.Sprintf("input %q has no dimensions", name))
+			e.Add("InputShapes", "input %q has no dimensions", name)
 		}
 		for i, d := range shape {
 			if d <= 0 {
-				out = append(out, fmt.Sprintf("input %q dimension %d is %d; dimensions must be positive", name, i, d))
+				e.Add("InputShapes", "input %q dimension %d is %d; dimensions must be positive", name, i, d)
 			}
 		}
 	}
-	if len(out) == 0 {
+	if len(e.Problems) == before {
 		if s, err := j.DataInputConfig(); err == nil && len(s) > maxDataInputConfig {
-			out = append(out, fmt.Sprintf("input shapes encode to %d bytes; the API takes at most %d", len(s), maxDataInputConfig))
+			e.Add("InputShapes", "input shapes encode to %d bytes; the API takes at most %d", len(s), maxDataInputConfig)
 		}
 	}
-	return out
 }
 
 // checkS3URL checks s3://bucket[/key] against S3's bucket naming rules. A key

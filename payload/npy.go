@@ -85,10 +85,10 @@ func npyHeader(shape []int) string {
 	return b.String()
 }
 
-// NPYPayload encodes data with EncodeNPY as a payload of type ContentTypeNPY, the input a
+// NPY encodes data with EncodeNPY as a payload of type ContentTypeNPY, the input a
 // model server takes when the client does the preprocessing (e.g. a 1x3x224x224 tensor is
 // 602,240 bytes). An empty name becomes "tensor-1x3x224x224.npy" for that shape.
-func NPYPayload(name string, shape []int, data []float32) (Payload, error) {
+func NPY(name string, shape []int, data []float32) (Payload, error) {
 	body, err := EncodeNPY(shape, data)
 	if err != nil {
 		return Payload{}, err

@@ -104,21 +104,21 @@ func TestEncodeNPYErrors(t *testing.T) {
 	}
 }
 
-func TestNPYPayload(t *testing.T) {
-	p, err := NPYPayload("x.npy", []int{3}, []float32{1, 2, 3})
+func TestNPYBuildsAnNPYPayloadWithinTheSizeLimit(t *testing.T) {
+	p, err := NPY("x.npy", []int{3}, []float32{1, 2, 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Name != "x.npy" || p.ContentType != ContentTypeNPY || DetectContentType(p.Body) != ContentTypeNPY {
-		t.Errorf("NPYPayload = {%q, %q}, want {x.npy, %s} with a body sniffed as npy", p.Name, p.ContentType, ContentTypeNPY)
+		t.Errorf("NPY = {%q, %q}, want {x.npy, %s} with a body sniffed as npy", p.Name, p.ContentType, ContentTypeNPY)
 	}
-	if _, err := NPYPayload("x.npy", []int{2}, []float32{1}); err == nil {
-		t.Error("NPYPayload with a shape/data mismatch succeeded")
+	if _, err := NPY("x.npy", []int{2}, []float32{1}); err == nil {
+		t.Error("NPY with a shape/data mismatch succeeded")
 	}
 	// 2M float32 values are 8 MB, over the real-time limit.
-	if _, err := NPYPayload("big.npy", []int{2 << 20}, make([]float32, 2<<20)); !errors.Is(err, ErrTooLarge) ||
+	if _, err := NPY("big.npy", []int{2 << 20}, make([]float32, 2<<20)); !errors.Is(err, ErrTooLarge) ||
 		!strings.Contains(err.Error(), "big.npy") {
-		t.Errorf("NPYPayload(8 MB) error = %v, want ErrTooLarge naming big.npy", err)
+		t.Errorf("NPY(8 MB) error = %v, want ErrTooLarge naming big.npy", err)
 	}
 }
 

@@ -6,7 +6,7 @@
 //	p, err := payload.FromFile("cat.jpg")              // sniffed: application/x-image
 //	corpus, err := payload.FromDir("testdata/images")  // sorted by name
 //	img, err := payload.SyntheticJPEG(224, 224, 1)     // deterministic, photo-sized
-//	t, err := payload.NPYPayload("x.npy", []int{1, 3, 224, 224}, pixels)
+//	t, err := payload.NPY("x.npy", []int{1, 3, 224, 224}, pixels)
 //
 // Every constructor validates what it returns (see Validate): a body is never empty, never
 // larger than the SageMaker real-time limit MaxBytes, and a file named .jpg is a real JPEG.

@@ -94,7 +94,7 @@ func Example() {
 	}
 	fmt.Println(img.Name, img.ContentType, len(img.Body) > 15_000 && len(img.Body) < 30_000)
 
-	tensor, err := NPYPayload("", []int{1, 3, 224, 224}, make([]float32, 3*224*224))
+	tensor, err := NPY("", []int{1, 3, 224, 224}, make([]float32, 3*224*224))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -18,7 +18,7 @@ func TestSweepTableOfARealSweep(t *testing.T) {
 	fake := benchtest.New(benchtest.WithCapacity(4), benchtest.WithLatency(benchtest.Constant(10*time.Millisecond)))
 	sr, err := bench.Sweep(context.Background(), fake, bench.SweepConfig{
 		Levels: []int{1, 2, 4, 8, 16},
-		Step: bench.Config{Duration: 150 * time.Millisecond,
+		Base: bench.Config{Duration: 150 * time.Millisecond,
 			Payloads: []payload.Payload{{Name: "p", ContentType: "application/octet-stream", Body: []byte("x")}}},
 		StableWindows: 2, MaxWindows: 3, Tolerance: new(0.3), MinGain: new(0.2),
 		SLO: &bench.SLO{Percentile: 99, Max: time.Second},

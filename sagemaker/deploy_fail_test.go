@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sm "github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -89,10 +90,10 @@ func TestDeployValidatesBeforeAnyCall(t *testing.T) {
 		{m, badCount, "instance count"},
 	} {
 		_, err := c.Deploy(context.Background(), tc.m, tc.e)
-		var se *sagemaker.SpecError
+		var ie *invalid.Error
 		var de *sagemaker.DeployError
-		if !errors.As(err, &se) || !errors.As(err, &de) || de.Step != sagemaker.StepValidate || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("err = %v; want a validate-step SpecError about %s", err, tc.want)
+		if !errors.As(err, &ie) || !errors.As(err, &de) || de.Step != sagemaker.StepValidate || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v; want a validate-step *invalid.Error about %s", err, tc.want)
 		}
 	}
 	if n := srv.TotalCalls(); n != 0 {

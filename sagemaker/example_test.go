@@ -118,7 +118,7 @@ func ExamplePyTorchImage() {
 
 func ExampleImageURI() {
 	// Inf2 and Trn1 serve models from the Neuron containers.
-	uri, err := sagemaker.ImageURI(sagemaker.ImageSpec{Framework: sagemaker.DJLNeuronX, Region: "us-east-2", FrameworkVersion: "latest", InstanceType: "ml.inf2.xlarge"})
+	uri, err := sagemaker.ImageURI(sagemaker.ImageSpec{Framework: sagemaker.ImageFrameworkDJLNeuronX, Region: "us-east-2", FrameworkVersion: "latest", InstanceType: "ml.inf2.xlarge"})
 	fmt.Println(uri, err)
 	// Output: 763104351884.dkr.ecr.us-east-2.amazonaws.com/djl-inference:0.29.0-neuronx-sdk2.19.1 <nil>
 }

@@ -13,7 +13,8 @@ import (
 type Processor string
 
 // The processors of the inference images. Inferentia and Trainium models are compiled by
-// Neo (package neo) or served by the Neuron containers (DJLNeuronX, HuggingFaceNeuronX).
+// Neo (package neo) or served by the Neuron containers (ImageFrameworkDJLNeuronX,
+// ImageFrameworkHuggingFaceNeuronX).
 const (
 	CPU        Processor = "cpu"
 	GPU        Processor = "gpu"
@@ -21,11 +22,15 @@ const (
 	Trainium   Processor = "trn"
 )
 
-// Frameworks of the hosting images ImageURI resolves.
+// ImageFramework is the framework of a hosting image, as the SageMaker Python SDK's
+// image_uris.retrieve names it ("pytorch"); a model's framework for Neo is a neo.Framework.
+type ImageFramework string
+
+// The frameworks of the hosting images ImageURI resolves.
 const (
-	PyTorch            = catalog.PyTorch            // pytorch-inference, pytorch-inference-graviton
-	DJLNeuronX         = catalog.DJLNeuronX         // djl-inference on Neuron: ml.inf2, ml.trn1
-	HuggingFaceNeuronX = catalog.HuggingFaceNeuronX // huggingface-pytorch-inference-neuronx: ml.inf2
+	ImageFrameworkPyTorch            ImageFramework = catalog.PyTorch            // pytorch-inference, pytorch-inference-graviton
+	ImageFrameworkDJLNeuronX         ImageFramework = catalog.DJLNeuronX         // djl-inference on Neuron: ml.inf2, ml.trn1
+	ImageFrameworkHuggingFaceNeuronX ImageFramework = catalog.HuggingFaceNeuronX // huggingface-pytorch-inference-neuronx: ml.inf2
 )
 
 // NoImageError says why an ImageSpec resolves to no image: which field (Field), why
@@ -53,9 +58,9 @@ func ProcessorFor(instanceType string) (Processor, error) {
 
 // ImageSpec selects an inference container image for an uncompiled model.
 type ImageSpec struct {
-	Framework        string // PyTorch (the default), DJLNeuronX or HuggingFaceNeuronX
-	Region           string // e.g. "eu-west-1"
-	FrameworkVersion string // e.g. "1.8", "1.8.1", "2.6"; the tag keeps the form given
+	Framework        ImageFramework // ImageFrameworkPyTorch (the default), or a Neuron one
+	Region           string         // e.g. "eu-west-1"
+	FrameworkVersion string         // e.g. "1.8", "1.8.1", "2.6"; the tag keeps the form given
 	// PyVersion is e.g. "py3" or "py310". Empty picks the version's only one, or py3
 	// where a version has several (the SDK would ask).
 	PyVersion string
@@ -70,13 +75,13 @@ type ImageSpec struct {
 
 // ImageURI returns the URI of the inference container image for s, as the SageMaker
 // Python SDK's image_uris.retrieve does, from tables generated from the SDK's
-// image_uri_config JSON. Errors are a *SpecError for a malformed instance type, or a
+// image_uri_config JSON. Errors say so for a malformed or unknown instance type, or are a
 // *NoImageError saying why no image exists (version, Python version, region, or an
 // instance family the framework's images do not serve).
 func ImageURI(s ImageSpec) (string, error) {
-	fw := strings.ToLower(s.Framework)
+	fw := strings.ToLower(string(s.Framework))
 	if fw == "" {
-		fw = PyTorch
+		fw = catalog.PyTorch
 	}
 	it := s.InstanceType
 	if it != "" {
@@ -118,7 +123,7 @@ func ImageURI(s ImageSpec) (string, error) {
 // Inferentia and Trainium instances, whose PyTorch models are compiled by Neo (package neo)
 // or served by the Neuron containers.
 func PyTorchImage(s ImageSpec) (string, error) {
-	s.Framework = PyTorch
+	s.Framework = ImageFrameworkPyTorch
 	return ImageURI(s)
 }
 

@@ -53,9 +53,9 @@ func TestImageURINewScopes(t *testing.T) {
 			"763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.5-cpu-py3"},
 		{ImageSpec{Region: "us-west-2", FrameworkVersion: "2.4", InstanceType: "ml.c7g.2xlarge"},
 			"763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference-graviton:2.4-cpu-py311-ubuntu22.04-sagemaker"},
-		{ImageSpec{Framework: DJLNeuronX, Region: "us-east-1", FrameworkVersion: "0.29.0", InstanceType: "ml.trn1.2xlarge"},
+		{ImageSpec{Framework: ImageFrameworkDJLNeuronX, Region: "us-east-1", FrameworkVersion: "0.29.0", InstanceType: "ml.trn1.2xlarge"},
 			"763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-neuronx-sdk2.19.1"},
-		{ImageSpec{Framework: HuggingFaceNeuronX, Region: "us-east-2", FrameworkVersion: "4.55", BaseFramework: "pytorch2.8", InstanceType: "ml.inf2.xlarge"},
+		{ImageSpec{Framework: ImageFrameworkHuggingFaceNeuronX, Region: "us-east-2", FrameworkVersion: "4.55", BaseFramework: "pytorch2.8", InstanceType: "ml.inf2.xlarge"},
 			"763104351884.dkr.ecr.us-east-2.amazonaws.com/huggingface-pytorch-inference-neuronx:2.8.0-transformers4.55.4-neuronx-py310-sdk2.26.0-ubuntu22.04"},
 	}
 	for _, tc := range cases {

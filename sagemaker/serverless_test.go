@@ -94,7 +94,7 @@ func TestSpikeStageOnAServerlessEndpointShowsColdStartsInTheTail(t *testing.T) {
 			{Duration: time.Second, Target: 300},
 			{Duration: 500 * time.Millisecond, Target: 0},
 		},
-		Step: bench.Config{Payloads: []payload.Payload{{Name: "p", ContentType: "application/octet-stream", Body: []byte("x")}}},
+		Base: bench.Config{Payloads: []payload.Payload{{Name: "p", ContentType: "application/octet-stream", Body: []byte("x")}}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,12 +2,12 @@ package sagemaker
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/sagebench/sagebench/invalid"
 )
 
 // ModelSpec is what CreateModel needs: a container image, the model archive and the IAM
@@ -76,92 +76,72 @@ const (
 )
 
 // Validate checks s against SageMaker's rules, so that a typo fails before anything is
-// created (and billed).
+// created (and billed). Its error is an *invalid.Error listing every problem, each with
+// the ModelSpec field at fault (Name, Image, ModelDataURL, RoleARN, Env).
 func (s ModelSpec) Validate() error {
-	var errs []error
+	e := &invalid.Error{Subject: "SageMaker model spec"}
 	if err := checkName("model", s.Name); err != nil {
-		errs = append(errs, err)
+		e.Add("Name", "%v", err)
 	}
 	if s.Image == "" || strings.ContainsAny(s.Image, " \t\n") || len(s.Image) > 255 {
-		errs = append(errs, fmt.Errorf("image %q must be a container image URI of at most 255 characters", s.Image))
+		e.Add("Image", "image %q must be a container image URI of at most 255 characters", s.Image)
 	}
 	if !modelDataPattern.MatchString(s.ModelDataURL) || len(s.ModelDataURL) > 1024 {
-		errs = append(errs, fmt.Errorf("model data URL %q must be s3://bucket/key", s.ModelDataURL))
+		e.Add("ModelDataURL", "model data URL %q must be s3://bucket/key", s.ModelDataURL)
 	}
 	if !rolePattern.MatchString(s.RoleARN) {
-		errs = append(errs, fmt.Errorf("role ARN %q must look like arn:aws:iam::123456789012:role/name", s.RoleARN))
+		e.Add("RoleARN", "role ARN %q must look like arn:aws:iam::123456789012:role/name", s.RoleARN)
 	}
 	// Environment limits, from the CreateModel API reference's
 	// ContainerDefinition (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html):
 	// each key and value at most 1024 bytes, all of them together at most
 	// 32 KB, at most 100 entries, keys [a-zA-Z_][a-zA-Z0-9_]*.
 	if len(s.Env) > maxEnvEntries {
-		errs = append(errs, fmt.Errorf("%d environment variables, more than %d", len(s.Env), maxEnvEntries))
+		e.Add("Env", "%d environment variables, more than %d", len(s.Env), maxEnvEntries)
 	}
 	total := 0
 	for _, k := range sortedKeys(s.Env) {
 		total += len(k) + len(s.Env[k])
 		switch {
 		case len(k) > maxEnvEntryBytes:
-			errs = append(errs, fmt.Errorf("environment variable name %.40q... is %d bytes, more than %d", k, len(k), maxEnvEntryBytes))
+			e.Add("Env", "environment variable name %.40q... is %d bytes, more than %d", k, len(k), maxEnvEntryBytes)
 		case !envKeyPattern.MatchString(k):
-			errs = append(errs, fmt.Errorf("environment variable name %q is invalid (want [a-zA-Z_][a-zA-Z0-9_]*)", k))
+			e.Add("Env", "environment variable name %q is invalid (want [a-zA-Z_][a-zA-Z0-9_]*)", k)
 		}
 		if len(s.Env[k]) > maxEnvEntryBytes {
-			errs = append(errs, fmt.Errorf("environment variable %.40s is %d bytes, more than %d", k, len(s.Env[k]), maxEnvEntryBytes))
+			e.Add("Env", "environment variable %.40s is %d bytes, more than %d", k, len(s.Env[k]), maxEnvEntryBytes)
 		}
 	}
 	if total > maxEnvTotalBytes {
-		errs = append(errs, fmt.Errorf("environment variables total %d bytes, more than %d (32 KB)", total, maxEnvTotalBytes))
+		e.Add("Env", "environment variables total %d bytes, more than %d (32 KB)", total, maxEnvTotalBytes)
 	}
-	return specError("model", errs)
+	return e.Err()
 }
 
-// Validate checks s against SageMaker's rules.
+// Validate checks s against SageMaker's rules. Its error is an *invalid.Error listing
+// every problem, each with the EndpointSpec field at fault (Name, InstanceType,
+// InstanceCount, Serverless).
 func (s EndpointSpec) Validate() error {
-	var errs []error
+	e := &invalid.Error{Subject: "SageMaker endpoint spec"}
 	if err := checkName("endpoint", s.Name); err != nil {
-		errs = append(errs, err)
+		e.Add("Name", "%v", err)
 	}
 	if s.Serverless != nil { // serverless.go
 		for _, p := range s.Serverless.Problems() {
-			errs = append(errs, errors.New(p))
+			e.Add("Serverless", "%s", p)
 		}
 		if s.InstanceType != "" || s.InstanceCount != 0 {
-			errs = append(errs, fmt.Errorf("a serverless endpoint has no instance type or count (got %q x %d)", s.InstanceType, s.InstanceCount))
+			e.Add("Serverless", "a serverless endpoint has no instance type or count (got %q x %d)", s.InstanceType, s.InstanceCount)
 		}
-		return specError("endpoint", errs)
+		return e.Err()
 	}
 	if err := checkInstanceType(s.InstanceType); err != nil {
-		errs = append(errs, err)
+		e.Add("InstanceType", "%v", err)
 	}
 	if s.InstanceCount < 1 || s.InstanceCount > MaxInstanceCount {
-		errs = append(errs, fmt.Errorf("instance count %d must be at least 1 and at most %d", s.InstanceCount, MaxInstanceCount))
+		e.Add("InstanceCount", "instance count %d must be at least 1 and at most %d", s.InstanceCount, MaxInstanceCount)
 	}
-	return specError("endpoint", errs)
-}
-
-func specError(what string, errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	e := &SpecError{Spec: what}
-	for _, err := range errs {
-		e.Problems = append(e.Problems, err.Error())
-	}
-	return e
-}
-
-// SpecError is the error of ModelSpec.Validate and EndpointSpec.Validate: every problem
-// found, not just the first.
-type SpecError struct {
-	Spec     string // "model" or "endpoint"
-	Problems []string
-}
-
-// Error lists every problem found.
-func (e *SpecError) Error() string {
-	return fmt.Sprintf("sagemaker: invalid %s spec: %s", e.Spec, strings.Join(e.Problems, "; "))
+	return e.Err()
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/sagebench/sagebench/invalid"
 )
 
 const testRole = "arn:aws:iam::123456789012:role/service-role/SageMakerRole"
@@ -29,33 +31,34 @@ func TestModelSpecValidate(t *testing.T) {
 		t.Fatalf("GovCloud role refused: %v", err)
 	}
 	cases := []struct {
-		mut  func(*ModelSpec)
-		want string
+		mut   func(*ModelSpec)
+		field string
+		want  string
 	}{
-		{func(m *ModelSpec) { m.Name = "bad_name" }, `model name "bad_name"`},
-		{func(m *ModelSpec) { m.RoleARN = "SageMakerRole" }, `role ARN "SageMakerRole"`},
-		{func(m *ModelSpec) { m.RoleARN = "arn:aws:iam::12345:role/x" }, "role ARN"},
-		{func(m *ModelSpec) { m.RoleARN = "arn:aws:iam::123456789012:user/x" }, "role ARN"},
-		{func(m *ModelSpec) { m.ModelDataURL = "/tmp/model.tar.gz" }, "must be s3://bucket/key"},
-		{func(m *ModelSpec) { m.Image = "" }, "image"},
-		{func(m *ModelSpec) { m.Env = map[string]string{"1BAD": "x"} }, `environment variable name "1BAD"`},
-		{func(m *ModelSpec) { m.Env = map[string]string{strings.Repeat("K", 1025): "x"} }, "is 1025 bytes, more than 1024"},
-		{func(m *ModelSpec) { m.Env = map[string]string{"K": strings.Repeat("é", 513)} }, "environment variable K is 1026 bytes, more than 1024"},
-		{func(m *ModelSpec) { m.Env = bigEnv(33, 1000) }, "environment variables total 33099 bytes, more than 32768 (32 KB)"},
+		{func(m *ModelSpec) { m.Name = "bad_name" }, "Name", `model name "bad_name"`},
+		{func(m *ModelSpec) { m.RoleARN = "SageMakerRole" }, "RoleARN", `role ARN "SageMakerRole"`},
+		{func(m *ModelSpec) { m.RoleARN = "arn:aws:iam::12345:role/x" }, "RoleARN", "role ARN"},
+		{func(m *ModelSpec) { m.RoleARN = "arn:aws:iam::123456789012:user/x" }, "RoleARN", "role ARN"},
+		{func(m *ModelSpec) { m.ModelDataURL = "/tmp/model.tar.gz" }, "ModelDataURL", "must be s3://bucket/key"},
+		{func(m *ModelSpec) { m.Image = "" }, "Image", "image"},
+		{func(m *ModelSpec) { m.Env = map[string]string{"1BAD": "x"} }, "Env", `environment variable name "1BAD"`},
+		{func(m *ModelSpec) { m.Env = map[string]string{strings.Repeat("K", 1025): "x"} }, "Env", "is 1025 bytes, more than 1024"},
+		{func(m *ModelSpec) { m.Env = map[string]string{"K": strings.Repeat("é", 513)} }, "Env", "environment variable K is 1026 bytes, more than 1024"},
+		{func(m *ModelSpec) { m.Env = bigEnv(33, 1000) }, "Env", "environment variables total 33099 bytes, more than 32768 (32 KB)"},
 	}
 	for _, tc := range cases {
 		m := goodModel()
 		tc.mut(&m)
 		err := m.Validate()
-		var se *SpecError
-		if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Validate() = %v, want a *SpecError containing %q", err, tc.want)
+		var ie *invalid.Error
+		if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Field != tc.field || !strings.Contains(ie.Problems[0].Message, tc.want) {
+			t.Errorf("Validate() = %v, want an *invalid.Error of one problem of %s containing %q", err, tc.field, tc.want)
 		}
 	}
 	// All problems at once, not only the first.
 	err := ModelSpec{}.Validate()
-	var se *SpecError
-	if !errors.As(err, &se) || len(se.Problems) != 4 {
+	var ie *invalid.Error
+	if !errors.As(err, &ie) || len(ie.Problems) != 4 {
 		t.Fatalf("empty spec: %v; want 4 problems", err)
 	}
 }

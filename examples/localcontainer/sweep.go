@@ -61,7 +61,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer inv.CloseIdleConnections()
-	if cfg.Step.Payloads, err = loadPayloads(o); err != nil {
+	if cfg.Base.Payloads, err = loadPayloads(o); err != nil {
 		return err
 	}
 
@@ -167,7 +167,7 @@ func loadPayloads(o options) ([]payload.Payload, error) {
 
 func sweepConfig(o options) (bench.SweepConfig, error) {
 	cfg := bench.SweepConfig{
-		Step:       bench.Config{Duration: o.window, Warmup: o.warmup, Timeout: o.timeout},
+		Base:       bench.Config{Duration: o.window, Warmup: o.warmup, Timeout: o.timeout},
 		MaxWindows: o.maxWindows,
 	}
 	if o.window <= 0 || o.warmup < 0 || o.maxWindows < 1 {

@@ -110,7 +110,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "teardown verified: no model, endpoint config, endpoint or running job left in the emulator")
 
-	t := rep.Table(fmt.Sprintf("ResNet50 on SageMaker: %d clients, one 224x224 JPEG per request, %s (emulated)",
+	t := rep.Document(fmt.Sprintf("ResNet50 on SageMaker: %d clients, one 224x224 JPEG per request, %s (emulated)",
 		o.concurrency, o.region), report.Emulated)
 	t.Notes = append([]string{"Emulated: sagemaker/sagemakertest held each request for a device time calibrated to the reference study; " +
 		"the table shows what the pipeline measures, not hardware."}, t.Notes...)

@@ -61,7 +61,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if len(plan.Resumed) > 0 {
 			fmt.Fprintf(stdout, "already measured in %s (skipped): %s\n", o.out, strings.Join(plan.Resumed, ", "))
 		}
-		printEstimate(stdout, o, plan.Estimate)
+		printBill(stdout, o, plan.Bill)
 		for _, n := range plan.Notes {
 			fmt.Fprintln(stdout, "note:", n)
 		}
@@ -80,7 +80,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printEstimate(stderr, o, plan.Estimate)
+	printBill(stderr, o, plan.Bill)
 	for _, n := range plan.Notes {
 		fmt.Fprintln(stderr, "note:", n)
 	}
@@ -101,7 +101,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if url := os.Getenv("AWS_ENDPOINT_URL"); url != "" {
 		provenance = "measured at " + url // not AWS: say where
 	}
-	t := rep.Table(fmt.Sprintf("ResNet50 on SageMaker: %d clients, one JPEG per request, %s (%s)", o.concurrency, o.region, provenance), provenance)
+	t := rep.Document(fmt.Sprintf("ResNet50 on SageMaker: %d clients, one JPEG per request, %s (%s)", o.concurrency, o.region, provenance), provenance)
 	fmt.Fprintln(stdout, t.Markdown())
 	files, err := t.WriteDir(ctx, o.out)
 	if err != nil {
@@ -112,9 +112,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// printEstimate prints the bill estimate and, when a candidate has no price, the flag
+// printBill prints the bill estimate and, when a candidate has no price, the flag
 // that would price it.
-func printEstimate(w io.Writer, o options, e sagebench.Estimate) {
+func printBill(w io.Writer, o options, e sagebench.Bill) {
 	fmt.Fprintln(w, e)
 	switch {
 	case e.Known():

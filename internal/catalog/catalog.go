@@ -115,7 +115,7 @@ func Resolve(r Request) (Image, error) {
 			return Image{}, err
 		}
 	}
-	if key == "pytorch/inference" && family(r.InstanceType) == "p2" && compareVersions(vkey, "1.13") >= 0 {
+	if key == "pytorch/inference" && Family(r.InstanceType) == "p2" && compareVersions(vkey, "1.13") >= 0 {
 		// image_uris._validate_instance_deprecation
 		return Image{}, e.with(FieldInstance, "P2 instances are deprecated from PyTorch 1.13 on: use a newer GPU family")
 	}
@@ -142,7 +142,7 @@ func Resolve(r Request) (Image, error) {
 		proc = "" // the SDK ignores the processor of configs without processors
 	}
 	tag := join(prefix, proc, py, container)
-	if key == "pytorch/inference" && family(r.InstanceType) == "p4d" {
+	if key == "pytorch/inference" && Family(r.InstanceType) == "p4d" {
 		if cv, ok := p4dContainers[tag]; ok {
 			tag += "-" + cv
 		}
@@ -180,7 +180,7 @@ func (r Request) scope(e *NoImageError) (key, proc string, err error) {
 		}
 		return "neo-" + r.Framework, processorOf(fam), nil
 	}
-	fam := family(r.InstanceType)
+	fam := Family(r.InstanceType)
 	if fam == "" {
 		return "", "", e.with(FieldInstance, fmt.Sprintf("instance type %q is not of the form ml.<family>.<size>", r.InstanceType))
 	}
@@ -213,8 +213,9 @@ func (r Request) scope(e *NoImageError) (key, proc string, err error) {
 	return "pytorch/inference", processorOf(fam), nil
 }
 
-// family is the instance family of ml.<family>.<size>, or "".
-func family(instanceType string) string {
+// Family is the instance family of ml.<family>.<size> ("g4dn" of ml.g4dn.xlarge), or ""
+// for a string of another form.
+func Family(instanceType string) string {
 	parts := strings.Split(instanceType, ".")
 	if len(parts) != 3 || parts[0] != "ml" || parts[1] == "" || parts[2] == "" {
 		return ""

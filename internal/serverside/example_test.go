@@ -17,7 +17,7 @@ func ExampleFromMetrics() {
 		OverheadLatency: cwmetrics.Latency{P50: 85 * time.Millisecond, Mean: 86 * time.Millisecond, Count: 4480},
 		Utilization:     map[cwmetrics.Resource]cwmetrics.Utilization{cwmetrics.GPU: {Mean: 96, Max: 100}},
 	}
-	chk := cwmetrics.CrossCheck(cwmetrics.Client{Requests: 4480, Mean: 116 * time.Millisecond}, m, cwmetrics.Tolerance{})
+	chk := cwmetrics.CrossCheck(cwmetrics.ClientFigures{Requests: 4480, Mean: 116 * time.Millisecond}, m, cwmetrics.Tolerance{})
 	s := serverside.FromMetrics(m, chk)
 	fmt.Println(s.Source, s.Invocations, s.ModelP50, s.OverheadP50, s.Utilization, chk.Remainder, len(s.Warnings))
 	// Output:

@@ -25,7 +25,7 @@ type Options struct {
 	// Tolerance is the cross-check's (zero fields take cwmetrics' defaults).
 	Tolerance cwmetrics.Tolerance
 	// Outside is how many requests the client sent outside the row's measured window
-	// (its warmup), which the server counts too; see cwmetrics.Client.
+	// (its warmup), which the server counts too; see cwmetrics.ClientFigures.
 	Outside int64
 	// Fetch are cwmetrics.Fetch's options: the wait for complete metrics, its progress,
 	// NoWait against the emulator.
@@ -52,7 +52,7 @@ func Fill(ctx context.Context, api cloudwatch.GetMetricDataAPIClient, row *repor
 	if res.Rate > 0 { // open loop: Little's law
 		inFlight = int64(math.Ceil(res.Rate * res.Latency.Mean.Seconds()))
 	}
-	c := cwmetrics.Client{Requests: res.Requests, Outside: o.Outside, InFlight: inFlight, Mean: res.Latency.Mean}
+	c := cwmetrics.ClientFigures{Requests: res.Requests, Outside: o.Outside, InFlight: inFlight, Mean: res.Latency.Mean}
 	row.Server = FromMetrics(m, cwmetrics.CrossCheck(c, m, o.Tolerance))
 	return nil
 }

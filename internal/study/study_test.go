@@ -46,7 +46,7 @@ func TestStudyPlansInEuWest1(t *testing.T) {
 	plan, err := st.Plan(aws.Config{Region: "eu-west-1"})
 	require.NoError(t, err)
 	assert.Equal(t, "sagemaker-eu-west-1-123456789012", plan.Bucket)
-	assert.Len(t, plan.Estimate.Lines, 6)
+	assert.Len(t, plan.Bill.Lines, 6)
 }
 
 // The images the SageMaker Python SDK resolves in eu-west-1 for what the notebook set:

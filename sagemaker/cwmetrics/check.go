@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// Client is what the load generator saw over the window: the few figures the cross-check
-// needs, so that this package does not depend on the load engine (from a bench.Result:
-// Requests, Latency.Mean).
-type Client struct {
+// ClientFigures is what the load generator saw over the window: the few figures the
+// cross-check needs, so that this package does not depend on the load engine (from a
+// bench.Result: Requests, Latency.Mean).
+type ClientFigures struct {
 	// Requests is every request the client counts as sent to the endpoint in its measured
 	// window, failed ones included.
 	Requests int64
@@ -62,11 +62,11 @@ type Check struct {
 
 // CrossCheck compares the server's figures with the client's. The server counts whole
 // periods, so its count includes requests just outside the measured window: the client's
-// warmup (Client.Outside allows for it), and whatever else reached the endpoint (another
+// warmup (ClientFigures.Outside allows for it), and whatever else reached the endpoint (another
 // client, an earlier run, SDK retries), which the warning names. A server count below the
 // client's means the client counted requests that never reached the endpoint. A nil m
 // gives no remainder and one warning.
-func CrossCheck(c Client, m *EndpointMetrics, tol Tolerance) Check {
+func CrossCheck(c ClientFigures, m *EndpointMetrics, tol Tolerance) Check {
 	if m == nil {
 		return Check{Warnings: []string{"no server metrics to check the client's figures against"}}
 	}

@@ -19,24 +19,24 @@ func TestCrossCheck(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name      string
-		client    cwmetrics.Client
+		client    cwmetrics.ClientFigures
 		server    *cwmetrics.EndpointMetrics
 		remainder time.Duration
 		want      string // a warning containing this, or none when empty
 	}{
-		{"agree", cwmetrics.Client{1000, 0, 0, 60 * ms}, server(1000, 50*ms, 5*ms), 5 * ms, ""},
-		{"one request in flight at the edge", cwmetrics.Client{10, 0, 0, 60 * ms}, server(11, 50*ms, 5*ms), 5 * ms, ""},
-		{"client drops requests", cwmetrics.Client{1000, 0, 0, 60 * ms}, server(750, 50*ms, 5*ms), 5 * ms, "250 requests never reached it"},
-		{"another client in the server's minutes", cwmetrics.Client{1000, 0, 0, 60 * ms}, server(1200, 50*ms, 5*ms), 5 * ms, "(and 0 outside its measured window): 200 more"},
-		{"requests in flight at the edges", cwmetrics.Client{1000, 0, 16, 60 * ms}, server(984, 50*ms, 5*ms), 5 * ms, ""},
-		{"more missing than were in flight", cwmetrics.Client{1000, 0, 16, 60 * ms}, server(950, 50*ms, 5*ms), 5 * ms, "50 requests never reached it"},
-		{"warmup allowed for", cwmetrics.Client{1000, 200, 0, 60 * ms}, server(1200, 50*ms, 5*ms), 5 * ms, ""},
-		{"more than the warmup", cwmetrics.Client{1000, 100, 0, 60 * ms}, server(1200, 50*ms, 5*ms), 5 * ms, "(and 100 outside its measured window): 100 more"},
-		{"server slower than client", cwmetrics.Client{1000, 0, 0, 60 * ms}, server(1000, 80*ms, 5*ms), -25 * ms, "exceeds the client's mean latency"},
-		{"distant client", cwmetrics.Client{1000, 0, 0, 60 * ms}, server(1000, 20*ms, 5*ms), 35 * ms, "network and client take 35ms"},
-		{"small remainder within the floor", cwmetrics.Client{1000, 0, 0, 10 * ms}, server(1000, 5*ms, 1*ms), 4 * ms, ""},
-		{"no latency published", cwmetrics.Client{1000, 0, 0, 60 * ms}, &cwmetrics.EndpointMetrics{Invocations: 1000}, 0, "no latency to compare"},
-		{"no server metrics", cwmetrics.Client{1000, 0, 0, 60 * ms}, nil, 0, "no server metrics"},
+		{"agree", cwmetrics.ClientFigures{1000, 0, 0, 60 * ms}, server(1000, 50*ms, 5*ms), 5 * ms, ""},
+		{"one request in flight at the edge", cwmetrics.ClientFigures{10, 0, 0, 60 * ms}, server(11, 50*ms, 5*ms), 5 * ms, ""},
+		{"client drops requests", cwmetrics.ClientFigures{1000, 0, 0, 60 * ms}, server(750, 50*ms, 5*ms), 5 * ms, "250 requests never reached it"},
+		{"another client in the server's minutes", cwmetrics.ClientFigures{1000, 0, 0, 60 * ms}, server(1200, 50*ms, 5*ms), 5 * ms, "(and 0 outside its measured window): 200 more"},
+		{"requests in flight at the edges", cwmetrics.ClientFigures{1000, 0, 16, 60 * ms}, server(984, 50*ms, 5*ms), 5 * ms, ""},
+		{"more missing than were in flight", cwmetrics.ClientFigures{1000, 0, 16, 60 * ms}, server(950, 50*ms, 5*ms), 5 * ms, "50 requests never reached it"},
+		{"warmup allowed for", cwmetrics.ClientFigures{1000, 200, 0, 60 * ms}, server(1200, 50*ms, 5*ms), 5 * ms, ""},
+		{"more than the warmup", cwmetrics.ClientFigures{1000, 100, 0, 60 * ms}, server(1200, 50*ms, 5*ms), 5 * ms, "(and 100 outside its measured window): 100 more"},
+		{"server slower than client", cwmetrics.ClientFigures{1000, 0, 0, 60 * ms}, server(1000, 80*ms, 5*ms), -25 * ms, "exceeds the client's mean latency"},
+		{"distant client", cwmetrics.ClientFigures{1000, 0, 0, 60 * ms}, server(1000, 20*ms, 5*ms), 35 * ms, "network and client take 35ms"},
+		{"small remainder within the floor", cwmetrics.ClientFigures{1000, 0, 0, 10 * ms}, server(1000, 5*ms, 1*ms), 4 * ms, ""},
+		{"no latency published", cwmetrics.ClientFigures{1000, 0, 0, 60 * ms}, &cwmetrics.EndpointMetrics{Invocations: 1000}, 0, "no latency to compare"},
+		{"no server metrics", cwmetrics.ClientFigures{1000, 0, 0, 60 * ms}, nil, 0, "no server metrics"},
 	} {
 		chk := cwmetrics.CrossCheck(tc.client, tc.server, cwmetrics.Tolerance{})
 		if chk.Remainder != tc.remainder {

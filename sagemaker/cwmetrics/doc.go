@@ -28,7 +28,7 @@
 //	if err != nil {
 //		fmt.Println("server metrics: n/a:", cwmetrics.Reason(err))
 //	}
-//	chk := cwmetrics.CrossCheck(cwmetrics.Client{Requests: res.Requests, Mean: res.Latency.Mean}, m, cwmetrics.Tolerance{})
+//	chk := cwmetrics.CrossCheck(cwmetrics.ClientFigures{Requests: res.Requests, Mean: res.Latency.Mean}, m, cwmetrics.Tolerance{})
 //	for _, w := range chk.Warnings {
 //		fmt.Println("warning:", w)
 //	}
@@ -36,6 +36,6 @@
 // CloudWatch keeps an endpoint's metrics after the endpoint is deleted, so delete it first
 // (it bills by the hour) and then wait for its metrics.
 //
-// The package knows nothing of the load engine: [Client] is the few figures of the client
+// The package knows nothing of the load engine: [ClientFigures] is the few figures of the client
 // side that the cross-check needs.
 package cwmetrics

@@ -54,7 +54,7 @@ func ExampleFetch() {
 	_, gpu := m.Utilization[cwmetrics.GPU]
 	fmt.Println("GPU utilization published:", gpu)
 
-	chk := cwmetrics.CrossCheck(cwmetrics.Client{Requests: 20}, m, cwmetrics.Tolerance{})
+	chk := cwmetrics.CrossCheck(cwmetrics.ClientFigures{Requests: 20}, m, cwmetrics.Tolerance{})
 	fmt.Println(chk.Warnings)
 	// Output:
 	// invocations: 20 errors: 0

@@ -119,7 +119,7 @@ func TestFetchIsWhatTheEmulatedEndpointDid(t *testing.T) {
 	if !m.Start.Equal(res.Start.Truncate(time.Minute)) || m.End.Sub(m.Start)%time.Minute != 0 || m.End.Before(res.End) {
 		t.Errorf("queried %v to %v for a run of %v to %v: want whole minutes around it", m.Start, m.End, res.Start, res.End)
 	}
-	chk := cwmetrics.CrossCheck(cwmetrics.Client{Requests: res.Requests, Mean: res.Latency.Mean}, m,
+	chk := cwmetrics.CrossCheck(cwmetrics.ClientFigures{Requests: res.Requests, Mean: res.Latency.Mean}, m,
 		cwmetrics.Tolerance{Latency: 100}) // a busy machine's loopback time is not under test
 	if len(chk.Warnings) != 0 || chk.Remainder < 0 {
 		t.Errorf("cross-check of an honest run: remainder %v, warnings %q", chk.Remainder, chk.Warnings)
@@ -147,7 +147,7 @@ func TestCrossCheckCatchesAClientThatDropsRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := cwmetrics.Client{Requests: res.Requests, InFlight: int64(res.Concurrency), Mean: res.Latency.Mean}
+	client := cwmetrics.ClientFigures{Requests: res.Requests, InFlight: int64(res.Concurrency), Mean: res.Latency.Mean}
 	chk := cwmetrics.CrossCheck(client, m, cwmetrics.Tolerance{})
 	if m.Invocations != 60 || len(chk.Warnings) == 0 || !strings.Contains(chk.Warnings[0], "20 requests never reached it") {
 		t.Errorf("client sent 60 of its 80 requests; server counted %d; warnings %q", m.Invocations, chk.Warnings)

@@ -43,36 +43,37 @@ type Requirement struct {
 	MaxLatency time.Duration // 0: no latency SLO; otherwise candidates must show Latency <= MaxLatency
 }
 
-// Plan is a candidate scaled to meet a [Requirement].
-type Plan struct {
+// Fleet is what to run to serve a [Requirement]'s target rate: a candidate scaled out to
+// Instances instances.
+type Fleet struct {
 	Candidate  Candidate
 	Instances  int
 	USDPerHour float64 // the scaled endpoint
 	PerMillion float64 // at the target TPS, the load actually served
 }
 
-// Cheapest scales every candidate to the requirement and returns the plan with the lowest
+// Cheapest scales every candidate to the requirement and returns the fleet with the lowest
 // hourly cost; ties go to fewer instances, then to the earlier candidate. A candidate's
 // per-instance throughput is its TPS over its Instances. With a latency SLO, a candidate
 // without a measured Latency is left out: it cannot show it meets the SLO. The latency is
 // taken to hold when scaling out, since each instance then runs at or below the load at
 // which it was measured.
-func Cheapest(req Requirement, candidates ...Candidate) (Plan, error) {
+func Cheapest(req Requirement, candidates ...Candidate) (Fleet, error) {
 	switch {
 	case !finite(req.TPS) || req.TPS <= 0:
-		return Plan{}, fmt.Errorf("%w: target %v inferences/s must be a positive number", ErrInvalidInput, req.TPS)
+		return Fleet{}, fmt.Errorf("%w: target %v inferences/s must be a positive number", ErrInvalidInput, req.TPS)
 	case !finite(req.Headroom) || req.Headroom < 0:
-		return Plan{}, fmt.Errorf("%w: headroom %v must be a non-negative fraction", ErrInvalidInput, req.Headroom)
+		return Fleet{}, fmt.Errorf("%w: headroom %v must be a non-negative fraction", ErrInvalidInput, req.Headroom)
 	case req.MaxLatency < 0:
-		return Plan{}, fmt.Errorf("%w: latency SLO %v is negative", ErrInvalidInput, req.MaxLatency)
+		return Fleet{}, fmt.Errorf("%w: latency SLO %v is negative", ErrInvalidInput, req.MaxLatency)
 	}
 	var (
-		best     Plan
+		best     Fleet
 		found    bool
 		rejected []string
 	)
 	for _, c := range candidates {
-		p, why := plan(req, c)
+		p, why := scale(req, c)
 		if why != "" {
 			rejected = append(rejected, fmt.Sprintf("%s: %s", c.Name, why))
 			continue
@@ -86,37 +87,37 @@ func Cheapest(req Requirement, candidates ...Candidate) (Plan, error) {
 		if len(candidates) == 0 {
 			rejected = append(rejected, "no candidates given")
 		}
-		return Plan{}, fmt.Errorf("%w of %v inferences/s (headroom %v, SLO %v): %s",
+		return Fleet{}, fmt.Errorf("%w of %v inferences/s (headroom %v, SLO %v): %s",
 			ErrNoCandidate, req.TPS, req.Headroom, req.MaxLatency, strings.Join(rejected, "; "))
 	}
 	return best, nil
 }
 
-// plan scales one candidate, or says why it cannot serve the requirement.
-func plan(req Requirement, c Candidate) (Plan, string) {
+// scale scales one candidate, or says why it cannot serve the requirement.
+func scale(req Requirement, c Candidate) (Fleet, string) {
 	if req.MaxLatency > 0 {
 		if c.Latency <= 0 {
-			return Plan{}, "no latency measured"
+			return Fleet{}, "no latency measured"
 		}
 		if c.Latency > req.MaxLatency {
-			return Plan{}, fmt.Sprintf("latency %v exceeds %v", c.Latency, req.MaxLatency)
+			return Fleet{}, fmt.Sprintf("latency %v exceeds %v", c.Latency, req.MaxLatency)
 		}
 	}
 	est, err := NewEstimate(c)
 	if err != nil {
-		return Plan{}, err.Error()
+		return Fleet{}, err.Error()
 	}
 	n, err := InstancesFor(req.TPS, est.TPS/float64(est.Instances), req.Headroom)
 	if err != nil {
-		return Plan{}, err.Error()
+		return Fleet{}, err.Error()
 	}
 	hourly, err := EndpointPerHour(c.Price.USDPerHour, n)
 	if err != nil {
-		return Plan{}, err.Error()
+		return Fleet{}, err.Error()
 	}
 	perM, err := PerMillion(hourly, req.TPS)
 	if err != nil {
-		return Plan{}, err.Error()
+		return Fleet{}, err.Error()
 	}
-	return Plan{Candidate: c, Instances: n, USDPerHour: hourly, PerMillion: perM}, ""
+	return Fleet{Candidate: c, Instances: n, USDPerHour: hourly, PerMillion: perM}, ""
 }

@@ -1,11 +1,13 @@
 package sagebench
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker"
 )
@@ -79,8 +81,11 @@ func (s *Study) serverlessProblems(label string, c Candidate, p *Plan) []string 
 	add := func(format string, a ...any) { probs = append(probs, label+": "+fmt.Sprintf(format, a...)) }
 	sc := c.Serverless
 	spec := sagemaker.ServerlessSpec{MemorySizeInMB: sc.MemorySizeInMB, MaxConcurrency: sc.MaxConcurrency, ProvisionedConcurrency: sc.ProvisionedConcurrency}
-	for _, q := range spec.Problems() {
-		add("%s (AWS: ProductionVariantServerlessConfig)", q)
+	var se *invalid.Error
+	if errors.As(spec.Validate(), &se) {
+		for _, q := range se.Problems {
+			add("%s (AWS: ProductionVariantServerlessConfig)", q.Message)
+		}
 	}
 	if c.InstanceType != "" || c.InstanceCount != 0 {
 		add("a serverless candidate has no InstanceType or InstanceCount")

@@ -1,10 +1,11 @@
 package sagemaker
 
 import (
-	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/sagebench/sagebench/invalid"
 )
 
 // ServerlessSpec makes an endpoint serverless (ProductionVariantServerlessConfig): no
@@ -25,23 +26,21 @@ var ServerlessMemorySizes = []int{1024, 2048, 3072, 4096, 5120, 6144}
 // real-time endpoints take 6 MB).
 const MaxServerlessPayload = 4 << 20
 
-// Problems lists what SageMaker would refuse in s.
-func (s ServerlessSpec) Problems() []string {
-	var out []string
-	ok := false
-	for _, m := range ServerlessMemorySizes {
-		ok = ok || s.MemorySizeInMB == m
-	}
-	if !ok {
-		out = append(out, fmt.Sprintf("serverless memory size %d MB is not one of %v", s.MemorySizeInMB, ServerlessMemorySizes))
+// Validate checks s against SageMaker's rules for a ProductionVariantServerlessConfig. Its
+// error is an *invalid.Error listing every problem, each with the ServerlessSpec field at
+// fault (MemorySizeInMB, MaxConcurrency, ProvisionedConcurrency).
+func (s ServerlessSpec) Validate() error {
+	e := &invalid.Error{Subject: "SageMaker serverless spec"}
+	if !slices.Contains(ServerlessMemorySizes, s.MemorySizeInMB) {
+		e.Add("MemorySizeInMB", "serverless memory size %d MB is not one of %v", s.MemorySizeInMB, ServerlessMemorySizes)
 	}
 	if s.MaxConcurrency < 1 || s.MaxConcurrency > 200 {
-		out = append(out, fmt.Sprintf("serverless max concurrency %d is not in 1..200", s.MaxConcurrency))
+		e.Add("MaxConcurrency", "serverless max concurrency %d is not in 1..200", s.MaxConcurrency)
 	}
 	if s.ProvisionedConcurrency < 0 || s.ProvisionedConcurrency > s.MaxConcurrency {
-		out = append(out, fmt.Sprintf("serverless provisioned concurrency %d is not in 0..max concurrency %d", s.ProvisionedConcurrency, s.MaxConcurrency))
+		e.Add("ProvisionedConcurrency", "serverless provisioned concurrency %d is not in 0..max concurrency %d", s.ProvisionedConcurrency, s.MaxConcurrency)
 	}
-	return out
+	return e.Err()
 }
 
 // variant is the endpoint configuration's one production variant for e serving model.

@@ -2,11 +2,13 @@ package sagemaker_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -42,16 +44,23 @@ func TestDeployServerlessEndpointServesAndLeavesNothing(t *testing.T) {
 }
 
 func TestServerlessSpecRefusesWhatAWSRefuses(t *testing.T) {
-	for name, s := range map[string]sagemaker.ServerlessSpec{
-		"memory not a step": {MemorySizeInMB: 1500, MaxConcurrency: 1},
-		"memory over 6 GB":  {MemorySizeInMB: 7168, MaxConcurrency: 1},
-		"no concurrency":    {MemorySizeInMB: 1024},
-		"provisioned > max": {MemorySizeInMB: 1024, MaxConcurrency: 1, ProvisionedConcurrency: 2},
-		"concurrency 201":   {MemorySizeInMB: 1024, MaxConcurrency: 201},
+	for name, tc := range map[string]struct {
+		spec  sagemaker.ServerlessSpec
+		field string
+	}{
+		"memory not a step": {sagemaker.ServerlessSpec{MemorySizeInMB: 1500, MaxConcurrency: 1}, "MemorySizeInMB"},
+		"memory over 6 GB":  {sagemaker.ServerlessSpec{MemorySizeInMB: 7168, MaxConcurrency: 1}, "MemorySizeInMB"},
+		"no concurrency":    {sagemaker.ServerlessSpec{MemorySizeInMB: 1024}, "MaxConcurrency"},
+		"provisioned > max": {sagemaker.ServerlessSpec{MemorySizeInMB: 1024, MaxConcurrency: 1, ProvisionedConcurrency: 2}, "ProvisionedConcurrency"},
+		"concurrency 201":   {sagemaker.ServerlessSpec{MemorySizeInMB: 1024, MaxConcurrency: 201}, "MaxConcurrency"},
 	} {
-		e := sagemaker.EndpointSpec{Name: "ok-name", Serverless: &s}
-		if err := e.Validate(); err == nil {
-			t.Errorf("%s: valid", name)
+		var ie *invalid.Error
+		if err := tc.spec.Validate(); !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Field != tc.field {
+			t.Errorf("%s: ServerlessSpec.Validate() = %v; want one problem with field %s", name, err, tc.field)
+		}
+		e := sagemaker.EndpointSpec{Name: "ok-name", Serverless: &tc.spec}
+		if err := e.Validate(); !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Field != "Serverless."+tc.field {
+			t.Errorf("%s: EndpointSpec.Validate() = %v; want one problem with field Serverless.%s", name, err, tc.field)
 		}
 	}
 	e := sagemaker.EndpointSpec{Name: "ok-name", InstanceType: "ml.c5.xlarge", InstanceCount: 1,

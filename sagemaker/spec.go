@@ -2,6 +2,7 @@ package sagemaker
 
 import (
 	"context"
+	"errors"
 	"math"
 	"regexp"
 	"sort"
@@ -127,8 +128,11 @@ func (s EndpointSpec) Validate() error {
 		e.Add("Name", "%v", err)
 	}
 	if s.Serverless != nil { // serverless.go
-		for _, p := range s.Serverless.Problems() {
-			e.Add("Serverless", "%s", p)
+		var se *invalid.Error
+		if errors.As(s.Serverless.Validate(), &se) {
+			for _, p := range se.Problems {
+				e.Add("Serverless."+p.Field, "%s", p.Message)
+			}
 		}
 		if s.InstanceType != "" || s.InstanceCount != 0 {
 			e.Add("Serverless", "a serverless endpoint has no instance type or count (got %q x %d)", s.InstanceType, s.InstanceCount)

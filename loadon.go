@@ -5,12 +5,14 @@ import (
 
 	"errors"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
 	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/loadjob"
 )
 
@@ -84,8 +86,11 @@ func (s *Study) loadOnProblems(region string) []string {
 		return nil
 	}
 	var probs []string
-	if err := loadjob.ValidateProcessing(p.instanceType(), p.count()); err != nil {
-		probs = append(probs, "LoadOn: "+err.Error())
+	var ie *invalid.Error
+	if errors.As(loadjob.ValidateProcessing(p.instanceType(), p.count()), &ie) {
+		for _, q := range ie.Problems {
+			probs = append(probs, "LoadOn: "+q.Message)
+		}
 	}
 	if _, err := p.image(region); err != nil && region != "" {
 		probs = append(probs, "LoadOn: "+err.Error())

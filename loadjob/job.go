@@ -21,6 +21,7 @@ import (
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/smretry"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/sagemaker"
 )
 
@@ -88,18 +89,25 @@ func Where(count int, instanceType, region string) string {
 var processingTypes = types.ProcessingInstanceType("").Values()
 
 // ValidateProcessing checks a processing instance type and count as CreateProcessingJob
-// would, before anything is created.
+// would, before anything is created. Its error is an *invalid.Error whose problems name
+// the Job field at fault (InstanceType, InstanceCount).
 func ValidateProcessing(instanceType string, count int) error {
-	var errs []error
-	if !slices.Contains(processingTypes, types.ProcessingInstanceType(instanceType)) {
-		errs = append(errs, fmt.Errorf("%q is not a processing instance type (e.g. ml.c5.xlarge, ml.m5.2xlarge)", instanceType))
-	}
-	if count < 1 || count > 100 {
-		errs = append(errs, fmt.Errorf("instance count %d is not in [1, 100]", count))
-	}
-	return errors.Join(errs...)
+	e := &invalid.Error{Subject: "processing resources"}
+	validateProcessing(e, instanceType, count)
+	return e.Err()
 }
 
+func validateProcessing(e *invalid.Error, instanceType string, count int) {
+	if !slices.Contains(processingTypes, types.ProcessingInstanceType(instanceType)) {
+		e.Add("InstanceType", "%q is not a processing instance type (e.g. ml.c5.xlarge, ml.m5.2xlarge)", instanceType)
+	}
+	if count < 1 || count > 100 {
+		e.Add("InstanceCount", "instance count %d is not in [1, 100]", count)
+	}
+}
+
+// validate fills j's defaults and refuses it, with an *invalid.Error naming each field at
+// fault, before anything is created.
 func (j Job) validate() (Job, error) {
 	if j.InstanceType == "" {
 		j.InstanceType = "ml.c5.xlarge"
@@ -107,23 +115,21 @@ func (j Job) validate() (Job, error) {
 	if j.InstanceCount == 0 {
 		j.InstanceCount = 1
 	}
-	var errs []error
-	if err := ValidateProcessing(j.InstanceType, j.InstanceCount); err != nil {
-		errs = append(errs, err)
-	}
-	for name, v := range map[string]string{"Endpoint": j.Endpoint, "RoleARN": j.RoleARN, "Image": j.Image} {
-		if v == "" {
-			errs = append(errs, errors.New(name+" is empty"))
+	e := &invalid.Error{Subject: "load job"}
+	validateProcessing(e, j.InstanceType, j.InstanceCount)
+	for _, f := range []struct{ name, v string }{{"Endpoint", j.Endpoint}, {"RoleARN", j.RoleARN}, {"Image", j.Image}} {
+		if f.v == "" {
+			e.Add(f.name, "%s is empty", f.name)
 		}
 	}
 	if _, _, ok := parseS3URI(j.S3URI); !ok {
-		errs = append(errs, fmt.Errorf("S3URI %q is not an s3://bucket/prefix URI", j.S3URI))
+		e.Add("S3URI", "S3URI %q is not an s3://bucket/prefix URI", j.S3URI)
 	}
 	if _, err := bench.Split(j.Load, j.InstanceCount); err != nil {
-		errs = append(errs, err)
+		e.Add("Load", "%v", err)
 	}
-	if len(errs) > 0 {
-		return j, fmt.Errorf("loadjob: invalid job: %w", errors.Join(errs...))
+	if err := e.Err(); err != nil {
+		return j, fmt.Errorf("loadjob: %w", err)
 	}
 	if j.PollInterval <= 0 {
 		j.PollInterval = 15 * time.Second

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/loadjob"
 	"github.com/sagebench/sagebench/payload"
 	"github.com/sagebench/sagebench/sagemaker"
@@ -269,10 +270,13 @@ func TestRunRefusesAnInvalidJobBeforeCreatingAnything(t *testing.T) {
 		Endpoint: "ep", Load: bench.Config{Concurrency: 2, Payloads: []payload.Payload{p}},
 		InstanceType: "ml.inf1.xlarge", InstanceCount: 3, RoleARN: testRole, Image: testImage, S3URI: "s3://b/p",
 	})
-	require.Error(t, err)
-	for _, want := range []string{`"ml.inf1.xlarge" is not a processing instance type`, "concurrency 2 is under 3 shards"} {
-		assert.Contains(t, err.Error(), want)
-	}
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, []invalid.Problem{
+		{Field: "InstanceType", Message: `"ml.inf1.xlarge" is not a processing instance type (e.g. ml.c5.xlarge, ml.m5.2xlarge)`},
+		{Field: "Load", Message: ie.Problems[len(ie.Problems)-1].Message},
+	}, ie.Problems, "one problem per field at fault, in the Job's order")
+	assert.Contains(t, err.Error(), "concurrency 2 is under 3 shards")
 	assert.Zero(t, srv.TotalCalls())
 }
 

@@ -17,11 +17,10 @@ import (
 	"github.com/sagebench/sagebench/payload"
 )
 
-// readmeProgram is the README's "run the study for your own model" program, kept here so
-// that it compiles with the API it shows. It is never called: it needs AWS.
-var _ = readmeProgram
-
-func readmeProgram() {
+// The README's "run the study for your own model" program, kept here so that it compiles
+// with the API it shows. An example without an Output comment is compiled, never run: it
+// needs AWS.
+func ExampleStudy_ownModel() {
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx) // or srv.Config() of a sagemakertest.Server
 	if err != nil {

@@ -39,7 +39,7 @@ type Candidate struct {
 	// type and count are read from its configuration (DescribeEndpoint and
 	// DescribeEndpointConfig) and price it; InstanceType and InstanceCount, if set, must
 	// match. Target, FrameworkVersion, Image and Env do not apply. It adds nothing to the
-	// estimate: the endpoint bills whether or not it is measured.
+	// Bill: the endpoint bills whether or not it is measured.
 	Endpoint string `json:",omitempty"`
 	// Serverless, if set, deploys a serverless endpoint instead of instances
 	// (serverless.go); InstanceType and InstanceCount are then empty.

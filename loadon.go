@@ -37,7 +37,7 @@ type Processing struct {
 	// loadjob.BuildWorker from the calling module (the go command must be installed).
 	Worker string
 	// Prices prices the processing instances for the budget (cost.Refresh with
-	// RefreshOptions.Component: cost.Processing). Nil leaves them unpriced: the estimate
+	// RefreshOptions.Component: cost.Processing). Nil leaves them unpriced: the Bill
 	// is then unknown, never a guess.
 	Prices *cost.Table
 

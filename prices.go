@@ -21,7 +21,7 @@ import (
 // aws.Config with a BaseEndpoint, such as the emulator's) it prices with the embedded
 // table cost.Current unless BaseURL is set. When the Price List cannot be read, the study
 // prices with its cached copy however old, else with cost.Current, and says which and why
-// in Plan's estimate and in the report.
+// in Plan's Bill and in the report.
 type PriceList struct {
 	// BaseURL is where the bulk files are published [cost.BulkBaseURL]; the emulator
 	// serves a fixture at its srv.URL.

@@ -193,10 +193,10 @@ func errorRate(r *bench.Result) float64 {
 }
 
 // Recommendation is the report's answer in a few lines: the recommended candidate, or
-// that none can be, what came closest and why; the plan for Study.TargetTPS; and every
+// that none can be, what came closest and why; the fleet for Study.TargetTPS; and every
 // candidate that failed, was skipped or was not recommended, with the reason and, for one
 // with errors, its main error class and first message. It is the same decision as every
-// output of Table (report.Verdict).
+// output of Document (report.Verdict).
 func (rep *Report) Recommendation() string {
 	var b strings.Builder
 	if rep.Best < 0 {

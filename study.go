@@ -80,7 +80,7 @@ type Study struct {
 	// inferences per second cheapest (cost.Cheapest, with Headroom spare).
 	TargetTPS float64
 	Headroom  float64
-	// Check, if set, validates every answer (sagemaker.WithResponseCheck); Accept is the
+	// Check, if set, validates every answer (sagemaker.InvokerOptions.ResponseCheck); Accept is the
 	// answer's MIME type [application/json].
 	Check  func(body []byte, contentType string) error
 	Accept string

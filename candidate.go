@@ -42,7 +42,7 @@ type Candidate struct {
 	// Bill: the endpoint bills whether or not it is measured.
 	Endpoint string `json:",omitempty"`
 	// Serverless, if set, deploys a serverless endpoint instead of instances
-	// (serverless.go); InstanceType and InstanceCount are then empty.
+	// (see ServerlessConfig); InstanceType and InstanceCount are then empty.
 	Serverless *ServerlessConfig `json:",omitempty"`
 }
 

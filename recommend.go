@@ -66,7 +66,7 @@ type Outcome struct {
 	LoadRanOn string
 	// Cost is nil when the price table has no price for the instance type.
 	Cost *cost.Estimate
-	// Serverless is a serverless candidate's cost as a function of traffic (serverless.go).
+	// Serverless is a serverless candidate's cost as a function of traffic.
 	Serverless *cost.ServerlessEstimate
 	// MeetsSLO is true when there is no SLO or the result meets it; Disqualified says
 	// why a measured candidate cannot be recommended: its report.Verdict.

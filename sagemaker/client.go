@@ -128,7 +128,8 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// Client packages, uploads, deploys and invokes models. It is safe for concurrent use.
+// Client uploads, deploys and invokes models and deletes what its run created. It is
+// safe for concurrent use.
 type Client struct {
 	opts Options
 }

@@ -22,10 +22,7 @@ import (
 // It walks ListModels, ListEndpointConfigs, ListEndpoints and ListCompilationJobs
 // (from an hour before the run id's start time, when it parses, and, whatever their
 // creation time, those whose name holds the run id as Client.Name puts it) and asks
-// ListTags of each. The Resource Groups Tagging API would find tagged resources in one paginated
-// call, but it is one more service and client to depend on and to emulate, covers
-// compilation jobs only as "sagemaker:compilation-job" ARNs that still need the
-// SageMaker names, and is eventually consistent; the SageMaker listings are exact.
+// ListTags of each.
 //
 // When ctx has a deadline, throttled and 5xx answers to any of these calls (and to
 // the describes and HeadObjects that find the S3 objects) are retried with backoff
@@ -49,6 +46,12 @@ func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) 
 
 // findRun is FindRun with the error of what it could not check (resources whose
 // tags, objects whose mark it could not read) apart: nil when it checked everything.
+//
+// Why the SageMaker listings and not the Resource Groups Tagging API, which would find
+// tagged resources in one paginated call: it is one more service and client to depend
+// on and to emulate, covers compilation jobs only as "sagemaker:compilation-job" ARNs
+// that still need the SageMaker names, and is eventually consistent; the SageMaker
+// listings are exact.
 func (c *Client) findRun(ctx context.Context, runID string) (out []Resource, unchecked, err error) {
 	api, err := c.cleanupAPI()
 	if err != nil {

@@ -33,7 +33,7 @@ type EndpointSpec struct {
 	// CreateEndpoint again with the model and configuration it already created, or an
 	// error, which Deploy fails with (deleting them). Without it a refusal fails Deploy.
 	WaitForSlot func(ctx context.Context, refusals int, err error) error
-	// Serverless, if set, makes the endpoint serverless (serverless.go): InstanceType and
+	// Serverless, if set, makes the endpoint serverless (see ServerlessSpec): InstanceType and
 	// InstanceCount must then be empty.
 	Serverless *ServerlessSpec
 }
@@ -50,7 +50,7 @@ const VariantName = "AllTraffic"
 const codeDir = "/opt/ml/model/code"
 
 // PyTorchEnv returns the environment the SageMaker PyTorch inference containers read to
-// find the inference script packed under code/ by [modeltar.Pack]: SAGEMAKER_PROGRAM,
+// find the inference script packed under code/ by modeltar.Pack: SAGEMAKER_PROGRAM,
 // SAGEMAKER_SUBMIT_DIRECTORY, SAGEMAKER_CONTAINER_LOG_LEVEL and SAGEMAKER_REGION, as the
 // Python SDK sets them for a repacked model.
 func PyTorchEnv(entryPoint, region string) map[string]string {

@@ -163,7 +163,7 @@ func (j Job) validate() (Job, error) {
 	return j, nil
 }
 
-// Run runs j as a Processing job in cfg's account and region and returns the merged
+// Run runs job as a Processing job in cfg's account and region and returns the merged
 // Results of its shards. An Outcome whose Shards are incomplete (a shard failed or never
 // reported) comes with a nil error: its Result warns and names the missing shards. An
 // error comes when nothing was measured. When ctx ends, the job is stopped before Run

@@ -50,19 +50,19 @@ func ResultName(i int) string { return "result-" + strconv.Itoa(i) + ".json" }
 // the start barrier, drives its part of the load against the endpoint through cfg, and
 // writes its Result to Out. The Result is written even when the load failed part way,
 // so that the driver merges what was measured; an error is returned when there is none.
-func RunWorker(ctx context.Context, cfg aws.Config, o Worker) (*bench.Result, error) {
-	if o.Getenv == nil {
-		o.Getenv = os.Getenv
+func RunWorker(ctx context.Context, cfg aws.Config, w Worker) (*bench.Result, error) {
+	if w.Getenv == nil {
+		w.Getenv = os.Getenv
 	}
-	logf := o.Logf
+	logf := w.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	spec, err := ReadSpec(o.Spec)
+	spec, err := ReadSpec(w.Spec)
 	if err != nil {
 		return nil, err
 	}
-	sh, err := FindShard(o.Shard, spec.Shards, o.ResourceConfig, o.Getenv)
+	sh, err := FindShard(w.Shard, spec.Shards, w.ResourceConfig, w.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func RunWorker(ctx context.Context, cfg aws.Config, o Worker) (*bench.Result, er
 	if res == nil {
 		return nil, fmt.Errorf("loadjob: shard %d: %w", sh.I, runErr)
 	}
-	if err := writeResult(filepath.Join(o.Out, ResultName(sh.I)), res); err != nil {
+	if err := writeResult(filepath.Join(w.Out, ResultName(sh.I)), res); err != nil {
 		return res, err
 	}
 	logf("shard %d: %d requests, %d errors in %v", sh.I, res.Requests, res.Errors, res.Elapsed.Round(time.Millisecond))

@@ -64,8 +64,8 @@ const codePrefix = "code/"
 // bytes reproducible; 1980-01-01 is the earliest time every archive tool accepts.
 var archiveTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Pack writes a as a gzipped tar to w and returns its size report, e.g. to warn the user
-// before a long upload. The same inputs give the same bytes (and so the same S3 ETag):
+// Pack writes the archive s describes as a gzipped tar to w and returns its size
+// report, e.g. to warn the user before a long upload. The same inputs give the same bytes (and so the same S3 ETag):
 // entries are sorted, and times, owners and modes are fixed (files 0644, directories
 // 0755, uid/gid 0, no user names, no gzip name or time). The bytes can differ between Go
 // releases if compress/flate changes its output.
@@ -73,8 +73,8 @@ var archiveTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 // It refuses, before writing anything, a missing model file, an entry point outside the
 // code directory, absolute or ".." paths, symlinks that leave the code directory, and
 // special files (devices, FIFOs, sockets).
-func Pack(w io.Writer, a Spec) (Stats, error) {
-	entries, err := a.collect()
+func Pack(w io.Writer, s Spec) (Stats, error) {
+	entries, err := s.collect()
 	if err != nil {
 		return Stats{}, err
 	}

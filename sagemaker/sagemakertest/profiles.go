@@ -16,7 +16,7 @@ type Profile struct {
 	// Source says where the figures come from.
 	Source string
 	// Generic is true for a profile derived from the instance type's hardware
-	// (see [GenericProfile]) rather than calibrated to a measurement.
+	// (see GenericProfile) rather than calibrated to a measurement.
 	Generic bool
 }
 

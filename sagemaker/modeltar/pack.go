@@ -65,10 +65,10 @@ const codePrefix = "code/"
 var archiveTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Pack writes the archive s describes as a gzipped tar to w and returns its size
-// report, e.g. to warn the user before a long upload. The same inputs give the same bytes (and so the same S3 ETag):
-// entries are sorted, and times, owners and modes are fixed (files 0644, directories
-// 0755, uid/gid 0, no user names, no gzip name or time). The bytes can differ between Go
-// releases if compress/flate changes its output.
+// report, e.g. to warn the user before a long upload. The same inputs give the same
+// bytes (and so the same S3 ETag): entries are sorted, and times, owners and modes are
+// fixed (files 0644, directories 0755, uid/gid 0, no user names, no gzip name or time).
+// The bytes can differ between Go releases if compress/flate changes its output.
 //
 // It refuses, before writing anything, a missing model file, an entry point outside the
 // code directory, absolute or ".." paths, symlinks that leave the code directory, and

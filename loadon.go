@@ -17,18 +17,18 @@ import (
 )
 
 // Processing runs a study's load as a SageMaker Processing job in the endpoint's account
-// and region (Study.LoadOn), on Count instances of InstanceType, instead of in the
-// process that calls Run. A closed loop of N clients gives N / (latency + round trip):
-// from a client 80 ms away, an endpoint answering in 53 ms reads 40% of its throughput.
-// Loading from the endpoint's region removes the distance, and Count instances drive
-// what one machine cannot. Each instance runs its bench.Split share of Study.Load and the
-// shards' Results are merged exactly (see package loadjob). Study.Accept travels with the
-// load; Study.Check does not (a function cannot): on a processing job, answers count as
-// successes by their status alone.
+// and region (Study.LoadOn), on InstanceCount instances of InstanceType, instead of in
+// the process that calls Run. A closed loop of N clients gives N / (latency + round
+// trip): from a client 80 ms away, an endpoint answering in 53 ms reads 40% of its
+// throughput. Loading from the endpoint's region removes the distance, and InstanceCount
+// instances drive what one machine cannot. Each instance runs its bench.Split share of
+// Study.Load and the shards' Results are merged exactly (see package loadjob).
+// Study.Accept travels with the load; Study.Check does not (a function cannot): on a
+// processing job, answers count as successes by their status alone.
 type Processing struct {
-	// InstanceType is a processing instance type [ml.c5.xlarge]; Count is 1 to 100 [1].
-	InstanceType string
-	Count        int
+	// InstanceType is a processing instance type [ml.c5.xlarge]; InstanceCount is 1 to 100 [1].
+	InstanceType  string
+	InstanceCount int
 	// Image is the container image the worker runs on: any image the role may pull that
 	// has /bin/sh [the SageMaker scikit-learn image 1.2-1 of the region, as the Python
 	// SDK's image_uris.retrieve("sklearn", region, "1.2-1") resolves it].
@@ -51,10 +51,10 @@ const processingStartup = 5 * time.Minute
 
 func (p *Processing) instanceType() string { return orDefault(p.InstanceType, "ml.c5.xlarge") }
 func (p *Processing) count() int {
-	if p.Count == 0 {
+	if p.InstanceCount == 0 {
 		return 1
 	}
-	return p.Count
+	return p.InstanceCount
 }
 
 // ProcessingImageVersion is the scikit-learn container version whose image a
@@ -104,7 +104,7 @@ func (s *Study) loadOnProblems(region string) []string {
 	return probs
 }
 
-// loadOnLine is the processing job's share of the estimate for one candidate: Count
+// loadOnLine is the processing job's share of the estimate for one candidate: InstanceCount
 // instances for the load and their startup.
 func (s *Study) loadOnLine(region, candidate string) (BillLine, bool) {
 	p := s.LoadOn

@@ -60,7 +60,7 @@ func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load = bench.Config{Concurrency: 6, Duration: time.Second, Interval: 200 * time.Millisecond, Payloads: s.Load.Payloads}
-	s.LoadOn = &sagebench.Processing{InstanceType: "ml.c5.xlarge", Count: 3, // the default image
+	s.LoadOn = &sagebench.Processing{InstanceType: "ml.c5.xlarge", InstanceCount: 3, // the default image
 		Worker: testWorker(t), PollInterval: 20 * time.Millisecond, StartDelay: 300 * time.Millisecond}
 	var evs events
 	s.Events = evs.add
@@ -106,7 +106,7 @@ func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 func TestPlanRefusesABadLoadOn(t *testing.T) {
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
-	s.LoadOn = &sagebench.Processing{InstanceType: "ml.inf1.xlarge", Count: 101}
+	s.LoadOn = &sagebench.Processing{InstanceType: "ml.inf1.xlarge", InstanceCount: 101}
 	_, err := s.Plan(srv.Config())
 	require.Error(t, err)
 	for _, want := range []string{
@@ -122,7 +122,7 @@ func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load.Duration = time.Minute
-	s.LoadOn = &sagebench.Processing{Count: 2, Image: processingImage}
+	s.LoadOn = &sagebench.Processing{InstanceCount: 2, Image: processingImage}
 	p, err := s.Plan(srv.Config())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"c5 (load on processing)"}, p.Bill.Unpriced, "no processing prices: unknown, never a guess")
@@ -153,7 +153,7 @@ func TestStudyWithAShardKilledReportsAnIncompleteLoadNamingIt(t *testing.T) {
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load = bench.Config{Concurrency: 6, Duration: 3 * time.Second, Payloads: s.Load.Payloads}
-	s.LoadOn = &sagebench.Processing{Count: 3, Image: processingImage,
+	s.LoadOn = &sagebench.Processing{InstanceCount: 3, Image: processingImage,
 		Worker: testWorker(t), PollInterval: 20 * time.Millisecond, StartDelay: 300 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -185,7 +185,7 @@ func TestStudyCanceledMidLoadStopsTheProcessingJob(t *testing.T) {
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load = bench.Config{Concurrency: 4, Duration: time.Minute, Payloads: s.Load.Payloads}
-	s.LoadOn = &sagebench.Processing{Count: 2, Image: processingImage,
+	s.LoadOn = &sagebench.Processing{InstanceCount: 2, Image: processingImage,
 		Worker: testWorker(t), PollInterval: 20 * time.Millisecond, StartDelay: 300 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -212,7 +212,7 @@ func TestPlanReadsProcessingPricesFromThePriceList(t *testing.T) {
 	srv, s := newEuCentralStudy(t)
 	s.PriceList.BaseURL = srv.URL
 	s.Load.Duration = time.Minute
-	s.LoadOn = &sagebench.Processing{Count: 2}
+	s.LoadOn = &sagebench.Processing{InstanceCount: 2}
 	p, err := s.Plan(srv.Config())
 	require.NoError(t, err)
 	var lines int

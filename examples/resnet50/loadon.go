@@ -20,13 +20,13 @@ func parseLoadOn(s, image string) (*sagebench.Processing, error) {
 	if parts[0] != "processing" || len(parts) < 2 || len(parts) > 3 || parts[1] == "" {
 		return nil, fmt.Errorf("-load-on %q: want here, or processing:<instance type>[:<count>] (e.g. processing:ml.c5.xlarge:3)", s)
 	}
-	p := &sagebench.Processing{InstanceType: parts[1], Count: 1, Image: image}
+	p := &sagebench.Processing{InstanceType: parts[1], InstanceCount: 1, Image: image}
 	if len(parts) == 3 {
 		n, err := strconv.Atoi(parts[2])
 		if err != nil || n < 1 || n > 100 {
 			return nil, fmt.Errorf("-load-on %q: the instance count %q is not a number from 1 to 100", s, parts[2])
 		}
-		p.Count = n
+		p.InstanceCount = n
 	}
 	return p, nil
 }

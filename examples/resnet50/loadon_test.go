@@ -12,12 +12,12 @@ func TestParseLoadOnReadsProcessingTypeAndCount(t *testing.T) {
 	p, err := parseLoadOn("processing:ml.c5.xlarge:3", img)
 	require.NoError(t, err)
 	assert.Equal(t, "ml.c5.xlarge", p.InstanceType)
-	assert.Equal(t, 3, p.Count)
+	assert.Equal(t, 3, p.InstanceCount)
 	assert.Equal(t, img, p.Image)
 
 	p, err = parseLoadOn("processing:ml.m5.large", img)
 	require.NoError(t, err)
-	assert.Equal(t, 1, p.Count)
+	assert.Equal(t, 1, p.InstanceCount)
 
 	for _, here := range []string{"", "here"} {
 		p, err = parseLoadOn(here, "")

@@ -35,7 +35,7 @@ func ExampleFetch() {
 	}, func(o *awspricing.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
 	prices, err := pricing.Fetch(context.Background(), client, func(o *pricing.Options) {
-		o.Regions, o.ReadOn = []string{"eu-west-1"}, "2026-11-25"
+		o.Regions, o.AsOf = []string{"eu-west-1"}, "2026-11-25"
 	})
 	if err != nil {
 		fmt.Println(err)

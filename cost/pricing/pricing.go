@@ -45,8 +45,9 @@ var DefaultFamilies = []string{"ml.c5", "ml.c6i", "ml.c7g", "ml.m5", "ml.m6i", "
 type Options struct {
 	Regions  []string // default DefaultRegions
 	Families []string // default DefaultFamilies; sizes below xlarge are always left out
-	// ReadOn is recorded as each row's AsOf; default today's date in UTC.
-	ReadOn string
+	// AsOf is recorded as each row's Price.AsOf: the day the prices were read; default
+	// today's date in UTC.
+	AsOf string
 }
 
 // Fetch returns the on-demand hourly price of every real-time inference instance type of the
@@ -67,7 +68,7 @@ func Fetch(ctx context.Context, client awspricing.GetProductsAPIClient, optFns .
 	}
 	regions := cmpOr(opts.Regions, DefaultRegions)
 	families := cmpOr(opts.Families, DefaultFamilies)
-	readOn := opts.ReadOn
+	readOn := opts.AsOf
 	if readOn == "" {
 		readOn = time.Now().UTC().Format(time.DateOnly)
 	}

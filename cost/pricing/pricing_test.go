@@ -27,7 +27,7 @@ func inRegions(regions ...string) func(*pricing.Options) {
 func TestFetchFollowsPagesAndKeepsHostingRates(t *testing.T) {
 	fake, client := newFakePriceList(t, catalog, 2)
 	got, err := pricing.Fetch(context.Background(), client, func(o *pricing.Options) {
-		o.Regions, o.ReadOn = []string{"us-east-1", "eu-west-1"}, "2026-11-25"
+		o.Regions, o.AsOf = []string{"us-east-1", "eu-west-1"}, "2026-11-25"
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestFetchFollowsPagesAndKeepsHostingRates(t *testing.T) {
 func TestFetchedTableWritesAndLoads(t *testing.T) {
 	_, client := newFakePriceList(t, catalog, 100)
 	prices, err := pricing.Fetch(context.Background(), client, func(o *pricing.Options) {
-		o.Regions, o.ReadOn = []string{"eu-west-1"}, "2026-11-25"
+		o.Regions, o.AsOf = []string{"eu-west-1"}, "2026-11-25"
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -31,8 +31,8 @@ type VariantInfo struct {
 	DeviceTime         time.Duration // after the time scale
 }
 
-// JobInfo describes a compilation job for tests.
-type JobInfo struct {
+// CompilationJobInfo describes a compilation job for tests.
+type CompilationJobInfo struct {
 	Name, Status, FailureReason string
 	Artifact                    string // s3:// URL of the output, once COMPLETED
 }
@@ -77,14 +77,14 @@ func (s *Server) Endpoints() []EndpointInfo {
 
 // CompilationJobs lists every compilation job not deleted with
 // DeleteCompilationJob, sorted by name; finished ones stay listed until then.
-func (s *Server) CompilationJobs() []JobInfo {
+func (s *Server) CompilationJobs() []CompilationJobInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]JobInfo, 0, len(s.jobs))
+	out := make([]CompilationJobInfo, 0, len(s.jobs))
 	for _, j := range s.jobs {
-		out = append(out, JobInfo{j.name, j.status, j.failure, j.artifact})
+		out = append(out, CompilationJobInfo{j.name, j.status, j.failure, j.artifact})
 	}
-	slices.SortFunc(out, func(a, b JobInfo) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b CompilationJobInfo) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

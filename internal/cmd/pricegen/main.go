@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return fmt.Errorf("load AWS config: %w", err)
 		}
 		prices, err = pricing.Fetch(ctx, awspricing.NewFromConfig(cfg), func(o *pricing.Options) {
-			o.Regions, o.Families, o.ReadOn = split(*regions), split(*families), readOn
+			o.Regions, o.Families, o.AsOf = split(*regions), split(*families), readOn
 		})
 		if err != nil {
 			return err

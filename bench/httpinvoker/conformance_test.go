@@ -183,7 +183,7 @@ func viaH1(t testing.TB, url string) (result, error) {
 	case err == nil:
 		return got, nil
 	case errors.As(err, &se):
-		return result{kind: "status", status: se.Code}, err
+		return result{kind: "status", status: se.StatusCode}, err
 	}
 	return result{kind: "fail"}, err
 }

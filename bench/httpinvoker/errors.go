@@ -18,18 +18,18 @@ const classModelError = "model_error"
 // bench classifies it by HTTPStatusCode: 429 and 503 as throttled, other 4xx as client
 // errors, other 5xx as server errors.
 type StatusError struct {
-	Method string // "POST" for an inference, "GET" for a readiness poll
-	URL    string
-	Code   int    // the HTTP status code
-	Body   string // the start of the response body, at most 512 bytes
+	Method     string // "POST" for an inference, "GET" for a readiness poll
+	URL        string
+	StatusCode int    // the HTTP status code
+	Body       string // the start of the response body, at most 512 bytes
 }
 
 // HTTPStatusCode returns the response's status code.
-func (e *StatusError) HTTPStatusCode() int { return e.Code }
+func (e *StatusError) HTTPStatusCode() int { return e.StatusCode }
 
 // Error says which request got which status, with the start of the body.
 func (e *StatusError) Error() string {
-	msg := fmt.Sprintf("httpinvoker: %s %s: %d %s", e.Method, e.URL, e.Code, http.StatusText(e.Code))
+	msg := fmt.Sprintf("httpinvoker: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Body != "" {
 		msg += ": " + e.Body
 	}
@@ -38,14 +38,14 @@ func (e *StatusError) Error() string {
 
 // CheckError is the error of a request whose response the WithCheck function rejected.
 type CheckError struct {
-	URL    string
-	Status int
-	Err    error // what the check returned
+	URL        string
+	StatusCode int   // the status of the response the check rejected
+	Err        error // what the check returned
 }
 
 // Error says which response the check rejected and why.
 func (e *CheckError) Error() string {
-	return fmt.Sprintf("httpinvoker: POST %s: %d response rejected by check: %v", e.URL, e.Status, e.Err)
+	return fmt.Sprintf("httpinvoker: POST %s: %d response rejected by check: %v", e.URL, e.StatusCode, e.Err)
 }
 
 // Unwrap returns the check's error.

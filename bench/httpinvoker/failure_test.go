@@ -220,7 +220,7 @@ func TestEarlyAnswerToAnUnreadBodyIsReported(t *testing.T) {
 	huge.Body = make([]byte, 32<<20) // far more than the socket buffers hold
 	err := newInvoker(t, url).Invoke(context.Background(), huge)
 	var se *httpinvoker.StatusError
-	if !errors.As(err, &se) || se.Code != 413 || se.Body != "too big!" {
+	if !errors.As(err, &se) || se.StatusCode != 413 || se.Body != "too big!" {
 		t.Errorf("err %v, want the server's 413 StatusError", err)
 	}
 }

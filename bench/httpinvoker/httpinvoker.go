@@ -214,11 +214,11 @@ func (inv *Invoker) invokeH1(ctx context.Context, p payload.Payload) error {
 		if sink.buf != nil {
 			body = sink.buf.Bytes()[:min(sink.buf.Len(), maxErrorBody)]
 		}
-		return &StatusError{Method: http.MethodPost, URL: inv.url, Code: status, Body: string(bytes.TrimSpace(body))}
+		return &StatusError{Method: http.MethodPost, URL: inv.url, StatusCode: status, Body: string(bytes.TrimSpace(body))}
 	}
 	if inv.check != nil {
 		if err := inv.check(status, sink.buf.Bytes()); err != nil {
-			return &CheckError{URL: inv.url, Status: status, Err: err}
+			return &CheckError{URL: inv.url, StatusCode: status, Err: err}
 		}
 	}
 	return nil
@@ -262,7 +262,7 @@ func (inv *Invoker) runCheck(ctx context.Context, resp *http.Response) error {
 		return contextual(ctx, fmt.Errorf("httpinvoker: POST %s: reading response: %w", inv.url, err))
 	}
 	if err := inv.check(resp.StatusCode, buf.Bytes()); err != nil {
-		return &CheckError{URL: inv.url, Status: resp.StatusCode, Err: err}
+		return &CheckError{URL: inv.url, StatusCode: resp.StatusCode, Err: err}
 	}
 	return nil
 }
@@ -273,7 +273,7 @@ func statusError(method, url string, resp *http.Response) error {
 	var head [maxErrorBody]byte
 	n, _ := io.ReadFull(resp.Body, head[:])
 	_, _ = io.Copy(io.Discard, resp.Body)
-	return &StatusError{Method: method, URL: url, Code: resp.StatusCode, Body: string(bytes.TrimSpace(head[:n]))}
+	return &StatusError{Method: method, URL: url, StatusCode: resp.StatusCode, Body: string(bytes.TrimSpace(head[:n]))}
 }
 
 // contextual makes sure that a request that failed because ctx ended says so in a way

@@ -84,7 +84,7 @@ func TestInvokeMapsStatusToBenchClass(t *testing.T) {
 					t.Fatalf("status %d: error %T %v is not a *StatusError", c.code, err, err)
 				}
 				wantBody := fmt.Sprintf("status %d from model", c.code)
-				if se.Code != c.code || se.Body != wantBody || se.Method != "POST" || se.URL != srv.URL {
+				if se.StatusCode != c.code || se.Body != wantBody || se.Method != "POST" || se.URL != srv.URL {
 					t.Fatalf("StatusError = %+v, want code %d, body %q, POST %s", se, c.code, wantBody, srv.URL)
 				}
 				if !strings.Contains(err.Error(), srv.URL) || !strings.Contains(err.Error(), wantBody) {
@@ -187,7 +187,7 @@ func testReadsWholeBody(t *testing.T, opts ...httpinvoker.Option) {
 			err := inv.Invoke(context.Background(), jpeg)
 			if inv.URL() == srv.URL+"/fail" {
 				var se *httpinvoker.StatusError
-				if !errors.As(err, &se) || se.Code != 500 || len(se.Body) != 512 {
+				if !errors.As(err, &se) || se.StatusCode != 500 || len(se.Body) != 512 {
 					t.Fatalf("%s: err %v, want a 500 StatusError keeping 512 body bytes", inv.URL(), err)
 				}
 			} else if err != nil {
@@ -261,7 +261,7 @@ func testCheckRejection(t *testing.T, opts ...httpinvoker.Option) {
 		t.Errorf("check saw %d %q, want 200 and the body", gotStatus, gotBody)
 	}
 	var ce *httpinvoker.CheckError
-	if !errors.As(err, &ce) || ce.Status != 200 || ce.Err.Error() != "no label" {
+	if !errors.As(err, &ce) || ce.StatusCode != 200 || ce.Err.Error() != "no label" {
 		t.Fatalf("err = %v, want a *CheckError wrapping the check's error", err)
 	}
 	if c := bench.Classify(err); c != bench.ClassModelError {
@@ -292,7 +292,7 @@ func TestRedirectIsAStatusErrorNotFollowed(t *testing.T) {
 		hits.Store(0)
 		err := newInvoker(t, srv.URL, opts...).Invoke(context.Background(), jpeg)
 		var se *httpinvoker.StatusError
-		if !errors.As(err, &se) || se.Code != http.StatusTemporaryRedirect || hits.Load() != 1 {
+		if !errors.As(err, &se) || se.StatusCode != http.StatusTemporaryRedirect || hits.Load() != 1 {
 			t.Fatalf("err %v after %d requests, want a 307 StatusError after 1", err, hits.Load())
 		}
 	})

@@ -97,7 +97,7 @@ func (s *Study) serverlessProblems(label string, c Candidate, p *Plan) []string 
 		add("image %q is built for an accelerator: Serverless Inference does not support GPUs or Inferentia (AWS, Serverless Inference feature exclusions)", c.Image)
 	}
 	for _, pl := range s.Load.Payloads {
-		if len(pl.Body) > sagemaker.MaxServerlessPayload {
+		if len(pl.Body) > sagemaker.MaxServerlessPayloadBytes {
 			add("payload %q is %d bytes, over serverless inference's 4 MB (AWS, serverless endpoint quotas)", pl.Name, len(pl.Body))
 		}
 	}

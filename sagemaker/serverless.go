@@ -19,20 +19,21 @@ type ServerlessSpec struct {
 	ProvisionedConcurrency int // 0 (none) or 1 to MaxConcurrency
 }
 
-// ServerlessMemorySizes are the memory sizes a serverless endpoint may have, in MB.
-var ServerlessMemorySizes = []int{1024, 2048, 3072, 4096, 5120, 6144}
+// ServerlessMemorySizesMB are the memory sizes a serverless endpoint may have, in MB
+// (the same list as cost.ServerlessMemorySizesMB).
+var ServerlessMemorySizesMB = []int{1024, 2048, 3072, 4096, 5120, 6144}
 
-// MaxServerlessPayload is the largest request a serverless endpoint accepts (4 MB;
-// real-time endpoints take 6 MB).
-const MaxServerlessPayload = 4 << 20
+// MaxServerlessPayloadBytes is the largest request a serverless endpoint accepts (4 MB;
+// real-time endpoints take payload.MaxBytes, 6 MB).
+const MaxServerlessPayloadBytes = 4 << 20
 
 // Validate checks s against SageMaker's rules for a ProductionVariantServerlessConfig. Its
 // error is an *invalid.Error listing every problem, each with the ServerlessSpec field at
 // fault (MemorySizeInMB, MaxConcurrency, ProvisionedConcurrency).
 func (s ServerlessSpec) Validate() error {
 	e := &invalid.Error{Subject: "SageMaker serverless spec"}
-	if !slices.Contains(ServerlessMemorySizes, s.MemorySizeInMB) {
-		e.Add("MemorySizeInMB", "serverless memory size %d MB is not one of %v", s.MemorySizeInMB, ServerlessMemorySizes)
+	if !slices.Contains(ServerlessMemorySizesMB, s.MemorySizeInMB) {
+		e.Add("MemorySizeInMB", "serverless memory size %d MB is not one of %v", s.MemorySizeInMB, ServerlessMemorySizesMB)
 	}
 	if s.MaxConcurrency < 1 || s.MaxConcurrency > 200 {
 		e.Add("MaxConcurrency", "serverless max concurrency %d is not in 1..200", s.MaxConcurrency)

@@ -45,7 +45,8 @@ func (p ServerlessPrice) USDPerGBSecond() float64 {
 	return p.USDPerSecond / float64(p.MemoryGB)
 }
 
-// ServiceCode is the Price List offer code of SageMaker.
+// ServiceCode is SageMaker's code in the AWS Price List: the bulk files' offer code and
+// the Price List Query API's ServiceCode.
 const ServiceCode = "AmazonSageMaker"
 
 // The layout, from the AWS Billing user guide ("Reading the service price list file for an

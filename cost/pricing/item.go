@@ -43,7 +43,7 @@ type item struct {
 }
 
 func (it item) source() string {
-	s := fmt.Sprintf("AWS Price List API %s %s (SKU %s", ServiceCode, it.usageType, it.sku)
+	s := fmt.Sprintf("AWS Price List API %s %s (SKU %s", cost.ServiceCode, it.usageType, it.sku)
 	if it.published != "" {
 		s += "; published " + it.published
 	}

@@ -30,12 +30,6 @@ import (
 	"github.com/sagebench/sagebench/cost"
 )
 
-// ServiceCode is the Price List service code of SageMaker.
-const ServiceCode = "AmazonSageMaker"
-
-// DefaultRegions are the regions the embedded table aims to cover.
-var DefaultRegions = cost.CommonRegions
-
 // DefaultFamilies are the instance families people benchmark for inference.
 var DefaultFamilies = []string{"ml.c5", "ml.c6i", "ml.c7g", "ml.m5", "ml.m6i", "ml.r5",
 	"ml.g4dn", "ml.g5", "ml.g6", "ml.p3", "ml.p4d", "ml.inf1", "ml.inf2", "ml.trn1"}
@@ -43,7 +37,7 @@ var DefaultFamilies = []string{"ml.c5", "ml.c6i", "ml.c7g", "ml.m5", "ml.m6i", "
 // Options choose what Fetch asks for, through the functions passed to it. Each zero field
 // means its default.
 type Options struct {
-	Regions  []string // default DefaultRegions
+	Regions  []string // default cost.CommonRegions
 	Families []string // default DefaultFamilies; sizes below xlarge are always left out
 	// AsOf is recorded as each row's Price.AsOf: the day the prices were read; default
 	// today's date in UTC.
@@ -66,7 +60,7 @@ func Fetch(ctx context.Context, client awspricing.GetProductsAPIClient, optFns .
 			fn(&opts)
 		}
 	}
-	regions := cmpOr(opts.Regions, DefaultRegions)
+	regions := cmpOr(opts.Regions, cost.CommonRegions)
 	families := cmpOr(opts.Families, DefaultFamilies)
 	readOn := opts.AsOf
 	if readOn == "" {
@@ -88,7 +82,7 @@ func Fetch(ctx context.Context, client awspricing.GetProductsAPIClient, optFns .
 
 func fetchRegion(ctx context.Context, client awspricing.GetProductsAPIClient, region string, families []string, readOn string) ([]cost.Price, error) {
 	in := &awspricing.GetProductsInput{
-		ServiceCode:   aws.String(ServiceCode),
+		ServiceCode:   aws.String(cost.ServiceCode),
 		FormatVersion: aws.String("aws_v1"),
 		Filters: []types.Filter{
 			termMatch("regionCode", region),
@@ -105,7 +99,7 @@ func fetchRegion(ctx context.Context, client awspricing.GetProductsAPIClient, re
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("pricing: GetProducts %s in %s: %w", ServiceCode, region, err)
+			return nil, fmt.Errorf("pricing: GetProducts %s in %s: %w", cost.ServiceCode, region, err)
 		}
 		for _, doc := range out.PriceList {
 			it, ok, err := parseItem(doc)

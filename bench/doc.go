@@ -24,13 +24,14 @@
 // arithmetic, never a rate limiter's answer, so a pacer that wakes late (a CPU-starved
 // client) releases every send already due and each carries its lateness in its latency.
 //
-// What is counted where: a request sent in the window and completed before its end is
-// made (Result.Requests; Errors if it failed); an open-loop send due in the window and never
-// sent is missed (Result.Missed, ClientMissed when the client is to blame); a request sent
-// or queued in the window and not done at its end is unfinished (Result.Unfinished). In
-// open loop Requests + Missed + Unfinished = Offered, the sends the schedule held.
-// Result.Latency is successful requests only; Result.LatencyAll adds failures and
-// unfinished requests (at their age at the end).
+// What is counted where (Run says it in full): a request that completed in the window is
+// made (Result.Requests; Errors if it failed), in open loop only if it was due in the
+// window, and with Config.Requests only if it was sent after the warmup; an open-loop
+// send due in the window and never sent is missed (Result.Missed, ClientMissed when the
+// client is to blame); a request sent or queued in the window and not done at its end is
+// unfinished (Result.Unfinished). In open loop Requests + Missed + Unfinished = Offered,
+// the sends the schedule held. Result.Latency is successful requests only;
+// Result.LatencyAll adds failures and unfinished requests (at their age at the end).
 //
 // Latencies go into one HDR histogram per worker (github.com/HdrHistogram/hdrhistogram-go),
 // merged at the end, so memory does not grow with the number of requests and percentiles

@@ -20,7 +20,7 @@ import (
 //
 // What is counted where:
 //
-//	Requests    made: sent in the window and completed before its end (failed or not)
+//	Requests    made: completed in the window, failed or not (open loop: due in it; see Run)
 //	Errors      of Requests, those that failed (ErrorsByClass says why)
 //	Missed      open loop: due in the window and never sent
 //	Unfinished  sent or queued in the window, still not completed at its end

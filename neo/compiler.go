@@ -149,20 +149,11 @@ type CompiledModel struct {
 // other refusal ends the attempt at once. A job that is gone, already final or
 // already stopping counts as stopped.
 //
-// A create that fails may still have happened (its answer lost, the SDK's retry
-// told ResourceInUse). Compile then asks whether a job of that name carries this
-// Compile's tags (TagRun = the run id, TagCreate = a token of this call):
-//   - ours, and ctx not canceled: Compile carries on with it;
-//   - not ours, or no such job: it is left alone and the create's error returned.
-//     But after a create cut off on the wire (it may still land) or told
-//     ResourceInUse (a job of that name existed a moment ago), not finding the job
-//     proves nothing: the error then includes a *MayExistError;
-//   - cannot tell at once (the check itself failed), or ctx canceled: Compile gives
-//     the job up. It asks again, with backoff, until the StopTimeout, and stops the
-//     job only once it is proven ours. If the answer never comes, the job is left
-//     alone and the error includes a *MayExistError: the job may exist, may be ours,
-//     and must be checked. (With a Journal, it stays journaled as may-exist:
-//     package neo records creates only, never deletions.)
+// A create that fails may still have happened (its answer lost, the SDK's retry told
+// ResourceInUse). Compile then goes by the job's tags (TagRun, and TagCreate, a token
+// of this call): it carries on with a job that is its own, leaves alone one that is
+// not, and when it cannot tell before Options.StopTimeout, returns an error that
+// includes a *MayExistError naming the job to check.
 func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
@@ -189,6 +180,19 @@ func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error)
 		}
 	}
 	start := time.Now()
+	// A failed create may still have happened. Whether a job of that name carries this
+	// Compile's tags (TagRun = the run id, TagCreate = token) decides:
+	//   - ours, and ctx not canceled: carry on with it;
+	//   - not ours, or no such job: leave it alone and return the create's error. But
+	//     after a create cut off on the wire (it may still land) or told ResourceInUse
+	//     (a job of that name existed a moment ago), not finding the job proves
+	//     nothing: the error then includes a *MayExistError;
+	//   - cannot tell at once (the check itself failed), or ctx canceled: give the job
+	//     up (settle): ask again, with backoff, until the StopTimeout, and stop the job
+	//     only once it is proven ours. If the answer never comes, leave it alone and
+	//     include a *MayExistError: the job may exist, may be ours, and must be
+	//     checked. (With a Journal, it stays journaled as may-exist: package neo
+	//     records creates only, never deletions.)
 	if _, err := c.opts.Client.CreateCompilationJob(ctx, in); err != nil {
 		err = fmt.Errorf("neo: create compilation job %s for %s: %w", job.Name, job.targetName(), err)
 		if ctx.Err() != nil {

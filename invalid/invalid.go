@@ -1,8 +1,8 @@
-// Package invalid is the one error every sagebench package returns for input it refuses
-// before calling AWS: a study (package sagebench), a model or endpoint spec (package
-// sagemaker) or a Neo compilation job (package neo). It lists every problem found, not
-// just the first, each with the field at fault, so that code can tell problems apart
-// without matching their wording:
+// Package invalid is the one error the packages that call AWS return for input they
+// refuse before the first call: a study (package sagebench), a model, endpoint or
+// serverless spec (package sagemaker), a Neo compilation job (package neo) or a load job
+// (package loadjob). It lists every problem found, not just the first, each with the
+// field at fault, so that code can tell problems apart without matching their wording:
 //
 //	var ie *invalid.Error
 //	if errors.As(err, &ie) {

@@ -42,8 +42,8 @@ type Candidate struct {
 	// Bill: the endpoint bills whether or not it is measured.
 	Endpoint string `json:",omitempty"`
 	// Serverless, if set, deploys a serverless endpoint instead of instances
-	// (see ServerlessConfig); InstanceType and InstanceCount are then empty.
-	Serverless *ServerlessConfig `json:",omitempty"`
+	// (see ServerlessSpec); InstanceType and InstanceCount are then empty.
+	Serverless *ServerlessSpec `json:",omitempty"`
 }
 
 // Existing reports whether the candidate is an endpoint that exists already.

@@ -12,7 +12,7 @@ import (
 	"github.com/sagebench/sagebench/sagemaker"
 )
 
-// ServerlessConfig makes a candidate a serverless endpoint (ProductionVariantServerlessConfig)
+// ServerlessSpec makes a candidate a serverless endpoint (ProductionVariantServerlessConfig)
 // instead of instances: containers of MemorySizeInMB started on demand, at most
 // MaxConcurrency invocations in flight (AWS throttles the rest: class throttled), and
 // ProvisionedConcurrency of them kept warm. It is deployed, measured, journaled and
@@ -35,7 +35,7 @@ import (
 // responses are not counted (their size is not measured). Its cost per million is then
 // compared with the instances' like any row, and the report's cost-by-traffic section and
 // chart show where it is cheapest.
-type ServerlessConfig struct {
+type ServerlessSpec struct {
 	MemorySizeInMB         int
 	MaxConcurrency         int
 	ProvisionedConcurrency int
@@ -69,7 +69,7 @@ func (c Candidate) rowInstance() string {
 }
 
 // endpointSpec is the endpoint a serverless candidate deploys.
-func (s *ServerlessConfig) endpointSpec(name string) sagemaker.EndpointSpec {
+func (s *ServerlessSpec) endpointSpec(name string) sagemaker.EndpointSpec {
 	return sagemaker.EndpointSpec{Name: name, Serverless: &sagemaker.ServerlessSpec{
 		MemorySizeInMB: s.MemorySizeInMB, MaxConcurrency: s.MaxConcurrency, ProvisionedConcurrency: s.ProvisionedConcurrency}}
 }
@@ -113,7 +113,7 @@ func (s *Study) serverlessProblems(label string, c Candidate, p *Plan) []string 
 		// Worst case for the budget: every container busy for the whole endpoint lifetime.
 		p.hourly[c.Name] = float64(sc.MaxConcurrency)*r.USDPerSecond*3600 + r.ProvisionedUSDPerHour
 	} else if s.MaxCostUSD > 0 {
-		add("no Price to check MaxCostUSD against: set ServerlessConfig.Price")
+		add("no Price to check MaxCostUSD against: set ServerlessSpec.Price")
 	}
 	return probs
 }
@@ -123,7 +123,7 @@ func (s *Study) serverlessProblems(label string, c Candidate, p *Plan) []string 
 func (p *Plan) serverlessLine(c Candidate, hours float64) BillLine {
 	l := BillLine{Candidate: c.Name, InstanceType: c.rowInstance(), Hours: hours, Instances: 1}
 	if c.Serverless.Price == nil {
-		l.NoPrice = "no ServerlessConfig.Price"
+		l.NoPrice = "no ServerlessSpec.Price"
 		return l
 	}
 	l.USDPerHour, l.PriceSource = p.hourly[c.Name], c.Serverless.Price.Source+" (worst case: MaxConcurrency busy throughout)"
@@ -176,7 +176,7 @@ func (o *Outcome) serverlessRow(row *report.Row) {
 		row.Notes = append(row.Notes, fmt.Sprintf("%s; billed duration %v from %s; $%g per second of compute (%s)",
 			o.Candidate.kind(), d.Round(time.Microsecond), from, o.Serverless.Rate.USDPerSecond, o.Serverless.Rate.Source))
 	case o.Result != nil && o.Candidate.Serverless.Price == nil:
-		row.Notes = append(row.Notes, "no price: set ServerlessConfig.Price (cost.ServerlessRateFrom)")
+		row.Notes = append(row.Notes, "no price: set ServerlessSpec.Price (cost.ServerlessRateFrom)")
 	}
 }
 

@@ -24,7 +24,7 @@ var rate4GB = cost.ServerlessRate{Region: "eu-west-1", MemoryGB: 4, USDPerSecond
 
 func serverless4GB(maxConcurrency int) sagebench.Candidate {
 	r := rate4GB
-	return sagebench.Candidate{Name: "sls-4GB", Serverless: &sagebench.ServerlessConfig{
+	return sagebench.Candidate{Name: "sls-4GB", Serverless: &sagebench.ServerlessSpec{
 		MemorySizeInMB: 4096, MaxConcurrency: maxConcurrency, Price: &r}}
 }
 

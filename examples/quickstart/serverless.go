@@ -24,7 +24,7 @@ func serverlessCandidate(clients int) sagebench.Candidate {
 	return sagebench.Candidate{
 		Name:             "serverless-4GB",
 		FrameworkVersion: "1.7",
-		Serverless: &sagebench.ServerlessConfig{
+		Serverless: &sagebench.ServerlessSpec{
 			MemorySizeInMB: 4096, MaxConcurrency: min(max(clients, 1)+4, 200), Price: &rate,
 		},
 		Note: "serverless price illustrative (us-east-1's published 4 GB rate)",

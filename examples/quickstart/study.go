@@ -92,7 +92,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	st.Load = bench.Config{Concurrency: o.concurrency, Duration: o.duration, Warmup: o.warmup,
 		Payloads: []payload.Payload{img}, Timeout: 2 * time.Minute}
 	if o.sweep {
-		st.Sweep = &bench.SweepConfig{Levels: bench.Geometric(1, 64, 2), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
+		st.Sweep = &bench.SweepConfig{Levels: bench.DefaultLevels(), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
 	}
 	st.Prices, st.MaxParallel, st.Events = prices, o.parallel, study.Progress(stderr)
 	if err := printVersions(stdout, &st, o.region); err != nil {

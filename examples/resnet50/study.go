@@ -175,7 +175,7 @@ func newStudy(o options, dir string, chosen []sagebench.Candidate, log io.Writer
 	st.Load = bench.Config{Concurrency: o.concurrency, Duration: o.duration, Warmup: o.warmup,
 		Payloads: []payload.Payload{img}, Timeout: time.Minute}
 	if o.sweep {
-		st.Sweep = &bench.SweepConfig{Levels: bench.Geometric(1, 64, 2), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
+		st.Sweep = &bench.SweepConfig{Levels: bench.DefaultLevels(), SLO: &bench.SLO{Percentile: 99, Max: 5 * time.Second}}
 	}
 	if st.LoadOn, err = parseLoadOn(o.loadOn, o.loadImage); err != nil { // loadon.go
 		return st, err

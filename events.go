@@ -50,9 +50,9 @@ type Event struct {
 	Result    *bench.Result   // EventMeasured
 	Reason    string
 	Err       error
-	// RunID and Journal, in EventStarted: the run id that tags every resource of the run
+	// RunID and JournalPath, in EventStarted: the run id that tags every resource of the run
 	// and the journal's path ("" without one).
-	RunID, Journal string
+	RunID, JournalPath string
 }
 
 // String is a one-line description, as the examples print it.

@@ -30,7 +30,7 @@ func TestRunsFirstEventCarriesTheRunIDAndJournal(t *testing.T) {
 	assert.Equal(t, sagebench.EventStarted, first.Kind)
 	assert.Equal(t, rep.RunID, first.RunID)
 	assert.Equal(t, j.RunID(), first.RunID)
-	assert.Equal(t, j.Path(), first.Journal)
+	assert.Equal(t, j.Path(), first.JournalPath)
 	assert.Contains(t, first.String(), rep.RunID)
 	assert.Contains(t, first.String(), j.Path())
 }

@@ -256,7 +256,7 @@ func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error
 	r.startEvents()
 	started := Event{Kind: EventStarted, RunID: runID}
 	if s.Journal != nil {
-		started.Journal = s.Journal.Path()
+		started.JournalPath = s.Journal.Path()
 	}
 	r.emit(started)
 	defer func() {

@@ -30,7 +30,7 @@ func TestWorkerRefusesAGoFromAnEarlierRunInItsBarrier(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "spec.json"), spec, 0o644))
 	for _, shard := range []int{1, 0} {
 		_, err = loadjob.RunWorker(ctxT(t), srv.Config(), loadjob.Worker{
-			Spec: filepath.Join(dir, "spec.json"), Out: filepath.Join(dir, "out"), Shard: shard, Logf: t.Logf,
+			SpecPath: filepath.Join(dir, "spec.json"), OutputDir: filepath.Join(dir, "out"), Shard: shard, Logf: t.Logf,
 		})
 		assert.ErrorContains(t, err, "earlier run", "shard %d", shard)
 	}
@@ -47,7 +47,7 @@ func TestBarrierGivesUpOnAShardThatNeverArrivesAndTellsTheLateOne(t *testing.T) 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "spec.json"), spec, 0o644))
 	run := func(shard int) error {
 		_, err := loadjob.RunWorker(ctxT(t), srv.Config(), loadjob.Worker{
-			Spec: filepath.Join(dir, "spec.json"), Out: filepath.Join(dir, "out"), Shard: shard, Logf: t.Logf,
+			SpecPath: filepath.Join(dir, "spec.json"), OutputDir: filepath.Join(dir, "out"), Shard: shard, Logf: t.Logf,
 		})
 		return err
 	}

@@ -30,11 +30,11 @@ const (
 )
 
 // Worker is one load worker of a job: where it finds its spec and its shard, and where it
-// writes its result. Spec and Out are required; RunWorker runs it.
+// writes its result. SpecPath and OutputDir are required; RunWorker runs it.
 type Worker struct {
-	Spec           string // path of the Spec file
-	Out            string // directory the Result is written to (result-<i>.json)
-	ResourceConfig string // SageMaker's resourceconfig.json ("" or missing: not SageMaker)
+	SpecPath           string // path of the Spec file
+	OutputDir          string // directory the Result is written to (result-<i>.json)
+	ResourceConfigPath string // SageMaker's resourceconfig.json ("" or missing: not SageMaker)
 	// Shard is the shard index given explicitly (-1: learn it, see FindShard).
 	Shard int
 	// Getenv reads the environment (os.Getenv when nil).
@@ -48,8 +48,9 @@ func ResultName(i int) string { return "result-" + strconv.Itoa(i) + ".json" }
 
 // RunWorker is one worker: it reads the spec, finds its shard, meets the other shards at
 // the start barrier, drives its part of the load against the endpoint through cfg, and
-// writes its Result to Out. The Result is written even when the load failed part way,
-// so that the driver merges what was measured; an error is returned when there is none.
+// writes its Result to OutputDir. The Result is written even when the load failed part
+// way, so that the driver merges what was measured; an error is returned when there is
+// none.
 func RunWorker(ctx context.Context, cfg aws.Config, w Worker) (*bench.Result, error) {
 	if w.Getenv == nil {
 		w.Getenv = os.Getenv
@@ -58,11 +59,11 @@ func RunWorker(ctx context.Context, cfg aws.Config, w Worker) (*bench.Result, er
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	spec, err := ReadSpec(w.Spec)
+	spec, err := ReadSpec(w.SpecPath)
 	if err != nil {
 		return nil, err
 	}
-	sh, err := FindShard(w.Shard, spec.Shards, w.ResourceConfig, w.Getenv)
+	sh, err := FindShard(w.Shard, spec.Shards, w.ResourceConfigPath, w.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func RunWorker(ctx context.Context, cfg aws.Config, w Worker) (*bench.Result, er
 	if res == nil {
 		return nil, fmt.Errorf("loadjob: shard %d: %w", sh.I, runErr)
 	}
-	if err := writeResult(filepath.Join(w.Out, ResultName(sh.I)), res); err != nil {
+	if err := writeResult(filepath.Join(w.OutputDir, ResultName(sh.I)), res); err != nil {
 		return res, err
 	}
 	logf("shard %d: %d requests, %d errors in %v", sh.I, res.Requests, res.Errors, res.Elapsed.Round(time.Millisecond))

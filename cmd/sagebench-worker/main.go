@@ -61,7 +61,7 @@ func run(ctx context.Context, spec, out, resourceConfig string, shard int, logge
 		return fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	_, err = loadjob.RunWorker(ctx, cfg, loadjob.Worker{
-		Spec: spec, Out: out, ResourceConfig: resourceConfig, Shard: shard, Logf: logger.Printf,
+		SpecPath: spec, OutputDir: out, ResourceConfigPath: resourceConfig, Shard: shard, Logf: logger.Printf,
 	})
 	return err
 }

@@ -15,16 +15,16 @@ import (
 	"github.com/sagebench/sagebench/internal/smretry"
 )
 
-// Step names a stage of Deploy, as reported by DeployError.
-type Step string
+// DeployStep names a stage of Deploy, as reported by DeployError.
+type DeployStep string
 
 // The steps of Deploy, in order.
 const (
-	StepValidate             Step = "validate"
-	StepCreateModel          Step = "create model"
-	StepCreateEndpointConfig Step = "create endpoint config"
-	StepCreateEndpoint       Step = "create endpoint"
-	StepWait                 Step = "wait for InService"
+	StepValidate             DeployStep = "validate"
+	StepCreateModel          DeployStep = "create model"
+	StepCreateEndpointConfig DeployStep = "create endpoint config"
+	StepCreateEndpoint       DeployStep = "create endpoint"
+	StepWait                 DeployStep = "wait for InService"
 )
 
 // DeployError is the error of a failed or cancelled Deploy: the step that failed, the
@@ -32,7 +32,7 @@ const (
 // it created; Cleanup says if that failed too, and then which resources may remain, and
 // Endpoint is a handle whose Delete finishes the job.
 type DeployError struct {
-	Step     Step
+	Step     DeployStep
 	Resource string
 	// FailureReason is DescribeEndpoint's reason when the endpoint reached Failed.
 	FailureReason string
@@ -94,7 +94,7 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	ep := c.newEndpoint(e.Name, e.Name, m.Name)
 	ep.InstanceType, ep.InstanceCount = e.InstanceType, e.InstanceCount
 	ep.token = newToken()
-	fail := func(step Step, resource string, err error) (*Endpoint, error) {
+	fail := func(step DeployStep, resource string, err error) (*Endpoint, error) {
 		de := &DeployError{Step: step, Resource: resource, Err: err}
 		var fe *failedEndpointError
 		if errors.As(err, &fe) {

@@ -42,7 +42,7 @@ func TestDeployFailedEndpointReportsReasonAndCleansUp(t *testing.T) {
 func TestDeployAPIFailureAtEachStepCleansUp(t *testing.T) {
 	cases := []struct {
 		op          string
-		step        sagemaker.Step
+		step        sagemaker.DeployStep
 		wantDeletes map[string]int // a refused create is not deleted: it does not exist
 	}{
 		{"CreateModel", sagemaker.StepCreateModel, map[string]int{"DeleteModel": 0, "DeleteEndpointConfig": 0, "DeleteEndpoint": 0}},

@@ -265,7 +265,7 @@ func (c *cancelAt) DescribeEndpoint(ctx context.Context, in *sm.DescribeEndpoint
 func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
 	steps := []struct {
 		op   string
-		step sagemaker.Step
+		step sagemaker.DeployStep
 	}{
 		{"CreateModel", sagemaker.StepCreateModel},
 		{"CreateEndpointConfig", sagemaker.StepCreateEndpointConfig},
@@ -293,7 +293,7 @@ func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
 				wantStep := st.step
 				if mode == "after" && st.step != sagemaker.StepWait {
 					// The step succeeded; the next one finds the context cancelled.
-					wantStep = map[sagemaker.Step]sagemaker.Step{
+					wantStep = map[sagemaker.DeployStep]sagemaker.DeployStep{
 						sagemaker.StepCreateModel:          sagemaker.StepCreateEndpointConfig,
 						sagemaker.StepCreateEndpointConfig: sagemaker.StepCreateEndpoint,
 						sagemaker.StepCreateEndpoint:       sagemaker.StepWait,

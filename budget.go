@@ -41,51 +41,51 @@ type BillLine struct {
 }
 
 // Known reports whether every candidate is priced, so that USD is the whole bill.
-func (e Bill) Known() bool { return len(e.Unpriced) == 0 }
+func (b Bill) Known() bool { return len(b.Unpriced) == 0 }
 
 // String is the bill as the examples print it: the total, then one line a candidate,
 // then where the prices come from. With a candidate unpriced, it prints no total: it says
 // which candidates have no price and what the priced ones come to.
-func (e Bill) String() string {
-	var b strings.Builder
+func (b Bill) String() string {
+	var sb strings.Builder
 	switch {
-	case len(e.Lines) == 0:
-		b.WriteString("estimated endpoint cost: $0.00 (nothing to measure)")
-	case e.Known():
-		fmt.Fprintf(&b, "estimated endpoint cost: at most $%.2f", e.USD)
-	case len(e.Unpriced) == len(e.Lines):
-		fmt.Fprintf(&b, "estimated endpoint cost: unknown: no candidate has a price (%s)", strings.Join(e.Unpriced, ", "))
+	case len(b.Lines) == 0:
+		sb.WriteString("estimated endpoint cost: $0.00 (nothing to measure)")
+	case b.Known():
+		fmt.Fprintf(&sb, "estimated endpoint cost: at most $%.2f", b.USD)
+	case len(b.Unpriced) == len(b.Lines):
+		fmt.Fprintf(&sb, "estimated endpoint cost: unknown: no candidate has a price (%s)", strings.Join(b.Unpriced, ", "))
 	default:
-		fmt.Fprintf(&b, "estimated endpoint cost: unknown: %d of %d candidates have no price (%s); the priced ones come to at most $%.2f",
-			len(e.Unpriced), len(e.Lines), strings.Join(e.Unpriced, ", "), e.USD)
+		fmt.Fprintf(&sb, "estimated endpoint cost: unknown: %d of %d candidates have no price (%s); the priced ones come to at most $%.2f",
+			len(b.Unpriced), len(b.Lines), strings.Join(b.Unpriced, ", "), b.USD)
 	}
 	sources := map[string]bool{}
 	var source string
-	for _, l := range e.Lines {
+	for _, l := range b.Lines {
 		if l.NoPrice == "" {
 			sources[l.PriceSource], source = true, l.PriceSource
 		}
 	}
-	for _, l := range e.Lines {
+	for _, l := range b.Lines {
 		if l.NoPrice != "" {
-			fmt.Fprintf(&b, "\n  %-12s %-16s no price: %s", l.Candidate, l.InstanceType, l.NoPrice)
+			fmt.Fprintf(&sb, "\n  %-12s %-16s no price: %s", l.Candidate, l.InstanceType, l.NoPrice)
 			continue
 		}
-		fmt.Fprintf(&b, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.Instances, l.USD)
+		fmt.Fprintf(&sb, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.Instances, l.USD)
 		if len(sources) > 1 && l.PriceSource != "" { // one source is said once, below
-			fmt.Fprintf(&b, " (%s)", l.PriceSource)
+			fmt.Fprintf(&sb, " (%s)", l.PriceSource)
 		}
 	}
 	switch {
-	case len(sources) == 1 && source != "" && strings.HasPrefix(e.Prices, "table "): // no note: the rows say more
-		fmt.Fprintf(&b, "\nprices: %s", source)
-	case e.Prices != "":
-		fmt.Fprintf(&b, "\nprices: %s", e.Prices)
+	case len(sources) == 1 && source != "" && strings.HasPrefix(b.Prices, "table "): // no note: the rows say more
+		fmt.Fprintf(&sb, "\nprices: %s", source)
+	case b.Prices != "":
+		fmt.Fprintf(&sb, "\nprices: %s", b.Prices)
 	}
-	if !e.Known() && e.Fetch != "" {
-		fmt.Fprintf(&b, "\nto price %s: %s", strings.Join(e.Unpriced, ", "), e.Fetch)
+	if !b.Known() && b.Fetch != "" {
+		fmt.Fprintf(&sb, "\nto price %s: %s", strings.Join(b.Unpriced, ", "), b.Fetch)
 	}
-	return b.String()
+	return sb.String()
 }
 
 // BudgetError is a study refused because its estimated Bill exceeds Study.MaxCostUSD.

@@ -19,22 +19,11 @@ import (
 // deleted like any candidate. See "Deploy models with Amazon SageMaker Serverless
 // Inference", https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html.
 //
-// Plan refuses what AWS refuses there: a memory size outside 1024-6144 MB in 1024 MB
-// steps, a max concurrency outside 1-200, provisioned concurrency over it, an image built
-// for GPUs or Inferentia, or a Neo target that is not a CPU ("Serverless Inference does
-// not support GPUs", Feature exclusions), and a payload over 4 MB (Serverless endpoint
-// quotas). sagebench does not yet deploy Neo-compiled models serverless: a candidate
-// with a Target is refused.
-//
-// Cost: AWS bills serverless compute per millisecond of each invocation's duration at the
-// memory size's per-second price, plus data processed in and out per GB, plus provisioned
-// concurrency per hour (https://aws.amazon.com/sagemaker/pricing/, Serverless Inference).
-// The study prices a measured candidate with cost.NewServerlessEstimate: duration is the
-// endpoint's mean ModelLatency when its CloudWatch figures are there (Study.ServerMetrics),
-// else the client's mean latency, an upper bound; data in is the mean payload size;
-// responses are not counted (their size is not measured). Its cost per million is then
-// compared with the instances' like any row, and the report's cost-by-traffic section and
-// chart show where it is cheapest.
+// Plan refuses what AWS refuses for a serverless endpoint (see sagemaker.ServerlessSpec,
+// GPU and Inferentia images, payloads over sagemaker.MaxServerlessPayloadBytes) and, for
+// now, a candidate with a Target. A measured candidate is priced with
+// cost.NewServerlessEstimate and compared with the instances like any row; the README's
+// "Serverless candidates and the traffic chart" says how.
 type ServerlessSpec struct {
 	MemorySizeInMB         int
 	MaxConcurrency         int

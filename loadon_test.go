@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/loadjob"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -108,14 +109,19 @@ func TestPlanRefusesABadLoadOn(t *testing.T) {
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.LoadOn = &sagebench.Processing{InstanceType: "ml.inf1.xlarge", InstanceCount: 101}
 	_, err := s.Plan(srv.Config())
-	require.Error(t, err)
-	for _, want := range []string{
-		`LoadOn: "ml.inf1.xlarge" is not a processing instance type`,
-		"instance count 101 is not in [1, 100]",
-		"concurrency 2 is under 101 shards",
-	} {
-		assert.Contains(t, err.Error(), want)
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	got := map[string]string{}
+	for _, p := range ie.Problems {
+		got[p.Field] += p.Message
 	}
+	for field, want := range map[string]string{
+		"LoadOn.InstanceType":  `LoadOn: "ml.inf1.xlarge" is not a processing instance type`,
+		"LoadOn.InstanceCount": "instance count 101 is not in [1, 100]",
+	} {
+		assert.Contains(t, got[field], want, "the problem is filed under the LoadOn field at fault")
+	}
+	assert.Contains(t, got["LoadOn.InstanceCount"], "concurrency 2 is under 101 shards")
 }
 
 func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {

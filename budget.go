@@ -28,12 +28,12 @@ type Bill struct {
 
 // BillLine is one candidate's share of a Bill.
 type BillLine struct {
-	Candidate    string
-	InstanceType string
-	Hours        float64 // billed hours per instance
-	USDPerHour   float64 // per instance; 0 when the price table has none (see NoPrice)
-	Instances    int
-	USD          float64
+	Candidate     string
+	InstanceType  string
+	Hours         float64 // billed hours per instance
+	USDPerHour    float64 // per instance; 0 when the price table has none (see NoPrice)
+	InstanceCount int
+	USD           float64
 	// PriceSource says where USDPerHour comes from and how old it is (cost.Price.Provenance).
 	PriceSource string
 	// NoPrice says why the candidate has no price; empty when it has one.
@@ -71,7 +71,7 @@ func (b Bill) String() string {
 			fmt.Fprintf(&sb, "\n  %-12s %-16s no price: %s", l.Candidate, l.InstanceType, l.NoPrice)
 			continue
 		}
-		fmt.Fprintf(&sb, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.Instances, l.USD)
+		fmt.Fprintf(&sb, "\n  %-12s %-16s %.2f h x $%.4g/h x %d = $%.2f", l.Candidate, l.InstanceType, l.Hours, l.USDPerHour, l.InstanceCount, l.USD)
 		if len(sources) > 1 && l.PriceSource != "" { // one source is said once, below
 			fmt.Fprintf(&sb, " (%s)", l.PriceSource)
 		}
@@ -131,7 +131,7 @@ func (s *Study) bill(p *Plan) Bill {
 		if p.resumed[c.Name] != nil || c.Existing() {
 			continue // measured by an earlier run, or an endpoint that bills anyway: costs nothing now
 		}
-		l := BillLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, Instances: c.count()}
+		l := BillLine{Candidate: c.Name, InstanceType: c.InstanceType, Hours: hours, InstanceCount: c.count()}
 		if c.IsServerless() {
 			l = p.serverlessLine(c, hours) // serverless.go
 		} else if s.Prices == nil {
@@ -144,7 +144,7 @@ func (s *Study) bill(p *Plan) Bill {
 		if l.NoPrice != "" {
 			e.Unpriced = append(e.Unpriced, c.Name)
 		}
-		l.USD = l.Hours * l.USDPerHour * float64(l.Instances)
+		l.USD = l.Hours * l.USDPerHour * float64(l.InstanceCount)
 		p.perCandidate[c.Name] = l.USD
 		e.USD += l.USD
 		e.Lines = append(e.Lines, l)

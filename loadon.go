@@ -111,7 +111,7 @@ func (s *Study) loadOnLine(region, candidate string) (BillLine, bool) {
 		return BillLine{}, false
 	}
 	l := BillLine{Candidate: candidate + " (load on processing)", InstanceType: p.instanceType(),
-		Hours: (processingStartup + s.loadBound()).Hours(), Instances: p.count()}
+		Hours: (processingStartup + s.loadBound()).Hours(), InstanceCount: p.count()}
 	if p.Prices == nil {
 		l.NoPrice = "no processing price table (Processing.Prices)"
 	} else if price, err := p.Prices.Lookup(region, l.InstanceType); err != nil {
@@ -119,7 +119,7 @@ func (s *Study) loadOnLine(region, candidate string) (BillLine, bool) {
 	} else {
 		l.USDPerHour, l.PriceSource = price.USDPerHour, price.Provenance()
 	}
-	l.USD = l.Hours * l.USDPerHour * float64(l.Instances)
+	l.USD = l.Hours * l.USDPerHour * float64(l.InstanceCount)
 	return l, true
 }
 

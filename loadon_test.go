@@ -139,7 +139,7 @@ func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {
 		}
 	}
 	require.NotNil(t, line, "%+v", p.Bill.Lines)
-	assert.Equal(t, 2, line.Instances)
+	assert.Equal(t, 2, line.InstanceCount)
 	assert.Equal(t, "ml.c5.xlarge", line.InstanceType)
 	assert.InDelta(t, (6 * time.Minute).Hours(), line.Hours, 1e-9, "5 minutes of startup and the one-minute load")
 }

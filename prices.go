@@ -132,7 +132,7 @@ func pricesNote(rep *Report) string {
 		if rows[src] == nil {
 			sources = append(sources, src)
 		}
-		rows[src] = append(rows[src], fmt.Sprintf("%s $%.4g/h", o.Candidate.Name, o.Cost.USDPerHour/float64(o.Cost.Instances)))
+		rows[src] = append(rows[src], fmt.Sprintf("%s $%.4g/h", o.Candidate.Name, o.Cost.USDPerHour/float64(o.Cost.InstanceCount)))
 	}
 	for _, src := range sources {
 		fmt.Fprintf(&b, " %s: %s.", strings.Join(rows[src], ", "), src)

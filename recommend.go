@@ -92,7 +92,7 @@ func (rep *Report) finish(s *Study) {
 		}
 		if price, err := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType); err == nil {
 			if e, err := cost.NewEstimate(cost.Candidate{Name: o.Candidate.Name, Price: price,
-				Instances: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}); err == nil { // as report.Row.Price
+				InstanceCount: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}); err == nil { // as report.Row.Price
 				o.Cost = &e
 			}
 		}
@@ -115,7 +115,7 @@ func (rep *Report) finish(s *Study) {
 			continue // cost.Cheapest plans instances; the report's cost by traffic has it
 		}
 		price, _ := s.Prices.Lookup(rep.Region, o.Candidate.InstanceType) // priced: it qualifies
-		c := cost.Candidate{Name: o.Candidate.Name, Price: price, Instances: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}
+		c := cost.Candidate{Name: o.Candidate.Name, Price: price, InstanceCount: o.Candidate.count(), TPS: o.Result.InferencesPerSecond}
 		if s.SLO != nil {
 			c.Latency = o.Result.Percentile(s.SLO.Percentile)
 		}
@@ -224,7 +224,7 @@ func (rep *Report) Recommendation() string {
 		b.WriteString(rep.holdsFor()) // serverless.go
 	}
 	if rep.Fleet != nil {
-		fmt.Fprintf(&b, "\nFor the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Fleet.Instances,
+		fmt.Fprintf(&b, "\nFor the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Fleet.InstanceCount,
 			rep.Fleet.Candidate.Name, rep.Fleet.USDPerHour, rep.Fleet.PerMillion)
 	} else if rep.FleetErr != nil {
 		fmt.Fprintf(&b, "\nFor the target load: no fleet (%v).", rep.FleetErr)
@@ -287,7 +287,7 @@ func (rep *Report) Document(title, provenance string) *report.Report {
 		t.AddNote("%s", report.Escape(pricesNote(rep))) // prices.go
 	}
 	if rep.Fleet != nil {
-		t.AddNote("For the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Fleet.Instances,
+		t.AddNote("For the target load: %d x %s, $%.2f/h, $%.2f per million.", rep.Fleet.InstanceCount,
 			report.Escape(rep.Fleet.Candidate.Name), rep.Fleet.USDPerHour, rep.Fleet.PerMillion)
 	} else if rep.FleetErr != nil {
 		t.AddNote("For the target load: no fleet (%s).", report.Escape(rep.FleetErr.Error()))

@@ -110,7 +110,7 @@ func (s *Study) serverlessProblems(label string, c Candidate, p *Plan) []string 
 // serverlessLine is the bill estimate of a serverless candidate: its worst case, every
 // container busy the whole time.
 func (p *Plan) serverlessLine(c Candidate, hours float64) BillLine {
-	l := BillLine{Candidate: c.Name, InstanceType: c.rowInstance(), Hours: hours, Instances: 1}
+	l := BillLine{Candidate: c.Name, InstanceType: c.rowInstance(), Hours: hours, InstanceCount: 1}
 	if c.Serverless.Price == nil {
 		l.NoPrice = "no ServerlessSpec.Price"
 		return l

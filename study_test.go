@@ -152,7 +152,7 @@ func TestRunRecommendsAndShowsWhatBrokeTheSLO(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, rep.Best, 0)
 	require.NotNil(t, rep.Fleet)
-	assert.GreaterOrEqual(t, float64(rep.Fleet.Instances)*rep.Fleet.Candidate.TPS, 50.0)
+	assert.GreaterOrEqual(t, float64(rep.Fleet.InstanceCount)*rep.Fleet.Candidate.TPS, 50.0)
 	assert.Contains(t, rep.Recommendation(), "Recommended: "+rep.Outcomes[rep.Best].Candidate.Name)
 
 	st.SLO = &bench.SLO{Percentile: 99, Max: time.Microsecond}

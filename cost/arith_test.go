@@ -60,19 +60,19 @@ func TestArithmeticRejectsBadInput(t *testing.T) {
 
 func TestNewEstimateScalesWithInstances(t *testing.T) {
 	p := Price{Region: "eu-west-1", InstanceType: "ml.g4dn.xlarge", USDPerHour: 0.821}
-	e, err := NewEstimate(Candidate{Name: "g4dn x2", Price: p, Instances: 2, TPS: 280.8, Latency: 20 * time.Millisecond})
+	e, err := NewEstimate(Candidate{Name: "g4dn x2", Price: p, InstanceCount: 2, TPS: 280.8, Latency: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Two instances at twice the throughput cost the same per inference as one.
-	if e.Instances != 2 || !near(e.USDPerHour, 1.642) || !near(e.PerMillion, 0.821/(140.4*3600)*1e6) ||
+	if e.InstanceCount != 2 || !near(e.USDPerHour, 1.642) || !near(e.PerMillion, 0.821/(140.4*3600)*1e6) ||
 		!near(e.TransactionsPerHour, 280.8*3600) || !near(e.InferencesPerDollar, 280.8*3600/1.642) {
 		t.Errorf("estimate = %+v", e)
 	}
 	for _, c := range []Candidate{
 		{Name: "no type", Price: Price{USDPerHour: 1}, TPS: 1},
 		{Name: "no tps", Price: p},
-		{Name: "negative count", Price: p, Instances: -1, TPS: 1},
+		{Name: "negative count", Price: p, InstanceCount: -1, TPS: 1},
 		{Name: "negative latency", Price: p, TPS: 1, Latency: -time.Second},
 	} {
 		if _, err := NewEstimate(c); !errors.Is(err, ErrInvalidInput) {

@@ -5,14 +5,14 @@ import (
 	"time"
 )
 
-// Candidate is one configuration that was measured: an endpoint of Instances instances of
+// Candidate is one configuration that was measured: an endpoint of InstanceCount instances of
 // Price.InstanceType that sustained TPS inferences per second in total.
 type Candidate struct {
-	Name      string        // how reports name it, e.g. "g4dn+neo"
-	Price     Price         // per instance
-	Instances int           // endpoint size; 0 means 1
-	TPS       float64       // measured throughput of the whole endpoint, inferences per second
-	Latency   time.Duration // optional: latency at that throughput, at the percentile an SLO uses
+	Name          string        // how reports name it, e.g. "g4dn+neo"
+	Price         Price         // per instance
+	InstanceCount int           // endpoint size; 0 means 1
+	TPS           float64       // measured throughput of the whole endpoint, inferences per second
+	Latency       time.Duration // optional: latency at that throughput, at the percentile an SLO uses
 }
 
 // Estimate is what a measured candidate costs to run.
@@ -20,7 +20,7 @@ type Estimate struct {
 	Name                string
 	Region              string
 	InstanceType        string
-	Instances           int
+	InstanceCount       int
 	USDPerHour          float64 // the whole endpoint
 	TPS                 float64 // the whole endpoint
 	TransactionsPerHour float64
@@ -36,7 +36,7 @@ type Estimate struct {
 // NewEstimate prices a candidate. It fails on a missing instance type, a negative instance
 // count, or a price or throughput the arithmetic cannot use (see [ErrInvalidInput]).
 func NewEstimate(c Candidate) (Estimate, error) {
-	n := c.Instances
+	n := c.InstanceCount
 	if n == 0 {
 		n = 1
 	}
@@ -55,7 +55,7 @@ func NewEstimate(c Candidate) (Estimate, error) {
 		return Estimate{}, fmt.Errorf("candidate %q: %w", c.Name, err)
 	}
 	e := Estimate{
-		Name: c.Name, Region: c.Price.Region, InstanceType: c.Price.InstanceType, Instances: n,
+		Name: c.Name, Region: c.Price.Region, InstanceType: c.Price.InstanceType, InstanceCount: n,
 		USDPerHour: hourly, TPS: c.TPS, TransactionsPerHour: c.TPS * secondsPerHour,
 		PerInference: perInf, PerMillion: perInf * 1e6, Latency: c.Latency, PriceSource: c.Price.Provenance(),
 	}

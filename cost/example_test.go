@@ -71,7 +71,7 @@ func ExampleCheapest() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%d x %s, $%.2f/h, $%.2f per 1M at 2000 TPS\n", fleet.Instances, fleet.Candidate.Price.InstanceType, fleet.USDPerHour, fleet.PerMillion)
+	fmt.Printf("%d x %s, $%.2f/h, $%.2f per 1M at 2000 TPS\n", fleet.InstanceCount, fleet.Candidate.Price.InstanceType, fleet.USDPerHour, fleet.PerMillion)
 	// Output:
 	// 9 x ml.inf1.xlarge, $2.97/h, $0.41 per 1M at 2000 TPS
 }

@@ -44,17 +44,17 @@ type Requirement struct {
 }
 
 // Fleet is what to run to serve a [Requirement]'s target rate: a candidate scaled out to
-// Instances instances.
+// InstanceCount instances.
 type Fleet struct {
-	Candidate  Candidate
-	Instances  int
-	USDPerHour float64 // the scaled endpoint
-	PerMillion float64 // at the target TPS, the load actually served
+	Candidate     Candidate
+	InstanceCount int
+	USDPerHour    float64 // the scaled endpoint
+	PerMillion    float64 // at the target TPS, the load actually served
 }
 
 // Cheapest scales every candidate to the requirement and returns the fleet with the lowest
 // hourly cost; ties go to fewer instances, then to the earlier candidate. A candidate's
-// per-instance throughput is its TPS over its Instances. With a latency SLO, a candidate
+// per-instance throughput is its TPS over its InstanceCount. With a latency SLO, a candidate
 // without a measured Latency is left out: it cannot show it meets the SLO. The latency is
 // taken to hold when scaling out, since each instance then runs at or below the load at
 // which it was measured.
@@ -79,7 +79,7 @@ func Cheapest(req Requirement, candidates ...Candidate) (Fleet, error) {
 			continue
 		}
 		if !found || p.USDPerHour < best.USDPerHour ||
-			(p.USDPerHour == best.USDPerHour && p.Instances < best.Instances) {
+			(p.USDPerHour == best.USDPerHour && p.InstanceCount < best.InstanceCount) {
 			best, found = p, true
 		}
 	}
@@ -107,7 +107,7 @@ func scale(req Requirement, c Candidate) (Fleet, string) {
 	if err != nil {
 		return Fleet{}, err.Error()
 	}
-	n, err := InstancesFor(req.TPS, est.TPS/float64(est.Instances), req.Headroom)
+	n, err := InstancesFor(req.TPS, est.TPS/float64(est.InstanceCount), req.Headroom)
 	if err != nil {
 		return Fleet{}, err.Error()
 	}
@@ -119,5 +119,5 @@ func scale(req Requirement, c Candidate) (Fleet, string) {
 	if err != nil {
 		return Fleet{}, err.Error()
 	}
-	return Fleet{Candidate: c, Instances: n, USDPerHour: hourly, PerMillion: perM}, ""
+	return Fleet{Candidate: c, InstanceCount: n, USDPerHour: hourly, PerMillion: perM}, ""
 }

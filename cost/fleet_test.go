@@ -43,7 +43,7 @@ func TestCheapestCountsWholeInstances(t *testing.T) {
 	big := cand("big", 1.0, 100, 0)    // $2.78/1M
 	small := cand("small", 0.3, 30, 0) // $2.78/1M too, but 100 TPS needs 4 of them
 	p, err := Cheapest(Requirement{TPS: 100}, small, big)
-	if err != nil || p.Candidate.Name != "big" || p.Instances != 1 || p.USDPerHour != 1 {
+	if err != nil || p.Candidate.Name != "big" || p.InstanceCount != 1 || p.USDPerHour != 1 {
 		t.Errorf("Cheapest = %+v, %v; want one big at $1/h", p, err)
 	}
 	if !near(p.PerMillion, 1.0/(100*3600)*1e6) {
@@ -56,7 +56,7 @@ func TestCheapestHonoursLatencySLO(t *testing.T) {
 	slowCheap := cand("slow", 0.5, 100, 200*time.Millisecond)
 	unmeasured := cand("unknown", 0.1, 100, 0)
 	p, err := Cheapest(Requirement{TPS: 150, Headroom: 0.25, MaxLatency: 100 * time.Millisecond}, slowCheap, unmeasured, fastDear)
-	if err != nil || p.Candidate.Name != "fast" || p.Instances != 2 {
+	if err != nil || p.Candidate.Name != "fast" || p.InstanceCount != 2 {
 		t.Errorf("Cheapest = %+v, %v; want 2 x fast", p, err)
 	}
 	// Without the SLO the unmeasured one wins on price.

@@ -137,8 +137,8 @@ func TestStudyCheapestIsInf1(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 1200/304.3 = 3.94 -> 4 instances at $0.33.
-	if fleet.Candidate.Name != "inf1+neo" || fleet.Instances != 4 || math.Abs(fleet.USDPerHour-1.32) > 1e-9 {
-		t.Errorf("cheapest = %s x%d at $%v/h, want inf1+neo x4 at $1.32/h", fleet.Candidate.Name, fleet.Instances, fleet.USDPerHour)
+	if fleet.Candidate.Name != "inf1+neo" || fleet.InstanceCount != 4 || math.Abs(fleet.USDPerHour-1.32) > 1e-9 {
+		t.Errorf("cheapest = %s x%d at $%v/h, want inf1+neo x4 at $1.32/h", fleet.Candidate.Name, fleet.InstanceCount, fleet.USDPerHour)
 	}
 	// With a 100 ms SLO on the Little's-law latencies only inf1+neo (52.6 ms) qualifies;
 	// with 40 ms nothing does.

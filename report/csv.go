@@ -35,8 +35,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, row := range j.Rows {
 		lat := row.LatencyMS
 		instances := ""
-		if row.Instances > 0 {
-			instances = strconv.Itoa(row.Instances)
+		if row.InstanceCount > 0 {
+			instances = strconv.Itoa(row.InstanceCount)
 		}
 		ll := ""
 		if row.LittlesLawRatio != nil {

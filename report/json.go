@@ -57,7 +57,7 @@ type JSONRow struct {
 
 	// Cost figures: null when the row has no price.
 	Region              string   `json:"region,omitempty"`
-	Instances           int      `json:"instances,omitempty"`
+	InstanceCount       int      `json:"instances,omitempty"`
 	USDPerHour          *float64 `json:"usd_per_hour"`
 	PriceSource         string   `json:"price_source,omitempty"` // cost.Estimate.PriceSource
 	USDPerMillion       *float64 `json:"usd_per_million"`
@@ -212,7 +212,7 @@ func (r *Report) jsonRow(i int, vs []Verdict) JSONRow {
 		}
 	}
 	if c := row.Cost; c != nil {
-		j.Region, j.Instances = c.Region, c.Instances
+		j.Region, j.InstanceCount = c.Region, c.InstanceCount
 		j.USDPerHour, j.TransactionsPerHour = ptr(c.USDPerHour), ptr(c.TransactionsPerHour)
 		j.PriceSource = c.PriceSource
 		if v, ok := row.perMillion(); ok {

@@ -111,8 +111,8 @@ func (r *Report) writeTable(b *bytes.Buffer, vs []Verdict) {
 		}
 		hourly, perM, tph, vsBest := na, na, na, na
 		if c := row.Cost; c != nil {
-			if c.Instances > 1 {
-				instance = fmt.Sprintf("%d × %s", c.Instances, instance)
+			if c.InstanceCount > 1 {
+				instance = fmt.Sprintf("%d × %s", c.InstanceCount, instance)
 			}
 			hourly, tph = fmtHourly(c.USDPerHour), fmtCount(c.TransactionsPerHour)
 			if _, ok := row.perMillion(); ok {

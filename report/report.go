@@ -62,7 +62,7 @@ func (r *Row) Price(p cost.Price, instances int) error {
 		return r.noPrice(fmt.Errorf("report: %s: no result to price", r.Config))
 	}
 	e, err := cost.NewEstimate(cost.Candidate{
-		Name: r.Config, Price: p, Instances: instances, TPS: r.Result.InferencesPerSecond,
+		Name: r.Config, Price: p, InstanceCount: instances, TPS: r.Result.InferencesPerSecond,
 	})
 	if err != nil {
 		return r.noPrice(fmt.Errorf("report: pricing %s: %w", r.Config, err))

@@ -64,7 +64,7 @@ func (r *Row) PriceServerless(est cost.ServerlessEstimate) error {
 	}
 	r.Serverless = &est
 	r.Cost = &cost.Estimate{
-		Name: r.Config, Region: est.Rate.Region, InstanceType: r.InstanceType, Instances: 1,
+		Name: r.Config, Region: est.Rate.Region, InstanceType: r.InstanceType, InstanceCount: 1,
 		USDPerHour: hourly, TPS: tps, TransactionsPerHour: tps * 3600,
 		PerInference: hourly / (tps * 3600), PerMillion: hourly / (tps * 3600) * 1e6,
 		InferencesPerDollar: tps * 3600 / hourly, PriceSource: est.Rate.Source,
@@ -107,10 +107,10 @@ func costAt(row *Row, tps float64) (float64, int, bool) {
 // instanceTerms is an instance row's price per instance-hour and throughput per instance.
 func instanceTerms(row *Row) (perHour, peak float64, ok bool) {
 	c := row.Cost
-	if c == nil || c.Instances < 1 || !(c.TPS > 0) || !(c.USDPerHour > 0) {
+	if c == nil || c.InstanceCount < 1 || !(c.TPS > 0) || !(c.USDPerHour > 0) {
 		return 0, 0, false
 	}
-	return c.USDPerHour / float64(c.Instances), c.TPS / float64(c.Instances), true
+	return c.USDPerHour / float64(c.InstanceCount), c.TPS / float64(c.InstanceCount), true
 }
 
 // trafficRange is the range compared: Traffic's, or derived from the measurements.

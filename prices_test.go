@@ -67,7 +67,7 @@ func TestStudyPricesFromThePriceListItIsGiven(t *testing.T) {
 	j, err := rep.Document("eu-central-1", report.Emulated).JSON()
 	require.NoError(t, err)
 	for _, row := range j.Rows {
-		assert.Equal(t, source, row.PriceSource, row.Config)
+		assert.Equal(t, source, row.PriceSource, row.Name)
 	}
 }
 

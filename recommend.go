@@ -150,7 +150,7 @@ func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) 
 		if provenance == report.Emulated && rep.generic != nil && rep.generic(o.Candidate.InstanceType, o.Candidate.Compiled()) {
 			provenance = report.EmulatedGeneric // an uncalibrated emulator profile
 		}
-		row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
+		row := report.Row{Name: o.Candidate.Name, InstanceType: o.Candidate.InstanceType,
 			Compiled: o.Candidate.Compiled(), Result: o.Result, Cost: o.Cost, Provenance: provenance,
 			Server: o.Server, ServerNA: o.ServerNA}
 		switch {
@@ -179,7 +179,7 @@ func (rep *Report) rows(title, provenance string) (t *report.Report, idx []int) 
 		t.Add(row)
 		idx = append(idx, i)
 		if o.Sweep != nil {
-			t.AddSweep(report.Sweep{Config: o.Candidate.Name, InstanceType: o.Candidate.InstanceType, Result: o.Sweep, Provenance: provenance})
+			t.AddSweep(report.Sweep{Name: o.Candidate.Name, InstanceType: o.Candidate.InstanceType, Result: o.Sweep, Provenance: provenance})
 		}
 	}
 	return t, idx

@@ -93,7 +93,7 @@ func TestRunDocumentAndRecommendationNameTheSameCandidate(t *testing.T) {
 	js, err := table.JSON()
 	require.NoError(t, err)
 	require.Equal(t, 1, js.Best)
-	assert.Equal(t, "g4dn", js.Rows[js.Best].Config)
+	assert.Equal(t, "g4dn", js.Rows[js.Best].Name)
 	_, err = json.Marshal(js)
 	require.NoError(t, err)
 }

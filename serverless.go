@@ -140,7 +140,7 @@ func (o *Outcome) priceServerless(s *Study) {
 		return
 	}
 	o.Serverless = &est
-	row := report.Row{Config: o.Candidate.Name, InstanceType: o.Candidate.rowInstance(), Result: o.Result}
+	row := report.Row{Name: o.Candidate.Name, InstanceType: o.Candidate.rowInstance(), Result: o.Result}
 	if row.PriceServerless(est) == nil {
 		o.Cost = row.Cost
 	}
@@ -199,7 +199,7 @@ func (rep *Report) holdsFor() string {
 	for k, s := range spans {
 		name := "none can serve it"
 		if s.Row >= 0 {
-			name = t.Rows[s.Row].Config
+			name = t.Rows[s.Row].Name
 			if idx[s.Row] == rep.Best {
 				holds = append(holds, fmt.Sprintf("%.3g to %.3g", s.From, s.To))
 			}

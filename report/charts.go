@@ -239,7 +239,7 @@ func reversed(s []string) []string {
 func (r *Report) configNames(vs []Verdict) []string {
 	names := make([]string, len(r.Rows))
 	for i, row := range r.Rows {
-		names[i] = row.Config
+		names[i] = row.Name
 		switch {
 		case vs[i].Recommended:
 			names[i] += recommendTag
@@ -273,10 +273,10 @@ func (r *Report) costChart(vs []Verdict) (Chart, error) {
 		v, ok := row.perMillion()
 		switch {
 		case row.Failed != "" || row.Result == nil:
-			failed = append(failed, row.Config)
+			failed = append(failed, row.Name)
 			continue
 		case !ok:
-			skipped = append(skipped, row.Config)
+			skipped = append(skipped, row.Name)
 			continue
 		}
 		b := hbar{value: v, label: "$" + fmtUSD(v), color: barColor}

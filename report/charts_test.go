@@ -53,13 +53,13 @@ func svgText(t *testing.T, svg []byte) []string {
 
 func chartReport(t testing.TB) *report.Report {
 	rep := studyReport(t)
-	rep.Add(report.Row{Config: "g5 <unpriced> & long name", InstanceType: "ml.g5.xlarge",
+	rep.Add(report.Row{Name: "g5 <unpriced> & long name", InstanceType: "ml.g5.xlarge",
 		Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)})
 	slo := &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond}
 	rep.AddSweep(
-		report.Sweep{Config: "inf1+neo", Result: fakeSweep(t, 40, 304.3, 7, slo)},
-		report.Sweep{Config: "g4dn+neo", Result: fakeSweep(t, 20, 140.4, 7, slo)},
-		report.Sweep{Config: "c5", Result: fakeSweep(t, 1.5, 5.9, 6, nil)},
+		report.Sweep{Name: "inf1+neo", Result: fakeSweep(t, 40, 304.3, 7, slo)},
+		report.Sweep{Name: "g4dn+neo", Result: fakeSweep(t, 20, 140.4, 7, slo)},
+		report.Sweep{Name: "c5", Result: fakeSweep(t, 1.5, 5.9, 6, nil)},
 	)
 	return rep
 }

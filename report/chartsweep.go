@@ -116,7 +116,7 @@ func curveChart(name, title, xLabel, yLabel string, sweeps []Sweep, point func(b
 		for j, pt := range curves[i] {
 			pts[j] = plotter.XY{X: fx(pt.X), Y: fy(pt.Y)}
 		}
-		if err := addCurve(p, s.Config, pts, colorAt(i)); err != nil {
+		if err := addCurve(p, s.Name, pts, colorAt(i)); err != nil {
 			return Chart{}, fmt.Errorf("report: chart %s: %w", name, err)
 		}
 		if err := addMarks(p, s.Result, pts); err != nil {

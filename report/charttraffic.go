@@ -40,7 +40,7 @@ func (r *Report) trafficChart(vs []Verdict) (Chart, error) {
 		if r.Rows[i].Serverless != nil {
 			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}
-		name := r.Rows[i].Config
+		name := r.Rows[i].Name
 		if vs[i].Recommended {
 			name += recommendTag
 		}

@@ -56,7 +56,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			return v
 		}
 		rec := []string{
-			text(row.Config), text(row.InstanceType), instances, strconv.FormatBool(row.Compiled), text(row.Provenance),
+			text(row.Name), text(row.InstanceType), instances, strconv.FormatBool(row.Compiled), text(row.Provenance),
 			measured(num(row.ThroughputRPS, 3)), measured(num(lat.P50, 3)), measured(num(lat.P90, 3)), measured(num(lat.P99, 3)),
 			measured(num(lat.P999, 3)), measured(num(lat.Mean, 3)), measured(strconv.FormatInt(row.Requests, 10)),
 			measured(strconv.FormatInt(row.Errors, 10)), measured(num(row.ErrorRate, 6)),

@@ -14,7 +14,7 @@ import (
 
 func TestCSVParsesBackToTheStudysNumbers(t *testing.T) {
 	rep := studyReport(t)
-	unpriced := report.Row{Config: "g5", InstanceType: "ml.g5.xlarge", Provenance: "free text, with a comma",
+	unpriced := report.Row{Name: "g5", InstanceType: "ml.g5.xlarge", Provenance: "free text, with a comma",
 		Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)}
 	_ = unpriced.PriceFrom(cost.Study2021, "eu-west-1", 1)
 	rep.Add(unpriced)

@@ -59,7 +59,7 @@ func TestWriteDirStopsWhenCanceled(t *testing.T) {
 
 func TestWriteDirLeavesNothingForABadReport(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	_, err := report.New("bad").Add(report.Row{Config: "x"}).WriteDir(context.Background(), dir)
+	_, err := report.New("bad").Add(report.Row{Name: "x"}).WriteDir(context.Background(), dir)
 	if err == nil {
 		t.Fatal("a row without a Result was written")
 	}

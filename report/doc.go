@@ -17,12 +17,12 @@
 //
 //	rep := report.New("ResNet50, 16 workers, eu-west-1")
 //	rep.SLO = &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond}
-//	row := report.Row{Config: "inf1+neo", InstanceType: "ml.inf1.xlarge", Compiled: true,
+//	row := report.Row{Name: "inf1+neo", InstanceType: "ml.inf1.xlarge", Compiled: true,
 //		Result: res, Provenance: report.Emulated}
 //	if err := row.PriceFrom(cost.Current, "eu-west-1", 1); err != nil {
 //		log.Print(err) // the row keeps the reason and shows n/a
 //	}
 //	rep.Add(row)
-//	rep.AddSweep(report.Sweep{Config: "inf1+neo", Result: sweep})
+//	rep.AddSweep(report.Sweep{Name: "inf1+neo", Result: sweep})
 //	files, err := rep.WriteDir(ctx, "sagebench-out") // report.md, results.csv, results.json, *.svg
 package report

@@ -23,15 +23,15 @@ func Example() {
 			"Latency": {"P50": 80000000, "P90": 90000000, "P99": 99000000}}`,
 	}
 	rows := []report.Row{
-		{Config: "inf1+neo", InstanceType: "ml.inf1.xlarge", Compiled: true, Provenance: report.Emulated},
-		{Config: "g4dn+neo", InstanceType: "ml.g4dn.xlarge", Compiled: true, Provenance: report.Emulated},
-		{Config: "g5", InstanceType: "ml.g5.xlarge", Provenance: report.Emulated},
+		{Name: "inf1+neo", InstanceType: "ml.inf1.xlarge", Compiled: true, Provenance: report.Emulated},
+		{Name: "g4dn+neo", InstanceType: "ml.g4dn.xlarge", Compiled: true, Provenance: report.Emulated},
+		{Name: "g5", InstanceType: "ml.g5.xlarge", Provenance: report.Emulated},
 	}
 	rep := report.New("ResNet50, 16 workers")
 	rep.SLO = &bench.SLO{Percentile: 99, Max: 100 * time.Millisecond}
 	for _, row := range rows {
 		row.Result = new(bench.Result)
-		if err := json.Unmarshal([]byte(saved[row.Config]), row.Result); err != nil {
+		if err := json.Unmarshal([]byte(saved[row.Name]), row.Result); err != nil {
 			fmt.Println(err)
 			return
 		}

@@ -49,7 +49,7 @@ func hostileReport(t *testing.T) *report.Report {
 	}
 	rep := buildVerdictReport(t, nil, rows)
 	for i, n := range hostile {
-		rep.AddSweep(report.Sweep{Config: n, Result: &bench.SweepResult{Peak: 0, Knee: 0, Steps: []bench.Step{
+		rep.AddSweep(report.Sweep{Name: n, Result: &bench.SweepResult{Peak: 0, Knee: 0, Steps: []bench.Step{
 			{Concurrency: 1, Result: rep.Rows[i].Result, Stable: true, Windows: 3, MetSLO: true}}}})
 	}
 	return rep

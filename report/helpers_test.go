@@ -92,7 +92,7 @@ func studyReport(t testing.TB) *report.Report {
 	for _, s := range study {
 		p50 := time.Duration(16 / s.tps * float64(time.Second))
 		row := report.Row{
-			Config: s.config, InstanceType: s.instanceType, Compiled: s.compiled, Provenance: report.Emulated,
+			Name: s.config, InstanceType: s.instanceType, Compiled: s.compiled, Provenance: report.Emulated,
 			Result: fakeResult(t, 16, s.tps, p50, p50*11/10, p50*13/10, int64(s.tps*60), 0),
 		}
 		if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err != nil {

@@ -39,7 +39,7 @@ type JSONReport struct {
 
 // JSONRow is one Row in JSONReport.
 type JSONRow struct {
-	Config       string `json:"config"`
+	Name         string `json:"config"`
 	InstanceType string `json:"instance_type"`
 	Compiled     bool   `json:"compiled"`
 	Provenance   string `json:"provenance"`
@@ -129,7 +129,7 @@ type JSONLatency struct {
 
 // JSONSweep is one Sweep in JSONReport.
 type JSONSweep struct {
-	Config       string           `json:"config"`
+	Name         string           `json:"config"`
 	InstanceType string           `json:"instance_type,omitempty"`
 	Provenance   string           `json:"provenance,omitempty"`
 	SLO          string           `json:"slo,omitempty"` // e.g. "p99 <= 200ms"
@@ -195,7 +195,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) jsonRow(i int, vs []Verdict) JSONRow {
 	row := r.Rows[i]
 	j := JSONRow{
-		Config: row.Config, InstanceType: row.InstanceType, Compiled: row.Compiled, Provenance: row.Provenance,
+		Name: row.Name, InstanceType: row.InstanceType, Compiled: row.Compiled, Provenance: row.Provenance,
 		Best: vs[i].Recommended, Verdict: vs[i].String(), Qualifies: vs[i].Qualifies,
 		Failed: row.Failed, Teardown: row.Teardown, Notes: row.Notes,
 	}
@@ -252,7 +252,7 @@ func jsonServer(row *Row) *JSONServer {
 func jsonSweep(s Sweep) JSONSweep {
 	sr := s.Result
 	j := JSONSweep{
-		Config: s.Config, InstanceType: s.InstanceType, Provenance: s.Provenance, Peak: sr.Peak, Knee: sr.Knee,
+		Name: s.Name, InstanceType: s.InstanceType, Provenance: s.Provenance, Peak: sr.Peak, Knee: sr.Knee,
 		Stop: sr.Stop, StopDetail: sr.StopDetail, Verdict: sr.Verdict(), Steps: []JSONStep{},
 	}
 	if sr.SLO != nil {

@@ -15,9 +15,9 @@ import (
 
 func TestJSONDecodesWithPlainUnits(t *testing.T) {
 	rep := studyReport(t)
-	rep.Add(report.Row{Config: "g5", InstanceType: "ml.g5.xlarge",
+	rep.Add(report.Row{Name: "g5", InstanceType: "ml.g5.xlarge",
 		Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)})
-	rep.AddSweep(report.Sweep{Config: "inf1+neo", Result: fakeSweep(t, 40, 304.3, 5, &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond})})
+	rep.AddSweep(report.Sweep{Name: "inf1+neo", Result: fakeSweep(t, 40, 304.3, 5, &bench.SLO{Percentile: 99, Max: 200 * time.Millisecond})})
 	var b bytes.Buffer
 	if err := rep.WriteJSON(&b); err != nil {
 		t.Fatal(err)
@@ -32,8 +32,8 @@ func TestJSONDecodesWithPlainUnits(t *testing.T) {
 	}
 	for i, s := range study {
 		r := got.Rows[i]
-		if r.Config != s.config || r.ThroughputRPS != s.tps || r.USDPerMillion == nil {
-			t.Fatalf("row %d = %s %v $%v, want %s %v priced", i, r.Config, r.ThroughputRPS, r.USDPerMillion, s.config, s.tps)
+		if r.Name != s.config || r.ThroughputRPS != s.tps || r.USDPerMillion == nil {
+			t.Fatalf("row %d = %s %v $%v, want %s %v priced", i, r.Name, r.ThroughputRPS, r.USDPerMillion, s.config, s.tps)
 		}
 		if want := 16 / s.tps * 1000; math.Abs(r.LatencyMS.P50-want) > 0.001 {
 			t.Errorf("%s latency_ms.p50 = %v, want %v ms", s.config, r.LatencyMS.P50, want)

@@ -86,20 +86,20 @@ func (r *Report) writeTable(b *bytes.Buffer, vs []Verdict) {
 		}
 		if res != nil {
 			for _, w := range res.Warnings {
-				note(Warn, fmt.Sprintf("%s %s: %s", Warn, row.Config, w))
+				note(Warn, fmt.Sprintf("%s %s: %s", Warn, row.Name, w))
 			}
 			if res.BatchSize > 1 {
 				note("", fmt.Sprintf("%s: batch size %d: TPS and latency count requests; cost counts %d inferences per request",
-					row.Config, res.BatchSize, res.BatchSize))
+					row.Name, res.BatchSize, res.BatchSize))
 			}
 			if c, sample, ok := MainError(res); ok && sample != "" {
-				note("", fmt.Sprintf("%s: first %s error: %s", row.Config, c, truncate(sample, maxSample)))
+				note("", fmt.Sprintf("%s: first %s error: %s", row.Name, c, truncate(sample, maxSample)))
 			}
 		}
 		for _, n := range row.Notes {
-			note("", fmt.Sprintf("%s: %s", row.Config, n))
+			note("", fmt.Sprintf("%s: %s", row.Name, n))
 		}
-		cfg, instance := cell(row.Config), cell(row.InstanceType)
+		cfg, instance := cell(row.Name), cell(row.InstanceType)
 		tps, p50, p90, p99, errs := na, na, na, na, na
 		if res != nil {
 			lat := res.Latency
@@ -175,7 +175,7 @@ func (r *Report) summary(vs []Verdict, name, text func(string) string) string {
 		fmt.Fprintf(&b, "No configuration can be recommended: none was measured %s.", text(r.criteria()))
 		if c := closest(r.Rows, vs); c >= 0 {
 			row := &r.Rows[c]
-			fmt.Fprintf(&b, " Closest: %s", name(row.Config))
+			fmt.Fprintf(&b, " Closest: %s", name(row.Name))
 			if v, ok := row.perMillion(); ok {
 				fmt.Fprintf(&b, ", $%s per million inferences", fmtUSD(v))
 			}
@@ -184,7 +184,7 @@ func (r *Report) summary(vs []Verdict, name, text func(string) string) string {
 		return b.String()
 	}
 	row := &r.Rows[best]
-	fmt.Fprintf(&b, "Recommended: %s, $%s per million inferences", name(row.Config), fmtUSD(row.Cost.PerMillion))
+	fmt.Fprintf(&b, "Recommended: %s, $%s per million inferences", name(row.Name), fmtUSD(row.Cost.PerMillion))
 	if r.SLO != nil {
 		fmt.Fprintf(&b, ", meeting the SLO %s", text(r.SLO.String()))
 	}
@@ -198,7 +198,7 @@ func (r *Report) summary(vs []Verdict, name, text func(string) string) string {
 	}
 	if second >= 0 {
 		a, z := *row.Cost, *r.Rows[second].Cost
-		a.Name, z.Name = text(row.Config), text(r.Rows[second].Config)
+		a.Name, z.Name = text(row.Name), text(r.Rows[second].Name)
 		if c, err := cost.Compare(a, z); err == nil {
 			fmt.Fprintf(&b, "; %s", c)
 		}
@@ -207,7 +207,7 @@ func (r *Report) summary(vs []Verdict, name, text func(string) string) string {
 	var cheaper []string
 	for i := range r.Rows {
 		if v, ok := r.Rows[i].perMillion(); ok && !vs[i].Qualifies && v < row.Cost.PerMillion {
-			cheaper = append(cheaper, fmt.Sprintf("%s ($%s, %s)", name(r.Rows[i].Config), fmtUSD(v), text(vs[i].String())))
+			cheaper = append(cheaper, fmt.Sprintf("%s ($%s, %s)", name(r.Rows[i].Name), fmtUSD(v), text(vs[i].String())))
 		}
 	}
 	if len(cheaper) > 0 {

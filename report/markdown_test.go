@@ -60,7 +60,7 @@ func TestMarkdownShowsBrokenLittlesLaw(t *testing.T) {
 	// The study's published latency column: 21.19 ms at 74.7 req/s with 16 workers, ten
 	// times too small for Little's law (16 / 74.7 = 214 ms).
 	res := fakeResult(t, 16, 74.7, 21190*time.Microsecond, 25*time.Millisecond, 30*time.Millisecond, 4482, 0)
-	row := report.Row{Config: "g4dn", InstanceType: "ml.g4dn.xlarge", Result: res, Provenance: report.Measured}
+	row := report.Row{Name: "g4dn", InstanceType: "ml.g4dn.xlarge", Result: res, Provenance: report.Measured}
 	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestMarkdownShowsBrokenLittlesLaw(t *testing.T) {
 
 func TestMarkdownShowsNAWithoutPrice(t *testing.T) {
 	rep := studyReport(t)
-	row := report.Row{Config: "g5", InstanceType: "ml.g5.xlarge", Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)}
+	row := report.Row{Name: "g5", InstanceType: "ml.g5.xlarge", Result: fakeResult(t, 16, 200, 80*time.Millisecond, 90*time.Millisecond, 99*time.Millisecond, 12000, 30)}
 	err := row.PriceFrom(cost.Study2021, "eu-west-1", 1)
 	if err == nil {
 		t.Fatal("the 2021 table priced ml.g5.xlarge")
@@ -106,7 +106,7 @@ func TestMarkdownShowsNAWithoutPrice(t *testing.T) {
 }
 
 func TestMarkdownWithNoPriceAtAll(t *testing.T) {
-	row := report.Row{Config: "local", InstanceType: "ml.c5.xlarge", Provenance: "laptop",
+	row := report.Row{Name: "local", InstanceType: "ml.c5.xlarge", Provenance: "laptop",
 		Result: fakeResult(t, 4, 400, 10*time.Millisecond, 10*time.Millisecond, 12*time.Millisecond, 4000, 0)}
 	md := report.New("t").Add(row).Markdown()
 	if !strings.Contains(md, "No configuration can be recommended: none was measured with at most 1.0% errors and a known price. Closest: **local**: not priced.") {
@@ -118,7 +118,7 @@ func TestMarkdownWithNoPriceAtAll(t *testing.T) {
 }
 
 func TestMarkdownRejectsRowWithoutResult(t *testing.T) {
-	err := report.New("t").Add(report.Row{Config: "x"}).WriteMarkdown(&strings.Builder{})
+	err := report.New("t").Add(report.Row{Name: "x"}).WriteMarkdown(&strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), "report: row 0 (x) has no Result and does not say why") {
 		t.Errorf("err = %v, want it to name the row without a Result", err)
 	}
@@ -127,7 +127,7 @@ func TestMarkdownRejectsRowWithoutResult(t *testing.T) {
 func TestFailedRunIsUnpricedAndCharted(t *testing.T) {
 	res := fakeResult(t, 16, 1, 0, 0, 0, 500, 500)
 	res.Throughput, res.InferencesPerSecond = 0, 0 // every request failed
-	row := report.Row{Config: "broken", InstanceType: "ml.c5.xlarge", Result: res, Provenance: report.Emulated}
+	row := report.Row{Name: "broken", InstanceType: "ml.c5.xlarge", Result: res, Provenance: report.Emulated}
 	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err == nil {
 		t.Fatal("a run with no successful request was priced")
 	}
@@ -147,7 +147,7 @@ func TestFailedRunIsUnpricedAndCharted(t *testing.T) {
 func TestBatchedRowsSayWhatTheyCount(t *testing.T) {
 	res := fakeResult(t, 4, 100, 40*time.Millisecond, 40*time.Millisecond, 40*time.Millisecond, 1000, 0)
 	res.BatchSize, res.InferencesPerSecond = 8, 800
-	row := report.Row{Config: "batched", InstanceType: "ml.inf1.xlarge", Result: res}
+	row := report.Row{Name: "batched", InstanceType: "ml.inf1.xlarge", Result: res}
 	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestEmptyReport(t *testing.T) {
 }
 
 func TestMarkdownEscapesLabels(t *testing.T) {
-	row := report.Row{Config: "a|b <x>", InstanceType: "ml.c5.xlarge",
+	row := report.Row{Name: "a|b <x>", InstanceType: "ml.c5.xlarge",
 		Result: fakeResult(t, 1, 100, 10*time.Millisecond, 10*time.Millisecond, 10*time.Millisecond, 100, 0)}
 	md := report.New("").Add(row).Markdown()
 	if !strings.Contains(md, `| a\|b \<x> | ml.c5.xlarge |`) {
@@ -213,7 +213,7 @@ func TestMarkdownEscapesErrorClasses(t *testing.T) {
 		{name: "c5", instanceType: "ml.c5.xlarge", tps: 100, p99: 60 * time.Millisecond, errs: 5,
 			classes: map[bench.ErrorClass]int64{class: 5}},
 	})
-	rep.AddSweep(report.Sweep{Config: "c5", Result: &bench.SweepResult{Peak: 0, Knee: 0, Steps: []bench.Step{
+	rep.AddSweep(report.Sweep{Name: "c5", Result: &bench.SweepResult{Peak: 0, Knee: 0, Steps: []bench.Step{
 		{Concurrency: 1, Result: rep.Rows[0].Result, Stable: true, Windows: 3, MetSLO: true}}}})
 	md := rep.Markdown()
 	tables := 0

@@ -24,7 +24,7 @@ const (
 
 // Row is one measured configuration.
 type Row struct {
-	Config       string // how the report names it, e.g. "g4dn+neo"
+	Name         string // how the report names it, e.g. "g4dn+neo"
 	InstanceType string // e.g. "ml.g4dn.xlarge"
 	Compiled     bool   // compiled with SageMaker Neo
 	Result       *bench.Result
@@ -59,13 +59,13 @@ type Row struct {
 func (r *Row) Price(p cost.Price, instances int) error {
 	r.Cost = nil
 	if r.Result == nil {
-		return r.noPrice(fmt.Errorf("report: %s: no result to price", r.Config))
+		return r.noPrice(fmt.Errorf("report: %s: no result to price", r.Name))
 	}
 	e, err := cost.NewEstimate(cost.Candidate{
-		Name: r.Config, Price: p, InstanceCount: instances, TPS: r.Result.InferencesPerSecond,
+		Name: r.Name, Price: p, InstanceCount: instances, TPS: r.Result.InferencesPerSecond,
 	})
 	if err != nil {
-		return r.noPrice(fmt.Errorf("report: pricing %s: %w", r.Config, err))
+		return r.noPrice(fmt.Errorf("report: pricing %s: %w", r.Name, err))
 	}
 	r.Cost = &e
 	return nil
@@ -75,11 +75,11 @@ func (r *Row) Price(p cost.Price, instances int) error {
 // When the table has no price, r.Cost stays nil and r.Notes says why.
 func (r *Row) PriceFrom(t *cost.Table, region string, instances int) error {
 	if t == nil {
-		return r.noPrice(fmt.Errorf("report: pricing %s: no price table", r.Config))
+		return r.noPrice(fmt.Errorf("report: pricing %s: no price table", r.Name))
 	}
 	p, err := t.Lookup(region, r.InstanceType)
 	if err != nil {
-		return r.noPrice(fmt.Errorf("report: pricing %s: %w", r.Config, err))
+		return r.noPrice(fmt.Errorf("report: pricing %s: %w", r.Name, err))
 	}
 	return r.Price(p, instances)
 }
@@ -100,7 +100,7 @@ func (r *Row) perMillion() (float64, bool) {
 
 // Sweep is one configuration's sweep.
 type Sweep struct {
-	Config       string
+	Name         string
 	InstanceType string
 	Result       *bench.SweepResult
 	Provenance   string
@@ -149,11 +149,11 @@ func (r *Report) AddNote(format string, args ...any) *Report {
 func (r *Report) validate() error {
 	var errs []error
 	for i, row := range r.Rows {
-		if row.Config == "" {
-			errs = append(errs, fmt.Errorf("report: row %d has no Config label", i))
+		if row.Name == "" {
+			errs = append(errs, fmt.Errorf("report: row %d has no Name", i))
 		}
 		if row.Result == nil && row.Failed == "" {
-			errs = append(errs, fmt.Errorf("report: row %d (%s) has no Result and does not say why (Failed)", i, row.Config))
+			errs = append(errs, fmt.Errorf("report: row %d (%s) has no Result and does not say why (Failed)", i, row.Name))
 		}
 	}
 	if m := r.MaxErrorRate; m != nil && !(*m >= 0 && *m <= 1) {
@@ -164,16 +164,16 @@ func (r *Report) validate() error {
 	}
 	for i, s := range r.Sweeps {
 		if s.Result == nil {
-			errs = append(errs, fmt.Errorf("report: sweep %d (%s) has no Result", i, s.Config))
+			errs = append(errs, fmt.Errorf("report: sweep %d (%s) has no Result", i, s.Name))
 			continue
 		}
 		if n := len(s.Result.Steps); s.Result.Peak < -1 || s.Result.Peak >= n || s.Result.Knee < -1 || s.Result.Knee >= n {
 			errs = append(errs, fmt.Errorf("report: sweep %d (%s): peak %d or knee %d is not a step index (%d steps)",
-				i, s.Config, s.Result.Peak, s.Result.Knee, n))
+				i, s.Name, s.Result.Peak, s.Result.Knee, n))
 		}
 		for j, st := range s.Result.Steps {
 			if st.Result == nil {
-				errs = append(errs, fmt.Errorf("report: sweep %d (%s) step %d has no Result", i, s.Config, j))
+				errs = append(errs, fmt.Errorf("report: sweep %d (%s) step %d has no Result", i, s.Name, j))
 			}
 		}
 	}

@@ -100,12 +100,12 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 				why = "not fetched"
 			}
 			missing := na + " (" + cell(why) + ")"
-			tableRow(b, []string{cell(row.Config), p50, p99, missing, na, na, na, na, na, ""})
+			tableRow(b, []string{cell(row.Name), p50, p99, missing, na, na, na, na, na, ""})
 			continue
 		}
 		var refs []string
 		for _, w := range s.Warnings {
-			foot = append(foot, fmt.Sprintf("%s %s: %s", Warn, row.Config, w))
+			foot = append(foot, fmt.Sprintf("%s %s: %s", Warn, row.Name, w))
 			refs = append(refs, fmt.Sprintf("%s [%d]", Warn, len(foot)))
 		}
 		rest := na
@@ -128,7 +128,7 @@ func (r *Report) writeSplit(b *bytes.Buffer) {
 			source = "emulated " + source
 		}
 		tableRow(b, []string{
-			cell(row.Config), p50, p99,
+			cell(row.Name), p50, p99,
 			optMS(s.ModelP50), optMS(s.ModelP99), optMS(s.OverheadP50), rest, utilCell,
 			cell(fmt.Sprintf("%s, %d invocations%s", source, s.Invocations, scope(s))), strings.Join(refs, " "),
 		})

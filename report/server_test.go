@@ -16,7 +16,7 @@ func splitReport(t *testing.T) *report.Report {
 	rep := studyReport(t)
 	for i := range rep.Rows {
 		row := &rep.Rows[i]
-		switch row.Config {
+		switch row.Name {
 		case "g4dn+neo":
 			mean := row.Result.Latency.Mean
 			row.Server = &report.Server{
@@ -108,7 +108,7 @@ func TestSplitChartAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, row := range back.Rows {
-		switch row.Config {
+		switch row.Name {
 		case "g4dn+neo":
 			s := row.Server
 			if s == nil || s.ModelP50MS != 28.5 || s.NetworkClientMS == nil || *s.NetworkClientMS != 1 ||

@@ -35,7 +35,7 @@ func stepMarks(s *bench.SweepResult, i int) string {
 // writeSweep writes one sweep as a heading, a table with a row per step and its verdict.
 func writeSweep(b *bytes.Buffer, s Sweep) {
 	sr := s.Result
-	fmt.Fprintf(b, "## Sweep: %s", Escape(s.Config))
+	fmt.Fprintf(b, "## Sweep: %s", Escape(s.Name))
 	var about []string
 	if s.InstanceType != "" {
 		about = append(about, Escape(s.InstanceType))

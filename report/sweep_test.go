@@ -26,7 +26,7 @@ func TestSweepTableOfARealSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := report.New("sweep").AddSweep(report.Sweep{Config: "fake", InstanceType: "ml.c5.xlarge", Provenance: report.Emulated, Result: sr}).Markdown()
+	md := report.New("sweep").AddSweep(report.Sweep{Name: "fake", InstanceType: "ml.c5.xlarge", Provenance: report.Emulated, Result: sr}).Markdown()
 
 	if !strings.Contains(md, "## Sweep: fake (ml.c5.xlarge, emulated, SLO p99 <= 1s)") {
 		t.Errorf("no sweep heading:\n%s", md)
@@ -59,7 +59,7 @@ func TestSweepTableOfARealSweep(t *testing.T) {
 
 func TestSweepWithBadPeakIsAnErrorNotAPanic(t *testing.T) {
 	sr := &bench.SweepResult{Peak: 3, Knee: -1} // no steps
-	err := report.New("t").AddSweep(report.Sweep{Config: "hand-made", Result: sr}).WriteMarkdown(&strings.Builder{})
+	err := report.New("t").AddSweep(report.Sweep{Name: "hand-made", Result: sr}).WriteMarkdown(&strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), "sweep 0 (hand-made): peak 3") {
 		t.Errorf("err = %v", err)
 	}

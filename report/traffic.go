@@ -55,16 +55,16 @@ func (r *Report) trafficShown() bool {
 func (r *Row) PriceServerless(est cost.ServerlessEstimate) error {
 	r.Cost, r.Serverless = nil, nil
 	if r.Result == nil {
-		return r.noPrice(fmt.Errorf("report: %s: no result to price", r.Config))
+		return r.noPrice(fmt.Errorf("report: %s: no result to price", r.Name))
 	}
 	tps := r.Result.InferencesPerSecond
 	hourly, ok := est.PerHour(tps)
 	if !ok || !(tps > 0) {
-		return r.noPrice(fmt.Errorf("report: pricing %s: it served %v inferences/s, not in (0, %v]", r.Config, tps, est.MaxTPS))
+		return r.noPrice(fmt.Errorf("report: pricing %s: it served %v inferences/s, not in (0, %v]", r.Name, tps, est.MaxTPS))
 	}
 	r.Serverless = &est
 	r.Cost = &cost.Estimate{
-		Name: r.Config, Region: est.Rate.Region, InstanceType: r.InstanceType, InstanceCount: 1,
+		Name: r.Name, Region: est.Rate.Region, InstanceType: r.InstanceType, InstanceCount: 1,
 		USDPerHour: hourly, TPS: tps, TransactionsPerHour: tps * 3600,
 		PerInference: hourly / (tps * 3600), PerMillion: hourly / (tps * 3600) * 1e6,
 		InferencesPerDollar: tps * 3600 / hourly, PriceSource: est.Rate.Source,
@@ -248,7 +248,7 @@ func (r *Report) writeTraffic(b *bytes.Buffer, vs []Verdict) {
 			words = append(words, w+", none can serve it")
 			continue
 		}
-		name := r.Rows[s.Row].Config
+		name := r.Rows[s.Row].Name
 		a, na, _ := costAt(&r.Rows[s.Row], s.From)
 		z, nz, _ := costAt(&r.Rows[s.Row], math.Nextafter(s.To, 0))
 		cell := Escape(name)
@@ -276,7 +276,7 @@ func (r *Report) writeTraffic(b *bytes.Buffer, vs []Verdict) {
 				in = append(in, fmt.Sprintf("%s to %s", fmtTraffic(s.From), fmtTraffic(s.To)))
 			}
 		}
-		name := mdName(r.Rows[best].Config)
+		name := mdName(r.Rows[best].Name)
 		if len(in) == 0 {
 			fmt.Fprintf(b, "The recommendation, %s, the cheapest per inference at its measured throughput, is not the cheapest anywhere in this range.\n\n", name)
 		} else {
@@ -289,7 +289,7 @@ func (r *Report) writeTraffic(b *bytes.Buffer, vs []Verdict) {
 			fmt.Fprintf(b, "At the target, %s inferences/s, no qualifying configuration can serve it.\n\n", fmtTraffic(t.Target))
 		} else {
 			usd, n, _ := costAt(&r.Rows[i], t.Target)
-			what := Escape(r.Rows[i].Config)
+			what := Escape(r.Rows[i].Name)
 			if n > 0 {
 				what += fmt.Sprintf(" x%d", n)
 			}
@@ -331,7 +331,7 @@ type JSONSpan struct {
 	From         float64    `json:"from"`
 	To           float64    `json:"to"`
 	Row          int        `json:"row"`
-	Config       string     `json:"config,omitempty"`
+	Name         string     `json:"config,omitempty"`
 	USDPerHourAt [2]float64 `json:"usd_per_hour_from_to"`
 }
 
@@ -347,7 +347,7 @@ func (r *Report) jsonTraffic(vs []Verdict) *JSONTraffic {
 	for _, s := range r.breakEvens(vs) {
 		j := JSONSpan{From: s.From, To: s.To, Row: s.Row}
 		if s.Row >= 0 {
-			j.Config = r.Rows[s.Row].Config
+			j.Name = r.Rows[s.Row].Name
 			j.USDPerHourAt[0], _, _ = costAt(&r.Rows[s.Row], s.From)
 			j.USDPerHourAt[1], _, _ = costAt(&r.Rows[s.Row], math.Nextafter(s.To, 0))
 		}

@@ -21,7 +21,7 @@ func trafficReport(t *testing.T) *report.Report {
 	rep := studyReport(t)
 	est, err := cost.NewServerlessEstimate("sls-4GB", sls4GB, cost.ServerlessLoad{Duration: 200 * time.Millisecond, MaxConcurrency: 10})
 	require.NoError(t, err)
-	row := report.Row{Config: "sls-4GB", InstanceType: "serverless 4096 MB", Provenance: report.Emulated,
+	row := report.Row{Name: "sls-4GB", InstanceType: "serverless 4096 MB", Provenance: report.Emulated,
 		Result: fakeResult(t, 1, 5, 200*time.Millisecond, 200*time.Millisecond, 220*time.Millisecond, 300, 0)}
 	require.NoError(t, row.PriceServerless(est))
 	rep.Add(row)
@@ -32,7 +32,7 @@ func trafficReport(t *testing.T) *report.Report {
 func rowIndex(t *testing.T, rep *report.Report, name string) int {
 	t.Helper()
 	for i, r := range rep.Rows {
-		if r.Config == name {
+		if r.Name == name {
 			return i
 		}
 	}
@@ -105,7 +105,7 @@ func TestJSONCarriesTheBreakEvens(t *testing.T) {
 	assert.Equal(t, 100.0, j.Traffic.Target)
 	spans := rep.BreakEvens()
 	require.Len(t, j.Traffic.Spans, len(spans))
-	assert.Equal(t, "sls-4GB", j.Traffic.Spans[0].Config)
+	assert.Equal(t, "sls-4GB", j.Traffic.Spans[0].Name)
 	assert.InDelta(t, spans[0].To, j.Traffic.Spans[0].To, 0)
 	assert.InDelta(t, 0.23, j.Traffic.Spans[0].USDPerHourAt[1], 1e-9, "serverless reaches c5's hourly price at the break-even")
 	plain, err := studyReport(t).JSON()

@@ -29,7 +29,7 @@ func buildVerdictReport(t *testing.T, slo *bench.SLO, rows []verdictRow) *report
 	rep := report.New("verdict")
 	rep.SLO = slo
 	for _, vr := range rows {
-		row := report.Row{Config: vr.name, InstanceType: vr.instanceType, Provenance: report.Emulated}
+		row := report.Row{Name: vr.name, InstanceType: vr.instanceType, Provenance: report.Emulated}
 		if vr.failed != "" {
 			row.Failed = vr.failed
 			rep.Add(row)
@@ -161,7 +161,7 @@ func TestEveryOutputNamesTheSameRecommendation(t *testing.T) {
 
 func bestName(rep *report.Report) string {
 	if b := rep.Best(); b >= 0 {
-		return rep.Rows[b].Config
+		return rep.Rows[b].Name
 	}
 	return ""
 }
@@ -357,7 +357,7 @@ func TestRowsWithErrorsShowTheirClassesAndAnEscapedSample(t *testing.T) {
 	})
 	rep.Rows[0].Result.ErrorSamples[bench.ClassModelError] = "model returned status 415: | <script>" + strings.Repeat("x", 300)
 	sr := &bench.SweepResult{Peak: 0, Knee: 0, Steps: []bench.Step{{Concurrency: 1, Result: rep.Rows[0].Result, Stable: true, Windows: 3, MetSLO: true}}}
-	rep.AddSweep(report.Sweep{Config: "c5", Result: sr})
+	rep.AddSweep(report.Sweep{Name: "c5", Result: sr})
 	md := rep.Markdown()
 	if got := cells(t, md, "c5")[7]; got != "7 (0.70%): model_error 5, timeout 2" {
 		t.Errorf("errors cell %q, want the counts by class", got)
@@ -377,7 +377,7 @@ func TestRowsWithErrorsShowTheirClassesAndAnEscapedSample(t *testing.T) {
 func TestVerdictDoesNotJudgeAPercentileTheRowLacks(t *testing.T) {
 	rep := report.New("t")
 	rep.SLO = &bench.SLO{Percentile: 97, Max: 100 * time.Millisecond}
-	row := report.Row{Config: "summary", InstanceType: "ml.c5.xlarge", Result: &bench.Result{
+	row := report.Row{Name: "summary", InstanceType: "ml.c5.xlarge", Result: &bench.Result{
 		Requests: 1000, Throughput: 100, InferencesPerSecond: 100, Latency: bench.Latency{P50: time.Second, P99: 5 * time.Second}}}
 	if err := row.PriceFrom(cost.Study2021, "eu-west-1", 1); err != nil {
 		t.Fatal(err)

@@ -89,13 +89,13 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 	provenance := "local (what-if price)"
 	rep := report.New(fmt.Sprintf("%s at %s, priced as if on %s in %s (what-if)", o.label, o.url, o.instance, o.region))
-	rep.AddSweep(report.Sweep{Config: o.label, InstanceType: o.instance, Result: res, Provenance: provenance})
+	rep.AddSweep(report.Sweep{Name: o.label, InstanceType: o.instance, Result: res, Provenance: provenance})
 	rep.AddNote("WHAT-IF PRICE: measured on this machine against %s, priced at the on-demand rate of %s in %s "+
 		"($%.4g/hour, table %q, as of %s). A real %s would not run at this machine's speed: measure it there "+
 		"(examples/resnet50) before you trust the $/1M.", o.url, o.instance, o.region, price.USDPerHour,
 		prices.Name(), price.AsOf, o.instance)
 	if res.Peak >= 0 {
-		row := report.Row{Config: o.label, InstanceType: o.instance, Result: res.Steps[res.Peak].Result,
+		row := report.Row{Name: o.label, InstanceType: o.instance, Result: res.Steps[res.Peak].Result,
 			Provenance: provenance, Notes: []string{"sweep peak: " + res.Verdict()}}
 		_ = row.Price(price, 1) // without a throughput the row says why it shows n/a
 		rep.Add(row)

@@ -92,7 +92,7 @@ func TestReportShowsTheSplitForEveryConfiguration(t *testing.T) {
 		if cand.denied {
 			srv.FailNext("GetMetricData", 1, sagemakertest.ErrAccessDenied())
 		}
-		row := report.Row{Config: cand.config, InstanceType: cand.instanceType, Result: res, Provenance: report.Emulated}
+		row := report.Row{Name: cand.config, InstanceType: cand.instanceType, Result: res, Provenance: report.Emulated}
 		err = serverside.Fill(ctx, cw, &row, ep.Name, sagemaker.VariantName,
 			serverside.Options{Fetch: []func(*cwmetrics.Options){func(o *cwmetrics.Options) { o.NoWait = true }}})
 		if (err != nil) != cand.denied {

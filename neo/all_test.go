@@ -157,7 +157,7 @@ func TestCompileAllCancelStopsEveryRunningJob(t *testing.T) {
 		t.Fatalf("emulator jobs = %+v; want the two started, the third never created", jobs)
 	}
 	for _, j := range jobs {
-		if j.Status != sagemakertest.JobStopped {
+		if j.Status != sagemakertest.CompilationStopped {
 			t.Errorf("job %s is %s; want STOPPED", j.Name, j.Status)
 		}
 	}

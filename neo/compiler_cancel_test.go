@@ -66,7 +66,7 @@ func TestCancelledCompileNeverStopsSomeoneElsesJob(t *testing.T) {
 	if _, err := c.Compile(ctx, jb); err == nil {
 		t.Fatal("cancelled Compile succeeded")
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || (jobs[0].Status != sagemakertest.JobInProgress && jobs[0].Status != sagemakertest.JobStarting) {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || (jobs[0].Status != sagemakertest.CompilationInProgress && jobs[0].Status != sagemakertest.CompilationStarting) {
 		t.Fatalf("someone else's job is %+v; want it still running", jobs)
 	}
 }
@@ -90,7 +90,7 @@ func TestCompileLostAnswerThenFailedCheckLeavesNoJobRunning(t *testing.T) {
 	if left := srv.Leftovers(); len(left) > 0 {
 		t.Fatalf("after Compile returned %v: %v left running", err, left)
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobStopped {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationStopped {
 		t.Errorf("emulator jobs = %+v; want the job STOPPED", jobs)
 	}
 }
@@ -276,7 +276,7 @@ func TestOwnJobStoppedAfterLostCreateIsReportedAsStopped(t *testing.T) {
 	if err == nil {
 		t.Fatal("Compile succeeded")
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobStopped {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationStopped {
 		t.Fatalf("emulator jobs = %+v; want the job STOPPED", jobs)
 	}
 	if !strings.Contains(err.Error(), "stopped") {

@@ -87,7 +87,7 @@ func TestCompileReturnsTheArtifactTheEmulatorWrote(t *testing.T) {
 		t.Errorf("Compile = %+v; want artifact %s of job resnet50-ml-c5 for ml_c5", m, wantURL)
 	}
 	jobs := srv.CompilationJobs()
-	if len(jobs) != 1 || jobs[0].Status != sagemakertest.JobCompleted || jobs[0].Artifact != m.ArtifactURL {
+	if len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationCompleted || jobs[0].Artifact != m.ArtifactURL {
 		t.Errorf("emulator jobs = %+v; want one COMPLETED job with artifact %s", jobs, m.ArtifactURL)
 	}
 	// The object is really there, read through an S3 client.
@@ -162,7 +162,7 @@ func TestCompileCancelStopsTheJob(t *testing.T) {
 		t.Fatalf("Compile(canceled) = %v; want context.Canceled", err)
 	}
 	jobs := srv.CompilationJobs()
-	if len(jobs) != 1 || jobs[0].Status != sagemakertest.JobStopped {
+	if len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationStopped {
 		t.Errorf("emulator jobs = %+v; want the job STOPPED", jobs)
 	}
 	if n := srv.Calls("StopCompilationJob"); n != 1 {
@@ -220,7 +220,7 @@ func TestCompileStopsJobItCanNoLongerWatch(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not allowed to describe") {
 		t.Fatalf("Compile = %v; want the describe failure", err)
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobStopped {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationStopped {
 		t.Errorf("emulator jobs = %+v; want the unwatched job STOPPED", jobs)
 	}
 }
@@ -237,7 +237,7 @@ func TestCompileTimesOutAndStops(t *testing.T) {
 	if !errors.As(err, &te) || te.Waited < time.Second {
 		t.Fatalf("Compile = %v; want a *neo.TimeoutError after at least 1s", err)
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobStopped {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationStopped {
 		t.Errorf("emulator jobs = %+v; want the timed-out job STOPPED", jobs)
 	}
 }

@@ -49,7 +49,7 @@ func TestCompileRidesOutAThrottlingBurstLongerThanTheSDKsRetries(t *testing.T) {
 	if _, err := c.Compile(context.Background(), job(neo.TargetMLC5)); err != nil {
 		t.Fatalf("Compile with four throttled describes = %v; want success", err)
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobCompleted {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationCompleted {
 		t.Errorf("emulator jobs = %+v; want the job COMPLETED", jobs)
 	}
 }
@@ -95,7 +95,7 @@ func TestTimedOutJobThatCompletesWhileStoppedIsACompiledModel(t *testing.T) {
 	j := job(neo.TargetMLC5)
 	j.MaxRuntime = time.Second
 	m, err := c.Compile(context.Background(), j)
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobCompleted {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationCompleted {
 		t.Fatalf("emulator jobs = %+v; want the job COMPLETED", jobs)
 	}
 	if err != nil && strings.Contains(err.Error(), "stopped it") {
@@ -143,7 +143,7 @@ func TestHugeMarginDoesNotTimeOutAtOnce(t *testing.T) {
 	if _, err := c.Compile(context.Background(), job(neo.TargetMLC5)); err != nil {
 		t.Fatalf("Compile with a huge Margin = %v; want the compiled model", err)
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobCompleted {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationCompleted {
 		t.Errorf("emulator jobs = %+v; want the job COMPLETED", jobs)
 	}
 }

@@ -95,7 +95,7 @@ func TestCompileLeavesSomeoneElsesJobAlone(t *testing.T) {
 	if !errors.As(err, &inUse) {
 		t.Fatalf("err = %v; want the ResourceInUse refusal", err)
 	}
-	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.JobInProgress && jobs[0].Status != sagemakertest.JobStarting {
+	if jobs := srv.CompilationJobs(); len(jobs) != 1 || jobs[0].Status != sagemakertest.CompilationInProgress && jobs[0].Status != sagemakertest.CompilationStarting {
 		t.Errorf("the other job is %+v; want it still running", jobs)
 	}
 }

@@ -93,7 +93,7 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 		switch phase {
 		case "deploy":
 			eps := srv.Endpoints()
-			return len(eps) == 1 && eps[0].Status == sagemakertest.StatusCreating
+			return len(eps) == 1 && eps[0].Status == sagemakertest.EndpointCreating
 		case "upload":
 			// Once the journal holds the upload's id, parts (billed) may go. A kill
 			// before that leaves an upload without parts, which stores and bills
@@ -102,7 +102,7 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 			return len(srv.MultipartUploads()) == 1 && bytes.Contains(b, []byte(`"op":"upload"`))
 		}
 		jobs := srv.CompilationJobs()
-		return len(jobs) == 1 && (jobs[0].Status == sagemakertest.JobStarting || jobs[0].Status == sagemakertest.JobInProgress)
+		return len(jobs) == 1 && (jobs[0].Status == sagemakertest.CompilationStarting || jobs[0].Status == sagemakertest.CompilationInProgress)
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for !midway() {

@@ -213,12 +213,12 @@ func TestKilledDuringCompileThenKilledCleanupIsFinishedByASecondCleanup(t *testi
 	bin := buildBinary(t)
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")
 	run, _ := command(t, bin, srv, "-configs", "c5+neo", "-duration", "1s", "-journal", journal)
-	log := startKill(t, run, func() bool { return jobIn(srv, sagemakertest.JobStarting, sagemakertest.JobInProgress) })
+	log := startKill(t, run, func() bool { return jobIn(srv, sagemakertest.CompilationStarting, sagemakertest.CompilationInProgress) })
 	require.NotEmpty(t, srv.Leftovers(), "a killed process cannot clean up: %s", log)
 	require.NotEmpty(t, srv.Objects(), "the run had uploaded its archive: %s", log)
 
 	first, _ := command(t, bin, srv, "-cleanup", journal)
-	log = startKill(t, first, func() bool { return jobIn(srv, sagemakertest.JobStopping) })
+	log = startKill(t, first, func() bool { return jobIn(srv, sagemakertest.CompilationStopping) })
 
 	second, _ := command(t, bin, srv, "-cleanup", journal)
 	out, err := second.CombinedOutput()

@@ -9,12 +9,12 @@ import (
 
 // Compilation job statuses as SageMaker names them.
 const (
-	JobStarting   = "STARTING"
-	JobInProgress = "INPROGRESS"
-	JobCompleted  = "COMPLETED"
-	JobFailed     = "FAILED"
-	JobStopping   = "STOPPING"
-	JobStopped    = "STOPPED"
+	CompilationStarting   = "STARTING"
+	CompilationInProgress = "INPROGRESS"
+	CompilationCompleted  = "COMPLETED"
+	CompilationFailed     = "FAILED"
+	CompilationStopping   = "STOPPING"
+	CompilationStopped    = "STOPPED"
 )
 
 type compInput struct {
@@ -124,15 +124,15 @@ func (s *Server) createCompilationJob(body []byte) (any, *APIError) {
 	j := &compilationJob{
 		name: in.CompilationJobName, arn: arn, role: in.RoleArn,
 		input: *in.InputConfig, output: *out, stop: in.StoppingCondition,
-		status: JobStarting, created: now, modified: now,
+		status: CompilationStarting, created: now, modified: now,
 	}
 	s.jobs[j.name] = j
 	gen := j.gen
 	s.afterLocked(s.opts.compileDelay/4, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if j.gen == gen && j.status == JobStarting {
-			j.status, j.started, j.modified = JobInProgress, time.Now(), time.Now()
+		if j.gen == gen && j.status == CompilationStarting {
+			j.status, j.started, j.modified = CompilationInProgress, time.Now(), time.Now()
 		}
 	})
 	s.afterLocked(s.opts.compileDelay, func() { s.finishCompilation(j, gen) })
@@ -144,7 +144,7 @@ func (s *Server) createCompilationJob(body []byte) (any, *APIError) {
 // was injected.
 func (s *Server) finishCompilation(j *compilationJob, gen int) {
 	s.mu.Lock()
-	if j.gen != gen || (j.status != JobStarting && j.status != JobInProgress) {
+	if j.gen != gen || (j.status != CompilationStarting && j.status != CompilationInProgress) {
 		s.mu.Unlock()
 		return
 	}
@@ -159,7 +159,7 @@ func (s *Server) finishCompilation(j *compilationJob, gen int) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if j.gen != gen || (j.status != JobStarting && j.status != JobInProgress) {
+	if j.gen != gen || (j.status != CompilationStarting && j.status != CompilationInProgress) {
 		return
 	}
 	now := time.Now()
@@ -168,10 +168,10 @@ func (s *Server) finishCompilation(j *compilationJob, gen int) {
 	}
 	j.ended, j.modified = now, now
 	if reason != "" {
-		j.status, j.failure = JobFailed, reason
+		j.status, j.failure = CompilationFailed, reason
 		return
 	}
-	j.status, j.artifact = JobCompleted, artifact
+	j.status, j.artifact = CompilationCompleted, artifact
 	s.artifacts[artifact] = true
 }
 
@@ -258,20 +258,20 @@ func (s *Server) stopCompilationJob(body []byte) (any, *APIError) {
 		return nil, e
 	}
 	switch j.status {
-	case JobStarting, JobInProgress:
-	case JobStopping:
+	case CompilationStarting, CompilationInProgress:
+	case CompilationStopping:
 		return struct{}{}, nil
 	default:
 		return nil, validation("Compilation job %s is in status %s and cannot be stopped.", j.name, j.status)
 	}
 	j.gen++
-	j.status, j.modified = JobStopping, time.Now()
+	j.status, j.modified = CompilationStopping, time.Now()
 	gen := j.gen
 	s.afterLocked(s.opts.compileDelay/4, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if j.gen == gen && j.status == JobStopping {
-			j.status, j.ended, j.modified = JobStopped, time.Now(), time.Now()
+		if j.gen == gen && j.status == CompilationStopping {
+			j.status, j.ended, j.modified = CompilationStopped, time.Now(), time.Now()
 		}
 	})
 	return struct{}{}, nil

@@ -15,7 +15,7 @@ func (s *Server) deleteCompilationJob(body []byte) (any, *APIError) {
 		return nil, e
 	}
 	switch j.status {
-	case JobStarting, JobInProgress, JobStopping:
+	case CompilationStarting, CompilationInProgress, CompilationStopping:
 		return nil, validation("Compilation job %s is in status %s; stop it and wait until it is STOPPED before deleting it.", j.name, j.status)
 	}
 	j.gen++ // no pending transition may resurrect it

@@ -9,11 +9,11 @@ import (
 
 // Endpoint statuses as SageMaker names them.
 const (
-	StatusCreating  = "Creating"
-	StatusUpdating  = "Updating"
-	StatusInService = "InService"
-	StatusDeleting  = "Deleting"
-	StatusFailed    = "Failed"
+	EndpointCreating  = "Creating"
+	EndpointUpdating  = "Updating"
+	EndpointInService = "InService"
+	EndpointDeleting  = "Deleting"
+	EndpointFailed    = "Failed"
 )
 
 type endpoint struct {
@@ -118,7 +118,7 @@ func (s *Server) createEndpoint(body []byte) (any, *APIError) {
 	now := time.Now()
 	ep := &endpoint{
 		name: in.EndpointName, arn: arn, configName: in.EndpointConfigName,
-		status: StatusCreating, created: now, modified: now, pending: d,
+		status: EndpointCreating, created: now, modified: now, pending: d,
 	}
 	s.endpoints[in.EndpointName] = ep
 	s.scheduleSettle(ep)
@@ -174,11 +174,11 @@ func (s *Server) settle(name string, gen int) {
 	ep.failure = reason
 	switch {
 	case reason == "":
-		ep.status, ep.serving, ep.current, ep.configName = StatusInService, pools, d, d.configName
-	case ep.status == StatusUpdating:
-		ep.status = StatusInService // rolled back, still serving the old deployment
+		ep.status, ep.serving, ep.current, ep.configName = EndpointInService, pools, d, d.configName
+	case ep.status == EndpointUpdating:
+		ep.status = EndpointInService // rolled back, still serving the old deployment
 	default:
-		ep.status, ep.serving = StatusFailed, nil
+		ep.status, ep.serving = EndpointFailed, nil
 	}
 	ep.pending = deployment{}
 }
@@ -219,9 +219,9 @@ func (s *Server) updatableLocked(name string) (*endpoint, *APIError) {
 		return nil, e
 	}
 	switch ep.status {
-	case StatusInService:
+	case EndpointInService:
 		return ep, nil
-	case StatusFailed:
+	case EndpointFailed:
 		return nil, validation("Cannot update failed endpoint %q.", ep.arn)
 	}
 	return nil, validation("Cannot update in-progress endpoint %q.", ep.arn)
@@ -245,7 +245,7 @@ func (s *Server) updateEndpoint(body []byte) (any, *APIError) {
 	if e := s.quotaLocked(d, ep); e != nil {
 		return nil, e
 	}
-	ep.status, ep.pending, ep.failure, ep.modified = StatusUpdating, d, "", time.Now()
+	ep.status, ep.pending, ep.failure, ep.modified = EndpointUpdating, d, "", time.Now()
 	s.scheduleSettle(ep)
 	return map[string]string{"EndpointArn": ep.arn}, nil
 }
@@ -261,10 +261,10 @@ func (s *Server) deleteEndpoint(body []byte) (any, *APIError) {
 	if e != nil {
 		return nil, e
 	}
-	if ep.status == StatusDeleting {
+	if ep.status == EndpointDeleting {
 		return struct{}{}, nil
 	}
-	ep.status, ep.serving, ep.modified = StatusDeleting, nil, time.Now()
+	ep.status, ep.serving, ep.modified = EndpointDeleting, nil, time.Now()
 	ep.gen++
 	gen, name := ep.gen, ep.name
 	s.afterLocked(s.opts.endpointDelete, func() {

@@ -107,13 +107,13 @@ func (s *Server) Leftovers() []string {
 		out = append(out, "endpoint-config "+name)
 	}
 	for name, ep := range s.endpoints {
-		if ep.status != StatusDeleting {
+		if ep.status != EndpointDeleting {
 			out = append(out, "endpoint "+name+" ("+ep.status+")")
 		}
 	}
 	for name, j := range s.jobs {
 		switch j.status {
-		case JobStarting, JobInProgress, JobStopping:
+		case CompilationStarting, CompilationInProgress, CompilationStopping:
 			out = append(out, "compilation-job "+name+" ("+j.status+")")
 		}
 	}

@@ -21,10 +21,10 @@ func listingFixture(t *testing.T) *Server {
 		name, epStatus, jobStatus string
 		created                   time.Duration
 	}{
-		{"a", StatusInService, JobCompleted, 1 * time.Second},
-		{"b", StatusFailed, JobFailed, 3 * time.Second},
-		{"c", StatusCreating, JobInProgress, 2 * time.Second},
-		{"d", StatusUpdating, JobStarting, 3 * time.Second},
+		{"a", EndpointInService, CompilationCompleted, 1 * time.Second},
+		{"b", EndpointFailed, CompilationFailed, 3 * time.Second},
+		{"c", EndpointCreating, CompilationInProgress, 2 * time.Second},
+		{"d", EndpointUpdating, CompilationStarting, 3 * time.Second},
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -144,7 +144,7 @@ func (s *Server) updateEndpointWeightsAndCapacities(body []byte) (any, *APIError
 	if e := s.quotaLocked(d, ep); e != nil {
 		return nil, e
 	}
-	ep.status, ep.pending, ep.failure, ep.modified = StatusUpdating, d, "", time.Now()
+	ep.status, ep.pending, ep.failure, ep.modified = EndpointUpdating, d, "", time.Now()
 	s.scheduleSettle(ep)
 	return map[string]string{"EndpointArn": ep.arn}, nil
 }

@@ -128,6 +128,9 @@ func (j Job) validate() (Job, error) {
 	if _, err := bench.Split(j.Load, j.InstanceCount); err != nil {
 		e.Add("Load", "%v", err)
 	}
+	if j.Journal != nil && journal.Of(j.Journal) == nil {
+		e.Add("Journal", "the journal was not opened by sagemaker.OpenJournal (a zero sagemaker.Journal records nothing)")
+	}
 	if err := e.Err(); err != nil {
 		return j, fmt.Errorf("loadjob: %w", err)
 	}

@@ -280,6 +280,24 @@ func TestRunRefusesAnInvalidJobBeforeCreatingAnything(t *testing.T) {
 	assert.Zero(t, srv.TotalCalls())
 }
 
+// A Journal that OpenJournal did not open (its zero value) is refused as the Job's
+// Journal field, before the worker is uploaded or the job created; never a panic.
+func TestRunRefusesAJournalNotOpenedBeforeCreatingAnything(t *testing.T) {
+	srv := sagemakertest.NewServer()
+	defer srv.Close()
+	p, err := payload.SyntheticJPEG(8, 8, 1)
+	require.NoError(t, err)
+	_, err = loadjob.Run(context.Background(), srv.Config(), loadjob.Job{
+		Endpoint: "ep", Load: bench.Config{Concurrency: 2, Payloads: []payload.Payload{p}},
+		RoleARN: testRole, Image: testImage, S3URI: "s3://b/p", Worker: "worker", Journal: &sagemaker.Journal{},
+	})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	require.Len(t, ie.Problems, 1)
+	assert.Equal(t, "Journal", ie.Problems[0].Field)
+	assert.Zero(t, srv.TotalCalls())
+}
+
 func TestRunSendsTheJobsAcceptHeader(t *testing.T) {
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 1, nil)

@@ -289,3 +289,42 @@ func cleanupFromJournal(t testing.TB, srv *sagemakertest.Server, j *sagemaker.Jo
 		t.Fatalf("Cleanup from the journal: %v", err)
 	}
 }
+
+// A Journal that OpenJournal did not open (a nil *Journal, or the zero value a caller
+// wrote by hand) is refused with an error by every method and by every client given it,
+// before anything is created; never a panic.
+func TestJournalNotOpenedIsRefusedWithoutAPanic(t *testing.T) {
+	for name, j := range map[string]*sagemaker.Journal{"nil": nil, "zero": {}} {
+		t.Run(name, func(t *testing.T) {
+			if id, p, r := j.RunID(), j.Path(), j.Region(); id != "" || p != "" || r != "" {
+				t.Errorf("RunID, Path, Region = %q, %q, %q; want empty", id, p, r)
+			}
+			if _, err := j.Pending(); err == nil || !strings.Contains(err.Error(), "OpenJournal") {
+				t.Errorf("Pending: %v; want an error naming OpenJournal", err)
+			}
+			if err := j.Close(); err == nil {
+				t.Error("Close = nil; want an error")
+			}
+			srv, c := newEnv(t, nil, func(o *sagemaker.Options) { o.Journal = j })
+			if err := sagemaker.Cleanup(context.Background(), srv.Config(), j); err == nil {
+				t.Error("Cleanup = nil; want an error")
+			}
+			if j == nil {
+				return // Options.Journal nil: no journal at all, which is allowed
+			}
+			m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+			if _, err := c.Deploy(context.Background(), m, e); err == nil || !strings.Contains(err.Error(), "OpenJournal") {
+				t.Errorf("Deploy: %v; want a refusal naming OpenJournal", err)
+			}
+			before := len(srv.Objects())
+			if _, err := c.Upload(context.Background(), sagemaker.UploadInput{
+				Bucket: "sagemaker-eu-west-1-123456789012", Key: "x/model.tar.gz", Body: strings.NewReader("x"),
+			}); err == nil {
+				t.Error("Upload = nil; want a refusal")
+			}
+			if left := srv.Leftovers(); len(left) > 0 || len(srv.Objects()) != before {
+				t.Errorf("created with an unopened journal: %v, %d objects (was %d)", left, len(srv.Objects()), before)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -123,15 +124,33 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// RunID is the id of the run this journal records.
-func (j *Journal) RunID() string { return j.run }
+// ErrNotOpened is what every write and Pending return on a nil *Journal: the one
+// behind a nil or zero sagemaker.Journal, which no OpenJournal opened. Nothing may be
+// created with it, since no Cleanup could find what it recorded.
+var ErrNotOpened = errors.New("sagemaker: journal: not opened (a Journal comes from sagemaker.OpenJournal)")
 
-// Path is the journal's file.
-func (j *Journal) Path() string { return j.path }
+// RunID is the id of the run this journal records ("" for a nil Journal).
+func (j *Journal) RunID() string {
+	if j == nil {
+		return ""
+	}
+	return j.run
+}
+
+// Path is the journal's file ("" for a nil Journal).
+func (j *Journal) Path() string {
+	if j == nil {
+		return ""
+	}
+	return j.path
+}
 
 // Region is the region of the journal's creates ("" before the first one that named
-// its region).
+// its region, and for a nil Journal).
 func (j *Journal) Region() string {
+	if j == nil {
+		return ""
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.region
@@ -147,6 +166,9 @@ func (j *Journal) Creating(kind, name string) error {
 // CreatingIn is Creating in a region. A journal serves one region: a create in
 // another is refused, so that one Cleanup finds everything.
 func (j *Journal) CreatingIn(region, kind, name string) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.region != "" && region != "" && region != j.region {
@@ -174,6 +196,9 @@ func (j *Journal) CreatingIn(region, kind, name string) error {
 // once the job itself is deleted and can no longer vouch for it. Record only what a
 // job of the run reported writing, never a key the caller chose.
 func (j *Journal) CreatedArtifact(region, uri string) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	if _, _, err := ParseS3URI(uri); err != nil {
 		return fmt.Errorf("sagemaker: journal %s: artifact: %w", j.path, err)
 	}
@@ -201,6 +226,9 @@ func (j *Journal) CreatedArtifact(region, uri string) error {
 // (see Uploaded), and no other upload at the key: the key is the caller's choice, and
 // another process may be writing it too.
 func (j *Journal) Uploading(uri, uploadID string) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	if _, _, err := ParseS3URI(uri); err != nil || uploadID == "" {
 		return fmt.Errorf("sagemaker: journal %s: an upload needs an s3:// object URI and an upload id (got %q, %q)", j.path, uri, uploadID)
 	}
@@ -229,6 +257,9 @@ func (j *Journal) Deleted(kind, name string) error {
 }
 
 func (j *Journal) append(l journalLine) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.appendLocked(l)
@@ -273,9 +304,12 @@ type Info struct {
 // and not as ended, whether it is a job's artifact, and whether the object itself was
 // recorded deleted since it was last created.
 func (j *Journal) Pending() ([]Resource, Info, error) {
+	info := Info{Uploads: map[Resource][]string{}, Artifacts: map[Resource]bool{}, Deleted: map[Resource]bool{}}
+	if j == nil {
+		return nil, info, ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	info := Info{Uploads: map[Resource][]string{}, Artifacts: map[Resource]bool{}, Deleted: map[Resource]bool{}}
 	lines, err := readJournal(j.path)
 	if err != nil {
 		return nil, info, err
@@ -320,6 +354,9 @@ func (j *Journal) Pending() ([]Resource, Info, error) {
 
 // Close closes the file. Pending still works on a closed journal.
 func (j *Journal) Close() error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {

@@ -3,6 +3,7 @@ package sagemaker_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -326,5 +327,37 @@ func TestJournalNotOpenedIsRefusedWithoutAPanic(t *testing.T) {
 				t.Errorf("created with an unopened journal: %v, %d objects (was %d)", left, len(srv.Objects()), before)
 			}
 		})
+	}
+}
+
+// Opens of one new journal at once (goroutines of a program that composes the clients,
+// or processes started together) all get the run id its first line records: a handle
+// with another would tag its resources with a run that Cleanup of the file leaves alone.
+func TestOpenJournalAtOnceAgreesOnTheFilesRunID(t *testing.T) {
+	dir := t.TempDir()
+	for round := range 50 {
+		path := filepath.Join(dir, fmt.Sprintf("run%d.journal", round))
+		js := make([]*sagemaker.Journal, 4)
+		errs := make([]error, len(js))
+		var wg sync.WaitGroup
+		for i := range js {
+			wg.Go(func() { js[i], errs[i] = sagemaker.OpenJournal(path) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		later, err := sagemaker.OpenJournal(path) // as Cleanup's process opens it
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, j := range append(js, later) {
+			if j.RunID() != later.RunID() {
+				t.Fatalf("round %d: handle %d has run %s; the file records %s", round, i, j.RunID(), later.RunID())
+			}
+			j.Close()
+		}
 	}
 }

@@ -76,6 +76,13 @@ type journalLine struct {
 // if it does not exist. An existing journal keeps its run id, so a resumed run
 // appends to it and one Cleanup covers both.
 func Open(path string) (*Journal, error) {
+	// A new journal is written whole, its first line included, and then linked into
+	// place, so that Opens of one new path at once (two goroutines, two processes)
+	// all read the same run id: if each wrote its own first line, the resources of all
+	// but one would be tagged with a run that Cleanup of the file does not delete.
+	// Where the link fails for another reason than an existing file, Open creates the
+	// file in place, as below.
+	created := createWhole(path) == nil
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sagemaker: journal: %w", err)
@@ -94,6 +101,10 @@ func Open(path string) (*Journal, error) {
 	}
 	if len(lines) > 0 {
 		j.run = lines[0].Run
+		if created {
+			// The new file's directory entry must survive a crash too.
+			syncDir(path)
+		}
 		for _, l := range lines {
 			if l.Region != "" {
 				j.region = l.Region
@@ -107,12 +118,46 @@ func Open(path string) (*Journal, error) {
 		f.Close()
 		return nil, err
 	}
-	// The new file's directory entry must survive a crash too.
+	syncDir(path) // the new file's directory entry must survive a crash too
+	return j, nil
+}
+
+// createWhole creates the journal at path with its first line, a new run id, unless
+// a file is there: it writes a temporary file in path's directory and links it to
+// path, which fails if path exists. An error says path was not created (it exists, or
+// the directory takes no temporary file or no hard link).
+func createWhole(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return os.ErrExist
+	}
+	b, err := json.Marshal(journalLine{Time: time.Now().UTC(), Op: "open", Run: NewRunID()})
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Link(tmp.Name(), path)
+}
+
+// syncDir syncs the directory of path, so that a file created in it survives a crash.
+func syncDir(path string) {
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
-	return j, nil
 }
 
 // NewRunID returns a fresh run id: the UTC start time to the second and four random

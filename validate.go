@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/internal/suggest"
 	"github.com/sagebench/sagebench/invalid"
@@ -85,6 +86,9 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		add("Region", "%s", msg)
 	default:
 		regionOK = true
+	}
+	if s.Journal != nil && journal.Of(s.Journal) == nil {
+		add("Journal", "the journal was not opened by sagemaker.OpenJournal (a zero sagemaker.Journal records nothing)")
 	}
 	// Only existing endpoints: nothing is deployed, so no model, role or bucket is needed.
 	deploys := len(s.Candidates) == 0 || slices.ContainsFunc(s.Candidates, func(c Candidate) bool { return !c.Existing() })
@@ -267,9 +271,17 @@ func (s *Study) targetProblems(e *invalid.Error, field, label string, c Candidat
 	var ne *invalid.Error
 	if err := j.Validate(); errors.As(err, &ne) {
 		for _, q := range ne.Problems {
-			if s.RoleARN != "" || q.Field != "RoleARN" { // a missing role is reported once, above
-				e.Add(field+".Target", "%s: Neo job: %s", label, q.Message)
+			if s.RoleARN == "" && q.Field == "RoleARN" {
+				continue // a missing role is reported once, above
 			}
+			if sf := s.neoJobField(c.Target, q.Field); sf != "" {
+				// A Study field every compiled candidate's job takes: said once, of it.
+				if p := (invalid.Problem{Field: sf, Message: "Neo job: " + q.Message}); !slices.Contains(e.Problems, p) {
+					e.Problems = append(e.Problems, p)
+				}
+				continue
+			}
+			e.Add(field+".Target", "%s: Neo job: %s", label, q.Message)
 		}
 	} else if err != nil {
 		e.Add(field+".Target", "%s: Neo job: %v", label, err)
@@ -279,6 +291,23 @@ func (s *Study) targetProblems(e *invalid.Error, field, label string, c Candidat
 			e.Add(field+".Target", "%s: %v; or set the candidate's Image to the container that serves it", label, err)
 		}
 	}
+}
+
+// neoJobField is the Study field that the field of s.job(target, ...) named by a Neo
+// job problem comes from, or "" when it is the candidate's own (its Target).
+func (s *Study) neoJobField(target neo.Target, jobField string) string {
+	switch jobField {
+	case "RoleARN", "Framework", "InputShapes", "EntryPoint":
+		return jobField
+	case "MaxRuntime":
+		return "CompileTimeout"
+	case "FrameworkVersion":
+		if _, ok := s.NeoVersions[target]; ok {
+			return "NeoVersions[" + string(target) + "]"
+		}
+		return "FrameworkVersion"
+	}
+	return ""
 }
 
 func loadProblems(l bench.Config) []string {

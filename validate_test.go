@@ -20,6 +20,7 @@ import (
 	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -268,4 +269,32 @@ func ExampleStudy_Plan() {
 	// Output:
 	// TargetTPS
 	// Candidates[0].InstanceType
+}
+
+// A Neo job problem that comes from a Study field every compiled candidate shares
+// (InputShapes, EntryPoint, Framework, NeoVersions) is filed once, under that field, not
+// under each compiled candidate's Target; and a Journal that OpenJournal did not open is
+// refused as the Journal field.
+func TestPlanFilesNeoJobProblemsUnderTheStudyFieldOnce(t *testing.T) {
+	st := newStudy(t,
+		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLC5},
+		sagebench.Candidate{Name: "c5-2x", InstanceType: "ml.c5.2xlarge", Target: neo.TargetMLC5},
+		sagebench.Candidate{Name: "inf1", InstanceType: "ml.inf1.xlarge", Target: neo.TargetMLInf1})
+	st.InputShapes = map[string][]int{"input0": {1, 0}}
+	st.EntryPoint = "code/inference.py"
+	st.Journal = &sagemaker.Journal{}
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	var fields []string
+	for _, p := range ie.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.ElementsMatch(t, []string{"InputShapes", "EntryPoint", "Journal"}, fields, "one problem per mistake, each of its field:\n%s", err)
+
+	st = newStudy(t, sagebench.Candidate{Name: "inf1", InstanceType: "ml.inf1.xlarge", Target: neo.TargetMLInf1})
+	st.NeoVersions = map[neo.Target]string{neo.TargetMLInf1: "x"}
+	_, err = st.Plan(aws.Config{Region: "eu-west-1"})
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "NeoVersions[ml_inf1]", ie.Problems[0].Field, "%s", err)
 }

@@ -51,6 +51,9 @@ type Plan struct {
 	notes        map[string]string  // by candidate name: what Notes says of it
 }
 
+// errNilStudy is Plan's and Run's answer on a nil *Study.
+var errNilStudy = errors.New("sagebench: nil *Study")
+
 // Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
 // an *invalid.Error (each Problem's Field is the Study field at fault, such as "RoleARN",
 // "Load" or "Candidates[2].InstanceType"), and estimates the bill: over MaxCostUSD, it returns the plan with a
@@ -58,6 +61,9 @@ type Plan struct {
 // starts with it. A study without Prices reads them first (Study.PriceTable: the public
 // Price List, which needs no credentials, or the embedded table).
 func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
+	if s == nil {
+		return nil, errNilStudy
+	}
 	p := &Plan{Region: orDefault(s.Region, cfg.Region), Bucket: s.Bucket, MaxParallel: s.MaxParallel,
 		perCandidate: map[string]float64{}, hourly: map[string]float64{}, notes: map[string]string{}}
 	if p.MaxParallel <= 0 {

@@ -298,3 +298,14 @@ func TestPlanFilesNeoJobProblemsUnderTheStudyFieldOnce(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, "NeoVersions[ml_inf1]", ie.Problems[0].Field, "%s", err)
 }
+
+// Plan and Run of a nil *Study are errors, never a panic.
+func TestPlanAndRunOfANilStudyAreErrors(t *testing.T) {
+	var st *sagebench.Study
+	if _, err := st.Plan(aws.Config{Region: "eu-west-1"}); err == nil {
+		t.Error("Plan = nil; want an error")
+	}
+	if _, err := st.Run(context.Background(), aws.Config{Region: "eu-west-1"}); err == nil {
+		t.Error("Run = nil; want an error")
+	}
+}

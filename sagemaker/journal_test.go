@@ -86,6 +86,35 @@ func TestJournalServesOneRegion(t *testing.T) {
 	}
 }
 
+// Two handles of one journal (a program that opens it for its Client and again for a
+// loadjob, or a resumed run beside the first) serve its one region too: the second may
+// have been opened before the first create named the region.
+func TestJournalServesOneRegionAcrossHandlesOfTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.journal")
+	first, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if err := journal.Of(first).CreatingIn("eu-west-1", journal.KindModel, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := journal.Of(second).CreatingIn("us-east-1", journal.KindModel, "b"); err == nil {
+		t.Error("a create in a second region was journaled through the second handle")
+	}
+	if err := journal.Of(second).CreatedArtifact("us-east-1", "s3://b/k"); err == nil {
+		t.Error("an artifact in a second region was journaled through the second handle")
+	}
+	if second.Region() != "eu-west-1" {
+		t.Errorf("second handle's region %q, want the file's eu-west-1", second.Region())
+	}
+}
+
 // A crash mid-write leaves a torn last line, and OpenJournal documents that "a resumed
 // run appends to it": the resumed run's lines are not glued onto the torn one, so the
 // journal stays readable and Pending lists both runs' resources.

@@ -198,7 +198,27 @@ func (j *Journal) Region() string {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.learnRegionLocked()
 	return j.region
+}
+
+// learnRegionLocked reads the region from the file while j has none: another handle of
+// the file (another Open of its path, in this process or another) may have recorded
+// the first create since j was opened. A caller holds j.mu.
+func (j *Journal) learnRegionLocked() {
+	if j.region != "" {
+		return
+	}
+	lines, err := readJournal(j.path)
+	if err != nil {
+		return // the create's own checks report an unreadable or replaced file
+	}
+	for _, l := range lines {
+		if l.Region != "" {
+			j.region = l.Region
+			return
+		}
+	}
 }
 
 // Creating records, durably, that the resource is about to be created. Call it
@@ -216,6 +236,7 @@ func (j *Journal) CreatingIn(region, kind, name string) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.learnRegionLocked()
 	if j.region != "" && region != "" && region != j.region {
 		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
 	}
@@ -249,6 +270,7 @@ func (j *Journal) CreatedArtifact(region, uri string) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.learnRegionLocked()
 	if j.region != "" && region != "" && region != j.region {
 		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for artifact %s in %s", j.path, j.region, uri, region)
 	}

@@ -93,8 +93,15 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	default:
 		regionOK = true
 	}
-	if s.Journal != nil && journal.Of(s.Journal) == nil {
-		add("Journal", "the journal was not opened by sagemaker.OpenJournal (a zero sagemaker.Journal records nothing)")
+	if s.Journal != nil {
+		f := journal.Of(s.Journal)
+		switch err := f.Writable(); {
+		case err != nil:
+			add("Journal", "the journal cannot record the run's creates: %v", strings.TrimPrefix(err.Error(), "sagemaker: "))
+		case regionOK && f.Region() != "" && f.Region() != p.Region:
+			// A journal serves one region: every create would be refused.
+			add("Journal", "the journal %s records a run in %s, not %s: use another journal (or Study.Region %s to resume that run)", f.Path(), f.Region(), p.Region, f.Region())
+		}
 	}
 	// Only existing endpoints: nothing is deployed, so no model, role or bucket is needed.
 	deploys := len(s.Candidates) == 0 || slices.ContainsFunc(s.Candidates, func(c Candidate) bool { return !c.Existing() })

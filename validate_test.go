@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
@@ -297,6 +299,30 @@ func TestPlanFilesNeoJobProblemsUnderTheStudyFieldOnce(t *testing.T) {
 	_, err = st.Plan(aws.Config{Region: "eu-west-1"})
 	require.ErrorAs(t, err, &ie)
 	assert.Equal(t, "NeoVersions[ml_inf1]", ie.Problems[0].Field, "%s", err)
+}
+
+// A journal that cannot record the run's creates is refused by Plan as the Journal
+// field, before Run creates anything: a closed one, and one of a run in another region
+// (a journal serves one region, so every create would be refused mid-run).
+func TestPlanRefusesAJournalThatCannotRecordTheRun(t *testing.T) {
+	closed, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "closed.journal"))
+	require.NoError(t, err)
+	require.NoError(t, closed.Close())
+	other, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "other.journal"))
+	require.NoError(t, err)
+	defer other.Close()
+	require.NoError(t, journal.Of(other).CreatingIn("us-east-1", journal.KindModel, "m")) // as a Client in us-east-1 does
+	for name, j := range map[string]*sagemaker.Journal{"closed": closed, "other region": other} {
+		t.Run(name, func(t *testing.T) {
+			st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+			st.Journal = j
+			_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+			var ie *invalid.Error
+			require.ErrorAs(t, err, &ie)
+			require.Len(t, ie.Problems, 1, "%s", err)
+			assert.Equal(t, "Journal", ie.Problems[0].Field)
+		})
+	}
 }
 
 // Plan and Run of a nil *Study are errors, never a panic.

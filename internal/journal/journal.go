@@ -419,6 +419,19 @@ func (j *Journal) Pending() ([]Resource, Info, error) {
 	return out, info, nil
 }
 
+// Writable reports why j cannot record a create: nil (ErrNotOpened) or closed.
+func (j *Journal) Writable() error {
+	if j == nil {
+		return ErrNotOpened
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
+	}
+	return nil
+}
+
 // Close closes the file. Pending still works on a closed journal.
 func (j *Journal) Close() error {
 	if j == nil {

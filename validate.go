@@ -159,6 +159,16 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			addAll(field, existingProblems(label, c))
 			continue
 		}
+		// The model's environment is checked by SageMaker's rules here, not by Deploy's
+		// once the archive is uploaded (and compiled).
+		var envErr *invalid.Error
+		if errors.As((sagemaker.ModelSpec{Env: c.Env}).Validate(), &envErr) {
+			for _, q := range envErr.Problems {
+				if q.Field == "Env" {
+					add(field+".Env", "%s: %s", label, q.Message)
+				}
+			}
+		}
 		if c.IsServerless() { // serverless.go
 			addAll(field, s.serverlessProblems(label, c, p))
 			continue
@@ -289,7 +299,7 @@ func (s *Study) targetProblems(e *invalid.Error, field, label string, c Candidat
 			}
 			if sf := s.neoJobField(c.Target, q.Field); sf != "" {
 				// A Study field every compiled candidate's job takes: said once, of it.
-				if p := (invalid.Problem{Field: sf, Message: "Neo job: " + q.Message}); !slices.Contains(e.Problems, p) {
+				if p := (invalid.Problem{Field: sf, Message: sf + ": " + q.Message}); !slices.Contains(e.Problems, p) {
 					e.Problems = append(e.Problems, p)
 				}
 				continue

@@ -325,6 +325,20 @@ func TestPlanRefusesAJournalThatCannotRecordTheRun(t *testing.T) {
 	}
 }
 
+// A candidate's Env that CreateModel would refuse (a name outside [a-zA-Z_][a-zA-Z0-9_]*)
+// is refused by Plan as that candidate's Env, not by Deploy once the model is uploaded.
+func TestPlanRefusesACandidateEnvSageMakerWouldRefuse(t *testing.T) {
+	st := newStudy(t,
+		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
+		sagebench.Candidate{Name: "c5-env", InstanceType: "ml.c5.xlarge", Env: map[string]string{"OMP-NUM-THREADS": "1"}})
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	require.Len(t, ie.Problems, 1, "%s", err)
+	assert.Equal(t, "Candidates[1].Env", ie.Problems[0].Field)
+	assert.Contains(t, ie.Problems[0].Message, "OMP-NUM-THREADS")
+}
+
 // Plan and Run of a nil *Study are errors, never a panic.
 func TestPlanAndRunOfANilStudyAreErrors(t *testing.T) {
 	var st *sagebench.Study

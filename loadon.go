@@ -79,29 +79,33 @@ func (p *Processing) where(region string) string {
 	return loadjob.Where(p.count(), p.instanceType(), region)
 }
 
-// loadOnProblems validates Study.LoadOn for Plan.
-func (s *Study) loadOnProblems(region string) []string {
+// loadOnProblems adds to e what is wrong with Study.LoadOn, each problem under the
+// Processing field at fault ("LoadOn.InstanceType", "LoadOn.Count", "LoadOn.Image"), or
+// "LoadOn" for the combination with a Sweep.
+func (s *Study) loadOnProblems(e *invalid.Error, region string) {
 	p := s.LoadOn
 	if p == nil {
-		return nil
+		return
 	}
-	var probs []string
 	var ie *invalid.Error
 	if errors.As(loadjob.ValidateProcessing(p.instanceType(), p.count()), &ie) {
 		for _, q := range ie.Problems {
-			probs = append(probs, "LoadOn: "+q.Message)
+			field := "LoadOn.InstanceType"
+			if q.Field == "InstanceCount" {
+				field = "LoadOn.Count"
+			}
+			e.Add(field, "LoadOn: %s", q.Message)
 		}
 	}
 	if _, err := p.image(region); err != nil && region != "" {
-		probs = append(probs, "LoadOn: "+err.Error())
+		e.Add("LoadOn.Image", "LoadOn: %v", err)
 	}
 	if s.Sweep != nil {
-		probs = append(probs, "LoadOn: a Sweep runs here only; measure with Load alone on a processing job")
+		e.Add("LoadOn", "LoadOn: a Sweep runs here only; measure with Load alone on a processing job")
 	}
 	if _, err := bench.Split(s.Load, p.count()); err != nil {
-		probs = append(probs, "LoadOn: "+err.Error())
+		e.Add("LoadOn.Count", "LoadOn: %v", err)
 	}
-	return probs
 }
 
 // loadOnLine is the processing job's share of the estimate for one candidate: Count

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/loadjob"
 	"github.com/sagebench/sagebench/report"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
@@ -116,6 +117,14 @@ func TestPlanRefusesABadLoadOn(t *testing.T) {
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	var fields []string
+	for _, p := range ie.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.Equal(t, []string{"LoadOn.InstanceType", "LoadOn.Count", "LoadOn.Image", "LoadOn.Count"}, fields,
+		"each problem under the Processing field at fault")
 }
 
 func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {

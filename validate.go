@@ -128,7 +128,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 	addAll("Load", loadProblems(s.Load))
 	addAll("Sweep", sweepProblems(s.Sweep))
 	benchProblems(e, s)
-	addAll("LoadOn", s.loadOnProblems(p.Region)) // loadon.go
+	s.loadOnProblems(e, p.Region) // loadon.go
 	if math.IsNaN(s.MaxCostUSD) || s.MaxCostUSD < 0 {
 		add("MaxCostUSD", "MaxCostUSD %v is not a bound: set a positive number, or 0 for none", s.MaxCostUSD)
 	}

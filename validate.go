@@ -170,7 +170,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 			}
 		}
 		if c.IsServerless() { // serverless.go
-			addAll(field, s.serverlessProblems(label, c, p))
+			s.serverlessProblems(e, field, label, c, p)
 			continue
 		}
 		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil || !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {

@@ -156,7 +156,7 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		}
 		names[c.Name] = true
 		if c.Existing() {
-			addAll(field, existingProblems(label, c))
+			existingProblems(e, field, label, c)
 			continue
 		}
 		// The model's environment is checked by SageMaker's rules here, not by Deploy's
@@ -349,22 +349,33 @@ func loadProblems(l bench.Config) []string {
 	return probs
 }
 
-// existingProblems checks a candidate of an endpoint that exists already: a valid
-// name, and none of the fields that would need a deploy.
-func existingProblems(label string, c Candidate) []string {
-	var probs []string
+// existingProblems adds to e what is wrong with c (Study field "field"), a candidate of
+// an endpoint that exists already: a valid name, and none of the fields that would need
+// a deploy.
+func existingProblems(e *invalid.Error, field, label string, c Candidate) {
 	if err := (sagemaker.EndpointSpec{Name: c.Endpoint, InstanceType: "ml.c5.xlarge", InstanceCount: 1}).Validate(); err != nil {
-		probs = append(probs, fmt.Sprintf("%s: endpoint name %q is not one SageMaker accepts", label, c.Endpoint))
+		e.Add(field+".Endpoint", "%s: endpoint name %q is not one SageMaker accepts", label, c.Endpoint)
 	}
 	if c.InstanceType != "" {
 		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil {
-			probs = append(probs, fmt.Sprintf("%s: %s", label, strings.TrimPrefix(err.Error(), "sagemaker: ")))
+			e.Add(field+".InstanceType", "%s: %s", label, strings.TrimPrefix(err.Error(), "sagemaker: "))
 		}
 	}
 	if c.Compiled() || c.FrameworkVersion != "" || c.Image != "" || len(c.Env) > 0 || c.InstanceCount < 0 {
-		probs = append(probs, fmt.Sprintf("%s: an existing endpoint (%s) is measured as it is: Target, FrameworkVersion, Image and Env would need a deploy, and InstanceCount must not be negative", label, c.Endpoint))
+		// The field at fault is the first of those set (all are said in the message).
+		f := ".InstanceCount"
+		switch {
+		case c.Compiled():
+			f = ".Target"
+		case c.FrameworkVersion != "":
+			f = ".FrameworkVersion"
+		case c.Image != "":
+			f = ".Image"
+		case len(c.Env) > 0:
+			f = ".Env"
+		}
+		e.Add(field+f, "%s: an existing endpoint (%s) is measured as it is: Target, FrameworkVersion, Image and Env would need a deploy, and InstanceCount must not be negative", label, c.Endpoint)
 	}
-	return probs
 }
 
 // benchProblems adds to e what bench would refuse in the study's SLO, Load or Sweep (as

@@ -5,10 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagebench/sagebench"
+	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
@@ -64,6 +66,17 @@ func TestRunMeasuresAnExistingEndpointAndNeverDeletesIt(t *testing.T) {
 func TestPlanRefusesDeployFieldsOnAnExistingEndpoint(t *testing.T) {
 	st := newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: "my-endpoint", Image: "x", Env: map[string]string{"A": "1"}})
 	assertProblem(t, planProblems(t, st, "eu-west-1"), `"mine"`, "existing endpoint (my-endpoint) is measured as it is")
+
+	// Each problem is filed under the candidate's field at fault.
+	st = newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: "my_endpoint!", InstanceType: "ml.c5.huge", Image: "x"})
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	var fields []string
+	for _, p := range ie.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.Equal(t, []string{"Candidates[0].Endpoint", "Candidates[0].InstanceType", "Candidates[0].Image"}, fields, "%s", err)
 }
 
 // A study of endpoints you already have needs no model, role or bucket, and uploads,

@@ -122,6 +122,12 @@ func TestPlanRefusesABadLoadOn(t *testing.T) {
 		assert.Contains(t, got[field], want, "the problem is filed under the LoadOn field at fault")
 	}
 	assert.Contains(t, got["LoadOn.InstanceCount"], "concurrency 2 is under 101 shards")
+	var fields []string
+	for _, p := range ie.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.Equal(t, []string{"LoadOn.InstanceType", "LoadOn.InstanceCount", "LoadOn.Image", "LoadOn.InstanceCount"}, fields,
+		"each problem under the Processing field at fault")
 }
 
 func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {

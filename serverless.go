@@ -63,48 +63,51 @@ func (s *ServerlessSpec) endpointSpec(name string) sagemaker.EndpointSpec {
 		MemorySizeInMB: s.MemorySizeInMB, MaxConcurrency: s.MaxConcurrency, ProvisionedConcurrency: s.ProvisionedConcurrency}}
 }
 
-// serverlessProblems is what Plan refuses of a serverless candidate, with AWS's reason;
+// serverlessProblems adds to e what Plan refuses of the serverless candidate c (Study
+// field "field", e.g. Candidates[3]), each under the field at fault, with AWS's reason;
 // it sets the candidate's worst-case hourly price for the budget.
-func (s *Study) serverlessProblems(label string, c Candidate, p *Plan) []string {
-	var probs []string
-	add := func(format string, a ...any) { probs = append(probs, label+": "+fmt.Sprintf(format, a...)) }
+func (s *Study) serverlessProblems(e *invalid.Error, field, label string, c Candidate, p *Plan) {
+	add := func(f, format string, a ...any) { e.Add(field+f, "%s: %s", label, fmt.Sprintf(format, a...)) }
 	sc := c.Serverless
 	spec := sagemaker.ServerlessSpec{MemorySizeInMB: sc.MemorySizeInMB, MaxConcurrency: sc.MaxConcurrency, ProvisionedConcurrency: sc.ProvisionedConcurrency}
 	var se *invalid.Error
 	if errors.As(spec.Validate(), &se) {
-		for _, q := range se.Problems {
-			add("%s (AWS: ProductionVariantServerlessConfig)", q.Message)
+		for _, q := range se.Problems { // sagemaker.ServerlessSpec's fields are ours
+			add(".Serverless."+q.Field, "%s (AWS: ProductionVariantServerlessConfig)", q.Message)
 		}
 	}
 	if c.InstanceType != "" || c.InstanceCount != 0 {
-		add("a serverless candidate has no InstanceType or InstanceCount")
+		f := ".InstanceType"
+		if c.InstanceType == "" {
+			f = ".InstanceCount"
+		}
+		add(f, "a serverless candidate has no InstanceType or InstanceCount")
 	}
 	if c.Compiled() {
-		add("Neo target %s: sagebench does not deploy Neo-compiled models serverless yet", c.Target)
+		add(".Target", "Neo target %s: sagebench does not deploy Neo-compiled models serverless yet", c.Target)
 	}
 	if img := strings.ToLower(c.Image); strings.Contains(img, "gpu") || strings.Contains(img, "neuron") || strings.Contains(img, "inf1") {
-		add("image %q is built for an accelerator: Serverless Inference does not support GPUs or Inferentia (AWS, Serverless Inference feature exclusions)", c.Image)
+		add(".Image", "image %q is built for an accelerator: Serverless Inference does not support GPUs or Inferentia (AWS, Serverless Inference feature exclusions)", c.Image)
 	}
 	for _, pl := range s.Load.Payloads {
 		if len(pl.Body) > sagemaker.MaxServerlessPayloadBytes {
-			add("payload %q is %d bytes, over serverless inference's 4 MB (AWS, serverless endpoint quotas)", pl.Name, len(pl.Body))
+			e.Add("Load.Payloads", "%s: payload %q is %d bytes, over serverless inference's 4 MB (AWS, serverless endpoint quotas)", label, pl.Name, len(pl.Body))
 		}
 	}
 	if c.Image == "" && !c.Compiled() {
 		if _, err := p.imageFor(s, c); err != nil {
-			add("%v", err)
+			add(".Image", "%v", err)
 		}
 	}
 	if r := sc.Price; r != nil {
 		if r.MemoryGB*1024 != sc.MemorySizeInMB {
-			add("Price is for %d GB, the candidate has %d MB", r.MemoryGB, sc.MemorySizeInMB)
+			add(".Serverless.Price", "Price is for %d GB, the candidate has %d MB", r.MemoryGB, sc.MemorySizeInMB)
 		}
 		// Worst case for the budget: every container busy for the whole endpoint lifetime.
 		p.hourly[c.Name] = float64(sc.MaxConcurrency)*r.USDPerSecond*3600 + r.ProvisionedUSDPerHour
 	} else if s.MaxCostUSD > 0 {
-		add("no Price to check MaxCostUSD against: set ServerlessSpec.Price")
+		add(".Serverless.Price", "no Price to check MaxCostUSD against: set ServerlessSpec.Price")
 	}
-	return probs
 }
 
 // serverlessLine is the bill estimate of a serverless candidate: its worst case, every

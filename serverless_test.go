@@ -31,21 +31,22 @@ func serverless4GB(maxConcurrency int) sagebench.Candidate {
 // Plan refuses what AWS refuses of a serverless endpoint, each with its reason.
 func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
 	for name, tc := range map[string]struct {
-		mod  func(*sagebench.Candidate, *sagebench.Study)
-		want string
+		mod   func(*sagebench.Candidate, *sagebench.Study)
+		want  string
+		field string // the Study field at fault
 	}{
-		"memory not a step": {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.MemorySizeInMB = 1500 }, "1500 MB is not one of"},
-		"memory over 6 GB":  {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.MemorySizeInMB = 8192 }, "8192 MB is not one of"},
-		"concurrency 0":     {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.MaxConcurrency = 0 }, "max concurrency 0"},
+		"memory not a step": {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.MemorySizeInMB = 1500 }, "1500 MB is not one of", "Candidates[0].Serverless.MemorySizeInMB"},
+		"memory over 6 GB":  {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.MemorySizeInMB = 8192 }, "8192 MB is not one of", "Candidates[0].Serverless.MemorySizeInMB"},
+		"concurrency 0":     {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.MaxConcurrency = 0 }, "max concurrency 0", "Candidates[0].Serverless.MaxConcurrency"},
 		"GPU image": {func(c *sagebench.Candidate, _ *sagebench.Study) {
 			c.Image = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-gpu-py3"
-		}, "does not support GPUs"},
-		"Neo target":    {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Target = neo.TargetMLInf1 }, "Neo-compiled"},
-		"instance type": {func(c *sagebench.Candidate, _ *sagebench.Study) { c.InstanceType = "ml.c5.xlarge" }, "no InstanceType"},
+		}, "does not support GPUs", "Candidates[0].Image"},
+		"Neo target":    {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Target = neo.TargetMLInf1 }, "Neo-compiled", "Candidates[0].Target"},
+		"instance type": {func(c *sagebench.Candidate, _ *sagebench.Study) { c.InstanceType = "ml.c5.xlarge" }, "no InstanceType", "Candidates[0].InstanceType"},
 		"payload over 4 MB": {func(_ *sagebench.Candidate, s *sagebench.Study) {
 			s.Load.Payloads = []payload.Payload{{Name: "big", ContentType: "application/octet-stream", Body: make([]byte, 5<<20)}}
-		}, "over serverless inference's 4 MB"},
-		"price of another size": {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.Price.MemoryGB = 2 }, "Price is for 2 GB"},
+		}, "over serverless inference's 4 MB", "Load.Payloads"},
+		"price of another size": {func(c *sagebench.Candidate, _ *sagebench.Study) { c.Serverless.Price.MemoryGB = 2 }, "Price is for 2 GB", "Candidates[0].Serverless.Price"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := serverless4GB(5)
@@ -55,6 +56,11 @@ func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
 			var ie *invalid.Error
 			require.True(t, errors.As(err, &ie), "%v", err)
 			assert.Contains(t, err.Error(), tc.want)
+			var fields []string
+			for _, p := range ie.Problems {
+				fields = append(fields, p.Field)
+			}
+			assert.Contains(t, fields, tc.field, "the problem is filed under the field at fault")
 		})
 	}
 	st := newStudy(t, serverless4GB(5))

@@ -205,6 +205,9 @@ func (r *run) catch1(p any) {
 // the error is for the study as a whole (cancellation, a failed upload, a resource
 // left behind), and the report is returned with it whenever one exists.
 func (s *Study) Run(ctx context.Context, cfg aws.Config) (rep *Report, err error) {
+	if s == nil {
+		return nil, errNilStudy
+	}
 	if s.OutputDir != "" {
 		unlock, err := lockOutputDir(ctx, s.OutputDir)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/internal/catalog"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/internal/resname"
 	"github.com/sagebench/sagebench/internal/suggest"
 	"github.com/sagebench/sagebench/invalid"
@@ -50,6 +51,9 @@ type Plan struct {
 	notes        map[string]string  // by candidate name: what Notes says of it
 }
 
+// errNilStudy is Plan's and Run's answer on a nil *Study.
+var errNilStudy = errors.New("sagebench: nil *Study")
+
 // Plan validates the study for the SageMaker cfg reaches, lists every problem at once in
 // an *invalid.Error (each Problem's Field is the Study field at fault, such as "RoleARN",
 // "Load" or "Candidates[2].InstanceType"), and estimates the bill: over MaxCostUSD, it returns the plan with a
@@ -57,6 +61,9 @@ type Plan struct {
 // starts with it. A study without Prices reads them first (Study.PriceTable: the public
 // Price List, which needs no credentials, or the embedded table).
 func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
+	if s == nil {
+		return nil, errNilStudy
+	}
 	p := &Plan{Region: orDefault(s.Region, cfg.Region), Bucket: s.Bucket, MaxParallel: s.MaxParallel,
 		perCandidate: map[string]float64{}, hourly: map[string]float64{}, notes: map[string]string{}}
 	if p.MaxParallel <= 0 {
@@ -85,6 +92,16 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		add("Region", "%s", msg)
 	default:
 		regionOK = true
+	}
+	if s.Journal != nil {
+		f := journal.Of(s.Journal)
+		switch err := f.Writable(); {
+		case err != nil:
+			add("Journal", "the journal cannot record the run's creates: %v", strings.TrimPrefix(err.Error(), "sagemaker: "))
+		case regionOK && f.Region() != "" && f.Region() != p.Region:
+			// A journal serves one region: every create would be refused.
+			add("Journal", "the journal %s records a run in %s, not %s: use another journal (or Study.Region %s to resume that run)", f.Path(), f.Region(), p.Region, f.Region())
+		}
 	}
 	// Only existing endpoints: nothing is deployed, so no model, role or bucket is needed.
 	deploys := len(s.Candidates) == 0 || slices.ContainsFunc(s.Candidates, func(c Candidate) bool { return !c.Existing() })
@@ -139,11 +156,21 @@ func (s *Study) Plan(cfg aws.Config) (*Plan, error) {
 		}
 		names[c.Name] = true
 		if c.Existing() {
-			addAll(field, existingProblems(label, c))
+			existingProblems(e, field, label, c)
 			continue
 		}
+		// The model's environment is checked by SageMaker's rules here, not by Deploy's
+		// once the archive is uploaded (and compiled).
+		var envErr *invalid.Error
+		if errors.As((sagemaker.ModelSpec{Env: c.Env}).Validate(), &envErr) {
+			for _, q := range envErr.Problems {
+				if q.Field == "Env" {
+					add(field+".Env", "%s: %s", label, q.Message)
+				}
+			}
+		}
 		if c.IsServerless() { // serverless.go
-			addAll(field, s.serverlessProblems(label, c, p))
+			s.serverlessProblems(e, field, label, c, p)
 			continue
 		}
 		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil || !slices.Contains(instanceTypes, smtypes.ProductionVariantInstanceType(c.InstanceType)) {
@@ -267,9 +294,17 @@ func (s *Study) targetProblems(e *invalid.Error, field, label string, c Candidat
 	var ne *invalid.Error
 	if err := j.Validate(); errors.As(err, &ne) {
 		for _, q := range ne.Problems {
-			if s.RoleARN != "" || q.Field != "RoleARN" { // a missing role is reported once, above
-				e.Add(field+".Target", "%s: Neo job: %s", label, q.Message)
+			if s.RoleARN == "" && q.Field == "RoleARN" {
+				continue // a missing role is reported once, above
 			}
+			if sf := s.neoJobField(c.Target, q.Field); sf != "" {
+				// A Study field every compiled candidate's job takes: said once, of it.
+				if p := (invalid.Problem{Field: sf, Message: sf + ": " + q.Message}); !slices.Contains(e.Problems, p) {
+					e.Problems = append(e.Problems, p)
+				}
+				continue
+			}
+			e.Add(field+".Target", "%s: Neo job: %s", label, q.Message)
 		}
 	} else if err != nil {
 		e.Add(field+".Target", "%s: Neo job: %v", label, err)
@@ -279,6 +314,23 @@ func (s *Study) targetProblems(e *invalid.Error, field, label string, c Candidat
 			e.Add(field+".Target", "%s: %v; or set the candidate's Image to the container that serves it", label, err)
 		}
 	}
+}
+
+// neoJobField is the Study field that the field of s.job(target, ...) named by a Neo
+// job problem comes from, or "" when it is the candidate's own (its Target).
+func (s *Study) neoJobField(target neo.Target, jobField string) string {
+	switch jobField {
+	case "RoleARN", "Framework", "InputShapes", "EntryPoint":
+		return jobField
+	case "MaxRuntime":
+		return "CompileTimeout"
+	case "FrameworkVersion":
+		if _, ok := s.NeoVersions[target]; ok {
+			return "NeoVersions[" + string(target) + "]"
+		}
+		return "FrameworkVersion"
+	}
+	return ""
 }
 
 func loadProblems(l bench.Config) []string {
@@ -297,22 +349,33 @@ func loadProblems(l bench.Config) []string {
 	return probs
 }
 
-// existingProblems checks a candidate of an endpoint that exists already: a valid
-// name, and none of the fields that would need a deploy.
-func existingProblems(label string, c Candidate) []string {
-	var probs []string
+// existingProblems adds to e what is wrong with c (Study field "field"), a candidate of
+// an endpoint that exists already: a valid name, and none of the fields that would need
+// a deploy.
+func existingProblems(e *invalid.Error, field, label string, c Candidate) {
 	if err := (sagemaker.EndpointSpec{Name: c.Endpoint, InstanceType: "ml.c5.xlarge", InstanceCount: 1}).Validate(); err != nil {
-		probs = append(probs, fmt.Sprintf("%s: endpoint name %q is not one SageMaker accepts", label, c.Endpoint))
+		e.Add(field+".Endpoint", "%s: endpoint name %q is not one SageMaker accepts", label, c.Endpoint)
 	}
 	if c.InstanceType != "" {
 		if err := sagemaker.CheckInstanceType(c.InstanceType); err != nil {
-			probs = append(probs, fmt.Sprintf("%s: %s", label, strings.TrimPrefix(err.Error(), "sagemaker: ")))
+			e.Add(field+".InstanceType", "%s: %s", label, strings.TrimPrefix(err.Error(), "sagemaker: "))
 		}
 	}
 	if c.Compiled() || c.FrameworkVersion != "" || c.Image != "" || len(c.Env) > 0 || c.InstanceCount < 0 {
-		probs = append(probs, fmt.Sprintf("%s: an existing endpoint (%s) is measured as it is: Target, FrameworkVersion, Image and Env would need a deploy, and InstanceCount must not be negative", label, c.Endpoint))
+		// The field at fault is the first of those set (all are said in the message).
+		f := ".InstanceCount"
+		switch {
+		case c.Compiled():
+			f = ".Target"
+		case c.FrameworkVersion != "":
+			f = ".FrameworkVersion"
+		case c.Image != "":
+			f = ".Image"
+		case len(c.Env) > 0:
+			f = ".Env"
+		}
+		e.Add(field+f, "%s: an existing endpoint (%s) is measured as it is: Target, FrameworkVersion, Image and Env would need a deploy, and InstanceCount must not be negative", label, c.Endpoint)
 	}
-	return probs
 }
 
 // benchProblems adds to e what bench would refuse in the study's SLO, Load or Sweep (as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +18,11 @@ import (
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
 	"github.com/sagebench/sagebench/cost"
+	"github.com/sagebench/sagebench/internal/journal"
 	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/neo"
 	"github.com/sagebench/sagebench/payload"
+	"github.com/sagebench/sagebench/sagemaker"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
@@ -268,4 +271,81 @@ func ExampleStudy_Plan() {
 	// Output:
 	// TargetTPS
 	// Candidates[0].InstanceType
+}
+
+// A Neo job problem that comes from a Study field every compiled candidate shares
+// (InputShapes, EntryPoint, Framework, NeoVersions) is filed once, under that field, not
+// under each compiled candidate's Target; and a Journal that OpenJournal did not open is
+// refused as the Journal field.
+func TestPlanFilesNeoJobProblemsUnderTheStudyFieldOnce(t *testing.T) {
+	st := newStudy(t,
+		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLC5},
+		sagebench.Candidate{Name: "c5-2x", InstanceType: "ml.c5.2xlarge", Target: neo.TargetMLC5},
+		sagebench.Candidate{Name: "inf1", InstanceType: "ml.inf1.xlarge", Target: neo.TargetMLInf1})
+	st.InputShapes = map[string][]int{"input0": {1, 0}}
+	st.EntryPoint = "code/inference.py"
+	st.Journal = &sagemaker.Journal{}
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	var fields []string
+	for _, p := range ie.Problems {
+		fields = append(fields, p.Field)
+	}
+	assert.ElementsMatch(t, []string{"InputShapes", "EntryPoint", "Journal"}, fields, "one problem per mistake, each of its field:\n%s", err)
+
+	st = newStudy(t, sagebench.Candidate{Name: "inf1", InstanceType: "ml.inf1.xlarge", Target: neo.TargetMLInf1})
+	st.NeoVersions = map[neo.Target]string{neo.TargetMLInf1: "x"}
+	_, err = st.Plan(aws.Config{Region: "eu-west-1"})
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, "NeoVersions[ml_inf1]", ie.Problems[0].Field, "%s", err)
+}
+
+// A journal that cannot record the run's creates is refused by Plan as the Journal
+// field, before Run creates anything: a closed one, and one of a run in another region
+// (a journal serves one region, so every create would be refused mid-run).
+func TestPlanRefusesAJournalThatCannotRecordTheRun(t *testing.T) {
+	closed, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "closed.journal"))
+	require.NoError(t, err)
+	require.NoError(t, closed.Close())
+	other, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "other.journal"))
+	require.NoError(t, err)
+	defer other.Close()
+	require.NoError(t, journal.Of(other).CreatingIn("us-east-1", journal.KindModel, "m")) // as a Client in us-east-1 does
+	for name, j := range map[string]*sagemaker.Journal{"closed": closed, "other region": other} {
+		t.Run(name, func(t *testing.T) {
+			st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
+			st.Journal = j
+			_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+			var ie *invalid.Error
+			require.ErrorAs(t, err, &ie)
+			require.Len(t, ie.Problems, 1, "%s", err)
+			assert.Equal(t, "Journal", ie.Problems[0].Field)
+		})
+	}
+}
+
+// A candidate's Env that CreateModel would refuse (a name outside [a-zA-Z_][a-zA-Z0-9_]*)
+// is refused by Plan as that candidate's Env, not by Deploy once the model is uploaded.
+func TestPlanRefusesACandidateEnvSageMakerWouldRefuse(t *testing.T) {
+	st := newStudy(t,
+		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
+		sagebench.Candidate{Name: "c5-env", InstanceType: "ml.c5.xlarge", Env: map[string]string{"OMP-NUM-THREADS": "1"}})
+	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
+	var ie *invalid.Error
+	require.ErrorAs(t, err, &ie)
+	require.Len(t, ie.Problems, 1, "%s", err)
+	assert.Equal(t, "Candidates[1].Env", ie.Problems[0].Field)
+	assert.Contains(t, ie.Problems[0].Message, "OMP-NUM-THREADS")
+}
+
+// Plan and Run of a nil *Study are errors, never a panic.
+func TestPlanAndRunOfANilStudyAreErrors(t *testing.T) {
+	var st *sagebench.Study
+	if _, err := st.Plan(aws.Config{Region: "eu-west-1"}); err == nil {
+		t.Error("Plan = nil; want an error")
+	}
+	if _, err := st.Run(context.Background(), aws.Config{Region: "eu-west-1"}); err == nil {
+		t.Error("Run = nil; want an error")
+	}
 }

@@ -43,9 +43,9 @@ func (e *Error) Add(field, format string, a ...any) {
 	e.Problems = append(e.Problems, Problem{Field: field, Message: fmt.Sprintf(format, a...)})
 }
 
-// Err returns e, or nil when e has no problems: what a validation returns.
+// Err returns e, or nil when e has no problems (or is nil): what a validation returns.
 func (e *Error) Err() error {
-	if len(e.Problems) == 0 {
+	if e == nil || len(e.Problems) == 0 {
 		return nil
 	}
 	return e
@@ -54,6 +54,9 @@ func (e *Error) Err() error {
 // Error says what was refused and lists every problem's message: on the same line when
 // there is one, one a line when there are several.
 func (e *Error) Error() string {
+	if e == nil {
+		return "invalid input: no problem listed"
+	}
 	var b strings.Builder
 	b.WriteString("invalid " + e.Subject + ":")
 	switch len(e.Problems) {

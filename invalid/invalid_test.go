@@ -20,6 +20,17 @@ func TestErrIsNilWithoutProblems(t *testing.T) {
 	}
 }
 
+// A nil *Error is no error, and says so when printed; neither panics.
+func TestNilErrorIsNoErrorAndPrintsWithoutAPanic(t *testing.T) {
+	var e *invalid.Error
+	if err := e.Err(); err != nil {
+		t.Errorf("nil Err() = %v; want nil", err)
+	}
+	if s := e.Error(); s == "" {
+		t.Error("nil Error() is empty")
+	}
+}
+
 func TestErrorListsOneProblemOnItsLineAndSeveralOneALine(t *testing.T) {
 	e := &invalid.Error{Subject: "study"}
 	e.Add("Region", "no region")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,6 +128,11 @@ func (j Job) validate() (Job, error) {
 	}
 	if _, err := bench.Split(j.Load, j.InstanceCount); err != nil {
 		e.Add("Load", "%v", err)
+	}
+	if j.Journal != nil {
+		if err := journal.Of(j.Journal).Writable(); err != nil {
+			e.Add("Journal", "the journal cannot record the job: %v", strings.TrimPrefix(err.Error(), "sagemaker: "))
+		}
 	}
 	if err := e.Err(); err != nil {
 		return j, fmt.Errorf("loadjob: %w", err)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -278,6 +279,32 @@ func TestRunRefusesAnInvalidJobBeforeCreatingAnything(t *testing.T) {
 	}, ie.Problems, "one problem per field at fault, in the Job's order")
 	assert.Contains(t, err.Error(), "concurrency 2 is under 3 shards")
 	assert.Zero(t, srv.TotalCalls())
+}
+
+// A Journal that cannot record the job (its zero value, which OpenJournal did not open,
+// or one closed) is refused as the Job's Journal field, before the worker is uploaded or
+// the job created; never a panic.
+func TestRunRefusesAJournalNotOpenedOrClosedBeforeCreatingAnything(t *testing.T) {
+	closed, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
+	require.NoError(t, err)
+	require.NoError(t, closed.Close())
+	for name, j := range map[string]*sagemaker.Journal{"zero": {}, "closed": closed} {
+		t.Run(name, func(t *testing.T) {
+			srv := sagemakertest.NewServer()
+			defer srv.Close()
+			p, err := payload.SyntheticJPEG(8, 8, 1)
+			require.NoError(t, err)
+			_, err = loadjob.Run(context.Background(), srv.Config(), loadjob.Job{
+				Endpoint: "ep", Load: bench.Config{Concurrency: 2, Payloads: []payload.Payload{p}},
+				RoleARN: testRole, Image: testImage, S3URI: "s3://b/p", Worker: "worker", Journal: j,
+			})
+			var ie *invalid.Error
+			require.ErrorAs(t, err, &ie)
+			require.Len(t, ie.Problems, 1)
+			assert.Equal(t, "Journal", ie.Problems[0].Field)
+			assert.Zero(t, srv.TotalCalls())
+		})
+	}
 }
 
 func TestRunSendsTheJobsAcceptHeader(t *testing.T) {

@@ -16,6 +16,9 @@ import (
 // invalid nothing is sent and err joins their *invalid.Errors. Canceling ctx
 // stops every running job (see Compile) and starts no new one.
 func (c *Compiler) CompileAll(ctx context.Context, jobs []Job, parallel int) ([]*CompiledModel, error) {
+	if err := c.built(); err != nil {
+		return make([]*CompiledModel, len(jobs)), err
+	}
 	var invalid []error
 	seen := make(map[string]int, len(jobs))
 	for i, j := range jobs {

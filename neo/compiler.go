@@ -113,6 +113,18 @@ func NewCompiler(cfg aws.Config, optFns ...func(*Options)) *Compiler {
 	return &Compiler{opts: o}
 }
 
+// errNotBuilt is what a Compiler that NewCompiler did not return (nil, or the zero
+// value) answers instead of a call: it has no SageMaker client to call with.
+var errNotBuilt = errors.New("neo: the Compiler was not made by NewCompiler")
+
+// built reports errNotBuilt unless c has its SageMaker client.
+func (c *Compiler) built() error {
+	if c == nil || c.opts.Client == nil {
+		return errNotBuilt
+	}
+	return nil
+}
+
 // CompiledModel is a finished compilation: what CreateModel needs to serve it.
 type CompiledModel struct {
 	JobName string
@@ -156,6 +168,9 @@ type CompiledModel struct {
 // includes a *MayExistError naming the job to check.
 func (c *Compiler) Compile(ctx context.Context, job Job) (*CompiledModel, error) {
 	if err := job.Validate(); err != nil {
+		return nil, err
+	}
+	if err := c.built(); err != nil {
 		return nil, err
 	}
 	if err := job.checkRegion(c.opts.Region); err != nil {

@@ -271,3 +271,17 @@ func TestCompilerCallsItsRegionAndHonoursTheJobsImage(t *testing.T) {
 		}
 	}
 }
+
+// A Compiler that NewCompiler did not make (nil, or a zero value written by hand) has
+// no SageMaker client: Compile and CompileAll of a valid job are errors, never a panic.
+func TestCompilerNotFromNewCompilerIsAnErrorNotAPanic(t *testing.T) {
+	for name, c := range map[string]*neo.Compiler{"nil": nil, "zero": {}} {
+		if _, err := c.Compile(context.Background(), job(neo.TargetMLC5)); err == nil {
+			t.Errorf("%s Compiler: Compile = nil; want an error", name)
+		}
+		models, err := c.CompileAll(context.Background(), []neo.Job{job(neo.TargetMLC5)}, 1)
+		if err == nil || len(models) != 1 {
+			t.Errorf("%s Compiler: CompileAll = %d models, %v; want 1 nil model and an error", name, len(models), err)
+		}
+	}
+}

@@ -40,7 +40,8 @@ const (
 func (c *Compiler) journal(name string) error {
 	f := journal.Of(c.opts.Journal)
 	if f == nil {
-		return fmt.Errorf("Options.Journal is a %T, not a journal from sagemaker.OpenJournal", c.opts.Journal)
+		// Another implementation, a nil *sagemaker.Journal or its zero value.
+		return fmt.Errorf("Options.Journal (a %T) is not a journal opened by sagemaker.OpenJournal", c.opts.Journal)
 	}
 	return f.CreatingIn(c.opts.Region, journal.KindCompilationJob, name)
 }

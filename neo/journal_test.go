@@ -45,6 +45,29 @@ func TestCompileRefusesAJournalItCannotWriteTo(t *testing.T) {
 	}
 }
 
+// A nil *sagemaker.Journal in the interface (not a nil interface), the zero value of
+// one, or one already closed, cannot record the job either: NewCompiler does not panic,
+// and Compile refuses before CreateCompilationJob.
+func TestCompileRefusesANilUnopenedOrClosedSagemakerJournal(t *testing.T) {
+	closed, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	for name, j := range map[string]*sagemaker.Journal{"nil": nil, "zero": {}, "closed": closed} {
+		t.Run(name, func(t *testing.T) {
+			srv, c := newServer(t, 20*time.Millisecond, func(o *neo.Options) { o.Journal = j })
+			_, err := c.Compile(context.Background(), job(neo.TargetMLC5))
+			if err == nil {
+				t.Fatal("Compile succeeded; want a refusal")
+			}
+			if n := srv.Calls("CreateCompilationJob"); n != 0 {
+				t.Errorf("CreateCompilationJob calls = %d; want none", n)
+			}
+		})
+	}
+}
+
 // After a lost create answer, the retry's ResourceInUse is not Compile's error: it
 // recognizes the job as its own and carries on watching it.
 func TestCompileLostCreateAnswerCarriesOnWithItsJob(t *testing.T) {

@@ -63,6 +63,9 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 	if c == nil || j == nil {
 		return errors.New("sagemaker: cleanup: nil client or journal")
 	}
+	if err := c.built(); err != nil {
+		return err
+	}
 	if r := j.Region(); r != "" && r != c.opts.Region {
 		return fmt.Errorf("sagemaker: cleanup: journal %s records region %s, the client is in %s", j.Path(), r, c.opts.Region)
 	}
@@ -75,6 +78,9 @@ func (c *Client) Cleanup(ctx context.Context, j *Journal) error {
 
 // CleanupRun is the package-level CleanupRun on this client's clients.
 func (c *Client) CleanupRun(ctx context.Context, runID string) error {
+	if err := c.built(); err != nil {
+		return err
+	}
 	ctx, cancel := c.cleanupContext(ctx) // FindRun retries until the deadline, too
 	defer cancel()
 	runID, err := checkRunID(runID)

@@ -2,6 +2,7 @@ package sagemaker
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -189,6 +190,18 @@ func NewClient(cfg aws.Config, optFns ...func(*Options)) *Client {
 		o.Runtime = newRuntimeClient(cfg, o)
 	}
 	return &Client{opts: o}
+}
+
+// errNotBuilt is what a Client that NewClient did not return (nil, or the zero value)
+// answers instead of a call: it has no SDK clients to call with.
+var errNotBuilt = errors.New("sagemaker: the Client was not made by NewClient")
+
+// built reports errNotBuilt unless c has its SDK clients.
+func (c *Client) built() error {
+	if c == nil || c.opts.SageMaker == nil || c.opts.S3 == nil || c.opts.Runtime == nil {
+		return errNotBuilt
+	}
+	return nil
 }
 
 func newRuntimeClient(cfg aws.Config, o Options) *sagemakerruntime.Client {

@@ -42,7 +42,7 @@ func TestSIGKILLMidRunCleansUpFromJournalOrTags(t *testing.T) {
 		t.Skip("builds and runs a helper process")
 	}
 	bin := buildCrashrun(t)
-	for _, phase := range []string{"deploy", "compile", "upload"} {
+	for _, phase := range []string{"deploy", "compile", "both", "upload"} {
 		for _, how := range []string{"journal", "tags"} {
 			if phase == "upload" && how == "tags" {
 				continue
@@ -89,11 +89,20 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 	}
 
 	// Wait on the emulator's state for the moment to kill.
+	compiling := func() bool {
+		jobs := srv.CompilationJobs()
+		return len(jobs) == 1 && (jobs[0].Status == sagemakertest.CompilationStarting || jobs[0].Status == sagemakertest.CompilationInProgress)
+	}
+	deploying := func() bool {
+		eps := srv.Endpoints()
+		return len(eps) == 1 && eps[0].Status == sagemakertest.EndpointCreating
+	}
 	midway := func() bool {
 		switch phase {
 		case "deploy":
-			eps := srv.Endpoints()
-			return len(eps) == 1 && eps[0].Status == sagemakertest.EndpointCreating
+			return deploying()
+		case "both": // a Client and a neo.Compiler writing one journal at once
+			return deploying() && compiling()
 		case "upload":
 			// Once the journal holds the upload's id, parts (billed) may go. A kill
 			// before that leaves an upload without parts, which stores and bills
@@ -101,8 +110,7 @@ func crashAndClean(t *testing.T, bin, phase string, byTag bool) {
 			b, _ := os.ReadFile(path)
 			return len(srv.MultipartUploads()) == 1 && bytes.Contains(b, []byte(`"op":"upload"`))
 		}
-		jobs := srv.CompilationJobs()
-		return len(jobs) == 1 && (jobs[0].Status == sagemakertest.CompilationStarting || jobs[0].Status == sagemakertest.CompilationInProgress)
+		return compiling()
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for !midway() {

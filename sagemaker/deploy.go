@@ -91,6 +91,9 @@ func (c *Client) Deploy(ctx context.Context, m ModelSpec, e EndpointSpec) (*Endp
 	if err := ctx.Err(); err != nil {
 		return nil, &DeployError{Step: StepValidate, Resource: e.Name, Err: err}
 	}
+	if err := c.built(); err != nil {
+		return nil, &DeployError{Step: StepValidate, Resource: e.Name, Err: err}
+	}
 	ep := c.newEndpoint(e.Name, e.Name, m.Name)
 	ep.InstanceType, ep.InstanceCount = e.InstanceType, e.InstanceCount
 	ep.token = newToken()

@@ -25,6 +25,9 @@ type Deployed struct {
 // serverless capacity, is an error: it has no one instance-hour price.
 func (c *Client) DescribeDeployed(ctx context.Context, name string) (Deployed, error) {
 	d := Deployed{Name: name}
+	if err := c.built(); err != nil {
+		return d, err
+	}
 	ep, err := c.opts.SageMaker.DescribeEndpoint(ctx, &sm.DescribeEndpointInput{EndpointName: aws.String(name)})
 	if err != nil {
 		return d, fmt.Errorf("sagemaker: describe endpoint %s: %w", name, err)

@@ -60,6 +60,9 @@ func (c *Client) Attach(endpointName, configName, modelName string) *Endpoint {
 
 // Invoker returns a RuntimeInvoker for this endpoint.
 func (e *Endpoint) Invoker(optFns ...func(*InvokerOptions)) *RuntimeInvoker {
+	if e == nil {
+		return (*Client)(nil).Invoker("", optFns...) // its Invoke is an error
+	}
 	return e.c.Invoker(e.Name, optFns...)
 }
 

@@ -37,6 +37,9 @@ import (
 // NewRunID-shaped id in upper case is an error that names the lower-case one: tags
 // compare exactly, so either would find nothing and look like a run that left nothing.
 func (c *Client) FindRun(ctx context.Context, runID string) ([]Resource, error) {
+	if err := c.built(); err != nil {
+		return nil, err
+	}
 	out, unchecked, err := c.findRun(ctx, runID)
 	if err != nil {
 		return nil, err

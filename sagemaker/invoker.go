@@ -44,7 +44,10 @@ type InvokerOptions struct {
 // client (no SDK retries unless Options.RuntimeMaxAttempts says otherwise). optFns set
 // its InvokerOptions.
 func (c *Client) Invoker(endpointName string, optFns ...func(*InvokerOptions)) *RuntimeInvoker {
-	r := &RuntimeInvoker{api: c.opts.Runtime, endpoint: endpointName}
+	r := &RuntimeInvoker{endpoint: endpointName}
+	if c != nil {
+		r.api = c.opts.Runtime // nil in a Client NewClient did not make: Invoke says so
+	}
 	for _, fn := range optFns {
 		fn(&r.opts)
 	}
@@ -56,6 +59,9 @@ func (r *RuntimeInvoker) Endpoint() string { return r.endpoint }
 
 // Invoke sends p.Body with p.ContentType and reads the whole response.
 func (r *RuntimeInvoker) Invoke(ctx context.Context, p payload.Payload) error {
+	if r == nil || r.api == nil {
+		return errors.New("sagemaker: invoke: the RuntimeInvoker was not made by Client.Invoker or Endpoint.Invoker of a Client from NewClient")
+	}
 	in := sagemakerruntime.InvokeEndpointInput{
 		EndpointName:     &r.endpoint,
 		Body:             p.Body,

@@ -70,15 +70,25 @@ func OpenJournal(path string) (*Journal, error) {
 // valid as a tag value.
 func NewRunID() string { return journal.NewRunID() }
 
-// RunID is the id of the run this journal records.
-func (j *Journal) RunID() string { return j.f.RunID() }
+// file is the journal behind j: nil for a nil Journal and for one that OpenJournal
+// did not open (its zero value), whose methods then return "" or an error.
+func (j *Journal) file() *journal.Journal {
+	if j == nil {
+		return nil
+	}
+	return j.f
+}
+
+// RunID is the id of the run this journal records ("" for a Journal that OpenJournal
+// did not open).
+func (j *Journal) RunID() string { return j.file().RunID() }
 
 // Path is the journal's file.
-func (j *Journal) Path() string { return j.f.Path() }
+func (j *Journal) Path() string { return j.file().Path() }
 
 // Region is the region of the journal's creates ("" before the first one that named
 // its region).
-func (j *Journal) Region() string { return j.f.Region() }
+func (j *Journal) Region() string { return j.file().Region() }
 
 // Pending lists what the journal says may still exist: each resource recorded as
 // being created and not recorded as deleted since, and each S3 key with a multipart
@@ -89,7 +99,7 @@ func (j *Journal) Pending() ([]Resource, error) {
 }
 
 // Close closes the file. Pending still works on a closed journal.
-func (j *Journal) Close() error { return j.f.Close() }
+func (j *Journal) Close() error { return j.file().Close() }
 
 // journaled is what the journal says of its pending resources, beyond their names
 // (journal.Info in this package's Resource).
@@ -103,7 +113,7 @@ type journaled struct {
 // uploads not recorded as ended, which are jobs' artifacts, and which were recorded
 // deleted since they were last created.
 func (j *Journal) pending() ([]Resource, journaled, error) {
-	rs, info, err := j.f.Pending()
+	rs, info, err := j.file().Pending()
 	if err != nil {
 		return nil, journaled{}, err
 	}
@@ -129,10 +139,10 @@ func resource(r journal.Resource) Resource { return Resource{Kind(r.Kind), r.Nam
 // creatingIn records in j that the resource is about to be created
 // in region (a journal serves one region).
 func (j *Journal) creatingIn(region string, kind Kind, name string) error {
-	return j.f.CreatingIn(region, string(kind), name)
+	return j.file().CreatingIn(region, string(kind), name)
 }
 
 // deleted records in j that the resource is gone.
 func (j *Journal) deleted(kind Kind, name string) error {
-	return j.f.Deleted(string(kind), name)
+	return j.file().Deleted(string(kind), name)
 }

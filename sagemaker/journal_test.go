@@ -3,6 +3,7 @@ package sagemaker_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,6 +83,35 @@ func TestJournalServesOneRegion(t *testing.T) {
 	c := sagemaker.NewClient(aws.Config{Region: "us-east-1"})
 	if err := c.Cleanup(context.Background(), again); err == nil || !strings.Contains(err.Error(), "eu-west-1") {
 		t.Errorf("Cleanup in the wrong region: %v; want a refusal naming eu-west-1", err)
+	}
+}
+
+// Two handles of one journal (a program that opens it for its Client and again for a
+// loadjob, or a resumed run beside the first) serve its one region too: the second may
+// have been opened before the first create named the region.
+func TestJournalServesOneRegionAcrossHandlesOfTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.journal")
+	first, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := sagemaker.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if err := journal.Of(first).CreatingIn("eu-west-1", journal.KindModel, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := journal.Of(second).CreatingIn("us-east-1", journal.KindModel, "b"); err == nil {
+		t.Error("a create in a second region was journaled through the second handle")
+	}
+	if err := journal.Of(second).CreatedArtifact("us-east-1", "s3://b/k"); err == nil {
+		t.Error("an artifact in a second region was journaled through the second handle")
+	}
+	if second.Region() != "eu-west-1" {
+		t.Errorf("second handle's region %q, want the file's eu-west-1", second.Region())
 	}
 }
 
@@ -287,5 +317,76 @@ func cleanupFromJournal(t testing.TB, srv *sagemakertest.Server, j *sagemaker.Jo
 	})
 	if err != nil {
 		t.Fatalf("Cleanup from the journal: %v", err)
+	}
+}
+
+// A Journal that OpenJournal did not open (a nil *Journal, or the zero value a caller
+// wrote by hand) is refused with an error by every method and by every client given it,
+// before anything is created; never a panic.
+func TestJournalNotOpenedIsRefusedWithoutAPanic(t *testing.T) {
+	for name, j := range map[string]*sagemaker.Journal{"nil": nil, "zero": {}} {
+		t.Run(name, func(t *testing.T) {
+			if id, p, r := j.RunID(), j.Path(), j.Region(); id != "" || p != "" || r != "" {
+				t.Errorf("RunID, Path, Region = %q, %q, %q; want empty", id, p, r)
+			}
+			if _, err := j.Pending(); err == nil || !strings.Contains(err.Error(), "OpenJournal") {
+				t.Errorf("Pending: %v; want an error naming OpenJournal", err)
+			}
+			if err := j.Close(); err == nil {
+				t.Error("Close = nil; want an error")
+			}
+			srv, c := newEnv(t, nil, func(o *sagemaker.Options) { o.Journal = j })
+			if err := sagemaker.Cleanup(context.Background(), srv.Config(), j); err == nil {
+				t.Error("Cleanup = nil; want an error")
+			}
+			if j == nil {
+				return // Options.Journal nil: no journal at all, which is allowed
+			}
+			m, e := specs("pytorch-inference:1.8.1-cpu-py3")
+			if _, err := c.Deploy(context.Background(), m, e); err == nil || !strings.Contains(err.Error(), "OpenJournal") {
+				t.Errorf("Deploy: %v; want a refusal naming OpenJournal", err)
+			}
+			before := len(srv.Objects())
+			if _, err := c.Upload(context.Background(), sagemaker.UploadInput{
+				Bucket: "sagemaker-eu-west-1-123456789012", Key: "x/model.tar.gz", Body: strings.NewReader("x"),
+			}); err == nil {
+				t.Error("Upload = nil; want a refusal")
+			}
+			if left := srv.Leftovers(); len(left) > 0 || len(srv.Objects()) != before {
+				t.Errorf("created with an unopened journal: %v, %d objects (was %d)", left, len(srv.Objects()), before)
+			}
+		})
+	}
+}
+
+// Opens of one new journal at once (goroutines of a program that composes the clients,
+// or processes started together) all get the run id its first line records: a handle
+// with another would tag its resources with a run that Cleanup of the file leaves alone.
+func TestOpenJournalAtOnceAgreesOnTheFilesRunID(t *testing.T) {
+	dir := t.TempDir()
+	for round := range 50 {
+		path := filepath.Join(dir, fmt.Sprintf("run%d.journal", round))
+		js := make([]*sagemaker.Journal, 4)
+		errs := make([]error, len(js))
+		var wg sync.WaitGroup
+		for i := range js {
+			wg.Go(func() { js[i], errs[i] = sagemaker.OpenJournal(path) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		later, err := sagemaker.OpenJournal(path) // as Cleanup's process opens it
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, j := range append(js, later) {
+			if j.RunID() != later.RunID() {
+				t.Fatalf("round %d: handle %d has run %s; the file records %s", round, i, j.RunID(), later.RunID())
+			}
+			j.Close()
+		}
 	}
 }

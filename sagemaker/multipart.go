@@ -62,7 +62,7 @@ func (u journaledUploads) CreateMultipartUpload(ctx context.Context, in *s3.Crea
 		return out, err
 	}
 	id := aws.ToString(out.UploadId)
-	jerr := u.c.opts.Journal.f.Uploading(u.uri, id)
+	jerr := u.c.opts.Journal.file().Uploading(u.uri, id)
 	if jerr == nil {
 		return out, nil
 	}
@@ -106,7 +106,7 @@ func (c *Client) journalUploaded(j *Journal, uri, id string) {
 	if j == nil || id == "" {
 		return
 	}
-	if err := j.f.Uploaded(uri, id); err != nil {
+	if err := j.file().Uploaded(uri, id); err != nil {
 		c.logf("sagemaker: %v", err)
 	}
 }

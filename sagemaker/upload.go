@@ -70,6 +70,9 @@ var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // sends the first part, and Cleanup aborts those ids, never
 // another upload at the same key.
 func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
+	if err := c.built(); err != nil {
+		return "", err
+	}
 	if !bucketPattern.MatchString(in.Bucket) || strings.Contains(in.Bucket, "..") {
 		return "", fmt.Errorf("sagemaker: upload: invalid bucket name %q", in.Bucket)
 	}
@@ -117,6 +120,9 @@ func (c *Client) Upload(ctx context.Context, in UploadInput) (string, error) {
 // EnsureBucket creates the bucket in the client's region unless it exists already, as the
 // Python SDK's default_bucket does. A bucket owned by another account is an error.
 func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
+	if err := c.built(); err != nil {
+		return err
+	}
 	_, err := c.opts.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
 	if err == nil {
 		return nil

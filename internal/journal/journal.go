@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,6 +76,13 @@ type journalLine struct {
 // if it does not exist. An existing journal keeps its run id, so a resumed run
 // appends to it and one Cleanup covers both.
 func Open(path string) (*Journal, error) {
+	// A new journal is written whole, its first line included, and then linked into
+	// place, so that Opens of one new path at once (two goroutines, two processes)
+	// all read the same run id: if each wrote its own first line, the resources of all
+	// but one would be tagged with a run that Cleanup of the file does not delete.
+	// Where the link fails for another reason than an existing file, Open creates the
+	// file in place, as below.
+	created := createWhole(path) == nil
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sagemaker: journal: %w", err)
@@ -93,6 +101,10 @@ func Open(path string) (*Journal, error) {
 	}
 	if len(lines) > 0 {
 		j.run = lines[0].Run
+		if created {
+			// The new file's directory entry must survive a crash too.
+			syncDir(path)
+		}
 		for _, l := range lines {
 			if l.Region != "" {
 				j.region = l.Region
@@ -106,12 +118,46 @@ func Open(path string) (*Journal, error) {
 		f.Close()
 		return nil, err
 	}
-	// The new file's directory entry must survive a crash too.
+	syncDir(path) // the new file's directory entry must survive a crash too
+	return j, nil
+}
+
+// createWhole creates the journal at path with its first line, a new run id, unless
+// a file is there: it writes a temporary file in path's directory and links it to
+// path, which fails if path exists. An error says path was not created (it exists, or
+// the directory takes no temporary file or no hard link).
+func createWhole(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return os.ErrExist
+	}
+	b, err := json.Marshal(journalLine{Time: time.Now().UTC(), Op: "open", Run: NewRunID()})
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Link(tmp.Name(), path)
+}
+
+// syncDir syncs the directory of path, so that a file created in it survives a crash.
+func syncDir(path string) {
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
-	return j, nil
 }
 
 // NewRunID returns a fresh run id: the UTC start time to the second and four random
@@ -123,18 +169,56 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// RunID is the id of the run this journal records.
-func (j *Journal) RunID() string { return j.run }
+// ErrNotOpened is what every write and Pending return on a nil *Journal: the one
+// behind a nil or zero sagemaker.Journal, which no OpenJournal opened. Nothing may be
+// created with it, since no Cleanup could find what it recorded.
+var ErrNotOpened = errors.New("sagemaker: journal: not opened (a Journal comes from sagemaker.OpenJournal)")
 
-// Path is the journal's file.
-func (j *Journal) Path() string { return j.path }
+// RunID is the id of the run this journal records ("" for a nil Journal).
+func (j *Journal) RunID() string {
+	if j == nil {
+		return ""
+	}
+	return j.run
+}
+
+// Path is the journal's file ("" for a nil Journal).
+func (j *Journal) Path() string {
+	if j == nil {
+		return ""
+	}
+	return j.path
+}
 
 // Region is the region of the journal's creates ("" before the first one that named
-// its region).
+// its region, and for a nil Journal).
 func (j *Journal) Region() string {
+	if j == nil {
+		return ""
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.learnRegionLocked()
 	return j.region
+}
+
+// learnRegionLocked reads the region from the file while j has none: another handle of
+// the file (another Open of its path, in this process or another) may have recorded
+// the first create since j was opened. A caller holds j.mu.
+func (j *Journal) learnRegionLocked() {
+	if j.region != "" {
+		return
+	}
+	lines, err := readJournal(j.path)
+	if err != nil {
+		return // the create's own checks report an unreadable or replaced file
+	}
+	for _, l := range lines {
+		if l.Region != "" {
+			j.region = l.Region
+			return
+		}
+	}
 }
 
 // Creating records, durably, that the resource is about to be created. Call it
@@ -147,8 +231,12 @@ func (j *Journal) Creating(kind, name string) error {
 // CreatingIn is Creating in a region. A journal serves one region: a create in
 // another is refused, so that one Cleanup finds everything.
 func (j *Journal) CreatingIn(region, kind, name string) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.learnRegionLocked()
 	if j.region != "" && region != "" && region != j.region {
 		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for %s %s in %s", j.path, j.region, kind, name, region)
 	}
@@ -174,11 +262,15 @@ func (j *Journal) CreatingIn(region, kind, name string) error {
 // once the job itself is deleted and can no longer vouch for it. Record only what a
 // job of the run reported writing, never a key the caller chose.
 func (j *Journal) CreatedArtifact(region, uri string) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	if _, _, err := ParseS3URI(uri); err != nil {
 		return fmt.Errorf("sagemaker: journal %s: artifact: %w", j.path, err)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.learnRegionLocked()
 	if j.region != "" && region != "" && region != j.region {
 		return fmt.Errorf("sagemaker: journal %s records region %s; use another journal for artifact %s in %s", j.path, j.region, uri, region)
 	}
@@ -201,6 +293,9 @@ func (j *Journal) CreatedArtifact(region, uri string) error {
 // (see Uploaded), and no other upload at the key: the key is the caller's choice, and
 // another process may be writing it too.
 func (j *Journal) Uploading(uri, uploadID string) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	if _, _, err := ParseS3URI(uri); err != nil || uploadID == "" {
 		return fmt.Errorf("sagemaker: journal %s: an upload needs an s3:// object URI and an upload id (got %q, %q)", j.path, uri, uploadID)
 	}
@@ -229,6 +324,9 @@ func (j *Journal) Deleted(kind, name string) error {
 }
 
 func (j *Journal) append(l journalLine) error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.appendLocked(l)
@@ -273,9 +371,12 @@ type Info struct {
 // and not as ended, whether it is a job's artifact, and whether the object itself was
 // recorded deleted since it was last created.
 func (j *Journal) Pending() ([]Resource, Info, error) {
+	info := Info{Uploads: map[Resource][]string{}, Artifacts: map[Resource]bool{}, Deleted: map[Resource]bool{}}
+	if j == nil {
+		return nil, info, ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	info := Info{Uploads: map[Resource][]string{}, Artifacts: map[Resource]bool{}, Deleted: map[Resource]bool{}}
 	lines, err := readJournal(j.path)
 	if err != nil {
 		return nil, info, err
@@ -318,8 +419,24 @@ func (j *Journal) Pending() ([]Resource, Info, error) {
 	return out, info, nil
 }
 
+// Writable reports why j cannot record a create: nil (ErrNotOpened) or closed.
+func (j *Journal) Writable() error {
+	if j == nil {
+		return ErrNotOpened
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return fmt.Errorf("sagemaker: journal %s is closed", j.path)
+	}
+	return nil
+}
+
 // Close closes the file. Pending still works on a closed journal.
 func (j *Journal) Close() error {
+	if j == nil {
+		return ErrNotOpened
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {

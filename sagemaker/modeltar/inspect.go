@@ -122,6 +122,10 @@ type scanner struct {
 	total      int64
 	files      map[string]bool // regular files seen, for hard link targets
 	symlinks   map[string]bool
+	links      []Entry // the symlinks, checked against each other at the end
+	// added are symlinks the archive being written gets besides those read (ReplaceCode's
+	// new code): a symlink read must not step back out of them either.
+	added map[string]bool
 }
 
 func newScanner(r io.Reader, lim ReadLimits) (*scanner, error) {
@@ -147,6 +151,9 @@ func (s *scanner) next() (Entry, *tar.Header, error) {
 	for {
 		h, err := s.tr.Next()
 		if err == io.EOF {
+			if err := s.checkLinks(); err != nil {
+				return Entry{}, nil, err
+			}
 			return Entry{}, nil, io.EOF
 		}
 		if err != nil {
@@ -202,6 +209,7 @@ func (s *scanner) validate(h *tar.Header) (e Entry, skip bool, err error) {
 			return Entry{}, false, fmt.Errorf("symlink target %q leaves the archive", h.Linkname)
 		}
 		s.symlinks[name] = true
+		s.links = append(s.links, e)
 	case tar.TypeLink:
 		e.Kind = KindHardlink
 		target, err := cleanName(h.Linkname)
@@ -218,6 +226,38 @@ func (s *scanner) validate(h *tar.Header) (e Entry, skip bool, err error) {
 		return Entry{}, false, fmt.Errorf("has unsupported type %q", h.Typeflag)
 	}
 	return e, false, nil
+}
+
+// checkLinks refuses a symlink whose target steps back ("..") from inside another
+// symlink of the archive, wherever in the archive that one is: the check in validate
+// joins the target to the link's directory as text, but once extracted, ".." goes back
+// from where the other symlink points, which may be outside the archive (a/b/d -> ../..
+// and a/b/e -> d/../x make a/b/e the file x next to the archive's directory).
+func (s *scanner) checkLinks() error {
+	for _, l := range s.links {
+		var at []string // the components walked so far, from the archive's root
+		if d := path.Dir(l.Name); d != "." {
+			at = strings.Split(d, "/")
+		}
+		for _, c := range strings.Split(l.Linkname, "/") {
+			switch c {
+			case "", ".":
+				continue
+			case "..":
+				for i := range at {
+					if p := strings.Join(at[:i+1], "/"); s.symlinks[p] || s.added[p] {
+						return fmt.Errorf("modeltar: inspect: entry %q: symlink target %q steps back out of symlink %q", l.Name, l.Linkname, p)
+					}
+				}
+				if len(at) > 0 {
+					at = at[:len(at)-1]
+				}
+			default:
+				at = append(at, c)
+			}
+		}
+	}
+	return nil
 }
 
 // skip reads the current entry's content to the end, enforcing the size limits, and

@@ -107,6 +107,9 @@ func TestInspectRefusesTraversal(t *testing.T) {
 		{"absolute symlink", []tarEntry{symlink("etc", "/etc")}, "must be relative"},
 		{"escaping symlink", []tarEntry{dir("code/"), symlink("code/up", "../../etc")}, "leaves the archive"},
 		{"through symlink", []tarEntry{dir("sub/"), symlink("link", "sub"), file("link/file", "x")}, `goes through symlink "link"`},
+		// Each target stays inside as text, but a/b/e, extracted, is ../x: a/b/d is the root.
+		{"back out of a symlink", []tarEntry{dir("a/"), dir("a/b/"), symlink("a/b/d", "../.."), symlink("a/b/e", "d/../x")}, `steps back out of symlink "a/b/d"`},
+		{"back out of a later symlink", []tarEntry{dir("a/"), dir("a/b/"), symlink("a/b/e", "d/../x"), symlink("a/b/d", "../..")}, `steps back out of symlink "a/b/d"`},
 		{"hardlink out", []tarEntry{hardlink("h", "../../etc/passwd")}, "hard link target"},
 		{"hardlink to unknown", []tarEntry{hardlink("h", "etc/passwd")}, "not an earlier file"},
 		{"char device", []tarEntry{{&tar.Header{Name: "tty", Typeflag: tar.TypeChar}, ""}}, "special file"},

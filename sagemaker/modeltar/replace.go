@@ -33,6 +33,12 @@ func ReplaceCode(w io.Writer, r io.Reader, code Spec) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
+	sc.added = map[string]bool{}
+	for _, e := range newCode {
+		if e.typ == tar.TypeSymlink {
+			sc.added[e.name] = true
+		}
+	}
 	cw := &countingWriter{w: w}
 	zw, err := gzip.NewWriterLevel(cw, gzip.BestSpeed)
 	if err != nil {

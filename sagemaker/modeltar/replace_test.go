@@ -2,6 +2,7 @@ package modeltar
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,6 +70,21 @@ func TestReplaceCodeRefuses(t *testing.T) {
 		{"hard link into old code", craft(t, file("code/a.py", "a"), hardlink("keep.py", "code/a.py")), code, "hard link"},
 		{"missing code dir", craft(t, file("model.pth", "w")), Spec{CodeDir: filepath.Join(codeDir, "nope"), EntryPoint: "inference.py"}, "code dir"},
 	}
+	// A kept symlink that steps back out of a symlink of the new code: the new code's
+	// lib is its own directory, so m, extracted, would be the file etc next to the
+	// archive's directory.
+	linkedCode := t.TempDir()
+	writeTree(t, linkedCode, map[string]string{"inference.py": "new"})
+	if err := os.Symlink(".", filepath.Join(linkedCode, "lib")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	cases = append(cases, struct {
+		name string
+		old  []byte
+		code Spec
+		want string
+	}{"kept symlink back out of a new code symlink", craft(t, file("model.pth", "w"), symlink("m", "code/lib/../../etc")),
+		Spec{CodeDir: linkedCode, EntryPoint: "inference.py"}, `steps back out of symlink "code/lib"`})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReplaceCode(&bytes.Buffer{}, bytes.NewReader(tc.old), tc.code)

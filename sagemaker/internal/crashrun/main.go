@@ -3,7 +3,8 @@
 // to check that the run's journal and tags are enough to clean up after it. It
 // prints "run <id>" once the journal is open, then uploads an archive and deploys it,
 // or compiles it, and waits for the result; with -phase upload it starts a multipart
-// upload whose body never ends, and hangs in it.
+// upload whose body never ends, and hangs in it; with -phase both it deploys and
+// compiles at once, a Client and a neo.Compiler sharing the one journal.
 //
 //	crashrun -url http://127.0.0.1:port -region eu-west-1 -journal run.journal -phase deploy
 package main
@@ -11,10 +12,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,7 +34,7 @@ func main() {
 	url := flag.String("url", "", "emulator base URL")
 	region := flag.String("region", "eu-west-1", "region")
 	journal := flag.String("journal", "", "journal file")
-	phase := flag.String("phase", "deploy", `"deploy", "compile" or "upload"`)
+	phase := flag.String("phase", "deploy", `"deploy", "compile", "both" or "upload"`)
 	bucket := flag.String("bucket", "sagemaker-eu-west-1-123456789012", "bucket to upload to")
 	flag.Parse()
 	if err := run(*url, *region, *journal, *phase, *bucket); err != nil {
@@ -71,28 +74,41 @@ func run(url, region, journal, phase, bucket string) error {
 	if err != nil {
 		return err
 	}
-	switch phase {
-	case "deploy":
+	deploy := func() error {
 		name := c.Name("crashrun")
-		_, err = c.Deploy(ctx, sagemaker.ModelSpec{
+		_, err := c.Deploy(ctx, sagemaker.ModelSpec{
 			Name: name, Image: "763104351884.dkr.ecr." + region + ".amazonaws.com/pytorch-inference:1.8.1-cpu-py3",
 			ModelDataURL: uri, RoleARN: role,
 		}, sagemaker.EndpointSpec{Name: name, InstanceType: "ml.c5.xlarge", InstanceCount: 1})
-	case "compile":
+		return err
+	}
+	compile := func() error {
 		comp := neo.NewCompiler(cfg, func(o *neo.Options) {
 			o.Journal = j
 			o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond
 		})
-		_, err = comp.Compile(ctx, neo.Job{
+		_, err := comp.Compile(ctx, neo.Job{
 			Name: c.Name("crashrun-c5"), ModelDataURL: uri, RoleARN: role,
 			Framework: neo.PyTorch, FrameworkVersion: "1.8",
 			InputShapes: map[string][]int{"input0": {1, 3, 224, 224}},
 			Target:      neo.TargetMLC5, OutputURL: "s3://" + bucket + "/crashrun/" + j.RunID() + "/compiled",
 		})
-	default:
-		return fmt.Errorf("unknown -phase %q", phase)
+		return err
 	}
-	return err
+	switch phase {
+	case "deploy":
+		return deploy()
+	case "compile":
+		return compile()
+	case "both":
+		var wg sync.WaitGroup
+		var derr, cerr error
+		wg.Go(func() { derr = deploy() })
+		wg.Go(func() { cerr = compile() })
+		wg.Wait()
+		return errors.Join(derr, cerr)
+	}
+	return fmt.Errorf("unknown -phase %q", phase)
 }
 
 // stalling yields left zero bytes and then blocks for good, as a read from a stalled

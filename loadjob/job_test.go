@@ -103,6 +103,7 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func TestRunMergesThreeShardsExactly(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -209,6 +210,7 @@ func loadStarted(t *testing.T, srv *sagemakertest.Server) string {
 }
 
 func TestRunWithAShardKilledIsIncompleteAndNamesIt(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 3, nil)
 	job.Load.Duration = 3 * time.Second
@@ -234,6 +236,7 @@ func TestRunWithAShardKilledIsIncompleteAndNamesIt(t *testing.T) {
 }
 
 func TestRunCanceledMidLoadStopsTheJob(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -277,6 +280,7 @@ func TestRunRefusesAnInvalidJobBeforeCreatingAnything(t *testing.T) {
 }
 
 func TestRunSendsTheJobsAcceptHeader(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 1, nil)
 	job.Load.Duration = 300 * time.Millisecond
@@ -309,6 +313,7 @@ func TestWorkerWritesWhyItFailedAsTheExitMessage(t *testing.T) {
 }
 
 func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -329,6 +334,7 @@ func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
 }
 
 func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 1, nil)
 	job.Load.Duration = time.Minute
@@ -361,6 +367,7 @@ func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
 }
 
 func TestRunCanceledStopsTheJobThroughThrottling(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 1, nil)
 	job.Load.Duration = time.Minute
@@ -395,6 +402,7 @@ func (c cancelAfter) Do(r *http.Request) (*http.Response, error) {
 }
 
 func TestRunCanceledDuringCreateStopsTheJobItCreated(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -447,6 +455,7 @@ func runDriver(v string) int {
 }
 
 func TestCleanupStopsTheJobOfADriverKilledMidLoad(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journalPath := t.TempDir() + "/journal"
 	args, err := json.Marshal(map[string]string{"URL": srv.URL, "Region": srv.Region(), "Journal": journalPath,

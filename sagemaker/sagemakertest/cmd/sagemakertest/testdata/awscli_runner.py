@@ -1,11 +1,11 @@
 """Runs AWS CLI commands in one Python process, each as `aws ARGS...` runs it.
 
-Usage: python3 awscli_runner.py   (the interpreter of the `aws` script, see clients_test.go)
+Usage: python3 awscli_runner.py   (the Python of the `aws` program, see clients_test.go)
 
 Starting `aws` costs about a second of CPU (Python and botocore imports) before it sends a
 request; the conformance test sends over a hundred commands, so it runs them here instead.
-Each command goes through the AWS CLI's own entry point, awscli.clidriver.AWSCLIEntryPoint,
-with a fresh CLIDriver and botocore session as a new `aws` process has: the CLI's own
+Each command goes through the AWS CLI's own entry point (v2's awscli.clidriver.AWSCLIEntryPoint,
+v1's awscli.clidriver.create_clidriver().main), with a fresh CLIDriver and botocore session as a new `aws` process has: the CLI's own
 argument parsing, serialization, retries, waiters, output formatting and error messages. Only
 two things differ from `aws`: the service model files are read once and shared, and the
 waiters poll every 100 ms instead of the model's 30 s (see _fast_waiters).
@@ -28,7 +28,16 @@ if os.environ.get("LC_CTYPE", "") == "UTF-8":
     os.environ["LC_CTYPE"] = "en_US.UTF-8"
 
 import awscli.clidriver
-from awscli.clidriver import AWSCLIEntryPoint
+
+
+def _main(args):
+    """The `aws` program's main with args: AWS CLI v2's entry point, or v1's driver."""
+    if hasattr(awscli.clidriver, "AWSCLIEntryPoint"):  # v2
+        return awscli.clidriver.AWSCLIEntryPoint().main(args)
+    rc = awscli.clidriver.create_clidriver().main(args)  # v1, as awscli.clidriver.main
+    awscli.clidriver.HISTORY_RECORDER.record("CLI_RC", rc, "CLI")
+    return rc
+
 
 # Every command's botocore session reads the same service models from disk; they share one
 # data loader (botocore's cache of those files, which one session already shares among its
@@ -75,7 +84,7 @@ def run(args):
     sys.stdout = io.TextIOWrapper(out, encoding="utf-8", errors="strict")
     sys.stderr = io.TextIOWrapper(err, encoding="utf-8", errors="replace")
     try:
-        rc = AWSCLIEntryPoint().main(args)
+        rc = _main(args)
     except SystemExit as e:  # as the process would exit
         rc = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:

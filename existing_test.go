@@ -33,6 +33,7 @@ func deployExisting(t *testing.T, srv *sagemakertest.Server, name, instanceType 
 // An endpoint the user already has is measured and priced like the others, from its
 // configuration's instance type and count, and is never deleted.
 func TestRunMeasuresAnExistingEndpointAndNeverDeletesIt(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	name := deployExisting(t, srv, "my-endpoint", "ml.g4dn.xlarge", 2)
 	st := newStudy(t, append(study3()[:1], sagebench.Candidate{Name: "mine", Endpoint: name})...)
@@ -82,6 +83,7 @@ func TestPlanRefusesDeployFieldsOnAnExistingEndpoint(t *testing.T) {
 // A study of endpoints you already have needs no model, role or bucket, and uploads,
 // creates and deletes nothing.
 func TestRunOfExistingEndpointsAloneNeedsNoModel(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	name := deployExisting(t, srv, "my-endpoint", "ml.c5.xlarge", 1)
 	st := newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: name})
@@ -101,6 +103,7 @@ func TestRunOfExistingEndpointsAloneNeedsNoModel(t *testing.T) {
 // An existing endpoint's saved result resumes like the others, with the instance type
 // and count read when it was measured.
 func TestRunResumesAnExistingEndpointsResult(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	name := deployExisting(t, srv, "my-endpoint", "ml.g4dn.xlarge", 2)
 	st := newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: name})

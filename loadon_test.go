@@ -162,6 +162,7 @@ func loadJobStarted(t *testing.T, srv *sagemakertest.Server) string {
 }
 
 func TestStudyWithAShardKilledReportsAnIncompleteLoadNamingIt(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load = bench.Config{Concurrency: 6, Duration: 3 * time.Second, Payloads: s.Load.Payloads}
@@ -194,6 +195,7 @@ func TestStudyWithAShardKilledReportsAnIncompleteLoadNamingIt(t *testing.T) {
 }
 
 func TestStudyCanceledMidLoadStopsTheProcessingJob(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load = bench.Config{Concurrency: 4, Duration: time.Minute, Payloads: s.Load.Payloads}

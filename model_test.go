@@ -37,6 +37,7 @@ func (rec *s3Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // Neo's output, as the Python SDK's default_bucket does, and every call to it but
 // CreateBucket expects the role's account as its owner.
 func TestRunCreatesTheDefaultBucketForAnS3ModelCompiledByNeo(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	require.NoError(t, srv.PutObject("models", "m/model.tar.gz", []byte("archive")))
 	st := newStudy(t, sagebench.Candidate{Name: "c5+neo", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLC5})

@@ -75,6 +75,7 @@ func TestStudyPricesFromThePriceListItIsGiven(t *testing.T) {
 // in eu-central-1 that table has none of the three, so Plan names them, prints no total,
 // and the study still measures every one.
 func TestStudyWithoutAnyPriceNamesTheUnpricedAndStillMeasures(t *testing.T) {
+	t.Parallel()
 	srv, st := newEuCentralStudy(t)
 	gone := httptest.NewServer(nil)
 	gone.Close() // nothing listens there any more

@@ -101,6 +101,7 @@ func TestRunDocumentAndRecommendationNameTheSameCandidate(t *testing.T) {
 // An endpoint whose deletion fails after a sound measurement is still an answer: the
 // candidate stays recommended, and its row and the recommendation say what failed.
 func TestRunKeepsAMeasurementWhoseEndpointDeletionFailed(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	srv.FailNext("DeleteEndpoint", 1, sagemakertest.ErrAccessDenied())
 	st := newStudy(t, sagebench.Candidate{Name: "g4dn", InstanceType: "ml.g4dn.xlarge"})
@@ -118,6 +119,7 @@ func TestRunKeepsAMeasurementWhoseEndpointDeletionFailed(t *testing.T) {
 // With nothing qualifying, the recommendation's first line says so, names what came
 // closest and why, and the table names no best.
 func TestRunWithNothingQualifyingSaysWhatCameClosest(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(
 		func(ctx context.Context, endpoint string, body []byte, ct string) ([]byte, error) {
 			return nil, unsupported{}

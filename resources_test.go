@@ -15,6 +15,7 @@ import (
 // With DeleteModel refused, only the models are left: the ledger says exactly that
 // (the endpoints and configurations were deleted), and so does Run's error.
 func TestTeardownLedgerListsExactlyWhatIsLeft(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	srv.FailNext("DeleteModel", 1000, sagemakertest.ErrAccessDenied())
 	st := newStudy(t, study3()...)

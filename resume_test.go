@@ -19,6 +19,7 @@ import (
 // One study run in two regions into one OutputDir keeps both regions' results: each
 // region resumes from its own.
 func TestTwoRegionsInOneOutputDirKeepTheirOwnResults(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, region := range []string{"us-east-1", "us-east-2"} {
 		srv := newEmulator(t, sagemakertest.WithRegion(region))
@@ -43,6 +44,7 @@ func TestTwoRegionsInOneOutputDirKeepTheirOwnResults(t *testing.T) {
 // A saved result records the load that measured it: a rerun with a different Load (8x
 // the concurrency, 5x the requests) measures the candidate again instead of reusing it.
 func TestResumeIgnoresAResultMeasuredUnderAnotherLoad(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.OutputDir = t.TempDir()
@@ -59,6 +61,7 @@ func TestResumeIgnoresAResultMeasuredUnderAnotherLoad(t *testing.T) {
 // Two candidates whose names differ only in punctuation save to result files of their
 // own: both are measured, both saved, and a rerun resumes both.
 func TestCandidatesWhoseNamesDifferOnlyInPunctuationKeepTheirOwnResults(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	a := sagebench.Candidate{Name: "c5 w=1", InstanceType: "ml.c5.xlarge", Env: map[string]string{"w": "1"}}
 	b := sagebench.Candidate{Name: "c5 w 1", InstanceType: "ml.c5.xlarge", Env: map[string]string{"w": "one"}}
@@ -71,38 +74,35 @@ func TestCandidatesWhoseNamesDifferOnlyInPunctuationKeepTheirOwnResults(t *testi
 	assert.Equal(t, []string{a.Name, b.Name}, plan.Resumed, "both measured, both saved")
 }
 
-// Two Runs sharing one OutputDir never write the same temporary result file, so no
-// candidate measured without fault is reported failed by a save; and the two Runs do not
-// both pay to measure every candidate: together they create at most one endpoint per
-// candidate.
+// Two Runs sharing one OutputDir both succeed, no candidate measured without fault is
+// reported failed by a save, and the two Runs do not both pay to measure every
+// candidate: together they create at most one endpoint per candidate. (That two saves
+// at the same instant never share a temporary file, which needs many tries to catch
+// here, is TestConcurrentSavesOfACandidateNeverShareATemporaryFile's.)
 func TestConcurrentRunsSharingAnOutputDirSaveEveryResult(t *testing.T) {
 	t.Parallel()
-	for it := range 30 { // the collision needs two saves at the same instant: try often
-		srv := newEmulator(t)
-		// The bucket exists, as it does after a first study: the emulator answers a racing
-		// CreateBucket with BucketAlreadyExists where S3 says BucketAlreadyOwnedByYou.
-		require.NoError(t, srv.PutObject(sagemaker.DefaultBucket("eu-west-1", sagemakertest.AccountID), "other", []byte("x")))
-		dir := t.TempDir()
-		var wg sync.WaitGroup
-		var reps [2]*sagebench.Report
-		var errs [2]error
-		for i := range 2 {
-			st := newStudy(t, study3()...)
-			st.OutputDir, st.MaxParallel = dir, 3
-			wg.Go(func() { reps[i], errs[i] = st.Run(context.Background(), srv.Config()) })
-		}
-		wg.Wait()
-		require.NoError(t, errors.Join(errs[:]...))
-		for _, rep := range reps {
-			for _, o := range rep.Outcomes {
-				require.NoError(t, o.Err, o.Candidate.Name)
-			}
-		}
-		assert.Len(t, srv.Objects(), 1, "only the other object is left")
-		if it == 0 { // deterministic: neither Run knows of the other
-			assert.LessOrEqual(t, srv.Calls("CreateEndpoint"), 3, "both Runs paid to measure every candidate of the shared OutputDir")
+	srv := newEmulator(t)
+	// The bucket exists, as it does after a first study: the emulator answers a racing
+	// CreateBucket with BucketAlreadyExists where S3 says BucketAlreadyOwnedByYou.
+	require.NoError(t, srv.PutObject(sagemaker.DefaultBucket("eu-west-1", sagemakertest.AccountID), "other", []byte("x")))
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	var reps [2]*sagebench.Report
+	var errs [2]error
+	for i := range 2 {
+		st := newStudy(t, study3()...)
+		st.OutputDir, st.MaxParallel = dir, 3
+		wg.Go(func() { reps[i], errs[i] = st.Run(context.Background(), srv.Config()) })
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs[:]...))
+	for _, rep := range reps {
+		for _, o := range rep.Outcomes {
+			require.NoError(t, o.Err, o.Candidate.Name)
 		}
 	}
+	assert.Len(t, srv.Objects(), 1, "only the other object is left")
+	assert.LessOrEqual(t, srv.Calls("CreateEndpoint"), 3, "both Runs paid to measure every candidate of the shared OutputDir")
 }
 
 // OpenJournal keeps an existing journal's run id "so a resumed run appends to it", but

@@ -15,6 +15,7 @@ import (
 // Run's first event names the run id and the journal, so that a user whose process
 // is killed knows what to clean up without searching resource tags.
 func TestRunsFirstEventCarriesTheRunIDAndJournal(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))

@@ -80,6 +80,7 @@ func TestStudyOfAJSONModelOnAnUncalibratedInstanceQualifies(t *testing.T) {
 // TestStudyLabelsOnlyGenericRowsGeneric: against the emulator, a calibrated instance type
 // keeps the plain "emulated" provenance beside a generic one.
 func TestStudyLabelsOnlyGenericRowsGeneric(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge", "ml.c6i.xlarge"}})...)
 	rep, err := st.Run(t.Context(), srv.Config())

@@ -71,6 +71,7 @@ func TestPanicInUserCallbackDuringLoadLeavesNoEndpoint(t *testing.T) {
 // Canceled during compilation, Run returns a report in which every outcome is measured,
 // failed or skipped, and the Recommendation names every candidate.
 func TestCanceledDuringCompileEveryOutcomeSaysWhatHappened(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithCompilationDelay(500*time.Millisecond))
 	st := newStudy(t, study3()...)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -19,6 +19,7 @@ import (
 // aws.Config's: every SageMaker, S3 and CloudWatch call is signed for the study's
 // region (on AWS, the endpoint and the signature are regional), none for cfg's.
 func TestRunSendsEveryCallToTheStudysRegion(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithRegion("us-east-2"))
 	cfg := srv.Config()
 	cfg.Region = "us-east-1"

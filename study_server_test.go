@@ -81,6 +81,7 @@ func TestRunWithoutCloudWatchAccessSaysWhyAndSucceeds(t *testing.T) {
 
 // A resumed candidate keeps the server figures its first run saved.
 func TestResumeKeepsServerFigures(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.OutputDir = t.TempDir()
@@ -96,6 +97,7 @@ func TestResumeKeepsServerFigures(t *testing.T) {
 
 // Off collects nothing and calls no CloudWatch.
 func TestRunWithServerMetricsOffCallsNoCloudWatch(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	srv.FailNext("GetMetricData", 1, sagemakertest.ErrAccessDenied())
 	st := newStudy(t, study3()[:1]...)
@@ -110,6 +112,7 @@ func TestRunWithServerMetricsOffCallsNoCloudWatch(t *testing.T) {
 // The cross-check's warnings reach the report: with no room for network and client time,
 // every candidate's remainder is flagged.
 func TestRunPutsCrossCheckWarningsInTheReport(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.ServerMetrics.Tolerance = cwmetrics.Tolerance{Latency: 1e-9, LatencyFloor: time.Nanosecond}
@@ -124,6 +127,7 @@ func TestRunPutsCrossCheckWarningsInTheReport(t *testing.T) {
 // A panic in Events while the metrics are collected is re-raised by Run, after every
 // resource is deleted, as a panic anywhere else in the study is.
 func TestRunReraisesAPanicWhileCollectingMetrics(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:2]...)
 	st.Events = func(e sagebench.Event) {

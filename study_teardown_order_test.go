@@ -18,6 +18,7 @@ import (
 // still exists: a process killed between the two deletes then leaves a job that leads
 // to the object, not an object nothing leads to.
 func TestTeardownDeletesObjectsWhileTheirJobCanStillFindThem(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[1]) // c5+neo: one compilation job, its input and its output
 	type deletion struct {

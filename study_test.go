@@ -305,6 +305,7 @@ func TestRunTearsDownOnEveryExitPath(t *testing.T) {
 }
 
 func TestRunUsesAnS3ModelAsIs(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	require.NoError(t, srv.PutObject("models", "m/model.tar.gz", []byte("archive")))
 	st := newStudy(t, study3()[:1]...)
@@ -318,6 +319,7 @@ func TestRunUsesAnS3ModelAsIs(t *testing.T) {
 
 // Two candidates share ml_c5: one compilation serves both.
 func TestRunCompilesOncePerTarget(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge"}, Compile: []bool{true},
 		Env: []map[string]string{{"OMP_NUM_THREADS": "1"}, {"OMP_NUM_THREADS": "2"}}})...)
@@ -350,6 +352,7 @@ func TestRunSweepsWhenAsked(t *testing.T) {
 
 // A saved result is only reused for the same candidate: a changed one is measured again.
 func TestResumeIgnoresAChangedCandidate(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:2]...)
 	st.OutputDir = t.TempDir()

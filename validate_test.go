@@ -88,6 +88,7 @@ func TestPlanSaysNoImageServesACompiledInf2ModelAndWhatToSet(t *testing.T) {
 // A compiled candidate's Image serves its model: Neo's job completes without an image
 // the SDK knows, and the endpoint runs the candidate's.
 func TestRunServesACompiledCandidateFromItsImage(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithRegion("us-east-2"))
 	s := newStudy(t, inf2Neo())
 	s.FrameworkVersion = "2.1"
@@ -113,6 +114,7 @@ func TestRunServesACompiledCandidateFromItsImage(t *testing.T) {
 // An uncompiled model on ml.inf2.xlarge is served by a CPU image: Plan's Notes and the
 // candidate's note say that it runs on the vCPUs, not on the NeuronCores.
 func TestPlanAndReportSayAnUncompiledInf2RunsOnItsCPUs(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithRegion("us-east-2"))
 	s := newStudy(t, sagebench.Candidate{Name: "inf2", InstanceType: "ml.inf2.xlarge"})
 	s.FrameworkVersion = "2.1"

@@ -67,6 +67,7 @@ func TestRunReturnsWhenTheInvokerIgnoresCancellation(t *testing.T) {
 // An invoker that ignores ctx and hangs does not hold Run: it returns with the hanging
 // calls counted as unfinished.
 func TestRunCountsTheCallsOfAnInvokerThatIgnoresCtxAsUnfinished(t *testing.T) {
+	t.Parallel()
 	inv := bench.InvokerFunc(func(ctx context.Context, p payload.Payload) error {
 		time.Sleep(1500 * time.Millisecond)
 		return nil

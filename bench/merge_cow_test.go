@@ -18,6 +18,7 @@ func failingResult(t *testing.T, start time.Time, seed uint64) *Result {
 }
 
 func TestMergeOfAShallowCopyLeavesTheOriginalAlone(t *testing.T) {
+	t.Parallel()
 	// m := *a; m.Merge(b) used to change a: the copy shared a's histogram, error maps and
 	// Warnings backing array.
 	start := time.Unix(1_700_000_000, 0)
@@ -40,6 +41,7 @@ func TestMergeOfAShallowCopyLeavesTheOriginalAlone(t *testing.T) {
 }
 
 func TestCloneIsIndependent(t *testing.T) {
+	t.Parallel()
 	start := time.Unix(1_700_000_000, 0)
 	a := failingResult(t, start, 3)
 	c := a.Clone()

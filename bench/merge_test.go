@@ -59,6 +59,7 @@ func randomSamples(seed uint64, start time.Time, n int) []sample {
 }
 
 func TestMergeOfTwoHalvesEqualsWhole(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 25, 12, 0, 0, 400_000_000, time.UTC)
 	end := start.Add(10 * time.Second)
 	a, b := randomSamples(1, start, 2000), randomSamples(2, start, 3000)
@@ -98,6 +99,7 @@ func TestMergeAcrossMachinesWidensWindow(t *testing.T) {
 }
 
 func TestResultJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	orig := resultOf(t, start, start.Add(10*time.Second), [][]sample{randomSamples(5, start, 4000)})
 	b, err := json.Marshal(orig)

@@ -95,6 +95,7 @@ func TestRunOpenLoopBlamesASlowEndpoint(t *testing.T) {
 }
 
 func TestRunLowRateAccountsForEverySend(t *testing.T) {
+	t.Parallel()
 	res, err := runOrHang(t, context.Background(), sleeperInvoker(0), bench.Config{
 		Rate: 0.5, Duration: 3 * time.Second, Payloads: body,
 	})
@@ -106,6 +107,7 @@ func TestRunLowRateAccountsForEverySend(t *testing.T) {
 // An open loop below a few per second offers exactly the sends its schedule has in the
 // Duration (one at 0 s, then one per 1/Rate), and accounts for every one of them.
 func TestRunOpenLoopOffersEveryScheduledSendAtLowRates(t *testing.T) {
+	t.Parallel()
 	for _, rate := range []float64{0.5, 1, 3} {
 		res, err := bench.Run(context.Background(), benchtest.New(), bench.Config{
 			Rate: rate, Duration: time.Second, Payloads: body, Interval: 100 * time.Millisecond})

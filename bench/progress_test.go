@@ -37,6 +37,7 @@ func runOrHang(t *testing.T, ctx context.Context, inv bench.Invoker, cfg bench.C
 }
 
 func TestRunSurvivesAPanickingProgress(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	res, err := runOrHang(t, context.Background(), sleeperInvoker(time.Millisecond), bench.Config{
 		Concurrency: 2, Duration: 100 * time.Millisecond, Interval: time.Millisecond, Payloads: body,
@@ -88,6 +89,7 @@ func TestRunWarnsWhenProgressFallsBehind(t *testing.T) {
 // Progress has a goroutine of its own: a Progress that blocks holds neither the collector,
 // nor the workers behind it, nor Run, so a caller can tear its endpoint down.
 func TestRunReturnsBesideABlockedProgress(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
 	defer close(block)
 	var calls atomic.Int64

@@ -146,6 +146,7 @@ type collector struct {
 	sbase       time.Time
 	swidth      time.Duration
 	closedBelow int // intervals below this index are in series
+	maxLen      int // MaxSeriesLen (a test lowers it to prove the bound cheaply)
 }
 
 func newCollector(start time.Time, width, timeout time.Duration, workers int) *collector {
@@ -163,6 +164,7 @@ func newCollector(start time.Time, width, timeout time.Duration, workers int) *c
 		series: make(map[int]*Interval),
 		sbase:  start.Add(-offset),
 		swidth: width,
+		maxLen: MaxSeriesLen,
 	}
 	c.pool.New = func() any { return &intervalTally{hist: newIntervalHist()} }
 	return c
@@ -223,7 +225,7 @@ func (c *collector) closeBefore(idx int) {
 		c.toSeries(i, acc.requests, acc.errors, acc.hist)
 		delete(c.open, i)
 	}
-	if len(c.series) > MaxSeriesLen {
+	if len(c.series) > c.maxLen {
 		c.coarsen(2)
 	}
 }
@@ -257,8 +259,8 @@ func (c *collector) result(end time.Time) []Interval {
 	if len(c.series) == 0 {
 		return nil
 	}
-	if n := int64(end.Sub(c.start)/c.swidth) + 2; n > MaxSeriesLen {
-		c.coarsen((n + MaxSeriesLen - 1) / MaxSeriesLen)
+	if n := int64(end.Sub(c.start)/c.swidth) + 2; n > int64(c.maxLen) {
+		c.coarsen((n + int64(c.maxLen) - 1) / int64(c.maxLen))
 	}
 	first, last := c.skey(c.start), c.skey(end)
 	if !end.After(c.sbase.Add(time.Duration(last) * c.swidth)) {

@@ -76,6 +76,7 @@ func TestSplitRefusesShardsWithoutWork(t *testing.T) {
 }
 
 func TestMergeShardsAddsExactlyAcrossSkewedMachines(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	skews := []time.Duration{0, 40 * time.Millisecond, 15 * time.Millisecond}
 	var shards []*Result

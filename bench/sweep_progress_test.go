@@ -35,6 +35,7 @@ func sweepOrHang(t *testing.T, ctx context.Context, inv bench.Invoker, cfg bench
 }
 
 func TestSweepSurvivesAPanickingProgress(t *testing.T) {
+	t.Parallel()
 	// Window events reach Progress from the run's collector goroutine: a panic there is
 	// recovered, so it cannot kill the process past every defer of the caller.
 	cfg := quickSweep(1, 2)
@@ -53,6 +54,7 @@ func TestSweepSurvivesAPanickingProgress(t *testing.T) {
 // that blocks (a stuck terminal, a full channel) does not hold a canceled Sweep, nor the
 // caller that would delete the endpoint being paid for.
 func TestSweepReturnsBesideABlockedProgress(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
 	defer close(block)
 	var once sync.Once
@@ -71,6 +73,7 @@ func TestSweepReturnsBesideABlockedProgress(t *testing.T) {
 // Without SweepConfig.Progress, a Base.Progress that blocks does not hold a canceled
 // Sweep either.
 func TestSweepReturnsBesideABlockedStepProgress(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
 	defer close(block)
 	var once sync.Once

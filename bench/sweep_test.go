@@ -102,6 +102,7 @@ func TestSweepOpenLoopLadder(t *testing.T) {
 }
 
 func TestSweepCancelReturnsStepsSoFar(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)))

@@ -43,6 +43,7 @@ func TestSweepWindowsAreSlicesOfOneContinuousRun(t *testing.T) {
 }
 
 func TestSweepZeroThresholdsAreExpressible(t *testing.T) {
+	t.Parallel()
 	// MaxErrorRate: 0 used to become 1%: one error in 1000 did not stop the sweep.
 	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)),
 		benchtest.WithErrorEvery(1000, benchtest.ErrServer))

@@ -46,6 +46,7 @@ func TestClientLatenessWarnsOnlyWhenMaterial(t *testing.T) {
 // At 0.3 req/s a 1s window holds one send: its throughput read 1 req/s, 3.3 times the
 // rate offered, without a word.
 func TestRunOpenLoopWindowShorterThanItsSendsSaysSo(t *testing.T) {
+	t.Parallel()
 	noop := InvokerFunc(func(context.Context, payload.Payload) error { return nil })
 	res, err := Run(context.Background(), noop, Config{Rate: 0.3, Duration: time.Second, Payloads: onePayload})
 	require.NoError(t, err)

@@ -38,6 +38,7 @@ func TestWorkerRefusesAGoFromAnEarlierRunInItsBarrier(t *testing.T) {
 }
 
 func TestBarrierGivesUpOnAShardThatNeverArrivesAndTellsTheLateOne(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 2, nil)
 	spec, err := json.Marshal(loadjob.Spec{Endpoint: ep, Region: srv.Region(), Shards: 2, Load: loadjob.LoadOf(job.Load),

@@ -105,6 +105,7 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func TestRunMergesThreeShardsExactly(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -211,6 +212,7 @@ func loadStarted(t *testing.T, srv *sagemakertest.Server) string {
 }
 
 func TestRunWithAShardKilledIsIncompleteAndNamesIt(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 3, nil)
 	job.Load.Duration = 3 * time.Second
@@ -236,6 +238,7 @@ func TestRunWithAShardKilledIsIncompleteAndNamesIt(t *testing.T) {
 }
 
 func TestRunCanceledMidLoadStopsTheJob(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -308,6 +311,7 @@ func TestRunRefusesAJournalNotOpenedOrClosedBeforeCreatingAnything(t *testing.T)
 }
 
 func TestRunSendsTheJobsAcceptHeader(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 1, nil)
 	job.Load.Duration = 300 * time.Millisecond
@@ -340,6 +344,7 @@ func TestWorkerWritesWhyItFailedAsTheExitMessage(t *testing.T) {
 }
 
 func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -360,6 +365,7 @@ func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
 }
 
 func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 1, nil)
 	job.Load.Duration = time.Minute
@@ -392,6 +398,7 @@ func TestRunCanceledStopsTheJobEvenWhileProgressBlocks(t *testing.T) {
 }
 
 func TestRunCanceledStopsTheJobThroughThrottling(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	job := testJob(t, ep, 1, nil)
 	job.Load.Duration = time.Minute
@@ -426,6 +433,7 @@ func (c cancelAfter) Do(r *http.Request) (*http.Response, error) {
 }
 
 func TestRunCanceledDuringCreateStopsTheJobItCreated(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
 	require.NoError(t, err)
@@ -478,6 +486,7 @@ func runDriver(v string) int {
 }
 
 func TestCleanupStopsTheJobOfADriverKilledMidLoad(t *testing.T) {
+	t.Parallel()
 	srv, ep := deployed(t)
 	journalPath := t.TempDir() + "/journal"
 	args, err := json.Marshal(map[string]string{"URL": srv.URL, "Region": srv.Region(), "Journal": journalPath,

@@ -98,6 +98,7 @@ func TestQuickstartRunsTheStudy(t *testing.T) {
 }
 
 func TestQuickstartRejectsBadFlags(t *testing.T) {
+	t.Parallel()
 	o := defaultOptions()
 	o.prices = "cheapest"
 	assert.ErrorContains(t, run(context.Background(), o, &bytes.Buffer{}, &bytes.Buffer{}), "-prices")
@@ -108,6 +109,7 @@ func TestQuickstartRejectsBadFlags(t *testing.T) {
 
 // -h shows how to run the study for your own model, before the flags.
 func TestHelpShowsHowToRunYourOwnModel(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -16,6 +16,7 @@ import (
 // -serverless adds a 4 GB serverless candidate: it is measured against the emulator like
 // the others, and the report shows the break-even table and the cost-by-traffic chart.
 func TestQuickstartWithAServerlessCandidateShowsTheBreakEven(t *testing.T) {
+	t.Parallel()
 	o := defaultOptions()
 	o.duration, o.warmup, o.timeScale, o.serverless = time.Second, 700*time.Millisecond, 0.2, true
 	o.emulator = []sagemakertest.Option{sagemakertest.WithHandler(

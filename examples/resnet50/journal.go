@@ -89,7 +89,11 @@ func cleanupMode(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("loading AWS credentials: %w", err)
 	}
-	return cleanupWith(ctx, sagemaker.NewClient(cfg), j, o.cleanupRun, stdout)
+	var opts []func(*sagemaker.Options)
+	if o.poll > 0 { // -poll paces the cleanup's waits too, as it does the study's
+		opts = append(opts, func(opt *sagemaker.Options) { opt.PollInterval, opt.MaxPollInterval = o.poll, 4*o.poll })
+	}
+	return cleanupWith(ctx, sagemaker.NewClient(cfg, opts...), j, o.cleanupRun, stdout)
 }
 
 // cleanupWith deletes what the journal j lists, or with no journal what run runID

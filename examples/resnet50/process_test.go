@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,13 +21,40 @@ import (
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
 
-// buildBinary builds this command once per test into a temporary directory.
+// buildBinary builds this command, once for all the tests of the package (linking it
+// costs seconds of CPU), into a temporary directory removed by TestMain.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "resnet50")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return bin
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "resnet50-test-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = dir
+		bin := filepath.Join(dir, "resnet50")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("%v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	require.NoError(t, built.err)
+	return built.bin
+}
+
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // command runs the built binary against srv through AWS_ENDPOINT_URL, with no access
@@ -207,8 +236,9 @@ func TestKilledDuringCompileThenKilledCleanupIsFinishedByASecondCleanup(t *testi
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	// A job compiles for a minute and takes 15 s to stop: both kills land in the middle.
-	srv := sagemakertest.NewServer(sagemakertest.WithRegion("eu-west-1"), sagemakertest.WithCompilationDelay(time.Minute))
+	// A job compiles for 20 s and takes 5 s (a quarter) to stop: both kills land in the
+	// middle, a few milliseconds after the job is seen in the state they wait for.
+	srv := sagemakertest.NewServer(sagemakertest.WithRegion("eu-west-1"), sagemakertest.WithCompilationDelay(20*time.Second))
 	defer srv.Close()
 	bin := buildBinary(t)
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")

@@ -18,6 +18,7 @@ import (
 // Skipped where python3 has no boto3, or a botocore without RPC v2 CBOR (Debian 12's
 // 1.29.27, which .ci/run installs for the conformance test, predates it).
 func TestBoto3ReadsTheEmulatedMetrics(t *testing.T) {
+	t.Parallel()
 	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
 		t.Skip("python3 with boto3 not available:", err)
 	}

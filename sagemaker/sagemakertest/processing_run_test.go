@@ -18,6 +18,7 @@ import (
 )
 
 func TestProcessingJobEndsWhatItsEntrypointLeftRunning(t *testing.T) {
+	t.Parallel()
 	// A container's processes end with it: when the entrypoint exits, what it started in
 	// the background does not run on.
 	srv := newServer(t)

@@ -387,6 +387,7 @@ func TestInvokeHandlerPanicIsModelErrorAndFreesTheWorker(t *testing.T) {
 // body race (internal/reqbody) failed about 1 in 100 of them with "use of closed network
 // connection" on a 200, and flaked the tests of large answers.
 func TestRuntimeClientReadsEveryLargeAnswerInFull(t *testing.T) {
+	t.Parallel()
 	answer := bytes.Repeat([]byte("x"), 64<<10)
 	srv := newServer(t, sagemakertest.WithTimeScale(0),
 		sagemakertest.WithHandler(func(context.Context, string, []byte, string) ([]byte, error) { return answer, nil }))

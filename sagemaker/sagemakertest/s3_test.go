@@ -16,6 +16,7 @@ import (
 )
 
 func TestS3MultipartUploadOf20MB(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	s3c := srv.S3Client()

@@ -92,6 +92,7 @@ func TestServerlessFirstRequestPaysAColdStart(t *testing.T) {
 // Beyond MaxConcurrency in flight a request is throttled at once (ThrottlingException,
 // bench's class throttled), not queued; provisioned concurrency starts warm.
 func TestServerlessThrottlesBeyondMaxConcurrency(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}, 2), make(chan struct{})
 	srv := newServer(t, sagemakertest.WithServerlessSetupTime(0),
 		sagemakertest.WithHandler(func(ctx context.Context, _ string, body []byte, _ string) ([]byte, error) {
@@ -151,6 +152,7 @@ func TestServerlessThrottlesBeyondMaxConcurrency(t *testing.T) {
 
 // A serverless endpoint takes at most 4 MB, where a real-time one takes 6.
 func TestServerlessRefusesPayloadsOver4MB(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, sagemakertest.WithHandler(okHandler), sagemakertest.WithServerlessSetupTime(0))
 	createServerless(t, srv, "sls", types.ProductionVariantServerlessConfig{MemorySizeInMB: aws.Int32(1024), MaxConcurrency: aws.Int32(1)})
 	rt := srv.RuntimeClient(noRetry)
@@ -215,8 +217,10 @@ func TestServerlessConfigIsValidatedAsAWSDoes(t *testing.T) {
 // An on-demand container idle longer than WithServerlessIdleTimeout is reclaimed, and the
 // next request pays a cold start again; a provisioned one stays warm.
 func TestServerlessIdleContainersAreReclaimedButNotProvisionedOnes(t *testing.T) {
+	t.Parallel()
+	// Any idle time reclaims; cold starts are counted, not timed (no device time).
 	srv := newServer(t, sagemakertest.WithHandler(okHandler), sagemakertest.WithServerlessSetupTime(0),
-		sagemakertest.WithServerlessIdleTimeout(time.Nanosecond)) // any idle time reclaims
+		sagemakertest.WithServerlessIdleTimeout(time.Nanosecond), sagemakertest.WithTimeScale(0))
 	createServerless(t, srv, "od", types.ProductionVariantServerlessConfig{MemorySizeInMB: aws.Int32(1024), MaxConcurrency: aws.Int32(2)})
 	createServerless(t, srv, "pc", types.ProductionVariantServerlessConfig{MemorySizeInMB: aws.Int32(1024), MaxConcurrency: aws.Int32(2), ProvisionedConcurrency: aws.Int32(1)})
 	rt := srv.RuntimeClient(noRetry)

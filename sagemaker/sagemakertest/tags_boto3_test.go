@@ -39,6 +39,7 @@ else:
 `
 
 func TestTagsWithBoto3(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs python3")
 	}

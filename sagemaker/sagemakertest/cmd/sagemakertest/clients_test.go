@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,72 +190,169 @@ func fileParam(v any) (string, bool) {
 
 // boto3Client runs steps through testdata/boto3_runner.py, one JSON line
 // per step.
-type boto3Client struct {
+type boto3Client struct{ *lineRunner }
+
+func startBoto3(t *testing.T, c *child, files string) (client, string) {
+	py := tool(t, "SAGEMAKERTEST_PYTHON", "python3", "-c", "import boto3")
+	r, ready, err := startLineRunner(t, py, "testdata/boto3_runner.py", clientEnv(c), c.URL, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return boto3Client{r}, py + ": " + string(ready)
+}
+
+func (b boto3Client) run(ctx context.Context, s step) (outcome, error) {
+	line, err := b.call(map[string]any{"service": s.Service, "op": s.Op, "params": s.Params})
+	if err != nil {
+		return outcome{}, err
+	}
+	var o outcome
+	return o, json.Unmarshal(line, &o)
+}
+
+// cliClient runs each step as one AWS CLI command, one flag per member, as a
+// shell harness would. When a Python that runs the aws program's own AWS CLI
+// is found (its version line is the one aws --version prints), the commands
+// run through testdata/awscli_runner.py, one process of that Python that runs
+// each command through the CLI's own entry point, instead of one process each
+// (about a second of CPU saved per step); otherwise each is an aws process.
+type cliClient struct {
+	aws, url, files, tmp string
+	env                  []string
+	runner               *lineRunner // nil: one aws process per command
+}
+
+func startCLI(t *testing.T, c *child, files string) (client, string) {
+	aws := tool(t, "SAGEMAKERTEST_AWS", "aws", "--version")
+	out, _ := exec.Command(aws, "--version").CombinedOutput()
+	version := strings.TrimSpace(string(out))
+	cli := &cliClient{aws: aws, url: c.URL, files: files, tmp: t.TempDir(), env: clientEnv(c)}
+	// The aws script's own interpreter, else the Pythons the test knows of.
+	var pythons []string
+	for _, py := range []string{pythonOf(aws), os.Getenv("SAGEMAKERTEST_PYTHON"), "python3"} {
+		if py, err := exec.LookPath(py); py != "" && err == nil && !slices.Contains(pythons, py) {
+			pythons = append(pythons, py)
+		}
+	}
+	for _, py := range pythons {
+		r, ready, err := startLineRunner(t, py, "testdata/awscli_runner.py", cli.env)
+		if err != nil {
+			continue // this Python has no AWS CLI
+		}
+		var v struct{ Version string }
+		if json.Unmarshal(ready, &v) != nil || v.Version != version {
+			r.close() // another AWS CLI than aws
+			continue
+		}
+		cli.runner = r
+		return cli, aws + ": " + version + " (run in one process of " + py + " by awscli_runner.py)"
+	}
+	return cli, aws + ": " + version + " (one process per command: no Python found that runs this AWS CLI)"
+}
+
+// pythonOf returns the interpreter of a Python script's "#!" line, or "" when
+// path is not a Python script.
+func pythonOf(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	fields := strings.Fields(strings.TrimPrefix(line, "#!"))
+	if !strings.HasPrefix(line, "#!") || len(fields) != 1 || !strings.Contains(filepath.Base(fields[0]), "python") {
+		return ""
+	}
+	return fields[0]
+}
+
+func (c *cliClient) close() {
+	if c.runner != nil {
+		c.runner.close()
+	}
+}
+
+// exec runs aws with args and returns what it printed; err is non-nil when it
+// exits with a non-zero status.
+func (c *cliClient) exec(ctx context.Context, args []string) (stdout, stderr []byte, err error) {
+	if c.runner == nil {
+		cmd := exec.CommandContext(ctx, c.aws, args...)
+		cmd.Env = c.env
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		return o.Bytes(), e.Bytes(), err
+	}
+	line, err := c.runner.call(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	var res struct {
+		RC             int
+		Stdout, Stderr string
+	}
+	if err := json.Unmarshal(line, &res); err != nil {
+		return nil, nil, fmt.Errorf("awscli_runner.py answered %q: %v", line, err)
+	}
+	if res.RC != 0 {
+		err = fmt.Errorf("exit status %d", res.RC)
+	}
+	return []byte(res.Stdout), []byte(res.Stderr), err
+}
+
+// lineRunner is a Python process that answers one JSON line on stdout for
+// each JSON line it reads on stdin.
+type lineRunner struct {
 	cmd *exec.Cmd
 	in  io.WriteCloser
 	out *bufio.Scanner
 }
 
-func startBoto3(t *testing.T, c *child, files string) (client, string) {
-	py := tool(t, "SAGEMAKERTEST_PYTHON", "python3", "-c", "import boto3")
-	cmd := exec.Command(py, "testdata/boto3_runner.py", c.URL, files)
-	cmd.Env = clientEnv(c)
+// startLineRunner starts py script with env and returns it with the first
+// line it prints.
+func startLineRunner(t *testing.T, py, script string, env []string, args ...string) (*lineRunner, []byte, error) {
+	cmd := exec.Command(py, append([]string{script}, args...)...)
+	cmd.Env = env
 	cmd.Stderr = &prefixWriter{t: t}
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	b := &boto3Client{cmd: cmd, in: in, out: bufio.NewScanner(stdout)}
-	b.out.Buffer(nil, 16<<20)
-	if !b.out.Scan() {
-		b.close()
-		t.Fatalf("boto3 runner did not start: %v", b.out.Err())
+	r := &lineRunner{cmd: cmd, in: in, out: bufio.NewScanner(stdout)}
+	r.out.Buffer(nil, 16<<20)
+	if !r.out.Scan() {
+		r.close()
+		return nil, nil, fmt.Errorf("%s did not start: %v", script, r.out.Err())
 	}
-	return b, py + ": " + b.out.Text()
+	return r, r.out.Bytes(), nil
 }
 
-func (b *boto3Client) run(ctx context.Context, s step) (outcome, error) {
-	line, err := json.Marshal(map[string]any{"service": s.Service, "op": s.Op, "params": s.Params})
+// call sends v as one JSON line and returns the answer line.
+func (r *lineRunner) call(v any) ([]byte, error) {
+	line, err := json.Marshal(v)
 	if err != nil {
-		return outcome{}, err
+		return nil, err
 	}
-	if _, err := b.in.Write(append(line, '\n')); err != nil {
-		return outcome{}, err
+	if _, err := r.in.Write(append(line, '\n')); err != nil {
+		return nil, err
 	}
-	if !b.out.Scan() {
-		return outcome{}, fmt.Errorf("boto3 runner stopped: %v", b.out.Err())
+	if !r.out.Scan() {
+		return nil, fmt.Errorf("%s stopped: %v", r.cmd.Args[1], r.out.Err())
 	}
-	var o outcome
-	return o, json.Unmarshal(b.out.Bytes(), &o)
+	return r.out.Bytes(), nil
 }
 
-func (b *boto3Client) close() {
-	_ = b.in.Close()
-	_ = b.cmd.Wait()
+func (r *lineRunner) close() {
+	_ = r.in.Close()
+	_ = r.cmd.Wait()
 }
-
-// cliClient runs each step as one AWS CLI command, one flag per member, as a
-// shell harness would.
-type cliClient struct {
-	aws, url, files, tmp string
-	env                  []string
-}
-
-func startCLI(t *testing.T, c *child, files string) (client, string) {
-	aws := tool(t, "SAGEMAKERTEST_AWS", "aws", "--version")
-	version, _ := exec.Command(aws, "--version").CombinedOutput()
-	return &cliClient{aws: aws, url: c.URL, files: files, tmp: t.TempDir(), env: clientEnv(c)},
-		aws + ": " + strings.TrimSpace(string(version))
-}
-
-func (c *cliClient) close() {}
 
 var cliService = map[string]string{"sagemaker": "sagemaker", "runtime": "sagemaker-runtime", "s3": "s3api", "cloudwatch": "cloudwatch"}
 
@@ -282,28 +380,25 @@ func (c *cliClient) run(ctx context.Context, s step) (outcome, error) {
 			args = append(args, outfile)
 		}
 	}
-	cmd := exec.CommandContext(ctx, c.aws, args...)
-	cmd.Env = c.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	stdout, stderrB, err := c.exec(ctx, args)
 	if err != nil {
-		if strings.Contains(stderr.String(), "Invalid choice: '"+kebab(s.Op)+"'") {
+		stderr := string(stderrB)
+		if strings.Contains(stderr, "Invalid choice: '"+kebab(s.Op)+"'") {
 			return outcome{Unsupported: true}, nil
 		}
-		if m := cliError.FindStringSubmatch(stderr.String()); m != nil {
+		if m := cliError.FindStringSubmatch(stderr); m != nil {
 			return outcome{Code: m[1], Message: strings.TrimSpace(m[2])}, nil
 		}
-		if strings.Contains(stderr.String(), "Parameter validation failed") { // refused before sending
-			return outcome{Code: "ParamValidationError", Message: stderr.String()}, nil
+		if strings.Contains(stderr, "Parameter validation failed") { // refused before sending
+			return outcome{Code: "ParamValidationError", Message: stderr}, nil
 		}
-		if strings.HasPrefix(s.Op, "wait:") && strings.Contains(stderr.String(), "Waiter") {
-			return outcome{Code: "WaiterError", Message: stderr.String()}, nil
+		if strings.HasPrefix(s.Op, "wait:") && strings.Contains(stderr, "Waiter") {
+			return outcome{Code: "WaiterError", Message: stderr}, nil
 		}
-		return outcome{}, fmt.Errorf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		return outcome{}, fmt.Errorf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr)
 	}
 	o := outcome{OK: true, Output: map[string]any{}}
-	if b := bytes.TrimSpace(stdout.Bytes()); len(b) > 0 {
+	if b := bytes.TrimSpace(stdout); len(b) > 0 {
 		if err := json.Unmarshal(b, &o.Output); err != nil {
 			return outcome{}, fmt.Errorf("aws %s printed %q: %v", s.Op, b, err)
 		}

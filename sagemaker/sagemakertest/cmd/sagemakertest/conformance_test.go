@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,47 +52,27 @@ type client interface {
 // Without boto3 or the AWS CLI (python3-boto3, awscli) their part is skipped
 // with a message, except in CI (CI set), where it fails.
 func TestConformance(t *testing.T) {
-	files := testFiles(t)
-	clients := []struct {
-		name  string
-		start func(t *testing.T, c *child, files string) (client, string)
-	}{
-		{"aws-sdk-go-v2", startGo},
-		{"boto3", startBoto3},
-		{"aws-cli", startCLI},
-	}
-	results := map[string][]outcome{}
+	runs := runClients(t, script, testFiles(t))
 	exercised := map[string]bool{}
-	for _, cl := range clients {
-		t.Run(cl.name, func(t *testing.T) {
-			srv := startChild(t, serverArgs...)
-			c, version := cl.start(t, srv, files)
-			if c == nil {
-				return // skipped
+	for _, name := range clientNames {
+		r, ok := runs[name]
+		if !ok {
+			continue // skipped
+		}
+		for _, op := range append(sagemakertest.Operations(), "InvokeEndpoint") {
+			switch {
+			case r.calls[op] > 0:
+				exercised[op] = true
+			case r.unknown[op]:
+				t.Logf("%s does not know %s: its steps were skipped", name, op)
+			default:
+				t.Errorf("%s was not exercised by %s; add its steps to script in steps_test.go", op, name)
 			}
-			defer c.close()
-			t.Logf("%s: %s", cl.name, version)
-			var unknown map[string]bool
-			results[cl.name], unknown = runScript(t, c)
-			left, calls := srv.stop(t, os.Interrupt)
-			if len(left) != 0 {
-				t.Errorf("the script left %v behind", left)
-			}
-			for _, op := range append(sagemakertest.Operations(), "InvokeEndpoint") {
-				switch {
-				case calls[op] > 0:
-					exercised[op] = true
-				case unknown[op]:
-					t.Logf("%s does not know %s: its steps were skipped", cl.name, op)
-				default:
-					t.Errorf("%s was not exercised by %s; add its steps to script in steps_test.go", op, cl.name)
-				}
-			}
-		})
+		}
 	}
 	// aws-sdk-go-v2 is in go.mod, so it knows every operation we emulate;
 	// older boto3 and CLI releases may not.
-	if _, ran := results["aws-sdk-go-v2"]; ran {
+	if _, ran := runs["aws-sdk-go-v2"]; ran {
 		for _, op := range sagemakertest.Operations() {
 			if !exercised[op] {
 				t.Errorf("no client exercised %s", op)
@@ -99,19 +80,85 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	t.Run("agree", func(t *testing.T) {
-		ref, ok := results["aws-sdk-go-v2"]
-		if !ok || len(results) < 2 {
+		if _, ok := runs["aws-sdk-go-v2"]; !ok || len(runs) < 2 {
 			t.Skip("needs aws-sdk-go-v2 and at least one other client")
 		}
-		for name, got := range results {
-			for i := range min(len(ref), len(got)) {
-				a, b := summary(script[i], ref[i]), summary(script[i], got[i])
-				if a != b && !ref[i].Skipped && !got[i].Skipped {
-					t.Errorf("step %d %s: aws-sdk-go-v2 got %s, %s got %s", i, script[i].Op, a, name, b)
+		checkAgreement(t, script, runs)
+	})
+}
+
+// clientNames are the clients the conformance tests run, aws-sdk-go-v2 (the
+// reference the others must agree with) first.
+var clientNames = []string{"aws-sdk-go-v2", "boto3", "aws-cli"}
+
+// clientRun is what one client's run of a script gave: its outcomes, the
+// operations it does not know, and the calls its server counted.
+type clientRun struct {
+	outcomes []outcome
+	unknown  map[string]bool
+	calls    map[string]int
+}
+
+// runClients runs script with each client in clientNames, each against its
+// own sagemakertest process, all at once (a client spends most of its time
+// waiting for the server's delays or starting requests), checks each step's
+// answer and that the script leaves nothing behind, and returns the runs by
+// client name; a client that is not installed is skipped and absent. t must
+// not be parallel: aws-sdk-go-v2 reads the environment the server prints,
+// which only such a test may set.
+func runClients(t *testing.T, script []step, files string) map[string]clientRun {
+	goServer := startChild(t, serverArgs...)
+	goClient, goVersion := startGo(t, goServer, files)
+	var mu sync.Mutex
+	runs := map[string]clientRun{}
+	t.Run("clients", func(t *testing.T) {
+		for _, name := range clientNames {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				srv, c, version := goServer, goClient, goVersion
+				switch name {
+				case "boto3":
+					srv = startChild(t, serverArgs...)
+					c, version = startBoto3(t, srv, files)
+				case "aws-cli":
+					srv = startChild(t, serverArgs...)
+					c, version = startCLI(t, srv, files)
 				}
-			}
+				defer c.close()
+				t.Logf("%s: %s", name, version)
+				var r clientRun
+				r.outcomes, r.unknown = runScript(t, c, script)
+				var left []string
+				left, r.calls = srv.stop(t, os.Interrupt)
+				if len(left) != 0 {
+					t.Errorf("the script left %v behind", left)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				runs[name] = r
+			})
 		}
 	})
+	return runs
+}
+
+// checkAgreement checks that every client's outcome of each step is the
+// same as aws-sdk-go-v2's, except where either skipped the step.
+func checkAgreement(t *testing.T, script []step, runs map[string]clientRun) {
+	t.Helper()
+	ref, ok := runs["aws-sdk-go-v2"]
+	if !ok {
+		return
+	}
+	for _, name := range clientNames {
+		got := runs[name].outcomes
+		for i := range min(len(ref.outcomes), len(got)) {
+			a, b := summary(script[i], ref.outcomes[i]), summary(script[i], got[i])
+			if a != b && !ref.outcomes[i].Skipped && !got[i].Skipped {
+				t.Errorf("step %d %s: aws-sdk-go-v2 got %s, %s got %s", i, script[i].Op, a, name, b)
+			}
+		}
+	}
 }
 
 // pollLimit bounds how long an Until step polls: far more than the server's
@@ -122,7 +169,7 @@ const pollLimit = time.Minute
 // steps, and checks each outcome; it returns the outcomes in step order and
 // the operations the client does not know. A step the client cannot run (its
 // operation, or the one it Requires, is unknown to the client) is skipped.
-func runScript(t *testing.T, c client) ([]outcome, map[string]bool) {
+func runScript(t *testing.T, c client, script []step) ([]outcome, map[string]bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	vars := map[string]any{}
@@ -383,6 +430,7 @@ print(json.dumps({"deleted": deleted, "left": len(sm.list_models()["Models"])}))
 // deleted. Before, the offset tokens skipped the models that moved into the
 // deleted ones' places (100 deleted, 50 left).
 func TestBoto3PaginatorCleanupDeletesEveryModel(t *testing.T) {
+	t.Parallel()
 	py := tool(t, "SAGEMAKERTEST_PYTHON", "python3", "-c", "import boto3")
 	srv := startChild(t, "-fast")
 	cmd := exec.Command(py, "-c", paginatorCleanup, srv.URL)

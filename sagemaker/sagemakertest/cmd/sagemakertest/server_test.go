@@ -112,8 +112,10 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 }
 
 func TestCommandPrintsEnvironmentAndStopsOnSignals(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			c := startChild(t, "-region", "us-west-2", "-fast")
 			want := map[string]string{
 				"AWS_ENDPOINT_URL": c.URL, "AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "us-west-2",
@@ -136,6 +138,7 @@ func TestCommandPrintsEnvironmentAndStopsOnSignals(t *testing.T) {
 }
 
 func TestCommandRejectsBadFlags(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		want string
@@ -175,6 +178,7 @@ func TestCommandRejectsBadFlags(t *testing.T) {
 // go run starts it, kills the shell with SIGKILL (go run dies without passing
 // a SIGTERM on) and expects the orphaned server to shut down cleanly.
 func TestCommandStopsWhenItsParentDies(t *testing.T) {
+	t.Parallel()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh to play go run's part:", err)
@@ -263,6 +267,7 @@ func (c *child) call(t *testing.T, op, body string) (int, string) {
 // hung every invocation). Both configurations must be refused and the
 // server must keep serving and exit cleanly.
 func TestCommandSurvivesInstanceCountsBeyondInt32(t *testing.T) {
+	t.Parallel()
 	c := startChild(t, "-fast")
 	model := `{"ModelName":"m","ExecutionRoleArn":"arn:aws:iam::123456789012:role/SageMakerRole","PrimaryContainer":{"Image":"` + image + `"}}`
 	if status, code := c.call(t, "CreateModel", model); status != 200 {

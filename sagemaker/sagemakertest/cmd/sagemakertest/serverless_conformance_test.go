@@ -58,45 +58,11 @@ func serverlessVariant(memory, maxConcurrency, provisioned int) []any {
 }
 
 // TestServerlessConformance runs serverlessScript with aws-sdk-go-v2, boto3 and the AWS
-// CLI, each against its own sagemakertest process, and checks that they agree. It swaps
-// the package's script for its own while it runs (the package's tests are not parallel).
+// CLI, each against its own sagemakertest process, and checks that they agree.
 func TestServerlessConformance(t *testing.T) {
 	files := testFiles(t)
 	if err := os.WriteFile(filepath.Join(files, "4mb.bin"), make([]byte, 4<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	saved := script
-	script = serverlessScript
-	t.Cleanup(func() { script = saved })
-	results := map[string][]outcome{}
-	for _, cl := range []struct {
-		name  string
-		start func(t *testing.T, c *child, files string) (client, string)
-	}{{"aws-sdk-go-v2", startGo}, {"boto3", startBoto3}, {"aws-cli", startCLI}} {
-		t.Run(cl.name, func(t *testing.T) {
-			srv := startChild(t, serverArgs...)
-			c, version := cl.start(t, srv, files)
-			if c == nil {
-				return
-			}
-			defer c.close()
-			t.Logf("%s: %s", cl.name, version)
-			results[cl.name], _ = runScript(t, c)
-			if left, _ := srv.stop(t, os.Interrupt); len(left) != 0 {
-				t.Errorf("the script left %v behind", left)
-			}
-		})
-	}
-	ref, ok := results["aws-sdk-go-v2"]
-	if !ok {
-		return
-	}
-	for name, got := range results {
-		for i := range min(len(ref), len(got)) {
-			a, b := summary(script[i], ref[i]), summary(script[i], got[i])
-			if a != b && !ref[i].Skipped && !got[i].Skipped {
-				t.Errorf("step %d %s: aws-sdk-go-v2 got %s, %s got %s", i, script[i].Op, a, name, b)
-			}
-		}
-	}
+	checkAgreement(t, serverlessScript, runClients(t, serverlessScript, files))
 }

@@ -29,6 +29,7 @@ var rampHoldSpikeDown = []bench.Stage{
 // machine is; how close each stage's throughput comes to its target under load is
 // BenchmarkRunStages's to measure.
 func TestRunStagesOffersEachStagesIntegralAndKeepsTheOpenLoopInvariant(t *testing.T) {
+	t.Parallel()
 	inv := benchtest.New(benchtest.WithLatency(benchtest.Constant(2 * time.Millisecond)))
 	res, err := bench.RunStages(context.Background(), inv, bench.StagesConfig{
 		Stages: rampHoldSpikeDown,
@@ -136,6 +137,7 @@ func (p *concurrencyProbe) Invoke(ctx context.Context, _ payload.Payload) error 
 // worker, never more are in flight than the stage allows, and a holding stage's
 // Concurrency is its target, against which Little's law is checked.
 func TestRunStagesClosedLoopActivatesWorkersByStage(t *testing.T) {
+	t.Parallel()
 	probe := &concurrencyProbe{latency: 5 * time.Millisecond}
 	res, err := bench.RunStages(context.Background(), probe, bench.StagesConfig{
 		Closed: true,

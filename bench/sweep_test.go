@@ -53,6 +53,7 @@ func TestSweepFindsPeakAndKneeAtCapacity(t *testing.T) {
 }
 
 func TestSweepStopsWhenSLOBreaks(t *testing.T) {
+	t.Parallel()
 	// S = 40 ms, K = 4: 4 clients see 40 ms, 8 clients queue for one more service: 80 ms.
 	// The SLO sits halfway, on the median: a p99 of a window of a hundred requests is
 	// nearly its maximum, which one scheduling hiccup on a busy machine can push past any
@@ -72,6 +73,7 @@ func TestSweepStopsWhenSLOBreaks(t *testing.T) {
 }
 
 func TestSweepStopsOnErrorRate(t *testing.T) {
+	t.Parallel()
 	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)),
 		benchtest.WithErrorEvery(10, benchtest.ErrThrottled))
 	res, err := bench.Sweep(context.Background(), fake, quickSweep(1, 2, 4))
@@ -107,6 +109,7 @@ func TestSweepCancelReturnsStepsSoFar(t *testing.T) {
 	defer cancel()
 	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)))
 	cfg := quickSweep(1, 2, 4, 8)
+	cfg.Base.Duration = 100 * time.Millisecond // the cancellation does not depend on the windows' length
 	cfg.MinGain = new(0.01)
 	cfg.Progress = func(p bench.SweepProgress) {
 		if p.StepDone != nil && p.Step == 1 {
@@ -160,6 +163,7 @@ func TestParseSLO(t *testing.T) {
 // every window. Such a step is not "stable" because its zeros agree, and the sweep's
 // verdict names no peak (never "peak 0.0 req/s at 1 workers").
 func TestSweepStepWhereNothingCompletedIsNotStableAndHasNoPeak(t *testing.T) {
+	t.Parallel()
 	hang := bench.InvokerFunc(func(ctx context.Context, _ payload.Payload) error {
 		<-ctx.Done()
 		return ctx.Err()
@@ -242,6 +246,7 @@ func TestSLOIsNotMetByAPercentileTheResultDoesNotHold(t *testing.T) {
 }
 
 func TestSweepAllRungsBreakingTheSLOHasNoPeak(t *testing.T) {
+	t.Parallel()
 	cfg := quickSweep(1, 2, 4)
 	cfg.SLO = &bench.SLO{Percentile: 50, Max: time.Millisecond}
 	res, err := bench.Sweep(context.Background(), sleeperInvoker(10*time.Millisecond), cfg)

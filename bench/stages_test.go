@@ -29,7 +29,6 @@ var rampHoldSpikeDown = []bench.Stage{
 // machine is; how close each stage's throughput comes to its target under load is
 // BenchmarkRunStages's to measure.
 func TestRunStagesOffersEachStagesIntegralAndKeepsTheOpenLoopInvariant(t *testing.T) {
-	t.Parallel()
 	inv := benchtest.New(benchtest.WithLatency(benchtest.Constant(2 * time.Millisecond)))
 	res, err := bench.RunStages(context.Background(), inv, bench.StagesConfig{
 		Stages: rampHoldSpikeDown,

@@ -29,6 +29,7 @@ func cancelOnCall(cancel context.CancelFunc, n int) bench.InvokerFunc {
 }
 
 func TestRunCanceledAlwaysReturnsItsErrorAndEndsAtTheCancellation(t *testing.T) {
+	t.Parallel()
 	// Workers may see Done before the cancel time is recorded: the run still returns the
 	// cancellation and ends there, not an hour away with thousands of empty intervals.
 	for i := range 300 {
@@ -81,6 +82,7 @@ func TestRunProgressIsRaceFreeInOpenLoop(t *testing.T) {
 }
 
 func TestRunCountsRequestsUnfinishedAtTheEnd(t *testing.T) {
+	t.Parallel()
 	// Open loop at 100 req/s; the endpoint hangs for the second half of a 1 s run. The
 	// hung requests used to vanish: p99 of a few ms, no warning, Missed 0.
 	hang := make(chan struct{})
@@ -110,6 +112,7 @@ func TestRunCountsRequestsUnfinishedAtTheEnd(t *testing.T) {
 }
 
 func TestRunTimeoutsCountInLatencyAll(t *testing.T) {
+	t.Parallel()
 	var n int
 	inv := bench.InvokerFunc(func(ctx context.Context, _ payload.Payload) error {
 		if n++; n%2 == 0 {
@@ -160,6 +163,7 @@ func TestMergeIntoACopyOfARunLeavesTheRunAlone(t *testing.T) {
 // Canceled at any moment, closed or open loop, Run returns the cancellation, ends its
 // window at the cancel (not at the hour of Duration), and accounts for every send.
 func TestRunCanceledAtAnyMomentEndsAtTheCancellation(t *testing.T) {
+	t.Parallel()
 	for i := 0; i < 40; i++ {
 		for _, rate := range []float64{0, 1000} {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -185,6 +189,7 @@ func TestRunCanceledAtAnyMomentEndsAtTheCancellation(t *testing.T) {
 }
 
 func TestRunInvariantsHoldWhateverEndsTheRun(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 12 {
 		cfg := bench.Config{Duration: 150 * time.Millisecond, Warmup: 200 * time.Millisecond, Payloads: body}

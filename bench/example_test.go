@@ -49,6 +49,9 @@ func ExampleSweep() {
 		Base:    bench.Config{Duration: 300 * time.Millisecond, Payloads: []payload.Payload{{Name: "x", Body: []byte("x")}}},
 		SLO:     &bench.SLO{Percentile: 99, Max: time.Second},
 		MinGain: new(0.2),
+		// A step ends after 3 windows that agree, or 4 at most (default 10): on a busy
+		// machine a step can otherwise take 10 windows to settle.
+		MaxWindows: 4,
 	})
 	if err != nil {
 		fmt.Println(err)

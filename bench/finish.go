@@ -136,7 +136,14 @@ func (r *run) result() (*Result, error) {
 	}
 
 	// Requests in flight or queued at the end: counted, and in LatencyAll at their age.
-	pending := r.queued
+	// A send of the warmup still in the backlog is not the window's: open loop measures
+	// sends by their intended time, as openWorker does for the one it holds.
+	var pending []time.Time
+	for _, at := range r.queued {
+		if !at.Before(r.start) {
+			pending = append(pending, at)
+		}
+	}
 	for _, rec := range r.recs {
 		if !rec.cut.IsZero() {
 			pending = append(pending, rec.cut)

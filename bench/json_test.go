@@ -27,6 +27,7 @@ func decodeEdited(t *testing.T, res *Result, edit func(map[string]any)) (*Result
 // A decoded Result was trusted as-is: Throughput 12345 beside Requests 3 was kept, and
 // Requests edited to 1 beside a 230-sample histogram was accepted.
 func TestResultJSONDecodeChecksThroughputAndTheHistogramCounts(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	res := resultOf(t, start, start.Add(10*time.Second), [][]sample{randomSamples(7, start, 240)})
 	ok := res.Requests - res.Errors

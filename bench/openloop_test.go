@@ -116,3 +116,25 @@ func TestRunOpenLoopOffersEveryScheduledSendAtLowRates(t *testing.T) {
 		assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "rate %v", rate)
 	}
 }
+
+// Sends of the warmup still queued in the backlog when the run ends are not the window's:
+// open loop measures a send by its intended time. They were counted as unfinished, so
+// Unfinished passed Offered and Requests + Missed + Unfinished = Offered broke whenever
+// the workers fell behind during the warmup (a canceled run on a busy machine).
+func TestRunOpenLoopCountsNoWarmupSendLeftInTheBacklogAsUnfinished(t *testing.T) {
+	t.Parallel()
+	// The one worker holds its first send (a warmup one) until the end: every send after
+	// it, warmup or not, waits in the backlog, which holds them all.
+	hold := bench.InvokerFunc(func(ctx context.Context, _ payload.Payload) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	res, err := runOrHang(t, context.Background(), hold, bench.Config{
+		Rate: 1000, Concurrency: 1, MaxBacklog: 1000, Warmup: 50 * time.Millisecond,
+		Duration: 50 * time.Millisecond, Payloads: body,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, int64(50), res.Offered)
+	assert.Zero(t, res.Requests)
+	assert.Equal(t, res.Offered, res.Requests+res.Missed+res.Unfinished, "every send of the window accounted for, and no other")
+}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRunRequestsBoundedIsExact(t *testing.T) {
+	t.Parallel()
 	for _, cfg := range []bench.Config{
 		{Concurrency: 7, Requests: 1001, Warmup: 20 * time.Millisecond, Payloads: body},
 		{Rate: 5000, Concurrency: 7, Requests: 1001, Warmup: 20 * time.Millisecond, Payloads: body},
@@ -27,6 +28,7 @@ func TestRunRequestsBoundedIsExact(t *testing.T) {
 
 // An open loop bounded by Requests makes exactly that many and accounts for every send.
 func TestRunOpenLoopMakesExactlyTheRequestsAsked(t *testing.T) {
+	t.Parallel()
 	res, err := bench.Run(context.Background(), benchtest.New(benchtest.WithLatency(benchtest.Constant(2*time.Millisecond))), bench.Config{
 		Rate: 2000, Requests: 500, Concurrency: 4, Warmup: 50 * time.Millisecond, Payloads: body})
 	require.NoError(t, err)

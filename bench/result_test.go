@@ -15,6 +15,7 @@ import (
 // Merging a Result with itself doubles its requests and errors (errors by class still
 // sum to Errors) and leaves its percentiles as they are.
 func TestMergeOfAResultWithItselfDoublesItsCounts(t *testing.T) {
+	t.Parallel()
 	res, err := bench.Run(context.Background(), benchtest.New(benchtest.WithErrorEvery(3, benchtest.NewError(bench.ClassTimeout))), bench.Config{
 		Concurrency: 2, Duration: 100 * time.Millisecond, Payloads: body, Interval: 10 * time.Millisecond})
 	require.NoError(t, err)

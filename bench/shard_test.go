@@ -145,6 +145,7 @@ func TestMergeShardsWarnsOfLargeStartSkew(t *testing.T) {
 // the histogram's precision (histSigFigs significant digits, at microsecond
 // resolution), never by averaging.
 func TestMergeShardsPercentilesMatchRawLatencies(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	var shards []*Result
 	var raw []time.Duration

@@ -20,6 +20,7 @@ func (unsupportedType) Error() string       { return "model returned status 415:
 func (unsupportedType) HTTPStatusCode() int { return 415 }
 
 func TestSnapshotSplitsErrorsByClass(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int64
 	inv := InvokerFunc(func(ctx context.Context, p payload.Payload) error {
 		if err := sleeper(time.Millisecond)(ctx, p); err != nil {

@@ -136,6 +136,7 @@ func (p *concurrencyProbe) Invoke(ctx context.Context, _ payload.Payload) error 
 // worker, never more are in flight than the stage allows, and a holding stage's
 // Concurrency is its target, against which Little's law is checked.
 func TestRunStagesClosedLoopActivatesWorkersByStage(t *testing.T) {
+	t.Parallel()
 	probe := &concurrencyProbe{latency: 5 * time.Millisecond}
 	res, err := bench.RunStages(context.Background(), probe, bench.StagesConfig{
 		Closed: true,

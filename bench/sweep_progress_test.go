@@ -39,6 +39,7 @@ func TestSweepSurvivesAPanickingProgress(t *testing.T) {
 	// Window events reach Progress from the run's collector goroutine: a panic there is
 	// recovered, so it cannot kill the process past every defer of the caller.
 	cfg := quickSweep(1, 2)
+	cfg.Base.Duration = 100 * time.Millisecond // the panic's recovery does not need long windows
 	cfg.Progress = func(p bench.SweepProgress) {
 		if p.WindowDone != nil {
 			panic("window boom")
@@ -92,9 +93,11 @@ func TestSweepReturnsBesideABlockedStepProgress(t *testing.T) {
 // A sweep whose Progress keeps up gets every event in order before Sweep returns, and a
 // Progress stuck in its last call is given up on with a warning, not waited for.
 func TestSweepDeliversEveryEventAndWarnsWhenItGivesUp(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var got []bench.SweepProgress
 	cfg := quickSweep(1, 2)
+	cfg.Base.Duration = 100 * time.Millisecond // delivery does not depend on the windows' length
 	cfg.Base.Interval = 10 * time.Millisecond
 	cfg.Progress = func(p bench.SweepProgress) {
 		mu.Lock()

@@ -72,8 +72,10 @@ func TestSweepStopsWhenSLOBreaks(t *testing.T) {
 }
 
 func TestSweepStopsOnErrorRate(t *testing.T) {
-	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)),
-		benchtest.WithErrorEvery(10, benchtest.ErrThrottled))
+	t.Parallel()
+	// The fake answers at once: every 10th request fails, and a step makes enough of them
+	// for its error rate to read 10% however busy the machine is.
+	fake := benchtest.New(benchtest.WithErrorEvery(10, benchtest.ErrThrottled))
 	res, err := bench.Sweep(context.Background(), fake, quickSweep(1, 2, 4))
 	require.NoError(t, err)
 	assert.Equal(t, bench.StopErrors, res.Stop)
@@ -107,6 +109,7 @@ func TestSweepCancelReturnsStepsSoFar(t *testing.T) {
 	defer cancel()
 	fake := benchtest.New(benchtest.WithLatency(benchtest.Constant(time.Millisecond)))
 	cfg := quickSweep(1, 2, 4, 8)
+	cfg.Base.Duration = 100 * time.Millisecond // the cancellation does not depend on the windows' length
 	cfg.MinGain = new(0.01)
 	cfg.Progress = func(p bench.SweepProgress) {
 		if p.StepDone != nil && p.Step == 1 {
@@ -160,6 +163,7 @@ func TestParseSLO(t *testing.T) {
 // every window. Such a step is not "stable" because its zeros agree, and the sweep's
 // verdict names no peak (never "peak 0.0 req/s at 1 workers").
 func TestSweepStepWhereNothingCompletedIsNotStableAndHasNoPeak(t *testing.T) {
+	t.Parallel()
 	hang := bench.InvokerFunc(func(ctx context.Context, _ payload.Payload) error {
 		<-ctx.Done()
 		return ctx.Err()
@@ -242,6 +246,7 @@ func TestSLOIsNotMetByAPercentileTheResultDoesNotHold(t *testing.T) {
 }
 
 func TestSweepAllRungsBreakingTheSLOHasNoPeak(t *testing.T) {
+	t.Parallel()
 	cfg := quickSweep(1, 2, 4)
 	cfg.SLO = &bench.SLO{Percentile: 50, Max: time.Millisecond}
 	res, err := bench.Sweep(context.Background(), sleeperInvoker(10*time.Millisecond), cfg)

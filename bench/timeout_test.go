@@ -18,6 +18,7 @@ import (
 // or a plain error, past a 50 ms Timeout. Every such request counts as a timeout, the nil
 // ones too, never as a success at p50 200 ms with no error and no warning.
 func TestRunCountsARequestOutlastingTimeoutAsATimeoutWhateverTheInvokerReturns(t *testing.T) {
+	t.Parallel()
 	for name, ret := range map[string]error{"nil": nil, "a plain error": errors.New("connection reset")} {
 		t.Run(name, func(t *testing.T) {
 			var inside atomic.Int64

@@ -16,6 +16,7 @@ import (
 // With one candidate priced and one not, the estimate prints no total: it names the
 // unpriced one, why it has no price and what would price it, and what the priced one costs.
 func TestBillWithAnUnpricedCandidateHasNoTotal(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge", "ml.c6i.xlarge"}, Compile: []bool{false}})...)
 	st.Candidates[1].Image = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
@@ -34,6 +35,7 @@ to price c6i: leave Study.Prices nil to read the region's prices from the AWS Pr
 
 // A NaN or negative MaxCostUSD is an *invalid.Error, not a budget silently disabled.
 func TestPlanRefusesAnInvalidMaxCostUSD(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
 	st.Load.Duration = time.Second

@@ -16,6 +16,7 @@ import (
 // candidate is measured on resources of its own, or Plan refuses the Name before any call;
 // nothing is left behind either way.
 func TestLongStudyNameKeepsEachCandidatesResourceNamesApart(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...) // c5, c5+neo, g4dn
 	st.Name = strings.Repeat("n", 45)
@@ -35,6 +36,7 @@ func TestLongStudyNameKeepsEachCandidatesResourceNamesApart(t *testing.T) {
 
 // Matrix gives unique names even when a derived name equals another's "#2" suffix.
 func TestMatrixNamesNeverRepeat(t *testing.T) {
+	t.Parallel()
 	cs := sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"ml.c5.xlarge"},
 		Env: []map[string]string{{"k": "v"}, {"k": "v"}, {"k": "v #2"}}})
 	seen := map[string]bool{}
@@ -48,6 +50,7 @@ func TestMatrixNamesNeverRepeat(t *testing.T) {
 // refuses it, naming it), and a compiled one of a family Neo has no target for is still
 // compiled, for Plan to refuse with Neo's reason.
 func TestMatrixNamesAMalformedTypeWhole(t *testing.T) {
+	t.Parallel()
 	cs := sagebench.Matrix(sagebench.Grid{InstanceTypes: []string{"c5.xlarge", "ml.g5.xlarge"}, Compile: []bool{true}})
 	assert.Equal(t, []string{"c5.xlarge+neo", "g5+neo"}, []string{cs[0].Name, cs[1].Name})
 	assert.True(t, cs[1].Compiled(), "g5+neo is compiled, for Plan to refuse")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMeasuringEventSaysErrorsAndTheirMainClass(t *testing.T) {
+	t.Parallel()
 	e := sagebench.Event{Kind: sagebench.EventMeasuring, Candidate: "c5", Snapshot: &bench.Snapshot{
 		Elapsed: 6 * time.Second, Requests: 59, Errors: 59,
 		ErrorsByClass: map[bench.ErrorClass]int64{bench.ClassClientError: 50, bench.ClassTimeout: 9},
@@ -22,6 +23,7 @@ func TestMeasuringEventSaysErrorsAndTheirMainClass(t *testing.T) {
 }
 
 func TestMeasuredEventQuotesTheMainError(t *testing.T) {
+	t.Parallel()
 	e := sagebench.Event{Kind: sagebench.EventMeasured, Candidate: "c5", Result: &bench.Result{
 		Requests: 100, Errors: 7, Throughput: 15,
 		ErrorsByClass: map[bench.ErrorClass]int64{bench.ClassModelError: 5, bench.ClassTimeout: 2},

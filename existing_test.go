@@ -65,6 +65,7 @@ func TestRunMeasuresAnExistingEndpointAndNeverDeletesIt(t *testing.T) {
 
 // An existing endpoint's candidate refuses what would need a deploy, at Plan.
 func TestPlanRefusesDeployFieldsOnAnExistingEndpoint(t *testing.T) {
+	t.Parallel()
 	st := newStudy(t, sagebench.Candidate{Name: "mine", Endpoint: "my-endpoint", Image: "x", Env: map[string]string{"A": "1"}})
 	assertProblem(t, planProblems(t, st, "eu-west-1"), `"mine"`, "existing endpoint (my-endpoint) is measured as it is")
 

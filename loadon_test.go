@@ -58,6 +58,7 @@ func testWorker(t *testing.T) string {
 }
 
 func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load = bench.Config{Concurrency: 6, Duration: time.Second, Interval: 200 * time.Millisecond, Payloads: s.Load.Payloads}
@@ -105,6 +106,7 @@ func TestStudyLoadsFromAThreeInstanceProcessingJob(t *testing.T) {
 }
 
 func TestPlanRefusesABadLoadOn(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.LoadOn = &sagebench.Processing{InstanceType: "ml.inf1.xlarge", InstanceCount: 101}
@@ -131,6 +133,7 @@ func TestPlanRefusesABadLoadOn(t *testing.T) {
 }
 
 func TestPlanCountsTheProcessingInstancesInTheBudget(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	s := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	s.Load.Duration = time.Minute
@@ -223,6 +226,7 @@ func TestStudyCanceledMidLoadStopsTheProcessingJob(t *testing.T) {
 // A study priced from the Price List prices its processing instances from the same list's
 // Processing rows; the emulator's list has none, so the line says the list lacks them.
 func TestPlanReadsProcessingPricesFromThePriceList(t *testing.T) {
+	t.Parallel()
 	srv, s := newEuCentralStudy(t)
 	s.PriceList.BaseURL = srv.URL
 	s.Load.Duration = time.Minute

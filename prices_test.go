@@ -40,6 +40,7 @@ func newEuCentralStudy(t *testing.T) (*sagemakertest.Server, sagebench.Study) {
 // Given the emulator's Price List, a study prices eu-central-1's c6i, g5 and inf2 from it,
 // and the estimate and the report name the Price List and its publication date per row.
 func TestStudyPricesFromThePriceListItIsGiven(t *testing.T) {
+	t.Parallel()
 	srv, st := newEuCentralStudy(t)
 	st.PriceList.BaseURL = srv.URL
 
@@ -112,6 +113,7 @@ func TestStudyWithoutAnyPriceNamesTheUnpricedAndStillMeasures(t *testing.T) {
 // When the Price List cannot be read, the embedded table prices what it has, each row
 // saying it is the embedded table's and where its figure was read.
 func TestPriceTableFallsBackToTheEmbeddedTable(t *testing.T) {
+	t.Parallel()
 	gone := httptest.NewServer(nil)
 	gone.Close()
 	st := sagebench.Study{Region: "us-east-1", PriceList: sagebench.PriceList{BaseURL: gone.URL, CacheDir: "-"}}
@@ -125,6 +127,7 @@ func TestPriceTableFallsBackToTheEmbeddedTable(t *testing.T) {
 // Against an endpoint that is not AWS, with no Price List given, the study uses the
 // embedded table without a network read; Prices set by the caller pins the table.
 func TestPriceTableReadsNoPriceListAgainstAnotherEndpointOrWhenPinned(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	defer srv.Close()
 	st := sagebench.Study{Region: "eu-central-1"}
@@ -139,6 +142,7 @@ func TestPriceTableReadsNoPriceListAgainstAnotherEndpointOrWhenPinned(t *testing
 // A cached copy of the Price List older than MaxAge is used, dated, when the list cannot
 // be read now: it is still the Price List, newer than the embedded table.
 func TestPriceTableUsesAStaleCachedPriceListWhenOffline(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	cache := t.TempDir()
 	st := sagebench.Study{Region: "eu-central-1", PriceList: sagebench.PriceList{BaseURL: srv.URL, CacheDir: cache}}
@@ -164,6 +168,7 @@ func TestPriceTableUsesAStaleCachedPriceListWhenOffline(t *testing.T) {
 // public Price List for its region's index; the transport here answers instead of the
 // network, and the study falls back to the embedded table saying why.
 func TestPriceTableReadsAWSsPriceListByDefaultAgainstAWS(t *testing.T) {
+	t.Parallel()
 	var asked []string
 	client := &http.Client{Transport: recordingTransport(func(r *http.Request) {
 		asked = append(asked, r.Method+" "+r.URL.String()+" auth="+r.Header.Get("Authorization"))

@@ -10,6 +10,7 @@ import (
 // The wait after the n-th refusal is between half and all of min(1s x 2^(n-1), limit):
 // never shorter, so that the calls a waiting candidate sends have a hard bound.
 func TestBackoffStepGrowsWithJitterUpToTheLimit(t *testing.T) {
+	t.Parallel()
 	for _, limit := range []time.Duration{200 * time.Millisecond, time.Minute} {
 		for n := 1; n <= 40; n++ {
 			step := limit
@@ -29,6 +30,7 @@ func TestBackoffStepGrowsWithJitterUpToTheLimit(t *testing.T) {
 // long before its backoff ends, and at once when one was deleted while its refused
 // create was on its way.
 func TestWaitForSlotWakesWhenAStudyEndpointIsDeleted(t *testing.T) {
+	t.Parallel()
 	rs := &resources{freed: make(chan struct{})}
 	r := &run{s: &Study{LimitBackoff: time.Hour}, res: rs}
 	wait := r.waitForSlot(Candidate{Name: "c"})

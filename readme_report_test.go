@@ -14,6 +14,7 @@ import (
 // bold row, "(best)" and the Verdict column name the same configuration, the cheapest of
 // those the table says qualify.
 func TestReadmeFirstTableAgreesWithItsRecommendation(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	lines := strings.Split(string(b), "\n")

@@ -33,6 +33,7 @@ func (unsupported) StatusCode() int { return 415 }
 // apart), so c5 is the cheapest; but 1 of its 20 requests fails (5% > 1%). The
 // recommendation, the table's bold row and headline, CSV's and JSON's best must all be g4dn.
 func TestRunDocumentAndRecommendationNameTheSameCandidate(t *testing.T) {
+	t.Parallel()
 	var c5calls atomic.Int64
 	srv := newEmulator(t, sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(
 		func(ctx context.Context, endpoint string, body []byte, ct string) ([]byte, error) {
@@ -140,6 +141,7 @@ func TestRunWithNothingQualifyingSaysWhatCameClosest(t *testing.T) {
 // A result measured soundly, then not saved, still answers the question: the table
 // recommends it and says what failed after.
 func TestDocumentKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
+	t.Parallel()
 	res, err := bench.Run(context.Background(), bench.InvokerFunc(func(context.Context, payload.Payload) error { return nil }),
 		bench.Config{Concurrency: 1, Requests: 50, Payloads: []payload.Payload{{Name: "p", Body: []byte("x")}}})
 	require.NoError(t, err)
@@ -157,6 +159,7 @@ func TestDocumentKeepsAMeasurementThatCouldNotBeSaved(t *testing.T) {
 // footnote says and report.Row.Price does: the recommendation's cost, its inferences/s
 // and the plan for TargetTPS (inferences per second) count BatchSize inferences a request.
 func TestBatchedStudyPricesInferencesNotRequests(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithTimeScale(0))
 	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	st.Load.BatchSize = 4

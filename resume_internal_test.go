@@ -17,6 +17,7 @@ import (
 // bench.SweepConfig (SweepConfig.Step became Base) must not change it, or every result
 // saved before is measured again.
 func TestFingerprintOfASweepStudyKeepsItsSavedValue(t *testing.T) {
+	t.Parallel()
 	s := &Study{Name: "x",
 		Load:  bench.Config{Concurrency: 2, Duration: time.Second, Payloads: []payload.Payload{{Name: "a", Body: []byte("b")}}},
 		Sweep: &bench.SweepConfig{Levels: []int{1, 2}, MaxWindows: 4}}

@@ -110,6 +110,7 @@ func TestConcurrentRunsSharingAnOutputDirSaveEveryResult(t *testing.T) {
 // may still be Deleting (minutes on AWS) when the rerun creates its own, and a Neo job
 // name must be unique within an account and region. The resumed candidate is measured.
 func TestResumeWithTheSameJournalUsesFreshResourceNames(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithEndpointDelays(300*time.Millisecond, 2*time.Second))
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
 	j, err := sagemaker.OpenJournal(path)
@@ -140,6 +141,7 @@ func TestResumeWithTheSameJournalUsesFreshResourceNames(t *testing.T) {
 // container parameters) is measured, saved and resumed: the result file is not named
 // after the whole candidate name.
 func TestLongCandidateNameIsSavedAndResumed(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	env := map[string]string{}
 	for _, k := range []string{"SAGEMAKER_MODEL_SERVER_WORKERS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",

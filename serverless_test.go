@@ -30,6 +30,7 @@ func serverless4GB(maxConcurrency int) sagebench.Candidate {
 
 // Plan refuses what AWS refuses of a serverless endpoint, each with its reason.
 func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		mod   func(*sagebench.Candidate, *sagebench.Study)
 		want  string
@@ -74,6 +75,7 @@ func TestPlanRefusesWhatServerlessInferenceRefuses(t *testing.T) {
 // deployed, measured and deleted like any candidate, priced from its measured duration
 // by the serverless formula, and the report shows where each is cheapest by traffic.
 func TestStudyMeasuresAServerlessCandidateAndShowsTheBreakEven(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithServerlessSetupTime(0))
 	// A test rate far above AWS's, so that the break-even falls well below c5's
 	// throughput whatever the machine's load makes of the emulator's millisecond times.

@@ -63,6 +63,7 @@ func TestRunMeasuresBesideAStuckEvents(t *testing.T) {
 // A callback that keeps up gets every event, in order, never two at once, before Run
 // returns: the asynchronous delivery loses nothing of a normal run.
 func TestRunDeliversEveryEventInOrderBeforeReturning(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
 	st.MaxParallel = 2
@@ -159,6 +160,7 @@ func TestRunReturnsOnCancelDespiteABlockedSweepProgress(t *testing.T) {
 // EventDeleted, EventServerMetrics): stale EventMeasuring snapshots are dropped first,
 // as the doc promises.
 func TestSlowEventsStillGetsTheEventsThatEndACandidate(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, 3*time.Second, time.Millisecond
@@ -181,6 +183,7 @@ func TestSlowEventsStillGetsTheEventsThatEndACandidate(t *testing.T) {
 // a *bench.Snapshot of their own: a Sweep.Progress that adjusts its snapshot (rounds
 // Elapsed for display) does not race with an Events reading its own (go test -race).
 func TestSweepProgressAndEventsGetSnapshotsOfTheirOwn(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.Load.Requests, st.Load.Duration, st.Load.Interval = 0, 300*time.Millisecond, 5*time.Millisecond

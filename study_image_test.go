@@ -12,6 +12,7 @@ import (
 // An uncompiled candidate may serve a model saved with another version than the study's;
 // the image follows it. A compiled one's version is its target's Neo job's.
 func TestCandidateFrameworkVersionPicksItsImage(t *testing.T) {
+	t.Parallel()
 	cs := study3() // c5, c5+neo, g4dn
 	cs[0].FrameworkVersion = "1.7"
 	st := newStudy(t, cs...)

@@ -42,6 +42,7 @@ func journalLines(t *testing.T, path string) (created, deleted map[sagemaker.Kin
 // Every resource of the study goes through the crash-safe journal, and by the end the
 // journal says nothing of the run remains; the run id names and tags them.
 func TestRunJournalsEveryResource(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
 	require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 // endpoint is deleted: the server counted what the client sent, and the report shows
 // where the time goes.
 func TestRunCollectsServerFiguresForEveryCandidate(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
 	var ev events
@@ -62,6 +63,7 @@ func assertDeletedBeforeMetrics(t *testing.T, ev *events) {
 // Without cloudwatch:GetMetricData the figures are n/a with the reason, and the study
 // succeeds with its client figures.
 func TestRunWithoutCloudWatchAccessSaysWhyAndSucceeds(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	srv.FailNext("GetMetricData", 1, sagemakertest.ErrAccessDenied())
 	st := newStudy(t, study3()[:1]...)
@@ -140,6 +142,7 @@ func TestRunReraisesAPanicWhileCollectingMetrics(t *testing.T) {
 }
 
 func TestPlanRefusesAnUnboundedMetricsDelay(t *testing.T) {
+	t.Parallel()
 	st := newStudy(t, study3()[:1]...)
 	st.ServerMetrics.Delay = time.Hour
 	_, err := st.Plan(newEmulator(t).Config())
@@ -149,6 +152,7 @@ func TestPlanRefusesAnUnboundedMetricsDelay(t *testing.T) {
 }
 
 func TestMetricsEventsSayWhatHappened(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		e    sagebench.Event
 		want string

@@ -21,6 +21,7 @@ import (
 )
 
 func TestPlanRefusesBadInputListingEveryProblem(t *testing.T) {
+	t.Parallel()
 	c5 := sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"}
 	big := payload.Payload{Name: "huge.jpg", ContentType: "image/jpeg", Body: make([]byte, 7<<20)}
 	for _, tc := range []struct {
@@ -73,6 +74,7 @@ func TestPlanRefusesBadInputListingEveryProblem(t *testing.T) {
 }
 
 func TestMatrixDerivesUniqueNames(t *testing.T) {
+	t.Parallel()
 	cs := sagebench.Matrix(sagebench.Grid{
 		InstanceTypes: []string{"ml.c5.xlarge", "ml.c5.2xlarge", "ml.g4dn.xlarge"},
 		Compile:       []bool{false, true},
@@ -94,6 +96,7 @@ func TestMatrixDerivesUniqueNames(t *testing.T) {
 }
 
 func TestRunRefusesOverBudgetBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
 	st.MaxCostUSD = 0.10 // 3 endpoints of 15 minutes each cost more
@@ -110,6 +113,7 @@ func TestRunRefusesOverBudgetBeforeAnyCall(t *testing.T) {
 // alone is longer), the running estimate passes MaxCostUSD and the last candidates are
 // skipped instead of started.
 func TestRunStopsStartingCandidatesWhenTheRunningEstimatePasses(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithEndpointDelays(500*time.Millisecond, 10*time.Millisecond))
 	st := newStudy(t, study3()...)
 	st.MaxParallel = 1
@@ -128,6 +132,7 @@ func TestRunStopsStartingCandidatesWhenTheRunningEstimatePasses(t *testing.T) {
 // The account allows one endpoint; three deploy at once. Refused creates wait for a slot
 // and the study measures all three.
 func TestRunWaitsForASlotOnResourceLimitExceeded(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t, sagemakertest.WithMaxEndpoints(1))
 	st := newStudy(t, study3()...)
 	st.MaxParallel = 3
@@ -145,6 +150,7 @@ func TestRunWaitsForASlotOnResourceLimitExceeded(t *testing.T) {
 }
 
 func TestRunRecommendsAndShowsWhatBrokeTheSLO(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()...)
 	st.TargetTPS = 50
@@ -336,6 +342,7 @@ func TestRunCompilesOncePerTarget(t *testing.T) {
 
 // With Sweep set each endpoint is swept, and the peak step is the candidate's figure.
 func TestRunSweepsWhenAsked(t *testing.T) {
+	t.Parallel()
 	srv := newEmulator(t)
 	st := newStudy(t, study3()[:1]...)
 	st.Load.Requests, st.Load.Duration = 0, 100*time.Millisecond

@@ -67,6 +67,7 @@ func assertProblem(t *testing.T, probs []string, parts ...string) {
 // Neo compiles for ml_inf2 in us-east-2 only (CreateCompilationJob's TargetDevice
 // reference): Plan says so in us-east-1 instead of Run failing after the upload.
 func TestPlanRefusesANeoTargetOutsideItsRegion(t *testing.T) {
+	t.Parallel()
 	s := newStudy(t, inf2Neo())
 	s.FrameworkVersion = "2.1"
 	assertProblem(t, planProblems(t, s, "us-east-1"), `"inf2+neo"`, "ml_inf2 is available only in us-east-2, not us-east-1")
@@ -78,6 +79,7 @@ func TestPlanRefusesANeoTargetOutsideItsRegion(t *testing.T) {
 // The Python SDK's tables have no image for a model compiled for ml_inf2: Plan says
 // so, and what to set, instead of the candidate failing after its compilation.
 func TestPlanSaysNoImageServesACompiledInf2ModelAndWhatToSet(t *testing.T) {
+	t.Parallel()
 	c := inf2Neo()
 	c.Image = ""
 	s := newStudy(t, c)
@@ -132,6 +134,7 @@ func TestPlanAndReportSayAnUncompiledInf2RunsOnItsCPUs(t *testing.T) {
 // Plan keeps the suggestions the lower layers have: an instance type one letter off
 // and a region without its dash.
 func TestPlanSuggestsTheInstanceTypeAndRegionMeant(t *testing.T) {
+	t.Parallel()
 	s := newStudy(t, sagebench.Candidate{Name: "g5", InstanceType: "ml.g5.xlarg"})
 	assertProblem(t, planProblems(t, s, "us-east-1"), `unknown instance type "ml.g5.xlarg"`, "did you mean ml.g5.xlarge?")
 	s = newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
@@ -145,6 +148,7 @@ func TestPlanSuggestsTheInstanceTypeAndRegionMeant(t *testing.T) {
 // Plan refuses an estimate over MaxCostUSD with the *BudgetError Run would return,
 // and the plan, so that a dry run shows the bill it refused.
 func TestPlanReturnsTheBudgetErrorRunWould(t *testing.T) {
+	t.Parallel()
 	s := newStudy(t, study3()...)
 	s.Load.Duration = time.Minute
 	s.MaxCostUSD = 0.05
@@ -162,6 +166,7 @@ func TestPlanReturnsTheBudgetErrorRunWould(t *testing.T) {
 }
 
 func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
+	t.Parallel()
 	st := newStudy(t,
 		sagebench.Candidate{Name: "c5\n\n## injected", InstanceType: "ml.c5.xlarge"},
 		sagebench.Candidate{Name: "g4dn\x1b[31m", InstanceType: "ml.g4dn.xlarge"},
@@ -175,6 +180,7 @@ func TestPlanRefusesControlCharactersInCandidateNames(t *testing.T) {
 }
 
 func TestPlanRefusesASweepStepThatLoadWouldReplace(t *testing.T) {
+	t.Parallel()
 	st := newStudy(t, sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"})
 	st.Sweep = &bench.SweepConfig{Levels: []int{1, 2}, Base: bench.Config{Duration: 2 * time.Second}}
 	_, err := st.Plan(aws.Config{Region: "eu-west-1"})
@@ -191,6 +197,7 @@ func TestPlanRefusesASweepStepThatLoadWouldReplace(t *testing.T) {
 // on every candidate once deployed; an SLO under bench.MinSLO (a unit slip) is refused
 // rather than failing every candidate silently.
 func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		set  func(*sagebench.Study)
@@ -235,6 +242,7 @@ func TestPlanRefusesWhatTheLoadWouldRefuse(t *testing.T) {
 // that code tells them apart without reading their wording; a compiled candidate without
 // a role is one RoleARN problem, not a second one from its Neo job's validation.
 func TestPlanNamesTheStudyFieldAtFault(t *testing.T) {
+	t.Parallel()
 	st := newStudy(t,
 		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
 		sagebench.Candidate{Name: "g9", InstanceType: "ml.g9.xlarge"},
@@ -280,6 +288,7 @@ func ExampleStudy_Plan() {
 // under each compiled candidate's Target; and a Journal that OpenJournal did not open is
 // refused as the Journal field.
 func TestPlanFilesNeoJobProblemsUnderTheStudyFieldOnce(t *testing.T) {
+	t.Parallel()
 	st := newStudy(t,
 		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge", Target: neo.TargetMLC5},
 		sagebench.Candidate{Name: "c5-2x", InstanceType: "ml.c5.2xlarge", Target: neo.TargetMLC5},
@@ -307,6 +316,7 @@ func TestPlanFilesNeoJobProblemsUnderTheStudyFieldOnce(t *testing.T) {
 // field, before Run creates anything: a closed one, and one of a run in another region
 // (a journal serves one region, so every create would be refused mid-run).
 func TestPlanRefusesAJournalThatCannotRecordTheRun(t *testing.T) {
+	t.Parallel()
 	closed, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "closed.journal"))
 	require.NoError(t, err)
 	require.NoError(t, closed.Close())
@@ -330,6 +340,7 @@ func TestPlanRefusesAJournalThatCannotRecordTheRun(t *testing.T) {
 // A candidate's Env that CreateModel would refuse (a name outside [a-zA-Z_][a-zA-Z0-9_]*)
 // is refused by Plan as that candidate's Env, not by Deploy once the model is uploaded.
 func TestPlanRefusesACandidateEnvSageMakerWouldRefuse(t *testing.T) {
+	t.Parallel()
 	st := newStudy(t,
 		sagebench.Candidate{Name: "c5", InstanceType: "ml.c5.xlarge"},
 		sagebench.Candidate{Name: "c5-env", InstanceType: "ml.c5.xlarge", Env: map[string]string{"OMP-NUM-THREADS": "1"}})
@@ -343,6 +354,7 @@ func TestPlanRefusesACandidateEnvSageMakerWouldRefuse(t *testing.T) {
 
 // Plan and Run of a nil *Study are errors, never a panic.
 func TestPlanAndRunOfANilStudyAreErrors(t *testing.T) {
+	t.Parallel()
 	var st *sagebench.Study
 	if _, err := st.Plan(aws.Config{Region: "eu-west-1"}); err == nil {
 		t.Error("Plan = nil; want an error")

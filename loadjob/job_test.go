@@ -61,13 +61,16 @@ func TestMain(m *testing.M) {
 }
 
 // deployed starts an emulator with one endpoint, deleted (and the emulator closed) when
-// the test ends.
-func deployed(t *testing.T) (*sagemakertest.Server, string) {
+// the test ends. Its model answers a fixed prediction: the emulator's default handler
+// decodes and preprocesses every image, tens of milliseconds of CPU per request under the
+// race detector, and no test here reads a prediction; opts come after and can restore it.
+func deployed(t *testing.T, opts ...sagemakertest.Option) (*sagemakertest.Server, string) {
 	t.Helper()
 	if workerPath == "" {
 		t.Skip("needs /bin/sh")
 	}
-	srv := sagemakertest.NewServer(sagemakertest.WithTimeScale(0.01))
+	srv := sagemakertest.NewServer(append([]sagemakertest.Option{sagemakertest.WithTimeScale(0.01),
+		sagemakertest.WithHandler(fixedPrediction)}, opts...)...)
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -84,6 +87,10 @@ func deployed(t *testing.T) (*sagemakertest.Server, string) {
 	})
 	require.NoError(t, srv.PutObject("loads", "keep", []byte("the bucket exists")))
 	return srv, "ep"
+}
+
+func fixedPrediction(context.Context, string, []byte, string) ([]byte, error) {
+	return []byte(`{"predictions":[{"class":1,"score":0.9}]}`), nil
 }
 
 func testJob(t *testing.T, endpoint string, count int, journal *sagemaker.Journal) loadjob.Job {
@@ -312,7 +319,7 @@ func TestRunRefusesAJournalNotOpenedOrClosedBeforeCreatingAnything(t *testing.T)
 
 func TestRunSendsTheJobsAcceptHeader(t *testing.T) {
 	t.Parallel()
-	srv, ep := deployed(t)
+	srv, ep := deployed(t, sagemakertest.WithHandler(sagemakertest.DefaultHandler))
 	job := testJob(t, ep, 1, nil)
 	job.Load.Duration = 300 * time.Millisecond
 	job.Accept = "text/csv" // the emulated model answers JSON only: 406, a model error

@@ -60,6 +60,7 @@ func objectKeys(srv *sagemakertest.Server) []string {
 }
 
 func TestCleanupFromJournalIsIdempotent(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	srv.PutObject(testBucket, testKey, packTestModel(t))
@@ -82,6 +83,7 @@ func TestCleanupFromJournalIsIdempotent(t *testing.T) {
 // (here its body could not be read) leaves the user's own, pre-existing object at that
 // key listed in the journal, and Cleanup must leave that object alone.
 func TestCleanupNeverDeletesAnObjectTheRunDidNotWrite(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	if err := srv.PutObject(testBucket, "user/precious.tar.gz", []byte("the user's own archive")); err != nil {
@@ -109,6 +111,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk read
 // until CleanupTimeout, like the deletes, not only the SDK's few attempts: a throttled
 // account (the usual state of one a crashed benchmark left busy) is still cleaned up.
 func TestCleanupRetriesAThrottledOwnershipCheck(t *testing.T) {
+	t.Parallel()
 	for _, op := range []string{"DescribeEndpoint", "ListTags"} {
 		t.Run(op, func(t *testing.T) {
 			srv := sagemakertest.NewServer()
@@ -133,6 +136,7 @@ func TestCleanupRetriesAThrottledOwnershipCheck(t *testing.T) {
 // is stored or billed: Cleanup takes S3's 404 NoSuchBucket as gone, succeeds and leaves
 // nothing pending, so that a Cleanup with nothing left never fails on every run again.
 func TestCleanupOfAKeyInADeletedBucketSucceeds(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	j := openJournal(t)
@@ -156,6 +160,7 @@ func TestCleanupOfAKeyInADeletedBucketSucceeds(t *testing.T) {
 // deletes the job before the artifact, and a process that dies in between leaves only
 // the artifact line to find it by.
 func TestCleanupDeletesAJournaledArtifactOfADeletedJob(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	j := openJournal(t)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestCleanupRunFindsTheRunByTag(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	srv.PutObject(testBucket, testKey, packTestModel(t))
@@ -79,6 +80,7 @@ func killCleanupRunWhileDeleting(t *testing.T, srv *sagemakertest.Server, run st
 // them: a CleanupRun killed while deleting the objects leaves them findable, and the
 // second CleanupRun (the README's "run it again") deletes them.
 func TestCleanupRunAgainFindsObjectsAKilledCleanupRunLeft(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	c := newClient(t, srv)
 	ctx := context.Background()
@@ -103,6 +105,7 @@ func TestCleanupRunAgainFindsObjectsAKilledCleanupRunLeft(t *testing.T) {
 // without a journal only the job's description leads to it. CleanupRun deletes the
 // artifact before the job, so a second CleanupRun after a kill in between still finds it.
 func TestCleanupRunAgainFindsAJobsArtifactAKilledCleanupRunLeft(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	c := newClient(t, srv)
 	ctx := context.Background()
@@ -138,6 +141,7 @@ func TestCleanupRunAgainFindsAJobsArtifactAKilledCleanupRunLeft(t *testing.T) {
 // A run id nothing is tagged with (a typo, another region) is not a clean account:
 // CleanupRun says that nothing of it was found.
 func TestCleanupRunSaysWhenNothingOfTheRunWasFound(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	err := sagemaker.CleanupRun(context.Background(), srv.Config(), "totally-bogus")
 	var nf *sagemaker.NothingFoundError

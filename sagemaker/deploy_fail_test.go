@@ -18,6 +18,7 @@ import (
 )
 
 func TestDeployFailedEndpointReportsReasonAndCleansUp(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	const reason = "The primary container for production variant AllTraffic did not pass the ping health check."
@@ -40,6 +41,7 @@ func TestDeployFailedEndpointReportsReasonAndCleansUp(t *testing.T) {
 }
 
 func TestDeployAPIFailureAtEachStepCleansUp(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		op          string
 		step        sagemaker.DeployStep
@@ -74,6 +76,7 @@ func TestDeployAPIFailureAtEachStepCleansUp(t *testing.T) {
 }
 
 func TestDeployValidatesBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	badRole, badType, badCount := m, e, e
@@ -102,6 +105,7 @@ func TestDeployValidatesBeforeAnyCall(t *testing.T) {
 }
 
 func TestDeployGivesUpAfterMaxWait(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(time.Hour, 0)})
 	c := newClient(t, srv, func(o *sagemaker.Options) { o.MaxWait = 100 * time.Millisecond })
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
@@ -114,6 +118,7 @@ func TestDeployGivesUpAfterMaxWait(t *testing.T) {
 }
 
 func TestDeleteIsIdempotentAndToleratesMissingParts(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	ep, err := c.Deploy(context.Background(), m, e)
@@ -144,6 +149,7 @@ func TestDeleteIsIdempotentAndToleratesMissingParts(t *testing.T) {
 }
 
 func TestDeleteWaitsUntilGoneWhenAsked(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(10*time.Millisecond, 150*time.Millisecond)})
 	c := newClient(t, srv, func(o *sagemaker.Options) { o.WaitDeleted = true })
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
@@ -160,6 +166,7 @@ func TestDeleteWaitsUntilGoneWhenAsked(t *testing.T) {
 }
 
 func TestDeleteReportsWhatRemains(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	ep, err := c.Deploy(context.Background(), m, e)
@@ -183,6 +190,7 @@ func TestDeleteReportsWhatRemains(t *testing.T) {
 }
 
 func TestLogsAndErrorsNameNoSecrets(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	var mu sync.Mutex
 	var lines []string
@@ -220,6 +228,7 @@ func TestLogsAndErrorsNameNoSecrets(t *testing.T) {
 }
 
 func TestDeployNeverDeletesWhatItDidNotCreate(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	ctx := context.Background()
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
@@ -251,6 +260,7 @@ func TestDeployNeverDeletesWhatItDidNotCreate(t *testing.T) {
 }
 
 func TestDeploySaysWhenTheEndpointVanishesWhileWaiting(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithEndpointDelays(time.Hour, 0)})
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	// Someone deletes the endpoint while Deploy waits: DescribeEndpoint then answers

@@ -19,6 +19,7 @@ import (
 // resource as deleted: the journal is keyed by kind and name, so such a line would hide
 // the other Deploy's live resource from Cleanup after a crash.
 func TestCollidingDeployKeepsTheEarlierDeploysJournalEntries(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	c, j := newJournaledClient(t, srv)
 	ctx := context.Background()
@@ -44,6 +45,7 @@ func TestCollidingDeployKeepsTheEarlierDeploysJournalEntries(t *testing.T) {
 // retried (same journal, so the same names), its Deploy collides with that endpoint, and
 // Cleanup from the journal still deletes the endpoint.
 func TestCollidingDeployKeepsTheJournaledLiveEndpointForCleanup(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	c, j := newJournaledClient(t, srv)
 	ctx := context.Background()
@@ -72,6 +74,7 @@ func TestCollidingDeployKeepsTheJournaledLiveEndpointForCleanup(t *testing.T) {
 // of create and some Deploys cancelled midway: Cleanup from the journal leaves nothing
 // running, and the journal lists nothing pending.
 func TestParallelDeploysSharingAJournalLeaveNothingAfterCleanup(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	c, j := newJournaledClient(t, srv)
 	for _, op := range []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"} {
@@ -137,6 +140,7 @@ func (l *lateCreate) DescribeEndpoint(ctx context.Context, in *sm.DescribeEndpoi
 // Cleanup from the journal deletes the endpoint that landed late. The same race is what
 // TestParallelDeploysSharingAJournalLeaveNothingAfterCleanup can hit under -race.
 func TestDeployKeepsACancelledCreateThatLandsLateInTheJournal(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	j := openJournal(t)
 	api := &lateCreate{Client: srv.SageMakerClient()}

@@ -108,6 +108,7 @@ func assertNothingLeft(t *testing.T, srv *sagemakertest.Server) {
 }
 
 func TestPackUploadDeployBenchDeleteLeavesNothing(t *testing.T) {
+	t.Parallel()
 	// A trivial handler keeps the test about this package, not about JPEG decoding.
 	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithTimeScale(0), sagemakertest.WithHandler(echoType)})
 	ctx := context.Background()
@@ -263,6 +264,7 @@ func (c *cancelAt) DescribeEndpoint(ctx context.Context, in *sm.DescribeEndpoint
 }
 
 func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
+	t.Parallel()
 	steps := []struct {
 		op   string
 		step sagemaker.DeployStep
@@ -311,6 +313,7 @@ func TestDeployCancelledAtEachStepLeavesNothing(t *testing.T) {
 // With the account's endpoint quota reached, a Deploy with WaitForSlot keeps its model
 // and endpoint configuration and sends only CreateEndpoint again after each wait.
 func TestDeployWaitingForSlotCreatesModelAndConfigOnce(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithMaxEndpoints(1)})
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	m.Name, e.Name = "first", "first"
@@ -352,6 +355,7 @@ func TestDeployWaitingForSlotCreatesModelAndConfigOnce(t *testing.T) {
 
 // A WaitForSlot that gives up fails Deploy, which deletes the model and configuration.
 func TestDeployWaitForSlotErrorDeletesWhatItCreated(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithMaxEndpoints(0)})
 	srv.FailNext("CreateEndpoint", 1, sagemakertest.ErrResourceLimitExceeded())
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
@@ -370,6 +374,7 @@ func TestDeployWaitForSlotErrorDeletesWhatItCreated(t *testing.T) {
 // InitialInstanceCount is an Integer (32-bit) on the API: a larger count is refused
 // before any call instead of being truncated (1<<32+1 would deploy 1 instance).
 func TestDeployRefusesAnInstanceCountOverTheAPIsBound(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	e.InstanceCount = 1<<32 + 1
@@ -386,6 +391,7 @@ func TestDeployRefusesAnInstanceCountOverTheAPIsBound(t *testing.T) {
 // A client in Options.Region sends its SageMaker, S3 and runtime calls there, not to
 // cfg's region, and with BucketOwner every S3 call but CreateBucket names the owner.
 func TestClientCallsItsRegion(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer(sagemakertest.WithRegion("us-east-2"))
 	t.Cleanup(srv.Close)
 	cfg := srv.Config()

@@ -57,6 +57,7 @@ func (b *busyAPI) DeleteModel(context.Context, *sm.DeleteModelInput, ...func(*sm
 }
 
 func TestDeleteWaitsForCreatingEndpointToSettle(t *testing.T) {
+	t.Parallel()
 	api := &busyAPI{creatingLeft: 2}
 	c := NewClient(aws.Config{Region: "eu-west-1"}, func(o *Options) { o.SageMaker = api; o.PollInterval = time.Millisecond })
 	if err := c.Attach("ep", "ep", "m").Delete(context.Background()); err != nil {
@@ -69,6 +70,7 @@ func TestDeleteWaitsForCreatingEndpointToSettle(t *testing.T) {
 }
 
 func TestDeleteGivesUpAtDeadlineAndSaysHowToFinish(t *testing.T) {
+	t.Parallel()
 	api := &busyAPI{creatingLeft: 1 << 30}
 	c := NewClient(aws.Config{Region: "eu-west-1"}, func(o *Options) { o.SageMaker = api; o.PollInterval = time.Millisecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -83,6 +85,7 @@ func TestDeleteGivesUpAtDeadlineAndSaysHowToFinish(t *testing.T) {
 }
 
 func TestIsNotFound(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		err  error
 		want bool

@@ -20,6 +20,7 @@ import (
 // listing, and the account more than one page of other resources, and deletes only the
 // run's.
 func TestCleanupRunPagesThroughManyResources(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	api := srv.SageMakerClient()
@@ -55,6 +56,7 @@ func TestCleanupRunPagesThroughManyResources(t *testing.T) {
 // also lists, whatever their time, the names that hold the run id. Here the run id says
 // two hours from now, as such a machine's NewRunID would.
 func TestCleanupRunFindsTheRunWhenTheLocalClockWasAhead(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	if err := srv.PutObject(testBucket, testKey, packTestModel(t)); err != nil {
@@ -85,6 +87,7 @@ func (deniedHead) HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.O
 // passed over in silence: CleanupRun deletes the rest of the run and returns an error
 // that names the object it could not check.
 func TestCleanupRunReportsAnObjectItCouldNotCheck(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	if err := srv.PutObject(testBucket, "seed", []byte("x")); err != nil {
@@ -126,6 +129,7 @@ func (s scopedTags) ListTags(ctx context.Context, in *sm.ListTagsInput, o ...fun
 // outside a policy scoped to sagebench's names) does not stop CleanupRun: the run's
 // resources are deleted all the same, and the error names what could not be checked.
 func TestCleanupRunDeletesTheRunDespiteAForeignResourceItCannotCheck(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	if err := srv.PutObject(testBucket, testKey, packTestModel(t)); err != nil {
@@ -168,6 +172,7 @@ func TestCleanupRunDeletesTheRunDespiteAForeignResourceItCannotCheck(t *testing.
 // part of it, so the run is found and cleaned up; an id that differs from the run's only
 // by case gives an error that names the run's real id.
 func TestCleanupRunOfASloppyRunIDCleansTheRunOrNamesIt(t *testing.T) {
+	t.Parallel()
 	for name, sloppy := range map[string]func(string) string{
 		"trailing space":   func(id string) string { return id + " " },
 		"trailing newline": func(id string) string { return id + "\n" },

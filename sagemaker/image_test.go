@@ -7,6 +7,7 @@ import (
 )
 
 func TestPyTorchImageKnownURIs(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		spec ImageSpec
 		want string
@@ -41,6 +42,7 @@ func TestPyTorchImageKnownURIs(t *testing.T) {
 }
 
 func TestImageURINewScopes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		spec ImageSpec
 		want string
@@ -67,6 +69,7 @@ func TestImageURINewScopes(t *testing.T) {
 }
 
 func TestPyTorchImageRefusesWhatItDoesNotKnow(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		spec ImageSpec
 		want string
@@ -94,6 +97,7 @@ func TestPyTorchImageRefusesWhatItDoesNotKnow(t *testing.T) {
 }
 
 func TestProcessorFor(t *testing.T) {
+	t.Parallel()
 	cases := map[string]Processor{
 		"ml.c5.xlarge": CPU, "ml.m5.large": CPU, "ml.g4dn.xlarge": GPU, "ml.p3.2xlarge": GPU,
 		"ml.g5.48xlarge": GPU, "ml.inf1.xlarge": Inferentia, "ml.inf2.xlarge": Inferentia, "ml.trn1.2xlarge": Trainium,
@@ -106,6 +110,7 @@ func TestProcessorFor(t *testing.T) {
 }
 
 func TestCheckInstanceTypeUsesTheSDKEnum(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"ml.c5.xlarge", "ml.inf1.xlarge", "ml.inf2.48xlarge", "ml.trn1.32xlarge", "ml.g5.xlarge"} {
 		if err := CheckInstanceType(ok); err != nil {
 			t.Errorf("CheckInstanceType(%s) = %v", ok, err)

@@ -47,6 +47,7 @@ func deployed(t *testing.T, h sagemakertest.Handler, optFns ...func(*sagemaker.O
 var jpeg = payload.Payload{Name: "x", ContentType: "application/x-image", Body: []byte("\xff\xd8\xff fake")}
 
 func TestInvokeSendsContentTypeAndChecksResponse(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var gotType, gotBody string
 	h := func(_ context.Context, _ string, body []byte, ct string) ([]byte, error) {
@@ -82,6 +83,7 @@ func TestInvokeSendsContentTypeAndChecksResponse(t *testing.T) {
 }
 
 func TestInvokeErrorsClassifyForBench(t *testing.T) {
+	t.Parallel()
 	h := func(_ context.Context, _ string, body []byte, _ string) ([]byte, error) {
 		if string(body) == "crash" {
 			return nil, statusErr(503)
@@ -131,6 +133,7 @@ func TestInvokeErrorsClassifyForBench(t *testing.T) {
 }
 
 func TestInvokeRetriesOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
 	h := func(context.Context, string, []byte, string) ([]byte, error) { return []byte("{}"), nil }
 	srv, ep := deployed(t, h)
 	c := newClient(t, srv, func(o *sagemaker.Options) { o.RuntimeMaxAttempts = 3 })
@@ -155,6 +158,7 @@ func (r *recordRuntime) InvokeEndpoint(_ context.Context, in *sagemakerruntime.I
 }
 
 func TestInvokerOptionsReachTheRequest(t *testing.T) {
+	t.Parallel()
 	rec := &recordRuntime{}
 	c := sagemaker.NewClient(aws.Config{Region: "eu-west-1"}, func(o *sagemaker.Options) { o.Runtime = rec })
 	inv := c.Invoker("ep", func(o *sagemaker.InvokerOptions) {
@@ -174,6 +178,7 @@ func TestInvokerOptionsReachTheRequest(t *testing.T) {
 // The zero InvokerOptions send none of the optional fields: an empty Accept is no
 // Accept header, not an empty one.
 func TestInvokerZeroOptionsSendNoOptionalFields(t *testing.T) {
+	t.Parallel()
 	rec := &recordRuntime{}
 	c := sagemaker.NewClient(aws.Config{Region: "eu-west-1"}, func(o *sagemaker.Options) { o.Runtime = rec })
 	if err := c.Invoker("ep", func(o *sagemaker.InvokerOptions) { o.Accept = "" }).Invoke(context.Background(), jpeg); err != nil {
@@ -190,6 +195,7 @@ func checkResponse(check func(body []byte, contentType string) error) func(*sage
 }
 
 func TestBenchRunCountsThrottlingFromTheRuntime(t *testing.T) {
+	t.Parallel()
 	h := func(context.Context, string, []byte, string) ([]byte, error) { return []byte("{}"), nil }
 	srv, ep := deployed(t, h)
 	srv.ThrottleRuntime(20) // far below what 8 closed-loop workers send with no device time
@@ -205,6 +211,7 @@ func TestBenchRunCountsThrottlingFromTheRuntime(t *testing.T) {
 }
 
 func TestRuntimeMaxAttemptsWinsOverConfig(t *testing.T) {
+	t.Parallel()
 	h := func(context.Context, string, []byte, string) ([]byte, error) { return []byte("{}"), nil }
 	srv, ep := deployed(t, h)
 	// The emulator's aws.Config says RetryMaxAttempts 3; the option says 2.
@@ -227,6 +234,7 @@ func TestRuntimeMaxAttemptsWinsOverConfig(t *testing.T) {
 // network connection" on a 200; aws/aws-sdk-go-v2#2737, which the SDK's retryer hides and
 // the invoker's retries-off default does not). About 1 request in 100 failed so.
 func TestInvokerReadsEveryLargeAnswerInFull(t *testing.T) {
+	t.Parallel()
 	answer := []byte(strings.Repeat("x", 64<<10))
 	_, ep := deployed(t, func(context.Context, string, []byte, string) ([]byte, error) { return answer, nil })
 	inv := ep.Invoker()

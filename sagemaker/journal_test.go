@@ -19,6 +19,7 @@ import (
 )
 
 func TestJournalIgnoresATornLastLineAndRefusesGarbage(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "run.journal")
 	j, err := sagemaker.OpenJournal(path)
 	if err != nil {
@@ -60,6 +61,7 @@ func TestJournalIgnoresATornLastLineAndRefusesGarbage(t *testing.T) {
 }
 
 func TestJournalServesOneRegion(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "run.journal")
 	j, err := sagemaker.OpenJournal(path)
 	if err != nil {
@@ -90,6 +92,7 @@ func TestJournalServesOneRegion(t *testing.T) {
 // loadjob, or a resumed run beside the first) serve its one region too: the second may
 // have been opened before the first create named the region.
 func TestJournalServesOneRegionAcrossHandlesOfTheFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "run.journal")
 	first, err := sagemaker.OpenJournal(path)
 	if err != nil {
@@ -119,6 +122,7 @@ func TestJournalServesOneRegionAcrossHandlesOfTheFile(t *testing.T) {
 // run appends to it": the resumed run's lines are not glued onto the torn one, so the
 // journal stays readable and Pending lists both runs' resources.
 func TestJournalResumedAfterATornLineStaysReadable(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "run.journal")
 	j, err := sagemaker.OpenJournal(path)
 	if err != nil {
@@ -155,6 +159,7 @@ func TestJournalResumedAfterATornLineStaysReadable(t *testing.T) {
 // Two concurrent CreatingIn calls in different regions never both succeed: Cleanup works
 // in one region, so a journal that admitted two would lose one of them.
 func TestJournalCreatingInAdmitsOnlyOneRegionUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	for i := range 20 {
 		j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "run.journal"))
 		if err != nil {
@@ -185,6 +190,7 @@ func TestJournalCreatingInAdmitsOnlyOneRegionUnderConcurrency(t *testing.T) {
 // findable is refused, as a failed append is; if the Deploy succeeds all the same, its
 // resources must be listed by Pending.
 func TestJournalDeletedMidRunLosesNoCreate(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	path := filepath.Join(t.TempDir(), "run.journal")
 	j, err := sagemaker.OpenJournal(path)
@@ -216,6 +222,7 @@ func TestJournalDeletedMidRunLosesNoCreate(t *testing.T) {
 // aborted) leaves the journal. (CleanupRun aborts no upload, so the journal is the
 // only way to it.)
 func TestCleanupAbortsAKilledRunsUploadAfterTheResumedRunDeletedTheObject(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	path := filepath.Join(t.TempDir(), "run.journal")
 	ctx := context.Background()
@@ -324,6 +331,7 @@ func cleanupFromJournal(t testing.TB, srv *sagemakertest.Server, j *sagemaker.Jo
 // wrote by hand) is refused with an error by every method and by every client given it,
 // before anything is created; never a panic.
 func TestJournalNotOpenedIsRefusedWithoutAPanic(t *testing.T) {
+	t.Parallel()
 	for name, j := range map[string]*sagemaker.Journal{"nil": nil, "zero": {}} {
 		t.Run(name, func(t *testing.T) {
 			if id, p, r := j.RunID(), j.Path(), j.Region(); id != "" || p != "" || r != "" {
@@ -363,6 +371,7 @@ func TestJournalNotOpenedIsRefusedWithoutAPanic(t *testing.T) {
 // or processes started together) all get the run id its first line records: a handle
 // with another would tag its resources with a run that Cleanup of the file leaves alone.
 func TestOpenJournalAtOnceAgreesOnTheFilesRunID(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for round := range 50 {
 		path := filepath.Join(dir, fmt.Sprintf("run%d.journal", round))

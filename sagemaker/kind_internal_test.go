@@ -9,6 +9,7 @@ import (
 // The kinds the journal writes (for neo and loadjob, which do not name this package's)
 // are this package's: a mismatch would leave Cleanup unable to delete what they journal.
 func TestKindsAreTheJournals(t *testing.T) {
+	t.Parallel()
 	for k, want := range map[Kind]string{
 		KindModel:          journal.KindModel,
 		KindEndpointConfig: journal.KindEndpointConfig,

@@ -70,6 +70,7 @@ func (p *throttledAborts) AbortMultipartUpload(ctx context.Context, in *s3.Abort
 // at a longer key, an upload at the same key that the journal did not record (another
 // writer's), and the user's own object at the key (no mark), stay.
 func TestCleanupAbortsEveryUploadAtTheJournaledKeyOnly(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	s3c := srv.S3Client()
@@ -131,6 +132,7 @@ func (deniedUploads) AbortMultipartUpload(context.Context, *s3.AbortMultipartUpl
 // is deleted, Cleanup says what it could not abort, and the key stays pending for a
 // Cleanup with more rights.
 func TestCleanupDeletesTheObjectWhenUploadsCannotBeAborted(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	c, j := newJournaledClient(t, srv)
@@ -167,6 +169,7 @@ func TestCleanupDeletesTheObjectWhenUploadsCannotBeAborted(t *testing.T) {
 // A multipart Upload journals its upload's id; after the upload completed, Cleanup's
 // abort of that id finds it gone (NoSuchUpload), which is no error, and the object goes.
 func TestUploadJournalsItsMultipartUploadAndCleanupAfterCompletionSucceeds(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	path := filepath.Join(t.TempDir(), "run.journal")
@@ -220,6 +223,7 @@ func (f *failedAbort) AbortMultipartUpload(context.Context, *s3.AbortMultipartUp
 // An Upload left behind at a key with spaces, a plus and non-ASCII letters is found by
 // the id it journaled and aborted; an upload of another writer at the same key stays.
 func TestCleanupAbortsTheJournaledUploadAtAKeyWithSpecialCharacters(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	const key = "ü ñ/a+b model=1&x.tar.gz"
@@ -254,6 +258,7 @@ func TestCleanupAbortsTheJournaledUploadAtAKeyWithSpecialCharacters(t *testing.T
 // them, so Cleanup aborts the journaled upload. Simulated here as the kill would leave
 // it: journaled, created, its id journaled, one part uploaded.
 func TestCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	s3c := srv.S3Client()
@@ -303,6 +308,7 @@ func TestCleanupAbortsAMultipartUploadAKilledRunLeft(t *testing.T) {
 // multipart upload of the same key; A's Cleanup (A's journal lists the key) must leave
 // B's upload alone, or B's data would be thrown away mid-transfer.
 func TestCleanupLeavesAnotherRunsUploadAtTheSameKey(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	const key = "shared/model.tar.gz"

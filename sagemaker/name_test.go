@@ -8,6 +8,7 @@ import (
 )
 
 func TestUniqueNameHasPythonSDKSuffix(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2021, 3, 4, 5, 6, 7, 89_000_000, time.UTC)
 	if got, want := uniqueNameAt("resnet50", at), "resnet50-2021-03-04-05-06-07-089"; got != want {
 		t.Fatalf("got %s, want %s", got, want)
@@ -15,6 +16,7 @@ func TestUniqueNameHasPythonSDKSuffix(t *testing.T) {
 }
 
 func TestUniqueNameSanitizesAndTrimsBase(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
 	cases := []struct{ base, want string }{
 		{"pytorch_resnet50.c5", "pytorch-resnet50-c5-2021-03-04-05-06-07-000"},
@@ -37,6 +39,7 @@ func TestUniqueNameSanitizesAndTrimsBase(t *testing.T) {
 }
 
 func TestUniqueNameNeverRepeatsInProcess(t *testing.T) {
+	t.Parallel()
 	const n = 2000 // far more than fit in the milliseconds this takes
 	var mu sync.Mutex
 	seen := make(map[string]bool, n)
@@ -63,6 +66,7 @@ func TestUniqueNameNeverRepeatsInProcess(t *testing.T) {
 }
 
 func TestCheckName(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"a", "resnet50-c5", "a--b", strings.Repeat("a", 63)} {
 		if err := checkName("endpoint", ok); err != nil {
 			t.Errorf("checkName(%q) = %v, want ok", ok, err)
@@ -79,6 +83,7 @@ func TestCheckName(t *testing.T) {
 // (Options.RunID is the caller's, e.g. a CI job URL): no panic at 63 characters or more,
 // and no empty base or leading '-' at 62.
 func TestRunNameWithALongRunIDIsValid(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{61, 62, 70} {
 		run := strings.Repeat("r", n)
 		var name string
@@ -99,6 +104,7 @@ func TestRunNameWithALongRunIDIsValid(t *testing.T) {
 // What Client.Name's doc says: the base is dashed and cut, the run id kept, so two
 // bases that differ only in punctuation, or only past the cut, give one name.
 func TestRunNameKeepsTheRunIDAndMayMergeBases(t *testing.T) {
+	t.Parallel()
 	const run = "20261201t210504-9f3a"
 	if a, b := RunName("a.b", run), RunName("a-b", run); a != "a-b-"+run || b != a {
 		t.Errorf(`RunName("a.b") = %q, RunName("a-b") = %q; want both "a-b-%s"`, a, b, run)

@@ -13,6 +13,7 @@ import (
 
 // Nil and zero inputs to the cleanup entry points are errors, never panics.
 func TestCleanupAndDeleteRefuseNilAndZeroInputs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := aws.Config{Region: "eu-west-1"}
 	if err := sagemaker.Cleanup(ctx, cfg, nil); err == nil {
@@ -29,6 +30,7 @@ func TestCleanupAndDeleteRefuseNilAndZeroInputs(t *testing.T) {
 // A Client, RuntimeInvoker or Endpoint that NewClient did not make (nil, or a zero value
 // written by hand) has no SDK clients: every call on it is an error, never a panic.
 func TestClientNotFromNewClientRefusesEveryCallWithoutAPanic(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	j := openJournal(t)

@@ -29,6 +29,7 @@ func fastRetries(srv *sagemakertest.Server) func(*sagemaker.Options) {
 // its own resource by its tags and carries on, and when it fails later, it deletes that
 // resource with the rest.
 func TestDeployLostCreateAnswerLeavesNothing(t *testing.T) {
+	t.Parallel()
 	for _, op := range []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"} {
 		t.Run(op, func(t *testing.T) {
 			srv, c := newEnv(t, nil)
@@ -68,6 +69,7 @@ func TestDeployLostCreateAnswerLeavesNothing(t *testing.T) {
 // would tell fails), the resource stays "may exist" and the failed Deploy's cleanup
 // looks again, finds it tagged as its own, and deletes it.
 func TestDeployDeletesAnUncertainCreateItFindsLater(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	srv.LoseAnswer("CreateEndpoint", 1)
 	srv.FailNext("DescribeEndpoint", 1, &sagemakertest.APIError{Code: "AccessDeniedException", Message: "not now", StatusCode: 400})
@@ -83,6 +85,7 @@ func TestDeployDeletesAnUncertainCreateItFindsLater(t *testing.T) {
 // A name already taken by another Deploy of the same run is refused and left alone,
 // although it carries the run's tag: the per-Deploy token tells them apart.
 func TestDeployLostAnswerNeverAdoptsAnotherDeploysResource(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	ctx := context.Background()
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
@@ -108,6 +111,7 @@ func TestDeployLostAnswerNeverAdoptsAnotherDeploysResource(t *testing.T) {
 // Delete retries throttled and unavailable deletes of each resource beyond the SDK's
 // three attempts, until they succeed.
 func TestDeleteRetriesThrottlingUntilItSucceeds(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	c := newClient(t, srv, fastRetries(srv))
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
@@ -133,6 +137,7 @@ func TestDeleteRetriesThrottlingUntilItSucceeds(t *testing.T) {
 // A Deploy whose own cleanup failed returns a DeployError whose Endpoint handle
 // deletes what is left.
 func TestDeployWhoseCleanupFailedReturnsAHandleThatFinishes(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	srv.FailEndpoint(e.Name, "health check failed")
@@ -152,6 +157,7 @@ func TestDeployWhoseCleanupFailedReturnsAHandleThatFinishes(t *testing.T) {
 }
 
 func TestDeployTagsAndNamesWithTheRun(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, nil)
 	m, e := specs("pytorch-inference:1.8.1-cpu-py3")
 	m.Name, e.Name = c.Name("resnet50-c5"), c.Name("resnet50-c5")

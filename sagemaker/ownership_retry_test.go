@@ -13,6 +13,7 @@ import (
 // that outlasts the SDK's attempts must not end the cleanup while the deadline allows
 // more.
 func TestCleanupRunRetriesAThrottledSearch(t *testing.T) {
+	t.Parallel()
 	for _, op := range []string{"ListEndpoints", "ListTags", "DescribeModel"} {
 		t.Run(op, func(t *testing.T) {
 			srv := sagemakertest.NewServer()
@@ -39,6 +40,7 @@ func TestCleanupRunRetriesAThrottledSearch(t *testing.T) {
 // teardown (Endpoint.Delete) must then find out, retrying the throttled ListTags until
 // its deadline, that the model exists and is the run's, and delete it.
 func TestDeployTearsDownAfterAThrottledOwnershipCheck(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	t.Cleanup(srv.Close)
 	srv.PutObject(testBucket, testKey, packTestModel(t))

@@ -46,6 +46,7 @@ func fastCleanup(o *sagemaker.Options) {
 }
 
 func TestCleanupStopsAJournaledProcessingJob(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	defer srv.Close()
 	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "journal"))
@@ -65,6 +66,7 @@ func TestCleanupStopsAJournaledProcessingJob(t *testing.T) {
 }
 
 func TestCleanupRunFindsAndStopsTheRunsProcessingJobByTag(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer()
 	defer srv.Close()
 	run := sagemaker.NewRunID()

@@ -17,6 +17,7 @@ import (
 // A serverless endpoint is deployed, measured and deleted like any other, with nothing
 // left behind.
 func TestDeployServerlessEndpointServesAndLeavesNothing(t *testing.T) {
+	t.Parallel()
 	srv, c := newEnv(t, []sagemakertest.Option{sagemakertest.WithServerlessSetupTime(0),
 		sagemakertest.WithHandler(func(context.Context, string, []byte, string) ([]byte, error) { return []byte(`{}`), nil }),
 		sagemakertest.WithProfile("ml.c5.xlarge", false, sagemakertest.Profile{Workers: 4, DeviceTime: 4 * time.Millisecond})})
@@ -44,6 +45,7 @@ func TestDeployServerlessEndpointServesAndLeavesNothing(t *testing.T) {
 }
 
 func TestServerlessSpecRefusesWhatAWSRefuses(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		spec  sagemaker.ServerlessSpec
 		field string

@@ -22,6 +22,7 @@ func goodModel() ModelSpec {
 }
 
 func TestModelSpecValidate(t *testing.T) {
+	t.Parallel()
 	if err := goodModel().Validate(); err != nil {
 		t.Fatalf("good spec refused: %v", err)
 	}
@@ -74,6 +75,7 @@ func bigEnv(n, valueBytes int) map[string]string {
 }
 
 func TestEndpointSpecValidate(t *testing.T) {
+	t.Parallel()
 	good := EndpointSpec{Name: "resnet50-c5", InstanceType: "ml.c5.xlarge", InstanceCount: 1}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good spec refused: %v", err)
@@ -95,6 +97,7 @@ func TestEndpointSpecValidate(t *testing.T) {
 }
 
 func TestPyTorchEnv(t *testing.T) {
+	t.Parallel()
 	env := PyTorchEnv("./inference.py", "eu-west-1")
 	want := map[string]string{
 		"SAGEMAKER_PROGRAM":             "inference.py",
@@ -113,6 +116,7 @@ func TestPyTorchEnv(t *testing.T) {
 }
 
 func TestDefaultBucketAndParseS3URI(t *testing.T) {
+	t.Parallel()
 	if got := DefaultBucket("eu-west-1", "123456789012"); got != "sagemaker-eu-west-1-123456789012" {
 		t.Fatalf("DefaultBucket = %s", got)
 	}

@@ -17,6 +17,7 @@ import (
 )
 
 func TestUploadLargeArchiveInParts(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	c := newClient(t, srv, func(o *sagemaker.Options) { o.UploadPartSize = 5 << 20 })
 	ctx := context.Background()
@@ -48,6 +49,7 @@ func TestUploadLargeArchiveInParts(t *testing.T) {
 }
 
 func TestUploadRefusesBadTargets(t *testing.T) {
+	t.Parallel()
 	_, c := newEnv(t, nil)
 	for _, in := range []sagemaker.UploadInput{
 		{Bucket: "Bad_Bucket", Key: "k", Body: strings.NewReader("x")},
@@ -74,6 +76,7 @@ func (r *recordS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func
 }
 
 func TestUploadWithKMSKey(t *testing.T) {
+	t.Parallel()
 	rec := &recordS3{}
 	c := sagemaker.NewClient(aws.Config{Region: "eu-west-1"}, func(o *sagemaker.Options) { o.S3 = rec })
 	const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -97,6 +100,7 @@ func (c *cancelOnPart) UploadPart(ctx context.Context, in *s3.UploadPartInput, o
 }
 
 func TestUploadCancelledMidwayAbortsTheMultipartUpload(t *testing.T) {
+	t.Parallel()
 	srv, _ := newEnv(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,21 @@ import (
 	"github.com/sagebench/sagebench/internal/study"
 	"github.com/sagebench/sagebench/sagemaker/sagemakertest"
 )
+
+// runMainEnv, set in a process's environment, makes this test binary the quickstart
+// program itself: TestMain runs main with a fresh flag set instead of the tests, so that
+// a test runs the program as a user does without building it again.
+const runMainEnv = "SAGEBENCH_QUICKSTART_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError)
+		flag.CommandLine.Usage = func() { flag.Usage() } // as the flag package's own CommandLine
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // TestQuickstartRunsTheStudy runs the quickstart's whole pipeline with short loads and
 // emulated device times five times shorter: every configuration is deployed, measured,
@@ -110,13 +126,11 @@ func TestQuickstartRejectsBadFlags(t *testing.T) {
 // -h shows how to run the study for your own model, before the flags.
 func TestHelpShowsHowToRunYourOwnModel(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "quickstart")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	out, err = exec.Command(bin, "-h").CombinedOutput()
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(bin, "-h")
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "-h exits 0")
 	help := string(out)
 	for _, want := range []string{"Run the study for your own model", "sagebench.Study{", "st.Run(ctx, cfg)",

@@ -49,6 +49,7 @@ func waitJob(t *testing.T, sm *sagemaker.Client, name string) *sagemaker.Describ
 }
 
 func TestCompilationJobWritesNeoNamedArtifact(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	ctx := ctxT(t)
@@ -110,6 +111,7 @@ func TestCompilationJobWritesNeoNamedArtifact(t *testing.T) {
 }
 
 func TestCompilationJobFailures(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	ctx := ctxT(t)
@@ -183,6 +185,7 @@ func TestStopCompilationJob(t *testing.T) {
 }
 
 func TestCompilationJobValidation(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	ctx := ctxT(t)
@@ -220,6 +223,7 @@ func TestCompilationJobValidation(t *testing.T) {
 }
 
 func TestListCompilationJobs(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	ctx := ctxT(t)

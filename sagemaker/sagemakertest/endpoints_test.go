@@ -82,6 +82,7 @@ func TestEndpointFailsWhenModelDataMissing(t *testing.T) {
 }
 
 func TestFailEndpointInjectsFailure(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	srv.FailEndpoint("doomed", "CapacityError: Unable to provision requested ML compute capacity.")
 	createEndpoint(t, srv, "doomed", "ml.g4dn.xlarge", 1, true, nil)
@@ -124,6 +125,7 @@ func waitStatus(t *testing.T, srv *sagemakertest.Server, name, want string) {
 }
 
 func TestUpdateEndpointSwitchesConfig(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	sm := srv.SageMakerClient()
@@ -158,6 +160,7 @@ func TestUpdateEndpointSwitchesConfig(t *testing.T) {
 }
 
 func TestValidationAndNotFoundErrors(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	sm := srv.SageMakerClient()
@@ -225,6 +228,7 @@ func TestValidationAndNotFoundErrors(t *testing.T) {
 }
 
 func TestFailNextReturnsTypedErrors(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	sm := srv.SageMakerClient(func(o *sagemaker.Options) { o.RetryMaxAttempts = 1 })
@@ -274,6 +278,7 @@ func TestDefaultRetryerRidesOverInjectedThrottling(t *testing.T) {
 }
 
 func TestMaxEndpointsIsResourceLimitExceeded(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, sagemakertest.WithMaxEndpoints(1))
 	deploy(t, srv, "one", "ml.c5.xlarge", 1, nil)
 	_, err := srv.SageMakerClient().CreateEndpoint(ctxT(t), &sagemaker.CreateEndpointInput{EndpointName: aws.String("two"), EndpointConfigName: aws.String("one")})
@@ -284,6 +289,7 @@ func TestMaxEndpointsIsResourceLimitExceeded(t *testing.T) {
 }
 
 func TestListEndpointsFiltersSortsAndPages(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	for _, n := range []string{"a-1", "a-2", "b-1"} {
@@ -315,6 +321,7 @@ func TestListEndpointsFiltersSortsAndPages(t *testing.T) {
 }
 
 func TestModelsAndConfigsDescribe(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	sm := srv.SageMakerClient()
@@ -347,6 +354,7 @@ func TestModelsAndConfigsDescribe(t *testing.T) {
 }
 
 func TestWithRegionSetsConfigAndARNs(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, sagemakertest.WithRegion("us-east-1"))
 	if srv.Region() != "us-east-1" || srv.Config().Region != "us-east-1" {
 		t.Fatalf("Region() = %s, Config().Region = %s", srv.Region(), srv.Config().Region)
@@ -365,6 +373,7 @@ func TestWithRegionSetsConfigAndARNs(t *testing.T) {
 }
 
 func TestListenReportsBadAddressAndServesOnChosenOne(t *testing.T) {
+	t.Parallel()
 	if _, err := sagemakertest.Listen("256.1.1.1:0"); err == nil || !strings.Contains(err.Error(), `cannot listen on "256.1.1.1:0"`) {
 		t.Errorf("Listen on a bad address: %v", err)
 	}

@@ -56,6 +56,7 @@ func TestListEndpointConfigsFiltersAndPages(t *testing.T) {
 }
 
 func TestListOperationsRejectBadSortAndPaging(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	sm := srv.SageMakerClient()
@@ -76,6 +77,7 @@ func TestListOperationsRejectBadSortAndPaging(t *testing.T) {
 }
 
 func TestInstanceTypeAndTargetDeviceComeFromSDKEnums(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	sm := srv.SageMakerClient()
@@ -265,6 +267,7 @@ func TestDefaultHandlerRefusesNonJSONAccept(t *testing.T) {
 // TestREADMEListsEveryOperation keeps the README's list of what is
 // emulated true to Operations().
 func TestREADMEListsEveryOperation(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

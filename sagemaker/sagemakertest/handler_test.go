@@ -39,6 +39,7 @@ func pngOf(t testing.TB, w, h int, c color.RGBA) []byte {
 }
 
 func TestPreprocessNormalizesWithImageNetStats(t *testing.T) {
+	t.Parallel()
 	// A uniform image keeps its colour through resize and crop, so every
 	// element of a channel plane is (v/255 - mean) / std.
 	var tensor [sagemakertest.TensorLen]float32
@@ -57,6 +58,7 @@ func TestPreprocessNormalizesWithImageNetStats(t *testing.T) {
 }
 
 func TestPreprocessCropsTheCentre(t *testing.T) {
+	t.Parallel()
 	// 512x256: shorter side 256 stays, width stays 512, the crop takes
 	// columns 144..367. A white band in columns 0..127 must not appear; a
 	// white band in the middle must fill the crop's centre.
@@ -88,6 +90,7 @@ func TestPreprocessCropsTheCentre(t *testing.T) {
 }
 
 func TestImageClassifierIsDeterministicAndRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	jpg := sampleJPEG(t)
 	a, err := sagemakertest.ImageClassifier(ctx, "ep", jpg, "image/jpeg")
@@ -283,6 +286,7 @@ func FuzzDefaultHandler(f *testing.F) {
 // A unicode dtype so wide that its size in bytes (four per code unit) wraps around is
 // a malformed body: HTTP 400, not a division by zero.
 func TestNPYModelRefusesADtypeWhoseByteSizeWraps(t *testing.T) {
+	t.Parallel()
 	for _, descr := range []string{"<U4611686018427387904", "<U4611686018427387905", "<U2305843009213693952"} {
 		body := append(mustNPYHeader(t, "{'descr': '"+descr+"', 'fortran_order': False, 'shape': (2,), }"), make([]byte, 8)...)
 		_, err := sagemakertest.DefaultHandler(context.Background(), "ep", body, "application/x-npy")
@@ -312,6 +316,7 @@ func pngClaiming(t *testing.T, w, h uint32) []byte {
 // header, without allocating what it claims: 71 bytes claiming 10000x10000 made the
 // handler allocate 100 MB, and 65535x65535 in 16-bit RGBA would be 34 GB.
 func TestImageClassifierRefusesAnImageOverMaxImagePixelsBeforeDecoding(t *testing.T) {
+	t.Parallel()
 	body := pngClaiming(t, 10000, 10000)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)

@@ -32,6 +32,7 @@ func TestEveryInstanceTypeHasAGenericProfile(t *testing.T) {
 // TestInstanceHardwareMatchesPublishedFacts checks the derived hardware
 // against figures AWS publishes (sources in Hardware.Source).
 func TestInstanceHardwareMatchesPublishedFacts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		typ                 string
 		vcpus               int

@@ -69,6 +69,7 @@ func listNames(t *testing.T, op apiOp, s *Server, body, listField, nameField str
 }
 
 func TestListEndpointsAndJobsSortOrders(t *testing.T) {
+	t.Parallel()
 	s := listingFixture(t)
 	cases := []struct {
 		body string
@@ -96,6 +97,7 @@ func TestListEndpointsAndJobsSortOrders(t *testing.T) {
 }
 
 func TestListEndpointsAndJobsSortByStatus(t *testing.T) {
+	t.Parallel()
 	s := listingFixture(t)
 	cases := []struct {
 		op                         apiOp
@@ -120,6 +122,7 @@ func TestListEndpointsAndJobsSortByStatus(t *testing.T) {
 }
 
 func TestListEndpointsAndJobsPaging(t *testing.T) {
+	t.Parallel()
 	s := listingFixture(t)
 	for _, l := range []struct {
 		op                   apiOp
@@ -155,6 +158,7 @@ func TestListEndpointsAndJobsPaging(t *testing.T) {
 // TestLookupErrors pins the errors of the operations that decode a name,
 // validate it and look it up, including which error wins when several apply.
 func TestLookupErrors(t *testing.T) {
+	t.Parallel()
 	s := NewServer()
 	t.Cleanup(s.Close)
 	long := strings.Repeat("x", 64)

@@ -15,6 +15,7 @@ import (
 // all the containers' maps together; CreateModel refuses more with a
 // ValidationException. Before, any size was accepted.
 func TestCreateModelEnforcesEnvironmentLimits(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	spread := func(containers, vars, valueBytes int) []types.ContainerDefinition {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestNewServerSkipsANilOption(t *testing.T) {
+	t.Parallel()
 	srv := sagemakertest.NewServer(nil, sagemakertest.WithRegion("us-west-2"), nil)
 	defer srv.Close()
 	if got := srv.Region(); got != "us-west-2" {

@@ -14,6 +14,7 @@ import (
 // The region index names each served region's file; the CSV is at that path with .csv for
 // .json, as the Price List documentation says, and it starts with the five metadata rows.
 func TestPriceListServesTheRegionIndexAndTheRegionalCSV(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	resp, err := http.Get(srv.URL + "/offers/v1.0/aws/AmazonSageMaker/current/region_index.json")
 	if err != nil {
@@ -55,6 +56,7 @@ func TestPriceListServesTheRegionIndexAndTheRegionalCSV(t *testing.T) {
 
 // The Price List answers unsigned GETs only: an S3 bucket named "offers" is still S3's.
 func TestPriceListLeavesABucketNamedOffersToS3(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	s3c := srv.S3Client()

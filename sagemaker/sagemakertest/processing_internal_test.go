@@ -3,6 +3,7 @@ package sagemakertest
 import "testing"
 
 func TestSubstituteMLReplacesOnlyWholePathPrefixes(t *testing.T) {
+	t.Parallel()
 	const ml = "/tmp/job/algo-1"
 	for in, want := range map[string]string{
 		"/opt/ml":                  ml,
@@ -22,6 +23,7 @@ func TestSubstituteMLReplacesOnlyWholePathPrefixes(t *testing.T) {
 }
 
 func TestMLPathKeepsEveryLocalPathInsideTheInstancesDirectory(t *testing.T) {
+	t.Parallel()
 	const ml = "/tmp/job/algo-1"
 	for in, want := range map[string]string{
 		"/opt/ml/processing/input":                 ml + "/processing/input",

@@ -82,6 +82,7 @@ func waitProcessing(t *testing.T, sm *sagemaker.Client, name string) *sagemaker.
 }
 
 func TestProcessingJobRunsEntrypointOnEachInstanceInItsOwnOptML(t *testing.T) {
+	t.Parallel()
 	skipWithoutShell(t)
 	srv := newServer(t)
 	seedProcessing(t, srv)
@@ -135,6 +136,7 @@ func object(t *testing.T, srv *sagemakertest.Server, bucket, key string) []byte 
 }
 
 func TestProcessingJobFailsWithItsExitMessage(t *testing.T) {
+	t.Parallel()
 	skipWithoutShell(t)
 	srv := newServer(t)
 	seedProcessing(t, srv)
@@ -150,6 +152,7 @@ func TestProcessingJobFailsWithItsExitMessage(t *testing.T) {
 }
 
 func TestProcessingJobFailsWhenItsInputIsMissing(t *testing.T) {
+	t.Parallel()
 	skipWithoutShell(t)
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
@@ -161,6 +164,7 @@ func TestProcessingJobFailsWhenItsInputIsMissing(t *testing.T) {
 }
 
 func TestStopProcessingJobSignalsItsProcessesAndEndsStopped(t *testing.T) {
+	t.Parallel()
 	skipWithoutShell(t)
 	srv := newServer(t)
 	seedProcessing(t, srv)
@@ -185,6 +189,7 @@ func TestStopProcessingJobSignalsItsProcessesAndEndsStopped(t *testing.T) {
 }
 
 func TestCloseKillsRunningProcessingJobs(t *testing.T) {
+	t.Parallel()
 	skipWithoutShell(t)
 	srv := sagemakertest.NewServer()
 	seedProcessing(t, srv)
@@ -205,6 +210,7 @@ func TestCloseKillsRunningProcessingJobs(t *testing.T) {
 }
 
 func TestKillProcessingInstanceFailsTheJobAndLetsOthersFinish(t *testing.T) {
+	t.Parallel()
 	skipWithoutShell(t)
 	srv := newServer(t)
 	seedProcessing(t, srv)
@@ -229,6 +235,7 @@ echo done > $ML/processing/output/$h
 }
 
 func TestCreateProcessingJobValidatesAsAWSDoes(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	for name, tc := range map[string]struct {
@@ -263,6 +270,7 @@ func TestCreateProcessingJobValidatesAsAWSDoes(t *testing.T) {
 }
 
 func TestCreateProcessingJobRefusesADuplicateName(t *testing.T) {
+	t.Parallel()
 	skipWithoutShell(t)
 	srv := newServer(t)
 	seedProcessing(t, srv)

@@ -18,6 +18,7 @@ import (
 // provisioned (makechan: size out of range), and 2**62 wrapped the worker
 // count to 0 and hung every invocation.
 func TestCreateEndpointConfigRejectsCountsBeyondInt32(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	if a := rawCall(t, srv, "CreateModel", rawJSON(`{"ModelName":"m","ExecutionRoleArn":"`+testRole+`","PrimaryContainer":{"Image":"`+testImage+`"}}`)); a.Status != 200 {
 		t.Fatalf("CreateModel: %d %v", a.Status, a.Body)
@@ -43,6 +44,7 @@ func TestCreateEndpointConfigRejectsCountsBeyondInt32(t *testing.T) {
 // endpoint would run it, as SageMaker refuses it, counting what other
 // endpoints run.
 func TestCreateEndpointBeyondInstanceQuotaIsResourceLimitExceeded(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	sm := srv.SageMakerClient()

@@ -73,6 +73,7 @@ func TestEveryAnswerCarriesItsOwnRequestID(t *testing.T) {
 // or not, without being read into memory. Before, a 200 MB CreateModel was
 // accepted and grew the server by 800 MB.
 func TestAPIRefusesBodiesOverTheLimit(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	huge := `{"ModelName":"m","ExecutionRoleArn":"` + testRole + `","PrimaryContainer":{"Image":"` + testImage + `","Environment":{"A":"` + strings.Repeat("x", sagemakertest.MaxAPIRequestBytes) + `"}}}`
 	for name, body := range map[string]io.Reader{

@@ -22,6 +22,7 @@ func apiCode(err error) string {
 // ListMultipartUploads of a bucket where no multipart upload was ever started is an
 // empty list, as S3 answers (gofakes3 alone would answer 404 NoSuchUpload).
 func TestS3ListMultipartUploadsOfABucketWithoutUploadsIsEmpty(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	s3c := srv.S3Client()
@@ -44,6 +45,7 @@ func TestS3ListMultipartUploadsOfABucketWithoutUploadsIsEmpty(t *testing.T) {
 
 // What Cleanup relies on: a prefix listing, paged, and aborts that remove uploads.
 func TestS3ListsByPrefixPagesAndAbortsMultipartUploads(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	s3c := srv.S3Client()
@@ -91,6 +93,7 @@ func TestS3ListsByPrefixPagesAndAbortsMultipartUploads(t *testing.T) {
 
 // An upload in progress is a leftover: its parts are billed until it is aborted.
 func TestLeftoversListAMultipartUploadInProgress(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	s3c := srv.S3Client()

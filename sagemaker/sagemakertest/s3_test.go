@@ -56,6 +56,7 @@ func TestS3MultipartUploadOf20MB(t *testing.T) {
 
 // The SDK's default (WhenSupported) checksums must work too.
 func TestS3PutWithDefaultChecksums(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	cfg := srv.Config()
@@ -84,6 +85,7 @@ func TestS3PutWithDefaultChecksums(t *testing.T) {
 // gofakes3 does not decode; the emulator must store the payload, not the
 // framing.
 func TestS3StoresPayloadOfAWSChunkedBody(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	if err := srv.PutObject("bkt", "seed", nil); err != nil {
 		t.Fatal(err)
@@ -118,6 +120,7 @@ func TestS3StoresPayloadOfAWSChunkedBody(t *testing.T) {
 // checksum a request and S3 never returns them. Before, gofakes3 played them
 // back.
 func TestS3ObjectAnswersCarryNoSigningHeaders(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctx := ctxT(t)
 	s3c := srv.S3Client()

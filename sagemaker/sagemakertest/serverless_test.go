@@ -189,6 +189,7 @@ func TestServerlessComputeScalesWithMemory(t *testing.T) {
 }
 
 func TestServerlessConfigIsValidatedAsAWSDoes(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	if _, err := sm.CreateModel(ctxT(t), &sagemaker.CreateModelInput{

@@ -14,6 +14,7 @@ import (
 )
 
 func TestTagsOnCreateAndAddListDelete(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	ctx := ctxT(t)
@@ -69,6 +70,7 @@ func listTags(t *testing.T, sm *sagemaker.Client, arn *string) string {
 }
 
 func TestTagValidation(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	ctx := ctxT(t)
@@ -143,6 +145,7 @@ func TestDeleteCompilationJobOnlyWhenFinished(t *testing.T) {
 }
 
 func TestLoseAnswerPerformsTheCreateAndTheRetrySeesIt(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	sm := srv.SageMakerClient()
 	srv.LoseAnswer("CreateModel", 1)

@@ -9,6 +9,7 @@ import (
 // goroutine, where net/http cannot recover it, is reported and the server
 // keeps serving. Before, it ended the process.
 func TestTimerPanicLeavesServerServing(t *testing.T) {
+	t.Parallel()
 	s := NewServer()
 	defer s.Close()
 	got := make(chan any, 1)

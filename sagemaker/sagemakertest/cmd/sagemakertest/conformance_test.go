@@ -112,30 +112,36 @@ func runClients(t *testing.T, script []step, files string) map[string]clientRun 
 	var mu sync.Mutex
 	runs := map[string]clientRun{}
 	t.Run("clients", func(t *testing.T) {
+		// Each client's subtest is run from a goroutine of its own rather than marked
+		// parallel, so that all three run at once whatever -parallel is (go test's
+		// default is GOMAXPROCS: on 2 cores the third client would wait for the first).
+		var wg sync.WaitGroup
+		defer wg.Wait()
 		for _, name := range clientNames {
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				srv, c, version := goServer, goClient, goVersion
-				switch name {
-				case "boto3":
-					srv = startChild(t, serverArgs...)
-					c, version = startBoto3(t, srv, files)
-				case "aws-cli":
-					srv = startChild(t, serverArgs...)
-					c, version = startCLI(t, srv, files)
-				}
-				defer c.close()
-				t.Logf("%s: %s", name, version)
-				var r clientRun
-				r.outcomes, r.unknown = runScript(t, c, script)
-				var left []string
-				left, r.calls = srv.stop(t, os.Interrupt)
-				if len(left) != 0 {
-					t.Errorf("the script left %v behind", left)
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				runs[name] = r
+			wg.Go(func() {
+				t.Run(name, func(t *testing.T) {
+					srv, c, version := goServer, goClient, goVersion
+					switch name {
+					case "boto3":
+						srv = startChild(t, serverArgs...)
+						c, version = startBoto3(t, srv, files)
+					case "aws-cli":
+						srv = startChild(t, serverArgs...)
+						c, version = startCLI(t, srv, files)
+					}
+					defer c.close()
+					t.Logf("%s: %s", name, version)
+					var r clientRun
+					r.outcomes, r.unknown = runScript(t, c, script)
+					var left []string
+					left, r.calls = srv.stop(t, os.Interrupt)
+					if len(left) != 0 {
+						t.Errorf("the script left %v behind", left)
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					runs[name] = r
+				})
 			})
 		}
 	})

@@ -93,6 +93,15 @@ var script = slices.Concat(append([]step{
 	{Service: "s3", Op: "PutObject", Params: map[string]any{"Bucket": "models", "Key": "resnet50/model.tar.gz", "Body": map[string]any{"$file": "model.tar.gz"}}},
 	{Service: "s3", Op: "HeadObject", Params: map[string]any{"Bucket": "models", "Key": "resnet50/model.tar.gz"}, Want: map[string]any{"ContentLength": len(modelArchive)}},
 
+	// Neo: a job to COMPLETED with its artifact in S3 (checked after the endpoint steps,
+	// so that they run during its compilation instead of after it), and one stopped.
+	{Service: "sagemaker", Op: "CreateCompilationJob", Params: compileParams("resnet50-ml-c5", "ml_c5"),
+		Want: map[string]any{"CompilationJobArn": arnPrefix + "compilation-job/resnet50-ml-c5"}},
+	{Service: "sagemaker", Op: "CreateCompilationJob", Params: compileParams("resnet50-stopped", "ml_inf1")},
+	{Service: "sagemaker", Op: "StopCompilationJob", Params: map[string]any{"CompilationJobName": "resnet50-stopped"}},
+	{Service: "sagemaker", Op: "DescribeCompilationJob", Params: map[string]any{"CompilationJobName": "resnet50-stopped"},
+		Until: map[string]any{"CompilationJobStatus": "STOPPED"}},
+
 	// Model, endpoint configuration, endpoint.
 	{Service: "sagemaker", Op: "CreateModel", Params: map[string]any{
 		"ModelName": "resnet50", "ExecutionRoleArn": role,
@@ -148,13 +157,8 @@ var script = slices.Concat(append([]step{
 	{Service: "sagemaker", Op: "DescribeEndpoint", Params: map[string]any{"EndpointName": "resnet50"},
 		Until: map[string]any{"EndpointStatus": "InService"}, Want: map[string]any{"EndpointConfigName": "resnet50-g4dn"}},
 
-	// Neo: a job to COMPLETED with its artifact in S3, and one stopped.
-	{Service: "sagemaker", Op: "CreateCompilationJob", Params: compileParams("resnet50-ml-c5", "ml_c5"),
-		Want: map[string]any{"CompilationJobArn": arnPrefix + "compilation-job/resnet50-ml-c5"}},
-	{Service: "sagemaker", Op: "CreateCompilationJob", Params: compileParams("resnet50-stopped", "ml_inf1")},
-	{Service: "sagemaker", Op: "StopCompilationJob", Params: map[string]any{"CompilationJobName": "resnet50-stopped"}},
-	{Service: "sagemaker", Op: "DescribeCompilationJob", Params: map[string]any{"CompilationJobName": "resnet50-stopped"},
-		Until: map[string]any{"CompilationJobStatus": "STOPPED"}},
+	// Neo: the job that reaches COMPLETED (the server's 10 s compilation), checked
+	// after the endpoint steps below, which run meanwhile.
 	{Service: "sagemaker", Op: "DescribeCompilationJob", Params: map[string]any{"CompilationJobName": "resnet50-ml-c5"},
 		Until: map[string]any{"CompilationJobStatus": "COMPLETED"},
 		Want:  map[string]any{"ModelArtifacts.S3ModelArtifacts": "s3://models/compiled/model-ml_c5.tar.gz", "OutputConfig.TargetDevice": "ml_c5"}},

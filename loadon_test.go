@@ -15,6 +15,7 @@ import (
 
 	"github.com/sagebench/sagebench"
 	"github.com/sagebench/sagebench/bench"
+	"github.com/sagebench/sagebench/internal/testparallel"
 	"github.com/sagebench/sagebench/invalid"
 	"github.com/sagebench/sagebench/loadjob"
 	"github.com/sagebench/sagebench/report"
@@ -30,8 +31,11 @@ var (
 	workerErr  error
 )
 
+// TestMain runs up to 2 x GOMAXPROCS parallel tests at once: this package's parallel
+// tests assert nothing about timing and mostly wait on emulated endpoints; its timing
+// tests are serial.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testparallel.Run(m)
 	if workerDir != "" {
 		os.RemoveAll(workerDir)
 	}

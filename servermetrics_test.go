@@ -17,8 +17,10 @@ import (
 // A sweep climbs past its peak into queueing: CloudWatch's whole minutes hold every step,
 // the client's peak step only one. Compared like with like, a healthy emulated run has a
 // positive network + client time and no warning.
+//
+// Serial: "no warning" needs a client that is not saturated, which CPU taken by tests
+// running beside it would break.
 func TestSweepServerFiguresCompareLikeWithLike(t *testing.T) {
-	t.Parallel()
 	// Device times long beside the client's own time per request, which the race detector
 	// multiplies: a saturated client would rightly be warned about.
 	srv := newEmulator(t, sagemakertest.WithTimeScale(0.05))

@@ -114,9 +114,7 @@ func ctxT(t *testing.T) context.Context {
 func TestRunMergesThreeShardsExactly(t *testing.T) {
 	t.Parallel()
 	srv, ep := deployed(t)
-	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
-	require.NoError(t, err)
-	defer journal.Close()
+	journal := openJournal(t)
 	job := testJob(t, ep, 3, journal)
 	job.Load.Interval = 200 * time.Millisecond
 	var progress []loadjob.Progress // Run waits for its Progress goroutine: no race after it
@@ -247,9 +245,7 @@ func TestRunWithAShardKilledIsIncompleteAndNamesIt(t *testing.T) {
 func TestRunCanceledMidLoadStopsTheJob(t *testing.T) {
 	t.Parallel()
 	srv, ep := deployed(t)
-	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
-	require.NoError(t, err)
-	defer journal.Close()
+	journal := openJournal(t)
 	job := testJob(t, ep, 2, journal)
 	job.Load.Duration = time.Minute
 	job.KeepObjects = false
@@ -258,7 +254,7 @@ func TestRunCanceledMidLoadStopsTheJob(t *testing.T) {
 	done := runInBackground(ctx, srv, job)
 	loadStarted(t, srv)
 	cancel()
-	err = <-done
+	err := <-done
 	assert.True(t, errors.Is(err, context.Canceled), "err = %v", err)
 	jobs := srv.ProcessingJobs()
 	require.Len(t, jobs, 1)
@@ -353,14 +349,12 @@ func TestWorkerWritesWhyItFailedAsTheExitMessage(t *testing.T) {
 func TestRunWhoseCreateAnswerIsLostStopsTheJobItCreated(t *testing.T) {
 	t.Parallel()
 	srv, ep := deployed(t)
-	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
-	require.NoError(t, err)
-	defer journal.Close()
+	journal := openJournal(t)
 	job := testJob(t, ep, 1, journal)
 	job.Load.Duration = time.Minute
 	// The job is created, the answer lost; the SDK's retry is told the name is in use.
 	srv.LoseAnswer("CreateProcessingJob", 1)
-	_, err = loadjob.Run(ctxT(t), srv.Config(), job)
+	_, err := loadjob.Run(ctxT(t), srv.Config(), job)
 	require.Error(t, err)
 	jobs := srv.ProcessingJobs()
 	require.Len(t, jobs, 1, "the lost answer's job was created")
@@ -442,16 +436,14 @@ func (c cancelAfter) Do(r *http.Request) (*http.Response, error) {
 func TestRunCanceledDuringCreateStopsTheJobItCreated(t *testing.T) {
 	t.Parallel()
 	srv, ep := deployed(t)
-	journal, err := sagemaker.OpenJournal(t.TempDir() + "/journal")
-	require.NoError(t, err)
-	defer journal.Close()
+	journal := openJournal(t)
 	job := testJob(t, ep, 1, journal)
 	job.Load.Duration = time.Minute
 	ctx, cancel := context.WithCancel(ctxT(t))
 	defer cancel()
 	cfg := srv.Config()
 	cfg.HTTPClient = cancelAfter{op: "CreateProcessingJob", cancel: cancel, next: &http.Client{}}
-	_, err = loadjob.Run(ctx, cfg, job)
+	_, err := loadjob.Run(ctx, cfg, job)
 	assert.ErrorIs(t, err, context.Canceled)
 	jobs := srv.ProcessingJobs()
 	require.Len(t, jobs, 1, "the job was created before the cancel")
@@ -515,4 +507,13 @@ func TestCleanupStopsTheJobOfADriverKilledMidLoad(t *testing.T) {
 	require.NoError(t, sagemaker.Cleanup(ctxT(t), srv.Config(), journal, func(o *sagemaker.Options) { o.PollInterval = 10 * time.Millisecond }))
 	assert.Empty(t, leftoverJobs(srv), "Cleanup stopped the job the journal recorded before creating it")
 	assert.Equal(t, sagemakertest.ProcessingStopped, srv.ProcessingJobs()[0].Status)
+}
+
+// openJournal opens a fresh run journal, closed when the test ends.
+func openJournal(t *testing.T) *sagemaker.Journal {
+	t.Helper()
+	j, err := sagemaker.OpenJournal(filepath.Join(t.TempDir(), "journal"))
+	require.NoError(t, err)
+	t.Cleanup(func() { j.Close() })
+	return j
 }
